@@ -1,0 +1,336 @@
+// Package api is homebell's HTTP interface: one route table (routes.go), handlers per area that
+// call the services, and problem documents for every error.
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	_ "embed"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/homebell/homebell/internal/auth"
+	"github.com/homebell/homebell/internal/config"
+	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/store"
+)
+
+//go:embed openapi.yaml
+var openAPI []byte
+
+// API holds what the handlers need. Fields are set by internal/app.
+type API struct {
+	Cfg      config.Config
+	Store    *store.Store
+	Verifier *auth.Verifier
+	Now      func() time.Time
+	Log      *slog.Logger
+	Registry *prometheus.Registry
+	Static   http.Handler // the embedded web app
+	// DevSecret signs demo sign-in tokens; nil outside demo mode.
+	DevSecret []byte
+
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// handlerFunc is a handler that returns its error; the route wrapper renders it as a problem.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Handler builds the HTTP handler from the route table.
+func (a *API) Handler() http.Handler {
+	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "homebell_http_requests_total", Help: "HTTP requests by route and status.",
+	}, []string{"route", "status"})
+	a.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "homebell_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"route"})
+	a.Registry.MustRegister(a.requests, a.latency)
+
+	mux := http.NewServeMux()
+	for _, rt := range a.routes() {
+		mux.Handle(rt.Pattern, a.wrap(rt))
+	}
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
+	if a.Static != nil {
+		mux.Handle("/", a.Static)
+	}
+	return a.recoverer(a.securityHeaders(mux))
+}
+
+// route is one line of the route table.
+type route struct {
+	Pattern string       // ServeMux pattern, "METHOD /path/{param}"
+	Roles   []model.Role // who may call; nil = public
+	Creates bool         // a creating POST: Idempotency-Key honoured
+	Handler handlerFunc
+}
+
+var (
+	people    = []model.Role{model.RoleCustomer, model.RoleWorker, model.RoleAgent, model.RoleOperator}
+	anyone    = append(append([]model.Role{}, people...), model.RolePlatform)
+	operators = []model.Role{model.RoleOperator, model.RolePlatform}
+	platform  = []model.Role{model.RolePlatform}
+)
+
+func (a *API) wrap(rt route) http.Handler {
+	h := rt.Handler
+	if rt.Creates {
+		h = a.idempotent(h)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: 200}
+		r, err := a.authorize(r, rt.Roles)
+		if err == nil {
+			err = h(sw, r)
+		}
+		if err != nil {
+			if sw.wrote {
+				a.Log.Error("handler failed after writing", "path", r.URL.Path, "err", err)
+			} else {
+				writeProblem(sw, r, a.Log, err)
+			}
+		}
+		a.requests.WithLabelValues(rt.Pattern, strconv.Itoa(sw.status)).Inc()
+		a.latency.WithLabelValues(rt.Pattern).Observe(time.Since(start).Seconds())
+	})
+}
+
+// authorize authenticates the request and checks its role; the returned request carries the
+// principal in its context.
+func (a *API) authorize(r *http.Request, roles []model.Role) (*http.Request, error) {
+	if roles == nil {
+		return r, nil
+	}
+	p, err := a.authenticate(r)
+	if err != nil {
+		return r, err
+	}
+	if !p.Is(roles...) {
+		return r, model.Errorf(model.CodeForbidden, "role %s may not do this", p.Role)
+	}
+	return r.WithContext(auth.WithPrincipal(r.Context(), p)), nil
+}
+
+func (a *API) authenticate(r *http.Request) (auth.Principal, error) {
+	token := ""
+	if h := r.Header.Get("Authorization"); h != "" {
+		t, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return auth.Principal{}, model.Errorf(model.CodeUnauthenticated, "use Authorization: Bearer <token>")
+		}
+		token = strings.TrimSpace(t)
+	} else if t := r.URL.Query().Get("access_token"); t != "" && (r.Method == http.MethodGet) {
+		// Browsers cannot set headers on EventSource or WebSocket; streams take the token here.
+		token = t
+	}
+	if token == "" {
+		return auth.Principal{}, model.Errorf(model.CodeUnauthenticated, "no credentials: send a bearer token or service key")
+	}
+	if id, secret, ok := auth.SplitServiceKey(token); ok {
+		k, err := a.Store.ServiceKey(r.Context(), id)
+		if err != nil || k.RevokedAt != nil || !auth.SecretMatches(secret, k.SecretHash) {
+			return auth.Principal{}, model.Errorf(model.CodeUnauthenticated, "unknown or revoked service key")
+		}
+		return auth.Principal{ID: "key:" + k.ID, Role: model.RolePlatform, Name: k.Name}, nil
+	}
+	p, err := a.Verifier.Verify(token)
+	if err != nil {
+		return p, err
+	}
+	person, err := a.Store.Person(r.Context(), p.ID)
+	if model.IsCode(err, model.CodeNotFound) {
+		return p, model.Errorf(model.CodeUnauthenticated, "person %q is not known to homebell; the platform must sync it first", p.ID)
+	}
+	if err != nil {
+		return p, err
+	}
+	if person.Role != p.Role {
+		return p, model.Errorf(model.CodeForbidden, "the token's role %s does not match the person's role %s", p.Role, person.Role)
+	}
+	p.Name = person.Name
+	return p, nil
+}
+
+// principal returns the caller; routes with roles always have one.
+func principal(r *http.Request) auth.Principal {
+	p, _ := auth.From(r.Context())
+	return p
+}
+
+// idempotent honours Idempotency-Key on creating POSTs: the same key with the same request replays
+// the first answer without a second effect; with a different request it is refused (422).
+func (a *API) idempotent(next handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		key := r.Header.Get("Idempotency-Key")
+		if key == "" {
+			return next(w, r)
+		}
+		if len(key) > 255 {
+			return model.Invalid(model.FieldError{Field: "Idempotency-Key", Message: "at most 255 characters"})
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.Cfg.MaxBodyBytes))
+		if err != nil {
+			return model.Errorf(model.CodeTooLarge, "the body exceeds %d bytes", a.Cfg.MaxBodyBytes)
+		}
+		sum := sha256.Sum256(body)
+		request := r.Method + " " + r.URL.Path + " " + hex.EncodeToString(sum[:])
+		who := principal(r).ID
+		var rec store.IdempotencyRecord
+		var claimed bool
+		err = a.Store.InTx(r.Context(), func(tx *store.Tx) error {
+			var err error
+			rec, claimed, err = tx.ClaimIdempotencyKey(r.Context(), who, key, request, a.Now())
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if !claimed {
+			switch {
+			case rec.Request != request:
+				return model.Errorf(model.CodeIdempotencyReused, "Idempotency-Key %q was used for a different request", key)
+			case rec.Status == 0:
+				return model.Errorf(model.CodeIdempotencyPending, "the first request with this key has not finished; retry shortly")
+			}
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.WriteHeader(rec.Status)
+			_, _ = w.Write(rec.Response)
+			return nil
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rw := &recorder{header: http.Header{}, status: 200}
+		herr := next(rw, r)
+		ctx := context.WithoutCancel(r.Context())
+		if herr != nil || rw.status >= 500 {
+			var e *model.Error
+			if herr != nil && errors.As(herr, &e) && e.Code.Status() < 500 {
+				// A refused request is an answer too: replay the same refusal.
+				p := problemFor(herr)
+				p.Instance = r.URL.Path
+				var buf bytes.Buffer
+				_ = jsonEncode(&buf, p)
+				_ = a.Store.InTx(ctx, func(tx *store.Tx) error {
+					return tx.CompleteIdempotencyKey(ctx, who, key, p.Status, buf.Bytes())
+				})
+			} else {
+				_ = a.Store.InTx(ctx, func(tx *store.Tx) error { return tx.ReleaseIdempotencyKey(ctx, who, key) })
+			}
+			if herr != nil {
+				return herr
+			}
+		} else {
+			if err := a.Store.InTx(ctx, func(tx *store.Tx) error {
+				return tx.CompleteIdempotencyKey(ctx, who, key, rw.status, rw.body.Bytes())
+			}); err != nil {
+				a.Log.Error("idempotency: record answer", "err", err)
+			}
+		}
+		for k, v := range rw.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rw.status)
+		_, err = w.Write(rw.body.Bytes())
+		return err
+	}
+}
+
+// recorder buffers a response so it can be stored for replay.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+	wrote  bool
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+func (r *recorder) WriteHeader(s int) {
+	if !r.wrote {
+		r.status, r.wrote = s, true
+	}
+}
+func (r *recorder) Write(b []byte) (int, error) { r.wrote = true; return r.body.Write(b) }
+
+// statusWriter remembers the status for metrics and whether anything was written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(s int) {
+	if !w.wrote {
+		w.status, w.wrote = s, true
+	}
+	w.ResponseWriter.WriteHeader(s)
+}
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach Flush and Hijack (SSE and WebSocket need them).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (a *API) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				a.Log.Error("panic", "path", r.URL.Path, "panic", v)
+				writeProblem(w, r, a.Log, errors.New("panic"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *API) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob: https:; connect-src 'self'; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *API) openapi(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/yaml")
+	_, err := w.Write(openAPI)
+	return err
+}
+
+func (a *API) healthz(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (a *API) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.Store.Ping(ctx); err != nil {
+		a.Log.Warn("not ready", "err", err)
+		return model.Errorf(model.CodeUnavailable, "the database does not answer")
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// notFoundRoute answers unknown /v1 paths with a problem document instead of the web app.
+func (a *API) notFoundRoute(w http.ResponseWriter, r *http.Request) error {
+	return model.Errorf(model.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
+}

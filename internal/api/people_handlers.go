@@ -1,0 +1,228 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/homebell/homebell/internal/auth"
+	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/store"
+)
+
+func (a *API) getMe(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.Store.Person(r.Context(), principal(r).ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+// mePatch is what a person may change about themselves; identity fields belong to the platform.
+type mePatch struct {
+	Locale   *string `json:"locale"`
+	TimeZone *string `json:"time_zone"`
+}
+
+func (a *API) patchMe(w http.ResponseWriter, r *http.Request) error {
+	var in mePatch
+	if err := decodeJSON(w, r, a.Cfg.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	var out model.Person
+	err := a.Store.InTx(r.Context(), func(tx *store.Tx) error {
+		p, err := tx.Person(r.Context(), principal(r).ID)
+		if err != nil {
+			return err
+		}
+		if in.Locale != nil {
+			if *in.Locale != model.LocaleZH && *in.Locale != model.LocaleEN {
+				return model.Invalid(model.FieldError{Field: "locale", Message: "must be zh-CN or en"})
+			}
+			p.Locale = *in.Locale
+		}
+		if in.TimeZone != nil {
+			p.TimeZone = *in.TimeZone
+		}
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		_, err = tx.UpsertPerson(r.Context(), &p, a.Now())
+		out = p
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// personInput is a person as the platform sends it.
+type personInput struct {
+	Role      model.Role `json:"role"`
+	Name      string     `json:"name"`
+	AvatarURL string     `json:"avatar_url"`
+	Bio       string     `json:"bio"`
+	Phone     string     `json:"phone"`
+	Locale    string     `json:"locale"`
+	TimeZone  string     `json:"time_zone"`
+	Area      string     `json:"area"`
+}
+
+func (a *API) putPerson(w http.ResponseWriter, r *http.Request) error {
+	var in personInput
+	if err := decodeJSON(w, r, a.Cfg.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	p := model.Person{ID: r.PathValue("id"), Role: in.Role, Name: in.Name, AvatarURL: in.AvatarURL, Bio: in.Bio,
+		Phone: in.Phone, Locale: in.Locale, TimeZone: in.TimeZone, Area: in.Area}
+	p.Normalize()
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	var created bool
+	err := a.Store.InTx(r.Context(), func(tx *store.Tx) error {
+		var err error
+		created, err = tx.UpsertPerson(r.Context(), &p, a.Now())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return writeJSON(w, status, p)
+}
+
+// getPerson shows a full record to the person themself, operators and the platform; everyone
+// else sees only the public card (X5: no phone numbers).
+func (a *API) getPerson(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.Store.Person(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	me := principal(r)
+	if me.ID == p.ID || me.Is(model.RoleOperator, model.RolePlatform) {
+		return writeJSON(w, http.StatusOK, p)
+	}
+	return writeJSON(w, http.StatusOK, p.Card())
+}
+
+func (a *API) listPeople(w http.ResponseWriter, r *http.Request) error {
+	limit, err := queryInt(r, "limit", 50, 1, 500)
+	if err != nil {
+		return err
+	}
+	role := model.Role(r.URL.Query().Get("role"))
+	if role != "" && !role.Valid() {
+		return model.Invalid(model.FieldError{Field: "role", Message: "must be customer, worker, agent or operator"})
+	}
+	ps, err := a.Store.People(r.Context(), role, r.URL.Query().Get("cursor"), limit+1)
+	if err != nil {
+		return err
+	}
+	out := page[model.Person]{Items: ps}
+	if len(ps) > limit {
+		out.Items = ps[:limit]
+		out.NextCursor = ps[limit-1].ID
+	}
+	if out.Items == nil {
+		out.Items = []model.Person{}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (a *API) listServiceItems(w http.ResponseWriter, r *http.Request) error {
+	all := r.URL.Query().Get("all") == "true" && principal(r).Is(model.RoleOperator, model.RolePlatform)
+	items, err := a.Store.ServiceItems(r.Context(), all)
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []model.ServiceItem{}
+	}
+	return writeJSON(w, http.StatusOK, page[model.ServiceItem]{Items: items})
+}
+
+func (a *API) getServiceItem(w http.ResponseWriter, r *http.Request) error {
+	it, err := a.Store.ServiceItem(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, it)
+}
+
+type serviceItemInput struct {
+	Name            model.Text `json:"name"`
+	Description     model.Text `json:"description"`
+	DurationMinutes int        `json:"duration_minutes"`
+	PriceCents      int64      `json:"price_cents"`
+	Active          *bool      `json:"active"`
+}
+
+func (a *API) putServiceItem(w http.ResponseWriter, r *http.Request) error {
+	var in serviceItemInput
+	if err := decodeJSON(w, r, a.Cfg.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	it := model.ServiceItem{ID: r.PathValue("id"), Name: in.Name, Description: in.Description,
+		DurationMinutes: in.DurationMinutes, PriceCents: in.PriceCents, Active: in.Active == nil || *in.Active}
+	if err := it.Validate(); err != nil {
+		return err
+	}
+	var created bool
+	err := a.Store.InTx(r.Context(), func(tx *store.Tx) error {
+		var err error
+		created, err = tx.UpsertServiceItem(r.Context(), &it, a.Now())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return writeJSON(w, status, it)
+}
+
+// demoPeople lists the seeded people a visitor may sign in as (demo mode only).
+func (a *API) demoPeople(w http.ResponseWriter, r *http.Request) error {
+	if a.DevSecret == nil {
+		return model.Errorf(model.CodeNotFound, "the development sign-in exists only in demo mode")
+	}
+	ps, err := a.Store.People(r.Context(), "", "", 100)
+	if err != nil {
+		return err
+	}
+	cards := make([]model.Card, 0, len(ps))
+	for _, p := range ps {
+		cards = append(cards, p.Card())
+	}
+	return writeJSON(w, http.StatusOK, page[model.Card]{Items: cards})
+}
+
+type signInInput struct {
+	PersonID string `json:"person_id"`
+}
+
+// demoSignIn issues a development token for a seeded person (demo mode only).
+func (a *API) demoSignIn(w http.ResponseWriter, r *http.Request) error {
+	if a.DevSecret == nil {
+		return model.Errorf(model.CodeNotFound, "the development sign-in exists only in demo mode")
+	}
+	var in signInInput
+	if err := decodeJSON(w, r, a.Cfg.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	p, err := a.Store.Person(r.Context(), in.PersonID)
+	if err != nil {
+		return err
+	}
+	tok, err := auth.Mint(a.DevSecret, p.ID, p.Role, a.Now(), 12*time.Hour)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"token": tok, "person": p})
+}

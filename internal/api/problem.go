@@ -1,0 +1,96 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/homebell/homebell/internal/model"
+)
+
+// Problem is an RFC 9457 problem document. Code is homebell's stable error code.
+type Problem struct {
+	Type     string             `json:"type"`
+	Title    string             `json:"title"`
+	Status   int                `json:"status"`
+	Detail   string             `json:"detail,omitempty"`
+	Instance string             `json:"instance,omitempty"`
+	Code     model.Code         `json:"code"`
+	Errors   []model.FieldError `json:"errors,omitempty"`
+}
+
+// problemFor turns any error into a problem document. Errors without a code are internal: their
+// text is logged, never shown.
+func problemFor(err error) Problem {
+	var e *model.Error
+	if !errors.As(err, &e) {
+		e = &model.Error{Code: model.CodeInternal, Message: "something went wrong; it has been logged"}
+	}
+	return Problem{
+		Type:   "urn:homebell:problem:" + string(e.Code),
+		Title:  e.Code.Title(),
+		Status: e.Code.Status(),
+		Detail: e.Message,
+		Code:   e.Code,
+		Errors: e.Fields,
+	}
+}
+
+func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	p := problemFor(err)
+	p.Instance = r.URL.Path
+	if p.Status >= 500 {
+		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(v)
+}
+
+// decodeJSON reads one JSON object from the body into v: the media type must be JSON, unknown
+// fields and trailing data are refused, and the body is limited to max bytes.
+func decodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return model.Errorf(model.CodeUnsupportedMedia, "send application/json, not %q", ct)
+		}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, max))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		var syntax *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &tooBig):
+			return model.Errorf(model.CodeTooLarge, "the body exceeds %d bytes", max)
+		case errors.Is(err, io.EOF):
+			return model.Errorf(model.CodeInvalid, "the body is empty; send a JSON object")
+		case errors.As(err, &syntax):
+			return model.Errorf(model.CodeInvalid, "malformed JSON at byte %d", syntax.Offset)
+		case errors.As(err, &typ):
+			return model.Invalid(model.FieldError{Field: typ.Field, Message: "must be " + typ.Type.String()})
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return model.Invalid(model.FieldError{Field: strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), Message: "unknown field"})
+		default:
+			return model.Errorf(model.CodeInvalid, "cannot read the body: %v", err)
+		}
+	}
+	if dec.More() {
+		return model.Errorf(model.CodeInvalid, "the body must hold exactly one JSON object")
+	}
+	return nil
+}

@@ -1,0 +1,147 @@
+// Package app wires homebell together: config → store → services → HTTP, and shuts it down
+// gracefully. Tests start the whole program on :0 through it.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/homebell/homebell/internal/api"
+	"github.com/homebell/homebell/internal/auth"
+	"github.com/homebell/homebell/internal/config"
+	"github.com/homebell/homebell/internal/store"
+	"github.com/homebell/homebell/web"
+)
+
+// Options are what a caller (main or a test) injects besides the config.
+type Options struct {
+	Now func() time.Time // the clock; time.Now when nil
+	Log *slog.Logger     // slog.Default when nil
+}
+
+// App is one running homebell node.
+type App struct {
+	Cfg   config.Config
+	Store *store.Store
+	API   *api.API
+	Log   *slog.Logger
+	Now   func() time.Time
+	// DevSecret is the HS256 secret of development tokens (demo sign-in, `homebell token`).
+	DevSecret []byte
+}
+
+// New opens the store, applies migrations and builds the services.
+func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	st, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Cfg: cfg, Store: st, Log: opt.Log, Now: opt.Now}
+	if err := a.init(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) init(ctx context.Context) error {
+	if err := a.Store.Migrate(ctx); err != nil {
+		return err
+	}
+	secret, err := a.tokenSecret(ctx)
+	if err != nil {
+		return err
+	}
+	var pem []byte
+	if a.Cfg.JWTPublicKey != "" {
+		if pem, err = os.ReadFile(a.Cfg.JWTPublicKey); err != nil {
+			return fmt.Errorf("app: %w", err)
+		}
+	}
+	verifier, err := auth.NewVerifier(secret, pem, a.Now)
+	if err != nil {
+		return err
+	}
+	a.DevSecret = secret
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.API = &api.API{Cfg: a.Cfg, Store: a.Store, Verifier: verifier, Now: a.Now, Log: a.Log, Registry: reg, Static: web.Handler()}
+	if a.Cfg.Demo {
+		a.API.DevSecret = secret
+	}
+	return nil
+}
+
+// tokenSecret is the configured HS256 secret, or — when the platform configured neither a secret
+// nor a public key — a development secret made once and kept in the database, so `homebell token`
+// and the demo sign-in work out of the box.
+func (a *App) tokenSecret(ctx context.Context) ([]byte, error) {
+	if a.Cfg.JWTSecret != "" {
+		return []byte(a.Cfg.JWTSecret), nil
+	}
+	if a.Cfg.JWTPublicKey != "" {
+		return nil, nil
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	s := base64.RawURLEncoding.EncodeToString(b)
+	if err := a.Store.InTx(ctx, func(tx *store.Tx) error {
+		return tx.InsertSettingIfAbsent(ctx, "dev_jwt_secret", &s, a.Now())
+	}); err != nil {
+		return nil, err
+	}
+	if !a.Cfg.Demo {
+		a.Log.Warn("no --jwt-secret or --jwt-public-key: using a development secret stored in the database; configure one for production")
+	}
+	return []byte(s), nil
+}
+
+// Serve answers HTTP on ln until ctx is cancelled, then drains in-flight requests for up to
+// the shutdown timeout.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.API.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		// In-flight requests keep their context through shutdown; streams are closed by the hub.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.Log.Info("homebell serving", "addr", ln.Addr().String(), "db", a.Store.Dialect())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.Cfg.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = srv.Close()
+	}
+	<-errc
+	return err
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.Store.Close() }

@@ -1,0 +1,117 @@
+// Package config is homebell's one configuration struct. Every flag is also a HOMEBELL_*
+// environment variable (flags win); there are no globals.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is everything homebell can be told at start.
+type Config struct {
+	Addr            string        // listen address
+	DB              string        // SQLite path, or postgres://… for PostgreSQL
+	NATS            string        // nats://… to fan realtime wake-ups across nodes; empty = in-process
+	NATSPrefix      string        // subject prefix, so several deployments (or test runs) share one NATS
+	JWTSecret       string        // HS256 shared secret for platform-issued tokens
+	JWTPublicKey    string        // path to a PEM Ed25519 or RSA public key (EdDSA / RS256 tokens)
+	BaseURL         string        // public URL of this server (links in notifications, VAPID subject)
+	VAPIDSubject    string        // mailto: or https: contact for Web Push
+	MaxBodyBytes    int64         // JSON request bodies larger than this are refused
+	MaxUploadBytes  int64         // image uploads larger than this are refused
+	ShutdownTimeout time.Duration // grace period for in-flight requests on SIGTERM
+	Demo            bool          // seed demo data and allow the development sign-in
+	LogLevel        string        // debug, info, warn, error
+}
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	return Config{
+		Addr:            ":8080",
+		DB:              "homebell.db",
+		NATSPrefix:      "homebell",
+		BaseURL:         "http://localhost:8080",
+		VAPIDSubject:    "mailto:ops@homebell.invalid",
+		MaxBodyBytes:    1 << 20,
+		MaxUploadBytes:  5 << 20,
+		ShutdownTimeout: 15 * time.Second,
+		LogLevel:        "info",
+	}
+}
+
+// FlagSet binds c's fields to flags of fs, each defaulting to the matching HOMEBELL_* variable of
+// env when set. Call fs.Parse afterwards.
+func (c *Config) FlagSet(fs *flag.FlagSet, env func(string) string) {
+	str := func(p *string, name, usage string) {
+		if v := env(envName(name)); v != "" {
+			*p = v
+		}
+		fs.StringVar(p, name, *p, usage+" (env "+envName(name)+")")
+	}
+	str(&c.Addr, "addr", "listen address")
+	str(&c.DB, "db", "SQLite file path, or a postgres:// URL")
+	str(&c.NATS, "nats", "NATS URL for cross-node realtime fan-out (empty: in-process only)")
+	str(&c.NATSPrefix, "nats-prefix", "NATS subject prefix")
+	str(&c.JWTSecret, "jwt-secret", "HS256 secret shared with the platform that issues user tokens")
+	str(&c.JWTPublicKey, "jwt-public-key", "PEM file with the Ed25519 or RSA public key of the token issuer")
+	str(&c.BaseURL, "base-url", "public base URL of this server")
+	str(&c.VAPIDSubject, "vapid-subject", "contact (mailto: or https:) sent to Web Push services")
+	str(&c.LogLevel, "log-level", "debug, info, warn or error")
+	int64Var(fs, env, &c.MaxBodyBytes, "max-body-bytes", "largest JSON request body")
+	int64Var(fs, env, &c.MaxUploadBytes, "max-upload-bytes", "largest image upload")
+	if v := env(envName("shutdown-timeout")); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			c.ShutdownTimeout = d
+		}
+	}
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "grace period on shutdown (env HOMEBELL_SHUTDOWN_TIMEOUT)")
+}
+
+func int64Var(fs *flag.FlagSet, env func(string) string, p *int64, name, usage string) {
+	if v := env(envName(name)); v != "" {
+		var n int64
+		if _, err := fmt.Sscan(v, &n); err == nil {
+			*p = n
+		}
+	}
+	fs.Int64Var(p, name, *p, usage+" (env "+envName(name)+")")
+}
+
+func envName(flagName string) string {
+	return "HOMEBELL_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// Parse reads args (without the command name) into a Config that starts from Default.
+func Parse(name string, args []string, env func(string) string, stderr io.Writer) (Config, *flag.FlagSet, error) {
+	c := Default()
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.FlagSet(fs, env)
+	if err := fs.Parse(args); err != nil {
+		return c, fs, err
+	}
+	return c, fs, c.Validate()
+}
+
+// Validate reports settings that cannot work.
+func (c Config) Validate() error {
+	if c.Addr == "" {
+		return fmt.Errorf("config: addr is empty")
+	}
+	if c.DB == "" {
+		return fmt.Errorf("config: db is empty")
+	}
+	if c.MaxBodyBytes < 1024 {
+		return fmt.Errorf("config: max-body-bytes must be at least 1024")
+	}
+	if c.JWTPublicKey != "" {
+		if _, err := os.Stat(c.JWTPublicKey); err != nil {
+			return fmt.Errorf("config: jwt-public-key: %w", err)
+		}
+	}
+	return nil
+}

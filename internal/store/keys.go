@@ -1,0 +1,61 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/homebell/homebell/internal/model"
+)
+
+// ServiceKey is a platform backend's credential. Only a hash of its secret is stored.
+type ServiceKey struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	SecretHash string     `json:"-"`
+	CreatedAt  time.Time  `json:"created_at"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+}
+
+// CreateServiceKey stores a new key.
+func (q *Queries) CreateServiceKey(ctx context.Context, k ServiceKey) error {
+	_, err := q.q.ExecContext(ctx, `INSERT INTO service_keys (id, name, secret_hash, created_at) VALUES ($1,$2,$3,$4)`,
+		k.ID, k.Name, k.SecretHash, utc(k.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("store: create service key: %w", err)
+	}
+	return nil
+}
+
+// ServiceKey returns a key by id, revoked or not.
+func (q *Queries) ServiceKey(ctx context.Context, id string) (ServiceKey, error) {
+	var k ServiceKey
+	var revoked sql.NullTime
+	err := q.q.QueryRowContext(ctx, `SELECT id, name, secret_hash, created_at, revoked_at FROM service_keys WHERE id = $1`, id).
+		Scan(&k.ID, &k.Name, &k.SecretHash, &k.CreatedAt, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return k, notFound("service key", id)
+	}
+	if err != nil {
+		return k, fmt.Errorf("store: service key: %w", err)
+	}
+	if revoked.Valid {
+		t := revoked.Time.UTC()
+		k.RevokedAt = &t
+	}
+	return k, nil
+}
+
+// RevokeServiceKey stops a key from working.
+func (q *Queries) RevokeServiceKey(ctx context.Context, id string, now time.Time) error {
+	res, err := q.q.ExecContext(ctx, `UPDATE service_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, utc(now))
+	if err != nil {
+		return fmt.Errorf("store: revoke service key: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return model.Errorf(model.CodeNotFound, "no active service key %q", id)
+	}
+	return nil
+}

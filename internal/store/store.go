@@ -1,0 +1,244 @@
+// Package store is homebell's one concrete store over database/sql: SQLite on local disk by
+// default, PostgreSQL when several nodes share the data. Queries are hand-written, parameterised
+// and portable ($1 placeholders work in both); one file per aggregate.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/homebell/homebell/internal/model"
+)
+
+// Dialect names the SQL database behind a Store.
+type Dialect string
+
+// The two dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// querier is what database/sql's *DB and *Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Queries holds every query of homebell. On a *Store it reads from the read pool; on a *Tx it reads
+// and writes inside the transaction.
+type Queries struct {
+	q       querier
+	dialect Dialect
+}
+
+// Dialect reports which database the queries run on.
+func (q *Queries) Dialect() Dialect { return q.dialect }
+
+// Store is the database. Writes go through InTx; reads through the embedded Queries.
+type Store struct {
+	Queries
+	w   *sql.DB // SQLite: the one writer connection; PostgreSQL: the pool
+	r   *sql.DB // SQLite: a read-only pool; PostgreSQL: the same pool
+	dsn string
+}
+
+// Open connects to dsn: "postgres://…" (or "postgresql://…") for PostgreSQL, anything else is a
+// SQLite file path (optionally prefixed "sqlite:" or "file:").
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return openPostgres(ctx, dsn)
+	}
+	return openSQLite(ctx, dsn)
+}
+
+func openPostgres(ctx context.Context, dsn string) (*Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(16)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect postgres: %w", err)
+	}
+	return &Store{Queries: Queries{q: db, dialect: Postgres}, w: db, r: db, dsn: dsn}, nil
+}
+
+func openSQLite(ctx context.Context, dsn string) (*Store, error) {
+	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if path == "" {
+		return nil, errors.New("store: empty SQLite path")
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("store: create %s: %w", dir, err)
+		}
+	}
+	pragmas := url.Values{}
+	// WAL lets readers proceed while the single writer commits.
+	pragmas.Add("_pragma", "journal_mode(WAL)")
+	// FULL: a committed notification survives power loss, not only a process crash.
+	pragmas.Add("_pragma", "synchronous(FULL)")
+	pragmas.Add("_pragma", "foreign_keys(ON)")
+	pragmas.Add("_pragma", "busy_timeout(10000)")
+	// A fixed, sortable text form for times (all are stored in UTC).
+	pragmas.Set("_time_format", "sqlite")
+	wdsn := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
+	w, err := sql.Open("sqlite", wdsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite: %w", err)
+	}
+	// One writer connection: SQLite serialises writers anyway, and queuing them in Go avoids
+	// SQLITE_BUSY storms under load.
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	rp := url.Values{}
+	rp.Add("_pragma", "busy_timeout(10000)")
+	rp.Add("_pragma", "foreign_keys(ON)")
+	// The read pool refuses writes, so a write that forgot InTx fails loudly in tests.
+	rp.Add("_pragma", "query_only(1)")
+	rp.Set("_time_format", "sqlite")
+	r, err := sql.Open("sqlite", "file:"+path+"?"+rp.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open sqlite readers: %w", err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	return &Store{Queries: Queries{q: r, dialect: SQLite}, w: w, r: r, dsn: path}, nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// DB is the writer database handle, for the job queue that shares it (River inserts jobs in our
+// transactions and must see the same database).
+func (s *Store) DB() *sql.DB { return s.w }
+
+// Ping checks that the database answers (readiness).
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.w.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	var one int
+	if err := s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("store: ping readers: %w", err)
+	}
+	return nil
+}
+
+// Migrate applies every pending migration of this dialect.
+func (s *Store) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	d := goose.DialectSQLite3
+	if s.dialect == Postgres {
+		d = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(d, s.w, sub, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// Tx is one database transaction: every query of Queries, plus hooks that run after commit.
+type Tx struct {
+	Queries
+	tx          *sql.Tx
+	afterCommit []func()
+}
+
+// SQL is the underlying transaction, for the job queue's InsertTx.
+func (tx *Tx) SQL() *sql.Tx { return tx.tx }
+
+// AfterCommit registers f to run once the transaction has committed (e.g. waking realtime
+// clients). It never runs if the transaction rolls back.
+func (tx *Tx) AfterCommit(f func()) { tx.afterCommit = append(tx.afterCommit, f) }
+
+// InTx runs fn in one transaction: it commits if fn returns nil and rolls back otherwise.
+// This is the whole guarantee of homebell: the state change, its notifications, the event log and
+// the delivery jobs commit together or not at all.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	tx := &Tx{Queries: Queries{q: sqlTx, dialect: s.dialect}, tx: sqlTx}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
+}
+
+func notFound(what, id string) error {
+	return model.Errorf(model.CodeNotFound, "%s %q not found", what, id)
+}
+
+// isUniqueViolation reports a primary-key or unique constraint failure in either dialect.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505") ||
+		strings.Contains(s, "duplicate key value")
+}
+
+// utc normalises a time for storage.
+func utc(t time.Time) time.Time { return t.UTC() }
+
+// nullTime maps the zero time to NULL.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
