@@ -10,8 +10,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -28,7 +26,6 @@ import (
 	"github.com/homebell/homebell/internal/auth"
 	"github.com/homebell/homebell/internal/config"
 	"github.com/homebell/homebell/internal/model"
-	"github.com/homebell/homebell/internal/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -187,42 +184,30 @@ func token(ctx context.Context, args []string, env func(string) string, stdout, 
 }
 
 func key(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
-	if len(args) < 2 || args[0] != "create" {
-		return errors.New("key: usage: homebell key create NAME [flags]")
+	const keyUsage = "key: usage: homebell key create NAME [flags]"
+	// A NAME that looks like a flag means it was left out ("key create --db x"): refuse, rather
+	// than create a key called "--db" in the default database.
+	if len(args) < 2 || args[0] != "create" || strings.HasPrefix(args[1], "-") {
+		return errors.New(keyUsage)
 	}
 	name := args[1]
-	cfg, _, err := config.Parse("key create", args[2:], env, stderr)
+	cfg, fs, err := config.Parse("key create", args[2:], env, stderr)
 	if err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s (unexpected %q)", keyUsage, fs.Args())
 	}
 	a, err := app.New(ctx, cfg, app.Options{Log: logger(cfg, stderr)})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	secret, k, err := CreateServiceKey(ctx, a.Store, name, time.Now())
+	secret, k, err := auth.CreateServiceKey(ctx, a.Store, name, time.Now())
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s\n", secret)
 	fmt.Fprintf(stderr, "service key %s (%s) created; the secret above is shown once\n", k.ID, k.Name)
 	return nil
-}
-
-// CreateServiceKey makes a key and stores its hash; it returns the full bearer credential.
-func CreateServiceKey(ctx context.Context, st *store.Store, name string, now time.Time) (string, store.ServiceKey, error) {
-	if name == "" || len(name) > 80 {
-		return "", store.ServiceKey{}, errors.New("key: name must be 1-80 characters")
-	}
-	idb, sb := make([]byte, 8), make([]byte, 32)
-	if _, err := rand.Read(idb); err != nil {
-		return "", store.ServiceKey{}, err
-	}
-	if _, err := rand.Read(sb); err != nil {
-		return "", store.ServiceKey{}, err
-	}
-	id, secret := hex.EncodeToString(idb), hex.EncodeToString(sb)
-	k := store.ServiceKey{ID: id, Name: name, SecretHash: auth.HashSecret(secret), CreatedAt: now}
-	err := st.InTx(ctx, func(tx *store.Tx) error { return tx.CreateServiceKey(ctx, k) })
-	return auth.ServiceKeyPrefix + id + "_" + secret, k, err
 }

@@ -6,8 +6,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	_ "embed"
+	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -205,7 +205,12 @@ func (a *API) idempotent(next handlerFunc) handlerFunc {
 			case rec.Status == 0:
 				return model.Errorf(model.CodeIdempotencyPending, "the first request with this key has not finished; retry shortly")
 			}
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			// Refusals are stored as problem documents and replayed as such.
+			if rec.Status >= 400 {
+				w.Header().Set("Content-Type", "application/problem+json")
+			} else {
+				w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			}
 			w.Header().Set("Idempotent-Replayed", "true")
 			w.WriteHeader(rec.Status)
 			_, _ = w.Write(rec.Response)

@@ -41,6 +41,7 @@ func (q *Queries) ServiceKey(ctx context.Context, id string) (ServiceKey, error)
 	if err != nil {
 		return k, fmt.Errorf("store: service key: %w", err)
 	}
+	k.CreatedAt = k.CreatedAt.UTC()
 	if revoked.Valid {
 		t := revoked.Time.UTC()
 		k.RevokedAt = &t

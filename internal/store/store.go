@@ -18,6 +18,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/homebell/homebell/internal/model"
@@ -169,10 +170,18 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
 	d := goose.DialectSQLite3
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
 	if s.dialect == Postgres {
 		d = goose.DialectPostgres
+		// Every node migrates on start; nodes starting together take turns on an advisory lock
+		// instead of applying the same migration twice. Retry each second, for up to 5 minutes.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+		if err != nil {
+			return fmt.Errorf("store: migrations: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	p, err := goose.NewProvider(d, s.w, sub, goose.WithDisableGlobalRegistry(true))
+	p, err := goose.NewProvider(d, s.w, sub, opts...)
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
@@ -205,6 +214,14 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	tx := &Tx{Queries: Queries{q: sqlTx, dialect: s.dialect}, tx: sqlTx}
+	// A panic in fn must not leave the transaction open: on SQLite it would hold the one writer
+	// connection forever once something up the stack recovers.
+	defer func() {
+		if v := recover(); v != nil {
+			_ = sqlTx.Rollback()
+			panic(v)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -232,13 +249,14 @@ func isUniqueViolation(err error) bool {
 		strings.Contains(s, "duplicate key value")
 }
 
-// utc normalises a time for storage.
-func utc(t time.Time) time.Time { return t.UTC() }
+// utc normalises a time for storage: UTC, at the microsecond precision PostgreSQL keeps, so the
+// value a write hands back equals what a later read returns, in both dialects.
+func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // nullTime maps the zero time to NULL.
 func nullTime(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return t.UTC()
+	return utc(t)
 }

@@ -9,22 +9,14 @@ import (
 	_ "time/tzdata" // the tests must not depend on the host's zone database
 )
 
-func mustLoad(t testing.TB, name string) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		t.Fatalf("load %s: %v", name, err)
-	}
-	return loc
-}
-
 var (
-	shanghai = mustLoadInit("Asia/Shanghai")
-	newYork  = mustLoadInit("America/New_York")
-	lordHowe = mustLoadInit("Australia/Lord_Howe") // 30-minute DST shift
+	shanghai = mustLoad("Asia/Shanghai")
+	newYork  = mustLoad("America/New_York")
+	lordHowe = mustLoad("Australia/Lord_Howe") // 30-minute DST shift
+	beirut   = mustLoad("Asia/Beirut")         // falls back at midnight, 00:00 -> 23:00
 )
 
-func mustLoadInit(name string) *time.Location {
+func mustLoad(name string) *time.Location {
 	loc, err := time.LoadLocation(name)
 	if err != nil {
 		panic(err)
@@ -254,6 +246,7 @@ func TestS2NextOpenScan(t *testing.T) {
 	windows := []ReceivingWindow{
 		{"07:00", "22:00"}, {"22:00", "06:00"}, {"02:30", "06:00"}, {"02:10", "02:40"},
 		{"01:30", "01:45"}, {"00:00", "00:30"}, {"02:00", "02:15"}, {"23:59", "00:00"},
+		{"23:30", "23:45"}, {"23:10", "01:00"},
 	}
 	spans := []struct {
 		loc   *time.Location
@@ -263,6 +256,7 @@ func TestS2NextOpenScan(t *testing.T) {
 		{newYork, utc(2026, 10, 31, 0, 0)},
 		{lordHowe, utc(2026, 4, 3, 0, 0)},  // 2026-04-05 02:00 -> 01:30
 		{lordHowe, utc(2026, 10, 2, 0, 0)}, // 2026-10-04 02:00 -> 02:30
+		{beirut, utc(2026, 10, 23, 0, 0)},  // 2026-10-25 00:00 -> 2026-10-24 23:00
 		{shanghai, utc(2026, 5, 10, 0, 0)},
 	}
 	step := 37 * time.Minute
@@ -572,10 +566,13 @@ func TestValidEnums(t *testing.T) {
 	}
 }
 
-// TestDefaultZoneLoaded guards the helper used by the tests above.
-func TestDefaultZoneLoaded(t *testing.T) {
+// TestDefaultZone: a nil location and an empty TimeZone both mean
+// Asia/Shanghai.
+func TestDefaultZone(t *testing.T) {
 	if got := orDefault(nil).String(); got != DefaultTimeZone {
 		t.Errorf("orDefault(nil) = %q, want %q", got, DefaultTimeZone)
 	}
-	_ = mustLoad(t, "UTC")
+	if got := (Preferences{}).location().String(); got != DefaultTimeZone {
+		t.Errorf("zero Preferences zone = %q, want %q", got, DefaultTimeZone)
+	}
 }

@@ -1,0 +1,43 @@
+package model
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// NewID makes a time-ordered identifier (UUIDv7): ids sort by creation.
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// Notification is one message-center entry for one person (S4).
+type Notification struct {
+	ID          string          `json:"id"`
+	RecipientID string          `json:"recipient_id"`
+	Kind        string          `json:"kind"`
+	Category    string          `json:"category"`
+	Importance  string          `json:"importance"`
+	Title       string          `json:"title"`
+	Body        string          `json:"body"`
+	Data        json.RawMessage `json:"data"`
+	OrderID     string          `json:"order_id,omitempty"`
+	EventKey    string          `json:"-"`
+	Alert       string          `json:"alert"`
+	CreatedAt   time.Time       `json:"created_at"`
+	ReadAt      *time.Time      `json:"read_at"`
+}
+
+// Event is one entry of a person's ordered event log: what an open app must see (X1).
+type Event struct {
+	Seq       int64           `json:"seq"`
+	Type      string          `json:"type"`
+	Data      json.RawMessage `json:"data"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+// Event types of the log.
+const (
+	EventNotification = "notification.created"
+	EventRead         = "notification.read"
+	EventUnread       = "unread.changed"
+)

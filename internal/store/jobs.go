@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/homebell/homebell/internal/model"
+)
+
+// Job is a durable unit of work that runs at RunAt, at least once.
+type Job struct {
+	ID          string    `json:"id"`
+	Kind        string    `json:"kind"`
+	Key         string    `json:"key,omitempty"` // unique when set; "" = no key
+	Payload     []byte    `json:"payload"`
+	State       string    `json:"state"` // scheduled, running, done, failed, cancelled
+	RunAt       time.Time `json:"run_at"`
+	Attempts    int       `json:"attempts"`
+	MaxAttempts int       `json:"max_attempts"`
+	LastError   string    `json:"last_error,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Job states.
+const (
+	JobScheduled = "scheduled"
+	JobRunning   = "running"
+	JobDone      = "done"
+	JobFailed    = "failed"
+	JobCancelled = "cancelled"
+)
+
+const jobCols = `id, kind, key, payload, state, run_at, attempts, max_attempts, last_error, created_at, updated_at`
+
+func scanJob(row interface{ Scan(...any) error }) (Job, error) {
+	var j Job
+	var key sql.NullString
+	var payload string
+	err := row.Scan(&j.ID, &j.Kind, &key, &payload, &j.State, &j.RunAt, &j.Attempts, &j.MaxAttempts, &j.LastError, &j.CreatedAt, &j.UpdatedAt)
+	j.Key, j.Payload = key.String, []byte(payload)
+	j.RunAt, j.CreatedAt, j.UpdatedAt = j.RunAt.UTC(), j.CreatedAt.UTC(), j.UpdatedAt.UTC()
+	return j, err
+}
+
+// ScheduleJob inserts j. A job with a key replaces the job of the same key (whatever its state):
+// moving a reminder is scheduling it again under its key.
+func (q *Queries) ScheduleJob(ctx context.Context, j Job, now time.Time) error {
+	if j.ID == "" {
+		j.ID = model.NewID()
+	}
+	if j.MaxAttempts <= 0 {
+		j.MaxAttempts = 1
+	}
+	var key any
+	if j.Key != "" {
+		key = j.Key
+	}
+	_, err := q.q.ExecContext(ctx, `INSERT INTO jobs (`+jobCols+`) VALUES ($1,$2,$3,$4,'scheduled',$5,0,$6,'',$7,$7)
+		ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, payload = excluded.payload, state = 'scheduled',
+		run_at = excluded.run_at, attempts = 0, max_attempts = excluded.max_attempts, last_error = '',
+		locked_until = NULL, updated_at = excluded.updated_at`,
+		j.ID, j.Kind, key, string(j.Payload), utc(j.RunAt), j.MaxAttempts, utc(now))
+	if err != nil {
+		return fmt.Errorf("store: schedule job %s: %w", j.Kind, err)
+	}
+	return nil
+}
+
+// CancelJob cancels the pending job with key; cancelled is false when none was pending.
+func (q *Queries) CancelJob(ctx context.Context, key string, now time.Time) (cancelled bool, err error) {
+	res, err := q.q.ExecContext(ctx, `UPDATE jobs SET state = 'cancelled', updated_at = $2
+		WHERE key = $1 AND state IN ('scheduled','running')`, key, utc(now))
+	if err != nil {
+		return false, fmt.Errorf("store: cancel job %s: %w", key, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// JobByKey returns the job with key.
+func (q *Queries) JobByKey(ctx context.Context, key string) (Job, error) {
+	j, err := scanJob(q.q.QueryRowContext(ctx, `SELECT `+jobCols+` FROM jobs WHERE key = $1`, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return j, notFound("job", key)
+	}
+	if err != nil {
+		return j, fmt.Errorf("store: job %s: %w", key, err)
+	}
+	return j, nil
+}
+
+// ClaimDueJobs marks up to limit due jobs as running until now+lease and returns them. Jobs whose
+// lease ran out (their node died mid-run) are due again. On PostgreSQL, SKIP LOCKED lets several
+// nodes claim side by side without taking the same job.
+func (q *Queries) ClaimDueJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Job, error) {
+	lock := ""
+	if q.dialect == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	rows, err := q.q.QueryContext(ctx, `UPDATE jobs SET state = 'running', attempts = attempts + 1,
+		locked_until = $2, updated_at = $1
+		WHERE id IN (SELECT id FROM jobs WHERE (state = 'scheduled' AND run_at <= $1)
+			OR (state = 'running' AND locked_until < $1) ORDER BY run_at LIMIT $3`+lock+`)
+		RETURNING `+jobCols, utc(now), utc(now.Add(lease)), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: claim jobs: %w", err)
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+// FinishJob records the outcome of a run of the job claimed as attempt: done, failed for good, or
+// scheduled again at retryAt. A job rescheduled or cancelled meanwhile (its key was reused) is
+// left as it is: the newer schedule wins.
+func (q *Queries) FinishJob(ctx context.Context, id string, attempt int, state string, retryAt time.Time, lastErr string, now time.Time) error {
+	if len(lastErr) > 500 {
+		lastErr = lastErr[:500]
+	}
+	runAt := any(nil)
+	if state == JobScheduled {
+		runAt = utc(retryAt)
+	}
+	_, err := q.q.ExecContext(ctx, `UPDATE jobs SET state = $3, run_at = COALESCE($4, run_at), last_error = $5,
+		locked_until = NULL, updated_at = $6 WHERE id = $1 AND attempts = $2 AND state = 'running'`,
+		id, attempt, state, runAt, lastErr, utc(now))
+	if err != nil {
+		return fmt.Errorf("store: finish job %s: %w", id, err)
+	}
+	return nil
+}
+
+// NextJobAt is when the earliest scheduled job is due (zero if none), so the runner can sleep.
+func (q *Queries) NextJobAt(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	err := q.q.QueryRowContext(ctx, `SELECT run_at FROM jobs WHERE state = 'scheduled' ORDER BY run_at LIMIT 1`).Scan(&t)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: next job: %w", err)
+	}
+	return t.UTC(), nil
+}
+
+// PurgeJobs deletes finished jobs older than before.
+func (q *Queries) PurgeJobs(ctx context.Context, before time.Time) (int64, error) {
+	res, err := q.q.ExecContext(ctx, `DELETE FROM jobs WHERE state IN ('done','cancelled','failed') AND updated_at < $1`, utc(before))
+	if err != nil {
+		return 0, fmt.Errorf("store: purge jobs: %w", err)
+	}
+	return res.RowsAffected()
+}

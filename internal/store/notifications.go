@@ -1,0 +1,211 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/homebell/homebell/internal/model"
+)
+
+// importanceRank orders importance for sorting (critical first).
+var importanceRank = map[string]int{"low": 0, "normal": 1, "high": 2, "critical": 3}
+
+// ImportanceName is the inverse of importanceRank.
+func importanceName(r int) string {
+	for k, v := range importanceRank {
+		if v == r {
+			return k
+		}
+	}
+	return "normal"
+}
+
+const notificationCols = `id, recipient_id, kind, category, importance, title, body, data, order_id, event_key, alert, created_at, read_at`
+
+func scanNotification(row interface{ Scan(...any) error }) (model.Notification, error) {
+	var n model.Notification
+	var rank int
+	var data string
+	var orderID sql.NullString
+	var readAt sql.NullTime
+	err := row.Scan(&n.ID, &n.RecipientID, &n.Kind, &n.Category, &rank, &n.Title, &n.Body, &data, &orderID,
+		&n.EventKey, &n.Alert, &n.CreatedAt, &readAt)
+	n.Importance = importanceName(rank)
+	n.Data = json.RawMessage(data)
+	n.OrderID = orderID.String
+	n.CreatedAt = n.CreatedAt.UTC()
+	if readAt.Valid {
+		t := readAt.Time.UTC()
+		n.ReadAt = &t
+	}
+	return n, err
+}
+
+// InsertNotification stores n unless the same recipient already has one with n.EventKey;
+// inserted is false for such a duplicate (the happening was told already).
+func (q *Queries) InsertNotification(ctx context.Context, n *model.Notification) (inserted bool, err error) {
+	if len(n.Data) == 0 {
+		n.Data = json.RawMessage("{}")
+	}
+	n.CreatedAt = n.CreatedAt.UTC()
+	var orderID any
+	if n.OrderID != "" {
+		orderID = n.OrderID
+	}
+	res, err := q.q.ExecContext(ctx, `INSERT INTO notifications (`+notificationCols+`)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,NULL) ON CONFLICT (recipient_id, event_key) DO NOTHING`,
+		n.ID, n.RecipientID, n.Kind, n.Category, importanceRank[n.Importance], n.Title, n.Body, string(n.Data), orderID,
+		n.EventKey, n.Alert, n.CreatedAt)
+	if err != nil {
+		return false, fmt.Errorf("store: insert notification: %w", err)
+	}
+	rows, _ := res.RowsAffected()
+	return rows == 1, nil
+}
+
+// Notification returns one notification of a recipient.
+func (q *Queries) Notification(ctx context.Context, recipientID, id string) (model.Notification, error) {
+	n, err := scanNotification(q.q.QueryRowContext(ctx, `SELECT `+notificationCols+` FROM notifications
+		WHERE id = $1 AND recipient_id = $2`, id, recipientID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return n, notFound("notification", id)
+	}
+	if err != nil {
+		return n, fmt.Errorf("store: notification: %w", err)
+	}
+	return n, nil
+}
+
+// OrderNotifications lists every notification about an order, to anyone, oldest first (X4).
+func (q *Queries) OrderNotifications(ctx context.Context, orderID string) ([]model.Notification, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+notificationCols+` FROM notifications WHERE order_id = $1
+		ORDER BY created_at, id`, orderID)
+	if err != nil {
+		return nil, fmt.Errorf("store: order notifications: %w", err)
+	}
+	return collectNotifications(rows)
+}
+
+func collectNotifications(rows *sql.Rows) ([]model.Notification, error) {
+	defer rows.Close()
+	var out []model.Notification
+	for rows.Next() {
+		n, err := scanNotification(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: notifications: %w", err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// RecentNotifications lists a person's newest notifications (a minimal message center; the full
+// query with cursors, sorting and filters is Inbox).
+func (q *Queries) RecentNotifications(ctx context.Context, recipientID string, limit int) ([]model.Notification, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+notificationCols+` FROM notifications WHERE recipient_id = $1
+		ORDER BY created_at DESC, id DESC LIMIT $2`, recipientID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: recent notifications: %w", err)
+	}
+	return collectNotifications(rows)
+}
+
+// CountNotifications counts a person's notifications (tests and metrics).
+func (q *Queries) CountNotifications(ctx context.Context, recipientID string) (int, error) {
+	var n int
+	err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM notifications WHERE recipient_id = $1`, recipientID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count notifications: %w", err)
+	}
+	return n, nil
+}
+
+// AppendEvent adds an entry to a person's event log and returns its seq. The seq counter row is
+// locked for the rest of the transaction, so a person's events commit in seq order.
+func (q *Queries) AppendEvent(ctx context.Context, personID, typ string, data any, now time.Time) (int64, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return 0, fmt.Errorf("store: event payload: %w", err)
+	}
+	var seq int64
+	err = q.q.QueryRowContext(ctx, `INSERT INTO person_seq (person_id, seq) VALUES ($1, 1)
+		ON CONFLICT (person_id) DO UPDATE SET seq = person_seq.seq + 1 RETURNING seq`, personID).Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("store: next seq for %s: %w", personID, err)
+	}
+	if _, err := q.q.ExecContext(ctx, `INSERT INTO person_events (person_id, seq, type, payload, created_at)
+		VALUES ($1,$2,$3,$4,$5)`, personID, seq, typ, string(raw), utc(now)); err != nil {
+		return 0, fmt.Errorf("store: append event: %w", err)
+	}
+	return seq, nil
+}
+
+// EventsAfter returns a person's events with seq > after, in order, at most limit.
+func (q *Queries) EventsAfter(ctx context.Context, personID string, after int64, limit int) ([]model.Event, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT seq, type, payload, created_at FROM person_events
+		WHERE person_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, personID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: events: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Event
+	for rows.Next() {
+		var e model.Event
+		var payload string
+		if err := rows.Scan(&e.Seq, &e.Type, &payload, &e.CreatedAt); err != nil {
+			return nil, fmt.Errorf("store: events: %w", err)
+		}
+		e.Data = json.RawMessage(payload)
+		e.CreatedAt = e.CreatedAt.UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// LastSeq is the newest seq of a person's log (0 when empty).
+func (q *Queries) LastSeq(ctx context.Context, personID string) (int64, error) {
+	var seq int64
+	err := q.q.QueryRowContext(ctx, `SELECT seq FROM person_seq WHERE person_id = $1`, personID).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: last seq: %w", err)
+	}
+	return seq, nil
+}
+
+// Preferences reads a person's stored preferences JSON into v; found is false if they never set any.
+func (q *Queries) Preferences(ctx context.Context, personID string, v any) (found bool, err error) {
+	var raw string
+	err = q.q.QueryRowContext(ctx, `SELECT prefs FROM preferences WHERE person_id = $1`, personID).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: preferences: %w", err)
+	}
+	if err := json.Unmarshal([]byte(raw), v); err != nil {
+		return false, fmt.Errorf("store: preferences: %w", err)
+	}
+	return true, nil
+}
+
+// PutPreferences stores a person's preferences.
+func (q *Queries) PutPreferences(ctx context.Context, personID string, v any, now time.Time) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("store: preferences: %w", err)
+	}
+	_, err = q.q.ExecContext(ctx, `INSERT INTO preferences (person_id, prefs, updated_at) VALUES ($1,$2,$3)
+		ON CONFLICT (person_id) DO UPDATE SET prefs = excluded.prefs, updated_at = excluded.updated_at`,
+		personID, string(raw), utc(now))
+	if err != nil {
+		return fmt.Errorf("store: put preferences: %w", err)
+	}
+	return nil
+}
