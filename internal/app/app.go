@@ -20,6 +20,8 @@ import (
 	"github.com/homebell/homebell/internal/api"
 	"github.com/homebell/homebell/internal/auth"
 	"github.com/homebell/homebell/internal/config"
+	"github.com/homebell/homebell/internal/jobs"
+	"github.com/homebell/homebell/internal/notify"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/web"
 )
@@ -28,6 +30,8 @@ import (
 type Options struct {
 	Now func() time.Time // the clock; time.Now when nil
 	Log *slog.Logger     // slog.Default when nil
+	// ManualJobs leaves due jobs to the caller (tests call Jobs.RunDue after moving the clock).
+	ManualJobs bool
 }
 
 // App is one running homebell node.
@@ -37,6 +41,10 @@ type App struct {
 	API   *api.API
 	Log   *slog.Logger
 	Now   func() time.Time
+	// manualJobs: Serve does not run due jobs (see Options.ManualJobs).
+	manualJobs bool
+	Jobs       *jobs.Runner
+	Notify     *notify.Service
 	// DevSecret is the HS256 secret of development tokens (demo sign-in, `homebell token`).
 	DevSecret []byte
 }
@@ -53,7 +61,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Cfg: cfg, Store: st, Log: opt.Log, Now: opt.Now}
+	a := &App{Cfg: cfg, Store: st, Log: opt.Log, Now: opt.Now, manualJobs: opt.ManualJobs}
 	if err := a.init(ctx); err != nil {
 		st.Close()
 		return nil, err
@@ -80,6 +88,8 @@ func (a *App) init(ctx context.Context) error {
 		return err
 	}
 	a.DevSecret = secret
+	a.Jobs = jobs.New(a.Store, a.Now, a.Log)
+	a.Notify = &notify.Service{Store: a.Store, Jobs: a.Jobs, Now: a.Now}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.API = &api.API{Cfg: a.Cfg, Store: a.Store, Verifier: verifier, Now: a.Now, Log: a.Log, Registry: reg, Static: web.Handler()}
@@ -125,6 +135,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		// In-flight requests keep their context through shutdown; streams are closed by the hub.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		if !a.manualJobs {
+			a.Jobs.Run(jobsCtx)
+		}
+	}()
+	defer func() { stopJobs(); <-jobsDone }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("homebell serving", "addr", ln.Addr().String(), "db", a.Store.Dialect())

@@ -33,7 +33,9 @@ type RetryError struct {
 	Err error
 }
 
-func (e *RetryError) Error() string { return fmt.Sprintf("retry at %s: %v", e.At.Format(time.RFC3339), e.Err) }
+func (e *RetryError) Error() string {
+	return fmt.Sprintf("retry at %s: %v", e.At.Format(time.RFC3339), e.Err)
+}
 func (e *RetryError) Unwrap() error { return e.Err }
 
 // Retry makes a RetryError.

@@ -19,33 +19,33 @@ type Kind struct {
 
 // Catalogue kind ids.
 const (
-	KindOrderAccepted          = "order.accepted"
-	KindOrderAssigned          = "order.assigned"
-	KindServiceStartingSoon    = "service.starting_soon"
-	KindServiceStarted         = "service.started"
-	KindServiceCompleted       = "service.completed"
-	KindChangeRequested        = "schedule.change_requested"
-	KindChangeDeclined         = "schedule.change_declined"
-	KindChangeEscalated        = "schedule.change_escalated"
-	KindScheduleChanged        = "schedule.changed"
-	KindWorkerChanged          = "worker.changed"
-	KindWorkerRemoved          = "worker.removed"
-	KindWorkerChangeRequested  = "worker.change_requested"
-	KindCancellationRequested  = "order.cancellation_requested"
-	KindCancellationDeclined   = "order.cancellation_declined"
-	KindOrderCancelled         = "order.cancelled"
-	KindRefundSettled          = "refund.settled"
-	KindWebhookEndpointPaused  = "webhook.endpoint_paused"
-	KindReviewReplied          = "review.replied"
-	KindChatMessage            = "chat.message"
-	KindSupportMessage         = "support.message"
-	KindFeedbackAnswered       = "feedback.answered"
-	KindPromotion              = "platform.promotion"
-	KindNewService             = "platform.new_service"
-	audienceAny                = ""
-	audienceCustomer           = "customer"
-	audienceWorker             = "worker"
-	audienceOperator           = "operator"
+	KindOrderAccepted         = "order.accepted"
+	KindOrderAssigned         = "order.assigned"
+	KindServiceStartingSoon   = "service.starting_soon"
+	KindServiceStarted        = "service.started"
+	KindServiceCompleted      = "service.completed"
+	KindChangeRequested       = "schedule.change_requested"
+	KindChangeDeclined        = "schedule.change_declined"
+	KindChangeEscalated       = "schedule.change_escalated"
+	KindScheduleChanged       = "schedule.changed"
+	KindWorkerChanged         = "worker.changed"
+	KindWorkerRemoved         = "worker.removed"
+	KindWorkerChangeRequested = "worker.change_requested"
+	KindCancellationRequested = "order.cancellation_requested"
+	KindCancellationDeclined  = "order.cancellation_declined"
+	KindOrderCancelled        = "order.cancelled"
+	KindRefundSettled         = "refund.settled"
+	KindWebhookEndpointPaused = "webhook.endpoint_paused"
+	KindReviewReplied         = "review.replied"
+	KindChatMessage           = "chat.message"
+	KindSupportMessage        = "support.message"
+	KindFeedbackAnswered      = "feedback.answered"
+	KindPromotion             = "platform.promotion"
+	KindNewService            = "platform.new_service"
+	audienceAny               = ""
+	audienceCustomer          = "customer"
+	audienceWorker            = "worker"
+	audienceOperator          = "operator"
 )
 
 func t(zh, en string) model.Text { return model.Text{ZH: zh, EN: en} }
@@ -64,10 +64,10 @@ var catalogue = []Kind{
 			"{{.item}} on {{when .appointment}} at {{.address}}.{{if .requirements}} Requirements: {{.requirements}}{{end}}")}},
 	{ID: KindServiceStartingSoon, Category: planner.CategoryService, Importance: planner.ImportanceCritical,
 		Title: map[string]model.Text{
-			audienceCustomer: t("服务即将开始", "Your service starts soon"),
-			audienceWorker:   t("即将上门服务", "Your next visit starts soon")},
+			audienceAny:    t("服务即将开始", "Your service starts soon"),
+			audienceWorker: t("即将上门服务", "Your next visit starts soon")},
 		Body: map[string]model.Text{
-			audienceCustomer: t("{{.worker_name}} 将于 {{when .appointment}} 上门提供「{{.item}}」，请提前整理房间、准备好相关物品。",
+			audienceAny: t("{{.worker_name}} 将于 {{when .appointment}} 上门提供「{{.item}}」，请提前整理房间、准备好相关物品。",
 				"{{.worker_name}} arrives at {{when .appointment}} for {{.item}}. Please tidy up and have things ready."),
 			audienceWorker: t("「{{.item}}」将于 {{when .appointment}} 开始，地址：{{.address}}。",
 				"{{.item}} starts at {{when .appointment}} at {{.address}}.")}},

@@ -50,6 +50,9 @@ type Options struct {
 	Demo bool
 	// Log receives the node's log; by default warnings and errors go to the test's output.
 	Log *slog.Logger
+	// ManualJobs stops the node from running due jobs by itself: the test moves its clock and
+	// calls Server.RunJobs, so what ran is exactly what was due.
+	ManualJobs bool
 }
 
 // Server is a running homebell node.
@@ -89,7 +92,7 @@ func Start(t testing.TB, dsn string, opt Options) *Server {
 		log = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, app.Options{Now: opt.Now, Log: log})
+	a, err := app.New(ctx, cfg, app.Options{Now: opt.Now, Log: log, ManualJobs: opt.ManualJobs})
 	if err != nil {
 		cancel()
 		t.Fatalf("apptest: start homebell: %v", err)
@@ -285,4 +288,14 @@ func (r *Response) String() string {
 		body = body[:600] + "…"
 	}
 	return fmt.Sprintf("%s %s → %d %s", r.Method, r.Path, r.Status, strings.TrimSpace(body))
+}
+
+// RunJobs runs every job due at the node's clock now and returns how many ran.
+func (s *Server) RunJobs(t testing.TB) int {
+	t.Helper()
+	n, err := s.App.Jobs.RunDue(context.Background())
+	if err != nil {
+		t.Fatalf("run due jobs: %v", err)
+	}
+	return n
 }

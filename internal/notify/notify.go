@@ -1,0 +1,186 @@
+// Package notify turns what happened into notifications: which kind (the catalogue), who is told,
+// the text in each recipient's language and time zone, and a per-channel plan from their
+// preferences. It writes the inbox rows, the recipients' event-log entries and the delivery jobs
+// in the caller's transaction, so they commit with the change they report or not at all.
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/homebell/homebell/internal/jobs"
+	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/notify/planner"
+	"github.com/homebell/homebell/internal/store"
+)
+
+// JobDeliver is the job kind of an off-app delivery of one notification.
+const JobDeliver = "deliver"
+
+// Settings keys read here.
+const (
+	SettingImportance         = "importance_overrides" // map kind -> importance
+	SettingDefaultPreferences = "default_preferences"  // planner.Preferences for people who set none
+)
+
+// Recipient is one person to tell, and the audience whose template they get.
+type Recipient struct {
+	PersonID string
+	Audience string // customer, worker, operator; "" = the kind's default template
+}
+
+// Event is something people must be told.
+type Event struct {
+	Kind       string
+	Key        string // unique per happening: the same Key never tells a recipient twice
+	OrderID    string
+	Recipients []Recipient
+	Vars       map[string]any // template values
+	Data       map[string]any // structured data for clients (actions, cards); order_id is added
+	// ServiceStartsAt is set for notices about an upcoming service (the receiving-window exception).
+	ServiceStartsAt time.Time
+}
+
+// Service writes notifications.
+type Service struct {
+	Store *store.Store
+	Jobs  *jobs.Runner
+	Now   func() time.Time
+	// Wake is called after commit with the people whose event log grew (the realtime hub).
+	Wake func(personIDs ...string)
+	// OffApp schedules off-app delivery jobs; false until a delivery handler is registered.
+	OffApp bool
+}
+
+// DeliverPayload is the payload of a JobDeliver job.
+type DeliverPayload struct {
+	NotificationID string `json:"notification_id"`
+	RecipientID    string `json:"recipient_id"`
+	Alert          string `json:"alert"`
+}
+
+// NotificationEvent is the payload of a notification.created event.
+type NotificationEvent struct {
+	Notification model.Notification `json:"notification"`
+	Alert        string             `json:"alert"`
+}
+
+// Notify tells ev's recipients inside tx. It returns the notifications stored (duplicates of an
+// earlier telling and switched-off platform news are not stored).
+func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.Notification, error) {
+	kind, ok := KindByID(ev.Kind)
+	if !ok {
+		return nil, fmt.Errorf("notify: unknown kind %q", ev.Kind)
+	}
+	importance := kind.Importance
+	var overrides map[string]string
+	if _, err := tx.Setting(ctx, SettingImportance, &overrides); err != nil {
+		return nil, err
+	}
+	if imp, err := planner.ParseImportance(overrides[ev.Kind]); err == nil {
+		importance = imp
+	}
+	data := map[string]any{}
+	for k, v := range ev.Data {
+		data[k] = v
+	}
+	if ev.OrderID != "" {
+		data["order_id"] = ev.OrderID
+	}
+	rawData, err := json.Marshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("notify: data: %w", err)
+	}
+	now := s.Now()
+	var out []model.Notification
+	var woken []string
+	seen := map[string]bool{}
+	for _, rc := range ev.Recipients {
+		if rc.PersonID == "" || seen[rc.PersonID] {
+			continue
+		}
+		seen[rc.PersonID] = true
+		person, err := tx.Person(ctx, rc.PersonID)
+		if err != nil {
+			return nil, fmt.Errorf("notify: recipient: %w", err)
+		}
+		prefs, err := s.PreferencesOf(ctx, &tx.Queries, person)
+		if err != nil {
+			return nil, err
+		}
+		plan := planner.PlanFor(planner.Notification{Kind: ev.Kind, Category: kind.Category, Importance: importance,
+			ServiceStartsAt: ev.ServiceStartsAt}, prefs, now)
+		if !plan.Inbox.Send {
+			continue
+		}
+		loc := person.Location()
+		title, err := render(ev.Kind, "title", rc.Audience, kind.Title, ev.Vars, person.Locale, loc)
+		if err != nil {
+			return nil, err
+		}
+		body, err := render(ev.Kind, "body", rc.Audience, kind.Body, ev.Vars, person.Locale, loc)
+		if err != nil {
+			return nil, err
+		}
+		n := model.Notification{ID: model.NewID(), RecipientID: person.ID, Kind: ev.Kind, Category: string(kind.Category),
+			Importance: string(importance), Title: title, Body: body, Data: rawData, OrderID: ev.OrderID,
+			EventKey: ev.Kind + ":" + ev.Key, Alert: string(plan.Realtime.Alert), CreatedAt: now}
+		inserted, err := tx.InsertNotification(ctx, &n)
+		if err != nil {
+			return nil, err
+		}
+		if !inserted {
+			continue // told already
+		}
+		out = append(out, n)
+		if plan.Realtime.Send {
+			if _, err := tx.AppendEvent(ctx, person.ID, model.EventNotification,
+				NotificationEvent{Notification: n, Alert: string(plan.Realtime.Alert)}, now); err != nil {
+				return nil, err
+			}
+			woken = append(woken, person.ID)
+		}
+		if plan.OffApp.Send && s.OffApp {
+			if err := s.Jobs.Schedule(ctx, tx, JobDeliver, "deliver:"+n.ID, plan.OffApp.At,
+				DeliverPayload{NotificationID: n.ID, RecipientID: person.ID, Alert: string(plan.OffApp.Alert)}, 1); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(woken) > 0 && s.Wake != nil {
+		tx.AfterCommit(func() { s.Wake(woken...) })
+	}
+	return out, nil
+}
+
+// PreferencesOf returns a person's preferences: their own, else the operators' defaults, else the
+// built-in defaults. The person's time zone is always their profile's.
+func (s *Service) PreferencesOf(ctx context.Context, q *store.Queries, p model.Person) (planner.Preferences, error) {
+	prefs := planner.DefaultPreferences()
+	found, err := q.Preferences(ctx, p.ID, &prefs)
+	if err != nil {
+		return prefs, err
+	}
+	if !found {
+		if _, err := q.Setting(ctx, SettingDefaultPreferences, &prefs); err != nil {
+			return prefs, err
+		}
+	}
+	prefs.TimeZone = p.TimeZone
+	return prefs, nil
+}
+
+// Operators lists every operator (they receive platform-side notices such as escalations).
+func Operators(ctx context.Context, q *store.Queries) ([]Recipient, error) {
+	ps, err := q.People(ctx, model.RoleOperator, "", 1000)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Recipient, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, Recipient{PersonID: p.ID, Audience: audienceOperator})
+	}
+	return out, nil
+}

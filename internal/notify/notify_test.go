@@ -1,0 +1,94 @@
+package notify_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/homebell/homebell/internal/jobs"
+	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/notify"
+	"github.com/homebell/homebell/internal/store"
+	"github.com/homebell/homebell/internal/store/storetest"
+)
+
+var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+
+func TestEveryKindRendersInBothLanguages(t *testing.T) {
+	st := storetest.Open(t, storetest.SQLitePath(t))
+	zh := storetest.Person("zh", model.RoleCustomer)
+	en := storetest.Person("en", model.RoleWorker)
+	en.Locale = model.LocaleEN
+	en.TimeZone = "America/New_York"
+	storetest.AddPeople(t, st, zh, en)
+	svc := &notify.Service{Store: st, Jobs: jobs.New(st, func() time.Time { return t0 }, nil), Now: func() time.Time { return t0 }}
+	vars := map[string]any{"worker_name": "王阿姨", "item": "日常保洁", "address": "浦东新区", "appointment": t0.Add(26 * time.Hour),
+		"old_time": t0.Add(26 * time.Hour), "new_time": t0.Add(50 * time.Hour), "reason": "堵车", "requester_name": "林晓",
+		"refund": true, "refund_cents": int64(12345), "refund_eta": t0.Add(72 * time.Hour), "text": "好的", "title": "满减",
+		"sender_name": "王阿姨", "endpoint": "https://x", "error": "503", "requirements": "厨房"}
+	for _, k := range notify.Kinds() {
+		for _, aud := range []string{"customer", "worker", "operator"} {
+			err := st.InTx(context.Background(), func(tx *store.Tx) error {
+				ns, err := svc.Notify(context.Background(), tx, notify.Event{Kind: k.ID, Key: "k-" + aud, OrderID: "o1", Vars: vars,
+					Recipients: []notify.Recipient{{PersonID: "zh", Audience: aud}, {PersonID: "en", Audience: aud}}})
+				if err != nil {
+					return err
+				}
+				for _, n := range ns {
+					if n.Title == "" || n.Body == "" || strings.Contains(n.Body, "<no value>") {
+						t.Errorf("%s/%s to %s: title %q body %q", k.ID, aud, n.RecipientID, n.Title, n.Body)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatalf("%s: %v", k.ID, err)
+			}
+		}
+	}
+	got, err := st.RecentNotifications(context.Background(), "en", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sawNY bool
+	for _, n := range got {
+		if n.Kind == notify.KindOrderAccepted && strings.Contains(n.Body, "Wed 25 Nov 06:00") {
+			sawNY = true // 11:00 UTC is 06:00 in New York, in English
+		}
+	}
+	if !sawNY {
+		t.Errorf("English recipient in New York did not get local time; bodies: %v", got[0].Body)
+	}
+	zhs, _ := st.RecentNotifications(context.Background(), "zh", 1000)
+	for _, n := range zhs {
+		if n.Kind == notify.KindOrderCancelled && !strings.Contains(n.Body, "¥123.45") {
+			t.Errorf("cancellation lacks refund amount: %q", n.Body)
+		}
+	}
+}
+
+func TestNotifySameKeyTellsOnce(t *testing.T) {
+	st := storetest.Open(t, storetest.SQLitePath(t))
+	storetest.AddPeople(t, st, storetest.Person("c", model.RoleCustomer))
+	svc := &notify.Service{Store: st, Jobs: jobs.New(st, func() time.Time { return t0 }, nil), Now: func() time.Time { return t0 }}
+	var woken []string
+	svc.Wake = func(ids ...string) { woken = append(woken, ids...) }
+	ev := notify.Event{Kind: notify.KindServiceCompleted, Key: "o1", OrderID: "o1", Recipients: []notify.Recipient{{PersonID: "c"}},
+		Vars: map[string]any{"worker_name": "W", "item": "I"}}
+	for range 2 {
+		if err := st.InTx(context.Background(), func(tx *store.Tx) error { _, err := svc.Notify(context.Background(), tx, ev); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, _ := st.CountNotifications(context.Background(), "c"); n != 1 {
+		t.Fatalf("notifications = %d, want 1", n)
+	}
+	evs, _ := st.EventsAfter(context.Background(), "c", 0, 10)
+	if len(evs) != 1 || evs[0].Seq != 1 || evs[0].Type != model.EventNotification {
+		t.Fatalf("events = %+v", evs)
+	}
+	if len(woken) != 1 || woken[0] != "c" {
+		t.Fatalf("woken = %v", woken)
+	}
+}

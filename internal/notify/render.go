@@ -1,0 +1,111 @@
+package notify
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+	"text/template"
+	"time"
+
+	"github.com/homebell/homebell/internal/model"
+)
+
+// Templates are text/template; values come from the event's Vars. Functions:
+//
+//	when  formats a time (time.Time or RFC 3339 string) in the recipient's zone and language
+//	money formats fen (an integer) as yuan: ¥123.45
+//
+// Output is plain text: clients must render it as text, never as HTML.
+var templates sync.Map // string (kind|audience|locale|part) -> *template.Template
+
+func parse(key, src string, locale string, loc *time.Location) (*template.Template, error) {
+	funcs := template.FuncMap{
+		"when":  func(v any) string { return formatTime(v, locale, loc) },
+		"money": formatMoney,
+	}
+	// Functions close over the recipient, so parse per call but cache the parse tree by source.
+	if cached, ok := templates.Load(key); ok {
+		tt, err := cached.(*template.Template).Clone()
+		if err != nil {
+			return nil, err
+		}
+		return tt.Funcs(funcs), nil
+	}
+	tt, err := template.New(key).Option("missingkey=zero").Funcs(funcs).Parse(src)
+	if err != nil {
+		return nil, fmt.Errorf("notify: template %s: %w", key, err)
+	}
+	templates.Store(key, tt)
+	return tt, nil
+}
+
+// render renders one template text for a recipient.
+func render(kind, part, audience string, texts map[string]model.Text, vars map[string]any, locale string, loc *time.Location) (string, error) {
+	txt, ok := texts[audience]
+	if !ok {
+		if txt, ok = texts[audienceAny]; !ok {
+			return "", fmt.Errorf("notify: kind %s has no %s template for audience %q", kind, part, audience)
+		}
+	}
+	src := txt.In(locale)
+	key := kind + "|" + part + "|" + audience + "|" + locale
+	tt, err := parse(key, src, locale, loc)
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	if err := tt.Execute(&buf, vars); err != nil {
+		return "", fmt.Errorf("notify: render %s: %w", key, err)
+	}
+	return strings.ReplaceAll(buf.String(), "<no value>", ""), nil
+}
+
+func formatTime(v any, locale string, loc *time.Location) string {
+	var t time.Time
+	switch x := v.(type) {
+	case time.Time:
+		t = x
+	case *time.Time:
+		if x == nil {
+			return ""
+		}
+		t = *x
+	case string:
+		p, err := time.Parse(time.RFC3339Nano, x)
+		if err != nil {
+			return x
+		}
+		t = p
+	default:
+		return ""
+	}
+	if t.IsZero() {
+		return ""
+	}
+	t = t.In(loc)
+	if locale == model.LocaleEN {
+		return t.Format("Mon 2 Jan 15:04")
+	}
+	weekdays := [...]string{"日", "一", "二", "三", "四", "五", "六"}
+	return fmt.Sprintf("%d月%d日（周%s）%s", int(t.Month()), t.Day(), weekdays[t.Weekday()], t.Format("15:04"))
+}
+
+func formatMoney(v any) string {
+	var cents int64
+	switch x := v.(type) {
+	case int64:
+		cents = x
+	case int:
+		cents = int64(x)
+	case float64:
+		cents = int64(x)
+	default:
+		return ""
+	}
+	sign := ""
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	return fmt.Sprintf("%s¥%d.%02d", sign, cents/100, cents%100)
+}
