@@ -1,0 +1,218 @@
+package jobs_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/homebell/homebell/internal/jobs"
+	"github.com/homebell/homebell/internal/store"
+	"github.com/homebell/homebell/internal/store/storetest"
+)
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+var t0 = time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+
+func setup(t *testing.T, dsn string) (*store.Store, *jobs.Runner, *clock) {
+	st := storetest.Open(t, dsn)
+	c := &clock{t: t0}
+	return st, jobs.New(st, c.Now, slog.New(slog.DiscardHandler)), c
+}
+
+func schedule(t *testing.T, st *store.Store, r *jobs.Runner, kind, key string, at time.Time, payload any, attempts int) {
+	t.Helper()
+	if err := st.InTx(context.Background(), func(tx *store.Tx) error {
+		return r.Schedule(context.Background(), tx, kind, key, at, payload, attempts)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func runDue(t *testing.T, r *jobs.Runner) int {
+	t.Helper()
+	n, err := r.RunDue(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestJobRunsWhenDueAndMovesAndCancelsByKey(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		st, r, c := setup(t, dsn)
+		var got []string
+		var mu sync.Mutex
+		r.Handle("remind", func(ctx context.Context, j store.Job) error {
+			var p string
+			_ = json.Unmarshal(j.Payload, &p)
+			mu.Lock()
+			got = append(got, p)
+			mu.Unlock()
+			return nil
+		})
+		schedule(t, st, r, "remind", "reminder:o1", t0.Add(time.Hour), "first", 1)
+		if n := runDue(t, r); n != 0 {
+			t.Fatalf("ran %d jobs before they were due", n)
+		}
+		// Moving the job by its key replaces it: the old time never fires.
+		schedule(t, st, r, "remind", "reminder:o1", t0.Add(2*time.Hour), "moved", 1)
+		c.Advance(90 * time.Minute)
+		if n := runDue(t, r); n != 0 {
+			t.Fatalf("the old time fired (%d jobs)", n)
+		}
+		c.Advance(31 * time.Minute)
+		if n := runDue(t, r); n != 1 {
+			t.Fatalf("ran %d jobs at the moved time, want 1", n)
+		}
+		if n := runDue(t, r); n != 0 {
+			t.Fatalf("a finished job ran again (%d)", n)
+		}
+		// A cancelled job never runs.
+		schedule(t, st, r, "remind", "reminder:o2", c.Now().Add(time.Minute), "cancelled", 1)
+		if err := st.InTx(context.Background(), func(tx *store.Tx) error {
+			return r.Cancel(context.Background(), tx, "reminder:o2")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		c.Advance(time.Hour)
+		runDue(t, r)
+		if fmt.Sprint(got) != "[moved]" {
+			t.Fatalf("ran %v, want [moved]", got)
+		}
+		j, err := st.JobByKey(context.Background(), "reminder:o2")
+		if err != nil || j.State != store.JobCancelled {
+			t.Fatalf("cancelled job = %+v, %v", j, err)
+		}
+	})
+}
+
+func TestJobRetriesWithBackoffThenFails(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		st, r, c := setup(t, dsn)
+		var calls atomic.Int32
+		r.Handle("flaky", func(ctx context.Context, j store.Job) error {
+			calls.Add(1)
+			if j.Attempts == 2 {
+				panic("boom") // a panicking handler is a failed attempt, not a dead runner
+			}
+			return errors.New("gateway down")
+		})
+		schedule(t, st, r, "flaky", "flaky:1", t0, nil, 3)
+		runDue(t, r)
+		j, _ := st.JobByKey(context.Background(), "flaky:1")
+		if j.State != store.JobScheduled || !j.RunAt.After(t0) || j.LastError != "gateway down" {
+			t.Fatalf("after a failure the job is %+v, want rescheduled later with the error", j)
+		}
+		first := j.RunAt.Sub(t0)
+		c.Advance(first)
+		runDue(t, r)
+		j, _ = st.JobByKey(context.Background(), "flaky:1")
+		if second := j.RunAt.Sub(c.Now()); second <= first {
+			t.Fatalf("backoff did not grow: %v then %v", first, second)
+		}
+		c.Advance(time.Hour)
+		runDue(t, r)
+		j, _ = st.JobByKey(context.Background(), "flaky:1")
+		if j.State != store.JobFailed || j.Attempts != 3 || calls.Load() != 3 {
+			t.Fatalf("after 3 attempts: %+v calls=%d, want failed", j, calls.Load())
+		}
+	})
+}
+
+func TestJobRetryAtAndLeaseRecovery(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		st, r, c := setup(t, dsn)
+		r.Handle("later", func(ctx context.Context, j store.Job) error {
+			if j.Attempts == 1 {
+				return jobs.Retry(t0.Add(10*time.Minute), errors.New("window closed"))
+			}
+			return nil
+		})
+		schedule(t, st, r, "later", "later:1", t0, nil, 1)
+		runDue(t, r)
+		j, _ := st.JobByKey(context.Background(), "later:1")
+		if j.State != store.JobScheduled || !j.RunAt.Equal(t0.Add(10*time.Minute)) {
+			t.Fatalf("Retry(at) gave %+v", j)
+		}
+		c.Advance(10 * time.Minute)
+		if runDue(t, r) != 1 {
+			t.Fatal("the retried job did not run at its time")
+		}
+
+		// A node that claimed a job and died: the job is due again once its lease expires.
+		schedule(t, st, r, "later", "later:2", c.Now(), nil, 1)
+		if err := st.InTx(context.Background(), func(tx *store.Tx) error {
+			_, err := tx.ClaimDueJobs(context.Background(), c.Now(), time.Minute, 10)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if runDue(t, r) != 0 {
+			t.Fatal("a job claimed by a live node ran twice")
+		}
+		c.Advance(2 * time.Minute)
+		if runDue(t, r) != 1 {
+			t.Fatal("a job of a dead node was not recovered after its lease")
+		}
+	})
+}
+
+// Several runners on one PostgreSQL database (several nodes) run every job exactly once.
+func TestJobsRunOnceAcrossNodes(t *testing.T) {
+	dsn := storetest.PostgresURL(t)
+	st1 := storetest.Open(t, dsn)
+	st2, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st2.Close() })
+	c := &clock{t: t0}
+	var runs sync.Map
+	var dup atomic.Int32
+	h := func(ctx context.Context, j store.Job) error {
+		if _, loaded := runs.LoadOrStore(j.ID, true); loaded {
+			dup.Add(1)
+		}
+		return nil
+	}
+	r1 := jobs.New(st1, c.Now, slog.New(slog.DiscardHandler))
+	r2 := jobs.New(st2, c.Now, slog.New(slog.DiscardHandler))
+	r1.Handle("n", h)
+	r2.Handle("n", h)
+	r1.Batch, r2.Batch = 7, 7
+	const total = 300
+	for i := range total {
+		schedule(t, st1, r1, "n", fmt.Sprintf("n:%d", i), t0, nil, 1)
+	}
+	var wg sync.WaitGroup
+	var ran atomic.Int64
+	for _, r := range []*jobs.Runner{r1, r2, r1, r2} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := r.RunDue(context.Background())
+			if err != nil {
+				t.Error(err)
+			}
+			ran.Add(int64(n))
+		}()
+	}
+	wg.Wait()
+	if ran.Load() != total || dup.Load() != 0 {
+		t.Fatalf("ran %d (want %d), %d twice", ran.Load(), total, dup.Load())
+	}
+}
