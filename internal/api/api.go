@@ -20,8 +20,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/homebell/homebell/internal/auth"
+	"github.com/homebell/homebell/internal/booking"
 	"github.com/homebell/homebell/internal/config"
+	"github.com/homebell/homebell/internal/hub"
 	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/notify"
 	"github.com/homebell/homebell/internal/store"
 )
 
@@ -39,6 +42,14 @@ type API struct {
 	Static   http.Handler // the embedded web app
 	// DevSecret signs demo sign-in tokens; nil outside demo mode.
 	DevSecret []byte
+	// Hub streams people's event logs (X1); VAPIDPublic is the Web Push key browsers subscribe with (X2).
+	Hub         *hub.Hub
+	VAPIDPublic string
+	// Notify is the notification service: preferences as the planner sees them, and Wake to tell
+	// open apps about read markers (S1-S5).
+	Notify *notify.Service
+	// Booking runs the order lifecycle (N1-N3, E1-E3).
+	Booking *booking.Service
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec

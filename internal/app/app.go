@@ -19,7 +19,12 @@ import (
 
 	"github.com/homebell/homebell/internal/api"
 	"github.com/homebell/homebell/internal/auth"
+	"github.com/homebell/homebell/internal/booking"
 	"github.com/homebell/homebell/internal/config"
+	"github.com/homebell/homebell/internal/deliver"
+	"github.com/homebell/homebell/internal/deliver/webhook"
+	"github.com/homebell/homebell/internal/deliver/webpush"
+	"github.com/homebell/homebell/internal/hub"
 	"github.com/homebell/homebell/internal/jobs"
 	"github.com/homebell/homebell/internal/notify"
 	"github.com/homebell/homebell/internal/store"
@@ -32,6 +37,8 @@ type Options struct {
 	Log *slog.Logger     // slog.Default when nil
 	// ManualJobs leaves due jobs to the caller (tests call Jobs.RunDue after moving the clock).
 	ManualJobs bool
+	// Hub tunes realtime streams (heartbeat, poll, write timeout); zero fields take defaults.
+	Hub hub.Options
 }
 
 // App is one running homebell node.
@@ -45,6 +52,12 @@ type App struct {
 	manualJobs bool
 	Jobs       *jobs.Runner
 	Notify     *notify.Service
+	// Booking runs the order lifecycle (N1-N3, E1-E3).
+	Booking *booking.Service
+	// Hub streams event logs to open apps (X1); Deliver sends off-app (X2).
+	Hub     *hub.Hub
+	Deliver *deliver.Service
+	hubOpt  hub.Options
 	// DevSecret is the HS256 secret of development tokens (demo sign-in, `homebell token`).
 	DevSecret []byte
 }
@@ -61,7 +74,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Cfg: cfg, Store: st, Log: opt.Log, Now: opt.Now, manualJobs: opt.ManualJobs}
+	a := &App{Cfg: cfg, Store: st, Log: opt.Log, Now: opt.Now, manualJobs: opt.ManualJobs, hubOpt: opt.Hub}
 	if err := a.init(ctx); err != nil {
 		st.Close()
 		return nil, err
@@ -96,6 +109,47 @@ func (a *App) init(ctx context.Context) error {
 	if a.Cfg.Demo {
 		a.API.DevSecret = secret
 	}
+	a.Booking = &booking.Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Now: a.Now}
+	a.Jobs.Handle(booking.JobReminder, a.Booking.RunReminder)
+	a.Jobs.Handle(booking.JobEscalation, a.Booking.RunEscalation)
+	a.API.Booking = a.Booking
+	// Message center and settings (S1-S5): preferences through notify, and the daily purge.
+	a.API.Notify = a.Notify
+	if err := a.initRetention(ctx); err != nil {
+		return err
+	}
+	return a.initDelivery(ctx)
+}
+
+// initDelivery wires realtime streams (X1) and off-app delivery (X2) into notify and the API.
+func (a *App) initDelivery(ctx context.Context) error {
+	var broker hub.Broker
+	if a.Cfg.NATS != "" {
+		b, err := hub.NewNATS(a.Cfg.NATS, a.Cfg.NATSPrefix, a.Log)
+		if err != nil {
+			return err
+		}
+		broker = b
+	}
+	h, err := hub.New(a.Store, broker, a.Log, a.hubOpt)
+	if err != nil {
+		if broker != nil {
+			broker.Close()
+		}
+		return err
+	}
+	a.Hub = h
+	a.Notify.Wake = h.Wake
+	keys, err := deliver.EnsureVAPIDKeys(ctx, a.Store, a.Now())
+	if err != nil {
+		return err
+	}
+	a.Deliver = &deliver.Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Now: a.Now, Log: a.Log,
+		Push:  &webpush.Sender{VAPIDPublic: keys.Public, VAPIDPrivate: keys.Private, Subscriber: a.Cfg.VAPIDSubject},
+		Hooks: &webhook.Sender{Now: a.Now}, BaseURL: a.Cfg.BaseURL}
+	a.Deliver.Register(a.Jobs)
+	a.Notify.OffApp = true
+	a.API.Hub, a.API.VAPIDPublic = h, keys.Public
 	return nil
 }
 
@@ -135,6 +189,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		// In-flight requests keep their context through shutdown; streams are closed by the hub.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	// Streams are long-lived: Shutdown does not wait for them but closes them, so their clients
+	// reconnect (to another node) and resume by seq.
+	srv.RegisterOnShutdown(a.Hub.Shutdown)
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	jobsDone := make(chan struct{})
 	go func() {
@@ -162,5 +219,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// Close releases the store.
-func (a *App) Close() error { return a.Store.Close() }
+// Close stops the realtime hub and releases the store.
+func (a *App) Close() error {
+	var err error
+	if a.Hub != nil {
+		err = a.Hub.Close()
+	}
+	return errors.Join(err, a.Store.Close())
+}

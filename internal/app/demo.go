@@ -42,7 +42,7 @@ var demoPeople = []model.Person{
 
 // SeedDemo writes the demo catalogue and people. Running it again changes nothing.
 func (a *App) SeedDemo(ctx context.Context) error {
-	return a.Store.InTx(ctx, func(tx *store.Tx) error {
+	err := a.Store.InTx(ctx, func(tx *store.Tx) error {
 		for _, it := range demoItems {
 			it.Active = true
 			if _, err := tx.ServiceItem(ctx, it.ID); err == nil {
@@ -63,4 +63,8 @@ func (a *App) SeedDemo(ctx context.Context) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return a.seedDemoOrders(ctx) // demo_orders.go
 }

@@ -55,8 +55,8 @@ var catalogue = []Kind{
 	{ID: KindOrderAccepted, Category: planner.CategoryService, Importance: planner.ImportanceHigh,
 		Title: map[string]model.Text{audienceAny: t("订单已被接单", "Your booking was accepted")},
 		Body: map[string]model.Text{audienceAny: t(
-			"{{.worker_name}} 接了您的「{{.item}}」订单，预约时间 {{when .appointment}}，地址：{{.address}}。",
-			"{{.worker_name}} accepted your {{.item}} booking for {{when .appointment}} at {{.address}}.")}},
+			"{{.worker_name}} 接了您的「{{.item}}」订单，预约时间 {{when .appointment}}，地址：{{.address}}。{{if .worker_bio}}简介：{{.worker_bio}}{{end}}",
+			"{{.worker_name}} accepted your {{.item}} booking for {{when .appointment}} at {{.address}}.{{if .worker_bio}} About: {{.worker_bio}}{{end}}")}},
 	{ID: KindOrderAssigned, Category: planner.CategoryService, Importance: planner.ImportanceHigh,
 		Title: map[string]model.Text{audienceAny: t("您有新的服务安排", "You have a new assignment")},
 		Body: map[string]model.Text{audienceAny: t(
@@ -112,10 +112,16 @@ var catalogue = []Kind{
 			"「{{.item}}」（{{when .appointment}}）已改由其他服务人员负责。{{if .reason}}原因：{{.reason}}{{end}}",
 			"{{.item}} on {{when .appointment}} was reassigned.{{if .reason}} Reason: {{.reason}}{{end}}")}},
 	{ID: KindWorkerChangeRequested, Category: planner.CategoryException, Importance: planner.ImportanceHigh,
-		Title: map[string]model.Text{audienceAny: t("需要更换服务人员", "A worker change is needed")},
-		Body: map[string]model.Text{audienceAny: t(
-			"订单「{{.item}}」（{{when .appointment}}）需要更换服务人员。原因：{{.reason}}",
-			"Order {{.item}} on {{when .appointment}} needs another worker. Reason: {{.reason}}")}},
+		Title: map[string]model.Text{
+			audienceAny:      t("需要更换服务人员", "A worker change is needed"),
+			audienceCustomer: t("正在为您更换服务人员", "We are finding you another worker")},
+		Body: map[string]model.Text{
+			audienceAny: t(
+				"订单「{{.item}}」（{{when .appointment}}）需要更换服务人员。原因：{{.reason}}",
+				"Order {{.item}} on {{when .appointment}} needs another worker. Reason: {{.reason}}"),
+			audienceCustomer: t(
+				"原服务人员无法继续「{{.item}}」（{{when .appointment}}），平台正在为您安排新的服务人员，安排好后会通知您。",
+				"Your worker can no longer do {{.item}} on {{when .appointment}}. We are arranging another one and will tell you who.")}},
 	{ID: KindCancellationRequested, Category: planner.CategoryException, Importance: planner.ImportanceHigh,
 		Title: map[string]model.Text{audienceAny: t("取消申请待审批", "Cancellation awaits approval")},
 		Body: map[string]model.Text{audienceAny: t(

@@ -54,8 +54,16 @@ func render(kind, part, audience string, texts map[string]model.Text, vars map[s
 	if err != nil {
 		return "", err
 	}
+	// A value in both languages (a service item's name) is shown in the recipient's.
+	local := make(map[string]any, len(vars))
+	for k, v := range vars {
+		if txt, ok := v.(model.Text); ok {
+			v = txt.In(locale)
+		}
+		local[k] = v
+	}
 	var buf bytes.Buffer
-	if err := tt.Execute(&buf, vars); err != nil {
+	if err := tt.Execute(&buf, local); err != nil {
 		return "", fmt.Errorf("notify: render %s: %w", key, err)
 	}
 	return strings.ReplaceAll(buf.String(), "<no value>", ""), nil

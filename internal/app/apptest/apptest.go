@@ -31,6 +31,7 @@ import (
 	"github.com/homebell/homebell/internal/app"
 	"github.com/homebell/homebell/internal/auth"
 	"github.com/homebell/homebell/internal/config"
+	"github.com/homebell/homebell/internal/hub"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/store"
 )
@@ -53,6 +54,8 @@ type Options struct {
 	// ManualJobs stops the node from running due jobs by itself: the test moves its clock and
 	// calls Server.RunJobs, so what ran is exactly what was due.
 	ManualJobs bool
+	// Hub tunes realtime streams (short heartbeats, polls and write timeouts for tests).
+	Hub hub.Options
 }
 
 // Server is a running homebell node.
@@ -92,7 +95,7 @@ func Start(t testing.TB, dsn string, opt Options) *Server {
 		log = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, app.Options{Now: opt.Now, Log: log, ManualJobs: opt.ManualJobs})
+	a, err := app.New(ctx, cfg, app.Options{Now: opt.Now, Log: log, ManualJobs: opt.ManualJobs, Hub: opt.Hub})
 	if err != nil {
 		cancel()
 		t.Fatalf("apptest: start homebell: %v", err)

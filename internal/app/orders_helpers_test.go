@@ -1,0 +1,210 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/homebell/homebell/internal/app/apptest"
+	"github.com/homebell/homebell/internal/booking"
+	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/store"
+)
+
+// ordClock is a settable clock shared by a test and its node(s).
+type ordClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *ordClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *ordClock) Set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+func (c *ordClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// ordT0 is 09:00 in Shanghai on a Sunday.
+var ordT0 = time.Date(2026, 3, 1, 1, 0, 0, 0, time.UTC)
+
+// ordWorld is a node with a customer, two workers, two operators, a platform key and one item.
+type ordWorld struct {
+	t   *testing.T
+	s   *apptest.Server
+	clk *ordClock
+	key string
+}
+
+const (
+	ordCustomer = "c-lin"
+	ordW1       = "w-wang"
+	ordW2       = "w-zhao"
+	ordOp1      = "o-zhou"
+	ordOp2      = "o-qian"
+	ordItem     = "daily-cleaning"
+	ordArea     = "浦东新区"
+)
+
+var ordRoles = map[string]model.Role{ordCustomer: model.RoleCustomer, ordW1: model.RoleWorker, ordW2: model.RoleWorker,
+	ordOp1: model.RoleOperator, ordOp2: model.RoleOperator}
+
+func newOrdWorld(t *testing.T, dsn string, clk *ordClock) *ordWorld {
+	t.Helper()
+	if clk == nil {
+		clk = &ordClock{t: ordT0}
+	}
+	s := apptest.Start(t, dsn, apptest.Options{Now: clk.Now, ManualJobs: true})
+	w := &ordWorld{t: t, s: s, clk: clk}
+	ordSeed(t, s)
+	w.key = s.ServiceKey("platform")
+	return w
+}
+
+func ordSeed(t *testing.T, s *apptest.Server) {
+	t.Helper()
+	people := []model.Person{
+		{ID: ordCustomer, Role: model.RoleCustomer, Name: "林晓", AvatarURL: "/avatars/c-lin.svg", Phone: "13800000001", Area: ordArea},
+		{ID: ordW1, Role: model.RoleWorker, Name: "王阿姨", AvatarURL: "/avatars/w-wang.svg", Bio: "十年保洁经验", Phone: "13900000001"},
+		{ID: ordW2, Role: model.RoleWorker, Name: "赵师傅", AvatarURL: "/avatars/w-zhao.svg", Bio: "家电清洗专家", Phone: "13900000002", Locale: model.LocaleEN},
+		{ID: ordOp1, Role: model.RoleOperator, Name: "运营周经理"},
+		{ID: ordOp2, Role: model.RoleOperator, Name: "运营钱主管"},
+	}
+	for _, p := range people {
+		s.AddPerson(p)
+	}
+	err := s.Store.InTx(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.UpsertServiceItem(context.Background(), &model.ServiceItem{ID: ordItem, Name: model.Text{ZH: "日常保洁", EN: "Daily cleaning"},
+			DurationMinutes: 180, PriceCents: 15000, Active: true}, s.App.Now())
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tok is a fresh token for a test person (tokens last an hour of the node's clock).
+func (w *ordWorld) tok(id string) string { return w.s.Token(id, ordRoles[id]) }
+
+// as sends a request as a test person, or with the platform key when id is "platform".
+func (w *ordWorld) as(id, method, path string, body any) *apptest.Response {
+	w.t.Helper()
+	tok := w.key
+	if id != "platform" {
+		tok = w.tok(id)
+	}
+	return w.s.Do(method, path, tok, body)
+}
+
+// want fails unless r has status.
+func (w *ordWorld) want(r *apptest.Response, status int) *apptest.Response {
+	w.t.Helper()
+	if r.Status != status {
+		w.t.Fatalf("%s\nwant %d", r, status)
+	}
+	return r
+}
+
+// book creates an order for the customer at appointment.
+func (w *ordWorld) book(at time.Time) string {
+	w.t.Helper()
+	r := w.want(w.as(ordCustomer, "POST", "/v1/orders", map[string]any{"service_item_id": ordItem, "address": "浦东新区 XX 路 12 号",
+		"appointment_at": at.Format(time.RFC3339), "requirements": "厨房重点清洁"}), 201)
+	return r.Str("id")
+}
+
+// bookAccepted creates an order and lets w1 accept it.
+func (w *ordWorld) bookAccepted(at time.Time) string {
+	w.t.Helper()
+	id := w.book(at)
+	w.want(w.as(ordW1, "POST", "/v1/orders/"+id+"/accept", nil), 200)
+	return id
+}
+
+// inbox lists a person's notifications, oldest first, optionally of one kind.
+func (w *ordWorld) inbox(personID, kind string) []model.Notification {
+	w.t.Helper()
+	ns, err := w.s.Store.RecentNotifications(context.Background(), personID, 500)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var out []model.Notification
+	for i := len(ns) - 1; i >= 0; i-- {
+		if kind == "" || ns[i].Kind == kind {
+			out = append(out, ns[i])
+		}
+	}
+	return out
+}
+
+// one fails unless the person has exactly one notification of kind (about order, if given), and returns it.
+func (w *ordWorld) one(personID, kind, orderID string) model.Notification {
+	w.t.Helper()
+	var got []model.Notification
+	for _, n := range w.inbox(personID, kind) {
+		if orderID == "" || n.OrderID == orderID {
+			got = append(got, n)
+		}
+	}
+	if len(got) != 1 {
+		w.t.Fatalf("%s has %d %s notifications about %s, want 1: %+v", personID, len(got), kind, orderID, got)
+	}
+	return got[0]
+}
+
+// none fails if the person has any notification of kind.
+func (w *ordWorld) none(personID, kind string) {
+	w.t.Helper()
+	if got := w.inbox(personID, kind); len(got) != 0 {
+		w.t.Fatalf("%s has %d %s notifications, want none: %+v", personID, len(got), kind, got)
+	}
+}
+
+func ordData(t *testing.T, n model.Notification) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(n.Data, &m); err != nil {
+		t.Fatalf("data of %s: %v", n.Kind, err)
+	}
+	return m
+}
+
+// job returns the job with key.
+func (w *ordWorld) job(key string) store.Job {
+	w.t.Helper()
+	j, err := w.s.Store.JobByKey(context.Background(), key)
+	if err != nil {
+		w.t.Fatalf("job %s: %v", key, err)
+	}
+	return j
+}
+
+func (w *ordWorld) reminder(orderID, audience string) (store.Job, booking.ReminderPayload) {
+	w.t.Helper()
+	j := w.job(booking.ReminderKey(orderID, audience))
+	var p booking.ReminderPayload
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		w.t.Fatal(err)
+	}
+	return j, p
+}
+
+func (w *ordWorld) order(orderID string) model.Order {
+	w.t.Helper()
+	o, err := w.s.Store.Order(context.Background(), orderID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return o
+}
+
+func ordContains(t *testing.T, what, s string, subs ...string) {
+	t.Helper()
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			t.Errorf("%s %q lacks %q", what, s, sub)
+		}
+	}
+}
+
+func ordIdem(key string) http.Header { return http.Header{"Idempotency-Key": {key}} }

@@ -1,0 +1,423 @@
+// Package booking is the order lifecycle: booking, accept, assign, start, complete, time changes
+// (E1), worker changes (E2), cancellations and refunds (E3), and the reminders that follow them
+// (N2). Every step checks the caller, changes the order, tells the people concerned and moves the
+// jobs in one transaction: nothing is told that did not happen, nothing that happened goes untold.
+package booking
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/homebell/homebell/internal/jobs"
+	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/notify"
+	"github.com/homebell/homebell/internal/store"
+)
+
+// Actor is who asks: a person (customer, worker, operator) or the platform's backend.
+type Actor struct {
+	ID   string
+	Role model.Role
+	Name string
+}
+
+// isStaff reports whether the actor runs the platform (operators and the platform's service key).
+func (a Actor) isStaff() bool { return a.Role == model.RoleOperator || a.Role == model.RolePlatform }
+
+// Service runs the order lifecycle.
+type Service struct {
+	Store  *store.Store
+	Jobs   *jobs.Runner
+	Notify *notify.Service
+	Now    func() time.Time
+
+	failpoint atomic.Pointer[func(action string) error]
+}
+
+// SetFailpoint makes every following transaction fail with f's error just before it would
+// commit (after the state change, notifications and jobs were written). Tests use it to prove
+// that a failure leaves nothing behind; nil removes it.
+func (s *Service) SetFailpoint(f func(action string) error) {
+	if f == nil {
+		s.failpoint.Store(nil)
+		return
+	}
+	s.failpoint.Store(&f)
+}
+
+// write runs fn in one transaction, then the failpoint.
+func (s *Service) write(ctx context.Context, action string, fn func(tx *store.Tx) error) error {
+	return s.Store.InTx(ctx, func(tx *store.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if f := s.failpoint.Load(); f != nil {
+			if err := (*f)(action); err != nil {
+				return fmt.Errorf("booking: %s: %w", action, err)
+			}
+		}
+		return nil
+	})
+}
+
+// CreateInput is a new booking.
+type CreateInput struct {
+	CustomerID      string
+	ServiceItemID   string
+	Address         string
+	Area            string
+	AppointmentAt   time.Time
+	Requirements    string
+	AmountPaidCents *int64
+}
+
+// Create books a service for a customer (the customer themself, or the platform on their behalf).
+func (s *Service) Create(ctx context.Context, a Actor, in CreateInput) (model.Order, error) {
+	switch a.Role {
+	case model.RoleCustomer:
+		in.CustomerID = a.ID
+	case model.RolePlatform:
+		if in.CustomerID == "" {
+			return model.Order{}, model.Invalid(model.FieldError{Field: "customer_id", Message: "is required when the platform books"})
+		}
+	default:
+		return model.Order{}, model.Errorf(model.CodeForbidden, "only customers (or the platform) book services")
+	}
+	var o model.Order
+	err := s.write(ctx, "create", func(tx *store.Tx) error {
+		customer, err := tx.Person(ctx, in.CustomerID)
+		if model.IsCode(err, model.CodeNotFound) {
+			return model.Invalid(model.FieldError{Field: "customer_id", Message: "no such person"})
+		}
+		if err != nil {
+			return err
+		}
+		if customer.Role != model.RoleCustomer {
+			return model.Invalid(model.FieldError{Field: "customer_id", Message: "is not a customer"})
+		}
+		item, err := tx.ServiceItem(ctx, in.ServiceItemID)
+		if model.IsCode(err, model.CodeNotFound) || (err == nil && !item.Active) {
+			return model.Invalid(model.FieldError{Field: "service_item_id", Message: "no such active service item"})
+		}
+		if err != nil {
+			return err
+		}
+		o = model.Order{CustomerID: customer.ID, ServiceItemID: item.ID, Address: in.Address, Area: in.Area,
+			AppointmentAt: in.AppointmentAt, Requirements: in.Requirements, AmountPaidCents: item.PriceCents,
+			Status: model.OrderPending}
+		if o.Area == "" {
+			o.Area = customer.Area
+		}
+		if in.AmountPaidCents != nil {
+			o.AmountPaidCents = *in.AmountPaidCents
+		}
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		if !o.AppointmentAt.After(s.Now()) {
+			return model.Invalid(model.FieldError{Field: "appointment_at", Message: "must be in the future"})
+		}
+		if err := tx.InsertOrder(ctx, &o, s.Now()); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, o, "created", a, map[string]any{"appointment_at": o.AppointmentAt})
+	})
+	return o, err
+}
+
+// event appends a line to the order's timeline.
+func (s *Service) event(ctx context.Context, tx *store.Tx, o model.Order, typ string, a Actor, details map[string]any) error {
+	raw, err := json.Marshal(details)
+	if err != nil {
+		return fmt.Errorf("booking: event details: %w", err)
+	}
+	return tx.AppendOrderEvent(ctx, &model.OrderEvent{OrderID: o.ID, Type: typ, ActorID: a.ID, ActorRole: a.Role,
+		Details: raw, CreatedAt: s.Now()})
+}
+
+// system is the actor of timers (reminders, escalations).
+var system = Actor{ID: "system", Role: "system"}
+
+// canSee reports whether a may read the order: its customer, its current worker, workers while
+// it is open, operators and the platform. A removed worker is no longer its worker.
+func canSee(o model.Order, a Actor) bool {
+	switch a.Role {
+	case model.RoleOperator, model.RolePlatform:
+		return true
+	case model.RoleCustomer:
+		return o.CustomerID == a.ID
+	case model.RoleWorker:
+		return o.WorkerID == a.ID || (o.WorkerID == "" && o.Status == model.OrderPending)
+	}
+	return false
+}
+
+// load reads an order the actor may see; others get not_found (they may not know it exists).
+func (s *Service) load(ctx context.Context, q *store.Queries, a Actor, id string) (model.Order, error) {
+	o, err := q.Order(ctx, id)
+	if err != nil {
+		return o, err
+	}
+	if !canSee(o, a) {
+		return model.Order{}, model.Errorf(model.CodeNotFound, "order %q not found", id)
+	}
+	return o, nil
+}
+
+// isWorkerOf reports whether a is o's current worker.
+func isWorkerOf(o model.Order, a Actor) bool { return a.Role == model.RoleWorker && o.WorkerID == a.ID }
+
+// facts are what templates and cards need about an order.
+type facts struct {
+	item   model.ServiceItem
+	worker model.Person // zero when there is none
+	vars   map[string]any
+}
+
+func (s *Service) factsOf(ctx context.Context, q *store.Queries, o model.Order) (facts, error) {
+	var f facts
+	var err error
+	if f.item, err = q.ServiceItem(ctx, o.ServiceItemID); err != nil {
+		return f, err
+	}
+	if o.WorkerID != "" {
+		if f.worker, err = q.Person(ctx, o.WorkerID); err != nil {
+			return f, err
+		}
+	}
+	f.vars = map[string]any{"item": f.item.Name, "address": o.Address, "appointment": o.AppointmentAt,
+		"requirements": o.Requirements, "worker_name": f.worker.Name, "worker_bio": f.worker.Bio}
+	return f, nil
+}
+
+// workerCard is the worker as the customer sees them (N1, E2).
+func workerCard(p model.Person) map[string]any {
+	return map[string]any{"id": p.ID, "name": p.Name, "avatar_url": p.AvatarURL, "bio": p.Bio}
+}
+
+func customer(o model.Order) notify.Recipient {
+	return notify.Recipient{PersonID: o.CustomerID, Audience: "customer"}
+}
+
+func worker(id string) notify.Recipient { return notify.Recipient{PersonID: id, Audience: "worker"} }
+
+func withVars(base map[string]any, extra map[string]any) map[string]any {
+	out := make(map[string]any, len(base)+len(extra))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range extra {
+		out[k] = v
+	}
+	return out
+}
+
+// happening is a unique key for the transition that produced version v of an order.
+func happening(o model.Order) string { return o.ID + ":v" + strconv.Itoa(o.Version) }
+
+func (s *Service) tell(ctx context.Context, tx *store.Tx, ev notify.Event) error {
+	_, err := s.Notify.Notify(ctx, tx, ev)
+	return err
+}
+
+// Accept: a worker takes an open order (N1). Of two workers accepting at once exactly one wins;
+// the other gets a conflict.
+func (s *Service) Accept(ctx context.Context, a Actor, id string) (model.Order, error) {
+	if a.Role != model.RoleWorker {
+		return model.Order{}, model.Errorf(model.CodeForbidden, "only workers accept orders; operators assign them")
+	}
+	var o model.Order
+	err := s.write(ctx, "accept", func(tx *store.Tx) error {
+		var err error
+		if o, err = tx.Order(ctx, id); err != nil {
+			return err
+		}
+		if o.WorkerID != "" && o.WorkerID != a.ID {
+			if o.Status == model.OrderAccepted {
+				return model.Errorf(model.CodeConflict, "another worker accepted this order first")
+			}
+			return model.Errorf(model.CodeNotFound, "order %q not found", id)
+		}
+		if o.Status == model.OrderAccepted && o.WorkerID == a.ID {
+			return model.Errorf(model.CodeInvalidTransition, "you accepted this order already")
+		}
+		if err := checkTransition(o, ActAccept); err != nil {
+			return err
+		}
+		// After a withdrawal the customer hears of a worker change rather than a first acceptance.
+		kind := notify.KindOrderAccepted
+		if again, err := s.everAssigned(ctx, &tx.Queries, o.ID); err != nil {
+			return err
+		} else if again {
+			kind = notify.KindWorkerChanged
+		}
+		o.WorkerID, o.Status = a.ID, model.OrderAccepted
+		if err := tx.UpdateOrder(ctx, &o, s.Now()); err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, o, "accepted", a, map[string]any{"worker_id": a.ID}); err != nil {
+			return err
+		}
+		f, err := s.factsOf(ctx, &tx.Queries, o)
+		if err != nil {
+			return err
+		}
+		if err := s.tell(ctx, tx, notify.Event{Kind: kind, Key: happening(o), OrderID: o.ID,
+			Recipients: []notify.Recipient{customer(o)}, Vars: f.vars,
+			Data: map[string]any{"worker": workerCard(f.worker), "appointment_at": o.AppointmentAt,
+				"item": f.item.Name, "address": o.Address}}); err != nil {
+			return err
+		}
+		return s.scheduleReminders(ctx, tx, o)
+	})
+	return o, err
+}
+
+// Assign: an operator (or the platform) gives the order to a worker. When it had one, this is a
+// worker change (E2): the customer gets the new worker's card, the new worker the arrangement,
+// and the removed worker is told and loses access.
+func (s *Service) Assign(ctx context.Context, a Actor, id, workerID, reason string) (model.Order, error) {
+	if !a.isStaff() {
+		return model.Order{}, model.Errorf(model.CodeForbidden, "only operators assign workers")
+	}
+	var o model.Order
+	err := s.write(ctx, "assign", func(tx *store.Tx) error {
+		var err error
+		if o, err = tx.Order(ctx, id); err != nil {
+			return err
+		}
+		if err := checkTransition(o, ActAssign); err != nil {
+			return err
+		}
+		w, err := tx.Person(ctx, workerID)
+		if model.IsCode(err, model.CodeNotFound) || (err == nil && w.Role != model.RoleWorker) {
+			return model.Invalid(model.FieldError{Field: "worker_id", Message: "is not a worker"})
+		}
+		if err != nil {
+			return err
+		}
+		if o.WorkerID == workerID {
+			return model.Errorf(model.CodeInvalidTransition, "the order is already assigned to %s", workerID)
+		}
+		old := o.WorkerID
+		hadWorker, err := s.everAssigned(ctx, &tx.Queries, o.ID)
+		if err != nil {
+			return err
+		}
+		o.WorkerID, o.Status = workerID, model.OrderAccepted
+		if err := tx.UpdateOrder(ctx, &o, s.Now()); err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, o, "assigned", a, map[string]any{"worker_id": workerID, "previous_worker_id": old, "reason": reason}); err != nil {
+			return err
+		}
+		if old != "" {
+			// A time change asked by or of the removed worker no longer stands.
+			if err := s.closeOpenChange(ctx, tx, o); err != nil {
+				return err
+			}
+		}
+		f, err := s.factsOf(ctx, &tx.Queries, o)
+		if err != nil {
+			return err
+		}
+		vars := withVars(f.vars, map[string]any{"reason": reason})
+		data := map[string]any{"worker": workerCard(f.worker), "appointment_at": o.AppointmentAt, "item": f.item.Name, "address": o.Address}
+		kind := notify.KindOrderAccepted
+		if hadWorker {
+			kind = notify.KindWorkerChanged
+		}
+		if err := s.tell(ctx, tx, notify.Event{Kind: kind, Key: happening(o), OrderID: o.ID,
+			Recipients: []notify.Recipient{customer(o)}, Vars: vars, Data: data}); err != nil {
+			return err
+		}
+		if err := s.tell(ctx, tx, notify.Event{Kind: notify.KindOrderAssigned, Key: happening(o), OrderID: o.ID,
+			Recipients: []notify.Recipient{worker(workerID)}, Vars: vars,
+			Data: map[string]any{"appointment_at": o.AppointmentAt, "item": f.item.Name, "address": o.Address,
+				"requirements": o.Requirements}}); err != nil {
+			return err
+		}
+		if old != "" {
+			if err := s.tell(ctx, tx, notify.Event{Kind: notify.KindWorkerRemoved, Key: happening(o), OrderID: o.ID,
+				Recipients: []notify.Recipient{worker(old)}, Vars: vars}); err != nil {
+				return err
+			}
+		}
+		return s.scheduleReminders(ctx, tx, o)
+	})
+	return o, err
+}
+
+// everAssigned reports whether the order has had a worker before (then a new one is a change).
+func (s *Service) everAssigned(ctx context.Context, q *store.Queries, orderID string) (bool, error) {
+	evs, err := q.OrderEvents(ctx, orderID)
+	if err != nil {
+		return false, err
+	}
+	for _, e := range evs {
+		if e.Type == "accepted" || e.Type == "assigned" {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Start: the assigned worker (or the platform) begins the service.
+func (s *Service) Start(ctx context.Context, a Actor, id string) (model.Order, error) {
+	return s.workerStep(ctx, a, id, ActStart, model.OrderInService, "started")
+}
+
+// Complete: the assigned worker (or the platform) confirms all agreed work is done (N3); the
+// customer is told and invited to review.
+func (s *Service) Complete(ctx context.Context, a Actor, id string) (model.Order, error) {
+	return s.workerStep(ctx, a, id, ActComplete, model.OrderCompleted, "completed")
+}
+
+func (s *Service) workerStep(ctx context.Context, a Actor, id string, act Action, to model.OrderStatus, typ string) (model.Order, error) {
+	var o model.Order
+	err := s.write(ctx, string(act), func(tx *store.Tx) error {
+		var err error
+		if o, err = s.load(ctx, &tx.Queries, a, id); err != nil {
+			return err
+		}
+		if !isWorkerOf(o, a) && a.Role != model.RolePlatform {
+			return model.Errorf(model.CodeForbidden, "only the assigned worker (or the platform) may %s this order", act)
+		}
+		if err := checkTransition(o, act); err != nil {
+			return err
+		}
+		o.Status = to
+		if err := tx.UpdateOrder(ctx, &o, s.Now()); err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, o, typ, a, nil); err != nil {
+			return err
+		}
+		f, err := s.factsOf(ctx, &tx.Queries, o)
+		if err != nil {
+			return err
+		}
+		if err := s.cancelReminders(ctx, tx, o.ID); err != nil {
+			return err
+		}
+		if err := s.closeOpenChange(ctx, tx, o); err != nil {
+			return err
+		}
+		switch to {
+		case model.OrderInService:
+			return s.tell(ctx, tx, notify.Event{Kind: notify.KindServiceStarted, Key: happening(o), OrderID: o.ID,
+				Recipients: []notify.Recipient{customer(o)}, Vars: f.vars})
+		case model.OrderCompleted:
+			return s.tell(ctx, tx, notify.Event{Kind: notify.KindServiceCompleted, Key: happening(o), OrderID: o.ID,
+				Recipients: []notify.Recipient{customer(o)}, Vars: f.vars,
+				Data: map[string]any{"worker": workerCard(f.worker),
+					"actions": []map[string]any{{"type": "review", "order_id": o.ID}}}})
+		}
+		return nil
+	})
+	return o, err
+}

@@ -1,0 +1,316 @@
+package booking
+
+import (
+	"context"
+	"time"
+	"unicode/utf8"
+
+	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/notify"
+	"github.com/homebell/homebell/internal/store"
+)
+
+// mayCancel reports whether a may cancel (or quote cancelling) o: its customer, its worker, staff.
+func mayCancel(o model.Order, a Actor) bool {
+	return a.isStaff() || (a.Role == model.RoleCustomer && o.CustomerID == a.ID) || isWorkerOf(o, a)
+}
+
+// Quote tells what cancelling the order now would do about the money.
+func (s *Service) Quote(ctx context.Context, a Actor, id string) (Quote, error) {
+	o, err := s.load(ctx, &s.Store.Queries, a, id)
+	if err != nil {
+		return Quote{}, err
+	}
+	if !mayCancel(o, a) {
+		return Quote{}, model.Errorf(model.CodeForbidden, "only the order's parties and operators may cancel it")
+	}
+	p, err := LoadPolicy(ctx, &s.Store.Queries)
+	if err != nil {
+		return Quote{}, err
+	}
+	return QuoteRefund(p.Refund, o, a.Role, false, s.Now())
+}
+
+func checkReason(reason string) error {
+	if reason == "" || utf8.RuneCountInString(reason) > 500 {
+		return model.Invalid(model.FieldError{Field: "reason", Message: "is required, at most 500 characters"})
+	}
+	return nil
+}
+
+// Cancel cancels the order under the refund policy (E3): at once, or — for a customer cancelling
+// late — once an operator approves.
+func (s *Service) Cancel(ctx context.Context, a Actor, id, reason string) (model.Cancellation, error) {
+	if err := checkReason(reason); err != nil {
+		return model.Cancellation{}, err
+	}
+	var c model.Cancellation
+	err := s.write(ctx, "cancel", func(tx *store.Tx) error {
+		o, err := s.load(ctx, &tx.Queries, a, id)
+		if err != nil {
+			return err
+		}
+		if !mayCancel(o, a) {
+			return model.Errorf(model.CodeForbidden, "only the order's parties and operators may cancel it")
+		}
+		if err := checkTransition(o, ActCancel); err != nil {
+			return err
+		}
+		p, err := LoadPolicy(ctx, &tx.Queries)
+		if err != nil {
+			return err
+		}
+		q, err := QuoteRefund(p.Refund, o, a.Role, false, s.Now())
+		if err != nil {
+			return err
+		}
+		c = model.Cancellation{OrderID: o.ID, RequesterID: a.ID, RequesterRole: a.Role, Reason: reason, Policy: q.Policy,
+			RefundCents: q.RefundCents, FeeCents: q.FeeCents, RefundETA: q.RefundETA, CreatedAt: s.Now()}
+		if q.NeedsApproval {
+			c.Status = model.CancellationPendingApproval
+			if err := tx.InsertCancellation(ctx, &c); err != nil {
+				return err
+			}
+			if err := s.event(ctx, tx, o, "cancellation_requested", a, map[string]any{"cancellation_id": c.ID, "reason": reason,
+				"refund_cents": c.RefundCents}); err != nil {
+				return err
+			}
+			f, err := s.factsOf(ctx, &tx.Queries, o)
+			if err != nil {
+				return err
+			}
+			ops, err := notify.Operators(ctx, &tx.Queries)
+			if err != nil {
+				return err
+			}
+			name := a.Name
+			if pp, err := tx.Person(ctx, a.ID); err == nil {
+				name = pp.Name
+			}
+			return s.tell(ctx, tx, notify.Event{Kind: notify.KindCancellationRequested, Key: c.ID, OrderID: o.ID, Recipients: ops,
+				Vars: withVars(f.vars, map[string]any{"requester_name": name, "reason": reason}),
+				Data: map[string]any{"cancellation": c, "actions": []map[string]any{
+					{"type": "approve_cancellation", "order_id": o.ID}, {"type": "decline_cancellation", "order_id": o.ID}}}})
+		}
+		c.Status, c.DecidedBy, c.DecidedAt = model.CancellationApproved, a.ID, &c.CreatedAt
+		if err := tx.InsertCancellation(ctx, &c); err != nil {
+			return err
+		}
+		return s.finishCancel(ctx, tx, o, c, a)
+	})
+	return c, err
+}
+
+// finishCancel cancels the order for an approved cancellation and tells the customer, the worker
+// (if any) and every operator the reason and the refund. The refund travels in the
+// notification's data, which the platform's webhook receives.
+func (s *Service) finishCancel(ctx context.Context, tx *store.Tx, o model.Order, c model.Cancellation, a Actor) error {
+	o.Status = model.OrderCancelled
+	if err := tx.UpdateOrder(ctx, &o, s.Now()); err != nil {
+		return err
+	}
+	if err := s.cancelReminders(ctx, tx, o.ID); err != nil {
+		return err
+	}
+	if err := s.closeOpenChange(ctx, tx, o); err != nil {
+		return err
+	}
+	if err := s.event(ctx, tx, o, "cancelled", a, map[string]any{"cancellation_id": c.ID, "reason": c.Reason,
+		"policy": c.Policy, "refund_cents": c.RefundCents, "force_majeure": c.ForceMajeure}); err != nil {
+		return err
+	}
+	f, err := s.factsOf(ctx, &tx.Queries, o)
+	if err != nil {
+		return err
+	}
+	rcs := []notify.Recipient{customer(o)}
+	if o.WorkerID != "" {
+		rcs = append(rcs, worker(o.WorkerID))
+	}
+	ops, err := notify.Operators(ctx, &tx.Queries)
+	if err != nil {
+		return err
+	}
+	refundStatus := "none"
+	if c.RefundCents > 0 {
+		refundStatus = "pending"
+	}
+	var eta any
+	if c.RefundETA != nil {
+		eta = *c.RefundETA
+	}
+	return s.tell(ctx, tx, notify.Event{Kind: notify.KindOrderCancelled, Key: c.ID, OrderID: o.ID, Recipients: append(rcs, ops...),
+		Vars: withVars(f.vars, map[string]any{"reason": c.Reason, "refund": c.RefundCents > 0, "refund_cents": c.RefundCents,
+			"refund_eta": eta}),
+		Data: map[string]any{"cancellation_id": c.ID, "reason": c.Reason, "force_majeure": c.ForceMajeure,
+			"refund": map[string]any{"amount_cents": c.RefundCents, "fee_cents": c.FeeCents, "eta": eta, "status": refundStatus,
+				"policy": c.Policy}}})
+}
+
+// DecideCancellation approves or declines a cancellation awaiting an operator.
+func (s *Service) DecideCancellation(ctx context.Context, a Actor, id string, approve bool, reason string) (model.Cancellation, error) {
+	if !a.isStaff() {
+		return model.Cancellation{}, model.Errorf(model.CodeForbidden, "only operators decide cancellations")
+	}
+	if utf8.RuneCountInString(reason) > 500 {
+		return model.Cancellation{}, model.Invalid(model.FieldError{Field: "reason", Message: "at most 500 characters"})
+	}
+	var c model.Cancellation
+	err := s.write(ctx, "decide_cancellation", func(tx *store.Tx) error {
+		o, err := tx.Order(ctx, id)
+		if err != nil {
+			return err
+		}
+		c, found, err := tx.LatestCancellation(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		if !found || c.Status != model.CancellationPendingApproval {
+			return model.Errorf(model.CodeInvalidTransition, "the order has no cancellation awaiting approval")
+		}
+		now := s.Now()
+		c.DecidedBy, c.DecisionReason, c.DecidedAt = a.ID, reason, &now
+		if approve {
+			if err := checkTransition(o, ActCancel); err != nil {
+				return err
+			}
+			c.Status = model.CancellationApproved
+			if c.RefundCents > 0 {
+				p, err := LoadPolicy(ctx, &tx.Queries)
+				if err != nil {
+					return err
+				}
+				eta := now.Add(time.Duration(p.Refund.RefundDays) * 24 * time.Hour).UTC()
+				c.RefundETA = &eta
+			}
+			if err := tx.UpdateCancellation(ctx, &c, model.CancellationPendingApproval); err != nil {
+				return err
+			}
+			return s.finishCancel(ctx, tx, o, c, a)
+		}
+		c.Status = model.CancellationDeclined
+		if err := tx.UpdateCancellation(ctx, &c, model.CancellationPendingApproval); err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, o, "cancellation_declined", a, map[string]any{"cancellation_id": c.ID, "reason": reason}); err != nil {
+			return err
+		}
+		f, err := s.factsOf(ctx, &tx.Queries, o)
+		if err != nil {
+			return err
+		}
+		rc := customer(o)
+		if c.RequesterRole == model.RoleWorker {
+			rc = worker(c.RequesterID)
+		}
+		return s.tell(ctx, tx, notify.Event{Kind: notify.KindCancellationDeclined, Key: c.ID, OrderID: o.ID,
+			Recipients: []notify.Recipient{rc}, Vars: withVars(f.vars, map[string]any{"reason": reason}),
+			Data: map[string]any{"cancellation": c}})
+	})
+	if err == nil {
+		c, _, err = s.Store.LatestCancellation(ctx, id)
+	}
+	return c, err
+}
+
+// BulkResult is what a force-majeure cancellation did.
+type BulkResult struct {
+	Cancelled []string `json:"cancelled"`
+	Skipped   []string `json:"skipped"` // already cancelled or completed: reported, not cancelled twice
+}
+
+// CancelBulk cancels, for force majeure, every active order of an area with its appointment in
+// [from, to), each with a full refund. Retrying it cancels nothing twice.
+func (s *Service) CancelBulk(ctx context.Context, a Actor, area string, from, to time.Time, reason string) (BulkResult, error) {
+	if !a.isStaff() {
+		return BulkResult{}, model.Errorf(model.CodeForbidden, "only operators cancel in bulk")
+	}
+	var v model.Validator
+	v.Check(area != "", "area", "is required")
+	v.Check(!from.IsZero() && !to.IsZero() && to.After(from), "to", "from and to are required (RFC 3339), to after from")
+	v.Check(reason != "" && utf8.RuneCountInString(reason) <= 500, "reason", "is required, at most 500 characters")
+	if err := v.Err(); err != nil {
+		return BulkResult{}, err
+	}
+	out := BulkResult{Cancelled: []string{}, Skipped: []string{}}
+	err := s.write(ctx, "cancel_bulk", func(tx *store.Tx) error {
+		out = BulkResult{Cancelled: []string{}, Skipped: []string{}}
+		orders, err := tx.OrdersInArea(ctx, area, from, to)
+		if err != nil {
+			return err
+		}
+		p, err := LoadPolicy(ctx, &tx.Queries)
+		if err != nil {
+			return err
+		}
+		now := s.Now()
+		for _, o := range orders {
+			if !o.Status.Active() {
+				out.Skipped = append(out.Skipped, o.ID)
+				continue
+			}
+			// A late cancellation still waiting for an operator is overtaken by this one.
+			if prev, found, err := tx.LatestCancellation(ctx, o.ID); err != nil {
+				return err
+			} else if found && prev.Status == model.CancellationPendingApproval {
+				prev.Status, prev.DecidedBy, prev.DecisionReason, prev.DecidedAt = model.CancellationDeclined, a.ID, "force majeure", &now
+				if err := tx.UpdateCancellation(ctx, &prev, model.CancellationPendingApproval); err != nil {
+					return err
+				}
+			}
+			q, err := QuoteRefund(p.Refund, o, a.Role, true, now)
+			if err != nil {
+				return err
+			}
+			c := model.Cancellation{OrderID: o.ID, RequesterID: a.ID, RequesterRole: a.Role, Reason: reason, ForceMajeure: true,
+				Policy: q.Policy, RefundCents: q.RefundCents, RefundETA: q.RefundETA, Status: model.CancellationApproved,
+				DecidedBy: a.ID, CreatedAt: now, DecidedAt: &now}
+			if err := tx.InsertCancellation(ctx, &c); err != nil {
+				return err
+			}
+			if err := s.finishCancel(ctx, tx, o, c, a); err != nil {
+				return err
+			}
+			out.Cancelled = append(out.Cancelled, o.ID)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RefundSettled records that the platform paid the refund back, and tells the customer.
+func (s *Service) RefundSettled(ctx context.Context, a Actor, id string) (model.Cancellation, error) {
+	if !a.isStaff() {
+		return model.Cancellation{}, model.Errorf(model.CodeForbidden, "only the platform or operators report refunds")
+	}
+	var c model.Cancellation
+	err := s.write(ctx, "refund_settled", func(tx *store.Tx) error {
+		o, err := tx.Order(ctx, id)
+		if err != nil {
+			return err
+		}
+		var found bool
+		if c, found, err = tx.LatestCancellation(ctx, o.ID); err != nil {
+			return err
+		}
+		if !found || c.Status != model.CancellationApproved || c.RefundCents <= 0 {
+			return model.Errorf(model.CodeInvalidTransition, "the order has no refund waiting to be settled")
+		}
+		now := s.Now()
+		c.Status, c.SettledAt = model.CancellationSettled, &now
+		if err := tx.UpdateCancellation(ctx, &c, model.CancellationApproved); err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, o, "refund_settled", a, map[string]any{"cancellation_id": c.ID, "refund_cents": c.RefundCents}); err != nil {
+			return err
+		}
+		f, err := s.factsOf(ctx, &tx.Queries, o)
+		if err != nil {
+			return err
+		}
+		return s.tell(ctx, tx, notify.Event{Kind: notify.KindRefundSettled, Key: c.ID, OrderID: o.ID,
+			Recipients: []notify.Recipient{customer(o)}, Vars: withVars(f.vars, map[string]any{"refund_cents": c.RefundCents}),
+			Data: map[string]any{"refund": map[string]any{"amount_cents": c.RefundCents, "status": "settled"}}})
+	})
+	return c, err
+}

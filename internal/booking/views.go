@@ -1,0 +1,234 @@
+package booking
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/store"
+)
+
+// ItemRef names an order's service item in both languages.
+type ItemRef struct {
+	ID   string     `json:"id"`
+	Name model.Text `json:"name"`
+}
+
+// CustomerCard is what the order shows of its customer: name and avatar only, never the phone (X5).
+type CustomerCard struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	AvatarURL string `json:"avatar_url"`
+}
+
+// OrderView is an order as the API shows it.
+type OrderView struct {
+	model.Order
+	Item          ItemRef              `json:"item"`
+	Customer      CustomerCard         `json:"customer"`
+	Worker        *model.Card          `json:"worker"`
+	PendingChange *model.ChangeRequest `json:"pending_change"`
+	Cancellation  *model.Cancellation  `json:"cancellation"`
+}
+
+// View builds the API view of an order.
+func (s *Service) View(ctx context.Context, q *store.Queries, o model.Order) (OrderView, error) {
+	v := OrderView{Order: o}
+	it, err := q.ServiceItem(ctx, o.ServiceItemID)
+	if err != nil {
+		return v, err
+	}
+	v.Item = ItemRef{ID: it.ID, Name: it.Name}
+	c, err := q.Person(ctx, o.CustomerID)
+	if err != nil {
+		return v, err
+	}
+	v.Customer = CustomerCard{ID: c.ID, Name: c.Name, AvatarURL: c.AvatarURL}
+	if o.WorkerID != "" {
+		w, err := q.Person(ctx, o.WorkerID)
+		if err != nil {
+			return v, err
+		}
+		card := w.Card()
+		v.Worker = &card
+	}
+	if ch, found, err := q.OpenChangeRequest(ctx, o.ID); err != nil {
+		return v, err
+	} else if found {
+		v.PendingChange = &ch
+	}
+	if cn, found, err := q.LatestCancellation(ctx, o.ID); err != nil {
+		return v, err
+	} else if found {
+		v.Cancellation = &cn
+	}
+	return v, nil
+}
+
+// Get returns an order the actor may see.
+func (s *Service) Get(ctx context.Context, a Actor, id string) (OrderView, error) {
+	o, err := s.load(ctx, &s.Store.Queries, a, id)
+	if err != nil {
+		return OrderView{}, err
+	}
+	return s.View(ctx, &s.Store.Queries, o)
+}
+
+// List lists the orders the actor may see: a customer's own, a worker's assigned ones, all for
+// operators and the platform. next is the cursor of the next page ("" at the end).
+func (s *Service) List(ctx context.Context, a Actor, status model.OrderStatus, cursor string, limit int) (items []OrderView, next string, err error) {
+	f := store.OrderFilter{Status: status, After: cursor, Limit: limit}
+	switch {
+	case a.Role == model.RoleCustomer:
+		f.CustomerID = a.ID
+	case a.Role == model.RoleWorker:
+		f.WorkerID = a.ID
+	case a.isStaff():
+	default:
+		return nil, "", model.Errorf(model.CodeForbidden, "role %s has no orders", a.Role)
+	}
+	if status != "" && !status.Active() && status != model.OrderCompleted && status != model.OrderCancelled {
+		return nil, "", model.Invalid(model.FieldError{Field: "status", Message: "must be pending, accepted, in_service, completed or cancelled"})
+	}
+	return s.views(ctx, f)
+}
+
+// Open lists pending orders without a worker, soonest first (what a worker may accept).
+func (s *Service) Open(ctx context.Context, a Actor, limit int) ([]OrderView, error) {
+	if a.Role != model.RoleWorker && !a.isStaff() {
+		return nil, model.Errorf(model.CodeForbidden, "open orders are for workers")
+	}
+	items, _, err := s.views(ctx, store.OrderFilter{OpenOnly: true, Limit: limit})
+	return items, err
+}
+
+func (s *Service) views(ctx context.Context, f store.OrderFilter) ([]OrderView, string, error) {
+	orders, err := s.Store.Orders(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	items := make([]OrderView, 0, len(orders))
+	for _, o := range orders {
+		v, err := s.View(ctx, &s.Store.Queries, o)
+		if err != nil {
+			return nil, "", err
+		}
+		items = append(items, v)
+	}
+	next := ""
+	if !f.OpenOnly && len(orders) == f.Limit && f.Limit > 0 {
+		next = orders[len(orders)-1].ID
+	}
+	return items, next, nil
+}
+
+// TimelineEntry is one line of an order's audit trail (X4): a transition, or a notification
+// sent to someone.
+type TimelineEntry struct {
+	At   time.Time `json:"at"`
+	Type string    `json:"type"` // transition or notification
+	// Transitions
+	Event     string     `json:"event,omitempty"`
+	ActorID   string     `json:"actor_id,omitempty"`
+	ActorRole model.Role `json:"actor_role,omitempty"`
+	Details   any        `json:"details,omitempty"`
+	// Notifications
+	NotificationID string     `json:"notification_id,omitempty"`
+	Kind           string     `json:"kind,omitempty"`
+	RecipientID    string     `json:"recipient_id,omitempty"`
+	Title          string     `json:"title,omitempty"`
+	Channels       []string   `json:"channels,omitempty"` // inbox, realtime (off-app deliveries are listed by the delivery log)
+	ReadAt         *time.Time `json:"read_at,omitempty"`
+}
+
+// Timeline is every transition of the order and every notification sent about it, oldest first.
+// The order's customer, its current worker, operators and the platform may read it.
+func (s *Service) Timeline(ctx context.Context, a Actor, id string) ([]TimelineEntry, error) {
+	o, err := s.load(ctx, &s.Store.Queries, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.Role == model.RoleWorker && !isWorkerOf(o, a) {
+		return nil, model.Errorf(model.CodeNotFound, "order %q not found", id)
+	}
+	evs, err := s.Store.OrderEvents(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	ns, err := s.Store.OrderNotifications(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TimelineEntry, 0, len(evs)+len(ns))
+	for _, e := range evs {
+		out = append(out, TimelineEntry{At: e.CreatedAt, Type: "transition", Event: e.Type, ActorID: e.ActorID,
+			ActorRole: e.ActorRole, Details: e.Details})
+	}
+	for _, n := range ns {
+		ch := []string{"inbox"}
+		if n.Alert != "" {
+			ch = append(ch, "realtime")
+		}
+		out = append(out, TimelineEntry{At: n.CreatedAt, Type: "notification", NotificationID: n.ID, Kind: n.Kind,
+			RecipientID: n.RecipientID, Title: n.Title, Channels: ch, ReadAt: n.ReadAt})
+	}
+	// Transitions come before the notifications they caused at the same instant.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out, nil
+}
+
+// Approvals is what waits for an operator.
+type Approvals struct {
+	TimeChanges   []model.ChangeRequest `json:"time_changes"`
+	Cancellations []model.Cancellation  `json:"cancellations"`
+}
+
+// PendingApprovals lists time changes operators decide and cancellations awaiting approval.
+func (s *Service) PendingApprovals(ctx context.Context, a Actor) (Approvals, error) {
+	if !a.isStaff() {
+		return Approvals{}, model.Errorf(model.CodeForbidden, "approvals are for operators")
+	}
+	out := Approvals{TimeChanges: []model.ChangeRequest{}, Cancellations: []model.Cancellation{}}
+	cs, err := s.Store.OperatorChangeRequests(ctx, 200)
+	if err != nil {
+		return out, err
+	}
+	cn, err := s.Store.PendingCancellations(ctx, 200)
+	if err != nil {
+		return out, err
+	}
+	out.TimeChanges = append(out.TimeChanges, cs...)
+	out.Cancellations = append(out.Cancellations, cn...)
+	return out, nil
+}
+
+// Policy returns the booking policy.
+func (s *Service) Policy(ctx context.Context, a Actor) (Policy, error) {
+	if !a.isStaff() {
+		return Policy{}, model.Errorf(model.CodeForbidden, "policies are for operators")
+	}
+	return LoadPolicy(ctx, &s.Store.Queries)
+}
+
+// PutPolicy replaces the booking policy. Reminders already scheduled keep their time; new and
+// moved ones use the new lead.
+func (s *Service) PutPolicy(ctx context.Context, a Actor, p Policy) (Policy, error) {
+	if !a.isStaff() {
+		return Policy{}, model.Errorf(model.CodeForbidden, "policies are for operators")
+	}
+	if p.ReminderLeadByItem == nil {
+		p.ReminderLeadByItem = map[string]int{}
+	}
+	// 0 removes an item's own lead: it follows the platform's again.
+	for id, m := range p.ReminderLeadByItem {
+		if m == 0 {
+			delete(p.ReminderLeadByItem, id)
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	err := s.write(ctx, "put_policy", func(tx *store.Tx) error { return tx.PutSetting(ctx, SettingPolicy, p, s.Now()) })
+	return p, err
+}

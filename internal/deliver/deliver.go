@@ -1,0 +1,371 @@
+// Package deliver sends notifications off-app (X2): to the recipient's browsers by Web Push and to
+// the platform's own gateways (app push, SMS, WeChat) by signed webhooks. notify schedules one
+// JobDeliver job per notification at the time the recipient's receiving window allows; its
+// handler here writes one delivery-log row per target and one send job per row, keyed by the
+// delivery id, so each target is retried on its own schedule and the log says what happened.
+package deliver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/homebell/homebell/internal/deliver/webhook"
+	"github.com/homebell/homebell/internal/deliver/webpush"
+	"github.com/homebell/homebell/internal/jobs"
+	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/notify"
+	"github.com/homebell/homebell/internal/store"
+)
+
+// Job kinds of one attempt at one delivery.
+const (
+	JobWebPush = "webpush.send"
+	JobWebhook = "webhook.send"
+)
+
+// SettingVAPIDKeys is the settings key of the node's VAPID key pair (made on first start).
+const SettingVAPIDKeys = "vapid_keys"
+
+// PushMaxAttempts bounds Web Push retries: push services keep messages themselves, and a
+// notification's push TTL is at most a day, so a few tries over minutes are enough.
+const PushMaxAttempts = 5
+
+// DefaultPauseAfter is how many deliveries in a row may end failed before an endpoint is paused.
+const DefaultPauseAfter = 20
+
+// VAPIDKeys is the server's Web Push identity (base64url, as webpush.GenerateVAPIDKeys makes).
+type VAPIDKeys struct {
+	Public  string `json:"public"`
+	Private string `json:"private"`
+}
+
+// EnsureVAPIDKeys returns the stored VAPID keys, making and storing them on first start. Nodes
+// starting together agree on one pair (InsertSettingIfAbsent).
+func EnsureVAPIDKeys(ctx context.Context, st *store.Store, now time.Time) (VAPIDKeys, error) {
+	var k VAPIDKeys
+	if found, err := st.Setting(ctx, SettingVAPIDKeys, &k); err != nil {
+		return k, err
+	} else if found && webpush.CheckVAPIDKeys(k.Public, k.Private) == nil {
+		return k, nil
+	}
+	pub, priv, err := webpush.GenerateVAPIDKeys()
+	if err != nil {
+		return k, err
+	}
+	k = VAPIDKeys{Public: pub, Private: priv}
+	err = st.InTx(ctx, func(tx *store.Tx) error { return tx.InsertSettingIfAbsent(ctx, SettingVAPIDKeys, &k, now) })
+	if err != nil {
+		return k, fmt.Errorf("deliver: store VAPID keys: %w", err)
+	}
+	if err := webpush.CheckVAPIDKeys(k.Public, k.Private); err != nil {
+		return k, fmt.Errorf("deliver: stored VAPID keys: %w", err)
+	}
+	return k, nil
+}
+
+// Service runs off-app deliveries.
+type Service struct {
+	Store  *store.Store
+	Jobs   *jobs.Runner
+	Notify *notify.Service
+	Now    func() time.Time
+	Log    *slog.Logger
+	Push   *webpush.Sender // nil: Web Push deliveries are skipped
+	Hooks  *webhook.Sender
+	// BaseURL is where a push notification's click leads (the web app).
+	BaseURL string
+	// PauseAfter is how many deliveries in a row may end failed before the endpoint is paused
+	// (default DefaultPauseAfter). An endpoint is also paused as soon as one delivery has failed
+	// for its whole ~24 h retry chain with no success of the endpoint meanwhile.
+	PauseAfter int
+}
+
+// Register adds the delivery job handlers to r.
+func (s *Service) Register(r *jobs.Runner) {
+	r.Handle(notify.JobDeliver, s.deliver)
+	r.Handle(JobWebPush, s.sendPush)
+	r.Handle(JobWebhook, s.sendHook)
+}
+
+// sendPayload is the payload of one send job.
+type sendPayload struct {
+	DeliveryID string `json:"delivery_id"`
+	Alert      string `json:"alert"`
+}
+
+// deliver fans one notification out to the recipient's push subscriptions and the webhook
+// endpoints that want its kind.
+func (s *Service) deliver(ctx context.Context, j store.Job) error {
+	var p notify.DeliverPayload
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return fmt.Errorf("deliver: payload: %w", err)
+	}
+	n, err := s.Store.Notification(ctx, p.RecipientID, p.NotificationID)
+	if model.IsCode(err, model.CodeNotFound) {
+		return nil // purged meanwhile: nothing to send
+	}
+	if err != nil {
+		return err
+	}
+	subs, err := s.Store.PushSubscriptions(ctx, p.RecipientID)
+	if err != nil {
+		return err
+	}
+	eps, err := s.Store.WebhookEndpoints(ctx, true)
+	if err != nil {
+		return err
+	}
+	wanted := eps[:0]
+	for _, ep := range eps {
+		if ep.Wants(n.Kind) {
+			wanted = append(wanted, ep)
+		}
+	}
+	if len(subs) == 0 && len(wanted) == 0 {
+		return nil // no browser subscribed and no gateway wants this kind
+	}
+	now := s.Now()
+	return s.Store.InTx(ctx, func(tx *store.Tx) error {
+		add := func(channel, target, kind string, maxAttempts int) error {
+			d := store.Delivery{NotificationID: n.ID, RecipientID: n.RecipientID, OrderID: n.OrderID, Kind: n.Kind,
+				Channel: channel, Target: target, State: store.DeliveryQueued, NextAttemptAt: &now}
+			inserted, err := tx.InsertDelivery(ctx, &d, now)
+			if err != nil || !inserted {
+				return err
+			}
+			return s.Jobs.Schedule(ctx, tx, kind, "delivery:"+d.ID, now, sendPayload{DeliveryID: d.ID, Alert: p.Alert}, maxAttempts)
+		}
+		for _, sub := range subs {
+			if err := add(store.ChannelWebPush, sub.ID, JobWebPush, PushMaxAttempts); err != nil {
+				return err
+			}
+		}
+		for _, ep := range wanted {
+			if err := add(store.ChannelWebhook, ep.ID, JobWebhook, webhook.MaxAttempts); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// load reads a send job's delivery; done is true when there is nothing left to do.
+func (s *Service) load(ctx context.Context, j store.Job) (sendPayload, store.Delivery, bool, error) {
+	var p sendPayload
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return p, store.Delivery{}, true, fmt.Errorf("deliver: payload: %w", err)
+	}
+	d, err := s.Store.Delivery(ctx, p.DeliveryID)
+	if model.IsCode(err, model.CodeNotFound) {
+		return p, d, true, nil
+	}
+	if err != nil {
+		return p, d, false, err
+	}
+	switch d.State {
+	case store.DeliverySent, store.DeliveryFailed, store.DeliverySkipped:
+		return p, d, true, nil
+	}
+	return p, d, false, nil
+}
+
+func (s *Service) finish(ctx context.Context, d *store.Delivery, state, reason string) error {
+	d.State, d.NextAttemptAt = state, nil
+	if reason != "" {
+		d.LastError = reason
+	}
+	return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.UpdateDelivery(ctx, d, s.Now()) })
+}
+
+func (s *Service) sendPush(ctx context.Context, j store.Job) error {
+	p, d, done, err := s.load(ctx, j)
+	if done || err != nil {
+		return err
+	}
+	if s.Push == nil {
+		return s.finish(ctx, &d, store.DeliverySkipped, "Web Push is not configured")
+	}
+	sub, err := s.Store.PushSubscription(ctx, d.Target)
+	if model.IsCode(err, model.CodeNotFound) {
+		return s.finish(ctx, &d, store.DeliverySkipped, "subscription removed")
+	}
+	if err != nil {
+		return err
+	}
+	n, err := s.Store.Notification(ctx, d.RecipientID, d.NotificationID)
+	if model.IsCode(err, model.CodeNotFound) {
+		return s.finish(ctx, &d, store.DeliverySkipped, "notification removed")
+	}
+	if err != nil {
+		return err
+	}
+	var data map[string]any
+	_ = json.Unmarshal(n.Data, &data)
+	urgency, ttl := webpush.UrgencyFor(n.Importance)
+	res := s.Push.Send(ctx, webpush.Subscription{Endpoint: sub.Endpoint, P256dh: sub.P256dh, Auth: sub.Auth},
+		webpush.Payload{Title: n.Title, Body: n.Body, Kind: n.Kind, Category: n.Category, Importance: n.Importance,
+			Alert: p.Alert, URL: s.BaseURL + "/#/notifications/" + n.ID, NotificationID: n.ID, Data: data},
+		webpush.Options{Urgency: urgency, TTL: ttl})
+	now := s.Now()
+	d.Attempts++
+	d.LastStatus, d.LastError = res.StatusCode, res.Error
+	switch {
+	case res.OK():
+		return s.finish(ctx, &d, store.DeliverySent, "")
+	case res.Gone:
+		// The browser unsubscribed: forget the subscription so no later notification tries it.
+		d.State, d.NextAttemptAt = store.DeliveryFailed, nil
+		d.LastError = "subscription gone, removed: " + res.Error
+		return s.Store.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.DeletePushSubscription(ctx, "", sub.ID); err != nil && !model.IsCode(err, model.CodeNotFound) {
+				return err
+			}
+			return tx.UpdateDelivery(ctx, &d, now)
+		})
+	case res.Retryable && d.Attempts < PushMaxAttempts:
+		next := now.Add(max(webhook.Backoff(d.Attempts), min(res.RetryAfter, time.Hour)))
+		return s.retry(ctx, &d, next, res.Error)
+	default:
+		return s.finish(ctx, &d, store.DeliveryFailed, "")
+	}
+}
+
+// retry records a failed attempt and asks the runner for another at next.
+func (s *Service) retry(ctx context.Context, d *store.Delivery, next time.Time, reason string) error {
+	d.State, d.NextAttemptAt = store.DeliveryRetrying, &next
+	if err := s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.UpdateDelivery(ctx, d, s.Now()) }); err != nil {
+		return err
+	}
+	return jobs.Retry(next, errors.New(reason))
+}
+
+// WebhookBody is what a gateway receives. Recipient carries the phone number: the platform's SMS
+// gateway needs it, and webhook endpoints are the platform's own systems, registered by operators.
+type WebhookBody struct {
+	Type         string             `json:"type"` // the notification kind
+	DeliveryID   string             `json:"delivery_id"`
+	Notification model.Notification `json:"notification"`
+	Recipient    WebhookRecipient   `json:"recipient"`
+	Alert        string             `json:"alert"`
+	Data         json.RawMessage    `json:"data"`
+}
+
+// WebhookRecipient is the person a webhook tells the gateway to reach.
+type WebhookRecipient struct {
+	ID       string     `json:"id"`
+	Role     model.Role `json:"role"`
+	Name     string     `json:"name"`
+	Locale   string     `json:"locale"`
+	TimeZone string     `json:"time_zone"`
+	Phone    string     `json:"phone"`
+}
+
+func (s *Service) sendHook(ctx context.Context, j store.Job) error {
+	p, d, done, err := s.load(ctx, j)
+	if done || err != nil {
+		return err
+	}
+	ep, err := s.Store.WebhookEndpoint(ctx, d.Target)
+	if model.IsCode(err, model.CodeNotFound) {
+		return s.finish(ctx, &d, store.DeliverySkipped, "endpoint removed")
+	}
+	if err != nil {
+		return err
+	}
+	if !ep.Active {
+		return s.finish(ctx, &d, store.DeliverySkipped, "endpoint paused")
+	}
+	n, err := s.Store.Notification(ctx, d.RecipientID, d.NotificationID)
+	if model.IsCode(err, model.CodeNotFound) {
+		return s.finish(ctx, &d, store.DeliverySkipped, "notification removed")
+	}
+	if err != nil {
+		return err
+	}
+	person, err := s.Store.Person(ctx, d.RecipientID)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(WebhookBody{Type: n.Kind, DeliveryID: d.ID, Notification: n, Alert: p.Alert, Data: n.Data,
+		Recipient: WebhookRecipient{ID: person.ID, Role: person.Role, Name: person.Name, Locale: person.Locale,
+			TimeZone: person.TimeZone, Phone: person.Phone}})
+	if err != nil {
+		return fmt.Errorf("deliver: webhook body: %w", err)
+	}
+	secret, err := webhook.DecodeSecret(ep.Secret)
+	if err != nil {
+		return s.finish(ctx, &d, store.DeliveryFailed, "endpoint secret: "+err.Error())
+	}
+	// webhook-id is the delivery id, the same on every retry, so the gateway can drop duplicates.
+	res := s.Hooks.Send(ctx, ep.URL, secret, d.ID, body)
+	now := s.Now()
+	d.Attempts++
+	d.LastStatus, d.LastError = res.StatusCode, res.Error
+	switch {
+	case res.OK():
+		d.State, d.NextAttemptAt = store.DeliverySent, nil
+		return s.Store.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.UpdateDelivery(ctx, &d, now); err != nil {
+				return err
+			}
+			return tx.WebhookSucceeded(ctx, ep.ID, now)
+		})
+	case res.Retryable && !webhook.GiveUpAfter(d.Attempts):
+		return s.retry(ctx, &d, now.Add(res.NextDelay(d.Attempts)), res.Error)
+	}
+	// The delivery has failed for good: count it against the endpoint, and pause an endpoint that
+	// keeps failing so operators fix it instead of it failing silently.
+	d.State, d.NextAttemptAt = store.DeliveryFailed, nil
+	return s.Store.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.UpdateDelivery(ctx, &d, now); err != nil {
+			return err
+		}
+		e, err := tx.WebhookDeliveryFailed(ctx, ep.ID)
+		if err != nil {
+			return err
+		}
+		wholeChain := res.Retryable && (e.LastSuccessAt == nil || e.LastSuccessAt.Before(d.CreatedAt))
+		if e.FailedDeliveries < s.pauseAfter() && !wholeChain {
+			return nil
+		}
+		paused, err := tx.PauseWebhookEndpoint(ctx, ep.ID, now)
+		if err != nil || !paused {
+			return err
+		}
+		s.Log.Warn("deliver: webhook endpoint paused", "endpoint", ep.ID, "failed_deliveries", e.FailedDeliveries, "err", res.Error)
+		ops, err := notify.Operators(ctx, &tx.Queries)
+		if err != nil {
+			return err
+		}
+		_, err = s.Notify.Notify(ctx, tx, notify.Event{Kind: notify.KindWebhookEndpointPaused,
+			Key: ep.ID + ":" + strconv.FormatInt(now.Unix(), 10), Recipients: ops,
+			Vars: map[string]any{"endpoint": endpointName(ep), "error": res.Error},
+			Data: map[string]any{"endpoint_id": ep.ID}})
+		return err
+	})
+}
+
+func (s *Service) pauseAfter() int {
+	if s.PauseAfter > 0 {
+		return s.PauseAfter
+	}
+	return DefaultPauseAfter
+}
+
+// endpointName names an endpoint in a notice without its query string, which may hold a token.
+func endpointName(ep store.WebhookEndpoint) string {
+	name := ep.URL
+	if u, err := url.Parse(ep.URL); err == nil {
+		name = u.Scheme + "://" + u.Host + u.Path
+	}
+	if ep.Description != "" {
+		name = ep.Description + " (" + name + ")"
+	}
+	return name
+}

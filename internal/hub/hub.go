@@ -1,0 +1,501 @@
+// Package hub streams each person's event log to their open apps (X1): WebSocket (ws.go) and
+// Server-Sent Events (sse.go), both resumable by seq.
+//
+// The database is the source of truth. A connection remembers the last seq it sent and, whenever
+// it is woken, reads what follows from the log (store.EventsAfter) and sends it in order; so a
+// reconnecting client that says the last seq it saw receives exactly what it missed. Wake-ups are
+// hints: Notify calls Hub.Wake after commit, the hub wakes this node's connections of those people
+// and publishes the wake-up on the Broker so other nodes wake theirs. If the broker loses a
+// wake-up (NATS down), the hub's safety-net poll finds the connections that are behind within
+// Options.Poll.
+package hub
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/store"
+)
+
+// Options tune the hub; zero fields take the defaults.
+type Options struct {
+	// Heartbeat is the interval of WebSocket pings and SSE comments (default 25 s), which keep
+	// proxies from closing idle streams and find dead connections.
+	Heartbeat time.Duration
+	// Poll is the safety-net interval at which the hub checks every connected person's log for
+	// events no wake-up announced (default 5 s).
+	Poll time.Duration
+	// WriteTimeout bounds one write to a client (default 10 s). A client that does not take its
+	// events within it is too slow and is disconnected; it resumes by seq.
+	WriteTimeout time.Duration
+	// MaxPerPerson caps a person's open streams on this node (default 8); opening one more closes
+	// that person's oldest stream.
+	MaxPerPerson int
+	// Batch is how many events a connection reads from the log and holds at once (default 64):
+	// with the kernel's socket buffer, the bound on what a slow client can make the node hold.
+	Batch int
+}
+
+func (o *Options) defaults() {
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = 25 * time.Second
+	}
+	if o.Poll <= 0 {
+		o.Poll = 5 * time.Second
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 10 * time.Second
+	}
+	if o.MaxPerPerson <= 0 {
+		o.MaxPerPerson = 8
+	}
+	if o.Batch <= 0 {
+		o.Batch = 64
+	}
+}
+
+// Why a stream ended, as its context's cause.
+var (
+	// ErrSlowClient: a write did not complete within WriteTimeout.
+	ErrSlowClient = errors.New("hub: client too slow; resume from the last seq")
+	// ErrReplaced: the person opened more than MaxPerPerson streams and this was the oldest.
+	ErrReplaced = errors.New("hub: too many streams for this person; the oldest was closed")
+	// ErrShutdown: the node is shutting down; reconnect (to another node).
+	ErrShutdown = errors.New("hub: server shutting down; reconnect")
+)
+
+// Hub holds this node's open streams.
+type Hub struct {
+	store  *store.Store
+	broker Broker
+	log    *slog.Logger
+	opt    Options
+
+	mu     sync.Mutex
+	people map[string]map[*conn]struct{}
+	serial uint64
+	closed bool
+
+	stop     chan struct{}
+	stopOnce sync.Once
+	done     chan struct{}
+
+	// Wake-ups waiting for the dispatcher, which reads the log once for all of them.
+	wmu     sync.Mutex
+	waiting map[string]struct{}
+	woken   chan struct{}
+
+	slow atomic.Int64
+}
+
+// conn is one open stream.
+type conn struct {
+	person string
+	serial uint64 // opening order, to find a person's oldest stream
+	last   atomic.Int64
+	wake   chan struct{} // capacity 1: wake-ups coalesce
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	// Events the dispatcher read for this stream, not yet sent; mustRead asks the stream to read
+	// the log itself (the offers did not line up).
+	mu       sync.Mutex
+	pending  []model.Event
+	mustRead bool
+}
+
+// New makes a hub and starts its safety-net poll; broker nil means Local. Close stops it.
+func New(st *store.Store, broker Broker, log *slog.Logger, opt Options) (*Hub, error) {
+	opt.defaults()
+	if broker == nil {
+		broker = &Local{}
+	}
+	h := &Hub{store: st, broker: broker, log: log, opt: opt, people: map[string]map[*conn]struct{}{},
+		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]struct{}{}, woken: make(chan struct{}, 1)}
+	if err := broker.Subscribe(h.wakeLocal); err != nil {
+		return nil, err
+	}
+	go h.pollLoop()
+	go h.dispatch()
+	return h, nil
+}
+
+// Options reports the hub's settings after defaults.
+func (h *Hub) Options() Options { return h.opt }
+
+// SlowDisconnects counts streams closed because the client was too slow.
+func (h *Hub) SlowDisconnects() int64 { return h.slow.Load() }
+
+// Connections counts open streams on this node.
+func (h *Hub) Connections() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, cs := range h.people {
+		n += len(cs)
+	}
+	return n
+}
+
+// Wake tells the open streams of personIDs, on this node and (through the broker) on every other,
+// that their log grew. Notify calls it after commit.
+func (h *Hub) Wake(personIDs ...string) {
+	if len(personIDs) == 0 {
+		return
+	}
+	h.wakeLocal(personIDs)
+	if err := h.broker.Publish(context.Background(), personIDs); err != nil {
+		h.log.Debug("hub: publish wake-up", "err", err)
+	}
+}
+
+// wakeLocal hands the people to the dispatcher, which reads their new events once for all their
+// streams on this node.
+func (h *Hub) wakeLocal(personIDs []string) {
+	h.wmu.Lock()
+	for _, id := range personIDs {
+		h.waiting[id] = struct{}{}
+	}
+	h.wmu.Unlock()
+	select {
+	case h.woken <- struct{}{}:
+	default:
+	}
+}
+
+// dispatchChunk is how many people one dispatcher read covers.
+const dispatchChunk = 256
+
+// dispatch reads the new events of woken people, many people per query, and offers them to their
+// streams, so a commit that tells a thousand people costs a few reads, not a thousand. Whatever
+// does not line up (a stream behind, a read that hit its limit or failed) falls back to the
+// stream reading the log itself; the log stays the only source.
+func (h *Hub) dispatch() {
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-h.woken:
+		}
+		h.wmu.Lock()
+		ids := make([]string, 0, len(h.waiting))
+		for id := range h.waiting {
+			ids = append(ids, id)
+		}
+		clear(h.waiting)
+		h.wmu.Unlock()
+		for len(ids) > 0 {
+			n := min(len(ids), dispatchChunk)
+			h.dispatchChunk(ids[:n])
+			ids = ids[n:]
+		}
+	}
+}
+
+func (h *Hub) dispatchChunk(ids []string) {
+	from := make(map[string]int64, len(ids))
+	conns := make(map[string][]*conn, len(ids))
+	h.mu.Lock()
+	for _, id := range ids {
+		for c := range h.people[id] {
+			from[id] = max(from[id], c.last.Load())
+			conns[id] = append(conns[id], c)
+		}
+	}
+	h.mu.Unlock()
+	if len(from) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), h.opt.Poll)
+	evs, truncated, err := h.store.EventsAfterMany(ctx, from, len(from)*h.opt.Batch)
+	cancel()
+	if err != nil {
+		h.log.Warn("hub: read woken events", "err", err)
+	}
+	for id, cs := range conns {
+		for _, c := range cs {
+			switch {
+			case err != nil || truncated || c.last.Load() < from[id]:
+				c.offer(nil) // read the log itself
+			case len(evs[id]) > h.opt.Batch:
+				c.offer(nil) // more than a stream may hold: it reads them a batch at a time
+			case len(evs[id]) > 0:
+				c.offer(evs[id])
+			}
+		}
+	}
+}
+
+// offer gives the stream events read for it (nil: read the log yourself) and wakes it.
+func (c *conn) offer(evs []model.Event) {
+	c.mu.Lock()
+	evs = slices.Clip(evs) // shared between a person's streams: never append in place
+	switch {
+	case evs == nil:
+		c.pending, c.mustRead = nil, true
+	case len(c.pending) == 0 || evs[0].Seq <= c.pending[0].Seq:
+		c.pending = evs
+	case evs[0].Seq == c.pending[len(c.pending)-1].Seq+1:
+		c.pending = append(c.pending, evs...)
+	default:
+		c.pending, c.mustRead = nil, true
+	}
+	c.mu.Unlock()
+	c.poke()
+}
+
+// take returns the offered events that follow last, or ok=false when the stream must read the
+// log itself.
+func (c *conn) take(last int64) (evs []model.Event, ok bool) {
+	c.mu.Lock()
+	evs, must := c.pending, c.mustRead
+	c.pending, c.mustRead = nil, false
+	c.mu.Unlock()
+	if must || len(evs) == 0 {
+		return nil, false
+	}
+	i := 0
+	for i < len(evs) && evs[i].Seq <= last {
+		i++
+	}
+	evs = evs[i:]
+	if len(evs) > 0 && evs[0].Seq != last+1 {
+		return nil, false
+	}
+	return evs, true
+}
+
+func (c *conn) poke() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// register opens a stream for person starting after seq after. The stream ends when ctx does, or
+// when the hub ends it (cause ErrSlowClient, ErrReplaced or ErrShutdown).
+func (h *Hub) register(ctx context.Context, person string, after int64) (*conn, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, model.Errorf(model.CodeUnavailable, "the server is shutting down; reconnect")
+	}
+	cs := h.people[person]
+	if cs == nil {
+		cs = map[*conn]struct{}{}
+		h.people[person] = cs
+	}
+	for len(cs) >= h.opt.MaxPerPerson {
+		var oldest *conn
+		for c := range cs {
+			if oldest == nil || c.serial < oldest.serial {
+				oldest = c
+			}
+		}
+		oldest.cancel(ErrReplaced)
+		delete(cs, oldest)
+	}
+	h.serial++
+	c := &conn{person: person, serial: h.serial, wake: make(chan struct{}, 1)}
+	c.ctx, c.cancel = context.WithCancelCause(ctx)
+	c.last.Store(after)
+	cs[c] = struct{}{}
+	return c, nil
+}
+
+func (h *Hub) unregister(c *conn) {
+	c.cancel(context.Canceled)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if cs := h.people[c.person]; cs != nil {
+		delete(cs, c)
+		if len(cs) == 0 {
+			delete(h.people, c.person)
+		}
+	}
+}
+
+// Shutdown closes every stream with ErrShutdown and refuses new ones, so clients reconnect to
+// another node. App.Serve registers it with http.Server.RegisterOnShutdown.
+func (h *Hub) Shutdown() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for _, cs := range h.people {
+		for c := range cs {
+			c.cancel(ErrShutdown)
+		}
+	}
+}
+
+// Close shuts the hub down and stops its poll and broker.
+func (h *Hub) Close() error {
+	h.Shutdown()
+	h.stopOnce.Do(func() { close(h.stop) })
+	<-h.done
+	return h.broker.Close()
+}
+
+// pollLoop is the safety net: every Poll it reads the newest seq of every connected person in
+// one query and wakes the streams that are behind.
+func (h *Hub) pollLoop() {
+	defer close(h.done)
+	t := time.NewTicker(h.opt.Poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-t.C:
+		}
+		h.mu.Lock()
+		ids := make([]string, 0, len(h.people))
+		for id := range h.people {
+			ids = append(ids, id)
+		}
+		h.mu.Unlock()
+		if len(ids) == 0 {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), h.opt.Poll)
+		seqs, err := h.store.LastSeqs(ctx, ids)
+		cancel()
+		if err != nil {
+			h.log.Warn("hub: poll", "err", err)
+			continue
+		}
+		h.mu.Lock()
+		for id, seq := range seqs {
+			for c := range h.people[id] {
+				if c.last.Load() < seq {
+					c.poke()
+				}
+			}
+		}
+		h.mu.Unlock()
+	}
+}
+
+// sink writes events to one client.
+type sink interface {
+	// send writes events in order and returns once they were handed to the connection; a write
+	// that takes longer than the hub's WriteTimeout fails.
+	send(ctx context.Context, evs []model.Event) error
+	// heartbeat keeps the connection alive and checks that it is.
+	heartbeat(ctx context.Context) error
+}
+
+// run streams c's log to s until the stream ends, and returns why.
+func (h *Hub) run(c *conn, s sink) error {
+	hb := time.NewTicker(h.opt.Heartbeat)
+	defer hb.Stop()
+	for {
+		if err := h.catchUp(c, s); err != nil {
+			return err
+		}
+		select {
+		case <-c.wake:
+		case <-hb.C:
+			if err := s.heartbeat(c.ctx); err != nil {
+				return h.ended(c, err)
+			}
+		case <-c.ctx.Done():
+			return context.Cause(c.ctx)
+		}
+	}
+}
+
+// catchUp sends everything after c.last: what the dispatcher offered when it follows on, else
+// from the log, a batch at a time.
+func (h *Hub) catchUp(c *conn, s sink) error {
+	if evs, ok := c.take(c.last.Load()); ok {
+		if len(evs) == 0 {
+			return nil
+		}
+		if err := s.send(c.ctx, evs); err != nil {
+			return h.ended(c, err)
+		}
+		c.last.Store(evs[len(evs)-1].Seq)
+		return nil
+	}
+	for {
+		evs, err := h.store.EventsAfter(c.ctx, c.person, c.last.Load(), h.opt.Batch)
+		if err != nil {
+			if c.ctx.Err() != nil {
+				return context.Cause(c.ctx)
+			}
+			return err
+		}
+		if len(evs) == 0 {
+			return nil
+		}
+		if err := s.send(c.ctx, evs); err != nil {
+			return h.ended(c, err)
+		}
+		c.last.Store(evs[len(evs)-1].Seq)
+		if len(evs) < h.opt.Batch {
+			return nil
+		}
+	}
+}
+
+// ended turns a write error into the reason the stream ended.
+func (h *Hub) ended(c *conn, err error) error {
+	if cause := context.Cause(c.ctx); errors.Is(cause, ErrShutdown) || errors.Is(cause, ErrReplaced) {
+		return cause
+	}
+	// Checked before the stream's context: a timed-out write closes the connection, which ends
+	// the WebSocket read loop and so cancels that context too.
+	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+		h.slow.Add(1)
+		return ErrSlowClient
+	}
+	if c.ctx.Err() != nil {
+		return context.Cause(c.ctx)
+	}
+	return err
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
+// startSeq is where a stream without an explicit position starts: the end of the log, so a new
+// client (which loaded its inbox over REST) gets what happens from now on.
+func (h *Hub) startSeq(ctx context.Context, person string, after int64) (int64, int64, error) {
+	last, err := h.store.LastSeq(ctx, person)
+	if err != nil {
+		return 0, 0, err
+	}
+	if after < 0 {
+		after = last
+	}
+	return after, last, nil
+}
+
+// frame is the JSON of an event, built directly: the payload is JSON the store wrote, so it is not
+// re-validated and re-compacted for every stream as encoding/json would.
+func frame(ev model.Event) []byte {
+	b := make([]byte, 0, 64+len(ev.Type)+len(ev.Data))
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendInt(b, ev.Seq, 10)
+	b = append(b, `,"type":`...)
+	b = strconv.AppendQuote(b, ev.Type)
+	b = append(b, `,"data":`...)
+	if len(ev.Data) == 0 {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, ev.Data...)
+	}
+	b = append(b, `,"created_at":"`...)
+	b = ev.CreatedAt.UTC().AppendFormat(b, time.RFC3339Nano)
+	return append(b, `"}`...)
+}

@@ -1,0 +1,96 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/homebell/homebell/internal/model"
+)
+
+// OpenEvent is the type of the first frame of every stream: its seq is where the stream starts
+// (the client's resume point), its data {"last_seq": n} the newest seq of the log now.
+const OpenEvent = "stream.open"
+
+// ServeWS upgrades the request to a WebSocket and streams personID's events after seq after
+// (after < 0: from the end of the log). Each event is one text message with the JSON of a
+// model.Event: {"seq":n,"type":"…","data":{…},"created_at":"…"}. The server pings every
+// Heartbeat. Close codes: 1012 (service restart) when the node shuts down, 1008 (policy
+// violation) when the person opened more than MaxPerPerson streams; a too-slow client is dropped.
+// In every case the client reconnects with ?after=<last seq it saw>.
+func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, personID string, after int64) error {
+	after, last, err := h.startSeq(r.Context(), personID, after)
+	if err != nil {
+		return err
+	}
+	c, err := h.register(r.Context(), personID, after)
+	if err != nil {
+		return err
+	}
+	defer h.unregister(c)
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return nil // Accept has answered the request
+	}
+	defer ws.CloseNow()
+	// The client sends nothing; the read loop handles pongs and the close handshake and ends the
+	// stream when the client goes away. It gets the request's context, not the stream's: a read
+	// whose context is cancelled closes the connection at once, and the hub's reasons for ending a
+	// stream deserve a close frame.
+	readCtx := ws.CloseRead(r.Context())
+	stop := context.AfterFunc(readCtx, func() { c.cancel(context.Canceled) })
+	defer stop()
+	s := &wsSink{ws: ws, timeout: h.opt.WriteTimeout}
+	raw, _ := json.Marshal(map[string]int64{"last_seq": last})
+	if err := s.send(c.ctx, []model.Event{{Seq: after, Type: OpenEvent, Data: raw, CreatedAt: time.Now().UTC()}}); err != nil {
+		return nil
+	}
+	switch err := h.run(c, s); {
+	case errors.Is(err, ErrShutdown):
+		_ = ws.Close(websocket.StatusServiceRestart, "server restarting; reconnect with ?after=<last seq>")
+	case errors.Is(err, ErrReplaced):
+		_ = ws.Close(websocket.StatusPolicyViolation, "too many streams for this person")
+	case errors.Is(err, ErrSlowClient):
+		h.log.Debug("hub: slow WebSocket client dropped", "person", personID)
+	case err != nil && !errors.Is(err, context.Canceled):
+		h.log.Debug("hub: WebSocket stream ended", "person", personID, "err", err)
+	}
+	return nil
+}
+
+type wsSink struct {
+	ws      *websocket.Conn
+	timeout time.Duration
+}
+
+func (s *wsSink) send(ctx context.Context, evs []model.Event) error {
+	for _, ev := range evs {
+		raw := frame(ev)
+		wctx, cancel := context.WithTimeout(ctx, s.timeout)
+		err := s.ws.Write(wctx, websocket.MessageText, raw)
+		cancel()
+		if err != nil {
+			if errors.Is(wctx.Err(), context.DeadlineExceeded) {
+				return context.DeadlineExceeded
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *wsSink) heartbeat(ctx context.Context) error {
+	pctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	if err := s.ws.Ping(pctx); err != nil {
+		if errors.Is(pctx.Err(), context.DeadlineExceeded) {
+			return context.DeadlineExceeded
+		}
+		return err
+	}
+	return nil
+}

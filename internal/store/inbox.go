@@ -1,0 +1,265 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/homebell/homebell/internal/model"
+)
+
+// InboxKey is the sort key of one message-center row: a page ends at a key and the next page
+// starts strictly after it (keyset paging, no OFFSET: a page costs the same at row 10 and at row
+// 10,000, and rows arriving meanwhile neither repeat nor skip entries).
+type InboxKey struct {
+	Importance int // importanceRank; used only when sorting by importance
+	CreatedAt  time.Time
+	ID         string
+}
+
+// InboxQuery selects one page of a person's message center (S4, S5).
+type InboxQuery struct {
+	RecipientID  string
+	ByImportance bool   // importance (critical first), then newest; else newest first
+	Category     string // "" = any
+	Kind         string // "" = any
+	OrderID      string // "" = any
+	UnreadOnly   bool
+	Search       string    // words in title or body, matched as a substring, case-insensitive for ASCII
+	After        *InboxKey // nil = the first page
+	Limit        int
+}
+
+// Inbox returns one page of a person's notifications, in the order the query asks for.
+//
+// Every variant walks an index on (recipient_id, …) in order and stops after Limit rows:
+// notifications_by_time or notifications_by_importance for the sorts, notifications_unread_time for
+// unread=true, notifications_category_time for a category (and a kind, with its category),
+// notifications_recipient_order for an order. With a filter and sort=importance, SQLite walks
+// notifications_by_importance and filters, which stays fast while the filter keeps a fair share of
+// rows; an order's few rows are found by their index and sorted. The
+// benchmark (inbox_bench_test.go) logs the plans (EXPLAIN QUERY PLAN) and docs/benchmarks.md lists them.
+//
+// Conversations (I1, I3) will join this list when chat exists: each conversation is one entry with
+// its last message and unread count. The query then becomes a UNION ALL of two keyset-ordered
+// halves with the same columns and sort key, merged and cut at Limit:
+//
+//	SELECT … FROM notifications WHERE recipient_id = $1 AND kind NOT IN ('chat.message','support.message') …
+//	UNION ALL
+//	SELECT c.id, 'chat.conversation' AS kind, 'interaction', <importance rank of chat.message>,
+//	       <counterpart name> AS title, c.last_message_text AS body, …, c.last_message_at AS created_at,
+//	       CASE WHEN m.last_read_seq >= c.last_seq THEN m.read_at END AS read_at, c.last_seq - m.last_read_seq AS unread
+//	  FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+//	 WHERE m.person_id = $1 AND <same filters and keyset condition on (last_message_at, id)>
+//	ORDER BY <sort key> LIMIT $n
+//
+// Each half reads its own index in order (conversation_members by (person_id, last_message_at DESC,
+// conversation_id DESC)), so a page still touches about Limit rows of each. The chat.message rows
+// stay in notifications for off-app delivery and the audit trail but are then not listed one by
+// one; the cursor keeps its shape (importance, created_at, id).
+func (q *Queries) Inbox(ctx context.Context, iq InboxQuery) ([]model.Notification, error) {
+	query, args := inboxSQL(iq)
+	rows, err := q.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: inbox: %w", err)
+	}
+	return collectNotifications(rows)
+}
+
+// inboxSQL builds the query of Inbox (separate so the benchmark can EXPLAIN it).
+func inboxSQL(iq InboxQuery) (string, []any) {
+	var sb strings.Builder
+	args := []any{iq.RecipientID}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	sb.WriteString(`SELECT ` + notificationCols + ` FROM notifications WHERE recipient_id = $1`)
+	if iq.Category != "" {
+		sb.WriteString(` AND category = ` + arg(iq.Category))
+	}
+	if iq.Kind != "" {
+		sb.WriteString(` AND kind = ` + arg(iq.Kind))
+	}
+	if iq.OrderID != "" {
+		sb.WriteString(` AND order_id = ` + arg(iq.OrderID))
+	}
+	if iq.UnreadOnly {
+		sb.WriteString(` AND read_at IS NULL`)
+	}
+	if s := strings.TrimSpace(iq.Search); s != "" {
+		p := arg("%" + likeEscape(strings.ToLower(s)) + "%")
+		sb.WriteString(` AND (lower(title) LIKE ` + p + ` ESCAPE '\' OR lower(body) LIKE ` + p + ` ESCAPE '\')`)
+	}
+	if k := iq.After; k != nil {
+		// Row values compare lexicographically, which is exactly the keyset condition; both
+		// databases turn it into a range on the index.
+		if iq.ByImportance {
+			sb.WriteString(` AND (importance, created_at, id) < (` + arg(k.Importance) + `, ` + arg(k.CreatedAt.UTC()) + `, ` + arg(k.ID) + `)`)
+		} else {
+			sb.WriteString(` AND (created_at, id) < (` + arg(k.CreatedAt.UTC()) + `, ` + arg(k.ID) + `)`)
+		}
+	}
+	switch {
+	case iq.ByImportance && iq.OrderID != "":
+		// An order has a handful of notifications: let the planner find them by
+		// notifications_recipient_order and sort them, rather than walk every row of the person in
+		// importance order (it would, to avoid the sort; "+ 0" keeps the index out of ORDER BY).
+		sb.WriteString(` ORDER BY importance + 0 DESC, created_at DESC, id DESC`)
+	case iq.ByImportance:
+		sb.WriteString(` ORDER BY importance DESC, created_at DESC, id DESC`)
+	default:
+		sb.WriteString(` ORDER BY created_at DESC, id DESC`)
+	}
+	sb.WriteString(` LIMIT ` + arg(iq.Limit))
+	return sb.String(), args
+}
+
+// InboxKeyOf is the sort key of n, for the cursor of the page n ends.
+func InboxKeyOf(n model.Notification) InboxKey {
+	return InboxKey{Importance: importanceRank[n.Importance], CreatedAt: n.CreatedAt, ID: n.ID}
+}
+
+// likeEscape escapes LIKE's wildcards (and the escape character) so a search is literal.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// UnreadCounts counts a person's unread notifications per category in one query (it reads only the
+// partial index notifications_unread). Categories without unread rows are absent.
+func (q *Queries) UnreadCounts(ctx context.Context, recipientID string) (map[string]int, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT category, count(*) FROM notifications
+		WHERE recipient_id = $1 AND read_at IS NULL GROUP BY category`, recipientID)
+	if err != nil {
+		return nil, fmt.Errorf("store: unread counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var c string
+		var n int
+		if err := rows.Scan(&c, &n); err != nil {
+			return nil, fmt.Errorf("store: unread counts: %w", err)
+		}
+		out[c] = n
+	}
+	return out, rows.Err()
+}
+
+// ReadSelector says which of a person's notifications to mark read: the listed ids, a whole
+// category, or everything. Exactly one should be set; the API layer checks that.
+type ReadSelector struct {
+	IDs      []string
+	Category string
+	All      bool
+}
+
+// MarkRead marks the selected unread notifications of a person read at now and returns how many
+// changed. Ids of other people's notifications, unknown ids and rows read already are ignored.
+func (q *Queries) MarkRead(ctx context.Context, recipientID string, sel ReadSelector, now time.Time) (int64, error) {
+	query := `UPDATE notifications SET read_at = $2 WHERE recipient_id = $1 AND read_at IS NULL`
+	args := []any{recipientID, utc(now)}
+	switch {
+	case sel.All:
+	case sel.Category != "":
+		query += ` AND category = $3`
+		args = append(args, sel.Category)
+	case len(sel.IDs) > 0:
+		ph := make([]string, len(sel.IDs))
+		for i, id := range sel.IDs {
+			args = append(args, id)
+			ph[i] = "$" + strconv.Itoa(len(args))
+		}
+		query += ` AND id IN (` + strings.Join(ph, ",") + `)`
+	default:
+		return 0, nil
+	}
+	res, err := q.q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, fmt.Errorf("store: mark read: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// The purges below delete at most limit rows per call, so a caller can run each batch in a
+// transaction of its own and keep SQLite's one writer free for users between batches. DELETE …
+// LIMIT is not portable; deleting by the keys of a limited sub-select is.
+
+// PurgeNotifications deletes up to limit notifications of category created before before (S5).
+func (q *Queries) PurgeNotifications(ctx context.Context, category string, before time.Time, limit int) (int64, error) {
+	res, err := q.q.ExecContext(ctx, `DELETE FROM notifications WHERE id IN (SELECT id FROM notifications
+		WHERE category = $1 AND created_at < $2 LIMIT $3)`, category, utc(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("store: purge %s notifications: %w", category, err)
+	}
+	return res.RowsAffected()
+}
+
+// PurgeEvents deletes up to limit event-log entries created before before. The seq counters stay:
+// a person's seq never goes back.
+func (q *Queries) PurgeEvents(ctx context.Context, before time.Time, limit int) (int64, error) {
+	res, err := q.q.ExecContext(ctx, `DELETE FROM person_events WHERE (person_id, seq) IN (SELECT person_id, seq
+		FROM person_events WHERE created_at < $1 LIMIT $2)`, utc(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("store: purge events: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// PurgeFinishedJobs deletes up to limit done, failed or cancelled jobs last changed before before.
+func (q *Queries) PurgeFinishedJobs(ctx context.Context, before time.Time, limit int) (int64, error) {
+	res, err := q.q.ExecContext(ctx, `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs
+		WHERE state IN ('done','failed','cancelled') AND updated_at < $1 LIMIT $2)`, utc(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("store: purge jobs: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// PurgeIdempotencyKeysBatch deletes up to limit Idempotency-Key records created before before.
+func (q *Queries) PurgeIdempotencyKeysBatch(ctx context.Context, before time.Time, limit int) (int64, error) {
+	res, err := q.q.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE (principal, key) IN (SELECT principal, key
+		FROM idempotency_keys WHERE created_at < $1 LIMIT $2)`, utc(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("store: purge idempotency keys: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// SettingRetention is the settings key of the message center's retention per category (S5).
+const SettingRetention = "retention_days"
+
+// Retention is how many days notifications of each category are kept (S5); operators set it.
+type Retention struct {
+	ServiceDays     int `json:"service_days"`
+	ExceptionDays   int `json:"exception_days"`
+	PlatformDays    int `json:"platform_days"`
+	InteractionDays int `json:"interaction_days"`
+}
+
+// DefaultRetention keeps the service record and conversations half a year, platform news a month.
+func DefaultRetention() Retention {
+	return Retention{ServiceDays: 180, ExceptionDays: 180, PlatformDays: 30, InteractionDays: 180}
+}
+
+// ByCategory lists the retention of every category, by category name.
+func (r Retention) ByCategory() map[string]int {
+	return map[string]int{"service": r.ServiceDays, "exception": r.ExceptionDays, "platform": r.PlatformDays,
+		"interaction": r.InteractionDays}
+}
+
+// Longest is the longest retention of any category (the event log is kept that long).
+func (r Retention) Longest() int {
+	return max(r.ServiceDays, r.ExceptionDays, r.PlatformDays, r.InteractionDays)
+}
+
+// RetentionDays reads the operators' retention, DefaultRetention where unset.
+func (q *Queries) RetentionDays(ctx context.Context) (Retention, error) {
+	r := DefaultRetention()
+	if _, err := q.Setting(ctx, SettingRetention, &r); err != nil {
+		return DefaultRetention(), err
+	}
+	return r, nil
+}

@@ -1,0 +1,376 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/homebell/homebell/internal/model"
+)
+
+const orderCols = `id, customer_id, worker_id, service_item_id, address, area, appointment_at, requirements,
+	amount_paid_cents, status, version, created_at, updated_at`
+
+func scanOrder(row interface{ Scan(...any) error }) (model.Order, error) {
+	var o model.Order
+	var worker sql.NullString
+	var status string
+	err := row.Scan(&o.ID, &o.CustomerID, &worker, &o.ServiceItemID, &o.Address, &o.Area, &o.AppointmentAt,
+		&o.Requirements, &o.AmountPaidCents, &status, &o.Version, &o.CreatedAt, &o.UpdatedAt)
+	o.WorkerID, o.Status = worker.String, model.OrderStatus(status)
+	o.AppointmentAt, o.CreatedAt, o.UpdatedAt = o.AppointmentAt.UTC(), o.CreatedAt.UTC(), o.UpdatedAt.UTC()
+	return o, err
+}
+
+func orderNullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// InsertOrder stores a new order at version 1.
+func (q *Queries) InsertOrder(ctx context.Context, o *model.Order, now time.Time) error {
+	if o.ID == "" {
+		o.ID = model.NewID()
+	}
+	o.Version, o.CreatedAt, o.UpdatedAt, o.AppointmentAt = 1, utc(now), utc(now), utc(o.AppointmentAt)
+	_, err := q.q.ExecContext(ctx, `INSERT INTO orders (`+orderCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
+		o.ID, o.CustomerID, orderNullString(o.WorkerID), o.ServiceItemID, o.Address, o.Area, o.AppointmentAt, o.Requirements,
+		o.AmountPaidCents, string(o.Status), o.Version, o.CreatedAt, o.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("store: insert order: %w", err)
+	}
+	return nil
+}
+
+// Order returns one order.
+func (q *Queries) Order(ctx context.Context, id string) (model.Order, error) {
+	o, err := scanOrder(q.q.QueryRowContext(ctx, `SELECT `+orderCols+` FROM orders WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, notFound("order", id)
+	}
+	if err != nil {
+		return o, fmt.Errorf("store: order %s: %w", id, err)
+	}
+	return o, nil
+}
+
+// UpdateOrder writes o's mutable fields if the stored version is still o.Version, and bumps the
+// version. When another transaction changed the order first it returns a conflict error: two
+// workers accepting at once, exactly one wins.
+func (q *Queries) UpdateOrder(ctx context.Context, o *model.Order, now time.Time) error {
+	res, err := q.q.ExecContext(ctx, `UPDATE orders SET worker_id = $3, address = $4, area = $5, appointment_at = $6,
+		requirements = $7, amount_paid_cents = $8, status = $9, version = version + 1, updated_at = $10
+		WHERE id = $1 AND version = $2`,
+		o.ID, o.Version, orderNullString(o.WorkerID), o.Address, o.Area, utc(o.AppointmentAt), o.Requirements,
+		o.AmountPaidCents, string(o.Status), utc(now))
+	if err != nil {
+		return fmt.Errorf("store: update order %s: %w", o.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return model.Errorf(model.CodeConflict, "order %s was changed by someone else; reload it", o.ID)
+	}
+	o.Version++
+	o.UpdatedAt = utc(now)
+	o.AppointmentAt = utc(o.AppointmentAt)
+	return nil
+}
+
+// OrderFilter selects orders for a list. Empty fields do not filter.
+type OrderFilter struct {
+	CustomerID string
+	WorkerID   string
+	Status     model.OrderStatus
+	OpenOnly   bool   // pending orders without a worker, soonest appointment first
+	After      string // cursor: the last id of the previous page (ignored with OpenOnly)
+	Limit      int
+}
+
+// Orders lists orders, newest first (by id), or with OpenOnly the open ones soonest first.
+func (q *Queries) Orders(ctx context.Context, f OrderFilter) ([]model.Order, error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	var rows *sql.Rows
+	var err error
+	if f.OpenOnly {
+		rows, err = q.q.QueryContext(ctx, `SELECT `+orderCols+` FROM orders WHERE status = 'pending' AND worker_id IS NULL
+			ORDER BY appointment_at, id LIMIT $1`, f.Limit)
+	} else {
+		rows, err = q.q.QueryContext(ctx, `SELECT `+orderCols+` FROM orders
+			WHERE ($1 = '' OR customer_id = $1) AND ($2 = '' OR worker_id = $2) AND ($3 = '' OR status = $3)
+			AND ($4 = '' OR id < $4) ORDER BY id DESC LIMIT $5`,
+			f.CustomerID, f.WorkerID, string(f.Status), f.After, f.Limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: orders: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: orders: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// OrdersInArea lists the orders of an area whose appointment lies in [from, to), any status.
+func (q *Queries) OrdersInArea(ctx context.Context, area string, from, to time.Time) ([]model.Order, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+orderCols+` FROM orders WHERE area = $1 AND appointment_at >= $2
+		AND appointment_at < $3 ORDER BY appointment_at, id`, area, utc(from), utc(to))
+	if err != nil {
+		return nil, fmt.Errorf("store: orders in area: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: orders in area: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// AppendOrderEvent adds a line to an order's timeline.
+func (q *Queries) AppendOrderEvent(ctx context.Context, e *model.OrderEvent) error {
+	if e.ID == "" {
+		e.ID = model.NewID()
+	}
+	if len(e.Details) == 0 {
+		e.Details = json.RawMessage("{}")
+	}
+	e.CreatedAt = utc(e.CreatedAt)
+	_, err := q.q.ExecContext(ctx, `INSERT INTO order_events (id, order_id, type, actor_id, actor_role, details, created_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7)`, e.ID, e.OrderID, e.Type, e.ActorID, string(e.ActorRole), string(e.Details), e.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("store: order event: %w", err)
+	}
+	return nil
+}
+
+// OrderEvents lists an order's timeline, oldest first.
+func (q *Queries) OrderEvents(ctx context.Context, orderID string) ([]model.OrderEvent, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT id, order_id, type, actor_id, actor_role, details, created_at
+		FROM order_events WHERE order_id = $1 ORDER BY created_at, id`, orderID)
+	if err != nil {
+		return nil, fmt.Errorf("store: order events: %w", err)
+	}
+	defer rows.Close()
+	var out []model.OrderEvent
+	for rows.Next() {
+		var e model.OrderEvent
+		var role, details string
+		if err := rows.Scan(&e.ID, &e.OrderID, &e.Type, &e.ActorID, &role, &details, &e.CreatedAt); err != nil {
+			return nil, fmt.Errorf("store: order events: %w", err)
+		}
+		e.ActorRole, e.Details, e.CreatedAt = model.Role(role), json.RawMessage(details), e.CreatedAt.UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+const changeCols = `id, order_id, requester_id, requester_role, old_time, new_time, reason, state, needs_operator,
+	deadline, decided_by, decision_reason, created_at, decided_at`
+
+func scanChange(row interface{ Scan(...any) error }) (model.ChangeRequest, error) {
+	var c model.ChangeRequest
+	var role string
+	var decided sql.NullTime
+	err := row.Scan(&c.ID, &c.OrderID, &c.RequesterID, &role, &c.OldTime, &c.NewTime, &c.Reason, &c.State,
+		&c.NeedsOperator, &c.Deadline, &c.DecidedBy, &c.DecisionReason, &c.CreatedAt, &decided)
+	c.RequesterRole = model.Role(role)
+	c.OldTime, c.NewTime, c.Deadline, c.CreatedAt = c.OldTime.UTC(), c.NewTime.UTC(), c.Deadline.UTC(), c.CreatedAt.UTC()
+	if decided.Valid {
+		t := decided.Time.UTC()
+		c.DecidedAt = &t
+	}
+	return c, err
+}
+
+// InsertChangeRequest stores a new time change request; an order with an open request refuses a
+// second one (conflict).
+func (q *Queries) InsertChangeRequest(ctx context.Context, c *model.ChangeRequest) error {
+	if c.ID == "" {
+		c.ID = model.NewID()
+	}
+	c.OldTime, c.NewTime, c.Deadline, c.CreatedAt = utc(c.OldTime), utc(c.NewTime), utc(c.Deadline), utc(c.CreatedAt)
+	_, err := q.q.ExecContext(ctx, `INSERT INTO change_requests (`+changeCols+`)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
+		c.ID, c.OrderID, c.RequesterID, string(c.RequesterRole), c.OldTime, c.NewTime, c.Reason, c.State, c.NeedsOperator,
+		c.Deadline, c.DecidedBy, c.DecisionReason, c.CreatedAt, nil)
+	if isUniqueViolation(err) {
+		return model.Errorf(model.CodeConflict, "order %s already has an open time change request", c.OrderID)
+	}
+	if err != nil {
+		return fmt.Errorf("store: insert change request: %w", err)
+	}
+	return nil
+}
+
+// ChangeRequest returns one time change request.
+func (q *Queries) ChangeRequest(ctx context.Context, id string) (model.ChangeRequest, error) {
+	c, err := scanChange(q.q.QueryRowContext(ctx, `SELECT `+changeCols+` FROM change_requests WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, notFound("change request", id)
+	}
+	if err != nil {
+		return c, fmt.Errorf("store: change request %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// OpenChangeRequest returns the order's open (pending or escalated) request; found is false if none.
+func (q *Queries) OpenChangeRequest(ctx context.Context, orderID string) (c model.ChangeRequest, found bool, err error) {
+	c, err = scanChange(q.q.QueryRowContext(ctx, `SELECT `+changeCols+` FROM change_requests
+		WHERE order_id = $1 AND state IN ('pending','escalated')`, orderID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, false, nil
+	}
+	if err != nil {
+		return c, false, fmt.Errorf("store: open change request: %w", err)
+	}
+	return c, true, nil
+}
+
+// UpdateChangeRequest records a request's new state, only if it is still open (else a conflict).
+func (q *Queries) UpdateChangeRequest(ctx context.Context, c *model.ChangeRequest) error {
+	var decided any
+	if c.DecidedAt != nil {
+		decided = utc(*c.DecidedAt)
+	}
+	res, err := q.q.ExecContext(ctx, `UPDATE change_requests SET state = $2, needs_operator = $3, decided_by = $4,
+		decision_reason = $5, decided_at = $6 WHERE id = $1 AND state IN ('pending','escalated')`,
+		c.ID, c.State, c.NeedsOperator, c.DecidedBy, c.DecisionReason, decided)
+	if err != nil {
+		return fmt.Errorf("store: update change request: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return model.Errorf(model.CodeConflict, "change request %s was already answered", c.ID)
+	}
+	return nil
+}
+
+// OperatorChangeRequests lists open requests that operators decide, oldest first.
+func (q *Queries) OperatorChangeRequests(ctx context.Context, limit int) ([]model.ChangeRequest, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+changeCols+` FROM change_requests
+		WHERE state IN ('pending','escalated') AND (needs_operator OR state = 'escalated') ORDER BY created_at, id LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: operator change requests: %w", err)
+	}
+	defer rows.Close()
+	var out []model.ChangeRequest
+	for rows.Next() {
+		c, err := scanChange(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: operator change requests: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+const cancellationCols = `id, order_id, requester_id, requester_role, reason, force_majeure, policy, refund_cents,
+	fee_cents, refund_eta, status, decided_by, decision_reason, created_at, decided_at, settled_at`
+
+func scanCancellation(row interface{ Scan(...any) error }) (model.Cancellation, error) {
+	var c model.Cancellation
+	var role string
+	var eta, decided, settled sql.NullTime
+	err := row.Scan(&c.ID, &c.OrderID, &c.RequesterID, &role, &c.Reason, &c.ForceMajeure, &c.Policy, &c.RefundCents,
+		&c.FeeCents, &eta, &c.Status, &c.DecidedBy, &c.DecisionReason, &c.CreatedAt, &decided, &settled)
+	c.RequesterRole, c.CreatedAt = model.Role(role), c.CreatedAt.UTC()
+	c.RefundETA, c.DecidedAt, c.SettledAt = orderPtrTime(eta), orderPtrTime(decided), orderPtrTime(settled)
+	return c, err
+}
+
+func orderPtrTime(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}
+
+func orderNullTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return utc(*t)
+}
+
+// InsertCancellation stores a cancellation; a second one awaiting approval is a conflict.
+func (q *Queries) InsertCancellation(ctx context.Context, c *model.Cancellation) error {
+	if c.ID == "" {
+		c.ID = model.NewID()
+	}
+	c.CreatedAt = utc(c.CreatedAt)
+	_, err := q.q.ExecContext(ctx, `INSERT INTO cancellations (`+cancellationCols+`)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
+		c.ID, c.OrderID, c.RequesterID, string(c.RequesterRole), c.Reason, c.ForceMajeure, c.Policy, c.RefundCents,
+		c.FeeCents, orderNullTime(c.RefundETA), c.Status, c.DecidedBy, c.DecisionReason, c.CreatedAt,
+		orderNullTime(c.DecidedAt), orderNullTime(c.SettledAt))
+	if isUniqueViolation(err) {
+		return model.Errorf(model.CodeConflict, "order %s already has a cancellation awaiting approval", c.OrderID)
+	}
+	if err != nil {
+		return fmt.Errorf("store: insert cancellation: %w", err)
+	}
+	return nil
+}
+
+// LatestCancellation returns the order's newest cancellation; found is false if none.
+func (q *Queries) LatestCancellation(ctx context.Context, orderID string) (c model.Cancellation, found bool, err error) {
+	c, err = scanCancellation(q.q.QueryRowContext(ctx, `SELECT `+cancellationCols+` FROM cancellations
+		WHERE order_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1`, orderID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, false, nil
+	}
+	if err != nil {
+		return c, false, fmt.Errorf("store: cancellation: %w", err)
+	}
+	return c, true, nil
+}
+
+// UpdateCancellation records a cancellation's new status if it still has status from (else a
+// conflict: someone decided first).
+func (q *Queries) UpdateCancellation(ctx context.Context, c *model.Cancellation, from string) error {
+	res, err := q.q.ExecContext(ctx, `UPDATE cancellations SET status = $3, decided_by = $4, decision_reason = $5,
+		decided_at = $6, settled_at = $7, refund_eta = $8 WHERE id = $1 AND status = $2`,
+		c.ID, from, c.Status, c.DecidedBy, c.DecisionReason, orderNullTime(c.DecidedAt), orderNullTime(c.SettledAt),
+		orderNullTime(c.RefundETA))
+	if err != nil {
+		return fmt.Errorf("store: update cancellation: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return model.Errorf(model.CodeConflict, "cancellation %s is no longer %s", c.ID, from)
+	}
+	return nil
+}
+
+// PendingCancellations lists cancellations awaiting an operator, oldest first.
+func (q *Queries) PendingCancellations(ctx context.Context, limit int) ([]model.Cancellation, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+cancellationCols+` FROM cancellations WHERE status = 'pending_approval'
+		ORDER BY created_at, id LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending cancellations: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Cancellation
+	for rows.Next() {
+		c, err := scanCancellation(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: pending cancellations: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

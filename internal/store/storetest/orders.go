@@ -1,0 +1,183 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/store"
+)
+
+func init() {
+	Register(
+		Case{"orders/insert then read back, times in UTC", ordersInsertRead},
+		Case{"orders/update is compare-and-swap on the version", ordersCompareAndSwap},
+		Case{"orders/lists by customer, worker, open and area", ordersLists},
+		Case{"orders/one open change request per order", ordersOneOpenChange},
+		Case{"orders/one cancellation awaiting approval per order; decided once", ordersCancellations},
+		Case{"orders/timeline events in order", ordersEvents},
+	)
+}
+
+// orderFixture stores a customer, two workers, an item and returns a pending order (not stored).
+func orderFixture(t *testing.T, s *store.Store) model.Order {
+	t.Helper()
+	AddPeople(t, s, Person("c1", model.RoleCustomer), Person("w1", model.RoleWorker), Person("w2", model.RoleWorker))
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		it := item("daily-cleaning", true)
+		_, err := tx.UpsertServiceItem(ctx, &it, T0)
+		return err
+	})
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	return model.Order{CustomerID: "c1", ServiceItemID: "daily-cleaning", Address: "XX 路 12 号", Area: "浦东新区",
+		AppointmentAt: T0.Add(48 * time.Hour).In(shanghai), Requirements: "厨房", AmountPaidCents: 15000, Status: model.OrderPending}
+}
+
+func insertOrder(t *testing.T, s *store.Store, o *model.Order) {
+	t.Helper()
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.InsertOrder(ctx, o, T0) })
+}
+
+func ordersInsertRead(t *testing.T, s *store.Store) {
+	o := orderFixture(t, s)
+	insertOrder(t, s, &o)
+	got, err := s.Order(context.Background(), o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantUTC(t, "appointment_at", got.AppointmentAt, T0.Add(48*time.Hour))
+	wantUTC(t, "created_at", got.CreatedAt, T0)
+	if got.WorkerID != "" || got.Status != model.OrderPending || got.Version != 1 || got.AmountPaidCents != 15000 || got.Area != "浦东新区" {
+		t.Errorf("order = %+v", got)
+	}
+	_, err = s.Order(context.Background(), "nope")
+	wantCode(t, err, model.CodeNotFound)
+}
+
+func ordersCompareAndSwap(t *testing.T, s *store.Store) {
+	o := orderFixture(t, s)
+	insertOrder(t, s, &o)
+	a, b := o, o
+	a.WorkerID, a.Status = "w1", model.OrderAccepted
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.UpdateOrder(ctx, &a, at(time.Minute)) })
+	if a.Version != 2 {
+		t.Errorf("version after update = %d", a.Version)
+	}
+	b.WorkerID, b.Status = "w2", model.OrderAccepted
+	err := s.InTx(context.Background(), func(tx *store.Tx) error { return tx.UpdateOrder(context.Background(), &b, at(time.Minute)) })
+	wantCode(t, err, model.CodeConflict)
+	got, _ := s.Order(context.Background(), o.ID)
+	if got.WorkerID != "w1" || got.Version != 2 {
+		t.Errorf("the stale update won: %+v", got)
+	}
+}
+
+func ordersLists(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	o1 := orderFixture(t, s)
+	o2, o3 := o1, o1
+	o2.AppointmentAt = o1.AppointmentAt.Add(-time.Hour)
+	o3.WorkerID, o3.Status, o3.Area = "w1", model.OrderAccepted, "静安区"
+	for _, o := range []*model.Order{&o1, &o2, &o3} {
+		insertOrder(t, s, o)
+	}
+	open, err := s.Orders(ctx, store.OrderFilter{OpenOnly: true})
+	if err != nil || len(open) != 2 || open[0].ID != o2.ID {
+		t.Fatalf("open = %v err %v, want o2 then o1", open, err)
+	}
+	mine, _ := s.Orders(ctx, store.OrderFilter{WorkerID: "w1"})
+	if len(mine) != 1 || mine[0].ID != o3.ID {
+		t.Errorf("w1's orders = %v", mine)
+	}
+	all, _ := s.Orders(ctx, store.OrderFilter{CustomerID: "c1", Limit: 2})
+	if len(all) != 2 || all[0].ID != o3.ID {
+		t.Fatalf("page 1 = %v", all)
+	}
+	rest, _ := s.Orders(ctx, store.OrderFilter{CustomerID: "c1", After: all[1].ID, Limit: 2})
+	if len(rest) != 1 || rest[0].ID != o1.ID {
+		t.Errorf("page 2 = %v", rest)
+	}
+	inArea, _ := s.OrdersInArea(ctx, "浦东新区", o2.AppointmentAt, o1.AppointmentAt)
+	if len(inArea) != 1 || inArea[0].ID != o2.ID {
+		t.Errorf("in area [o2, o1) = %v", inArea)
+	}
+}
+
+func ordersOneOpenChange(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	o := orderFixture(t, s)
+	insertOrder(t, s, &o)
+	c := model.ChangeRequest{OrderID: o.ID, RequesterID: "c1", RequesterRole: model.RoleCustomer, OldTime: o.AppointmentAt,
+		NewTime: o.AppointmentAt.Add(time.Hour), Reason: "x", State: model.ChangePending, Deadline: at(time.Hour), CreatedAt: T0}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.InsertChangeRequest(ctx, &c) })
+	second := c
+	second.ID = ""
+	err := s.InTx(ctx, func(tx *store.Tx) error { return tx.InsertChangeRequest(ctx, &second) })
+	wantCode(t, err, model.CodeConflict)
+	got, found, err := s.OpenChangeRequest(ctx, o.ID)
+	if err != nil || !found || got.ID != c.ID {
+		t.Fatalf("open request = %+v %v %v", got, found, err)
+	}
+	wantUTC(t, "new_time", got.NewTime, T0.Add(49*time.Hour))
+	got.State, got.NeedsOperator = model.ChangeEscalated, true
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.UpdateChangeRequest(ctx, &got) })
+	if ops, _ := s.OperatorChangeRequests(ctx, 10); len(ops) != 1 {
+		t.Errorf("operator requests = %v", ops)
+	}
+	now := at(2 * time.Hour)
+	got.State, got.DecidedAt = model.ChangeAccepted, &now
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.UpdateChangeRequest(ctx, &got) })
+	err = s.InTx(ctx, func(tx *store.Tx) error { return tx.UpdateChangeRequest(ctx, &got) })
+	wantCode(t, err, model.CodeConflict)
+	// Closed: a new request may be made.
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.InsertChangeRequest(ctx, &second) })
+}
+
+func ordersCancellations(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	o := orderFixture(t, s)
+	insertOrder(t, s, &o)
+	eta := at(72 * time.Hour)
+	c := model.Cancellation{OrderID: o.ID, RequesterID: "c1", RequesterRole: model.RoleCustomer, Reason: "x", Policy: "late_fee",
+		RefundCents: 12000, FeeCents: 3000, RefundETA: &eta, Status: model.CancellationPendingApproval, CreatedAt: T0}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.InsertCancellation(ctx, &c) })
+	dup := c
+	dup.ID = ""
+	wantCode(t, s.InTx(ctx, func(tx *store.Tx) error { return tx.InsertCancellation(ctx, &dup) }), model.CodeConflict)
+	if p, _ := s.PendingCancellations(ctx, 10); len(p) != 1 || p[0].RefundCents != 12000 || p[0].FeeCents != 3000 {
+		t.Fatalf("pending = %+v", p)
+	}
+	now := at(time.Hour)
+	c.Status, c.DecidedAt, c.DecidedBy = model.CancellationApproved, &now, "o1"
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		return tx.UpdateCancellation(ctx, &c, model.CancellationPendingApproval)
+	})
+	wantCode(t, s.InTx(ctx, func(tx *store.Tx) error {
+		return tx.UpdateCancellation(ctx, &c, model.CancellationPendingApproval)
+	}), model.CodeConflict)
+	got, found, err := s.LatestCancellation(ctx, o.ID)
+	if err != nil || !found || got.Status != model.CancellationApproved || got.DecidedBy != "o1" || got.RefundETA == nil {
+		t.Fatalf("latest = %+v %v %v", got, found, err)
+	}
+	wantUTC(t, "refund_eta", *got.RefundETA, eta)
+	wantUTC(t, "decided_at", *got.DecidedAt, now)
+}
+
+func ordersEvents(t *testing.T, s *store.Store) {
+	o := orderFixture(t, s)
+	insertOrder(t, s, &o)
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		for i, typ := range []string{"created", "accepted", "completed"} {
+			if err := tx.AppendOrderEvent(ctx, &model.OrderEvent{OrderID: o.ID, Type: typ, ActorID: "c1",
+				ActorRole: model.RoleCustomer, CreatedAt: at(time.Duration(i) * time.Minute)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	evs, err := s.OrderEvents(context.Background(), o.ID)
+	if err != nil || len(evs) != 3 || evs[0].Type != "created" || evs[2].Type != "completed" || string(evs[1].Details) != "{}" {
+		t.Fatalf("events = %+v err %v", evs, err)
+	}
+}

@@ -1,0 +1,306 @@
+// app.js is the shell: sign-in, header with the unread badge, navigation per role, a small hash
+// router that loads views as modules, the realtime stream and live alerts. A new screen is a
+// module in views/ plus one line in ROUTES.
+
+import { Api, ApiError } from './api.js';
+import { I18n } from './i18n.js';
+import { Stream, alertFor, unlockAudio } from './stream.js';
+import { h, replace, avatar } from './dom.js';
+
+const ALL = ['customer', 'worker', 'agent', 'operator'];
+
+/** ROUTES: path pattern, roles, nav label (omit to hide from the menu), view module. */
+const ROUTES = [
+  { path: 'book', roles: ['customer'], nav: 'nav.book', icon: '＋', view: './views/book.js' },
+  { path: 'open', roles: ['worker'], nav: 'nav.open', icon: '◎', view: './views/open.js' },
+  { path: 'approvals', roles: ['operator'], nav: 'nav.approvals', icon: '✓', view: './views/approvals.js' },
+  { path: 'orders', roles: ['customer', 'worker', 'operator'], nav: { customer: 'nav.orders', worker: 'nav.schedule', operator: 'nav.allOrders' }, icon: '☰', view: './views/orders.js' },
+  { path: 'orders/:id', roles: ['customer', 'worker', 'operator'], view: './views/order.js' },
+  { path: 'support', roles: ['agent'], nav: 'nav.support', icon: '☏', view: './views/support.js' },
+  { path: 'inbox', roles: ALL, nav: 'nav.inbox', icon: '✉', view: './views/inbox.js', badge: true },
+  { path: 'platform', roles: ['operator'], nav: 'nav.platform', icon: '⚙', view: './views/platform.js' },
+  { path: 'settings', roles: ALL, nav: 'nav.settings', icon: '☼', view: './views/settings.js' },
+];
+
+const HOME = { customer: 'book', worker: 'open', operator: 'approvals', agent: 'support' };
+
+class App {
+  constructor() {
+    this.api = new Api();
+    this.i18n = new I18n(localStorage.getItem('homebell.locale') || 'zh-CN');
+    this.t = (k, v) => this.i18n.t(k, v);
+    this.me = null;
+    this.unread = { total: 0, by_category: {} };
+    this.bus = new EventTarget();
+    this.stream = null;
+    this.cleanup = [];
+    this.people = new Map();
+    this.items = null;
+    this.received = []; // seqs handed to the app, in order (each exactly once)
+    this.api.onUnauthorized = () => { if (this.me) this.signOut(); };
+    document.addEventListener('click', unlockAudio, { capture: true });
+    document.addEventListener('keydown', unlockAudio, { capture: true });
+    window.addEventListener('hashchange', () => this.route());
+  }
+
+  async start() {
+    if (!this.api.token) return this.showSignIn();
+    try {
+      this.me = await this.api.get('/v1/me');
+    } catch (e) {
+      this.api.setToken('');
+      return this.showSignIn(e);
+    }
+    this.i18n.set(this.me.locale || 'zh-CN');
+    localStorage.setItem('homebell.locale', this.i18n.locale);
+    this.renderShell();
+    this.startStream();
+    this.refreshUnread();
+    this.route();
+  }
+
+  // ---- sign-in -------------------------------------------------------------------------------
+
+  async showSignIn(err) {
+    this.stopStream();
+    const root = document.getElementById('app');
+    const box = h('section', { class: 'signin' });
+    replace(root, h('header', { class: 'signin-head' },
+      h('h1', { text: this.t('app.name') }), h('p', { class: 'muted', text: this.t('app.tagline') }),
+      h('button', { class: 'link lang', type: 'button', text: this.t('lang.switch'), onclick: () => this.toggleLocale() })), box);
+    if (err) box.append(this.problem(err));
+    try {
+      const res = await this.api.get('/v1/demo/people');
+      box.append(h('h2', { text: this.t('signin.title') }), h('p', { class: 'muted', text: this.t('signin.hint') }));
+      const list = h('ul', { class: 'people' });
+      const order = { customer: 0, worker: 1, agent: 2, operator: 3 };
+      const people = [...(res.items || [])].sort((a, b) => (order[a.role] ?? 9) - (order[b.role] ?? 9));
+      for (const p of people) {
+        list.append(h('li', null, h('button', {
+          class: 'person-pick', type: 'button', dataset: { person: p.id },
+          onclick: () => this.demoSignIn(p.id, box),
+        }, avatar(p, 'lg'), h('span', { class: 'person-name', text: p.name }),
+        h('span', { class: `role role-${p.role}`, text: this.t(`role.${p.role}`) }),
+        p.bio ? h('span', { class: 'person-bio', text: p.bio }) : null)));
+      }
+      box.append(list);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 404) box.append(this.problem(e));
+      this.tokenForm(box);
+    }
+  }
+
+  tokenForm(box) {
+    const input = h('textarea', { id: 'token-input', rows: 4, autocomplete: 'off', spellcheck: 'false' });
+    const form = h('form', { class: 'card token-form', onsubmit: async (ev) => {
+      ev.preventDefault();
+      this.api.setToken(input.value.trim());
+      await this.start();
+    } }, h('h2', { text: this.t('signin.token') }), h('p', { class: 'muted', text: this.t('signin.tokenHint') }), input,
+    h('button', { class: 'primary', type: 'submit', text: this.t('signin.go') }));
+    box.append(form);
+  }
+
+  async demoSignIn(id, box) {
+    try {
+      const res = await this.api.post('/v1/demo/sign-in', { person_id: id });
+      this.api.setToken(res.token);
+      location.hash = '';
+      await this.start();
+    } catch (e) { box.prepend(this.problem(e)); }
+  }
+
+  signOut() {
+    this.stopStream();
+    this.api.setToken('');
+    this.me = null;
+    this.people.clear();
+    location.hash = '';
+    this.showSignIn();
+  }
+
+  async toggleLocale() {
+    const next = this.i18n.locale === 'en' ? 'zh-CN' : 'en';
+    if (this.me) {
+      try { this.me = await this.api.patch('/v1/me', { locale: next }); } catch (e) { this.toast(this.errText(e), 'error'); return; }
+    }
+    this.i18n.set(next);
+    localStorage.setItem('homebell.locale', next);
+    if (this.me) { this.renderShell(); this.route(); this.renderBadges(); } else this.showSignIn();
+  }
+
+  // ---- shell ---------------------------------------------------------------------------------
+
+  renderShell() {
+    const root = document.getElementById('app');
+    const role = this.me.role;
+    const nav = h('nav', { class: 'nav', 'aria-label': 'main' });
+    for (const r of ROUTES) {
+      if (!r.nav || !r.roles.includes(role)) continue;
+      const label = typeof r.nav === 'string' ? r.nav : r.nav[role];
+      nav.append(h('a', { href: `#/${r.path}`, class: 'nav-link', dataset: { path: r.path } },
+        h('span', { class: 'nav-icon', 'aria-hidden': 'true', text: r.icon }), h('span', { class: 'nav-label', text: this.t(label) }),
+        r.badge ? h('span', { class: 'badge nav-badge', hidden: true }) : null));
+    }
+    const bell = h('a', { class: 'bell', href: '#/inbox', id: 'bell', 'aria-label': this.t('nav.inbox') },
+      h('img', { class: 'bell-icon', src: '/icons/bell.svg', alt: '', width: 22, height: 22 }), h('span', { class: 'badge', id: 'unread-badge', hidden: true }));
+    const header = h('header', { class: 'top' },
+      h('a', { class: 'brand', href: `#/${HOME[role]}`, text: this.t('app.name') }),
+      h('span', { class: 'conn', id: 'conn', hidden: true, text: this.t('stream.retrying') }),
+      h('div', { class: 'top-actions' }, bell,
+        h('button', { class: 'link lang', type: 'button', id: 'lang', text: this.t('lang.switch'), onclick: () => this.toggleLocale() }),
+        h('span', { class: 'me', id: 'me' }, avatar(this.me, 'sm'), h('span', { class: 'me-name', text: this.me.name }),
+          h('span', { class: `role role-${role}`, text: this.t(`role.${role}`) })),
+        h('button', { class: 'link', type: 'button', id: 'signout', text: this.t('signout'), onclick: () => this.signOut() })));
+    this.main = h('main', { class: 'main', id: 'main' });
+    this.toasts = h('div', { class: 'toasts', id: 'toasts', 'aria-live': 'polite' });
+    replace(root, h('div', { class: `shell shell-${role}` }, header, nav, this.main, this.toasts));
+  }
+
+  /** route renders the view for location.hash. */
+  async route() {
+    if (!this.me) return;
+    const path = location.hash.replace(/^#\/?/, '') || HOME[this.me.role];
+    const parts = path.split('?')[0].split('/');
+    let match = null; let params = {};
+    for (const r of ROUTES) {
+      const segs = r.path.split('/');
+      if (segs.length !== parts.length || !r.roles.includes(this.me.role)) continue;
+      const p = {};
+      if (segs.every((s, i) => (s.startsWith(':') ? (p[s.slice(1)] = decodeURIComponent(parts[i]), true) : s === parts[i]))) { match = r; params = p; break; }
+    }
+    if (!match) { location.hash = `#/${HOME[this.me.role]}`; return; }
+    for (const a of document.querySelectorAll('.nav-link')) a.classList.toggle('active', a.dataset.path === match.path || (match.path === 'orders/:id' && a.dataset.path === 'orders'));
+    for (const f of this.cleanup.splice(0)) f();
+    const seq = (this.routeSeq = (this.routeSeq || 0) + 1);
+    const root = h('div', { class: 'view', dataset: { view: match.path } });
+    const loading = h('p', { class: 'muted loading', text: this.t('common.loading') });
+    replace(this.main, loading, root);
+    try {
+      const mod = await import(match.view);
+      if (seq !== this.routeSeq) return;
+      await mod.render(this.context(root, params, seq));
+    } catch (e) {
+      if (seq !== this.routeSeq) return;
+      root.append(this.problem(e));
+    } finally {
+      loading.remove();
+      root.dataset.ready = 'true'; // the view has drawn what it first loads
+    }
+  }
+
+  /** context is what a view gets: the app, its root element, route params, and on(type, fn) for live events. */
+  context(root, params, seq) {
+    return {
+      app: this, root, params, t: this.t, i18n: this.i18n, api: this.api, me: this.me,
+      current: () => seq === this.routeSeq,
+      on: (type, fn) => {
+        const l = (e) => fn(e.detail);
+        this.bus.addEventListener(type, l);
+        this.cleanup.push(() => this.bus.removeEventListener(type, l));
+      },
+    };
+  }
+
+  // ---- live ----------------------------------------------------------------------------------
+
+  startStream() {
+    this.stopStream();
+    const startedAt = Date.now();
+    this.stream = new Stream({
+      token: () => this.api.token,
+      person: this.me.id,
+      onState: (s) => { const c = document.getElementById('conn'); if (c) c.hidden = s !== 'retrying'; },
+      onEvent: (ev) => this.onEvent(ev, startedAt),
+    });
+    this.stream.start();
+  }
+
+  stopStream() { if (this.stream) this.stream.stop(); this.stream = null; }
+
+  onEvent(ev, startedAt) {
+    this.received.push(ev.seq);
+    if (ev.type === 'notification.created') {
+      const n = ev.data?.notification || ev.data || {};
+      const fresh = !ev.created_at || Date.parse(ev.created_at) > startedAt - 10000;
+      if (fresh) {
+        const style = ev.data?.alert || n.alert || 'badge';
+        alertFor(style);
+        this.toast(n.title || '', 'note', n.body, n.order_id ? `#/orders/${encodeURIComponent(n.order_id)}` : '#/inbox', style);
+      }
+    }
+    this.bus.dispatchEvent(new CustomEvent(ev.type, { detail: ev }));
+    this.bus.dispatchEvent(new CustomEvent('any', { detail: ev }));
+    this.refreshUnread();
+  }
+
+  async refreshUnread() {
+    try {
+      this.unread = await this.api.get('/v1/me/inbox/unread');
+    } catch { return; }
+    this.renderBadges();
+    this.bus.dispatchEvent(new CustomEvent('unread', { detail: this.unread }));
+  }
+
+  renderBadges() {
+    const n = Number(this.unread?.total || 0);
+    for (const b of document.querySelectorAll('#unread-badge, .nav-badge')) {
+      b.textContent = n > 99 ? '99+' : String(n);
+      b.hidden = n === 0;
+      b.dataset.count = String(n);
+    }
+    document.title = n ? `(${n}) ${this.t('app.name')}` : this.t('app.name');
+  }
+
+  // ---- helpers for views ---------------------------------------------------------------------
+
+  errText(e) {
+    if (e instanceof ApiError) {
+      const fields = (e.errors || []).map((f) => `${f.field}: ${f.message}`).join('; ');
+      return [e.detail || e.title, fields && !((e.detail || '').includes(fields)) ? fields : ''].filter(Boolean).join(' — ') || this.t('common.error');
+    }
+    return e?.message || String(e);
+  }
+
+  /** problem renders an error for the user (the problem document's detail). */
+  problem(e) {
+    const missing = e instanceof ApiError && e.status === 404 && e.code === 'not_found' && /no such endpoint/i.test(e.detail);
+    return h('div', { class: 'problem', role: 'alert' }, missing ? this.t('common.notReady', { detail: e.detail }) : this.errText(e));
+  }
+
+  toast(title, kind = 'note', body = '', href = '', style = '') {
+    if (!this.toasts) return;
+    const el = h(href ? 'a' : 'div', { class: `toast toast-${kind}`, href: href || undefined, dataset: { alert: style || '' } },
+      h('strong', { text: title }), body ? h('span', { text: body }) : null);
+    this.toasts.append(el);
+    while (this.toasts.childElementCount > 3) this.toasts.firstElementChild.remove();
+    setTimeout(() => el.remove(), kind === 'error' ? 8000 : 6000);
+  }
+
+  async catalogue() {
+    if (!this.items) {
+      const res = await this.api.get('/v1/service-items');
+      this.items = new Map((res.items || []).map((i) => [i.id, i]));
+    }
+    return this.items;
+  }
+
+  /** person returns another party's public card (cached). */
+  async person(id) {
+    if (!id) return null;
+    if (!this.people.has(id)) {
+      this.people.set(id, this.api.get(`/v1/people/${encodeURIComponent(id)}`).catch(() => ({ id, name: id })));
+    }
+    return this.people.get(id);
+  }
+}
+
+const app = new App();
+// Anything the Content-Security-Policy blocks is a bug in the app; the browser tests read this list.
+app.cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  app.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
+  console.warn('CSP violation', e.violatedDirective, e.blockedURI);
+});
+globalThis.homebell = app; // for debugging in the console
+app.start();

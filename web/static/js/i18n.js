@@ -1,0 +1,190 @@
+// i18n.js holds the app's words in Simplified Chinese (default) and English, and formats times
+// and money for the current locale.
+
+const zh = {
+  'app.name': '家铃 homebell',
+  'app.tagline': '上门家政的通知与沟通',
+  'lang.switch': 'English',
+  'signin.title': '选择一位演示用户登录',
+  'signin.hint': '演示模式：点选任一人物即可体验对应角色。',
+  'signin.token': '请粘贴平台签发的访问令牌',
+  'signin.tokenHint': '服务模式下由平台签发 JWT；粘贴后即可登录。',
+  'signin.go': '登录',
+  'signout': '退出',
+  'role.customer': '客户', 'role.worker': '家政人员', 'role.agent': '客服', 'role.operator': '运营',
+  'nav.book': '预约', 'nav.orders': '我的订单', 'nav.schedule': '我的日程', 'nav.allOrders': '订单',
+  'nav.open': '待接订单', 'nav.approvals': '待审批', 'nav.platform': '平台设置', 'nav.inbox': '消息',
+  'nav.settings': '设置', 'nav.support': '客服工作台',
+  'common.loading': '加载中…', 'common.empty': '暂无内容', 'common.retry': '重试', 'common.save': '保存',
+  'common.saved': '已保存', 'common.cancel': '取消', 'common.confirm': '确认', 'common.back': '返回',
+  'common.reason': '原因', 'common.submit': '提交', 'common.minutes': '{n} 分钟', 'common.more': '加载更多',
+  'common.close': '关闭', 'common.error': '出错了', 'common.notReady': '此功能的服务端尚未就绪：{detail}',
+  'book.title': '预约服务', 'book.pick': '选择服务项目', 'book.address': '服务地址', 'book.addressPh': '例如：浦东新区世纪大道 100 号 2 栋 1203',
+  'book.time': '预约时间', 'book.requirements': '服务要求', 'book.requirementsPh': '例如：重点清洁厨房油污，家里有猫',
+  'book.submit': '提交预约', 'book.done': '预约已提交，等待家政人员接单', 'book.duration': '约 {n} 分钟',
+  'orders.title': '我的订单', 'orders.scheduleTitle': '我的日程', 'orders.allTitle': '全部订单', 'orders.openTitle': '待接订单',
+  'orders.empty': '还没有订单', 'orders.openEmpty': '暂时没有待接的订单', 'orders.accept': '接单', 'orders.accepted': '已接单',
+  'status.pending': '待接单', 'status.open': '待接单', 'status.created': '待接单', 'status.accepted': '已接单',
+  'status.assigned': '已派单', 'status.in_progress': '服务中', 'status.started': '服务中', 'status.completed': '已完成',
+  'status.cancelled': '已取消', 'status.canceled': '已取消', 'status.cancellation_requested': '取消审批中',
+  'order.title': '订单详情', 'order.item': '服务项目', 'order.time': '预约时间', 'order.address': '地址',
+  'order.requirements': '服务要求', 'order.amount': '金额', 'order.status': '状态', 'order.worker': '服务人员',
+  'order.customer': '客户', 'order.noWorker': '等待接单', 'order.timeline': '订单动态', 'order.deliveries': '送达记录',
+  'order.start': '开始服务', 'order.complete': '确认完成', 'order.changeTime': '申请改期', 'order.newTime': '新的时间',
+  'order.changeSent': '改期申请已提交', 'order.pendingChange': '待确认的改期', 'order.changeFromTo': '{from} → {to}',
+  'order.changeBy': '{name} 申请', 'order.acceptChange': '同意改期', 'order.declineChange': '拒绝', 'order.declineReason': '拒绝原因（可选）',
+  'order.askWorker': '更换服务人员', 'order.withdraw': '退出此单', 'order.workerChangeSent': '更换申请已提交',
+  'order.cancel': '取消订单', 'order.quote': '取消须知', 'order.refund': '退款金额', 'order.refundEta': '预计到账',
+  'order.noRefund': '本单取消不退款', 'order.needsApproval': '需运营审批后生效', 'order.cancelConfirm': '确认取消',
+  'order.cancelled': '订单已取消', 'order.cancelRequested': '取消申请已提交，等待审批',
+  'order.reassign': '改派服务人员', 'order.pickWorker': '选择服务人员', 'order.reassigned': '已改派',
+  'order.approveCancel': '批准取消', 'order.declineCancel': '驳回取消', 'order.review': '服务已完成，欢迎评价',
+  'order.reviewLater': '评价功能即将上线', 'order.fee': '手续费',
+  'inbox.title': '消息中心', 'inbox.sortTime': '按时间', 'inbox.sortImportance': '按重要性', 'inbox.unreadOnly': '只看未读',
+  'inbox.search': '搜索消息', 'inbox.markAll': '全部已读', 'inbox.markCategory': '本类已读', 'inbox.empty': '没有消息',
+  'inbox.all': '全部', 'cat.service': '服务', 'cat.exception': '异常', 'cat.platform': '平台', 'cat.interaction': '互动',
+  'imp.critical': '紧急', 'imp.high': '重要', 'imp.normal': '普通', 'imp.low': '一般', 'inbox.unread': '未读',
+  'settings.title': '通知设置', 'settings.categories': '按类型接收', 'settings.kinds': '按消息种类',
+  'settings.catNote.service': '服务与异常通知始终保留在消息中心，可关闭提醒但不会丢失。',
+  'settings.window': '接收时段', 'settings.windowOn': '只在此时段提醒我', 'settings.windowStart': '开始', 'settings.windowEnd': '结束',
+  'settings.tz': '时区', 'settings.alert': '提醒方式', 'alert.sound': '声音', 'alert.vibration': '振动', 'alert.badge': '仅角标',
+  'settings.perCategory': '按类型设置提醒方式', 'settings.same': '同上', 'settings.language': '语言',
+  'settings.push': '浏览器推送', 'settings.pushOn': '开启浏览器推送', 'settings.pushDone': '已开启浏览器推送',
+  'settings.pushDenied': '浏览器未授权通知', 'settings.test': '试听提醒',
+  'approvals.title': '待审批', 'approvals.empty': '没有待审批事项', 'approvals.approve': '批准', 'approvals.decline': '驳回',
+  'approvals.timeChange': '改期申请', 'approvals.cancellation': '取消申请', 'approvals.open': '查看订单', 'approvals.note': '审批意见（可选）',
+  'bulk.title': '批量取消（恶劣天气等）', 'bulk.area': '区域', 'bulk.from': '开始时间', 'bulk.to': '结束时间',
+  'bulk.submit': '批量取消', 'bulk.done': '已取消 {n} 个订单', 'bulk.confirm': '确定取消该区域该时段内的所有订单？',
+  'platform.title': '平台设置', 'platform.policies': '提醒与退改规则', 'platform.importance': '消息重要性',
+  'key.reminder_lead_minutes': '服务前提醒提前量（分钟）', 'key.change_operator_window_minutes': '距服务多少分钟内改期需运营审批',
+  'key.change_answer_minutes': '改期申请答复时限（分钟）', 'key.refund': '退款规则', 'key.free_before_hours': '提前多少小时取消免费',
+  'key.fee_percent': '临近取消手续费（%）', 'key.approval_within_hours': '距服务多少小时内取消需审批', 'key.refund_days': '退款到账天数',
+  'key.service_days': '服务通知保留天数', 'key.exception_days': '异常通知保留天数', 'key.platform_days': '平台通知保留天数', 'key.interaction_days': '互动消息保留天数',
+  'key.days': '保留天数', 'key.retention_days': '保留天数', 'key.kinds': '各类消息',
+  'platform.retention': '消息保留期', 'platform.leadByItem': '按服务项目设置提醒提前量（分钟，留空用平台默认）', 'platform.defaults': '新用户默认通知偏好',
+  'support.title': '客服工作台', 'support.later': '在线客服会话将在后续版本上线。',
+  'stream.retrying': '连接中断，正在重连…',
+  'status.in_service': '服务中', 'order.awaitOperator': '改期临近服务时间，需运营审批', 'order.awaitOther': '等待对方确认',
+  'order.readAt': '{at} 已读', 'dstate.queued': '排队中', 'dstate.sent': '已送达', 'dstate.failed': '失败', 'dstate.retrying': '重试中', 'dstate.skipped': '已跳过', 'channel.inbox': '消息中心', 'channel.realtime': '实时推送', 'channel.webpush': '浏览器推送', 'channel.webhook': 'Webhook',
+  'policy.free': '免费取消（距服务时间充足）', 'policy.late_fee': '临近服务取消，收取手续费', 'policy.operator': '平台取消，全额退款', 'policy.force_majeure': '不可抗力取消，全额退款',
+  'policy.worker_side': '服务人员取消，全额退款', 'policy.not_accepted': '尚无人接单，全额退款',
+  'ev.created': '下单', 'ev.accepted': '已接单', 'ev.assigned': '运营派单', 'ev.started': '开始服务', 'ev.completed': '服务完成',
+  'ev.cancellation_requested': '申请取消', 'ev.cancelled': '订单取消', 'ev.cancellation_declined': '取消被驳回', 'ev.refund_settled': '退款到账',
+  'ev.rescheduled': '服务改期', 'ev.time_change_requested': '申请改期', 'ev.time_change_declined': '改期被拒绝', 'ev.time_change_escalated': '改期转运营处理',
+  'ev.worker_change_requested': '申请更换服务人员', 'ev.worker_withdrawn': '服务人员退出',
+};
+
+const en = {
+  'app.name': 'homebell', 'app.tagline': 'Notifications and messages for home services',
+  'lang.switch': '中文',
+  'signin.title': 'Sign in as a demo person', 'signin.hint': 'Demo mode: pick anyone to try their role.',
+  'signin.token': 'Paste the access token your platform issued', 'signin.tokenHint': 'In serve mode the platform issues a JWT; paste it to sign in.',
+  'signin.go': 'Sign in', 'signout': 'Sign out',
+  'role.customer': 'Customer', 'role.worker': 'Worker', 'role.agent': 'Agent', 'role.operator': 'Operator',
+  'nav.book': 'Book', 'nav.orders': 'My orders', 'nav.schedule': 'Schedule', 'nav.allOrders': 'Orders',
+  'nav.open': 'Open orders', 'nav.approvals': 'Approvals', 'nav.platform': 'Platform', 'nav.inbox': 'Messages',
+  'nav.settings': 'Settings', 'nav.support': 'Support desk',
+  'common.loading': 'Loading…', 'common.empty': 'Nothing here', 'common.retry': 'Retry', 'common.save': 'Save',
+  'common.saved': 'Saved', 'common.cancel': 'Cancel', 'common.confirm': 'Confirm', 'common.back': 'Back',
+  'common.reason': 'Reason', 'common.submit': 'Submit', 'common.minutes': '{n} min', 'common.more': 'Load more',
+  'common.close': 'Close', 'common.error': 'Something went wrong', 'common.notReady': 'The server does not offer this yet: {detail}',
+  'book.title': 'Book a service', 'book.pick': 'Choose a service', 'book.address': 'Address', 'book.addressPh': 'e.g. Apt 1203, Bldg 2, 100 Century Ave, Pudong',
+  'book.time': 'Appointment', 'book.requirements': 'Requirements', 'book.requirementsPh': 'e.g. focus on the greasy kitchen; we have a cat',
+  'book.submit': 'Book now', 'book.done': 'Booked — waiting for a worker to accept', 'book.duration': 'about {n} min',
+  'orders.title': 'My orders', 'orders.scheduleTitle': 'My schedule', 'orders.allTitle': 'All orders', 'orders.openTitle': 'Open orders',
+  'orders.empty': 'No orders yet', 'orders.openEmpty': 'No open orders right now', 'orders.accept': 'Accept', 'orders.accepted': 'Accepted',
+  'status.pending': 'Waiting', 'status.open': 'Waiting', 'status.created': 'Waiting', 'status.accepted': 'Accepted',
+  'status.assigned': 'Assigned', 'status.in_progress': 'In progress', 'status.started': 'In progress', 'status.completed': 'Completed',
+  'status.cancelled': 'Cancelled', 'status.canceled': 'Cancelled', 'status.cancellation_requested': 'Cancellation pending',
+  'order.title': 'Order', 'order.item': 'Service', 'order.time': 'Appointment', 'order.address': 'Address',
+  'order.requirements': 'Requirements', 'order.amount': 'Amount', 'order.status': 'Status', 'order.worker': 'Worker',
+  'order.customer': 'Customer', 'order.noWorker': 'Waiting for a worker', 'order.timeline': 'Timeline', 'order.deliveries': 'Deliveries',
+  'order.start': 'Start service', 'order.complete': 'Mark completed', 'order.changeTime': 'Ask for a new time', 'order.newTime': 'New time',
+  'order.changeSent': 'Time change requested', 'order.pendingChange': 'Time change waiting', 'order.changeFromTo': '{from} → {to}',
+  'order.changeBy': 'asked by {name}', 'order.acceptChange': 'Accept new time', 'order.declineChange': 'Decline', 'order.declineReason': 'Reason for declining (optional)',
+  'order.askWorker': 'Ask for another worker', 'order.withdraw': 'Withdraw from order', 'order.workerChangeSent': 'Worker change requested',
+  'order.cancel': 'Cancel order', 'order.quote': 'Before you cancel', 'order.refund': 'Refund', 'order.refundEta': 'Arrives by',
+  'order.noRefund': 'No refund for this cancellation', 'order.needsApproval': 'An operator must approve it', 'order.cancelConfirm': 'Cancel the order',
+  'order.cancelled': 'Order cancelled', 'order.cancelRequested': 'Cancellation requested; waiting for approval',
+  'order.reassign': 'Reassign worker', 'order.pickWorker': 'Choose a worker', 'order.reassigned': 'Reassigned',
+  'order.approveCancel': 'Approve cancellation', 'order.declineCancel': 'Decline cancellation', 'order.review': 'Service completed — please review it',
+  'order.reviewLater': 'Reviews are coming soon', 'order.fee': 'Fee',
+  'inbox.title': 'Message center', 'inbox.sortTime': 'Newest', 'inbox.sortImportance': 'Most important', 'inbox.unreadOnly': 'Unread only',
+  'inbox.search': 'Search messages', 'inbox.markAll': 'Mark all read', 'inbox.markCategory': 'Mark these read', 'inbox.empty': 'No messages',
+  'inbox.all': 'All', 'cat.service': 'Service', 'cat.exception': 'Exceptions', 'cat.platform': 'Platform', 'cat.interaction': 'Interaction',
+  'imp.critical': 'Critical', 'imp.high': 'High', 'imp.normal': 'Normal', 'imp.low': 'Low', 'inbox.unread': 'Unread',
+  'settings.title': 'Notification settings', 'settings.categories': 'By category', 'settings.kinds': 'By kind',
+  'settings.catNote.service': 'Service and exception notices always stay in the message center; you can mute their alerts.',
+  'settings.window': 'Receiving window', 'settings.windowOn': 'Only alert me in this window', 'settings.windowStart': 'From', 'settings.windowEnd': 'To',
+  'settings.tz': 'Time zone', 'settings.alert': 'Alert style', 'alert.sound': 'Sound', 'alert.vibration': 'Vibration', 'alert.badge': 'Badge only',
+  'settings.perCategory': 'Alert style per category', 'settings.same': 'Same as above', 'settings.language': 'Language',
+  'settings.push': 'Browser push', 'settings.pushOn': 'Turn on browser push', 'settings.pushDone': 'Browser push is on',
+  'settings.pushDenied': 'The browser did not allow notifications', 'settings.test': 'Try the alert',
+  'approvals.title': 'Waiting for approval', 'approvals.empty': 'Nothing waits for approval', 'approvals.approve': 'Approve', 'approvals.decline': 'Decline',
+  'approvals.timeChange': 'Time change', 'approvals.cancellation': 'Cancellation', 'approvals.open': 'Open order', 'approvals.note': 'Note (optional)',
+  'bulk.title': 'Cancel in bulk (bad weather etc.)', 'bulk.area': 'Area', 'bulk.from': 'From', 'bulk.to': 'To',
+  'bulk.submit': 'Cancel all', 'bulk.done': '{n} orders cancelled', 'bulk.confirm': 'Cancel every order in this area and time range?',
+  'platform.title': 'Platform settings', 'platform.policies': 'Reminders, refunds and changes', 'platform.importance': 'Importance per kind',
+  'key.reminder_lead_minutes': 'Reminder before the service (minutes)', 'key.change_operator_window_minutes': 'Time changes this close (minutes) need an operator',
+  'key.change_answer_minutes': 'Time to answer a change request (minutes)', 'key.refund': 'Refund rules', 'key.free_before_hours': 'Free cancellation up to (hours before)',
+  'key.fee_percent': 'Late cancellation fee (%)', 'key.approval_within_hours': 'Cancellations this close (hours) need approval', 'key.refund_days': 'Days until the refund arrives',
+  'key.service_days': 'Days to keep service notices', 'key.exception_days': 'Days to keep exception notices', 'key.platform_days': 'Days to keep platform notices', 'key.interaction_days': 'Days to keep interaction messages',
+  'key.days': 'Days kept', 'key.retention_days': 'Days kept', 'key.kinds': 'Kinds',
+  'platform.retention': 'Retention', 'platform.leadByItem': 'Reminder lead per service item (minutes; empty = platform default)', 'platform.defaults': 'Default preferences for new people',
+  'support.title': 'Support desk', 'support.later': 'Support chat comes in a later version.',
+  'stream.retrying': 'Connection lost, reconnecting…',
+  'status.in_service': 'In service', 'order.awaitOperator': 'Close to the appointment: an operator decides', 'order.awaitOther': 'Waiting for the other party',
+  'order.readAt': 'read {at}', 'dstate.queued': 'queued', 'dstate.sent': 'sent', 'dstate.failed': 'failed', 'dstate.retrying': 'retrying', 'dstate.skipped': 'skipped', 'channel.inbox': 'message center', 'channel.realtime': 'live', 'channel.webpush': 'web push', 'channel.webhook': 'webhook',
+  'policy.free': 'Free cancellation (enough notice)', 'policy.late_fee': 'Late cancellation: a fee applies', 'policy.operator': 'Cancelled by the platform: full refund', 'policy.force_majeure': 'Force majeure: full refund',
+  'policy.worker_side': 'Cancelled by the worker: full refund', 'policy.not_accepted': 'Nobody had accepted yet: full refund',
+  'ev.created': 'Booked', 'ev.accepted': 'Accepted', 'ev.assigned': 'Assigned by operator', 'ev.started': 'Service started', 'ev.completed': 'Service completed',
+  'ev.cancellation_requested': 'Cancellation requested', 'ev.cancelled': 'Cancelled', 'ev.cancellation_declined': 'Cancellation declined', 'ev.refund_settled': 'Refund settled',
+  'ev.rescheduled': 'Rescheduled', 'ev.time_change_requested': 'Time change requested', 'ev.time_change_declined': 'Time change declined', 'ev.time_change_escalated': 'Time change sent to operators',
+  'ev.worker_change_requested': 'Worker change requested', 'ev.worker_withdrawn': 'Worker withdrew',
+};
+
+const dicts = { 'zh-CN': zh, en };
+
+/** I18n translates keys and formats values for one locale. */
+export class I18n {
+  constructor(locale) { this.set(locale); }
+
+  set(locale) {
+    this.locale = locale === 'en' ? 'en' : 'zh-CN';
+    document.documentElement.lang = this.locale;
+  }
+
+  /** t returns the text of key with {name} placeholders filled; unknown keys show themselves. */
+  t(key, vars) {
+    let s = dicts[this.locale][key] ?? zh[key] ?? key;
+    if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (vars[k] ?? m));
+    return s;
+  }
+
+  /** text picks the right language from {"zh-CN", "en"} (or returns a plain string). */
+  text(v) {
+    if (!v) return '';
+    if (typeof v === 'string') return v;
+    return (this.locale === 'en' ? v.en || v['zh-CN'] : v['zh-CN'] || v.en) || '';
+  }
+
+  time(iso, tz) {
+    if (!iso) return '';
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime())) return String(iso);
+    const opt = { month: 'numeric', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false };
+    if (tz) opt.timeZone = tz;
+    try { return d.toLocaleString(this.locale, opt); } catch { return d.toLocaleString(this.locale); }
+  }
+
+  money(cents) {
+    if (cents === undefined || cents === null) return '';
+    return `¥${(Number(cents) / 100).toFixed(2)}`;
+  }
+
+  /** label turns an unknown enum value into words: a key if one exists, else the value itself. */
+  label(prefix, v) {
+    const k = `${prefix}.${v}`;
+    return (dicts[this.locale][k] || zh[k]) ? this.t(k) : String(v ?? '');
+  }
+}

@@ -1,0 +1,298 @@
+// order.js: one order — its details, the worker card, what this person may do next (accept,
+// start, complete, change time, change worker, cancel with refund terms first, approve), and the
+// timeline with deliveries. It refreshes live when an event about the order arrives.
+
+import { h, field, avatar, replace } from '../dom.js';
+import { itemName, workerOf, customerOf, statusChip, apptOf, amountOf, busy, sectionTitle, toLocalInput, fromLocalInput, items, emptyState } from './kit.js';
+
+const FINAL = ['completed', 'cancelled', 'canceled'];
+const WAITING = ['pending', 'open', 'created'];
+
+export async function render(ctx) {
+  const { root, params } = ctx;
+  const id = params.id;
+  const base = `/v1/orders/${encodeURIComponent(id)}`;
+  const body = h('div', { class: 'order-detail', id: 'order-detail' });
+  root.append(h('a', { class: 'link back', href: '#/orders', text: `← ${ctx.t('common.back')}` }), body);
+  let drawing = false; let again = false;
+  const draw = async () => {
+    if (drawing) { again = true; return; }
+    drawing = true;
+    try {
+      do { again = false; await paint(ctx, body, base); } while (again && ctx.current());
+    } finally { drawing = false; }
+  };
+  // After this person's own action the page redraws at once; others' actions arrive as events.
+  ctx.redraw = () => draw().catch(() => {});
+  ctx.on('any', (ev) => {
+    const d = ev.data || {};
+    const oid = d.notification?.order_id || d.order_id || d.order?.id;
+    if (!oid || oid === id) draw().catch(() => {});
+  });
+  await draw();
+}
+
+async function paint(ctx, body, base) {
+  const { t, i18n, me } = ctx;
+  const [o, tl] = await Promise.all([ctx.api.get(base), ctx.api.get(`${base}/timeline`).catch((e) => e)]);
+  const [name, worker, customer] = await Promise.all([itemName(ctx, o), workerOf(ctx, o), customerOf(ctx, o)]);
+  if (!ctx.current()) return;
+  const open = body.querySelector('.panel:not([hidden])')?.dataset.panel;
+  const keep = {};
+  for (const el of body.querySelectorAll('input, textarea, select')) if (el.id) keep[el.id] = el.value;
+
+  const rows = [
+    [t('order.item'), name], [t('order.time'), i18n.time(apptOf(o))], [t('order.address'), o.address],
+    [t('order.requirements'), o.requirements], [t('order.amount'), i18n.money(amountOf(o))],
+  ].filter(([, v]) => v);
+  const head = h('section', { class: 'card' },
+    h('div', { class: 'row between' }, h('h1', { class: 'order-item', text: name }), statusChip(ctx, o.status)),
+    h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])));
+
+  const people = h('section', { class: 'card people-card' },
+    personBlock(ctx, t('order.worker'), worker, o.status && WAITING.includes(o.status) ? t('order.noWorker') : ''),
+    me.role !== 'customer' && customer ? personBlock(ctx, t('order.customer'), customer) : null);
+
+  const parts = [head, people];
+  if (o.status === 'completed' && me.role === 'customer') {
+    parts.push(h('section', { class: 'card review-prompt', id: 'review-prompt' }, h('strong', { text: t('order.review') }),
+      h('div', { class: 'stars', 'aria-hidden': 'true', text: '☆☆☆☆☆' }), h('span', { class: 'muted small', text: t('order.reviewLater') })));
+  }
+  const change = pendingChange(o);
+  if (change) {
+    const who = change.requester_id === me.id ? me : await ctx.app.person(change.requester_id);
+    change.requester_name = who?.name || '';
+    parts.push(changeCard(ctx, o, change, base));
+  }
+  if (pendingCancellation(o)) {
+    parts.push(me.role === 'operator' ? cancellationApproval(ctx, base)
+      : h('section', { class: 'card', id: 'cancel-pending' }, h('strong', { text: t('order.cancelRequested') })));
+  }
+  parts.push(actions(ctx, o, base, worker));
+  parts.push(timeline(ctx, tl));
+  if (me.role === 'operator') parts.push(await deliveries(ctx, o.id));
+  if (!ctx.current()) return;
+  body.replaceChildren(...parts);
+  for (const [k, v] of Object.entries(keep)) { const el = body.querySelector(`#${CSS.escape(k)}`); if (el) el.value = v; }
+  if (open) { const p = body.querySelector(`.panel[data-panel="${open}"]`); if (p) { p.hidden = false; p.dispatchEvent(new Event('open')); } }
+}
+
+function personBlock(ctx, label, p, empty) {
+  if (!p) return empty ? h('div', { class: 'person-block' }, h('span', { class: 'muted', text: label }), h('span', { text: empty })) : null;
+  return h('div', { class: 'person-block', dataset: { person: p.id } }, avatar(p, 'md'),
+    h('div', null, h('span', { class: 'muted small', text: label }), h('strong', { class: 'person-name', text: p.name }),
+      p.bio ? h('p', { class: 'muted small person-bio', text: p.bio }) : null));
+}
+
+function pendingChange(o) {
+  const c = o.pending_change;
+  return c && ['pending', 'escalated'].includes(c.state || c.status || 'pending') ? c : null;
+}
+
+function pendingCancellation(o) {
+  return o.cancellation?.status === 'pending_approval';
+}
+
+function changeCard(ctx, o, c, base) {
+  const { t, i18n, me } = ctx;
+  const err = h('div');
+  const mine = c.requester_id === me.id;
+  const operatorDecides = Boolean(c.needs_operator);
+  const mayAnswer = operatorDecides ? me.role === 'operator' : !mine && me.role !== 'operator';
+  const reason = h('input', { id: 'decline-reason', maxlength: 200, placeholder: t('order.declineReason') });
+  const url = `${base}/time-changes/${encodeURIComponent(c.id)}`;
+  const accept = h('button', { class: 'primary', type: 'button', id: 'change-accept', text: t('order.acceptChange') });
+  const decline = h('button', { type: 'button', id: 'change-decline', text: t('order.declineChange') });
+  accept.addEventListener('click', () => busy(ctx, accept, async () => { await ctx.api.post(`${url}/accept`, {}); ctx.redraw(); }, err));
+  decline.addEventListener('click', () => busy(ctx, decline, async () => { await ctx.api.post(`${url}/decline`, { reason: reason.value.trim() }); ctx.redraw(); }, err));
+  const requester = c.requester_name || '';
+  return h('section', { class: 'card change-card', id: 'pending-change', dataset: { change: c.id } },
+    h('strong', { text: t('order.pendingChange') }),
+    h('p', { class: 'change-times', text: t('order.changeFromTo', { from: i18n.time(c.old_time || apptOf(o)), to: i18n.time(c.new_time) }) }),
+    requester ? h('p', { class: 'muted small', text: t('order.changeBy', { name: requester }) }) : null,
+    c.reason ? h('p', { class: 'muted', text: `${t('common.reason')}: ${c.reason}` }) : null,
+    operatorDecides && me.role !== 'operator' ? h('p', { class: 'warn small', id: 'change-awaits-operator', text: t('order.awaitOperator') }) : null,
+    mine && !operatorDecides ? h('p', { class: 'muted small', id: 'change-awaits-other', text: t('order.awaitOther') }) : null,
+    mayAnswer ? h('div', { class: 'form' }, reason, err, h('div', { class: 'row gap' }, accept, decline)) : null);
+}
+
+function cancellationApproval(ctx, base) {
+  const { t } = ctx;
+  const err = h('div');
+  const ok = h('button', { class: 'danger', type: 'button', id: 'cancel-approve', text: t('order.approveCancel') });
+  const no = h('button', { type: 'button', id: 'cancel-decline', text: t('order.declineCancel') });
+  ok.addEventListener('click', () => busy(ctx, ok, async () => { await ctx.api.post(`${base}/cancellation/approve`, {}); ctx.redraw(); }, err));
+  no.addEventListener('click', () => busy(ctx, no, async () => { await ctx.api.post(`${base}/cancellation/decline`, {}); ctx.redraw(); }, err));
+  return h('section', { class: 'card' }, h('strong', { text: t('approvals.cancellation') }), err, h('div', { class: 'row gap' }, ok, no));
+}
+
+/** actions lists what this person may do now; each opens a small panel with its form. */
+function actions(ctx, o, base, worker) {
+  const { t, me } = ctx;
+  const live = !FINAL.includes(o.status);
+  const assignedToMe = worker && worker.id === me.id;
+  const box = h('section', { class: 'card actions', id: 'order-actions' });
+  const buttons = h('div', { class: 'row gap wrap' });
+  const panels = h('div');
+  const err = h('div');
+  box.append(buttons, err, panels);
+  const direct = (id, label, path, cls = 'primary') => {
+    const b = h('button', { class: cls, type: 'button', id, text: label });
+    b.addEventListener('click', () => busy(ctx, b, async () => { await ctx.api.post(`${base}/${path}`, {}); ctx.redraw(); }, err));
+    buttons.append(b);
+  };
+  const panel = (id, label, build, cls = '') => {
+    const p = h('div', { class: 'panel', hidden: true, dataset: { panel: id } });
+    build(p);
+    const b = h('button', { class: cls, type: 'button', id: `open-${id}`, text: label, onclick: () => {
+      for (const x of panels.children) if (x !== p) x.hidden = true;
+      p.hidden = !p.hidden;
+      if (!p.hidden) p.dispatchEvent(new Event('open'));
+    } });
+    buttons.append(b); panels.append(p);
+  };
+  if (!live) return h('div');
+
+  if (me.role === 'worker') {
+    if (!worker && WAITING.includes(o.status)) direct('order-accept', t('orders.accept'), 'accept');
+    if (assignedToMe && o.status === 'accepted') direct('order-start', t('order.start'), 'start');
+    if (assignedToMe && ['in_service', 'in_progress', 'started'].includes(o.status)) direct('order-complete', t('order.complete'), 'complete');
+  }
+  if (o.status === 'in_service') return buttons.childElementCount ? box : h('div');
+  if ((me.role === 'customer' || assignedToMe) && worker && !o.pending_change) {
+    panel('time', t('order.changeTime'), (p) => timeChangeForm(ctx, o, base, p));
+  }
+  if (me.role === 'customer' && worker) panel('worker', t('order.askWorker'), (p) => reasonForm(ctx, p, 'worker-reason', `${base}/worker-changes`, t('order.workerChangeSent')));
+  if (assignedToMe) panel('withdraw', t('order.withdraw'), (p) => reasonForm(ctx, p, 'withdraw-reason', `${base}/worker-changes`, t('order.workerChangeSent')));
+  if (me.role === 'operator') panel('assign', t('order.reassign'), (p) => assignForm(ctx, o, base, p));
+  if (me.role === 'customer' || me.role === 'operator' || assignedToMe) panel('cancel', t('order.cancel'), (p) => cancelForm(ctx, base, p), 'danger');
+  return box;
+}
+
+function timeChangeForm(ctx, o, base, p) {
+  const { t } = ctx;
+  const cur = new Date(apptOf(o) || Date.now());
+  const when = h('input', { id: 'change-time', type: 'datetime-local', required: true, value: toLocalInput(new Date(cur.getTime() + 2 * 3600000)) });
+  const reason = h('input', { id: 'change-reason', required: true, maxlength: 200 });
+  const err = h('div');
+  const go = h('button', { class: 'primary', type: 'submit', id: 'change-submit', text: t('common.submit') });
+  p.append(h('form', { class: 'form', onsubmit: (ev) => {
+    ev.preventDefault();
+    busy(ctx, go, async () => {
+      await ctx.api.post(`${base}/time-changes`, { new_time: fromLocalInput(when.value), reason: reason.value.trim() }, { create: true });
+      ctx.app.toast(t('order.changeSent'), 'ok');
+      ctx.redraw();
+    }, err);
+  } }, field(t('order.newTime'), when), field(t('common.reason'), reason), err, go));
+}
+
+function reasonForm(ctx, p, id, url, done) {
+  const { t } = ctx;
+  const reason = h('input', { id, required: true, maxlength: 200 });
+  const err = h('div');
+  const go = h('button', { class: 'primary', type: 'submit', id: `${id}-submit`, text: t('common.submit') });
+  p.append(h('form', { class: 'form', onsubmit: (ev) => {
+    ev.preventDefault();
+    busy(ctx, go, async () => { await ctx.api.post(url, { reason: reason.value.trim() }, { create: true }); ctx.app.toast(done, 'ok'); ctx.redraw(); }, err);
+  } }, field(t('common.reason'), reason), err, go));
+}
+
+function assignForm(ctx, o, base, p) {
+  const { t } = ctx;
+  const sel = h('select', { id: 'assign-worker', required: true });
+  const reason = h('input', { id: 'assign-reason', required: true, maxlength: 200 });
+  const err = h('div');
+  const go = h('button', { class: 'primary', type: 'submit', id: 'assign-submit', text: t('common.submit') });
+  p.addEventListener('open', async () => {
+    if (sel.options.length) return;
+    try {
+      const ws = items(await ctx.api.get('/v1/people?role=worker&limit=200'));
+      sel.replaceChildren(...ws.filter((w) => w.id !== o.worker_id).map((w) => h('option', { value: w.id, text: `${w.name}${w.area ? ` · ${w.area}` : ''}` })));
+    } catch (e) { err.append(ctx.app.problem(e)); }
+  });
+  p.append(h('form', { class: 'form', onsubmit: (ev) => {
+    ev.preventDefault();
+    busy(ctx, go, async () => {
+      await ctx.api.post(`${base}/assign`, { worker_id: sel.value, reason: reason.value.trim() });
+      ctx.app.toast(t('order.reassigned'), 'ok');
+      ctx.redraw();
+    }, err);
+  } }, field(t('order.pickWorker'), sel), field(t('common.reason'), reason), err, go));
+}
+
+/** cancelForm shows the refund terms (the quote) before the person confirms. */
+function cancelForm(ctx, base, p) {
+  const { t, i18n } = ctx;
+  const terms = h('div', { class: 'quote', id: 'cancel-quote' }, h('p', { class: 'muted', text: t('common.loading') }));
+  const reason = h('input', { id: 'cancel-reason', required: true, maxlength: 200 });
+  const err = h('div');
+  const go = h('button', { class: 'danger', type: 'submit', id: 'cancel-submit', text: t('order.cancelConfirm'), disabled: true });
+  p.addEventListener('open', async () => {
+    try {
+      const q = await ctx.api.get(`${base}/cancellation-quote`);
+      const refund = q.refund_cents ?? q.refund?.amount_cents ?? 0;
+      const eta = q.refund_eta || q.refund_at || q.refund?.eta;
+      const approval = q.needs_approval ?? q.requires_approval;
+      replace(terms, h('strong', { text: t('order.quote') }),
+        refund > 0 ? h('p', { class: 'refund', text: `${t('order.refund')}: ${i18n.money(refund)}` }) : h('p', { class: 'refund', text: t('order.noRefund') }),
+        q.fee_cents ? h('p', { text: `${t('order.fee')}: ${i18n.money(q.fee_cents)}` }) : null,
+        refund > 0 && eta ? h('p', { text: `${t('order.refundEta')}: ${i18n.time(eta)}` }) : null,
+        approval ? h('p', { class: 'warn', text: t('order.needsApproval') }) : null,
+        q.policy ? h('p', { class: 'muted small policy', text: i18n.label('policy', q.policy) }) : null);
+      go.disabled = false;
+    } catch (e) { terms.replaceChildren(ctx.app.problem(e)); }
+  });
+  p.append(terms, h('form', { class: 'form', onsubmit: (ev) => {
+    ev.preventDefault();
+    busy(ctx, go, async () => {
+      const res = await ctx.api.post(`${base}/cancel`, { reason: reason.value.trim() }, { create: true });
+      const pending = res?.status === 'pending_approval';
+      ctx.app.toast(t(pending ? 'order.cancelRequested' : 'order.cancelled'), 'ok');
+      ctx.redraw();
+    }, err);
+  } }, field(t('common.reason'), reason), err, go));
+}
+
+function timeline(ctx, tl) {
+  const { t, i18n } = ctx;
+  const sec = h('section', { class: 'card' }, sectionTitle(t('order.timeline')));
+  if (tl instanceof Error) { sec.append(ctx.app.problem(tl)); return sec; }
+  const entries = items(tl);
+  if (!entries.length) { sec.append(emptyState(t('common.empty'))); return sec; }
+  const ol = h('ol', { class: 'timeline', id: 'timeline' });
+  for (const e of entries) {
+    const note = e.type === 'notification';
+    ol.append(h('li', { class: `tl-entry tl-${e.type}`, dataset: { type: e.type, event: e.event || e.kind || '' } },
+      h('span', { class: 'tl-time muted small', text: i18n.time(e.at) }),
+      note ? h('span', { class: 'tl-title', text: `✉ ${e.title || e.kind}` }) : h('strong', { class: 'tl-title', text: i18n.label('ev', e.event) }),
+      note ? h('span', { class: 'muted small tl-delivery' }, whoSpan(ctx, e.recipient_id, '→ '),
+        ` · ${(e.channels || []).map((c) => i18n.label('channel', c)).join(' / ')}${e.read_at ? ` · ${t('order.readAt', { at: i18n.time(e.read_at) })}` : ''}`)
+        : (e.actor_id ? h('span', { class: 'muted small' }, whoSpan(ctx, e.actor_id, ''), e.details?.reason ? ` · ${t('common.reason')}: ${e.details.reason}` : '') : null)));
+  }
+  sec.append(ol);
+  return sec;
+}
+
+/** deliveries lists the off-app deliveries about the order (web push, webhooks) for operators (X4). */
+async function deliveries(ctx, orderID) {
+  const { t, i18n } = ctx;
+  const sec = h('section', { class: 'card', id: 'order-deliveries' }, sectionTitle(t('order.deliveries')));
+  try {
+    const ds = items(await ctx.api.get(`/v1/admin/deliveries?order_id=${encodeURIComponent(orderID)}&limit=100`));
+    if (!ds.length) sec.append(emptyState(t('common.empty')));
+    else {
+      sec.append(h('ul', { class: 'deliveries' }, ds.map((d) => h('li', { class: `delivery delivery-${d.state}`, dataset: { state: d.state } },
+        whoSpan(ctx, d.recipient_id, ''), ` · ${d.kind} · ${i18n.label('channel', d.channel)} · ${i18n.label('dstate', d.state)}`,
+        d.attempts ? ` ×${d.attempts}` : '', d.last_error ? ` · ${d.last_error}` : '', ` · ${i18n.time(d.updated_at || d.created_at)}`))));
+    }
+  } catch (e) { sec.append(ctx.app.problem(e)); }
+  return sec;
+}
+
+/** whoSpan shows a person's name once it is known (ids are shown meanwhile). */
+function whoSpan(ctx, id, prefix) {
+  const span = h('span', { text: `${prefix}${id}` });
+  if (id === ctx.me.id) span.textContent = `${prefix}${ctx.me.name}`;
+  else if (id && !id.startsWith('key:') && id !== 'system') ctx.app.person(id).then((p) => { if (p?.name) span.textContent = `${prefix}${p.name}`; });
+  return span;
+}

@@ -1,0 +1,44 @@
+// orders.js: my orders (customer), my schedule (worker), all orders and bulk cancellation (operator).
+
+import { h, field } from '../dom.js';
+import { orderCard, items, emptyState, busy, sectionTitle, toLocalInput, fromLocalInput, apptOf } from './kit.js';
+
+export async function render(ctx) {
+  const { t, root, me } = ctx;
+  const title = { customer: 'orders.title', worker: 'orders.scheduleTitle', operator: 'orders.allTitle' }[me.role];
+  const list = h('ul', { class: 'list orders', id: 'orders-list' });
+  root.append(h('h1', { text: t(title) }));
+  if (me.role === 'operator') root.append(bulkForm(ctx));
+  root.append(list);
+  const load = async () => {
+    const res = await ctx.api.get('/v1/orders');
+    let os = items(res);
+    if (me.role === 'worker') os = [...os].sort((a, b) => Date.parse(apptOf(a)) - Date.parse(apptOf(b)));
+    const cards = await Promise.all(os.map((o) => orderCard(ctx, o)));
+    if (!ctx.current()) return;
+    list.replaceChildren(...(cards.length ? cards : [emptyState(t('orders.empty'))]));
+  };
+  ctx.on('any', () => load().catch(() => {}));
+  await load();
+}
+
+function bulkForm(ctx) {
+  const { t } = ctx;
+  const now = new Date();
+  const area = h('input', { id: 'bulk-area', required: true, placeholder: '浦东新区' });
+  const from = h('input', { id: 'bulk-from', type: 'datetime-local', required: true, value: toLocalInput(now) });
+  const to = h('input', { id: 'bulk-to', type: 'datetime-local', required: true, value: toLocalInput(new Date(now.getTime() + 2 * 86400000)) });
+  const reason = h('input', { id: 'bulk-reason', required: true, maxlength: 200, placeholder: '台风预警' });
+  const out = h('div');
+  const submit = h('button', { class: 'danger', type: 'submit', id: 'bulk-submit', text: t('bulk.submit') });
+  return h('details', { class: 'card', id: 'bulk' }, h('summary', { id: 'bulk-form-toggle', text: t('bulk.title') }),
+    h('form', { class: 'form', id: 'bulk-form', onsubmit: (ev) => {
+      ev.preventDefault();
+      if (!confirm(t('bulk.confirm'))) return;
+      busy(ctx, submit, async () => {
+        const res = await ctx.api.post('/v1/orders/cancel-bulk', { area: area.value.trim(), from: fromLocalInput(from.value), to: fromLocalInput(to.value), reason: reason.value.trim() }, { create: true });
+        const n = Array.isArray(res?.cancelled) ? res.cancelled.length : (res?.cancelled ?? 0);
+        out.replaceChildren(h('p', { class: 'ok', text: t('bulk.done', { n }) }));
+      }, out);
+    } }, field(t('bulk.area'), area), field(t('bulk.from'), from), field(t('bulk.to'), to), field(t('common.reason'), reason), out, submit));
+}

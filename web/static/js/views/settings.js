@@ -1,0 +1,91 @@
+// settings.js: a person's notification preferences — categories and kinds on/off (S1), the
+// receiving window (S2), the alert style (S3) — plus language and Web Push opt-in.
+
+import { h, field } from '../dom.js';
+import { busy, sectionTitle, items } from './kit.js';
+import { alertFor, unlockAudio } from '../stream.js';
+import { enablePush, pushSupported } from '../push.js';
+
+const CATS = ['service', 'exception', 'platform', 'interaction'];
+const ALERTS = ['sound', 'vibration', 'badge'];
+
+export async function render(ctx) {
+  const { t, i18n, root, app } = ctx;
+  const [prefs, kindsRes] = await Promise.all([ctx.api.get('/v1/me/preferences'), ctx.api.get('/v1/kinds').catch(() => ({ items: [] }))]);
+  root.append(h('h1', { text: t('settings.title') }));
+  root.append(prefsForm(ctx, prefs, items(kindsRes), '/v1/me/preferences', 'prefs'));
+
+  const langSel = h('select', { id: 'settings-locale' }, h('option', { value: 'zh-CN', text: '简体中文', selected: i18n.locale === 'zh-CN' }), h('option', { value: 'en', text: 'English', selected: i18n.locale === 'en' }));
+  langSel.addEventListener('change', () => { if (langSel.value !== i18n.locale) app.toggleLocale(); });
+  root.append(h('section', { class: 'card' }, field(t('settings.language'), langSel)));
+
+  if (pushSupported()) {
+    const out = h('div');
+    const btn = h('button', { type: 'button', id: 'push-enable', text: t('settings.pushOn') });
+    btn.addEventListener('click', () => busy(ctx, btn, async () => {
+      const ok = await enablePush(ctx.api);
+      out.replaceChildren(h('p', { class: ok ? 'ok' : 'warn', text: t(ok ? 'settings.pushDone' : 'settings.pushDenied') }));
+    }, out));
+    root.append(h('section', { class: 'card', id: 'push-card' }, sectionTitle(t('settings.push')), btn, out));
+  }
+}
+
+/**
+ * prefsForm edits a preferences document at url (a person's own, or the platform defaults for
+ * operators). Only the documented fields are sent back.
+ */
+export function prefsForm(ctx, prefs, kinds, url, idPrefix) {
+  const { t } = ctx;
+  // Platform defaults have no time zone: each person's own zone applies.
+  const personal = idPrefix !== 'defaults';
+  const cats = { ...Object.fromEntries(CATS.map((c) => [c, true])), ...(prefs.categories || {}) };
+  const kindOn = { ...(prefs.kinds || {}) };
+  const catBoxes = CATS.map((c) => h('input', { type: 'checkbox', id: `${idPrefix}-cat-${c}`, checked: cats[c] !== false, dataset: { category: c } }));
+  const kindBoxes = kinds.map((k) => h('input', { type: 'checkbox', id: `${idPrefix}-kind-${k.id}`, checked: kindOn[k.id] !== false, dataset: { kind: k.id } }));
+  const win = prefs.window || null;
+  const winOn = h('input', { type: 'checkbox', id: `${idPrefix}-window-on`, checked: Boolean(win) });
+  const start = h('input', { type: 'time', id: `${idPrefix}-window-start`, value: win?.start || '08:00' });
+  const end = h('input', { type: 'time', id: `${idPrefix}-window-end`, value: win?.end || '21:00' });
+  const tz = h('input', { id: `${idPrefix}-tz`, value: prefs.time_zone || ctx.me.time_zone || 'Asia/Shanghai', maxlength: 64 });
+  const alertSel = h('select', { id: `${idPrefix}-alert` }, ALERTS.map((a) => h('option', { value: a, text: t(`alert.${a}`), selected: (prefs.alert || 'sound') === a })));
+  const catAlert = CATS.map((c) => h('select', { id: `${idPrefix}-alert-${c}`, dataset: { category: c } },
+    h('option', { value: '', text: t('settings.same') }), ALERTS.map((a) => h('option', { value: a, text: t(`alert.${a}`), selected: prefs.category_alert?.[c] === a }))));
+  const syncWin = () => { start.disabled = end.disabled = !winOn.checked; };
+  winOn.addEventListener('change', syncWin); syncWin();
+  const out = h('div');
+  const save = h('button', { class: 'primary', type: 'submit', id: `${idPrefix}-save`, text: t('common.save') });
+  const test = h('button', { type: 'button', id: `${idPrefix}-test`, text: t('settings.test'), onclick: () => { unlockAudio(); alertFor(alertSel.value); } });
+
+  const byCat = new Map(CATS.map((c) => [c, []]));
+  kinds.forEach((k, i) => (byCat.get(k.category) || byCat.set(k.category, []).get(k.category)).push(
+    h('label', { class: 'check kind' }, kindBoxes[i], h('span', { text: k.label || k.id }))));
+
+  return h('form', { class: 'card form prefs', id: `${idPrefix}-form`, onsubmit: (ev) => {
+    ev.preventDefault();
+    busy(ctx, save, async () => {
+      const body = {
+        categories: Object.fromEntries(catBoxes.map((b) => [b.dataset.category, b.checked])),
+        kinds: Object.fromEntries(kindBoxes.map((b) => [b.dataset.kind, b.checked])),
+        window: winOn.checked ? { start: start.value, end: end.value } : null,
+        time_zone: personal ? tz.value.trim() : '',
+        alert: alertSel.value,
+        category_alert: Object.fromEntries(catAlert.filter((s) => s.value).map((s) => [s.dataset.category, s.value])),
+      };
+      await ctx.api.put(url, body);
+      out.replaceChildren(h('p', { class: 'ok', id: `${idPrefix}-saved`, text: t('common.saved') }));
+    }, out);
+  } },
+  sectionTitle(t('settings.categories')),
+  h('p', { class: 'muted small', text: t('settings.catNote.service') }),
+  CATS.map((c, i) => h('div', { class: 'cat-block' },
+    h('label', { class: 'check strong' }, catBoxes[i], h('span', { text: t(`cat.${c}`) })),
+    byCat.get(c).length ? h('details', { class: 'kinds' }, h('summary', { text: t('settings.kinds') }), byCat.get(c)) : null)),
+  sectionTitle(t('settings.window')),
+  h('label', { class: 'check' }, winOn, h('span', { text: t('settings.windowOn') })),
+  h('div', { class: 'row gap' }, field(t('settings.windowStart'), start), field(t('settings.windowEnd'), end)),
+  personal ? field(t('settings.tz'), tz) : null,
+  sectionTitle(t('settings.alert')),
+  h('div', { class: 'row gap' }, alertSel, test),
+  h('details', null, h('summary', { text: t('settings.perCategory') }), CATS.map((c, i) => field(t(`cat.${c}`), catAlert[i]))),
+  out, save);
+}
