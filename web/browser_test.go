@@ -123,11 +123,11 @@ func startBrowser(exe string) (context.Context, error) {
 	return browser.ctx, browser.err
 }
 
-// newStage starts a homebell node with the demo data for the test, and makes sure chromium runs.
+// newStage starts a homebell node for the test (opt.Demo for the demo people) and makes sure
+// chromium runs.
 func newStage(t *testing.T, opt apptest.Options) *stage {
 	t.Helper()
 	exe := chromePath(t)
-	opt.Demo = true
 	srv := apptest.Start(t, storetest.SQLitePath(t), opt)
 	bctx, err := startBrowser(exe)
 	if err != nil {

@@ -27,7 +27,7 @@ func book(c *page, item, address, requirements string) {
 // open orders and accepts; the customer's open order page, badge, toast and message center
 // change without a reload, showing who accepted (name, avatar, bio) and when (N1, X1).
 func TestN1BrowserWorkerAcceptsCustomerSeesLive(t *testing.T) {
-	s := newStage(t, apptest.Options{})
+	s := newStage(t, apptest.Options{Demo: true})
 	customer := s.signIn("c-lin")
 	worker := s.signIn("w-wang")
 	customer.waitText("#book-form", "服务地址")
@@ -61,6 +61,10 @@ func TestN1BrowserWorkerAcceptsCustomerSeesLive(t *testing.T) {
 	customer.waitText("#inbox-list", "王阿姨 接了您的「深度保洁」订单")
 	customer.waitJS(`Number(document.querySelector('[data-category="service"] .chip-badge')?.dataset.count) >= 1`, "the service category's unread badge")
 	customer.shot("04-message-center")
+
+	// The worker's schedule lists the accepted order.
+	worker.nav("#/orders")
+	worker.waitJS(`document.querySelector('#orders-list [data-order="`+id+`"]')`, "the order in the schedule")
 
 	customer.sameDocument()
 	worker.sameDocument()
@@ -98,7 +102,7 @@ func (p *page) openOrder(id string) {
 // customer, whose order page is open, sees the request live (old → new, reason), accepts it, and
 // both pages show the new time and the "time changed" notice without a reload (E1).
 func TestE1BrowserTimeChangeAcrossTwoBrowsers(t *testing.T) {
-	s := newStage(t, apptest.Options{})
+	s := newStage(t, apptest.Options{Demo: true})
 	at := time.Now().Add(72 * time.Hour).Truncate(time.Hour)
 	id := s.order("c-lin", "w-wang", "daily-cleaning", at)
 	customer := s.signIn("c-lin")
@@ -134,7 +138,7 @@ func TestE1BrowserTimeChangeAcrossTwoBrowsers(t *testing.T) {
 // the cancellation live; the operator approves the late one from the approvals page, and the
 // customer's page turns cancelled by itself (E3).
 func TestE3BrowserCancelShowsRefundTermsFirst(t *testing.T) {
-	s := newStage(t, apptest.Options{})
+	s := newStage(t, apptest.Options{Demo: true})
 	early := s.order("c-lin", "w-wang", "deep-cleaning", time.Now().Add(72*time.Hour).Truncate(time.Hour))
 	late := s.order("c-lin", "w-zhao", "daily-cleaning", time.Now().Add(90*time.Minute))
 	customer := s.signIn("c-lin")
@@ -181,7 +185,7 @@ func TestE3BrowserCancelShowsRefundTermsFirst(t *testing.T) {
 // TestN3BrowserCompleteInvitesReview: the worker starts and completes the service; the
 // customer's open order page shows the completion and the review invitation live (N3).
 func TestN3BrowserCompleteInvitesReview(t *testing.T) {
-	s := newStage(t, apptest.Options{})
+	s := newStage(t, apptest.Options{Demo: true})
 	id := s.order("c-lin", "w-wang", "appliance-cleaning", time.Now().Add(20*time.Minute))
 	customer := s.signIn("c-lin")
 	worker := s.signIn("w-wang")
@@ -205,7 +209,7 @@ func TestN3BrowserCompleteInvitesReview(t *testing.T) {
 // customer sees the new worker's card live, the new worker is told of the assignment and the
 // removed one that they are off the order (E2).
 func TestE2BrowserOperatorReassignsWorker(t *testing.T) {
-	s := newStage(t, apptest.Options{})
+	s := newStage(t, apptest.Options{Demo: true})
 	id := s.order("c-lin", "w-wang", "deep-cleaning", time.Now().Add(48*time.Hour).Truncate(time.Hour))
 	customer := s.signIn("c-lin")
 	oldWorker := s.signIn("w-wang")
@@ -213,6 +217,7 @@ func TestE2BrowserOperatorReassignsWorker(t *testing.T) {
 	operator := s.signIn("o-zhou")
 	customer.openOrder(id)
 	operator.openOrder(id)
+	oldWorker.openOrder(id)
 
 	operator.click("#open-assign")
 	operator.waitJS(`document.querySelector('#assign-worker option[value="w-zhao"]')`, "the worker list")
@@ -226,6 +231,7 @@ func TestE2BrowserOperatorReassignsWorker(t *testing.T) {
 	customer.waitText(".toast", "服务人员已更换")
 	newWorker.waitText(".toast", "您有新的服务安排")
 	oldWorker.waitText(".toast", "您已不再负责该订单")
+	oldWorker.waitJS(`document.querySelector('#order-detail .problem') && !document.querySelector('#order-detail .people-card')`, "the removed worker to lose the order's page")
 	customer.shot("10-customer-worker-changed")
 	for _, p := range []*page{customer, oldWorker, newWorker, operator} {
 		p.sameDocument()
@@ -236,7 +242,7 @@ func TestE2BrowserOperatorReassignsWorker(t *testing.T) {
 // TestX1BrowserStreamResumesAfterDrop: the customer's connection drops; what happens meanwhile
 // arrives when it comes back (resumed from the last seq), each event exactly once (X1).
 func TestX1BrowserStreamResumesAfterDrop(t *testing.T) {
-	s := newStage(t, apptest.Options{})
+	s := newStage(t, apptest.Options{Demo: true})
 	id := s.order("c-lin", "w-wang", "daily-cleaning", time.Now().Add(10*time.Minute))
 	customer := s.signIn("c-lin")
 	customer.openOrder(id)
@@ -274,7 +280,7 @@ func TestX1BrowserStreamResumesAfterDrop(t *testing.T) {
 // TestX3BrowserEnglishSwitch: the customer switches to English; the app and the server-side
 // notifications are in English from then on, and the choice is kept (X3).
 func TestX3BrowserEnglishSwitch(t *testing.T) {
-	s := newStage(t, apptest.Options{})
+	s := newStage(t, apptest.Options{Demo: true})
 	id := s.order("c-lin", "", "nanny", time.Now().Add(30*time.Hour).Truncate(time.Hour))
 	customer := s.signIn("c-lin")
 	customer.waitText("nav", "预约")
@@ -298,7 +304,7 @@ func TestX3BrowserEnglishSwitch(t *testing.T) {
 // TestSignInPageListsDemoPeople: the sign-in page shows every seeded person with their role, at
 // phone size and on a desktop.
 func TestSignInPageListsDemoPeople(t *testing.T) {
-	s := newStage(t, apptest.Options{})
+	s := newStage(t, apptest.Options{Demo: true})
 	p := s.open("visitor")
 	for _, name := range []string{"林晓", "王阿姨", "赵师傅", "李姐", "客服小陈", "运营周经理"} {
 		p.waitText(".people", name)
@@ -311,6 +317,11 @@ func TestSignInPageListsDemoPeople(t *testing.T) {
 	p.nav("#/orders")
 	p.shot("12-operator-desktop")
 	p.clean()
+
+	// The agent's desk is a placeholder in this slice.
+	agent := s.signIn("a-chen")
+	agent.waitText("#main", "在线客服会话将在后续版本上线")
+	agent.clean()
 }
 
 // newcomer adds c-xu, a customer with no history (the demo people have seeded orders).
@@ -357,7 +368,7 @@ func (p *page) waitInbox(n int, first string) {
 // filters by category with unread badges per category, searches, marks one and all read, and
 // takes a new notification live (S4, S5).
 func TestS4BrowserMessageCenter(t *testing.T) {
-	s := newStage(t, apptest.Options{})
+	s := newStage(t, apptest.Options{Demo: true})
 	s.newcomer()
 	cancelled, _ := s.notices("c-xu")
 	customer := s.signIn("c-xu")
@@ -416,7 +427,7 @@ func TestS4BrowserMessageCenter(t *testing.T) {
 // sets a receiving window that excludes now (silent too); every notice still reaches the message
 // center, and the settings are kept (S1, S2, S3).
 func TestS1S2S3BrowserSettingsChangeHowAlertsArrive(t *testing.T) {
-	s := newStage(t, apptest.Options{})
+	s := newStage(t, apptest.Options{Demo: true})
 	s.newcomer()
 	customer := s.signIn("c-xu")
 	customer.nav("#/settings")
@@ -494,7 +505,7 @@ func (c *clock) Add(d time.Duration) {
 // reached, the customer's and the worker's open apps both show "starting soon" live (N2).
 func TestN2BrowserReminderReachesBothOpenApps(t *testing.T) {
 	clk := &clock{now: time.Now()}
-	s := newStage(t, apptest.Options{Now: clk.Now, ManualJobs: true})
+	s := newStage(t, apptest.Options{Demo: true, Now: clk.Now, ManualJobs: true})
 	s.newcomer()
 	at := clk.Now().Add(2 * time.Hour).Truncate(time.Minute)
 	id := s.order("c-xu", "w-wang", "daily-cleaning", at)
@@ -523,7 +534,7 @@ func TestN2BrowserReminderReachesBothOpenApps(t *testing.T) {
 // time range (a typhoon); the customer there sees the order cancelled with the reason and a full
 // refund, live; an order in another area is untouched (E3, passive cancellation).
 func TestE3BrowserOperatorBulkCancelForWeather(t *testing.T) {
-	s := newStage(t, apptest.Options{})
+	s := newStage(t, apptest.Options{Demo: true})
 	s.newcomer() // lives in 浦东新区
 	at := time.Now().Add(30 * time.Hour).Truncate(time.Hour)
 	inArea := s.order("c-xu", "w-wang", "daily-cleaning", at)
@@ -565,7 +576,7 @@ func shanghai() *time.Location {
 // item), the refund fee, the importance of a kind, retention and the default preferences; the
 // server keeps each (N2, E3, S4, S5 settings).
 func TestOperatorPlatformSettings(t *testing.T) {
-	s := newStage(t, apptest.Options{})
+	s := newStage(t, apptest.Options{Demo: true})
 	op := s.signIn("o-zhou")
 	op.nav("#/platform")
 	op.waitJS(`document.querySelector('#policies-save') && document.querySelector('#importance-save') && document.querySelector('#retention-save') && document.querySelector('#defaults-save')`, "every settings form")
@@ -617,4 +628,55 @@ func TestOperatorPlatformSettings(t *testing.T) {
 		t.Errorf("default preferences not kept: %+v", defs)
 	}
 	op.clean()
+}
+
+// TestServeModeSignInWithPlatformToken: without the demo sign-in, the app asks for the token the
+// platform issued; with it the person is in, and a bad one is refused with the server's words.
+func TestServeModeSignInWithPlatformToken(t *testing.T) {
+	s := newStage(t, apptest.Options{})
+	tok := s.srv.AddPerson(model.Person{ID: "c-9", Role: model.RoleCustomer, Name: "周雨", Area: "徐汇区"})
+	p := s.open("c-9")
+	p.fill("#token-input", "not-a-token")
+	p.click(".token-form button[type=submit]")
+	p.waitJS(`document.querySelector('.problem')`, "the refusal")
+	p.fill("#token-input", tok)
+	p.click(".token-form button[type=submit]")
+	p.waitText("#me", "周雨")
+	p.waitText("#main h1", "预约服务")
+	p.clean()
+}
+
+// TestE1BrowserLateTimeChangeGoesToOperator: a change asked for shortly before the appointment is
+// decided by an operator: the customer is told so, the operator's open approvals page shows it
+// live, and once approved both the customer and the worker see the new time (E1).
+func TestE1BrowserLateTimeChangeGoesToOperator(t *testing.T) {
+	s := newStage(t, apptest.Options{Demo: true})
+	at := time.Now().Add(90 * time.Minute).Truncate(time.Minute)
+	id := s.order("c-lin", "w-wang", "elder-care", at)
+	customer := s.signIn("c-lin")
+	worker := s.signIn("w-wang")
+	operator := s.signIn("o-zhou")
+	customer.openOrder(id)
+	worker.openOrder(id)
+	operator.nav("#/approvals")
+
+	customer.click("#open-time")
+	customer.fill("#change-reason", "老人临时去医院复查")
+	customer.click("#change-submit")
+	customer.waitJS(`document.querySelector('#change-awaits-operator')`, "the note that an operator decides")
+
+	operator.waitText("#approvals-list", "老人临时去医院复查")
+	operator.waitText("#approvals-list", "林晓")
+	operator.click(`#approvals-list [data-order="` + id + `"] .approve`)
+	operator.waitText("#approvals-list", "没有待审批事项")
+
+	newTime := at.Add(2 * time.Hour).UTC().Format(time.RFC3339)
+	for _, p := range []*page{customer, worker} {
+		p.waitJS(`!document.querySelector('#pending-change')`, "the request to close")
+		p.waitJS(`document.querySelector('#order-detail .facts').textContent.includes(homebell.i18n.time(`+js(newTime)+`))`, "the new time on the order")
+		p.waitText(".toast", "服务时间已变更")
+		p.sameDocument()
+		p.clean()
+	}
+	operator.clean()
 }

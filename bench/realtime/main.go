@@ -97,7 +97,7 @@ func run() error {
 	defer func() { stop(); <-served }()
 	addr := ln.Addr().String()
 	n := max(*clients, 1)
-	if err := addPeople(ctx, a, n+1); err != nil {
+	if err := addPeople(ctx, a, max(n, (*idle+7)/8)+1); err != nil {
 		return err
 	}
 	fmt.Printf("homebell realtime bench: %s, GOMAXPROCS=%d, %s store, off-app delivery jobs running: %v\n",
@@ -286,12 +286,15 @@ func fanout(ctx context.Context, a *app.App, addr string, n, rounds int) error {
 	return nil
 }
 
-func serverMemory() uint64 {
-	runtime.GC()
-	runtime.GC()
+func serverMemory() (heap, stacks uint64) {
+	// Several collections: each may halve an idle goroutine's stack, as a long-running server's
+	// periodic collections do.
+	for range 6 {
+		runtime.GC()
+	}
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return m.HeapInuse + m.StackInuse
+	return m.HeapInuse, m.StackInuse
 }
 
 // idleMemory has a child process open n idle connections, so only the server's side is measured.
@@ -300,13 +303,13 @@ func idleMemory(ctx context.Context, a *app.App, addr string, n int) error {
 	if err != nil {
 		return err
 	}
-	before := serverMemory()
+	heap0, stack0 := serverMemory()
 	conns0 := a.Hub.Connections()
 	// A person may hold 8 streams: the child spreads its connections over people, 8 each.
 	toks := ""
 	people := (n + 7) / 8
 	for i := range people {
-		t, err := token(a, person(1+i%10000))
+		t, err := token(a, person(1+i))
 		if err != nil {
 			return err
 		}
@@ -337,9 +340,16 @@ func idleMemory(ctx context.Context, a *app.App, addr string, n int) error {
 	for a.Hub.Connections() < conns0+n && ctx.Err() == nil {
 		time.Sleep(10 * time.Millisecond)
 	}
-	after := serverMemory()
-	fmt.Printf("idle connections: %d open WebSocket streams cost the server %.1f KB each (heap in use + stacks, after GC)\n",
-		n, float64(int64(after)-int64(before))/float64(n)/1024)
+	heap1, stack1 := serverMemory()
+	if f := os.Getenv("BENCH_HEAPPROFILE"); f != "" {
+		if out, err := os.Create(f); err == nil {
+			_ = pprof.Lookup("heap").WriteTo(out, 0)
+			out.Close()
+		}
+	}
+	per := func(a, b uint64) float64 { return float64(int64(b)-int64(a)) / float64(n) / 1024 }
+	fmt.Printf("idle connections: %d open WebSocket streams cost the server %.1f KB each (heap in use %.1f KB + goroutine stacks %.1f KB, after GC)\n",
+		n, per(heap0+stack0, heap1+stack1), per(heap0, heap1), per(stack0, stack1))
 	return nil
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/homebell/homebell/internal/model"
 )
@@ -22,6 +23,9 @@ func streamAfter(r *http.Request) (int64, error) {
 
 // getStream is the caller's own event log over WebSocket (X1).
 func (a *API) getStream(w http.ResponseWriter, r *http.Request) error {
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		return model.Errorf(model.CodeInvalid, "GET /v1/stream is a WebSocket; use GET /v1/events for Server-Sent Events")
+	}
 	after, err := streamAfter(r)
 	if err != nil {
 		return err

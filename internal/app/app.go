@@ -35,7 +35,8 @@ import (
 type Options struct {
 	Now func() time.Time // the clock; time.Now when nil
 	Log *slog.Logger     // slog.Default when nil
-	// ManualJobs leaves due jobs to the caller (tests call Jobs.RunDue after moving the clock).
+	// ManualJobs leaves due jobs to the caller (tests call Jobs.RunDue after moving the clock). It
+	// also leaves out the daily retention purge; a test that wants it calls App.ScheduleRetention.
 	ManualJobs bool
 	// Hub tunes realtime streams (heartbeat, poll, write timeout); zero fields take defaults.
 	Hub hub.Options

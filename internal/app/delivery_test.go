@@ -33,6 +33,7 @@ import (
 	"github.com/homebell/homebell/internal/deliver/webhook"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
+	"github.com/homebell/homebell/internal/notify/planner"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
 )
@@ -296,7 +297,12 @@ func (c *clock) Add(d time.Duration) {
 // test says, with a customer (token returned), an operator and a platform service key.
 func x2Node(t *testing.T, dsn string) (s *apptest.Server, clk *clock, customer, operator, key string) {
 	t.Helper()
-	clk = &clock{t: time.Now().UTC().Truncate(time.Second)}
+	return x2NodeAt(t, dsn, time.Now().UTC().Truncate(time.Second))
+}
+
+func x2NodeAt(t *testing.T, dsn string, start time.Time) (s *apptest.Server, clk *clock, customer, operator, key string) {
+	t.Helper()
+	clk = &clock{t: start}
 	s = apptest.Start(t, dsn, apptest.Options{Now: clk.Now, ManualJobs: true})
 	customer = s.AddPerson(model.Person{ID: "c-1", Role: model.RoleCustomer, Name: "林晓", Phone: "13800000001"})
 	operator = s.AddPerson(model.Person{ID: "op-1", Role: model.RoleOperator, Name: "运营"})
@@ -449,6 +455,45 @@ func TestX2WebPushGoneRemovesSubscription(t *testing.T) {
 		runDue(t, s)
 		if len(ps.received()) != 1 {
 			t.Fatalf("the push service got %d messages; after 410 it should get no more", len(ps.received()))
+		}
+	})
+}
+
+// X2: off-app pushes wait for the recipient's receiving window; the message center and the open
+// app get the notification at once.
+func TestX2WebPushWaitsForTheReceivingWindow(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		day := time.Now().UTC().Truncate(24 * time.Hour)
+		// 22:00 in Shanghai; the customer takes alerts from 08:00 to 21:00.
+		s, clk, customer, operator, _ := x2NodeAt(t, dsn, day.Add(14*time.Hour))
+		prefs := planner.DefaultPreferences()
+		prefs.Window = &planner.ReceivingWindow{Start: "08:00", End: "21:00"}
+		if err := s.Store.InTx(context.Background(), func(tx *store.Tx) error {
+			return tx.PutPreferences(context.Background(), "c-1", prefs, clk.Now())
+		}); err != nil {
+			t.Fatal(err)
+		}
+		vapid := s.Do("GET", "/v1/push/vapid-public-key", customer, nil).Str("public_key")
+		b := newBrowser(t)
+		ps := newPushService(t, vapid, b)
+		subscribe(t, s, customer, ps.srv.URL+"/push/w", b)
+		n := completeOrder(t, s, "o-1")
+		runDue(t, s)
+		if len(ps.received()) != 0 {
+			t.Fatal("a push arrived at 22:00, outside the receiving window")
+		}
+		if got := deliveries(t, s, operator, "notification_id="+n.ID); len(got) != 0 {
+			t.Fatalf("delivered before the window: %+v", got)
+		}
+		clk.Add(9*time.Hour + 59*time.Minute) // 07:59
+		runDue(t, s)
+		if len(ps.received()) != 0 {
+			t.Fatal("a push arrived at 07:59")
+		}
+		clk.Add(time.Minute) // 08:00: the window opens
+		runDue(t, s)
+		if len(ps.received()) != 1 {
+			t.Fatalf("at 08:00 the push service has %d messages, want 1", len(ps.received()))
 		}
 	})
 }

@@ -93,6 +93,8 @@ type Hub struct {
 	woken   chan struct{}
 
 	slow atomic.Int64
+	// streams counts the WebSocket streams' goroutines; Close waits for them.
+	streams sync.WaitGroup
 }
 
 // conn is one open stream.
@@ -335,9 +337,11 @@ func (h *Hub) Shutdown() {
 	}
 }
 
-// Close shuts the hub down and stops its poll and broker.
+// Close shuts the hub down, waits for its streams to close (a WebSocket close handshake takes at
+// most 5 s) and stops its poll, dispatcher and broker.
 func (h *Hub) Close() error {
 	h.Shutdown()
+	h.streams.Wait()
 	h.stopOnce.Do(func() { close(h.stop) })
 	<-h.done
 	return h.broker.Close()

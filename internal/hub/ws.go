@@ -27,27 +27,41 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, personID string, a
 	if err != nil {
 		return err
 	}
-	c, err := h.register(r.Context(), personID, after)
+	// The stream outlives this handler (see below), so it must not end with the request's context.
+	base := context.WithoutCancel(r.Context())
+	c, err := h.register(base, personID, after)
 	if err != nil {
 		return err
 	}
-	defer h.unregister(c)
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
+		h.unregister(c)
 		return nil // Accept has answered the request
 	}
-	defer ws.CloseNow()
 	// The client sends nothing; the read loop handles pongs and the close handshake and ends the
-	// stream when the client goes away. It gets the request's context, not the stream's: a read
-	// whose context is cancelled closes the connection at once, and the hub's reasons for ending a
-	// stream deserve a close frame.
-	readCtx := ws.CloseRead(r.Context())
-	stop := context.AfterFunc(readCtx, func() { c.cancel(context.Canceled) })
-	defer stop()
+	// stream when the client goes away. Its context is not the stream's: a read whose context is
+	// cancelled closes the connection at once, and the hub's reasons for ending a stream deserve a
+	// close frame.
+	readCtx := ws.CloseRead(base)
+	// The connection is hijacked: the HTTP server's goroutine for it (and its deep stack) can end
+	// here, and the hub's own goroutine, with a shallow stack, streams. It is the hub's to stop.
+	h.streams.Add(1)
+	go func() {
+		defer h.streams.Done()
+		defer h.unregister(c)
+		defer ws.CloseNow()
+		stop := context.AfterFunc(readCtx, func() { c.cancel(context.Canceled) })
+		defer stop()
+		h.streamWS(c, ws, personID, after, last)
+	}()
+	return nil
+}
+
+func (h *Hub) streamWS(c *conn, ws *websocket.Conn, personID string, after, last int64) {
 	s := &wsSink{ws: ws, timeout: h.opt.WriteTimeout}
 	raw, _ := json.Marshal(map[string]int64{"last_seq": last})
 	if err := s.send(c.ctx, []model.Event{{Seq: after, Type: OpenEvent, Data: raw, CreatedAt: time.Now().UTC()}}); err != nil {
-		return nil
+		return
 	}
 	switch err := h.run(c, s); {
 	case errors.Is(err, ErrShutdown):
@@ -59,7 +73,6 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, personID string, a
 	case err != nil && !errors.Is(err, context.Canceled):
 		h.log.Debug("hub: WebSocket stream ended", "person", personID, "err", err)
 	}
-	return nil
 }
 
 type wsSink struct {

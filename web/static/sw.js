@@ -3,12 +3,14 @@
 self.addEventListener('push', (event) => {
   let data = {};
   try { data = event.data ? event.data.json() : {}; } catch { data = { title: event.data?.text() }; }
+  // The payload is homebell's web push message: {title, body, kind, alert, url, notification_id, data}.
   const n = data.notification || data;
   const alert = data.alert || n.alert || 'sound';
-  const url = n.order_id ? `/#/orders/${encodeURIComponent(n.order_id)}` : '/#/inbox';
+  const orderID = n.order_id || n.data?.order_id;
+  const url = orderID ? `/#/orders/${encodeURIComponent(orderID)}` : (n.url && n.url.startsWith('/') ? n.url : '/#/inbox');
   event.waitUntil(self.registration.showNotification(n.title || 'homebell', {
     body: n.body || '',
-    tag: n.id || undefined,
+    tag: n.notification_id || n.id || undefined,
     icon: '/avatars/default.svg',
     silent: alert === 'badge',
     vibrate: alert === 'vibration' ? [120, 60, 120] : undefined,

@@ -52,7 +52,8 @@ type Options struct {
 	// Log receives the node's log; by default warnings and errors go to the test's output.
 	Log *slog.Logger
 	// ManualJobs stops the node from running due jobs by itself: the test moves its clock and
-	// calls Server.RunJobs, so what ran is exactly what was due.
+	// calls Server.RunJobs, so what ran is exactly what was due. The daily retention purge is then
+	// not scheduled (it would be due in any test that moves the clock a day); see App.ScheduleRetention.
 	ManualJobs bool
 	// Hub tunes realtime streams (short heartbeats, polls and write timeouts for tests).
 	Hub hub.Options
@@ -155,7 +156,9 @@ func (s *Server) Stop() error {
 // Token mints a platform token for a person, valid for an hour from the node's clock.
 func (s *Server) Token(personID string, role model.Role) string {
 	s.t.Helper()
-	tok, err := auth.Mint([]byte(Secret), personID, role, s.App.Now(), time.Hour)
+	// Long-lived: whole-flow tests move the node's clock by days (retention, reminders); token
+	// expiry itself is tested in internal/auth and internal/app.
+	tok, err := auth.Mint([]byte(Secret), personID, role, s.App.Now(), 10*365*24*time.Hour)
 	if err != nil {
 		s.t.Fatalf("apptest: mint token: %v", err)
 	}

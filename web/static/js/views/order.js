@@ -23,11 +23,13 @@ export async function render(ctx) {
     } finally { drawing = false; }
   };
   // After this person's own action the page redraws at once; others' actions arrive as events.
-  ctx.redraw = () => draw().catch(() => {});
+  // An order this person may no longer see (a removed worker) says so instead of going stale.
+  const lost = (e) => { if (e?.status === 404 || e?.status === 403) body.replaceChildren(ctx.app.problem(e)); };
+  ctx.redraw = () => draw().catch(lost);
   ctx.on('any', (ev) => {
     const d = ev.data || {};
     const oid = d.notification?.order_id || d.order_id || d.order?.id;
-    if (!oid || oid === id) draw().catch(() => {});
+    if (!oid || oid === id) draw().catch(lost);
   });
   await draw();
 }
