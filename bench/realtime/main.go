@@ -11,6 +11,10 @@
 // 127.0.0.1:0, and stops by itself: every phase is bounded in count and by -timeout.
 //
 //	go run ./bench/realtime -seq 2000 -clients 1000 -rounds 10 -idle 2000
+//
+// -offapp=false leaves the off-app delivery jobs unrun, to measure the realtime path alone;
+// -cpuprofile FILE profiles the fan-out phase; BENCH_HEAPPROFILE=FILE writes a heap profile with
+// the idle connections open.
 package main
 
 import (

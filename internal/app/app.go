@@ -77,6 +77,9 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	}
 	a := &App{Cfg: cfg, Store: st, Log: opt.Log, Now: opt.Now, manualJobs: opt.ManualJobs, hubOpt: opt.Hub}
 	if err := a.init(ctx); err != nil {
+		if a.Hub != nil {
+			a.Hub.Close()
+		}
 		st.Close()
 		return nil, err
 	}
