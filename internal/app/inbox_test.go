@@ -194,6 +194,7 @@ func TestS1SwitchesOverHTTP(t *testing.T) {
 		s, _ := inbNode(t, dsn)
 		c := s.AddPerson(model.Person{ID: "c-1", Role: model.RoleCustomer, Name: "林晓"})
 		op := s.AddPerson(model.Person{ID: "op-1", Role: model.RoleOperator, Name: "运营"})
+		inbSubscribe(t, s, "c-1")
 
 		// Nothing chosen: everything on, sound, the profile's zone.
 		r := inbWant(t, s.Do("GET", "/v1/me/preferences", c, nil), 200)
@@ -297,6 +298,7 @@ func TestS2ReceivingWindowDefersOffApp(t *testing.T) {
 		s.App.Notify.OffApp = true // set before any request: off-app delivery jobs are what S2 defers
 		c := s.AddPerson(model.Person{ID: "c-1", Role: model.RoleCustomer, Name: "林晓"})
 		night := s.AddPerson(model.Person{ID: "w-1", Role: model.RoleWorker, Name: "王阿姨"})
+		inbSubscribe(t, s, "c-1", "w-1") // off-app jobs are scheduled only for people with somewhere to deliver
 
 		inbWant(t, s.Do("PUT", "/v1/me/preferences", c, map[string]any{"window": map[string]string{"start": "08:00", "end": "22:00"}}), 200)
 		// A night-shift worker's window crosses midnight.
@@ -358,6 +360,7 @@ func TestS3AlertStyleCarried(t *testing.T) {
 		s, _ := inbNode(t, dsn)
 		s.App.Notify.OffApp = true
 		c := s.AddPerson(model.Person{ID: "c-1", Role: model.RoleCustomer, Name: "林晓"})
+		inbSubscribe(t, s, "c-1")
 		r := inbWant(t, s.Do("PUT", "/v1/me/preferences", c, map[string]any{
 			"alert": "vibration", "category_alert": map[string]string{"exception": "sound", "platform": "badge"}}), 200)
 		if r.Str("alert") != "vibration" || !strings.Contains(string(r.Body), `"category_alert":{"exception":"sound","platform":"badge"}`) {
@@ -725,4 +728,18 @@ func TestS5PurgeScheduledAtStart(t *testing.T) {
 			clk.Add(time.Hour) // a restart an hour later keeps the pending run
 		}
 	})
+}
+
+// inbSubscribe gives people a Web Push subscription, so their off-app deliveries are scheduled.
+func inbSubscribe(t *testing.T, s *apptest.Server, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		if err := s.Store.InTx(context.Background(), func(tx *store.Tx) error {
+			_, err := tx.PutPushSubscription(context.Background(), &store.PushSubscription{PersonID: id,
+				Endpoint: "https://push.example/" + id, P256dh: "k", Auth: "a"}, s.App.Now())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -94,6 +94,16 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 		return nil, fmt.Errorf("notify: data: %w", err)
 	}
 	now := s.Now()
+	hookWants := false // some active webhook endpoint takes this kind
+	if s.OffApp {
+		eps, err := tx.WebhookEndpoints(ctx, true)
+		if err != nil {
+			return nil, err
+		}
+		for _, ep := range eps {
+			hookWants = hookWants || ep.Wants(ev.Kind)
+		}
+	}
 	var out []model.Notification
 	var woken []string
 	seen := map[string]bool{}
@@ -143,6 +153,18 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 			woken = append(woken, person.ID)
 		}
 		if plan.OffApp.Send && s.OffApp {
+			// A delivery due now with nowhere to go (no push subscription, no endpoint for the
+			// kind) is not scheduled: each job costs a claim and a finish transaction. A deferred
+			// one is, since the person may subscribe before the window opens.
+			if !hookWants && !plan.OffApp.At.After(now) {
+				subs, err := tx.PushSubscriptions(ctx, person.ID)
+				if err != nil {
+					return nil, err
+				}
+				if len(subs) == 0 {
+					continue
+				}
+			}
 			if err := s.Jobs.Schedule(ctx, tx, JobDeliver, "deliver:"+n.ID, plan.OffApp.At,
 				DeliverPayload{NotificationID: n.ID, RecipientID: person.ID, Alert: string(plan.OffApp.Alert)}, 1); err != nil {
 				return nil, err

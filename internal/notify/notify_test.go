@@ -92,3 +92,41 @@ func TestNotifySameKeyTellsOnce(t *testing.T) {
 		t.Fatalf("woken = %v", woken)
 	}
 }
+
+func TestNotifySchedulesOffAppOnlyWithSomewhereToGo(t *testing.T) {
+	st := storetest.Open(t, storetest.SQLitePath(t))
+	storetest.AddPeople(t, st, storetest.Person("c1", model.RoleCustomer), storetest.Person("c2", model.RoleCustomer))
+	svc := &notify.Service{Store: st, Jobs: jobs.New(st, func() time.Time { return t0 }, nil), Now: func() time.Time { return t0 }, OffApp: true}
+	tell := func(key, who string) {
+		t.Helper()
+		ev := notify.Event{Kind: notify.KindServiceCompleted, Key: key, Recipients: []notify.Recipient{{PersonID: who}},
+			Vars: map[string]any{"worker_name": "W", "item": "I"}}
+		if err := st.InTx(context.Background(), func(tx *store.Tx) error { _, err := svc.Notify(context.Background(), tx, ev); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deliverJobs := func(who string) int {
+		ns, _ := st.RecentNotifications(context.Background(), who, 100)
+		n := 0
+		for _, x := range ns {
+			if _, err := st.JobByKey(context.Background(), "deliver:"+x.ID); err == nil {
+				n++
+			}
+		}
+		return n
+	}
+	tell("a", "c1")
+	if n := deliverJobs("c1"); n != 0 {
+		t.Fatalf("no push subscription and no webhook, yet %d delivery jobs", n)
+	}
+	if err := st.InTx(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.PutPushSubscription(context.Background(), &store.PushSubscription{PersonID: "c2", Endpoint: "https://push.example/1", P256dh: "k", Auth: "a"}, t0)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tell("b", "c2")
+	if n := deliverJobs("c2"); n != 1 {
+		t.Fatalf("a person with a push subscription got %d delivery jobs, want 1", n)
+	}
+}
