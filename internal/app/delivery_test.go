@@ -6,21 +6,8 @@ package app_test
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/ecdh"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/hkdf"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -31,249 +18,13 @@ import (
 	"github.com/homebell/homebell/internal/app/apptest"
 	"github.com/homebell/homebell/internal/deliver"
 	"github.com/homebell/homebell/internal/deliver/webhook"
+	"github.com/homebell/homebell/internal/deliver/webpush/webpushtest"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
 	"github.com/homebell/homebell/internal/notify/planner"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
 )
-
-// browser is the receiving side of a subscription: the key pair and auth secret a browser makes
-// in pushManager.subscribe.
-type browser struct {
-	key  *ecdh.PrivateKey
-	auth []byte
-}
-
-func newBrowser(t *testing.T) browser {
-	t.Helper()
-	key, err := ecdh.P256().GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	auth := make([]byte, 16)
-	if _, err := rand.Read(auth); err != nil {
-		t.Fatal(err)
-	}
-	return browser{key: key, auth: auth}
-}
-
-// received is one message as the push service saw it, after checking and decrypting it.
-type received struct {
-	header    http.Header
-	bodyLen   int
-	plaintext []byte
-}
-
-// pushService stands in for FCM or Mozilla's autopush: it checks the VAPID header the way they
-// do, and decrypts the body the way the browser will.
-type pushService struct {
-	srv      *httptest.Server
-	vapidKey string
-	browser  browser
-
-	mu     sync.Mutex
-	status int
-	header http.Header // extra response headers
-	got    []received
-}
-
-func newPushService(t *testing.T, vapidPublic string, b browser) *pushService {
-	t.Helper()
-	ps := &pushService{vapidKey: vapidPublic, browser: b, status: http.StatusCreated}
-	ps.srv = httptest.NewServer(http.HandlerFunc(ps.serve))
-	t.Cleanup(ps.srv.Close)
-	return ps
-}
-
-func (ps *pushService) respond(status int, h http.Header) {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	ps.status, ps.header = status, h
-}
-
-func (ps *pushService) received() []received {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	return append([]received(nil), ps.got...)
-}
-
-func (ps *pushService) serve(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	if err := verifyVAPID(r.Header.Get("Authorization"), ps.srv.URL, ps.vapidKey, time.Now()); err != nil {
-		http.Error(w, "vapid: "+err.Error(), http.StatusUnauthorized)
-		return
-	}
-	if ce := r.Header.Get("Content-Encoding"); ce != "aes128gcm" {
-		http.Error(w, "content-encoding "+ce, http.StatusUnsupportedMediaType)
-		return
-	}
-	plain, err := decryptAES128GCM(body, ps.browser.key, ps.browser.auth)
-	if err != nil {
-		http.Error(w, "decrypt: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	ps.mu.Lock()
-	ps.got = append(ps.got, received{header: r.Header.Clone(), bodyLen: len(body), plaintext: plain})
-	status, extra := ps.status, ps.header
-	ps.mu.Unlock()
-	for k, v := range extra {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(status)
-	if status >= 300 {
-		fmt.Fprint(w, http.StatusText(status))
-	}
-}
-
-// verifyVAPID checks an RFC 8292 Authorization header: "vapid t=<JWT>, k=<public key>" where the
-// JWT is ES256-signed by k, names the endpoint's origin as aud, expires within 24 hours, and has
-// a contact in sub.
-func verifyVAPID(header, wantAud, wantKey string, now time.Time) error {
-	params, ok := strings.CutPrefix(header, "vapid ")
-	if !ok {
-		return fmt.Errorf("scheme of %q is not vapid", header)
-	}
-	var token, key string
-	for _, p := range strings.Split(params, ",") {
-		name, value, _ := strings.Cut(strings.TrimSpace(p), "=")
-		switch name {
-		case "t":
-			token = value
-		case "k":
-			key = value
-		}
-	}
-	if key != wantKey {
-		return fmt.Errorf("k = %q, want the server's VAPID key %q", key, wantKey)
-	}
-	rawKey, err := base64.RawURLEncoding.DecodeString(key)
-	if err != nil {
-		return fmt.Errorf("k: %w", err)
-	}
-	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), rawKey)
-	if err != nil {
-		return fmt.Errorf("k: %w", err)
-	}
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return fmt.Errorf("t has %d parts, want 3", len(parts))
-	}
-	var head struct {
-		Alg string `json:"alg"`
-	}
-	if err := decodeJWTPart(parts[0], &head); err != nil || head.Alg != "ES256" {
-		return fmt.Errorf("JWT header alg %q (%v), want ES256", head.Alg, err)
-	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
-	if err != nil || len(sig) != 64 {
-		return fmt.Errorf("JWT signature is not 64 bytes of base64url (%v)", err)
-	}
-	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
-	if !ecdsa.Verify(pub, digest[:], r, s) {
-		return errors.New("JWT signature does not verify with k")
-	}
-	var claims struct {
-		Aud string `json:"aud"`
-		Exp int64  `json:"exp"`
-		Sub string `json:"sub"`
-	}
-	if err := decodeJWTPart(parts[1], &claims); err != nil {
-		return fmt.Errorf("JWT claims: %w", err)
-	}
-	if claims.Aud != wantAud {
-		return fmt.Errorf("aud = %q, want %q", claims.Aud, wantAud)
-	}
-	exp := time.Unix(claims.Exp, 0)
-	if !exp.After(now) || exp.After(now.Add(24*time.Hour)) {
-		return fmt.Errorf("exp %s is not within 24h after %s", exp, now)
-	}
-	if !strings.HasPrefix(claims.Sub, "mailto:") && !strings.HasPrefix(claims.Sub, "https:") {
-		return fmt.Errorf("sub = %q, want a mailto: or https: contact", claims.Sub)
-	}
-	if strings.HasPrefix(claims.Sub, "mailto:mailto:") {
-		return fmt.Errorf("sub = %q has a doubled scheme", claims.Sub)
-	}
-	return nil
-}
-
-func decodeJWTPart(part string, v any) error {
-	b, err := base64.RawURLEncoding.DecodeString(part)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, v)
-}
-
-// decryptAES128GCM is the browser's side of RFC 8291 §3.4 over RFC 8188: read the header, agree
-// on the key, derive CEK and nonce, open the single record and strip its padding.
-func decryptAES128GCM(body []byte, ua *ecdh.PrivateKey, auth []byte) ([]byte, error) {
-	if len(body) < 21 {
-		return nil, errors.New("body shorter than the aes128gcm header")
-	}
-	salt, rs, idlen := body[:16], binary.BigEndian.Uint32(body[16:20]), int(body[20])
-	if len(body) < 21+idlen {
-		return nil, errors.New("body shorter than its key id")
-	}
-	asPublic, ciphertext := body[21:21+idlen], body[21+idlen:]
-	if rs < 18 {
-		return nil, fmt.Errorf("record size %d below 18", rs)
-	}
-	if len(ciphertext) > int(rs) {
-		return nil, fmt.Errorf("%d bytes of records exceed one record of %d: web push allows one", len(ciphertext), rs)
-	}
-	as, err := ecdh.P256().NewPublicKey(asPublic)
-	if err != nil {
-		return nil, fmt.Errorf("key id is not a P-256 point: %w", err)
-	}
-	shared, err := ua.ECDH(as)
-	if err != nil {
-		return nil, err
-	}
-	keyInfo := "WebPush: info\x00" + string(ua.PublicKey().Bytes()) + string(asPublic)
-	ikm, err := hkdf.Key(sha256.New, shared, auth, keyInfo, 32)
-	if err != nil {
-		return nil, err
-	}
-	prk, err := hkdf.Extract(sha256.New, ikm, salt)
-	if err != nil {
-		return nil, err
-	}
-	cek, err := hkdf.Expand(sha256.New, prk, "Content-Encoding: aes128gcm\x00", 16)
-	if err != nil {
-		return nil, err
-	}
-	nonce, err := hkdf.Expand(sha256.New, prk, "Content-Encoding: nonce\x00", 12)
-	if err != nil {
-		return nil, err
-	}
-	block, err := aes.NewCipher(cek)
-	if err != nil {
-		return nil, err
-	}
-	gcm, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	plain, err := gcm.Open(nil, nonce, ciphertext, nil) // record 0: the nonce as derived
-	if err != nil {
-		return nil, fmt.Errorf("open record: %w", err)
-	}
-	// Padding is zeros after a delimiter, 0x02 for the last (here the only) record.
-	end := len(plain) - 1
-	for end >= 0 && plain[end] == 0 {
-		end--
-	}
-	if end < 0 || plain[end] != 0x02 {
-		return nil, errors.New("no last-record delimiter")
-	}
-	return plain[:end], nil
-}
 
 // clock is the node's settable clock.
 type clock struct {
@@ -343,11 +94,10 @@ func runDue(t *testing.T, s *apptest.Server) int {
 }
 
 // subscribe registers a browser's push subscription at endpoint for the caller.
-func subscribe(t *testing.T, s *apptest.Server, token, endpoint string, b browser) *apptest.Response {
+func subscribe(t *testing.T, s *apptest.Server, token, endpoint string, b webpushtest.Browser) *apptest.Response {
 	t.Helper()
 	return s.Do("POST", "/v1/me/push-subscriptions", token, map[string]any{"endpoint": endpoint,
-		"keys": map[string]string{"p256dh": base64.RawURLEncoding.EncodeToString(b.key.PublicKey().Bytes()),
-			"auth": base64.RawURLEncoding.EncodeToString(b.auth)}})
+		"keys": map[string]string{"p256dh": b.P256dh(), "auth": b.AuthSecret()}})
 }
 
 func deliveries(t *testing.T, s *apptest.Server, token, query string) []store.Delivery {
@@ -374,14 +124,14 @@ func TestX2WebPushDelivered(t *testing.T) {
 		if r.Status != 200 || len(vapid) != 87 {
 			t.Fatalf("%s", r)
 		}
-		b := newBrowser(t)
-		ps := newPushService(t, vapid, b)
-		r = subscribe(t, s, customer, ps.srv.URL+"/push/sub-1", b)
+		b := webpushtest.NewBrowser(t)
+		ps := webpushtest.NewPushService(t, vapid, b)
+		r = subscribe(t, s, customer, ps.URL()+"/push/sub-1", b)
 		if r.Status != 201 || r.Str("id") == "" {
 			t.Fatalf("%s", r)
 		}
 		id := r.Str("id")
-		if r := subscribe(t, s, customer, ps.srv.URL+"/push/sub-1", b); r.Status != 200 || r.Str("id") != id {
+		if r := subscribe(t, s, customer, ps.URL()+"/push/sub-1", b); r.Status != 200 || r.Str("id") != id {
 			t.Fatalf("subscribing the same endpoint again: %s, want 200 with id %s", r, id)
 		}
 		if r := s.Do("POST", "/v1/me/push-subscriptions", customer, map[string]any{"endpoint": "http://push.example.com/x",
@@ -394,7 +144,7 @@ func TestX2WebPushDelivered(t *testing.T) {
 
 		n := completeOrder(t, s, "o-1")
 		runDue(t, s)
-		got := ps.received()
+		got := ps.Received()
 		if len(got) != 1 {
 			t.Fatalf("the push service received %d messages, want 1", len(got))
 		}
@@ -402,14 +152,14 @@ func TestX2WebPushDelivered(t *testing.T) {
 			Title, Body, Kind, Importance, Alert, NotificationID string
 			Data                                                 map[string]any
 		}
-		if err := json.Unmarshal(got[0].plaintext, &p); err != nil {
-			t.Fatalf("decrypted payload %q: %v", got[0].plaintext, err)
+		if err := json.Unmarshal(got[0].Plaintext, &p); err != nil {
+			t.Fatalf("decrypted payload %q: %v", got[0].Plaintext, err)
 		}
 		if p.Title != n.Title || p.Body != n.Body || p.Kind != notify.KindServiceCompleted || p.Importance != "high" ||
 			p.Alert != "sound" || p.Data["order_id"] != "o-1" {
-			t.Fatalf("decrypted payload %s does not carry the notification %+v", got[0].plaintext, n)
+			t.Fatalf("decrypted payload %s does not carry the notification %+v", got[0].Plaintext, n)
 		}
-		if u, ttl := got[0].header.Get("Urgency"), got[0].header.Get("TTL"); u != "high" || ttl != "14400" {
+		if u, ttl := got[0].Header.Get("Urgency"), got[0].Header.Get("TTL"); u != "high" || ttl != "14400" {
 			t.Errorf("Urgency %q TTL %q, want high and 14400 (4 h) for a high-importance notice", u, ttl)
 		}
 		ds := deliveries(t, s, operator, "notification_id="+n.ID)
@@ -424,7 +174,7 @@ func TestX2WebPushDelivered(t *testing.T) {
 		}
 		completeOrder(t, s, "o-2")
 		runDue(t, s)
-		if len(ps.received()) != 1 {
+		if len(ps.Received()) != 1 {
 			t.Fatal("a removed subscription still receives pushes")
 		}
 	})
@@ -436,10 +186,10 @@ func TestX2WebPushGoneRemovesSubscription(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		s, _, customer, operator, _ := x2Node(t, dsn)
 		vapid := s.Do("GET", "/v1/push/vapid-public-key", customer, nil).Str("public_key")
-		b := newBrowser(t)
-		ps := newPushService(t, vapid, b)
-		ps.respond(http.StatusGone, nil)
-		if r := subscribe(t, s, customer, ps.srv.URL+"/push/gone", b); r.Status != 201 {
+		b := webpushtest.NewBrowser(t)
+		ps := webpushtest.NewPushService(t, vapid, b)
+		ps.Respond(http.StatusGone, nil)
+		if r := subscribe(t, s, customer, ps.URL()+"/push/gone", b); r.Status != 201 {
 			t.Fatalf("%s", r)
 		}
 		n := completeOrder(t, s, "o-1")
@@ -453,8 +203,8 @@ func TestX2WebPushGoneRemovesSubscription(t *testing.T) {
 		}
 		completeOrder(t, s, "o-2")
 		runDue(t, s)
-		if len(ps.received()) != 1 {
-			t.Fatalf("the push service got %d messages; after 410 it should get no more", len(ps.received()))
+		if len(ps.Received()) != 1 {
+			t.Fatalf("the push service got %d messages; after 410 it should get no more", len(ps.Received()))
 		}
 	})
 }
@@ -474,12 +224,12 @@ func TestX2WebPushWaitsForTheReceivingWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 		vapid := s.Do("GET", "/v1/push/vapid-public-key", customer, nil).Str("public_key")
-		b := newBrowser(t)
-		ps := newPushService(t, vapid, b)
-		subscribe(t, s, customer, ps.srv.URL+"/push/w", b)
+		b := webpushtest.NewBrowser(t)
+		ps := webpushtest.NewPushService(t, vapid, b)
+		subscribe(t, s, customer, ps.URL()+"/push/w", b)
 		n := completeOrder(t, s, "o-1")
 		runDue(t, s)
-		if len(ps.received()) != 0 {
+		if len(ps.Received()) != 0 {
 			t.Fatal("a push arrived at 22:00, outside the receiving window")
 		}
 		if got := deliveries(t, s, operator, "notification_id="+n.ID); len(got) != 0 {
@@ -487,13 +237,13 @@ func TestX2WebPushWaitsForTheReceivingWindow(t *testing.T) {
 		}
 		clk.Add(9*time.Hour + 59*time.Minute) // 07:59
 		runDue(t, s)
-		if len(ps.received()) != 0 {
+		if len(ps.Received()) != 0 {
 			t.Fatal("a push arrived at 07:59")
 		}
 		clk.Add(time.Minute) // 08:00: the window opens
 		runDue(t, s)
-		if len(ps.received()) != 1 {
-			t.Fatalf("at 08:00 the push service has %d messages, want 1", len(ps.received()))
+		if len(ps.Received()) != 1 {
+			t.Fatalf("at 08:00 the push service has %d messages, want 1", len(ps.Received()))
 		}
 	})
 }
@@ -677,9 +427,9 @@ func TestX2DeliveryLog(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		s, clk, customer, operator, key := x2Node(t, dsn)
 		vapid := s.Do("GET", "/v1/push/vapid-public-key", customer, nil).Str("public_key")
-		b := newBrowser(t)
-		ps := newPushService(t, vapid, b)
-		subscribe(t, s, customer, ps.srv.URL+"/push/1", b)
+		b := webpushtest.NewBrowser(t)
+		ps := webpushtest.NewPushService(t, vapid, b)
+		subscribe(t, s, customer, ps.URL()+"/push/1", b)
 		g := newGateway(t, clk, 400)
 		hook := g.register(t, s, key, nil)
 		n := completeOrder(t, s, "o-9")
