@@ -144,6 +144,7 @@ func (a *App) initDelivery(ctx context.Context) error {
 	}
 	a.Hub = h
 	a.Notify.Wake = h.Wake
+	a.Notify.Publish = h.Publish
 	keys, err := deliver.EnsureVAPIDKeys(ctx, a.Store, a.Now())
 	if err != nil {
 		return err

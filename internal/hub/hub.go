@@ -158,6 +158,35 @@ func (h *Hub) Wake(personIDs ...string) {
 	}
 }
 
+// Publish is Wake carrying the committed log entries: streams on this node that are up to date
+// get them without a read; other nodes are woken through the broker and read the log. A stream
+// whose entries do not follow on from what it sent reads the log itself.
+func (h *Hub) Publish(events map[string][]model.Event) {
+	if len(events) == 0 {
+		return
+	}
+	ids := make([]string, 0, len(events))
+	type offer struct {
+		c   *conn
+		evs []model.Event
+	}
+	var offers []offer
+	h.mu.Lock()
+	for id, evs := range events {
+		ids = append(ids, id)
+		for c := range h.people[id] {
+			offers = append(offers, offer{c, evs})
+		}
+	}
+	h.mu.Unlock()
+	for _, o := range offers {
+		o.c.offer(o.evs)
+	}
+	if err := h.broker.Publish(context.Background(), ids); err != nil {
+		h.log.Debug("hub: publish wake-up", "err", err)
+	}
+}
+
 // wakeLocal hands the people to the dispatcher, which reads their new events once for all their
 // streams on this node.
 func (h *Hub) wakeLocal(personIDs []string) {
@@ -239,11 +268,16 @@ func (h *Hub) dispatchChunk(ids []string) {
 func (c *conn) offer(evs []model.Event) {
 	c.mu.Lock()
 	evs = slices.Clip(evs) // shared between a person's streams: never append in place
+	// Offers may arrive out of order (commits on PostgreSQL run their hooks concurrently); any
+	// gap or overlap falls back to reading the log, which is always right.
 	switch {
 	case evs == nil:
 		c.pending, c.mustRead = nil, true
-	case len(c.pending) == 0 || evs[0].Seq <= c.pending[0].Seq:
+	case c.mustRead:
+	case len(c.pending) == 0:
 		c.pending = evs
+	case evs[0].Seq <= c.pending[0].Seq && evs[len(evs)-1].Seq >= c.pending[len(c.pending)-1].Seq:
+		c.pending = evs // covers what was offered before
 	case evs[0].Seq == c.pending[len(c.pending)-1].Seq+1:
 		c.pending = append(c.pending, evs...)
 	default:

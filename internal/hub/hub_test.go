@@ -42,6 +42,8 @@ func TestX1OfferedEventsFollowOnOrFallBackToTheLog(t *testing.T) {
 		{"two offers that chain", 3, [][]model.Event{evs(4), evs(5, 6)}, []int64{4, 5, 6}, true},
 		{"a later offer covering the first replaces it", 3, [][]model.Event{evs(4), evs(4, 5)}, []int64{4, 5}, true},
 		{"two offers with a gap: read the log", 3, [][]model.Event{evs(4), evs(6)}, nil, false},
+		{"offers out of order (concurrent commits): read the log", 3, [][]model.Event{evs(5), evs(4)}, nil, false},
+		{"an offer after a fallback still reads the log", 3, [][]model.Event{nil, evs(4)}, nil, false},
 		{"a fallback offer wins", 3, [][]model.Event{evs(4), nil}, nil, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -50,6 +50,9 @@ type Service struct {
 	Now   func() time.Time
 	// Wake is called after commit with the people whose event log grew (the realtime hub).
 	Wake func(personIDs ...string)
+	// Publish, when set, is called after commit instead of Wake with the new log entries
+	// themselves, so open streams on this node need not read them back.
+	Publish func(events map[string][]model.Event)
 	// OffApp schedules off-app delivery jobs; false until a delivery handler is registered.
 	OffApp bool
 }
@@ -106,6 +109,7 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 	}
 	var out []model.Notification
 	var woken []string
+	events := map[string][]model.Event{}
 	seen := map[string]bool{}
 	for _, rc := range ev.Recipients {
 		if rc.PersonID == "" || seen[rc.PersonID] {
@@ -146,11 +150,13 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 		}
 		out = append(out, n)
 		if plan.Realtime.Send {
-			if _, err := tx.AppendEvent(ctx, person.ID, model.EventNotification,
-				NotificationEvent{Notification: n, Alert: string(plan.Realtime.Alert)}, now); err != nil {
+			e, err := tx.AppendEventRecord(ctx, person.ID, model.EventNotification,
+				NotificationEvent{Notification: n, Alert: string(plan.Realtime.Alert)}, now)
+			if err != nil {
 				return nil, err
 			}
 			woken = append(woken, person.ID)
+			events[person.ID] = append(events[person.ID], e)
 		}
 		if plan.OffApp.Send && s.OffApp {
 			// A delivery due now with nowhere to go (no push subscription, no endpoint for the
@@ -171,7 +177,11 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 			}
 		}
 	}
-	if len(woken) > 0 && s.Wake != nil {
+	switch {
+	case len(woken) == 0:
+	case s.Publish != nil:
+		tx.AfterCommit(func() { s.Publish(events) })
+	case s.Wake != nil:
 		tx.AfterCommit(func() { s.Wake(woken...) })
 	}
 	return out, nil

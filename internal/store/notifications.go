@@ -127,21 +127,29 @@ func (q *Queries) CountNotifications(ctx context.Context, recipientID string) (i
 // AppendEvent adds an entry to a person's event log and returns its seq. The seq counter row is
 // locked for the rest of the transaction, so a person's events commit in seq order.
 func (q *Queries) AppendEvent(ctx context.Context, personID, typ string, data any, now time.Time) (int64, error) {
+	ev, err := q.AppendEventRecord(ctx, personID, typ, data, now)
+	return ev.Seq, err
+}
+
+// AppendEventRecord is AppendEvent returning the entry as stored, so the realtime hub can hand it
+// to open streams after commit without reading it back.
+func (q *Queries) AppendEventRecord(ctx context.Context, personID, typ string, data any, now time.Time) (model.Event, error) {
 	raw, err := json.Marshal(data)
 	if err != nil {
-		return 0, fmt.Errorf("store: event payload: %w", err)
+		return model.Event{}, fmt.Errorf("store: event payload: %w", err)
 	}
 	var seq int64
 	err = q.q.QueryRowContext(ctx, `INSERT INTO person_seq (person_id, seq) VALUES ($1, 1)
 		ON CONFLICT (person_id) DO UPDATE SET seq = person_seq.seq + 1 RETURNING seq`, personID).Scan(&seq)
 	if err != nil {
-		return 0, fmt.Errorf("store: next seq for %s: %w", personID, err)
+		return model.Event{}, fmt.Errorf("store: next seq for %s: %w", personID, err)
 	}
+	now = utc(now)
 	if _, err := q.q.ExecContext(ctx, `INSERT INTO person_events (person_id, seq, type, payload, created_at)
-		VALUES ($1,$2,$3,$4,$5)`, personID, seq, typ, string(raw), utc(now)); err != nil {
-		return 0, fmt.Errorf("store: append event: %w", err)
+		VALUES ($1,$2,$3,$4,$5)`, personID, seq, typ, string(raw), now); err != nil {
+		return model.Event{}, fmt.Errorf("store: append event: %w", err)
 	}
-	return seq, nil
+	return model.Event{Seq: seq, Type: typ, Data: raw, CreatedAt: now}, nil
 }
 
 // EventsAfter returns a person's events with seq > after, in order, at most limit.
