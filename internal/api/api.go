@@ -53,6 +53,7 @@ type API struct {
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	mux      *http.ServeMux
 }
 
 // handlerFunc is a handler that returns its error; the route wrapper renders it as a problem.
@@ -70,6 +71,7 @@ func (a *API) Handler() http.Handler {
 	a.Registry.MustRegister(a.requests, a.latency)
 
 	mux := http.NewServeMux()
+	a.mux = mux
 	for _, rt := range a.routes() {
 		mux.Handle(rt.Pattern, a.wrap(rt))
 	}
@@ -346,7 +348,23 @@ func (a *API) readyz(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
-// notFoundRoute answers unknown /v1 paths with a problem document instead of the web app.
+// notFoundRoute answers unknown /v1 paths with a problem document instead of the web app: 405
+// with Allow when the path exists for other methods, 404 otherwise.
 func (a *API) notFoundRoute(w http.ResponseWriter, r *http.Request) error {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := a.mux.Handler(probe); pattern != "" && pattern != "/v1/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		return model.Errorf(model.CodeMethodNotAllowed, "%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allow, ", "))
+	}
 	return model.Errorf(model.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
 }

@@ -372,3 +372,15 @@ func TestShutdownTimeoutCutsOffStuckRequests(t *testing.T) {
 		t.Errorf("shutdown took %v with a stuck request, want about the %v timeout", took, timeout)
 	}
 }
+
+// A method a path does not take is 405 with Allow; a path that does not exist is 404.
+func TestUnsupportedMethodIs405WithAllow(t *testing.T) {
+	s := apptest.Start(t, storetest.SQLitePath(t), apptest.Options{})
+	tok := s.AddPerson(model.Person{ID: "c-1", Role: model.RoleCustomer, Name: "林晓"})
+	r := s.Do("DELETE", "/v1/me", tok, nil)
+	wantProblem(t, r, 405, model.CodeMethodNotAllowed)
+	if got := r.Header.Get("Allow"); got != "GET, PATCH" {
+		t.Errorf("Allow = %q, want GET, PATCH", got)
+	}
+	wantProblem(t, s.Do("GET", "/v1/no-such-thing", tok, nil), 404, model.CodeNotFound)
+}
