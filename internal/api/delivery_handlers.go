@@ -37,6 +37,8 @@ func (a *API) postPushSubscription(w http.ResponseWriter, r *http.Request) error
 	v.Check(len(in.Endpoint) <= 2048, "endpoint", "at most 2048 characters")
 	if err := (webpush.Subscription{Endpoint: in.Endpoint, P256dh: in.Keys.P256dh, Auth: in.Keys.Auth}).Validate(); err != nil {
 		v.Check(false, "endpoint", strings.TrimPrefix(err.Error(), "webpush: "))
+	} else if u, _ := url.Parse(in.Endpoint); !a.Cfg.PushHostAllowed(u.Hostname()) {
+		v.Check(false, "endpoint", "not a known push service: "+u.Hostname())
 	}
 	if err := v.Err(); err != nil {
 		return err

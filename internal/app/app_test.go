@@ -384,3 +384,23 @@ func TestUnsupportedMethodIs405WithAllow(t *testing.T) {
 	}
 	wantProblem(t, s.Do("GET", "/v1/no-such-thing", tok, nil), 404, model.CodeNotFound)
 }
+
+// X2: a Web Push subscription may name only a known push service, so nobody can make the server
+// POST to an address of their choosing.
+func TestX2PushSubscriptionOnlyToKnownPushServices(t *testing.T) {
+	s := apptest.Start(t, storetest.SQLitePath(t), apptest.Options{Config: func(c *config.Config) {
+		c.PushHosts = config.Default().PushHosts
+	}})
+	tok := s.AddPerson(model.Person{ID: "c-1", Role: model.RoleCustomer, Name: "林晓"})
+	keys := map[string]string{ // a valid P-256 point and 16-byte secret (RFC 8291 appendix A)
+		"p256dh": "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+		"auth":   "BTBZMqHH6r4Tts7J_aSIgg"}
+	for _, endpoint := range []string{"http://127.0.0.1:9/push", "https://10.0.0.1/push", "https://evil.example/push",
+		"https://fcm.googleapis.com.evil.example/x"} {
+		wantProblem(t, s.Do("POST", "/v1/me/push-subscriptions", tok, map[string]any{"endpoint": endpoint, "keys": keys}), 400, model.CodeInvalid)
+	}
+	if r := s.Do("POST", "/v1/me/push-subscriptions", tok, map[string]any{
+		"endpoint": "https://fcm.googleapis.com/fcm/send/abc", "keys": keys}); r.Status != 201 {
+		t.Fatalf("FCM subscription: %s", r)
+	}
+}

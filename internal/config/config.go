@@ -21,6 +21,7 @@ type Config struct {
 	JWTPublicKey    string        // path to a PEM Ed25519 or RSA public key (EdDSA / RS256 tokens)
 	BaseURL         string        // public URL of this server (links in notifications, VAPID subject)
 	VAPIDSubject    string        // mailto: or https: contact for Web Push
+	PushHosts       string        // comma-separated push-service hosts (and their subdomains) subscriptions may name; "*" = any
 	MaxBodyBytes    int64         // JSON request bodies larger than this are refused
 	MaxUploadBytes  int64         // image uploads larger than this are refused
 	ShutdownTimeout time.Duration // grace period for in-flight requests on SIGTERM
@@ -31,11 +32,15 @@ type Config struct {
 // Default returns the configuration used when nothing is set.
 func Default() Config {
 	return Config{
-		Addr:            ":8080",
-		DB:              "homebell.db",
-		NATSPrefix:      "homebell",
-		BaseURL:         "http://localhost:8080",
-		VAPIDSubject:    "mailto:ops@homebell.invalid",
+		Addr:         ":8080",
+		DB:           "homebell.db",
+		NATSPrefix:   "homebell",
+		BaseURL:      "http://localhost:8080",
+		VAPIDSubject: "mailto:ops@homebell.invalid",
+		// The push services of Chrome/Edge (FCM), Firefox, Windows and Safari. A subscription
+		// naming any other host is refused, so a signed-in person cannot make the server POST to
+		// an address of their choosing.
+		PushHosts:       "fcm.googleapis.com,push.services.mozilla.com,notify.windows.com,push.apple.com",
 		MaxBodyBytes:    1 << 20,
 		MaxUploadBytes:  5 << 20,
 		ShutdownTimeout: 15 * time.Second,
@@ -60,6 +65,7 @@ func (c *Config) FlagSet(fs *flag.FlagSet, env func(string) string) {
 	str(&c.JWTPublicKey, "jwt-public-key", "PEM file with the Ed25519 or RSA public key of the token issuer")
 	str(&c.BaseURL, "base-url", "public base URL of this server")
 	str(&c.VAPIDSubject, "vapid-subject", "contact (mailto: or https:) sent to Web Push services")
+	str(&c.PushHosts, "push-hosts", `push-service hosts subscriptions may name, comma-separated (subdomains included); "*" = any`)
 	str(&c.LogLevel, "log-level", "debug, info, warn or error")
 	int64Var(fs, env, &c.MaxBodyBytes, "max-body-bytes", "largest JSON request body")
 	int64Var(fs, env, &c.MaxUploadBytes, "max-upload-bytes", "largest image upload")
@@ -114,4 +120,16 @@ func (c Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// PushHostAllowed reports whether a Web Push subscription may name host (see PushHosts).
+func (c Config) PushHostAllowed(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, h := range strings.Split(c.PushHosts, ",") {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if h == "*" || (h != "" && (host == h || strings.HasSuffix(host, "."+h))) {
+			return true
+		}
+	}
+	return false
 }
