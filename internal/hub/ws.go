@@ -1,9 +1,13 @@
 package hub
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -33,7 +37,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, personID string, a
 	if err != nil {
 		return err
 	}
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		h.unregister(c)
 		return nil // Accept has answered the request
@@ -106,4 +110,27 @@ func (s *wsSink) heartbeat(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// smallBuffers hands the WebSocket library a hijacked connection with small buffers. net/http's
+// are 4 KB each way, which an idle stream holds for its whole life; a stream writes a small frame
+// now and then (a larger one bypasses the writer's buffer) and reads only pongs and the close
+// frame, so 1 KB out and 512 B in are plenty.
+type smallBuffers struct{ http.ResponseWriter }
+
+func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(s.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := brw.Writer.Flush(); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	var in io.Reader = conn
+	if n := brw.Reader.Buffered(); n > 0 { // bytes the client sent after its request
+		b, _ := brw.Reader.Peek(n)
+		in = io.MultiReader(bytes.NewReader(bytes.Clone(b)), conn)
+	}
+	return conn, bufio.NewReadWriter(bufio.NewReaderSize(in, 512), bufio.NewWriterSize(conn, 1024)), nil
 }
