@@ -92,6 +92,10 @@ type Hub struct {
 	waiting map[string]struct{}
 	woken   chan struct{}
 
+	// turns feeds the workers that run event-driven streams' turns; turnsDone counts finished ones.
+	turns     chan *conn
+	turnsDone atomic.Int64
+
 	slow atomic.Int64
 	// streams counts the WebSocket streams' goroutines; Close waits for them.
 	streams sync.WaitGroup
@@ -111,6 +115,15 @@ type conn struct {
 	mu       sync.Mutex
 	pending  []model.Event
 	mustRead bool
+
+	// Event-driven streams (WebSocket) have no goroutine of their own while idle: a wake-up or a
+	// heartbeat starts a short-lived turn (see schedule). nil hub: the stream runs its own loop.
+	hub   *Hub
+	sink  sink        // set before ready
+	ready atomic.Bool // sink is set: turns may run
+	busy  atomic.Bool // a turn is running
+	again atomic.Bool // work arrived since the running turn looked
+	ping  atomic.Bool // the next turn also sends a heartbeat
 }
 
 // New makes a hub and starts its safety-net poll; broker nil means Local. Close stops it.
@@ -124,6 +137,11 @@ func New(st *store.Store, broker Broker, log *slog.Logger, opt Options) (*Hub, e
 	if err := broker.Subscribe(h.wakeLocal); err != nil {
 		return nil, err
 	}
+	h.turns = make(chan *conn, 4096)
+	for range turnWorkers {
+		go h.turnWorker()
+	}
+	go h.unstall()
 	go h.pollLoop()
 	go h.dispatch()
 	return h, nil
@@ -309,6 +327,10 @@ func (c *conn) take(last int64) (evs []model.Event, ok bool) {
 }
 
 func (c *conn) poke() {
+	if c.hub != nil {
+		c.hub.schedule(c, false)
+		return
+	}
 	select {
 	case c.wake <- struct{}{}:
 	default:
@@ -317,7 +339,7 @@ func (c *conn) poke() {
 
 // register opens a stream for person starting after seq after. The stream ends when ctx does, or
 // when the hub ends it (cause ErrSlowClient, ErrReplaced or ErrShutdown).
-func (h *Hub) register(ctx context.Context, person string, after int64) (*conn, error) {
+func (h *Hub) register(ctx context.Context, person string, after int64, driven bool) (*conn, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -340,6 +362,9 @@ func (h *Hub) register(ctx context.Context, person string, after int64) (*conn, 
 	}
 	h.serial++
 	c := &conn{person: person, serial: h.serial, wake: make(chan struct{}, 1)}
+	if driven {
+		c.hub = h
+	}
 	c.ctx, c.cancel = context.WithCancelCause(ctx)
 	c.last.Store(after)
 	cs[c] = struct{}{}
@@ -387,10 +412,15 @@ func (h *Hub) pollLoop() {
 	defer close(h.done)
 	t := time.NewTicker(h.opt.Poll)
 	defer t.Stop()
+	hb := time.NewTicker(h.opt.Heartbeat)
+	defer hb.Stop()
 	for {
 		select {
 		case <-h.stop:
 			return
+		case <-hb.C:
+			h.heartbeatDriven()
+			continue
 		case <-t.C:
 		}
 		h.mu.Lock()
@@ -418,6 +448,119 @@ func (h *Hub) pollLoop() {
 			}
 		}
 		h.mu.Unlock()
+	}
+}
+
+// turnWorkers is how many goroutines run stream turns (a few per core: writes rarely block);
+// stallTick is how long queued turns may wait behind blocked workers before helpers join.
+const (
+	turnWorkers = 4
+	stallTick   = 50 * time.Millisecond
+)
+
+// schedule asks for a turn of an event-driven stream: catch up, and send a heartbeat when ping.
+// At most one turn runs per stream; work that arrives meanwhile makes the running turn go again.
+func (h *Hub) schedule(c *conn, ping bool) {
+	if ping {
+		c.ping.Store(true)
+	}
+	c.again.Store(true)
+	if !c.ready.Load() || !c.busy.CompareAndSwap(false, true) {
+		return
+	}
+	select {
+	case h.turns <- c: // a worker whose stack has already grown for the write path
+	default:
+		go h.turn(c) // the queue is full: don't wait
+	}
+}
+
+// turnWorker runs the turns of event-driven streams until the hub stops.
+func (h *Hub) turnWorker() {
+	for {
+		select {
+		case <-h.stop:
+			return
+		case c := <-h.turns:
+			h.turn(c)
+			h.turnsDone.Add(1)
+		}
+	}
+}
+
+// unstall keeps slow clients from holding up the queue: a write to a client that does not read
+// blocks a worker for up to WriteTimeout. When turns wait and none finished for a tick, a helper
+// goroutine drains the queue.
+func (h *Hub) unstall() {
+	t := time.NewTicker(stallTick)
+	defer t.Stop()
+	var last int64
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-t.C:
+		}
+		done := h.turnsDone.Load()
+		if done == last && len(h.turns) > 0 {
+			go func() {
+				for {
+					select {
+					case c := <-h.turns:
+						h.turn(c)
+						h.turnsDone.Add(1)
+					default:
+						return
+					}
+				}
+			}()
+		}
+		last = done
+	}
+}
+
+// turn is one burst of work of an event-driven stream. An error ends the stream (its context's
+// cause says why; the stream's AfterFunc closes the connection).
+func (h *Hub) turn(c *conn) {
+	for {
+		c.again.Store(false)
+		if c.ctx.Err() != nil {
+			c.busy.Store(false)
+			return
+		}
+		err := h.catchUp(c, c.sink)
+		if err == nil && c.ping.Swap(false) {
+			if e := c.sink.heartbeat(c.ctx); e != nil {
+				err = h.ended(c, e)
+			}
+		}
+		if err != nil {
+			c.cancel(err)
+			c.busy.Store(false)
+			return
+		}
+		c.busy.Store(false)
+		// Work that came while this turn ran, unless a new turn already took it.
+		if !c.again.Load() || !c.busy.CompareAndSwap(false, true) {
+			return
+		}
+	}
+}
+
+// heartbeatDriven schedules a heartbeat on every event-driven stream.
+func (h *Hub) heartbeatDriven() {
+	h.mu.Lock()
+	var cs []*conn
+	for _, set := range h.people {
+		for c := range set {
+			if c.hub != nil {
+				cs = append(cs, c)
+			}
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range cs {
+		h.schedule(c, true)
 	}
 }
 

@@ -29,7 +29,7 @@ func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request, personID string, 
 	if err != nil {
 		return err
 	}
-	c, err := h.register(r.Context(), personID, after)
+	c, err := h.register(r.Context(), personID, after, false)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, personID string, a
 	}
 	// The stream outlives this handler (see below), so it must not end with the request's context.
 	base := context.WithoutCancel(r.Context())
-	c, err := h.register(base, personID, after)
+	c, err := h.register(base, personID, after, true)
 	if err != nil {
 		return err
 	}
@@ -47,36 +47,35 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, personID string, a
 	// cancelled closes the connection at once, and the hub's reasons for ending a stream deserve a
 	// close frame.
 	readCtx := ws.CloseRead(base)
-	// The connection is hijacked: the HTTP server's goroutine for it (and its deep stack) can end
-	// here, and the hub's own goroutine, with a shallow stack, streams. It is the hub's to stop.
+	context.AfterFunc(readCtx, func() { c.cancel(context.Canceled) })
+	// The connection is hijacked: the HTTP server's goroutine for it ends here. The stream then
+	// has no goroutine of its own while idle (the library's read loop aside): wake-ups and
+	// heartbeats run short turns, and when the stream's context ends this closes it.
 	h.streams.Add(1)
-	go func() {
+	context.AfterFunc(c.ctx, func() {
 		defer h.streams.Done()
 		defer h.unregister(c)
 		defer ws.CloseNow()
-		stop := context.AfterFunc(readCtx, func() { c.cancel(context.Canceled) })
-		defer stop()
-		h.streamWS(c, ws, personID, after, last)
-	}()
-	return nil
-}
-
-func (h *Hub) streamWS(c *conn, ws *websocket.Conn, personID string, after, last int64) {
-	s := &wsSink{ws: ws, timeout: h.opt.WriteTimeout}
+		switch err := context.Cause(c.ctx); {
+		case errors.Is(err, ErrShutdown):
+			_ = ws.Close(websocket.StatusServiceRestart, "server restarting; reconnect with ?after=<last seq>")
+		case errors.Is(err, ErrReplaced):
+			_ = ws.Close(websocket.StatusPolicyViolation, "too many streams for this person")
+		case errors.Is(err, ErrSlowClient):
+			h.log.Debug("hub: slow WebSocket client dropped", "person", personID)
+		case err != nil && !errors.Is(err, context.Canceled):
+			h.log.Debug("hub: WebSocket stream ended", "person", personID, "err", err)
+		}
+	})
+	c.sink = &wsSink{ws: ws, timeout: h.opt.WriteTimeout}
 	raw, _ := json.Marshal(map[string]int64{"last_seq": last})
-	if err := s.send(c.ctx, []model.Event{{Seq: after, Type: OpenEvent, Data: raw, CreatedAt: time.Now().UTC()}}); err != nil {
-		return
+	if err := c.sink.send(c.ctx, []model.Event{{Seq: after, Type: OpenEvent, Data: raw, CreatedAt: time.Now().UTC()}}); err != nil {
+		c.cancel(h.ended(c, err))
+		return nil
 	}
-	switch err := h.run(c, s); {
-	case errors.Is(err, ErrShutdown):
-		_ = ws.Close(websocket.StatusServiceRestart, "server restarting; reconnect with ?after=<last seq>")
-	case errors.Is(err, ErrReplaced):
-		_ = ws.Close(websocket.StatusPolicyViolation, "too many streams for this person")
-	case errors.Is(err, ErrSlowClient):
-		h.log.Debug("hub: slow WebSocket client dropped", "person", personID)
-	case err != nil && !errors.Is(err, context.Canceled):
-		h.log.Debug("hub: WebSocket stream ended", "person", personID, "err", err)
-	}
+	c.ready.Store(true)
+	h.schedule(c, false) // whatever was committed since register
+	return nil
 }
 
 type wsSink struct {
