@@ -459,3 +459,65 @@ func TestX1TwoNodesOverNATS(t *testing.T) {
 		}
 	})
 }
+
+// X1: clients that stop reading hold up nobody else: while more slow streams than the hub has
+// workers block on their writes, another person's stream still gets its event at once.
+func TestX1SlowClientsDoNotHoldUpOthers(t *testing.T) {
+	const writeTimeout = 3 * time.Second
+	s := apptest.Start(t, storetest.SQLitePath(t), apptest.Options{Hub: hub.Options{WriteTimeout: writeTimeout}})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	tiny := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+		return errors.Join(err, serr)
+	}}).DialContext}}
+	pad := strings.Repeat("x", 32<<10)
+	const slowOnes = 8 // more than the hub's workers
+	for i := range slowOnes {
+		id := fmt.Sprintf("slow-%d", i)
+		tok := s.AddPerson(model.Person{ID: id, Role: model.RoleCustomer, Name: id})
+		ws, err := dialWS(ctx, s, tok, 0, tiny)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.c.CloseNow()
+		if err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+			for j := range 100 {
+				if _, err := tx.AppendEvent(ctx, id, "test.big", map[string]any{"j": j, "pad": pad}, time.Now()); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		s.App.Hub.Wake(id)
+	}
+	time.Sleep(200 * time.Millisecond) // the slow streams' writes are now blocked
+
+	tok := s.AddPerson(model.Person{ID: "c-ok", Role: model.RoleCustomer, Name: "林晓"})
+	ok, err := dialWS(ctx, s, tok, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ok.c.CloseNow()
+	start := time.Now()
+	if err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.AppendEvent(ctx, "c-ok", "test.small", map[string]int{"i": 1}, time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.App.Hub.Wake("c-ok")
+	ev, err := ok.next(ctx)
+	if err != nil || ev.Type != "test.small" {
+		t.Fatalf("next event: %+v, %v", ev, err)
+	}
+	if waited := time.Since(start); waited > writeTimeout/2 {
+		t.Fatalf("the event waited %v behind clients that do not read (their write timeout is %v)", waited, writeTimeout)
+	}
+	if n := s.App.Hub.SlowDisconnects(); n != 0 {
+		t.Logf("%d slow streams already dropped", n)
+	}
+}
