@@ -53,11 +53,7 @@ func (a *API) postPushSubscription(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	return writeJSON(w, status, sub)
+	return writeUpserted(w, created, sub)
 }
 
 func (a *API) listPushSubscriptions(w http.ResponseWriter, r *http.Request) error {

@@ -88,11 +88,7 @@ func (a *API) putPerson(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	return writeJSON(w, status, p)
+	return writeUpserted(w, created, p)
 }
 
 // getPerson shows a full record to the person themself, operators and the platform; everyone
@@ -180,11 +176,7 @@ func (a *API) putServiceItem(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	return writeJSON(w, status, it)
+	return writeUpserted(w, created, it)
 }
 
 // demoPeople lists the seeded people a visitor may sign in as (demo mode only).

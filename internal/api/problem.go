@@ -59,6 +59,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	return json.NewEncoder(w).Encode(v)
 }
 
+// writeUpserted answers a create-or-update: 201 when it created, 200 when it updated.
+func writeUpserted(w http.ResponseWriter, created bool, v any) error {
+	if created {
+		return writeJSON(w, http.StatusCreated, v)
+	}
+	return writeJSON(w, http.StatusOK, v)
+}
+
 // decodeJSON reads one JSON object from the body into v: the media type must be JSON, unknown
 // fields and trailing data are refused, and the body is limited to max bytes.
 func decodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error {
