@@ -252,11 +252,3 @@ func isUniqueViolation(err error) bool {
 // utc normalises a time for storage: UTC, at the microsecond precision PostgreSQL keeps, so the
 // value a write hands back equals what a later read returns, in both dialects.
 func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
-// nullTime maps the zero time to NULL.
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return utc(t)
-}
