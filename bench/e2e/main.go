@@ -1,0 +1,823 @@
+// Command e2e measures homebell as a platform sees it: real HTTP actions against a running node,
+// timed from the request until the recipient's open WebSocket stream has the frame. Loopback only;
+// every phase is bounded and the run stops by itself.
+//
+// By default it starts the server as a child process (this same binary with -child-serve: the
+// real internal/app wiring, on a fresh SQLite file with synchronous=FULL, or on -db postgres://…),
+// so the server's CPU time and RSS are read from /proc/<pid> of that process alone. -target URL
+// drives a node that is already running instead (-key: a service key, -secret: its HS256 JWT
+// secret, -pid: its process id for CPU and RSS).
+//
+// Phases:
+//   - sync: a service item, -workers workers and -customers customers are PUT with the service key;
+//     every customer's /v1/stream is opened (WebSocket);
+//   - sequential (-seq N): one client runs N cycles: the platform books, the worker accepts, starts and
+//     completes, each POST with an Idempotency-Key; each notifying step is timed from the request to
+//     the customer's frame (the "worker accepts → customer's open client" latency);
+//   - concurrent (-clients C, -duration D): C clients loop the same cycle for D after a warm-up;
+//     reports actions/s, notifications/s, p50/p99/p99.9, server CPU per action and RSS;
+//   - idle (-idle N): a child process opens N idle streams from several 127.0.0.x source
+//     addresses; the server's RSS growth per connection, with heap and stacks after GC.
+//
+//	go run ./bench/e2e -seq 300 -clients 32 -duration 20s
+//	go run ./bench/e2e -db 'postgres://postgres@127.0.0.1:5432/bench?sslmode=disable' -clients 32
+//	go run ./bench/e2e -seq 0 -duration 0 -idle 19000
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/google/uuid"
+
+	"github.com/homebell/homebell/internal/app"
+	"github.com/homebell/homebell/internal/auth"
+	"github.com/homebell/homebell/internal/config"
+	"github.com/homebell/homebell/internal/model"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	db, target, key, secret string
+	pid                     int
+	workers, customers      int
+	clients, seq, idle      int
+	idleAddrs               int
+	duration, warmup        time.Duration
+	cpuProfile, memProfile  string
+	offApp                  bool
+}
+
+func run() error {
+	var o options
+	flag.StringVar(&o.db, "db", "", "server database: empty = a fresh SQLite file in a temporary directory, or postgres://…")
+	flag.StringVar(&o.target, "target", "", "drive this running node (http://127.0.0.1:PORT) instead of starting one")
+	flag.StringVar(&o.key, "key", "", "with -target: a service key")
+	flag.StringVar(&o.secret, "secret", "bench-e2e-secret-0123456789abcdef0123", "HS256 JWT secret (with -target: the node's)")
+	flag.IntVar(&o.pid, "pid", 0, "with -target: the node's process id, for CPU and RSS")
+	flag.IntVar(&o.workers, "workers", 40, "workers synced")
+	flag.IntVar(&o.customers, "customers", 300, "customers synced, each with an open stream")
+	flag.IntVar(&o.clients, "clients", 32, "concurrent clients (0 skips the concurrent phase)")
+	flag.IntVar(&o.seq, "seq", 300, "sequential cycles with one client (0 skips)")
+	flag.DurationVar(&o.duration, "duration", 20*time.Second, "concurrent phase, measured part (at most 2m)")
+	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "concurrent phase, unmeasured warm-up")
+	flag.IntVar(&o.idle, "idle", 0, "idle WebSocket streams for the memory measure (at most 19000)")
+	flag.IntVar(&o.idleAddrs, "idle-addrs", 4, "source addresses 127.0.0.2… the idle streams come from")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "server CPU profile of the measured concurrent phase (needs the child server)")
+	flag.StringVar(&o.memProfile, "memprofile", "", "server allocation profile of the measured concurrent phase (diff it with -base FILE.base)")
+	flag.BoolVar(&o.offApp, "offapp", true, "child server runs its job runner")
+	childServe := flag.String("child-serve", "", "internal: serve on this database")
+	childIdle := flag.String("child-idle", "", "internal: open idle streams to this address")
+	childToks := flag.String("child-tokens", "", "internal")
+	flag.Parse()
+	switch {
+	case *childServe != "":
+		return serveChild(*childServe, o)
+	case *childIdle != "":
+		return idleChild(*childIdle, *childToks, o.idle, o.idleAddrs)
+	}
+	o.duration = min(o.duration, 2*time.Minute)
+	o.warmup = min(o.warmup, 30*time.Second)
+	o.seq = min(o.seq, 20000)
+	o.clients = min(o.clients, 512)
+	o.idle = min(o.idle, 19000)
+	if o.customers < o.clients {
+		o.customers = o.clients
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+
+	var srv *server
+	if o.target == "" {
+		var err error
+		if srv, err = startServer(ctx, o); err != nil {
+			return err
+		}
+		defer srv.stop()
+		o.target, o.key, o.pid = "http://"+srv.addr, srv.key, srv.pid
+	}
+	u, err := url.Parse(o.target)
+	if err != nil {
+		return err
+	}
+	if host, _, err := net.SplitHostPort(u.Host); err != nil || !net.ParseIP(host).IsLoopback() {
+		return fmt.Errorf("refusing a non-loopback target %q", o.target)
+	}
+	b := &bench{o: o, base: strings.TrimSuffix(o.target, "/"), srv: srv,
+		hc: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2*o.clients + 8, MaxIdleConns: 4*o.clients + 16}}}
+	fmt.Printf("homebell e2e bench: %s, %d CPUs, client GOMAXPROCS=%d, target %s (%s), load average %s\n",
+		runtime.Version(), runtime.NumCPU(), runtime.GOMAXPROCS(0), b.base, dbName(o.db), loadavg())
+	if err := b.sync(ctx); err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	if err := b.openStreams(ctx); err != nil {
+		return fmt.Errorf("streams: %w", err)
+	}
+	defer b.closeStreams()
+	fmt.Printf("synced %d workers and %d customers; %d streams open; server RSS %s\n", o.workers, o.customers, o.customers, rssOf(o.pid))
+	if o.seq > 0 {
+		if err := b.sequential(ctx); err != nil {
+			return fmt.Errorf("sequential: %w", err)
+		}
+	}
+	if o.clients > 0 && o.duration > 0 {
+		if err := b.concurrent(ctx); err != nil {
+			return fmt.Errorf("concurrent: %w", err)
+		}
+	}
+	if o.idle > 0 {
+		if err := b.idleMemory(ctx); err != nil {
+			return fmt.Errorf("idle: %w", err)
+		}
+	}
+	return nil
+}
+
+func dbName(db string) string {
+	if strings.HasPrefix(db, "postgres") {
+		return "PostgreSQL"
+	}
+	return "SQLite, synchronous=FULL"
+}
+
+// ---- the server child ----
+
+type server struct {
+	cmd       *exec.Cmd
+	in        io.WriteCloser
+	out       *bufio.Reader
+	addr, key string
+	pid       int
+	dir       string // the temporary SQLite directory, removed on stop
+	mu        sync.Mutex
+}
+
+func startServer(ctx context.Context, o options) (*server, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	dsn := o.db
+	if dsn == "" {
+		dir, err := os.MkdirTemp("", "homebell-e2e-")
+		if err != nil {
+			return nil, err
+		}
+		dsn = filepath.Join(dir, "bench.db")
+	}
+	cmd := exec.CommandContext(ctx, exe, "-child-serve", dsn, "-secret", o.secret, "-offapp="+strconv.FormatBool(o.offApp))
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	outp, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{cmd: cmd, in: in, out: bufio.NewReader(outp), pid: cmd.Process.Pid}
+	line, err := s.out.ReadString('\n')
+	f := strings.Fields(line)
+	if err != nil || len(f) != 3 || f[0] != "ready" {
+		s.stop()
+		return nil, fmt.Errorf("server child: %q %v", line, err)
+	}
+	s.addr, s.key = f[1], f[2]
+	if o.db == "" {
+		s.dir = filepath.Dir(dsn)
+	}
+	return s, nil
+}
+
+// command sends one line to the child and returns its one-line answer.
+func (s *server) command(cmd string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := io.WriteString(s.in, cmd+"\n"); err != nil {
+		return "", err
+	}
+	line, err := s.out.ReadString('\n')
+	return strings.TrimSpace(line), err
+}
+
+func (s *server) stop() {
+	s.in.Close()
+	_ = s.cmd.Wait()
+	if s.dir != "" {
+		os.RemoveAll(s.dir)
+	}
+}
+
+// serveChild runs the node: the same wiring as `homebell serve`.
+func serveChild(dsn string, o options) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := config.Default()
+	cfg.Addr, cfg.DB, cfg.JWTSecret = "127.0.0.1:0", dsn, o.secret
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	a, err := app.New(ctx, cfg, app.Options{Log: log, ManualJobs: !o.offApp})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	secret, _, err := auth.CreateServiceKey(ctx, a.Store, "bench", time.Now())
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	served := make(chan error, 1)
+	go func() { served <- a.Serve(ctx, ln) }()
+	fmt.Printf("ready %s %s\n", ln.Addr(), secret)
+	in := bufio.NewScanner(os.Stdin)
+	var cpu *os.File
+	for in.Scan() {
+		f := strings.Fields(in.Text())
+		if len(f) == 0 {
+			continue
+		}
+		answer := "ok"
+		switch f[0] {
+		case "cpu-start":
+			if cpu, err = os.Create(f[1]); err == nil {
+				err = pprof.StartCPUProfile(cpu)
+			}
+		case "cpu-stop":
+			pprof.StopCPUProfile()
+			if cpu != nil {
+				err = cpu.Close()
+			}
+		case "allocs":
+			var out *os.File
+			if out, err = os.Create(f[1]); err == nil {
+				err = errors.Join(pprof.Lookup("allocs").WriteTo(out, 0), out.Close())
+			}
+		case "mem":
+			for range 4 {
+				runtime.GC()
+			}
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			answer = fmt.Sprintf("heap_inuse=%d stack_inuse=%d sys=%d goroutines=%d conns=%d rss=%d",
+				m.HeapInuse, m.StackInuse, m.Sys, runtime.NumGoroutine(), a.Hub.Connections(), rssBytes(os.Getpid()))
+		}
+		if err != nil {
+			answer = "error " + err.Error()
+			err = nil
+		}
+		fmt.Println(answer)
+	}
+	cancel()
+	return <-served
+}
+
+// ---- the load ----
+
+type frame struct {
+	kind, order string
+	at          time.Time
+}
+
+type bench struct {
+	o      options
+	base   string
+	hc     *http.Client
+	srv    *server
+	frames []chan frame // per customer
+	conns  []*websocket.Conn
+	wg     sync.WaitGroup
+}
+
+func worker(i int) string   { return "e2e-w-" + strconv.Itoa(i) }
+func customer(i int) string { return "e2e-c-" + strconv.Itoa(i) }
+
+const item = "e2e-cleaning"
+
+func (b *bench) token(id string, role model.Role) string {
+	t, err := auth.Mint([]byte(b.o.secret), id, role, time.Now(), 24*time.Hour)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// do sends one request and decodes a JSON answer into out (if not nil).
+func (b *bench) do(ctx context.Context, method, path, cred string, body any, out any) (int, error) {
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return 0, err
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, b.base+path, rd)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+cred)
+	req.Header.Set("Content-Type", "application/json")
+	if method == http.MethodPost {
+		req.Header.Set("Idempotency-Key", uuid.NewString())
+	}
+	resp, err := b.hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.StatusCode, err
+	}
+	if resp.StatusCode >= 300 {
+		return resp.StatusCode, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	}
+	if out != nil {
+		return resp.StatusCode, json.Unmarshal(raw, out)
+	}
+	return resp.StatusCode, nil
+}
+
+func (b *bench) sync(ctx context.Context) error {
+	if _, err := b.do(ctx, http.MethodPut, "/v1/service-items/"+item, b.o.key, map[string]any{
+		"name": model.Text{ZH: "日常保洁", EN: "Daily cleaning"}, "duration_minutes": 120, "price_cents": 12000}, nil); err != nil {
+		return err
+	}
+	type job struct {
+		id   string
+		role model.Role
+	}
+	var jobs []job
+	for i := range b.o.workers {
+		jobs = append(jobs, job{worker(i), model.RoleWorker})
+	}
+	for i := range b.o.customers + (b.o.idle+7)/8 {
+		jobs = append(jobs, job{customer(i), model.RoleCustomer})
+	}
+	ch := make(chan job)
+	errs := make(chan error, 8)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range ch {
+				if _, err := b.do(ctx, http.MethodPut, "/v1/people/"+j.id, b.o.key, map[string]any{
+					"role": j.role, "name": "Bench " + j.id, "locale": "zh-CN", "time_zone": "Asia/Shanghai", "area": "静安"}, nil); err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+				}
+			}
+		}()
+	}
+	for _, j := range jobs {
+		ch <- j
+	}
+	close(ch)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+	}
+	return nil
+}
+
+func (b *bench) openStreams(ctx context.Context) error {
+	ws := strings.Replace(b.base, "http://", "ws://", 1)
+	b.frames = make([]chan frame, b.o.customers)
+	for i := range b.o.customers {
+		c, _, err := websocket.Dial(ctx, ws+"/v1/stream?access_token="+b.token(customer(i), model.RoleCustomer), nil)
+		if err != nil {
+			return err
+		}
+		b.conns = append(b.conns, c)
+		ch := make(chan frame, 256)
+		b.frames[i] = ch
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			var ev struct {
+				Type string `json:"type"`
+				Data struct {
+					Notification struct {
+						Kind    string `json:"kind"`
+						OrderID string `json:"order_id"`
+					} `json:"notification"`
+				} `json:"data"`
+			}
+			for {
+				_, raw, err := c.Read(context.Background())
+				at := time.Now()
+				if err != nil {
+					return
+				}
+				ev.Type = ""
+				if json.Unmarshal(raw, &ev) != nil || ev.Type != model.EventNotification {
+					continue
+				}
+				select {
+				case ch <- frame{kind: ev.Data.Notification.Kind, order: ev.Data.Notification.OrderID, at: at}:
+				default: // nobody waits for it (the customer's client is slow): drop
+				}
+			}
+		}()
+	}
+	return nil
+}
+
+func (b *bench) closeStreams() {
+	for _, c := range b.conns {
+		c.CloseNow()
+	}
+	b.wg.Wait()
+}
+
+// sample is one timed step of a cycle.
+type sample struct {
+	step     int           // 0 book, 1 accept, 2 start, 3 complete
+	resp     time.Duration // request → response
+	frame    time.Duration // request → the customer's frame (steps 1-3)
+	start    time.Time
+	notified bool
+}
+
+var steps = []struct{ path, kind string }{{"", ""}, {"accept", "order.accepted"}, {"start", "service.started"}, {"complete", "service.completed"}}
+
+// cycle books an order for customer c, then worker w accepts, starts and completes it; each
+// notifying step waits for c's frame.
+func (b *bench) cycle(ctx context.Context, c, w int, wtok string, record func(sample)) error {
+	var o struct {
+		ID string `json:"id"`
+	}
+	t0 := time.Now()
+	if _, err := b.do(ctx, http.MethodPost, "/v1/orders", b.o.key, map[string]any{
+		"customer_id": customer(c), "service_item_id": item, "address": "静安区 1 号",
+		"appointment_at": time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)}, &o); err != nil {
+		return err
+	}
+	record(sample{step: 0, resp: time.Since(t0), start: t0})
+	for s := 1; s < len(steps); s++ {
+		t0 := time.Now()
+		if _, err := b.do(ctx, http.MethodPost, "/v1/orders/"+o.ID+"/"+steps[s].path, wtok, nil, nil); err != nil {
+			return err
+		}
+		resp := time.Since(t0)
+		deadline := time.NewTimer(10 * time.Second)
+		for got := false; !got; {
+			select {
+			case f := <-b.frames[c]:
+				if f.kind == steps[s].kind && f.order == o.ID {
+					got = true
+					record(sample{step: s, resp: resp, frame: f.at.Sub(t0), start: t0, notified: true})
+				}
+			case <-deadline.C:
+				return fmt.Errorf("no %s frame for order %s within 10 s", steps[s].kind, o.ID)
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		deadline.Stop()
+	}
+	return nil
+}
+
+type recorder struct {
+	mu      sync.Mutex
+	from    time.Time
+	frames  [4][]time.Duration
+	resps   [4][]time.Duration
+	actions int
+	told    int
+}
+
+func (r *recorder) add(s sample) {
+	if s.start.Before(r.from) {
+		return
+	}
+	r.mu.Lock()
+	r.actions++
+	r.resps[s.step] = append(r.resps[s.step], s.resp)
+	if s.notified {
+		r.told++
+		r.frames[s.step] = append(r.frames[s.step], s.frame)
+	}
+	r.mu.Unlock()
+}
+
+func (b *bench) sequential(ctx context.Context) error {
+	r := &recorder{}
+	wtok := b.token(worker(0), model.RoleWorker)
+	for range min(20, b.o.seq) { // warm-up: connections, caches, statements
+		if err := b.cycle(ctx, 0, 0, wtok, func(sample) {}); err != nil {
+			return err
+		}
+	}
+	cpu0 := cpuOf(b.o.pid)
+	t0 := time.Now()
+	for range b.o.seq {
+		if err := b.cycle(ctx, 0, 0, wtok, r.add); err != nil {
+			return err
+		}
+	}
+	el := time.Since(t0)
+	cpu := cpuOf(b.o.pid) - cpu0
+	fmt.Printf("\nsequential, one client, %d cycles in %s (load average %s):\n", b.o.seq, el.Round(time.Millisecond), loadavg())
+	b.report(r, el, cpu)
+	return nil
+}
+
+func (b *bench) concurrent(ctx context.Context) error {
+	r := &recorder{from: time.Now().Add(b.o.warmup)}
+	end := r.from.Add(b.o.duration)
+	var wg sync.WaitGroup
+	errc := make(chan error, b.o.clients)
+	for k := range b.o.clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := k % b.o.workers
+			wtok := b.token(worker(w), model.RoleWorker)
+			for i := 0; time.Now().Before(end); i++ {
+				// Client k is the only one telling its customers k, k+clients, …: frames cannot mix.
+				c := k + (i%max(1, b.o.customers/b.o.clients))*b.o.clients
+				if err := b.cycle(ctx, c, w, wtok, r.add); err != nil {
+					errc <- err
+					return
+				}
+			}
+		}()
+	}
+	time.Sleep(time.Until(r.from))
+	cpu0 := cpuOf(b.o.pid)
+	if b.srv != nil && b.o.memProfile != "" {
+		if _, err := b.srv.command("allocs " + b.o.memProfile + ".base"); err != nil {
+			return err
+		}
+	}
+	if b.srv != nil && b.o.cpuProfile != "" {
+		if _, err := b.srv.command("cpu-start " + b.o.cpuProfile); err != nil {
+			return err
+		}
+	}
+	select {
+	case <-time.After(time.Until(end)):
+	case err := <-errc:
+		return err
+	}
+	cpu := cpuOf(b.o.pid) - cpu0
+	el := time.Since(r.from)
+	if b.srv != nil && b.o.cpuProfile != "" {
+		_, _ = b.srv.command("cpu-stop")
+	}
+	if b.srv != nil && b.o.memProfile != "" {
+		_, _ = b.srv.command("allocs " + b.o.memProfile)
+	}
+	la := loadavg()
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return err
+	default:
+	}
+	fmt.Printf("\nconcurrent, %d clients, %s measured after %s warm-up (load average %s):\n", b.o.clients, el.Round(time.Millisecond), b.o.warmup, la)
+	b.report(r, el, cpu)
+	return nil
+}
+
+func (b *bench) report(r *recorder, el time.Duration, cpu time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	secs := el.Seconds()
+	fmt.Printf("  %.0f actions/s (%d), %.0f notifying actions/s = notifications/s delivered (%d frames)\n",
+		float64(r.actions)/secs, r.actions, float64(r.told)/secs, r.told)
+	var all []time.Duration
+	for s := 1; s < 4; s++ {
+		all = append(all, r.frames[s]...)
+		fmt.Printf("  %-9s request → customer's frame p50 %s  p99 %s  p99.9 %s  (response p50 %s  p99 %s; n=%d)\n",
+			steps[s].path, pct(r.frames[s], 50), pct(r.frames[s], 99), pct(r.frames[s], 99.9),
+			pct(r.resps[s], 50), pct(r.resps[s], 99), len(r.frames[s]))
+	}
+	fmt.Printf("  %-9s response p50 %s  p99 %s  p99.9 %s\n", "book", pct(r.resps[0], 50), pct(r.resps[0], 99), pct(r.resps[0], 99.9))
+	fmt.Printf("  all notifying steps → frame p50 %s  p99 %s  p99.9 %s\n", pct(all, 50), pct(all, 99), pct(all, 99.9))
+	if b.o.pid > 0 && r.actions > 0 {
+		fmt.Printf("  server CPU (utime+stime of pid %d from /proc): %.3f ms per action, %.3f ms per notifying action, %.0f%% of one core; server RSS %s\n",
+			b.o.pid, ms(cpu)/float64(r.actions), ms(cpu)/float64(max(r.told, 1)), 100*cpu.Seconds()/secs, rssOf(b.o.pid))
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / 1e6 }
+
+func pct(s []time.Duration, p float64) string {
+	if len(s) == 0 {
+		return "-"
+	}
+	s = slices.Clone(s)
+	slices.Sort(s)
+	i := int(float64(len(s))*p/100+0.999999) - 1
+	return fmt.Sprintf("%.2fms", ms(s[min(max(i, 0), len(s)-1)]))
+}
+
+// ---- /proc ----
+
+// cpuOf is the process's user+system CPU time (clock ticks of 10 ms).
+func cpuOf(pid int) time.Duration {
+	if pid <= 0 {
+		return 0
+	}
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(raw)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+func rssBytes(pid int) int64 {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+func rssOf(pid int) string {
+	if pid <= 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%.1f MiB", float64(rssBytes(pid))/(1<<20))
+}
+
+func loadavg() string {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(raw))
+	return strings.Join(f[:3], " ")
+}
+
+// ---- idle memory ----
+
+func (b *bench) idleMemory(ctx context.Context) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	mem := func() (map[string]int64, error) {
+		out := map[string]int64{"rss": rssBytes(b.o.pid)}
+		if b.srv == nil {
+			return out, nil
+		}
+		line, err := b.srv.command("mem")
+		if err != nil {
+			return nil, err
+		}
+		for _, kv := range strings.Fields(line) {
+			k, v, _ := strings.Cut(kv, "=")
+			out[k], _ = strconv.ParseInt(v, 10, 64)
+		}
+		return out, nil
+	}
+	before, err := mem()
+	if err != nil {
+		return err
+	}
+	var toks []string
+	for i := range (b.o.idle + 7) / 8 {
+		toks = append(toks, b.token(customer(b.o.customers+i), model.RoleCustomer))
+	}
+	u, _ := url.Parse(b.base)
+	cmd := exec.CommandContext(ctx, exe, "-child-idle", u.Host, "-child-tokens", strings.Join(toks, ","),
+		"-idle", strconv.Itoa(b.o.idle), "-idle-addrs", strconv.Itoa(b.o.idleAddrs))
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { in.Close(); _ = cmd.Wait() }()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || line != "ready\n" {
+		return fmt.Errorf("idle child: %q %v", line, err)
+	}
+	opened := time.Since(t0)
+	time.Sleep(2 * time.Second) // let the first heartbeats pass
+	after, err := mem()
+	if err != nil {
+		return err
+	}
+	n := float64(b.o.idle)
+	per := func(k string) float64 { return float64(after[k]-before[k]) / n / 1024 }
+	fmt.Printf("\nidle: %d WebSocket streams from %d source addresses opened in %s (load average %s)\n", b.o.idle, b.o.idleAddrs, opened.Round(time.Millisecond), loadavg())
+	fmt.Printf("  server RSS %.1f → %.1f MiB: %.1f KB per connection\n", float64(before["rss"])/(1<<20), float64(after["rss"])/(1<<20), per("rss"))
+	if b.srv != nil {
+		fmt.Printf("  after GC: heap in use %.1f KB + goroutine stacks %.1f KB per connection; the rest of RSS is freed-but-unreturned heap, runtime and kernel-visible overhead (Sys grew %.1f KB per connection)\n",
+			per("heap_inuse"), per("stack_inuse"), per("sys"))
+	}
+	return nil
+}
+
+// idleChild opens n streams (8 per token) from source addresses 127.0.0.2…, says ready, and holds
+// them until stdin closes.
+func idleChild(addr, toks string, n, addrs int) error {
+	if host, _, err := net.SplitHostPort(addr); err != nil || !net.ParseIP(host).IsLoopback() {
+		return fmt.Errorf("refusing a non-loopback address %q", addr)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	tokens := strings.Split(toks, ",")
+	var mu sync.Mutex
+	var conns []*websocket.Conn
+	defer func() {
+		for _, c := range conns {
+			c.CloseNow()
+		}
+	}()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errc := make(chan error, 16)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				src := &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(2+i%max(addrs, 1)))}
+				hc := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{LocalAddr: src}).DialContext}}
+				c, _, err := websocket.Dial(ctx, "ws://"+addr+"/v1/stream?access_token="+tokens[i/8%len(tokens)], &websocket.DialOptions{HTTPClient: hc})
+				if err != nil {
+					errc <- err
+					return
+				}
+				c.CloseRead(ctx) // answers the server's pings
+				mu.Lock()
+				conns = append(conns, c)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return err
+	default:
+	}
+	fmt.Print("ready\n")
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	return nil
+}
