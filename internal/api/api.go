@@ -22,6 +22,7 @@ import (
 	"github.com/homebell/homebell/internal/auth"
 	"github.com/homebell/homebell/internal/booking"
 	"github.com/homebell/homebell/internal/config"
+	"github.com/homebell/homebell/internal/deliver"
 	"github.com/homebell/homebell/internal/hub"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
@@ -48,8 +49,10 @@ type API struct {
 	// Notify is the notification service: preferences as the planner sees them, and Wake to tell
 	// open apps about read markers (S1-S5).
 	Notify *notify.Service
-	// Booking runs the order lifecycle (N1-N3, E1-E3).
+	// Booking runs the order lifecycle (N1-N3, E1-E3) and owns people and service items.
 	Booking *booking.Service
+	// Deliver owns push subscriptions and webhook endpoints (X2).
+	Deliver *deliver.Service
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/homebell/homebell/internal/deliver"
 	"github.com/homebell/homebell/internal/deliver/webhook"
 	"github.com/homebell/homebell/internal/deliver/webpush"
 	"github.com/homebell/homebell/internal/model"
@@ -44,12 +45,7 @@ func (a *API) postPushSubscription(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	sub := store.PushSubscription{PersonID: principal(r).ID, Endpoint: in.Endpoint, P256dh: in.Keys.P256dh, Auth: in.Keys.Auth}
-	var created bool
-	err := a.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		var err error
-		created, err = tx.PutPushSubscription(r.Context(), &sub, a.Now())
-		return err
-	})
+	created, err := a.Deliver.SavePushSubscription(r.Context(), &sub)
 	if err != nil {
 		return err
 	}
@@ -65,11 +61,8 @@ func (a *API) listPushSubscriptions(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (a *API) deletePushSubscription(w http.ResponseWriter, r *http.Request) error {
-	err := a.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		// Only the owner's own subscription: anyone else's is "not found".
-		return tx.DeletePushSubscription(r.Context(), principal(r).ID, r.PathValue("id"))
-	})
-	if err != nil {
+	// Only the owner's own subscription: anyone else's is "not found".
+	if err := a.Deliver.DeletePushSubscription(r.Context(), principal(r).ID, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -132,8 +125,7 @@ func (a *API) postWebhook(w http.ResponseWriter, r *http.Request) error {
 	if in.Description != nil {
 		ep.Description = *in.Description
 	}
-	err = a.Store.InTx(r.Context(), func(tx *store.Tx) error { return tx.InsertWebhookEndpoint(r.Context(), &ep, a.Now()) })
-	if err != nil {
+	if err := a.Deliver.CreateWebhookEndpoint(r.Context(), &ep); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, webhookCreated{WebhookEndpoint: ep, Secret: secret})
@@ -155,26 +147,8 @@ func (a *API) patchWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err := in.validate(); err != nil {
 		return err
 	}
-	var ep store.WebhookEndpoint
-	err := a.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		var err error
-		if ep, err = tx.WebhookEndpoint(r.Context(), r.PathValue("id")); err != nil {
-			return err
-		}
-		if in.URL != nil {
-			ep.URL = *in.URL
-		}
-		if in.Kinds != nil {
-			ep.Kinds = *in.Kinds
-		}
-		if in.Description != nil {
-			ep.Description = *in.Description
-		}
-		if in.Active != nil {
-			ep.Active = *in.Active
-		}
-		return tx.UpdateWebhookEndpoint(r.Context(), &ep, a.Now())
-	})
+	ep, err := a.Deliver.UpdateWebhookEndpoint(r.Context(), r.PathValue("id"),
+		deliver.WebhookPatch{URL: in.URL, Kinds: in.Kinds, Description: in.Description, Active: in.Active})
 	if err != nil {
 		return err
 	}
@@ -182,8 +156,7 @@ func (a *API) patchWebhook(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
-	err := a.Store.InTx(r.Context(), func(tx *store.Tx) error { return tx.DeleteWebhookEndpoint(r.Context(), r.PathValue("id")) })
-	if err != nil {
+	if err := a.Deliver.DeleteWebhookEndpoint(r.Context(), r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -43,24 +43,6 @@ func toInboxItem(n model.Notification) inboxItem {
 	return it
 }
 
-// unreadCounts is the badge state: the total and every category, zeros included.
-type unreadCounts struct {
-	Total      int            `json:"total"`
-	ByCategory map[string]int `json:"by_category"`
-}
-
-var categories = []planner.Category{planner.CategoryService, planner.CategoryException, planner.CategoryPlatform,
-	planner.CategoryInteraction}
-
-func toUnreadCounts(m map[string]int) unreadCounts {
-	out := unreadCounts{ByCategory: map[string]int{}}
-	for _, c := range categories {
-		out.ByCategory[string(c)] = m[string(c)]
-		out.Total += m[string(c)]
-	}
-	return out
-}
-
 // inboxCursor is the sort key of the last row of a page. Clients treat the encoded form as opaque.
 type inboxCursor struct {
 	Sort       string    `json:"s"`
@@ -147,32 +129,16 @@ func (a *API) getInbox(w http.ResponseWriter, r *http.Request) error {
 
 // getUnread answers the badge counts: GET /v1/me/inbox/unread.
 func (a *API) getUnread(w http.ResponseWriter, r *http.Request) error {
-	m, err := a.Store.UnreadCounts(r.Context(), principal(r).ID)
+	counts, err := a.Notify.Unread(r.Context(), principal(r).ID)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, toUnreadCounts(m))
-}
-
-// readInput selects what to mark read; exactly one member is set.
-type readInput struct {
-	IDs      []string `json:"ids,omitempty"`
-	Category string   `json:"category,omitempty"`
-	All      bool     `json:"all,omitempty"`
-}
-
-// readEvent is the payload of a notification.read event: the selection and the new counts, so
-// the person's other open devices update their list and badge (X1).
-type readEvent struct {
-	readInput
-	ReadAt time.Time    `json:"read_at"`
-	Marked int64        `json:"marked"`
-	Unread unreadCounts `json:"unread"`
+	return writeJSON(w, http.StatusOK, counts)
 }
 
 // postRead marks notifications read: POST /v1/me/inbox/read.
 func (a *API) postRead(w http.ResponseWriter, r *http.Request) error {
-	var in readInput
+	var in notify.ReadSelection
 	if err := decodeJSON(w, r, a.Cfg.MaxBodyBytes, &in); err != nil {
 		return err
 	}
@@ -200,31 +166,7 @@ func (a *API) postRead(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	me := principal(r).ID
-	now := a.Now()
-	var out readEvent
-	err := a.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		marked, err := tx.MarkRead(r.Context(), me, store.ReadSelector{IDs: in.IDs, Category: in.Category, All: in.All}, now)
-		if err != nil {
-			return err
-		}
-		counts, err := tx.UnreadCounts(r.Context(), me)
-		if err != nil {
-			return err
-		}
-		out = readEvent{readInput: in, ReadAt: now.UTC(), Marked: marked, Unread: toUnreadCounts(counts)}
-		if marked == 0 {
-			return nil // nothing changed: other devices have nothing to learn
-		}
-		if _, err := tx.AppendEvent(r.Context(), me, model.EventRead, out, now); err != nil {
-			return err
-		}
-		if a.Notify != nil && a.Notify.Wake != nil {
-			wake := a.Notify.Wake
-			tx.AfterCommit(func() { wake(me) })
-		}
-		return nil
-	})
+	out, err := a.Notify.MarkRead(r.Context(), principal(r).ID, in)
 	if err != nil {
 		return err
 	}

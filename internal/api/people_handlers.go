@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/homebell/homebell/internal/auth"
+	"github.com/homebell/homebell/internal/booking"
 	"github.com/homebell/homebell/internal/model"
-	"github.com/homebell/homebell/internal/store"
 )
 
 func (a *API) getMe(w http.ResponseWriter, r *http.Request) error {
@@ -17,39 +17,12 @@ func (a *API) getMe(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, p)
 }
 
-// mePatch is what a person may change about themselves; identity fields belong to the platform.
-type mePatch struct {
-	Locale   *string `json:"locale"`
-	TimeZone *string `json:"time_zone"`
-}
-
 func (a *API) patchMe(w http.ResponseWriter, r *http.Request) error {
-	var in mePatch
+	var in booking.ProfilePatch
 	if err := decodeJSON(w, r, a.Cfg.MaxBodyBytes, &in); err != nil {
 		return err
 	}
-	var out model.Person
-	err := a.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		p, err := tx.Person(r.Context(), principal(r).ID)
-		if err != nil {
-			return err
-		}
-		if in.Locale != nil {
-			if *in.Locale != model.LocaleZH && *in.Locale != model.LocaleEN {
-				return model.Invalid(model.FieldError{Field: "locale", Message: "must be zh-CN or en"})
-			}
-			p.Locale = *in.Locale
-		}
-		if in.TimeZone != nil {
-			p.TimeZone = *in.TimeZone
-		}
-		if err := p.Validate(); err != nil {
-			return err
-		}
-		_, err = tx.UpsertPerson(r.Context(), &p, a.Now())
-		out = p
-		return err
-	})
+	out, err := a.Booking.UpdateProfile(r.Context(), principal(r).ID, in)
 	if err != nil {
 		return err
 	}
@@ -75,16 +48,7 @@ func (a *API) putPerson(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := model.Person{ID: r.PathValue("id"), Role: in.Role, Name: in.Name, AvatarURL: in.AvatarURL, Bio: in.Bio,
 		Phone: in.Phone, Locale: in.Locale, TimeZone: in.TimeZone, Area: in.Area}
-	p.Normalize()
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	var created bool
-	err := a.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		var err error
-		created, err = tx.UpsertPerson(r.Context(), &p, a.Now())
-		return err
-	})
+	created, err := a.Booking.SyncPerson(r.Context(), &p)
 	if err != nil {
 		return err
 	}
@@ -164,15 +128,7 @@ func (a *API) putServiceItem(w http.ResponseWriter, r *http.Request) error {
 	}
 	it := model.ServiceItem{ID: r.PathValue("id"), Name: in.Name, Description: in.Description,
 		DurationMinutes: in.DurationMinutes, PriceCents: in.PriceCents, Active: in.Active == nil || *in.Active}
-	if err := it.Validate(); err != nil {
-		return err
-	}
-	var created bool
-	err := a.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		var err error
-		created, err = tx.UpsertServiceItem(r.Context(), &it, a.Now())
-		return err
-	})
+	created, err := a.Booking.SaveServiceItem(r.Context(), &it)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ import (
 // (missing = on), empty maps instead of null, the overall alert style set.
 func effective(p planner.Preferences) planner.Preferences {
 	cats := map[planner.Category]bool{}
-	for _, c := range categories {
+	for _, c := range notify.Categories {
 		on, ok := p.Categories[c]
 		cats[c] = on || !ok
 	}
@@ -94,64 +94,11 @@ func (a *API) putPreferences(w http.ResponseWriter, r *http.Request) error {
 	if err := checkPreferences(in); err != nil {
 		return err
 	}
-	var out planner.Preferences
-	err := a.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		p, err := tx.Person(r.Context(), principal(r).ID)
-		if err != nil {
-			return err
-		}
-		if in.TimeZone != "" && in.TimeZone != p.TimeZone {
-			return model.Invalid(model.FieldError{Field: "time_zone", Message: "is the profile's time zone; change it with PATCH /v1/me"})
-		}
-		in.TimeZone = ""
-		if err := tx.PutPreferences(r.Context(), p.ID, in, a.Now()); err != nil {
-			return err
-		}
-		out, err = a.Notify.PreferencesOf(r.Context(), &tx.Queries, p)
-		return err
-	})
+	out, err := a.Notify.SavePreferences(r.Context(), principal(r).ID, in)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, effective(out))
-}
-
-// kindLabels names each kind on settings screens. A kind missing here shows its title template
-// when that has no placeholders, else its id.
-var kindLabels = map[string]model.Text{
-	notify.KindOrderAccepted:         {ZH: "接单通知", EN: "Booking accepted"},
-	notify.KindOrderAssigned:         {ZH: "新服务安排", EN: "New assignment"},
-	notify.KindServiceStartingSoon:   {ZH: "服务即将开始提醒", EN: "Service starting soon"},
-	notify.KindServiceStarted:        {ZH: "服务开始", EN: "Service started"},
-	notify.KindServiceCompleted:      {ZH: "服务完成", EN: "Service completed"},
-	notify.KindChangeRequested:       {ZH: "改期申请", EN: "Time change requested"},
-	notify.KindChangeDeclined:        {ZH: "改期未通过", EN: "Time change declined"},
-	notify.KindChangeEscalated:       {ZH: "改期待运营处理", EN: "Time change escalated"},
-	notify.KindScheduleChanged:       {ZH: "服务时间变更", EN: "Service time changed"},
-	notify.KindWorkerChanged:         {ZH: "服务人员更换", EN: "Worker changed"},
-	notify.KindWorkerRemoved:         {ZH: "不再负责订单", EN: "Removed from an order"},
-	notify.KindWorkerChangeRequested: {ZH: "需更换服务人员", EN: "Worker change needed"},
-	notify.KindCancellationRequested: {ZH: "取消申请", EN: "Cancellation requested"},
-	notify.KindCancellationDeclined:  {ZH: "取消未通过", EN: "Cancellation declined"},
-	notify.KindOrderCancelled:        {ZH: "订单取消", EN: "Order cancelled"},
-	notify.KindRefundSettled:         {ZH: "退款到账", EN: "Refund settled"},
-	notify.KindWebhookEndpointPaused: {ZH: "Webhook 端点暂停", EN: "Webhook endpoint paused"},
-	notify.KindReviewReplied:         {ZH: "评价回复", EN: "Review replies"},
-	notify.KindChatMessage:           {ZH: "私信消息", EN: "Private messages"},
-	notify.KindSupportMessage:        {ZH: "客服消息", EN: "Customer service"},
-	notify.KindFeedbackAnswered:      {ZH: "反馈回复", EN: "Feedback answers"},
-	notify.KindPromotion:             {ZH: "优惠活动", EN: "Promotions"},
-	notify.KindNewService:            {ZH: "新服务上线", EN: "New services"},
-}
-
-func kindLabel(k notify.Kind, locale string) string {
-	if t, ok := kindLabels[k.ID]; ok {
-		return t.In(locale)
-	}
-	if t, ok := k.Title[""]; ok && !strings.Contains(t.In(locale), "{{") {
-		return t.In(locale)
-	}
-	return k.ID
 }
 
 // kindInfo is one catalogue kind for settings screens.
@@ -201,7 +148,7 @@ func (a *API) listKinds(w http.ResponseWriter, r *http.Request) error {
 			imp = o
 		}
 		items = append(items, kindInfo{ID: k.ID, Category: string(k.Category), Importance: string(imp),
-			DefaultImportance: string(k.Importance), Label: kindLabel(k, locale)})
+			DefaultImportance: string(k.Importance), Label: k.Label(locale)})
 	}
 	return writeJSON(w, http.StatusOK, page[kindInfo]{Items: items})
 }
@@ -235,9 +182,7 @@ func (a *API) putImportance(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if err := a.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		return tx.PutSetting(r.Context(), notify.SettingImportance, out, a.Now())
-	}); err != nil {
+	if err := a.Notify.SaveImportance(r.Context(), out); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, out)
@@ -282,9 +227,7 @@ func (a *API) putRetention(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if err := a.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		return tx.PutSetting(r.Context(), store.SettingRetention, rt, a.Now())
-	}); err != nil {
+	if err := a.Notify.SaveRetention(r.Context(), rt); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, rt)
@@ -318,9 +261,7 @@ func (a *API) putDefaultPreferences(w http.ResponseWriter, r *http.Request) erro
 	// Store the spelled-out form: a person without preferences reads it as their own.
 	stored := effective(in)
 	stored.TimeZone = ""
-	if err := a.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		return tx.PutSetting(r.Context(), notify.SettingDefaultPreferences, stored, a.Now())
-	}); err != nil {
+	if err := a.Notify.SaveDefaultPreferences(r.Context(), stored); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, stored)

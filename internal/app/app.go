@@ -154,7 +154,7 @@ func (a *App) initDelivery(ctx context.Context) error {
 		Hooks: &webhook.Sender{Now: a.Now}, BaseURL: a.Cfg.BaseURL}
 	a.Deliver.Register(a.Jobs)
 	a.Notify.OffApp = true
-	a.API.Hub, a.API.VAPIDPublic = h, keys.Public
+	a.API.Hub, a.API.VAPIDPublic, a.API.Deliver = h, keys.Public, a.Deliver
 	return nil
 }
 

@@ -1,6 +1,8 @@
 package notify
 
 import (
+	"strings"
+
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify/planner"
 )
@@ -8,7 +10,9 @@ import (
 // Kind is one kind of notification in the catalogue: its category, default importance, and the
 // templates of its title and body per audience ("" = any recipient) in both languages.
 type Kind struct {
-	ID         string
+	ID string
+	// Name names the kind on settings screens (see Label).
+	Name       model.Text
 	Category   planner.Category
 	Importance planner.Importance
 	// Templates by audience (customer, worker, operator, or "" for everyone). Each Text holds a
@@ -52,17 +56,20 @@ func t(zh, en string) model.Text { return model.Text{ZH: zh, EN: en} }
 
 // catalogue is the one list of notification kinds.
 var catalogue = []Kind{
-	{ID: KindOrderAccepted, Category: planner.CategoryService, Importance: planner.ImportanceHigh,
+	{ID: KindOrderAccepted, Name: model.Text{ZH: "接单通知", EN: "Booking accepted"},
+		Category: planner.CategoryService, Importance: planner.ImportanceHigh,
 		Title: map[string]model.Text{audienceAny: t("订单已被接单", "Your booking was accepted")},
 		Body: map[string]model.Text{audienceAny: t(
 			"{{.worker_name}} 接了您的「{{.item}}」订单，预约时间 {{when .appointment}}，地址：{{.address}}。{{if .worker_bio}}简介：{{.worker_bio}}{{end}}",
 			"{{.worker_name}} accepted your {{.item}} booking for {{when .appointment}} at {{.address}}.{{if .worker_bio}} About: {{.worker_bio}}{{end}}")}},
-	{ID: KindOrderAssigned, Category: planner.CategoryService, Importance: planner.ImportanceHigh,
+	{ID: KindOrderAssigned, Name: model.Text{ZH: "新服务安排", EN: "New assignment"},
+		Category: planner.CategoryService, Importance: planner.ImportanceHigh,
 		Title: map[string]model.Text{audienceAny: t("您有新的服务安排", "You have a new assignment")},
 		Body: map[string]model.Text{audienceAny: t(
 			"「{{.item}}」，{{when .appointment}}，地址：{{.address}}。{{if .requirements}}客户要求：{{.requirements}}{{end}}",
 			"{{.item}} on {{when .appointment}} at {{.address}}.{{if .requirements}} Requirements: {{.requirements}}{{end}}")}},
-	{ID: KindServiceStartingSoon, Category: planner.CategoryService, Importance: planner.ImportanceCritical,
+	{ID: KindServiceStartingSoon, Name: model.Text{ZH: "服务即将开始提醒", EN: "Service starting soon"},
+		Category: planner.CategoryService, Importance: planner.ImportanceCritical,
 		Title: map[string]model.Text{
 			audienceAny:    t("服务即将开始", "Your service starts soon"),
 			audienceWorker: t("即将上门服务", "Your next visit starts soon")},
@@ -71,47 +78,56 @@ var catalogue = []Kind{
 				"{{.worker_name}} arrives at {{when .appointment}} for {{.item}}. Please tidy up and have things ready."),
 			audienceWorker: t("「{{.item}}」将于 {{when .appointment}} 开始，地址：{{.address}}。",
 				"{{.item}} starts at {{when .appointment}} at {{.address}}.")}},
-	{ID: KindServiceStarted, Category: planner.CategoryService, Importance: planner.ImportanceNormal,
+	{ID: KindServiceStarted, Name: model.Text{ZH: "服务开始", EN: "Service started"},
+		Category: planner.CategoryService, Importance: planner.ImportanceNormal,
 		Title: map[string]model.Text{audienceAny: t("服务已开始", "Service started")},
 		Body: map[string]model.Text{audienceAny: t("{{.worker_name}} 已开始「{{.item}}」服务。",
 			"{{.worker_name}} has started your {{.item}}.")}},
-	{ID: KindServiceCompleted, Category: planner.CategoryService, Importance: planner.ImportanceHigh,
+	{ID: KindServiceCompleted, Name: model.Text{ZH: "服务完成", EN: "Service completed"},
+		Category: planner.CategoryService, Importance: planner.ImportanceHigh,
 		Title: map[string]model.Text{audienceAny: t("服务已完成，邀您评价", "Service completed — please review it")},
 		Body: map[string]model.Text{audienceAny: t("{{.worker_name}} 已完成「{{.item}}」的全部约定服务。欢迎对本次服务进行评价。",
 			"{{.worker_name}} has finished all the agreed work for {{.item}}. Tell us how it went.")}},
-	{ID: KindChangeRequested, Category: planner.CategoryException, Importance: planner.ImportanceHigh,
+	{ID: KindChangeRequested, Name: model.Text{ZH: "改期申请", EN: "Time change requested"},
+		Category: planner.CategoryException, Importance: planner.ImportanceHigh,
 		Title: map[string]model.Text{
 			audienceAny:      t("对方申请变更服务时间", "A new time was requested"),
 			audienceOperator: t("时间变更待审批", "Time change awaits approval")},
 		Body: map[string]model.Text{audienceAny: t(
 			"{{.requester_name}} 申请将「{{.item}}」从 {{when .old_time}} 改到 {{when .new_time}}。原因：{{.reason}}",
 			"{{.requester_name}} asks to move {{.item}} from {{when .old_time}} to {{when .new_time}}. Reason: {{.reason}}")}},
-	{ID: KindChangeDeclined, Category: planner.CategoryException, Importance: planner.ImportanceHigh,
+	{ID: KindChangeDeclined, Name: model.Text{ZH: "改期未通过", EN: "Time change declined"},
+		Category: planner.CategoryException, Importance: planner.ImportanceHigh,
 		Title: map[string]model.Text{audienceAny: t("时间变更未通过", "Time change declined")},
 		Body: map[string]model.Text{audienceAny: t(
 			"将「{{.item}}」改到 {{when .new_time}} 的申请未通过{{if .reason}}（{{.reason}}）{{end}}，服务仍按 {{when .old_time}} 进行。",
 			"The request to move {{.item}} to {{when .new_time}} was declined{{if .reason}} ({{.reason}}){{end}}; it stays at {{when .old_time}}.")}},
-	{ID: KindChangeEscalated, Category: planner.CategoryException, Importance: planner.ImportanceHigh,
+	{ID: KindChangeEscalated, Name: model.Text{ZH: "改期待运营处理", EN: "Time change escalated"},
+		Category: planner.CategoryException, Importance: planner.ImportanceHigh,
 		Title: map[string]model.Text{audienceAny: t("时间变更申请无人处理", "Time change request unanswered")},
 		Body: map[string]model.Text{audienceAny: t(
 			"订单「{{.item}}」的改期申请（{{when .old_time}} → {{when .new_time}}）已超时未答复，请运营处理。",
 			"The request to move {{.item}} ({{when .old_time}} → {{when .new_time}}) got no answer in time; please decide.")}},
-	{ID: KindScheduleChanged, Category: planner.CategoryException, Importance: planner.ImportanceHigh,
+	{ID: KindScheduleChanged, Name: model.Text{ZH: "服务时间变更", EN: "Service time changed"},
+		Category: planner.CategoryException, Importance: planner.ImportanceHigh,
 		Title: map[string]model.Text{audienceAny: t("服务时间已变更", "Service time changed")},
 		Body: map[string]model.Text{audienceAny: t(
 			"「{{.item}}」的服务时间已由 {{when .old_time}} 改为 {{when .new_time}}。{{if .reason}}原因：{{.reason}}{{end}}",
 			"{{.item}} moved from {{when .old_time}} to {{when .new_time}}.{{if .reason}} Reason: {{.reason}}{{end}}")}},
-	{ID: KindWorkerChanged, Category: planner.CategoryException, Importance: planner.ImportanceHigh,
+	{ID: KindWorkerChanged, Name: model.Text{ZH: "服务人员更换", EN: "Worker changed"},
+		Category: planner.CategoryException, Importance: planner.ImportanceHigh,
 		Title: map[string]model.Text{audienceAny: t("服务人员已更换", "Your worker has changed")},
 		Body: map[string]model.Text{audienceAny: t(
 			"您的「{{.item}}」订单改由 {{.worker_name}} 服务，时间 {{when .appointment}} 不变。{{if .worker_bio}}简介：{{.worker_bio}}{{end}}",
 			"{{.worker_name}} now takes your {{.item}} booking at {{when .appointment}}.{{if .worker_bio}} About: {{.worker_bio}}{{end}}")}},
-	{ID: KindWorkerRemoved, Category: planner.CategoryException, Importance: planner.ImportanceHigh,
+	{ID: KindWorkerRemoved, Name: model.Text{ZH: "不再负责订单", EN: "Removed from an order"},
+		Category: planner.CategoryException, Importance: planner.ImportanceHigh,
 		Title: map[string]model.Text{audienceAny: t("您已不再负责该订单", "You are off this order")},
 		Body: map[string]model.Text{audienceAny: t(
 			"「{{.item}}」（{{when .appointment}}）已改由其他服务人员负责。{{if .reason}}原因：{{.reason}}{{end}}",
 			"{{.item}} on {{when .appointment}} was reassigned.{{if .reason}} Reason: {{.reason}}{{end}}")}},
-	{ID: KindWorkerChangeRequested, Category: planner.CategoryException, Importance: planner.ImportanceHigh,
+	{ID: KindWorkerChangeRequested, Name: model.Text{ZH: "需更换服务人员", EN: "Worker change needed"},
+		Category: planner.CategoryException, Importance: planner.ImportanceHigh,
 		Title: map[string]model.Text{
 			audienceAny:      t("需要更换服务人员", "A worker change is needed"),
 			audienceCustomer: t("正在为您更换服务人员", "We are finding you another worker")},
@@ -122,17 +138,20 @@ var catalogue = []Kind{
 			audienceCustomer: t(
 				"原服务人员无法继续「{{.item}}」（{{when .appointment}}），平台正在为您安排新的服务人员，安排好后会通知您。",
 				"Your worker can no longer do {{.item}} on {{when .appointment}}. We are arranging another one and will tell you who.")}},
-	{ID: KindCancellationRequested, Category: planner.CategoryException, Importance: planner.ImportanceHigh,
+	{ID: KindCancellationRequested, Name: model.Text{ZH: "取消申请", EN: "Cancellation requested"},
+		Category: planner.CategoryException, Importance: planner.ImportanceHigh,
 		Title: map[string]model.Text{audienceAny: t("取消申请待审批", "Cancellation awaits approval")},
 		Body: map[string]model.Text{audienceAny: t(
 			"{{.requester_name}} 申请取消「{{.item}}」（{{when .appointment}}）。原因：{{.reason}}",
 			"{{.requester_name}} asks to cancel {{.item}} on {{when .appointment}}. Reason: {{.reason}}")}},
-	{ID: KindCancellationDeclined, Category: planner.CategoryException, Importance: planner.ImportanceHigh,
+	{ID: KindCancellationDeclined, Name: model.Text{ZH: "取消未通过", EN: "Cancellation declined"},
+		Category: planner.CategoryException, Importance: planner.ImportanceHigh,
 		Title: map[string]model.Text{audienceAny: t("取消申请未通过", "Cancellation declined")},
 		Body: map[string]model.Text{audienceAny: t(
 			"取消「{{.item}}」的申请未通过{{if .reason}}（{{.reason}}）{{end}}，服务仍按 {{when .appointment}} 进行。",
 			"The request to cancel {{.item}} was declined{{if .reason}} ({{.reason}}){{end}}; it goes ahead at {{when .appointment}}.")}},
-	{ID: KindOrderCancelled, Category: planner.CategoryException, Importance: planner.ImportanceCritical,
+	{ID: KindOrderCancelled, Name: model.Text{ZH: "订单取消", EN: "Order cancelled"},
+		Category: planner.CategoryException, Importance: planner.ImportanceCritical,
 		Title: map[string]model.Text{audienceAny: t("订单已取消", "Order cancelled")},
 		Body: map[string]model.Text{
 			audienceCustomer: t(
@@ -141,32 +160,51 @@ var catalogue = []Kind{
 			audienceAny: t(
 				"「{{.item}}」（{{when .appointment}}）已取消。原因：{{.reason}}。{{if .refund}}客户退款 {{money .refund_cents}}。{{else}}无退款。{{end}}",
 				"{{.item}} on {{when .appointment}} was cancelled. Reason: {{.reason}}. {{if .refund}}Customer refund: {{money .refund_cents}}.{{else}}No refund.{{end}}")}},
-	{ID: KindRefundSettled, Category: planner.CategoryException, Importance: planner.ImportanceHigh,
+	{ID: KindRefundSettled, Name: model.Text{ZH: "退款到账", EN: "Refund settled"},
+		Category: planner.CategoryException, Importance: planner.ImportanceHigh,
 		Title: map[string]model.Text{audienceAny: t("退款已到账", "Refund settled")},
 		Body: map[string]model.Text{audienceAny: t("「{{.item}}」的退款 {{money .refund_cents}} 已原路退回。",
 			"Your refund of {{money .refund_cents}} for {{.item}} has been paid back.")}},
-	{ID: KindWebhookEndpointPaused, Category: planner.CategoryException, Importance: planner.ImportanceHigh,
+	{ID: KindWebhookEndpointPaused, Name: model.Text{ZH: "Webhook 端点暂停", EN: "Webhook endpoint paused"},
+		Category: planner.CategoryException, Importance: planner.ImportanceHigh,
 		Title: map[string]model.Text{audienceAny: t("Webhook 端点已暂停", "Webhook endpoint paused")},
 		Body: map[string]model.Text{audienceAny: t("端点 {{.endpoint}} 连续投递失败，已暂停。最后错误：{{.error}}",
 			"Endpoint {{.endpoint}} kept failing and was paused. Last error: {{.error}}")}},
-	{ID: KindReviewReplied, Category: planner.CategoryInteraction, Importance: planner.ImportanceNormal,
+	{ID: KindReviewReplied, Name: model.Text{ZH: "评价回复", EN: "Review replies"},
+		Category: planner.CategoryInteraction, Importance: planner.ImportanceNormal,
 		Title: map[string]model.Text{audienceAny: t("服务人员回复了您的评价", "Your review got a reply")},
 		Body:  map[string]model.Text{audienceAny: t("{{.worker_name}}：{{.text}}", "{{.worker_name}}: {{.text}}")}},
-	{ID: KindChatMessage, Category: planner.CategoryInteraction, Importance: planner.ImportanceNormal,
+	{ID: KindChatMessage, Name: model.Text{ZH: "私信消息", EN: "Private messages"},
+		Category: planner.CategoryInteraction, Importance: planner.ImportanceNormal,
 		Title: map[string]model.Text{audienceAny: t("{{.sender_name}} 发来消息", "Message from {{.sender_name}}")},
 		Body:  map[string]model.Text{audienceAny: t("{{.text}}", "{{.text}}")}},
-	{ID: KindSupportMessage, Category: planner.CategoryInteraction, Importance: planner.ImportanceNormal,
+	{ID: KindSupportMessage, Name: model.Text{ZH: "客服消息", EN: "Customer service"},
+		Category: planner.CategoryInteraction, Importance: planner.ImportanceNormal,
 		Title: map[string]model.Text{audienceAny: t("客服消息", "Customer service")},
 		Body:  map[string]model.Text{audienceAny: t("{{.text}}", "{{.text}}")}},
-	{ID: KindFeedbackAnswered, Category: planner.CategoryInteraction, Importance: planner.ImportanceNormal,
+	{ID: KindFeedbackAnswered, Name: model.Text{ZH: "反馈回复", EN: "Feedback answers"},
+		Category: planner.CategoryInteraction, Importance: planner.ImportanceNormal,
 		Title: map[string]model.Text{audienceAny: t("您的反馈有了回复", "Your feedback was answered")},
 		Body:  map[string]model.Text{audienceAny: t("{{.text}}", "{{.text}}")}},
-	{ID: KindPromotion, Category: planner.CategoryPlatform, Importance: planner.ImportanceLow,
+	{ID: KindPromotion, Name: model.Text{ZH: "优惠活动", EN: "Promotions"},
+		Category: planner.CategoryPlatform, Importance: planner.ImportanceLow,
 		Title: map[string]model.Text{audienceAny: t("{{.title}}", "{{.title}}")},
 		Body:  map[string]model.Text{audienceAny: t("{{.text}}", "{{.text}}")}},
-	{ID: KindNewService, Category: planner.CategoryPlatform, Importance: planner.ImportanceLow,
+	{ID: KindNewService, Name: model.Text{ZH: "新服务上线", EN: "New services"},
+		Category: planner.CategoryPlatform, Importance: planner.ImportanceLow,
 		Title: map[string]model.Text{audienceAny: t("新服务上线：{{.item}}", "New service: {{.item}}")},
 		Body:  map[string]model.Text{audienceAny: t("{{.text}}", "{{.text}}")}},
+}
+
+// Label names the kind in locale: its label, else its title when that has no placeholders, else its id.
+func (k Kind) Label(locale string) string {
+	if k.Name.ZH != "" {
+		return k.Name.In(locale)
+	}
+	if t, ok := k.Title[audienceAny]; ok && !strings.Contains(t.In(locale), "{{") {
+		return t.In(locale)
+	}
+	return k.ID
 }
 
 // Kinds returns the catalogue.

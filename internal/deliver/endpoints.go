@@ -1,0 +1,72 @@
+package deliver
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/homebell/homebell/internal/store"
+)
+
+// The people's and operators' delivery endpoints (X2): Web Push subscriptions and webhook
+// endpoints. The API validates their shape; these methods own the writes.
+
+// SavePushSubscription stores sub for its person (a browser re-subscribing replaces its keys) and
+// reports whether it was new.
+func (s *Service) SavePushSubscription(ctx context.Context, sub *store.PushSubscription) (created bool, err error) {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+		created, err = tx.PutPushSubscription(ctx, sub, s.Now())
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("deliver: save push subscription: %w", err)
+	}
+	return created, nil
+}
+
+// DeletePushSubscription removes one of personID's subscriptions; anyone else's is "not found".
+func (s *Service) DeletePushSubscription(ctx context.Context, personID, id string) error {
+	return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.DeletePushSubscription(ctx, personID, id) })
+}
+
+// CreateWebhookEndpoint registers ep (its secret already made by the caller).
+func (s *Service) CreateWebhookEndpoint(ctx context.Context, ep *store.WebhookEndpoint) error {
+	return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.InsertWebhookEndpoint(ctx, ep, s.Now()) })
+}
+
+// WebhookPatch changes the fields that are set.
+type WebhookPatch struct {
+	URL         *string
+	Kinds       *[]string
+	Description *string
+	Active      *bool
+}
+
+// UpdateWebhookEndpoint applies p to endpoint id and returns it as stored.
+func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id string, p WebhookPatch) (store.WebhookEndpoint, error) {
+	var ep store.WebhookEndpoint
+	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if ep, err = tx.WebhookEndpoint(ctx, id); err != nil {
+			return err
+		}
+		if p.URL != nil {
+			ep.URL = *p.URL
+		}
+		if p.Kinds != nil {
+			ep.Kinds = *p.Kinds
+		}
+		if p.Description != nil {
+			ep.Description = *p.Description
+		}
+		if p.Active != nil {
+			ep.Active = *p.Active
+		}
+		return tx.UpdateWebhookEndpoint(ctx, &ep, s.Now())
+	})
+	return ep, err
+}
+
+// DeleteWebhookEndpoint removes endpoint id.
+func (s *Service) DeleteWebhookEndpoint(ctx context.Context, id string) error {
+	return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteWebhookEndpoint(ctx, id) })
+}
