@@ -9,19 +9,23 @@
 // secret, -pid: its process id for CPU and RSS).
 //
 // Phases:
+//
 //   - sync: a service item, -workers workers and -customers customers are PUT with the service key;
 //     every customer's /v1/stream is opened (WebSocket);
+//
 //   - sequential (-seq N): one client runs N cycles: the platform books, the worker accepts, starts and
 //     completes, each POST with an Idempotency-Key; each notifying step is timed from the request to
 //     the customer's frame (the "worker accepts → customer's open client" latency);
+//
 //   - concurrent (-clients C, -duration D): C clients loop the same cycle for D after a warm-up;
 //     reports actions/s, notifications/s, p50/p99/p99.9, server CPU per action and RSS;
+//
 //   - idle (-idle N): a child process opens N idle streams from several 127.0.0.x source
 //     addresses; the server's RSS growth per connection, with heap and stacks after GC.
 //
-//	go run ./bench/e2e -seq 300 -clients 32 -duration 20s
-//	go run ./bench/e2e -db 'postgres://postgres@127.0.0.1:5432/bench?sslmode=disable' -clients 32
-//	go run ./bench/e2e -seq 0 -duration 0 -idle 19000
+//     go run ./bench/e2e -seq 300 -clients 32 -duration 20s
+//     go run ./bench/e2e -db 'postgres://postgres@127.0.0.1:5432/bench?sslmode=disable' -clients 32
+//     go run ./bench/e2e -seq 0 -duration 0 -idle 19000
 package main
 
 import (

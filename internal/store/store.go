@@ -59,6 +59,9 @@ type Store struct {
 	w   *sql.DB // SQLite: the one writer connection; PostgreSQL: the pool
 	r   *sql.DB // SQLite: a read-only pool; PostgreSQL: the same pool
 	dsn string
+	// SQLite: prepared statements of the writer and of the read pool (nil on PostgreSQL, where
+	// pgx caches them per connection itself).
+	wstmts, rstmts *stmtCache
 }
 
 // Open connects to dsn: "postgres://…" (or "postgresql://…") for PostgreSQL, anything else is a
@@ -135,11 +138,17 @@ func openSQLite(ctx context.Context, dsn string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &Store{Queries: Queries{q: r, dialect: SQLite}, w: w, r: r, dsn: path}, nil
+	st := &Store{w: w, r: r, dsn: path, wstmts: newStmtCache(w), rstmts: newStmtCache(r)}
+	st.Queries = Queries{q: dbQuerier{db: r, cache: st.rstmts}, dialect: SQLite}
+	return st, nil
 }
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	if s.wstmts != nil {
+		s.wstmts.close()
+		s.rstmts.close()
+	}
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
@@ -213,7 +222,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	tx := &Tx{Queries: Queries{q: sqlTx, dialect: s.dialect}, tx: sqlTx}
+	tx := &Tx{Queries: Queries{q: s.txQueries(sqlTx), dialect: s.dialect}, tx: sqlTx}
 	// A panic in fn must not leave the transaction open: on SQLite it would hold the one writer
 	// connection forever once something up the stack recovers.
 	defer func() {
@@ -233,6 +242,14 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		f()
 	}
 	return nil
+}
+
+// txQueries is what a transaction's queries run on: the statement cache on SQLite.
+func (s *Store) txQueries(tx *sql.Tx) querier {
+	if s.wstmts == nil {
+		return tx
+	}
+	return txQuerier{tx: tx, cache: s.wstmts}
 }
 
 func notFound(what, id string) error {
