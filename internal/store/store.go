@@ -62,6 +62,7 @@ type Store struct {
 	// SQLite: prepared statements of the writer and of the read pool (nil on PostgreSQL, where
 	// pgx caches them per connection itself).
 	wstmts, rstmts *stmtCache
+	group          *group // SQLite: group commit of the writer's transactions
 }
 
 // Open connects to dsn: "postgres://…" (or "postgresql://…") for PostgreSQL, anything else is a
@@ -138,7 +139,7 @@ func openSQLite(ctx context.Context, dsn string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	st := &Store{w: w, r: r, dsn: path, wstmts: newStmtCache(w), rstmts: newStmtCache(r)}
+	st := &Store{w: w, r: r, dsn: path, wstmts: newStmtCache(w), rstmts: newStmtCache(r), group: newGroup()}
 	st.Queries = Queries{q: dbQuerier{db: r, cache: st.rstmts}, dialect: SQLite}
 	return st, nil
 }
@@ -201,9 +202,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 }
 
 // Tx is one database transaction: every query of Queries, plus hooks that run after commit.
+// On SQLite it is one caller's unit of work inside a transaction shared with other callers
+// (group commit, see group.go); to its caller it behaves as a transaction of its own.
 type Tx struct {
 	Queries
 	tx          *sql.Tx
+	unit        *unit // SQLite: the savepoint in the shared transaction
+	ended       bool
 	afterCommit []func()
 }
 
@@ -216,32 +221,66 @@ func (tx *Tx) AfterCommit(f func()) { tx.afterCommit = append(tx.afterCommit, f)
 
 // InTx runs fn in one transaction: it commits if fn returns nil and rolls back otherwise.
 // This is the whole guarantee of homebell: the state change, its notifications, the event log and
-// the delivery jobs commit together or not at all.
+// the delivery jobs commit together or not at all. InTx returns only once the work is durable
+// (or failed), and the AfterCommit hooks run after the real commit.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
-	sqlTx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
+		return err
 	}
-	tx := &Tx{Queries: Queries{q: s.txQueries(sqlTx), dialect: s.dialect}, tx: sqlTx}
 	// A panic in fn must not leave the transaction open: on SQLite it would hold the one writer
 	// connection forever once something up the stack recovers.
 	defer func() {
 		if v := recover(); v != nil {
-			_ = sqlTx.Rollback()
+			tx.rollback()
 			panic(v)
 		}
 	}()
 	if err := fn(tx); err != nil {
-		_ = sqlTx.Rollback()
+		tx.rollback()
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
+	if err := tx.commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	for _, f := range tx.afterCommit {
 		f()
 	}
 	return nil
+}
+
+// begin starts a transaction: on SQLite a unit of work in the shared transaction.
+func (s *Store) begin(ctx context.Context) (*Tx, error) {
+	if s.group != nil {
+		return s.group.begin(ctx, s)
+	}
+	sqlTx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: begin: %w", err)
+	}
+	return &Tx{Queries: Queries{q: s.txQueries(sqlTx), dialect: s.dialect}, tx: sqlTx}, nil
+}
+
+// rollback undoes the transaction's work; after commit or rollback it does nothing.
+func (tx *Tx) rollback() {
+	if tx.ended {
+		return
+	}
+	tx.ended = true
+	if tx.unit != nil {
+		tx.unit.rollback()
+		return
+	}
+	_ = tx.tx.Rollback()
+}
+
+// commit makes the work durable; it returns when it is, or failed.
+func (tx *Tx) commit() error {
+	tx.ended = true
+	if tx.unit != nil {
+		return tx.unit.commit()
+	}
+	return tx.tx.Commit()
 }
 
 // txQueries is what a transaction's queries run on: the statement cache on SQLite.
