@@ -7,6 +7,7 @@ package web_test
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -197,6 +198,9 @@ func (s *stage) signIn(personID string) *page {
 	p.waitJS(`document.querySelector('#main .view[data-ready]')`, "the app after sign-in")
 	// A marker that only survives if the page is never reloaded.
 	p.eval(`window.__sameDocument = true`, nil)
+	// Toasts go by themselves after a few seconds; a loaded test machine may look later than a
+	// person would, so in tests they stay until replaced, dismissed or navigated away from.
+	p.eval(`homebell.toastMs = { note: 600000, ok: 600000, error: 600000 }`, nil)
 	return p
 }
 
@@ -354,3 +358,49 @@ func (p *page) diagnose() string {
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }
+
+// axeSource is axe-core (testdata/README.md says which version and how to update it).
+//
+//go:embed testdata/axe.min.js
+var axeSource string
+
+// axeFinding is one rule axe-core found broken, with the elements at fault.
+type axeFinding struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"`
+}
+
+// axe runs axe-core on what the page shows now (screen names it in the failure) and fails the
+// test on every critical or serious finding. The first call in a tab injects axe-core; toasts are
+// part of the screen and are checked too.
+func (p *page) axe(screen string) {
+	p.t.Helper()
+	var loaded bool
+	p.eval(`typeof globalThis.axe === 'object'`, &loaded)
+	if !loaded {
+		ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
+		defer cancel()
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](axeSource+"\n;true")); err != nil {
+			p.t.Fatalf("%s: inject axe-core: %v", p.name, err)
+		}
+	}
+	var found []axeFinding
+	ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
+	defer cancel()
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+		r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious').map((v) => ({
+			id: v.id, impact: v.impact, help: v.help,
+			nodes: v.nodes.slice(0, 6).map((n) => n.target.join(' ') + ': ' + (n.failureSummary || '').replace(/\s+/g, ' ').slice(0, 240)),
+		})))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.t.Fatalf("%s: axe-core on %s: %v", p.name, screen, err)
+	}
+	if err := json.Unmarshal(raw, &found); err != nil {
+		p.t.Fatalf("%s: axe-core result %s: %v", p.name, raw, err)
+	}
+	for _, f := range found {
+		p.t.Errorf("%s: accessibility (axe-core) on %s: %s %s — %s\n    %s", p.name, screen, f.Impact, f.ID, f.Help, strings.Join(f.Nodes, "\n    "))
+	}
+}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,8 +19,11 @@ func book(c *page, item, address, requirements string) {
 	c.nav("#/book")
 	c.click(`[data-item="` + item + `"]`)
 	c.fill("#book-address", address)
+	c.fill("#book-time", time.Now().Add(48*time.Hour).In(shanghai()).Format("2006-01-02")+"T10:00")
 	c.fill("#book-requirements", requirements)
 	c.click("#book-submit")
+	c.waitText("#book-summary", address)
+	c.click("#book-confirm")
 	c.waitJS(`location.hash.startsWith('#/orders/') && document.querySelector('#order-detail .status')`, "the new order's page")
 }
 
@@ -231,7 +235,18 @@ func TestE2BrowserOperatorReassignsWorker(t *testing.T) {
 	customer.waitText(".toast", "服务人员已更换")
 	newWorker.waitText(".toast", "您有新的服务安排")
 	oldWorker.waitText(".toast", "您已不再负责该订单")
-	oldWorker.waitJS(`document.querySelector('#order-detail .problem') && !document.querySelector('#order-detail .people-card')`, "the removed worker to lose the order's page")
+	oldWorker.waitJS(`document.querySelector('#order-gone') && !document.querySelector('#order-detail .people-card')`, "the removed worker to lose the order's page")
+	oldWorker.waitText("#order-gone", "这个订单已不再由您负责")
+	if txt := oldWorker.text("#order-detail"); strings.Contains(txt, "not found") || strings.Contains(txt, id) {
+		t.Errorf("the removed worker sees a developer's error: %q", txt)
+	}
+	oldWorker.axe("order no longer yours")
+	// The message about it leads to the same page.
+	oldWorker.nav("#/inbox")
+	oldWorker.click(`#inbox-list .note[data-kind="worker.removed"]`)
+	oldWorker.waitText("#order-gone", "这个订单已不再由您负责")
+	oldWorker.click("#order-gone a")
+	oldWorker.waitJS(`location.hash === '#/orders' && document.querySelector('#orders-list')`, "the schedule")
 	customer.shot("10-customer-worker-changed")
 	for _, p := range []*page{customer, oldWorker, newWorker, operator} {
 		p.sameDocument()

@@ -22,6 +22,21 @@ const ROUTES = [
   { path: 'settings', roles: ALL, nav: 'nav.settings', icon: '☼', view: './views/settings.js' },
 ];
 
+/** fieldMessage translates the server's message about a field (known phrasings only). */
+function fieldMessage(i18n, field, msg) {
+  const m = String(msg || '');
+  const known = [
+    [/future/i, 'fieldMsg.future'], [/required/i, 'fieldMsg.required'], [/at most (\d+)/i, 'fieldMsg.tooLong'],
+    [/time zone/i, 'fieldMsg.timeZone'], [/window|start.*end|end.*start/i, 'fieldMsg.window'], [/no such|unknown|not a /i, 'fieldMsg.unknown'],
+    [/RFC 3339|time/i, 'fieldMsg.time'], [/must be/i, 'fieldMsg.invalid'],
+  ];
+  for (const [re, key] of known) {
+    const hit = m.match(re);
+    if (hit) return i18n.t(key, { n: hit[1] || '' });
+  }
+  return i18n.t('fieldMsg.invalid');
+}
+
 const HOME = { customer: 'book', worker: 'open', operator: 'approvals', agent: 'support' };
 
 class App {
@@ -37,6 +52,7 @@ class App {
     this.people = new Map();
     this.items = null;
     this.received = []; // seqs handed to the app, in order (each exactly once)
+    this.toastMs = { note: 6000, ok: 4000, error: 8000 }; // how long a toast stays (tests may lengthen it)
     this.api.onUnauthorized = () => { if (this.me) this.signOut(); };
     document.addEventListener('click', unlockAudio, { capture: true });
     document.addEventListener('keydown', unlockAudio, { capture: true });
@@ -64,7 +80,7 @@ class App {
   async showSignIn(err) {
     this.stopStream();
     const root = document.getElementById('app');
-    const box = h('section', { class: 'signin' });
+    const box = h('main', { class: 'signin', id: 'signin' });
     replace(root, h('header', { class: 'signin-head' },
       h('h1', { text: this.t('app.name') }), h('p', { class: 'muted', text: this.t('app.tagline') }),
       h('button', { class: 'link lang', type: 'button', text: this.t('lang.switch'), onclick: () => this.toggleLocale() })), box);
@@ -122,7 +138,7 @@ class App {
   async toggleLocale() {
     const next = this.i18n.locale === 'en' ? 'zh-CN' : 'en';
     if (this.me) {
-      try { this.me = await this.api.patch('/v1/me', { locale: next }); } catch (e) { this.toast(this.errText(e), 'error'); return; }
+      try { this.me = await this.api.patch('/v1/me', { locale: next }); } catch (e) { this.fail(e); return; }
     }
     this.i18n.set(next);
     localStorage.setItem('homebell.locale', next);
@@ -142,8 +158,10 @@ class App {
         h('span', { class: 'nav-icon', 'aria-hidden': 'true', text: r.icon }), h('span', { class: 'nav-label', text: this.t(label) }),
         r.badge ? h('span', { class: 'badge nav-badge', hidden: true }) : null));
     }
-    const bell = h('a', { class: 'bell', href: '#/inbox', id: 'bell', 'aria-label': this.t('nav.inbox') },
-      h('img', { class: 'bell-icon', src: '/icons/bell.svg', alt: '', width: 22, height: 22 }), h('span', { class: 'badge', id: 'unread-badge', hidden: true }));
+    // The bell's name is its words plus the count it shows, so what is read out matches what is seen.
+    const bell = h('a', { class: 'bell', href: '#/inbox', id: 'bell' },
+      h('img', { class: 'bell-icon', src: '/icons/bell.svg', alt: '', width: 22, height: 22 }), h('span', { class: 'sr-only', text: this.t('nav.inbox') }),
+      h('span', { class: 'badge', id: 'unread-badge', hidden: true }));
     const header = h('header', { class: 'top' },
       h('a', { class: 'brand', href: `#/${HOME[role]}`, text: this.t('app.name') }),
       h('span', { class: 'conn', id: 'conn', hidden: true, text: this.t('stream.retrying') }),
@@ -153,8 +171,8 @@ class App {
           h('span', { class: `role role-${role}`, text: this.t(`role.${role}`) })),
         h('button', { class: 'link', type: 'button', id: 'signout', text: this.t('signout'), onclick: () => this.signOut() })));
     this.main = h('main', { class: 'main', id: 'main' });
-    this.toasts = h('div', { class: 'toasts', id: 'toasts', 'aria-live': 'polite' });
-    replace(root, h('div', { class: `shell shell-${role}` }, header, nav, this.main, this.toasts));
+    this.toasts = h('div', { class: 'toasts', id: 'toasts', role: 'status', 'aria-live': 'polite' });
+    replace(root, h('div', { class: `shell shell-${role}` }, header, this.toasts, nav, this.main));
   }
 
   /** route renders the view for location.hash. */
@@ -172,6 +190,7 @@ class App {
     if (!match) { location.hash = `#/${HOME[this.me.role]}`; return; }
     for (const a of document.querySelectorAll('.nav-link')) a.classList.toggle('active', a.dataset.path === match.path || (match.path === 'orders/:id' && a.dataset.path === 'orders'));
     for (const f of this.cleanup.splice(0)) f();
+    this.clearToast(true);
     const seq = (this.routeSeq = (this.routeSeq || 0) + 1);
     const root = h('div', { class: 'view', dataset: { view: match.path } });
     const loading = h('p', { class: 'muted loading', text: this.t('common.loading') });
@@ -254,27 +273,71 @@ class App {
 
   // ---- helpers for views ---------------------------------------------------------------------
 
-  errText(e) {
-    if (e instanceof ApiError) {
-      const fields = (e.errors || []).map((f) => `${f.field}: ${f.message}`).join('; ');
-      return [e.detail || e.title, fields && !((e.detail || '').includes(fields)) ? fields : ''].filter(Boolean).join(' — ') || this.t('common.error');
+  /**
+   * errText turns an error into words for the person, in their language: the problem code and
+   * the fields at fault are translated (err.CODE, field.NAME, fieldMsg.*); the server's English
+   * detail is never shown. opts.fields names fields the view labels itself ({appointment_at: '…'}).
+   */
+  errText(e, opts = {}) {
+    if (!(e instanceof ApiError)) return this.t('err.unknown');
+    const code = e.status === 0 ? 'network' : e.code || '';
+    if (code === 'invalid' && e.errors?.length) {
+      const parts = e.errors.map((f) => {
+        const name = opts.fields?.[f.field] || this.fieldLabel(f.field);
+        const why = fieldMessage(this.i18n, f.field, f.message);
+        return why ? this.t('err.fieldIs', { field: name, why }) : name;
+      });
+      return this.t('err.invalidFields', { fields: parts.join(this.t('err.sep')) });
     }
-    return e?.message || String(e);
+    const k = `err.${code}`;
+    if (code && this.i18n.has(k)) return this.t(k);
+    if (e.status >= 500) return this.t('err.internal');
+    return this.t('err.unknown');
   }
 
-  /** problem renders an error for the user (the problem document's detail). */
-  problem(e) {
-    const missing = e instanceof ApiError && e.status === 404 && e.code === 'not_found' && /no such endpoint/i.test(e.detail);
-    return h('div', { class: 'problem', role: 'alert' }, missing ? this.t('common.notReady', { detail: e.detail }) : this.errText(e));
+  /** fieldLabel names a request field in the person's words (field.NAME), or "this field". */
+  fieldLabel(name) {
+    const k = `field.${name}`;
+    return this.i18n.has(k) ? this.t(k) : this.t('field.other');
   }
 
-  toast(title, kind = 'note', body = '', href = '', style = '') {
+  /** problem renders an error for the user, translated (see errText). */
+  problem(e, opts) {
+    return h('div', { class: 'problem', role: 'alert', dataset: { code: e?.code || '' } }, this.errText(e, opts));
+  }
+
+  /**
+   * toast shows one short message at a time (the newest replaces the last) in a bar under the
+   * header, where it covers none of the page's actions. It is dismissible, goes by itself after a
+   * few seconds and is cleared on navigation — unless opts.carry, which keeps it across the one
+   * navigation the same action causes (e.g. "booked" on the way to the new order's page).
+   * kind: 'note' (a live notice), 'ok' (what you did worked) or 'error'.
+   */
+  toast(title, kind = 'note', body = '', href = '', style = '', opts = {}) {
     if (!this.toasts) return;
-    const el = h(href ? 'a' : 'div', { class: `toast toast-${kind}`, href: href || undefined, dataset: { alert: style || '' } },
+    this.clearToast();
+    const text = h(href ? 'a' : 'div', { class: 'toast-text', href: href || undefined },
       h('strong', { text: title }), body ? h('span', { text: body }) : null);
+    const close = h('button', { type: 'button', class: 'toast-close', 'aria-label': this.t('common.close'), text: '×', onclick: () => this.clearToast() });
+    const el = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : undefined, dataset: { alert: style || '', kind, carry: opts.carry ? 'true' : '' } }, text, close);
     this.toasts.append(el);
-    while (this.toasts.childElementCount > 3) this.toasts.firstElementChild.remove();
-    setTimeout(() => el.remove(), kind === 'error' ? 8000 : 6000);
+    this.toastTimer = setTimeout(() => el.remove(), this.toastMs[kind] ?? this.toastMs.note);
+  }
+
+  /** ok confirms what the person just did; call it only once the request has succeeded. */
+  ok(text, opts) { this.toast(text, 'ok', '', '', '', opts); }
+
+  /** fail shows a failed request as a translated error toast (see errText). */
+  fail(e, opts) { this.toast(this.errText(e, opts), 'error'); }
+
+  /** clearToast removes the toast; onRoute keeps one raised with carry (once). */
+  clearToast(onRoute = false) {
+    if (!this.toasts) return;
+    clearTimeout(this.toastTimer);
+    for (const el of [...this.toasts.children]) {
+      if (onRoute && el.dataset.carry === 'true') { el.dataset.carry = ''; continue; }
+      el.remove();
+    }
   }
 
   async catalogue() {

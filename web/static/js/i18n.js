@@ -21,7 +21,10 @@ const zh = {
   'common.close': '关闭', 'common.error': '出错了', 'common.notReady': '此功能的服务端尚未就绪：{detail}',
   'book.title': '预约服务', 'book.pick': '选择服务项目', 'book.address': '服务地址', 'book.addressPh': '例如：浦东新区世纪大道 100 号 2 栋 1203',
   'book.time': '预约时间', 'book.requirements': '服务要求', 'book.requirementsPh': '例如：重点清洁厨房油污，家里有猫',
-  'book.submit': '提交预约', 'book.done': '预约已提交，等待家政人员接单', 'book.duration': '约 {n} 分钟',
+  'book.submit': '提交预约', 'book.review': '下一步：核对订单', 'book.confirm': '确认下单', 'book.edit': '返回修改',
+  'book.summary': '请核对订单', 'book.summaryNote': '确认后订单将发给附近的家政人员。', 'book.chosen': '已选：{name}',
+  'book.needItem': '请选择服务项目', 'book.needAddress': '请填写服务地址', 'book.needStreet': '请写到街道和门牌号，例如：世纪大道 100 号 2 栋 1203',
+  'book.needTime': '请选择预约时间', 'book.addressHint': '写到街道、门牌号和房间号，方便家政人员上门', 'book.done': '预约已提交，等待家政人员接单', 'book.duration': '约 {n} 分钟',
   'orders.title': '我的订单', 'orders.scheduleTitle': '我的日程', 'orders.allTitle': '全部订单', 'orders.openTitle': '待接订单',
   'orders.empty': '还没有订单', 'orders.openEmpty': '暂时没有待接的订单', 'orders.accept': '接单', 'orders.accepted': '已接单',
   'status.pending': '待接单', 'status.open': '待接单', 'status.created': '待接单', 'status.accepted': '已接单',
@@ -39,7 +42,9 @@ const zh = {
   'order.cancelled': '订单已取消', 'order.cancelRequested': '取消申请已提交，等待审批',
   'order.reassign': '改派服务人员', 'order.pickWorker': '选择服务人员', 'order.reassigned': '已改派',
   'order.approveCancel': '批准取消', 'order.declineCancel': '驳回取消', 'order.review': '服务已完成，欢迎评价',
-  'order.reviewLater': '评价功能即将上线', 'order.fee': '手续费',
+  'order.reviewLater': '评价功能即将上线',
+  'order.goneWorker': '这个订单已不再由您负责', 'order.goneWorkerNote': '运营已将订单改派给其他服务人员，或您已退出此单。您不需要再上门，日程里也不会再有它。',
+  'order.goneSchedule': '查看我的日程', 'order.goneTitle': '找不到这个订单', 'order.goneNote': '订单可能已被删除，或您无权查看。', 'order.goneList': '返回订单列表', 'order.fee': '手续费',
   'inbox.title': '消息中心', 'inbox.sortTime': '按时间', 'inbox.sortImportance': '按重要性', 'inbox.unreadOnly': '只看未读',
   'inbox.search': '搜索消息', 'inbox.markAll': '全部已读', 'inbox.markCategory': '本类已读', 'inbox.empty': '没有消息',
   'inbox.all': '全部', 'cat.service': '服务', 'cat.exception': '异常', 'cat.platform': '平台', 'cat.interaction': '互动',
@@ -72,6 +77,20 @@ const zh = {
   'ev.cancellation_requested': '申请取消', 'ev.cancelled': '订单取消', 'ev.cancellation_declined': '取消被驳回', 'ev.refund_settled': '退款到账',
   'ev.rescheduled': '服务改期', 'ev.time_change_requested': '申请改期', 'ev.time_change_declined': '改期被拒绝', 'ev.time_change_escalated': '改期转运营处理',
   'ev.worker_change_requested': '申请更换服务人员', 'ev.worker_withdrawn': '服务人员退出',
+  // errors: problem codes, the fields at fault, and the server's phrasings we know
+  'err.invalid': '请检查填写的内容', 'err.invalidFields': '请检查：{fields}', 'err.fieldIs': '{field}{why}', 'err.sep': '；',
+  'err.unauthenticated': '登录已失效，请重新登录', 'err.forbidden': '您没有权限进行此操作',
+  'err.not_found': '找不到该内容，它可能已被删除，或您已无权查看', 'err.conflict': '情况已有变化，请刷新后再试',
+  'err.invalid_transition': '订单当前的状态不允许此操作', 'err.idempotency_key_reused': '请求重复，请刷新后再试',
+  'err.idempotency_in_progress': '上一次提交仍在处理中，请稍候', 'err.payload_too_large': '内容太长了',
+  'err.rate_limited': '操作太频繁，请稍后再试', 'err.unavailable': '服务暂时不可用，请稍后再试', 'err.internal': '服务器出错了，请稍后再试',
+  'err.network': '网络连接失败，请检查网络后重试', 'err.method_not_allowed': '此操作暂不支持', 'err.unsupported_media_type': '此操作暂不支持', 'err.unknown': '出错了，请稍后再试',
+  'fieldMsg.future': '须晚于当前时间', 'fieldMsg.required': '不能为空', 'fieldMsg.tooLong': '太长了（最多 {n} 字）',
+  'fieldMsg.timeZone': '不是有效的时区', 'fieldMsg.window': '开始与结束时间不能相同', 'fieldMsg.unknown': '不存在', 'fieldMsg.time': '不是有效的时间', 'fieldMsg.invalid': '填写有误',
+  'field.other': '某一项', 'field.appointment_at': '预约时间', 'field.address': '服务地址', 'field.service_item_id': '服务项目',
+  'field.requirements': '服务要求', 'field.reason': '原因', 'field.new_time': '新的时间', 'field.worker_id': '服务人员',
+  'field.time_zone': '时区', 'field.preferences': '通知设置', 'field.window': '接收时段', 'field.locale': '语言', 'field.area': '区域',
+  'field.from': '开始时间', 'field.to': '结束时间', 'field.customer_id': '客户', 'field.name': '名称', 'field.url': '地址', 'field.status': '状态',
 };
 
 const en = {
@@ -90,7 +109,10 @@ const en = {
   'common.close': 'Close', 'common.error': 'Something went wrong', 'common.notReady': 'The server does not offer this yet: {detail}',
   'book.title': 'Book a service', 'book.pick': 'Choose a service', 'book.address': 'Address', 'book.addressPh': 'e.g. Apt 1203, Bldg 2, 100 Century Ave, Pudong',
   'book.time': 'Appointment', 'book.requirements': 'Requirements', 'book.requirementsPh': 'e.g. focus on the greasy kitchen; we have a cat',
-  'book.submit': 'Book now', 'book.done': 'Booked — waiting for a worker to accept', 'book.duration': 'about {n} min',
+  'book.submit': 'Book now', 'book.review': 'Next: check your order', 'book.confirm': 'Place the order', 'book.edit': 'Change something',
+  'book.summary': 'Check your order', 'book.summaryNote': 'Once placed, the order goes to workers nearby.', 'book.chosen': 'Chosen: {name}',
+  'book.needItem': 'Choose a service', 'book.needAddress': 'Enter the address', 'book.needStreet': 'Give the street and number, e.g. Apt 1203, 100 Century Ave',
+  'book.needTime': 'Choose a time', 'book.addressHint': 'Street, number and apartment, so the worker finds you', 'book.done': 'Booked — waiting for a worker to accept', 'book.duration': 'about {n} min',
   'orders.title': 'My orders', 'orders.scheduleTitle': 'My schedule', 'orders.allTitle': 'All orders', 'orders.openTitle': 'Open orders',
   'orders.empty': 'No orders yet', 'orders.openEmpty': 'No open orders right now', 'orders.accept': 'Accept', 'orders.accepted': 'Accepted',
   'status.pending': 'Waiting', 'status.open': 'Waiting', 'status.created': 'Waiting', 'status.accepted': 'Accepted',
@@ -108,7 +130,9 @@ const en = {
   'order.cancelled': 'Order cancelled', 'order.cancelRequested': 'Cancellation requested; waiting for approval',
   'order.reassign': 'Reassign worker', 'order.pickWorker': 'Choose a worker', 'order.reassigned': 'Reassigned',
   'order.approveCancel': 'Approve cancellation', 'order.declineCancel': 'Decline cancellation', 'order.review': 'Service completed — please review it',
-  'order.reviewLater': 'Reviews are coming soon', 'order.fee': 'Fee',
+  'order.reviewLater': 'Reviews are coming soon',
+  'order.goneWorker': 'This order is no longer yours', 'order.goneWorkerNote': 'An operator gave it to another worker, or you withdrew. You need not go, and it has left your schedule.',
+  'order.goneSchedule': 'See my schedule', 'order.goneTitle': 'Order not found', 'order.goneNote': 'It may have been removed, or you may not see it.', 'order.goneList': 'Back to the orders', 'order.fee': 'Fee',
   'inbox.title': 'Message center', 'inbox.sortTime': 'Newest', 'inbox.sortImportance': 'Most important', 'inbox.unreadOnly': 'Unread only',
   'inbox.search': 'Search messages', 'inbox.markAll': 'Mark all read', 'inbox.markCategory': 'Mark these read', 'inbox.empty': 'No messages',
   'inbox.all': 'All', 'cat.service': 'Service', 'cat.exception': 'Exceptions', 'cat.platform': 'Platform', 'cat.interaction': 'Interaction',
@@ -141,6 +165,19 @@ const en = {
   'ev.cancellation_requested': 'Cancellation requested', 'ev.cancelled': 'Cancelled', 'ev.cancellation_declined': 'Cancellation declined', 'ev.refund_settled': 'Refund settled',
   'ev.rescheduled': 'Rescheduled', 'ev.time_change_requested': 'Time change requested', 'ev.time_change_declined': 'Time change declined', 'ev.time_change_escalated': 'Time change sent to operators',
   'ev.worker_change_requested': 'Worker change requested', 'ev.worker_withdrawn': 'Worker withdrew',
+  'err.invalid': 'Please check what you entered', 'err.invalidFields': 'Please check: {fields}', 'err.fieldIs': '{field} {why}', 'err.sep': '; ',
+  'err.unauthenticated': 'You were signed out; please sign in again', 'err.forbidden': 'You may not do this',
+  'err.not_found': 'Not found: it may have been removed, or it is no longer yours to see', 'err.conflict': 'Something changed meanwhile; refresh and try again',
+  'err.invalid_transition': 'The order is no longer in a state that allows this', 'err.idempotency_key_reused': 'Repeated request; refresh and try again',
+  'err.idempotency_in_progress': 'Your last attempt is still being handled; please wait', 'err.payload_too_large': 'That is too long',
+  'err.rate_limited': 'Too many attempts; try again shortly', 'err.unavailable': 'The service is unavailable; try again shortly', 'err.internal': 'The server had a problem; try again shortly',
+  'err.network': 'No connection; check your network and try again', 'err.method_not_allowed': 'Not supported', 'err.unsupported_media_type': 'Not supported', 'err.unknown': 'Something went wrong; try again shortly',
+  'fieldMsg.future': 'must be in the future', 'fieldMsg.required': 'is required', 'fieldMsg.tooLong': 'is too long (at most {n} characters)',
+  'fieldMsg.timeZone': 'is not a known time zone', 'fieldMsg.window': 'must start and end at different times', 'fieldMsg.unknown': 'does not exist', 'fieldMsg.time': 'is not a valid time', 'fieldMsg.invalid': 'is not valid',
+  'field.other': 'One field', 'field.appointment_at': 'Appointment', 'field.address': 'Address', 'field.service_item_id': 'Service',
+  'field.requirements': 'Requirements', 'field.reason': 'Reason', 'field.new_time': 'New time', 'field.worker_id': 'Worker',
+  'field.time_zone': 'Time zone', 'field.preferences': 'Settings', 'field.window': 'Receiving window', 'field.locale': 'Language', 'field.area': 'Area',
+  'field.from': 'From', 'field.to': 'To', 'field.customer_id': 'Customer', 'field.name': 'Name', 'field.url': 'URL', 'field.status': 'Status',
 };
 
 const dicts = { 'zh-CN': zh, en };
@@ -160,6 +197,9 @@ export class I18n {
     if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (vars[k] ?? m));
     return s;
   }
+
+  /** has tells whether key has words (in this locale or the Chinese default). */
+  has(key) { return key in dicts[this.locale] || key in zh; }
 
   /** text picks the right language from {"zh-CN", "en"} (or returns a plain string). */
   text(v) {

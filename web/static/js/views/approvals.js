@@ -2,7 +2,7 @@
 // unanswered) and cancellations that need approval. Approve or decline in place; it updates live.
 
 import { h } from '../dom.js';
-import { emptyState, busy } from './kit.js';
+import { emptyItem, busy } from './kit.js';
 
 export async function render(ctx) {
   const { t, i18n, root, app } = ctx;
@@ -37,7 +37,7 @@ export async function render(ctx) {
     const res = await ctx.api.get('/v1/approvals');
     const rows = await Promise.all([...(res.time_changes || []).map((a) => row('time', a)), ...(res.cancellations || []).map((a) => row('cancel', a))]);
     if (!ctx.current()) return;
-    list.replaceChildren(...(rows.length ? rows : [emptyState(t('approvals.empty'))]));
+    list.replaceChildren(...(rows.length ? rows : [emptyItem(t('approvals.empty'))]));
   }
   ctx.on('any', () => load().catch(() => {}));
   await load();

@@ -3,7 +3,7 @@
 
 import { h } from '../dom.js';
 import { qs } from '../api.js';
-import { emptyState, busy } from './kit.js';
+import { emptyItem, busy } from './kit.js';
 
 const CATS = ['service', 'exception', 'platform', 'interaction'];
 
@@ -76,7 +76,7 @@ export async function render(ctx) {
       if (my !== loading || !ctx.current()) return;
       err.replaceChildren();
       const rows = (res.items || []).map(row);
-      if (append) list.append(...rows); else list.replaceChildren(...(rows.length ? rows : [emptyState(t('inbox.empty'))]));
+      if (append) list.append(...rows); else list.replaceChildren(...(rows.length ? rows : [emptyItem(t('inbox.empty'))]));
       state.cursor = res.next_cursor || '';
       more.hidden = !state.cursor;
       list.dataset.sort = state.sort;

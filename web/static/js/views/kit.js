@@ -56,12 +56,17 @@ export function fromLocalInput(v) {
   return Number.isNaN(d.getTime()) ? '' : d.toISOString();
 }
 
-/** busy disables a button while fn runs and shows errors in place. */
-export async function busy(ctx, button, fn, errorBox) {
+/**
+ * busy disables a button while fn runs and shows errors in place (translated, see app.errText),
+ * or as an error toast when there is no errorBox. A failed request never leaves a success toast
+ * on screen: the current toast goes first.
+ */
+export async function busy(ctx, button, fn, errorBox, errOpts) {
   button.disabled = true;
   if (errorBox) errorBox.replaceChildren();
   try { return await fn(); } catch (e) {
-    if (errorBox) errorBox.append(ctx.app.problem(e)); else ctx.app.toast(ctx.app.errText(e), 'error');
+    ctx.app.clearToast();
+    if (errorBox) errorBox.append(ctx.app.problem(e, errOpts)); else ctx.app.fail(e, errOpts);
     return undefined;
   } finally { button.disabled = false; }
 }
@@ -69,6 +74,9 @@ export async function busy(ctx, button, fn, errorBox) {
 export function sectionTitle(text) { return h('h2', { class: 'section-title', text }); }
 
 export function emptyState(text) { return h('p', { class: 'empty muted', text }); }
+
+/** emptyItem is emptyState as a list item, for a <ul>/<ol> that has nothing to show. */
+export function emptyItem(text) { return h('li', { class: 'empty muted', text }); }
 
 /** items unwraps a list envelope ({items}) or a bare array. */
 export function items(res) { return Array.isArray(res) ? res : (res?.items || []); }

@@ -1,7 +1,7 @@
 // open.js: a worker sees bookings nobody has accepted yet and accepts one.
 
 import { h } from '../dom.js';
-import { orderCard, items, emptyState, busy } from './kit.js';
+import { orderCard, items, emptyItem, busy } from './kit.js';
 
 export async function render(ctx) {
   const { t, root } = ctx;
@@ -20,7 +20,7 @@ export async function render(ctx) {
       return orderCard(ctx, o, h('div', { class: 'card-actions' }, err, btn));
     }));
     if (!ctx.current()) return;
-    list.replaceChildren(...(cards.length ? cards : [emptyState(t('orders.openEmpty'))]));
+    list.replaceChildren(...(cards.length ? cards : [emptyItem(t('orders.openEmpty'))]));
   };
   ctx.on('any', () => load().catch(() => {}));
   // New bookings are not personal events, so the list also refreshes every few seconds.

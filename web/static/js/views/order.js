@@ -24,14 +24,31 @@ export async function render(ctx) {
   };
   // After this person's own action the page redraws at once; others' actions arrive as events.
   // An order this person may no longer see (a removed worker) says so instead of going stale.
-  const lost = (e) => { if (e?.status === 404 || e?.status === 403) body.replaceChildren(ctx.app.problem(e)); };
+  const lost = (e) => {
+    if (e?.status === 404 || e?.status === 403) body.replaceChildren(gone(ctx));
+    else body.replaceChildren(ctx.app.problem(e));
+  };
   ctx.redraw = () => draw().catch(lost);
   ctx.on('any', (ev) => {
     const d = ev.data || {};
     const oid = d.notification?.order_id || d.order_id || d.order?.id;
     if (!oid || oid === id) draw().catch(lost);
   });
-  await draw();
+  await draw().catch((e) => { if (e?.status === 404 || e?.status === 403) lost(e); else throw e; });
+}
+
+/**
+ * gone is the page of an order this person may not see: for a worker taken off it, "no longer
+ * yours" (the order went to someone else or was withdrawn); for anyone else, not found. Both lead
+ * back to their list.
+ */
+function gone(ctx) {
+  const { t, me } = ctx;
+  const worker = me.role === 'worker';
+  return h('section', { class: 'card gone', id: 'order-gone', role: 'status' },
+    h('h1', { text: t(worker ? 'order.goneWorker' : 'order.goneTitle') }),
+    h('p', { class: 'muted', text: t(worker ? 'order.goneWorkerNote' : 'order.goneNote') }),
+    h('a', { class: 'button-link', href: '#/orders', text: t(worker ? 'order.goneSchedule' : 'order.goneList') }));
 }
 
 async function paint(ctx, body, base) {

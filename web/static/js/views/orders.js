@@ -1,7 +1,7 @@
 // orders.js: my orders (customer), my schedule (worker), all orders and bulk cancellation (operator).
 
 import { h, field } from '../dom.js';
-import { orderCard, items, emptyState, busy, sectionTitle, toLocalInput, fromLocalInput, apptOf } from './kit.js';
+import { orderCard, items, emptyItem, busy, sectionTitle, toLocalInput, fromLocalInput, apptOf } from './kit.js';
 
 export async function render(ctx) {
   const { t, root, me } = ctx;
@@ -16,7 +16,7 @@ export async function render(ctx) {
     if (me.role === 'worker') os = [...os].sort((a, b) => Date.parse(apptOf(a)) - Date.parse(apptOf(b)));
     const cards = await Promise.all(os.map((o) => orderCard(ctx, o)));
     if (!ctx.current()) return;
-    list.replaceChildren(...(cards.length ? cards : [emptyState(t('orders.empty'))]));
+    list.replaceChildren(...(cards.length ? cards : [emptyItem(t('orders.empty'))]));
   };
   ctx.on('any', () => load().catch(() => {}));
   await load();

@@ -85,7 +85,7 @@ export function prefsForm(ctx, prefs, kinds, url, idPrefix) {
   h('div', { class: 'row gap' }, field(t('settings.windowStart'), start), field(t('settings.windowEnd'), end)),
   personal ? field(t('settings.tz'), tz) : null,
   sectionTitle(t('settings.alert')),
-  h('div', { class: 'row gap' }, alertSel, test),
+  h('div', { class: 'row gap align-end' }, field(t('settings.alert'), alertSel), test),
   h('details', null, h('summary', { text: t('settings.perCategory') }), CATS.map((c, i) => field(t(`cat.${c}`), catAlert[i]))),
   out, save);
 }

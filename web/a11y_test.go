@@ -1,0 +1,57 @@
+package web_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/homebell/homebell/internal/app/apptest"
+)
+
+// TestAccessibilityEveryScreen: axe-core finds no critical or serious issue on any screen of any
+// role — sign-in, every menu entry, an order page with each action panel open, at phone size and
+// on a desktop (WCAG 2 A/AA as axe-core checks it: names, labels, contrast, landmarks, roles).
+func TestAccessibilityEveryScreen(t *testing.T) {
+	s := newStage(t, apptest.Options{Demo: true})
+	at := time.Now().Add(72 * time.Hour).Truncate(time.Hour)
+	id := s.order("c-lin", "w-wang", "deep-cleaning", at)
+	s.notices("c-lin")
+
+	visitor := s.open("visitor")
+	visitor.waitText(".people", "林晓")
+	visitor.axe("sign-in")
+	visitor.clean()
+
+	screens := map[string][]string{
+		"c-lin":  {"#/book", "#/orders", "#/inbox", "#/settings"},
+		"w-wang": {"#/open", "#/orders", "#/inbox", "#/settings"},
+		"o-zhou": {"#/approvals", "#/orders", "#/inbox", "#/platform", "#/settings"},
+		"a-chen": {"#/support", "#/inbox", "#/settings"},
+	}
+	for _, who := range []string{"c-lin", "w-wang", "o-zhou", "a-chen"} {
+		p := s.signIn(who)
+		for _, desktop := range []bool{false, true} {
+			if desktop {
+				p.do(chromedp.EmulateViewport(1280, 800))
+			}
+			for _, hash := range screens[who] {
+				p.nav(hash)
+				p.waitJS(`!document.querySelector('#main .loading')`, "the screen to load")
+				p.axe(who + " " + hash)
+			}
+			if who != "a-chen" {
+				p.openOrder(id)
+				p.axe(who + " order page")
+				var panels []string
+				p.eval(`[...document.querySelectorAll('#order-actions button[id^="open-"]')].map((b) => '#' + b.id)`, &panels)
+				for _, b := range panels {
+					p.click(b)
+					p.axe(who + " order page " + b)
+					p.click(b)
+				}
+			}
+		}
+		p.clean()
+	}
+}
