@@ -23,6 +23,7 @@ import (
 	"github.com/homebell/homebell/internal/booking"
 	"github.com/homebell/homebell/internal/config"
 	"github.com/homebell/homebell/internal/deliver"
+	"github.com/homebell/homebell/internal/files"
 	"github.com/homebell/homebell/internal/hub"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
@@ -53,6 +54,8 @@ type API struct {
 	Booking *booking.Service
 	// Deliver owns push subscriptions and webhook endpoints (X2).
 	Deliver *deliver.Service
+	// Files takes image uploads and serves them to those allowed to see them.
+	Files *files.Service
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec

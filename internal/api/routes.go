@@ -74,6 +74,11 @@ func (a *API) routes() []route {
 		{Pattern: "GET /v1/admin/default-preferences", Roles: operators, Handler: a.getDefaultPreferences},
 		{Pattern: "PUT /v1/admin/default-preferences", Roles: operators, Handler: a.putDefaultPreferences},
 
+		// Images (I1, I3): upload, then read back by whoever may see them.
+		{Pattern: "POST /v1/files", Roles: people, Handler: a.postFile},
+		{Pattern: "GET /v1/files/{id}", Roles: people, Handler: a.getFile(false)},
+		{Pattern: "GET /v1/files/{id}/thumbnail", Roles: people, Handler: a.getFile(true)},
+
 		{Pattern: "/v1/", Handler: a.notFoundRoute},
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/homebell/homebell/internal/deliver"
 	"github.com/homebell/homebell/internal/deliver/webhook"
 	"github.com/homebell/homebell/internal/deliver/webpush"
+	"github.com/homebell/homebell/internal/files"
 	"github.com/homebell/homebell/internal/hub"
 	"github.com/homebell/homebell/internal/jobs"
 	"github.com/homebell/homebell/internal/notify"
@@ -58,7 +59,9 @@ type App struct {
 	// Hub streams event logs to open apps (X1); Deliver sends off-app (X2).
 	Hub     *hub.Hub
 	Deliver *deliver.Service
-	hubOpt  hub.Options
+	// Files stores uploaded images and decides who may read them.
+	Files  *files.Service
+	hubOpt hub.Options
 	// DevSecret is the HS256 secret of development tokens (demo sign-in, `homebell token`).
 	DevSecret []byte
 }
@@ -122,7 +125,16 @@ func (a *App) init(ctx context.Context) error {
 	if err := a.initRetention(ctx); err != nil {
 		return err
 	}
+	a.initFiles()
 	return a.initDelivery(ctx)
+}
+
+// initFiles wires image uploads. Services whose people may see others' images (chat: members of a
+// conversation that shows one) register their rule with a.Files.AllowReaders.
+func (a *App) initFiles() {
+	a.Files = &files.Service{Store: a.Store, Dir: a.Cfg.FilesDirectory(), MaxBytes: a.Cfg.MaxUploadBytes,
+		MaxPixels: a.Cfg.MaxImagePixels, Now: a.Now}
+	a.API.Files = a.Files
 }
 
 // initDelivery wires realtime streams (X1) and off-app delivery (X2) into notify and the API.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -24,6 +25,8 @@ type Config struct {
 	PushHosts       string        // comma-separated push-service hosts (and their subdomains) subscriptions may name; "*" = any
 	MaxBodyBytes    int64         // JSON request bodies larger than this are refused
 	MaxUploadBytes  int64         // image uploads larger than this are refused
+	MaxImagePixels  int64         // images with more pixels (width × height) are refused before decoding
+	FilesDir        string        // where uploaded images are stored; empty = "files" next to the SQLite file, or ./files
 	ShutdownTimeout time.Duration // grace period for in-flight requests on SIGTERM
 	Demo            bool          // seed demo data and allow the development sign-in
 	LogLevel        string        // debug, info, warn, error
@@ -42,7 +45,8 @@ func Default() Config {
 		// an address of their choosing.
 		PushHosts:       "fcm.googleapis.com,push.services.mozilla.com,notify.windows.com,push.apple.com",
 		MaxBodyBytes:    1 << 20,
-		MaxUploadBytes:  5 << 20,
+		MaxUploadBytes:  10 << 20,
+		MaxImagePixels:  40_000_000,
 		ShutdownTimeout: 15 * time.Second,
 		LogLevel:        "info",
 	}
@@ -67,8 +71,10 @@ func (c *Config) FlagSet(fs *flag.FlagSet, env func(string) string) {
 	str(&c.VAPIDSubject, "vapid-subject", "contact (mailto: or https:) sent to Web Push services")
 	str(&c.PushHosts, "push-hosts", `push-service hosts subscriptions may name, comma-separated (subdomains included); "*" = any`)
 	str(&c.LogLevel, "log-level", "debug, info, warn or error")
+	str(&c.FilesDir, "files-dir", `directory of uploaded images (default: "files" beside the SQLite file, or ./files with PostgreSQL)`)
 	int64Var(fs, env, &c.MaxBodyBytes, "max-body-bytes", "largest JSON request body")
 	int64Var(fs, env, &c.MaxUploadBytes, "max-upload-bytes", "largest image upload")
+	int64Var(fs, env, &c.MaxImagePixels, "max-image-pixels", "largest image, in pixels (width × height)")
 	if v := env(envName("shutdown-timeout")); v != "" {
 		if d, err := time.ParseDuration(v); err == nil {
 			c.ShutdownTimeout = d
@@ -114,12 +120,34 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes < 1024 {
 		return fmt.Errorf("config: max-body-bytes must be at least 1024")
 	}
+	if c.MaxUploadBytes < 1024 {
+		return fmt.Errorf("config: max-upload-bytes must be at least 1024")
+	}
+	if c.MaxImagePixels < 1 {
+		return fmt.Errorf("config: max-image-pixels must be positive")
+	}
 	if c.JWTPublicKey != "" {
 		if _, err := os.Stat(c.JWTPublicKey); err != nil {
 			return fmt.Errorf("config: jwt-public-key: %w", err)
 		}
 	}
 	return nil
+}
+
+// FilesDirectory is where uploaded images live: FilesDir when set, else "files" beside the SQLite
+// database, else ./files (PostgreSQL: every node needs the same directory, e.g. a shared volume).
+func (c Config) FilesDirectory() string {
+	if c.FilesDir != "" {
+		return c.FilesDir
+	}
+	if strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://") {
+		return "files"
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(c.DB, "sqlite:"), "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	return filepath.Join(filepath.Dir(path), "files")
 }
 
 // PushHostAllowed reports whether a Web Push subscription may name host (see PushHosts).

@@ -23,6 +23,7 @@ const (
 	CodeIdempotencyPending Code = "idempotency_in_progress"
 	CodeTooLarge           Code = "payload_too_large"
 	CodeUnsupportedMedia   Code = "unsupported_media_type"
+	CodeImageTooLarge      Code = "image_too_large" // an image's pixel count is over the limit (decompression bombs)
 	CodeMethodNotAllowed   Code = "method_not_allowed"
 	CodeRateLimited        Code = "rate_limited"
 	CodeUnavailable        Code = "unavailable"
@@ -45,6 +46,7 @@ var codes = map[Code]codeInfo{
 	CodeIdempotencyPending: {http.StatusConflict, "A request with this Idempotency-Key is in progress"},
 	CodeTooLarge:           {http.StatusRequestEntityTooLarge, "Payload too large"},
 	CodeUnsupportedMedia:   {http.StatusUnsupportedMediaType, "Unsupported media type"},
+	CodeImageTooLarge:      {http.StatusUnprocessableEntity, "Image dimensions too large"},
 	CodeMethodNotAllowed:   {http.StatusMethodNotAllowed, "Method not allowed"},
 	CodeRateLimited:        {http.StatusTooManyRequests, "Too many requests"},
 	CodeUnavailable:        {http.StatusServiceUnavailable, "Temporarily unavailable"},

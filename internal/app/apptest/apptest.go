@@ -85,6 +85,7 @@ func Start(t testing.TB, dsn string, opt Options) *Server {
 	cfg.JWTSecret = Secret
 	cfg.ShutdownTimeout = 5 * time.Second
 	cfg.PushHosts = "*" // test push services listen on 127.0.0.1
+	cfg.FilesDir = t.TempDir()
 	cfg.Demo = opt.Demo
 	if opt.Config != nil {
 		opt.Config(&cfg)
