@@ -94,7 +94,13 @@ type route struct {
 	Roles   []model.Role // who may call; nil = public
 	Creates bool         // a creating POST: Idempotency-Key honoured
 	Handler handlerFunc
+	// Rebuild answers a retry whose action committed from current state (ref: what the first
+	// request created, see store.NoteCreated). Routes with it record no answer after commit.
+	Rebuild handlerRebuild
 }
+
+// handlerRebuild writes the answer of a committed creating request from current state.
+type handlerRebuild func(w http.ResponseWriter, r *http.Request, ref string) error
 
 var (
 	people    = []model.Role{model.RoleCustomer, model.RoleWorker, model.RoleAgent, model.RoleOperator}
@@ -106,12 +112,15 @@ var (
 func (a *API) wrap(rt route) http.Handler {
 	h := rt.Handler
 	if rt.Creates {
-		h = a.idempotent(h)
+		h = a.idempotent(rt)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: 200}
-		r, err := a.authorize(r, rt.Roles)
+		err := checkURL(r)
+		if err == nil {
+			r, err = a.authorize(r, rt.Roles)
+		}
 		if err == nil {
 			err = h(sw, r)
 		}
@@ -125,6 +134,25 @@ func (a *API) wrap(rt route) http.Handler {
 		a.requests.WithLabelValues(rt.Pattern, strconv.Itoa(sw.status)).Inc()
 		a.latency.WithLabelValues(rt.Pattern).Observe(time.Since(start).Seconds())
 	})
+}
+
+// checkURL refuses control characters and invalid UTF-8 in the path and the query, for every
+// route in one place (PostgreSQL cannot store NUL; no id or parameter holds a control character).
+func checkURL(r *http.Request) error {
+	if err := model.CheckText("path", r.URL.Path, false); err != nil {
+		return err
+	}
+	for name, vs := range r.URL.Query() {
+		if err := model.CheckText(name, name, false); err != nil {
+			return err
+		}
+		for _, v := range vs {
+			if err := model.CheckText(name, v, false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // authorize authenticates the request and checks its role; the returned request carries the
@@ -189,9 +217,19 @@ func principal(r *http.Request) auth.Principal {
 	return p
 }
 
-// idempotent honours Idempotency-Key on creating POSTs: the same key with the same request replays
+// idempotent honours Idempotency-Key on creating POSTs: the same key with the same request answers
 // the first answer without a second effect; with a different request it is refused (422).
-func (a *API) idempotent(next handlerFunc) handlerFunc {
+//
+// The key's record is written by the store inside the action's own transaction (the claim travels
+// in the request's context to store.InTx), so it exists exactly when the action committed: a
+// request that never committed leaves no key behind and its retry runs; a concurrent duplicate
+// finds the record, rolls back and answers with the first request's answer. The answer is
+// recorded right after the commit, except on routes that can rebuild it from current state
+// (route.Rebuild): those cost no second commit. A retry whose action committed but whose answer
+// was never recorded (the node died in between) is answered by Rebuild, never by running the
+// action again. Refusals (4xx) are recorded and replayed as the same problem.
+func (a *API) idempotent(rt route) handlerFunc {
+	next := rt.Handler
 	return func(w http.ResponseWriter, r *http.Request) error {
 		key := r.Header.Get("Idempotency-Key")
 		if key == "" {
@@ -200,6 +238,9 @@ func (a *API) idempotent(next handlerFunc) handlerFunc {
 		if len(key) > 255 {
 			return model.Invalid(model.FieldError{Field: "Idempotency-Key", Message: "at most 255 characters"})
 		}
+		if err := model.CheckText("Idempotency-Key", key, false); err != nil {
+			return err
+		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.Cfg.MaxBodyBytes))
 		if err != nil {
 			return model.Errorf(model.CodeTooLarge, "the body exceeds %d bytes", a.Cfg.MaxBodyBytes)
@@ -207,60 +248,52 @@ func (a *API) idempotent(next handlerFunc) handlerFunc {
 		sum := sha256.Sum256(body)
 		request := r.Method + " " + r.URL.Path + " " + hex.EncodeToString(sum[:])
 		who := principal(r).ID
-		var rec store.IdempotencyRecord
-		var claimed bool
-		err = a.Store.InTx(r.Context(), func(tx *store.Tx) error {
-			var err error
-			rec, claimed, err = tx.ClaimIdempotencyKey(r.Context(), who, key, request, a.Now())
+		// A retry of a request that committed (or was refused) answers from its record.
+		if rec, found, err := a.Store.IdempotencyKey(r.Context(), who, key); err != nil {
 			return err
-		})
-		if err != nil {
-			return err
+		} else if found {
+			return a.replay(w, r, rt, request, rec)
 		}
-		if !claimed {
-			switch {
-			case rec.Request != request:
-				return model.Errorf(model.CodeIdempotencyReused, "Idempotency-Key %q was used for a different request", key)
-			case rec.Status == 0:
-				return model.Errorf(model.CodeIdempotencyPending, "the first request with this key has not finished; retry shortly")
-			}
-			// Refusals are stored as problem documents and replayed as such.
-			if rec.Status >= 400 {
-				w.Header().Set("Content-Type", "application/problem+json")
-			} else {
-				w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			}
-			w.Header().Set("Idempotent-Replayed", "true")
-			w.WriteHeader(rec.Status)
-			_, _ = w.Write(rec.Response)
-			return nil
-		}
+		claim := &store.IdempotencyClaim{Principal: who, Key: key, Request: request, Now: a.Now()}
+		r = r.WithContext(store.WithIdempotencyClaim(r.Context(), claim))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		rw := &recorder{header: http.Header{}, status: 200}
 		herr := next(rw, r)
 		ctx := context.WithoutCancel(r.Context())
-		if herr != nil || rw.status >= 500 {
-			var e *model.Error
-			if herr != nil && errors.As(herr, &e) && e.Code.Status() < 500 {
-				// A refused request is an answer too: replay the same refusal.
-				p := problemFor(herr)
-				p.Instance = r.URL.Path
-				var buf bytes.Buffer
-				_ = jsonEncode(&buf, p)
-				_ = a.Store.InTx(ctx, func(tx *store.Tx) error {
-					return tx.CompleteIdempotencyKey(ctx, who, key, p.Status, buf.Bytes())
-				})
-			} else {
-				_ = a.Store.InTx(ctx, func(tx *store.Tx) error { return tx.ReleaseIdempotencyKey(ctx, who, key) })
+		if errors.Is(herr, store.ErrIdempotencyDuplicate) {
+			// Another request with this key committed while this one ran: answer with its answer.
+			rec, found, err := a.Store.IdempotencyKey(ctx, who, key)
+			if err != nil || !found {
+				return errors.Join(herr, err)
 			}
+			return a.replay(w, r, rt, request, rec)
+		}
+		var e *model.Error
+		switch {
+		case herr == nil && rw.status < 400:
+			if !claim.Committed() || rt.Rebuild == nil {
+				if _, err := a.Store.RecordIdempotencyAnswer(ctx, claim, rw.status, rw.body.Bytes()); err != nil {
+					// The action committed: a retry rebuilds or reports the answer.
+					a.Log.Error("idempotency: record answer", "err", err)
+				}
+			}
+		case herr != nil && errors.As(herr, &e) && e.Code.Status() < 500:
+			// A refused request is an answer too: replay the same refusal. If a concurrent request
+			// with the key committed first, this one answers with that instead.
+			p := problemFor(herr)
+			p.Instance = r.URL.Path
+			var buf bytes.Buffer
+			_ = jsonEncode(&buf, p)
+			rec, err := a.Store.RecordIdempotencyAnswer(ctx, claim, p.Status, buf.Bytes())
+			if err == nil && rec.Request == request && (rec.Status != p.Status || !bytes.Equal(rec.Response, buf.Bytes())) {
+				return a.replay(w, r, rt, request, rec)
+			}
+			return herr
+		default:
+			// A failure: nothing committed leaves no key (the retry runs); if the action did commit
+			// before the failure, its record stays and the retry rebuilds the answer.
 			if herr != nil {
 				return herr
-			}
-		} else {
-			if err := a.Store.InTx(ctx, func(tx *store.Tx) error {
-				return tx.CompleteIdempotencyKey(ctx, who, key, rw.status, rw.body.Bytes())
-			}); err != nil {
-				a.Log.Error("idempotency: record answer", "err", err)
 			}
 		}
 		for k, v := range rw.header {
@@ -270,6 +303,73 @@ func (a *API) idempotent(next handlerFunc) handlerFunc {
 		_, err = w.Write(rw.body.Bytes())
 		return err
 	}
+}
+
+// pendingGrace is how long a committed action's answer may take to be recorded: a retry within
+// it, on a route that cannot rebuild its answer, is asked to retry shortly.
+const pendingGrace = 10 * time.Second
+
+// replay answers a request whose key has a record.
+func (a *API) replay(w http.ResponseWriter, r *http.Request, rt route, request string, rec store.IdempotencyRecord) error {
+	if rec.Request != request {
+		return model.Errorf(model.CodeIdempotencyReused, "Idempotency-Key %q was used for a different request", r.Header.Get("Idempotency-Key"))
+	}
+	if rec.Status == 0 {
+		// The action committed; its answer was not recorded.
+		if rt.Rebuild != nil {
+			rw := &recorder{header: http.Header{}, status: 200}
+			if err := rt.Rebuild(rw, r, rec.Ref); err != nil {
+				return err
+			}
+			for k, v := range rw.header {
+				w.Header()[k] = v
+			}
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.WriteHeader(rw.status)
+			_, err := w.Write(rw.body.Bytes())
+			return err
+		}
+		if a.Now().Sub(rec.CreatedAt) < pendingGrace {
+			// The first request is most likely recording its answer right now: wait a little.
+			for range 100 {
+				select {
+				case <-r.Context().Done():
+					return r.Context().Err()
+				case <-time.After(20 * time.Millisecond):
+				}
+				next, found, err := a.Store.IdempotencyKey(r.Context(), principal(r).ID, r.Header.Get("Idempotency-Key"))
+				if err != nil {
+					return err
+				}
+				if found && next.Status != 0 {
+					return a.replay(w, r, rt, request, next)
+				}
+			}
+			return model.Errorf(model.CodeIdempotencyPending, "the first request with this key has not finished; retry shortly")
+		}
+		w.Header().Set("Idempotent-Replayed", "true")
+		return writeJSON(w, http.StatusOK, committedAnswer{Status: "committed", ID: rec.Ref,
+			Detail: "the first request with this key took effect, but its answer was lost; read the resource for its current state"})
+	}
+	// Refusals are stored as problem documents and replayed as such.
+	if rec.Status >= 400 {
+		w.Header().Set("Content-Type", "application/problem+json")
+	} else {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Idempotent-Replayed", "true")
+	w.WriteHeader(rec.Status)
+	_, err := w.Write(rec.Response)
+	return err
+}
+
+// committedAnswer is the answer to a retry whose first request committed but whose answer was
+// lost, on a route that cannot rebuild it.
+type committedAnswer struct {
+	Status string `json:"status"`
+	ID     string `json:"id,omitempty"`
+	Detail string `json:"detail"`
 }
 
 // recorder buffers a response so it can be stored for replay.
@@ -350,6 +450,11 @@ func (a *API) readyz(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Store.Ping(ctx); err != nil {
 		a.Log.Warn("not ready", "err", err)
 		return model.Errorf(model.CodeUnavailable, "the database does not answer")
+	}
+	cur, want, err := a.Store.SchemaVersions(ctx)
+	if err != nil || cur != want {
+		a.Log.Warn("not ready: schema", "at", cur, "want", want, "err", err)
+		return model.Errorf(model.CodeUnavailable, "the database schema is at version %d, this binary needs %d; run homebell migrate", cur, want)
 	}
 	return writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }

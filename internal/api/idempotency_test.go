@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,20 +20,23 @@ import (
 	"github.com/homebell/homebell/internal/auth"
 	"github.com/homebell/homebell/internal/config"
 	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
 )
 
 // thingsServer serves one creating POST, /v1/things, through the real route wrapper (auth,
-// Idempotency-Key, problems) on a real store. The foundation has no creating POST of its own yet;
-// orders will be the first. effects counts what the handler did.
+// Idempotency-Key, problems) on a real store: each creation commits a settings row in a
+// transaction, as a service would. effects counts commits.
 type thingsServer struct {
 	url      string
 	keyA     string // a platform backend
 	keyB     string // another one
 	effects  atomic.Int32
 	failNext atomic.Bool   // the next call fails with an internal error, without effect
-	entered  chan struct{} // a "slow" call signals here, then waits for release
+	crashAt  atomic.Bool   // the next call commits, then fails before answering (a crash in between)
+	entered  chan struct{} // a "slow" call signals here (inside its transaction), then waits for release
 	release  chan struct{}
+	clock    atomic.Int64 // seconds added to the API's clock
 }
 
 func startThings(t *testing.T, dsn string) *thingsServer {
@@ -41,10 +45,12 @@ func startThings(t *testing.T, dsn string) *thingsServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &API{Cfg: config.Default(), Store: st, Verifier: v, Now: time.Now,
+	ts := &thingsServer{entered: make(chan struct{}), release: make(chan struct{})}
+	now := func() time.Time { return time.Now().Add(time.Duration(ts.clock.Load()) * time.Second) }
+	a := &API{Cfg: config.Default(), Store: st, Verifier: v, Now: now,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry()}
 	a.Handler() // sets up the metrics the wrapper records
-	ts := &thingsServer{entered: make(chan struct{}), release: make(chan struct{})}
+	var seq atomic.Int32
 	create := func(w http.ResponseWriter, r *http.Request) error {
 		var in struct {
 			Name string `json:"name"`
@@ -52,20 +58,41 @@ func startThings(t *testing.T, dsn string) *thingsServer {
 		if err := decodeJSON(w, r, a.Cfg.MaxBodyBytes, &in); err != nil {
 			return err
 		}
-		switch {
-		case ts.failNext.CompareAndSwap(true, false):
+		if ts.failNext.CompareAndSwap(true, false) {
 			return errors.New("database went away")
-		case in.Name == "":
-			return model.Invalid(model.FieldError{Field: "name", Message: "is required"})
-		case in.Name == "slow":
-			ts.entered <- struct{}{}
-			<-ts.release
 		}
-		n := ts.effects.Add(1)
-		return writeJSON(w, http.StatusCreated, map[string]any{"id": n, "name": in.Name})
+		if in.Name == "" {
+			return model.Invalid(model.FieldError{Field: "name", Message: "is required"})
+		}
+		n := seq.Add(1)
+		id := fmt.Sprint(n)
+		err := st.InTx(r.Context(), func(tx *store.Tx) error {
+			if in.Name == "slow" {
+				ts.entered <- struct{}{}
+				<-ts.release
+			}
+			store.NoteCreated(r.Context(), id)
+			tx.AfterCommit(func() { ts.effects.Add(1) })
+			return tx.PutSetting(r.Context(), "thing:"+id, in.Name, now())
+		})
+		if err != nil {
+			return err
+		}
+		if ts.crashAt.CompareAndSwap(true, false) {
+			return errors.New("the node died before answering")
+		}
+		return writeJSON(w, http.StatusCreated, map[string]any{"id": id, "name": in.Name})
+	}
+	rebuild := func(w http.ResponseWriter, r *http.Request, ref string) error {
+		var name string
+		if _, err := st.Setting(r.Context(), "thing:"+ref, &name); err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, map[string]any{"id": ref, "name": name})
 	}
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/things", a.wrap(route{Pattern: "POST /v1/things", Roles: anyone, Creates: true, Handler: create}))
+	mux.Handle("POST /v1/rebuilt-things", a.wrap(route{Pattern: "POST /v1/rebuilt-things", Roles: anyone, Creates: true, Handler: create, Rebuild: rebuild}))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	ts.url = srv.URL
@@ -87,7 +114,12 @@ type answer struct {
 
 func (ts *thingsServer) post(t *testing.T, key, idemKey, body string) answer {
 	t.Helper()
-	req, _ := http.NewRequest("POST", ts.url+"/v1/things", strings.NewReader(body))
+	return ts.postTo(t, "/v1/things", key, idemKey, body)
+}
+
+func (ts *thingsServer) postTo(t *testing.T, path, key, idemKey, body string) answer {
+	t.Helper()
+	req, _ := http.NewRequest("POST", ts.url+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/json")
 	if idemKey != "" {
@@ -159,7 +191,7 @@ func TestIdempotencyKey(t *testing.T) {
 			}
 		})
 
-		t.Run("a server failure releases the key so the retry runs", func(t *testing.T) {
+		t.Run("a server failure leaves no key so the retry runs", func(t *testing.T) {
 			before := ts.effects.Load()
 			ts.failNext.Store(true)
 			if r := ts.post(t, ts.keyA, "flaky-1", `{"name":"x"}`); r.status != 500 || !strings.Contains(r.body, `"code":"internal"`) ||
@@ -172,22 +204,46 @@ func TestIdempotencyKey(t *testing.T) {
 			}
 		})
 
-		t.Run("a retry while the first request runs: 409 idempotency_in_progress", func(t *testing.T) {
-			var first answer
+		t.Run("a retry while the first request runs: one effect, the first answer", func(t *testing.T) {
+			before := ts.effects.Load()
+			var first, second answer
 			var wg sync.WaitGroup
 			wg.Go(func() { first = ts.post(t, ts.keyA, "slow-1", `{"name":"slow"}`) })
 			<-ts.entered
-			r := ts.post(t, ts.keyA, "slow-1", `{"name":"slow"}`)
+			wg.Go(func() { second = ts.post(t, ts.keyA, "slow-1", `{"name":"slow"}`) })
+			time.Sleep(50 * time.Millisecond) // let the retry reach the store (it must wait for the first)
 			close(ts.release)
 			wg.Wait()
-			if r.status != 409 || !strings.Contains(r.body, `"code":"idempotency_in_progress"`) {
-				t.Errorf("concurrent retry: %+v", r)
+			if first.status != 201 || second.status != 201 || first.body != second.body || !second.replayed {
+				t.Errorf("first %+v\nconcurrent retry %+v\nwant the first answer replayed", first, second)
 			}
-			if first.status != 201 {
-				t.Errorf("first: %+v", first)
+			if n := ts.effects.Load() - before; n != 1 {
+				t.Errorf("%d effects, want 1", n)
 			}
-			if again := ts.post(t, ts.keyA, "slow-1", `{"name":"slow"}`); !again.replayed || again.body != first.body {
-				t.Errorf("after it finished: %+v", again)
+		})
+
+		t.Run("the action committed but its answer was lost: the retry does not run it again", func(t *testing.T) {
+			// A route that rebuilds its answer from current state answers at once.
+			before := ts.effects.Load()
+			ts.crashAt.Store(true)
+			if r := ts.postTo(t, "/v1/rebuilt-things", ts.keyA, "crash-1", `{"name":"kept"}`); r.status != 500 {
+				t.Fatalf("crashing call: %+v", r)
+			}
+			r := ts.postTo(t, "/v1/rebuilt-things", ts.keyA, "crash-1", `{"name":"kept"}`)
+			if r.status != 201 || !r.replayed || !strings.Contains(r.body, `"name":"kept"`) || ts.effects.Load() != before+1 {
+				t.Errorf("retry: %+v, %d effects; want the rebuilt answer and one effect", r, ts.effects.Load()-before)
+			}
+			// A route that cannot: "retry shortly" while the answer may still come, then "committed".
+			ts.crashAt.Store(true)
+			ts.post(t, ts.keyA, "crash-2", `{"name":"kept"}`)
+			if r := ts.post(t, ts.keyA, "crash-2", `{"name":"kept"}`); r.status != 409 || !strings.Contains(r.body, "idempotency_in_progress") {
+				t.Errorf("retry at once: %+v", r)
+			}
+			ts.clock.Add(60)
+			defer ts.clock.Store(0)
+			r = ts.post(t, ts.keyA, "crash-2", `{"name":"kept"}`)
+			if r.status != 200 || !r.replayed || !strings.Contains(r.body, `"status":"committed"`) || ts.effects.Load() != before+2 {
+				t.Errorf("retry later: %+v, %d effects", r, ts.effects.Load()-before)
 			}
 		})
 

@@ -91,6 +91,26 @@ func (a *API) getOrder(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, v)
 }
 
+// rebuildOrder answers a retry of an order action that committed with the order's view as it is
+// now (an order action's answer is its order's view): ref is the order POST /v1/orders created,
+// else the path names it.
+func (a *API) rebuildOrder(status int) handlerRebuild {
+	return func(w http.ResponseWriter, r *http.Request, ref string) error {
+		id := r.PathValue("id")
+		if id == "" {
+			id = ref
+		}
+		v, err := a.Booking.Get(r.Context(), actor(r), id)
+		if err != nil {
+			return err
+		}
+		if status == http.StatusCreated {
+			w.Header().Set("Location", "/v1/orders/"+id)
+		}
+		return writeJSON(w, status, v)
+	}
+}
+
 // writeOrder answers a transition with the order's view.
 func (a *API) writeOrder(w http.ResponseWriter, r *http.Request, o model.Order, err error) error {
 	if err != nil {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/store"
 )
 
 // Problem is an RFC 9457 problem document. Code is homebell's stable error code.
@@ -27,7 +29,11 @@ type Problem struct {
 // text is logged, never shown.
 func problemFor(err error) Problem {
 	var e *model.Error
-	if !errors.As(err, &e) {
+	switch {
+	case errors.As(err, &e):
+	case store.IsUnavailable(err):
+		e = &model.Error{Code: model.CodeUnavailable, Message: "the database is out of reach; retry shortly"}
+	default:
 		e = &model.Error{Code: model.CodeInternal, Message: "something went wrong; it has been logged"}
 	}
 	return Problem{
@@ -48,6 +54,9 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
+	if p.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "5")
+	}
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
 }
@@ -76,15 +85,26 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error 
 			return model.Errorf(model.CodeUnsupportedMedia, "send application/json, not %q", ct)
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, max))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return model.Errorf(model.CodeTooLarge, "the body exceeds %d bytes", max)
+	} else if err != nil {
+		return model.Errorf(model.CodeInvalid, "cannot read the body")
+	}
+	// Every string of every request body: no NUL or other control characters, valid UTF-8.
+	if err := model.CheckJSONText(body); err != nil {
+		return err
+	}
+	if depth := jsonDepth(body); depth > maxJSONDepth {
+		return model.Errorf(model.CodeInvalid, "the body nests deeper than %d levels", maxJSONDepth)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
 		var syntax *json.SyntaxError
 		var typ *json.UnmarshalTypeError
 		switch {
-		case errors.As(err, &tooBig):
-			return model.Errorf(model.CodeTooLarge, "the body exceeds %d bytes", max)
 		case errors.Is(err, io.EOF):
 			return model.Errorf(model.CodeInvalid, "the body is empty; send a JSON object")
 		case errors.As(err, &syntax):
@@ -101,4 +121,28 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error 
 		return model.Errorf(model.CodeInvalid, "the body must hold exactly one JSON object")
 	}
 	return nil
+}
+
+// maxJSONDepth bounds how deeply a request body may nest; no request of homebell nests deeper.
+const maxJSONDepth = 32
+
+// jsonDepth is the deepest nesting of objects and arrays in a JSON document (strings skipped).
+func jsonDepth(b []byte) int {
+	depth, deepest, inString := 0, 0, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
 }

@@ -1,5 +1,7 @@
 package api
 
+import "net/http"
+
 // routes is the one route table of homebell. Every route names the roles it admits (nil = public);
 // the OpenAPI document must list exactly these routes (routes_test.go checks it).
 func (a *API) routes() []route {
@@ -37,14 +39,14 @@ func (a *API) routes() []route {
 		{Pattern: "GET /v1/admin/deliveries", Roles: operators, Handler: a.listDeliveries},
 
 		// Orders (N1-N3, E1-E3, X4)
-		{Pattern: "POST /v1/orders", Roles: orderBookers, Creates: true, Handler: a.postOrder},
+		{Pattern: "POST /v1/orders", Roles: orderBookers, Creates: true, Handler: a.postOrder, Rebuild: a.rebuildOrder(http.StatusCreated)},
 		{Pattern: "GET /v1/orders", Roles: orderParties, Handler: a.listOrders},
 		{Pattern: "GET /v1/orders/open", Roles: orderWorkers, Handler: a.listOpenOrders},
 		{Pattern: "GET /v1/orders/{id}", Roles: orderParties, Handler: a.getOrder},
-		{Pattern: "POST /v1/orders/{id}/accept", Roles: workers, Creates: true, Handler: a.acceptOrder},
-		{Pattern: "POST /v1/orders/{id}/assign", Roles: operators, Creates: true, Handler: a.assignOrder},
-		{Pattern: "POST /v1/orders/{id}/start", Roles: orderWorkers, Creates: true, Handler: a.startOrder},
-		{Pattern: "POST /v1/orders/{id}/complete", Roles: orderWorkers, Creates: true, Handler: a.completeOrder},
+		{Pattern: "POST /v1/orders/{id}/accept", Roles: workers, Creates: true, Handler: a.acceptOrder, Rebuild: a.rebuildOrder(http.StatusOK)},
+		{Pattern: "POST /v1/orders/{id}/assign", Roles: operators, Creates: true, Handler: a.assignOrder, Rebuild: a.rebuildOrder(http.StatusOK)},
+		{Pattern: "POST /v1/orders/{id}/start", Roles: orderWorkers, Creates: true, Handler: a.startOrder, Rebuild: a.rebuildOrder(http.StatusOK)},
+		{Pattern: "POST /v1/orders/{id}/complete", Roles: orderWorkers, Creates: true, Handler: a.completeOrder, Rebuild: a.rebuildOrder(http.StatusOK)},
 		{Pattern: "POST /v1/orders/{id}/time-changes", Roles: orderParties, Creates: true, Handler: a.postTimeChange},
 		{Pattern: "POST /v1/orders/{id}/time-changes/{change_id}/accept", Roles: orderParties, Creates: true, Handler: a.answerTimeChange(true)},
 		{Pattern: "POST /v1/orders/{id}/time-changes/{change_id}/decline", Roles: orderParties, Creates: true, Handler: a.answerTimeChange(false)},

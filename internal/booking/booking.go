@@ -124,6 +124,7 @@ func (s *Service) Create(ctx context.Context, a Actor, in CreateInput) (model.Or
 		if err := tx.InsertOrder(ctx, &o, s.Now()); err != nil {
 			return err
 		}
+		store.NoteCreated(ctx, o.ID) // a retry under the same Idempotency-Key answers with this order
 		return s.event(ctx, tx, o, "created", a, map[string]any{"appointment_at": o.AppointmentAt})
 	})
 	return o, err

@@ -6,10 +6,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -173,6 +175,52 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// SchemaVersions reports the schema version the database is at and the one this binary
+// expects (its newest embedded migration). Readiness requires them equal.
+func (s *Store) SchemaVersions(ctx context.Context) (current, want int64, err error) {
+	entries, err := fs.ReadDir(migrations, "migrations/"+string(s.dialect))
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: migrations: %w", err)
+	}
+	for _, e := range entries {
+		if n, ok := strings.CutSuffix(e.Name(), ".sql"); ok {
+			var v int64
+			if _, err := fmt.Sscanf(n, "%d_", &v); err == nil && v > want {
+				want = v
+			}
+		}
+	}
+	var cur sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, `SELECT MAX(version_id) FROM goose_db_version WHERE is_applied`).Scan(&cur); err != nil {
+		return 0, want, fmt.Errorf("store: schema version: %w", err)
+	}
+	return cur.Int64, want, nil
+}
+
+// IsUnavailable reports an error that says the database is out of reach or not migrated (rather
+// than a fault of the request or of homebell): the API answers 503 with Retry-After.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	s := err.Error()
+	for _, m := range []string{"sql: database is closed", "connection refused", "failed to connect", "conn closed",
+		"no such table", "SQLSTATE 42P01", "SQLSTATE 57P0", "SQLSTATE 08", "SQLSTATE 53300", "broken pipe",
+		"connection reset", "unexpected EOF", "database is locked", "disk I/O error", "unable to open database"} {
+		if strings.Contains(s, m) {
+			return true
+		}
+	}
+	return false
+}
+
 // Migrate applies every pending migration of this dialect.
 func (s *Store) Migrate(ctx context.Context) error {
 	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
@@ -236,12 +284,33 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 			panic(v)
 		}
 	}()
+	// A request sent with an Idempotency-Key records its key in the first of its transactions
+	// that commits, as part of the action (see IdempotencyClaim).
+	claim := claimFrom(ctx)
+	if claim != nil && claim.committed {
+		claim = nil
+	}
+	if claim != nil {
+		if err := tx.claimInTx(ctx, claim); err != nil {
+			tx.rollback()
+			return err
+		}
+	}
 	if err := fn(tx); err != nil {
 		tx.rollback()
 		return err
 	}
+	if claim != nil {
+		if err := tx.noteRefInTx(ctx, claim); err != nil {
+			tx.rollback()
+			return err
+		}
+	}
 	if err := tx.commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
+	}
+	if claim != nil {
+		claim.committed = true
 	}
 	for _, f := range tx.afterCommit {
 		f()
