@@ -17,9 +17,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/store"
 )
 
@@ -48,7 +51,14 @@ type Runner struct {
 	log      *slog.Logger
 	handlers map[string]Handler
 	wake     chan struct{}
-	// Lease is how long a claimed job stays claimed; a node that dies mid-run frees it then.
+	running  atomic.Int32
+	// Node names this node (default: the host name); Life is this process start of it
+	// (Node + "/" + a fresh id). Claims carry Life: a restarted node recovers the claims of its
+	// previous lives at once (Recover), and the heartbeat extends only its own.
+	Node, Life string
+	// Lease is how long a claimed job stays claimed without a heartbeat; a node that dies mid-run
+	// frees its jobs then (to the other nodes; to itself at once when it restarts). The heartbeat
+	// extends the lease of running jobs every Lease/3, so a long job is never run twice.
 	Lease time.Duration
 	// Batch is how many jobs one claim takes.
 	Batch int
@@ -60,8 +70,42 @@ type Runner struct {
 
 // New makes a runner; register handlers before Run.
 func New(st *store.Store, now func() time.Time, log *slog.Logger) *Runner {
-	return &Runner{store: st, now: now, log: log, handlers: map[string]Handler{}, wake: make(chan struct{}, 1),
-		Lease: 2 * time.Minute, Batch: 64, Poll: time.Second, Concurrency: 16}
+	node, _ := os.Hostname()
+	if node == "" {
+		node = "node"
+	}
+	r := &Runner{store: st, now: now, log: log, handlers: map[string]Handler{}, wake: make(chan struct{}, 1),
+		Lease: 15 * time.Second, Batch: 64, Poll: time.Second, Concurrency: 16}
+	r.SetNode(node)
+	return r
+}
+
+// SetNode names this node and starts a new life of it.
+func (r *Runner) SetNode(node string) {
+	r.Node, r.Life = node, node+"/"+model.NewID()
+}
+
+// Recover makes the claims of this node's previous lives due at once (on SQLite, where there is
+// one node, every claim left running). Run calls it first.
+func (r *Runner) Recover(ctx context.Context) (int64, error) {
+	var n int64
+	err := r.store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		n, err = tx.RecoverJobs(ctx, r.Node, r.Life, r.now())
+		return err
+	})
+	if n > 0 {
+		r.log.Info("jobs: recovered claims of a previous life", "jobs", n, "node", r.Node)
+	}
+	return n, err
+}
+
+// Heartbeat extends the lease of every job this life is running. Run calls it every Lease/3.
+func (r *Runner) Heartbeat(ctx context.Context) error {
+	return r.store.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.ExtendJobLeases(ctx, r.Life, r.now().Add(r.Lease))
+		return err
+	})
 }
 
 // Handle registers the handler of a job kind.
@@ -101,6 +145,10 @@ func (r *Runner) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, r.Concurrency)
 	defer wg.Wait()
+	if _, err := r.Recover(ctx); err != nil && ctx.Err() == nil {
+		r.log.Error("jobs: recover", "err", err)
+	}
+	wg.Go(func() { r.heartbeats(ctx) })
 	for {
 		n, err := r.runDue(ctx, sem, &wg)
 		if err != nil && ctx.Err() == nil {
@@ -109,7 +157,7 @@ func (r *Runner) Run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		if n == r.Batch {
+		if n > 0 && n == r.free() {
 			continue // more may be due
 		}
 		wait := r.Poll
@@ -140,27 +188,55 @@ func (r *Runner) RunDue(ctx context.Context) (int, error) {
 		n, err := r.runDue(ctx, sem, &wg)
 		wg.Wait()
 		total += n
-		if err != nil || n < r.Batch {
+		if err != nil || n == 0 {
 			return total, err
 		}
 	}
 }
 
+// heartbeats extends the leases of running jobs every Lease/3 until ctx ends.
+func (r *Runner) heartbeats(ctx context.Context) {
+	t := time.NewTicker(max(r.Lease/3, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if r.running.Load() == 0 {
+			continue
+		}
+		if err := r.Heartbeat(ctx); err != nil && ctx.Err() == nil {
+			r.log.Error("jobs: heartbeat", "err", err)
+		}
+	}
+}
+
+// free is how many more jobs this node may claim: it claims no more than it runs at once, so no
+// claimed job waits for a handler slot while its lease runs.
+func (r *Runner) free() int { return min(r.Batch, r.Concurrency-int(r.running.Load())) }
+
 func (r *Runner) runDue(ctx context.Context, sem chan struct{}, wg *sync.WaitGroup) (int, error) {
+	limit := r.free()
+	if limit <= 0 {
+		return 0, nil // a finishing job wakes the runner
+	}
 	var claimed []store.Job
 	err := r.store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		claimed, err = tx.ClaimDueJobs(ctx, r.now(), r.Lease, r.Batch)
+		claimed, err = tx.ClaimDueJobsAs(ctx, r.Life, r.now(), r.Lease, limit)
 		return err
 	})
 	if err != nil {
 		return 0, err
 	}
+	r.running.Add(int32(len(claimed)))
 	for _, j := range claimed {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
-			defer func() { <-sem; wg.Done() }()
+			defer func() { <-sem; r.running.Add(-1); r.Wake(); wg.Done() }()
 			r.run(ctx, j)
 		}()
 	}

@@ -216,3 +216,129 @@ func TestJobsRunOnceAcrossNodes(t *testing.T) {
 		t.Fatalf("ran %d (want %d), %d twice", ran.Load(), total, dup.Load())
 	}
 }
+
+// Issue 10, defect 1: a job claimed at the moment of a crash stayed "running" until its lease
+// ran out, so reminders due then were late or lost. A node starting up recovers the claims of
+// its previous life at once; on PostgreSQL it leaves other nodes' claims alone.
+func TestRestartedNodeRecoversItsClaimsAtOnce(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		st, r, c := setup(t, dsn)
+		var ran atomic.Int32
+		r.Handle("remind", func(ctx context.Context, j store.Job) error { ran.Add(1); return nil })
+		r.SetNode("n1")
+		previous := r.Life
+		schedule(t, st, r, "remind", "reminder:crash", t0, nil, 3)
+		schedule(t, st, r, "remind", "reminder:other-node", t0, nil, 3)
+		// The previous life claimed the first job and died (SIGKILL) before finishing it; another
+		// node, alive, runs the second.
+		claimAs := func(owner string) {
+			t.Helper()
+			if err := st.InTx(context.Background(), func(tx *store.Tx) error {
+				_, err := tx.ClaimDueJobsAs(context.Background(), owner, c.Now(), r.Lease, 1)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		claimAs(previous)
+		claimAs("n2/alive")
+		if n := runDue(t, r); n != 0 {
+			t.Fatalf("ran %d jobs claimed by others before recovery", n)
+		}
+		r.SetNode("n1") // the restart: a new life of the same node
+		n, err := r.Recover(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := int64(1)
+		if st.Dialect() == store.SQLite {
+			want = 2 // one node per SQLite file: everything left running is orphaned
+		}
+		if n != want {
+			t.Fatalf("recovered %d claims, want %d", n, want)
+		}
+		// Without moving the clock (the lease has not run out), the recovered job runs now.
+		if got := runDue(t, r); got != int(want) || ran.Load() != int32(want) {
+			t.Fatalf("after restart ran %d (handler %d), want %d", got, ran.Load(), want)
+		}
+		if j, _ := st.JobByKey(context.Background(), "reminder:crash"); j.State != store.JobDone {
+			t.Errorf("recovered job is %s", j.State)
+		}
+	})
+}
+
+// Issue 10, defect 1: the heartbeat extends the lease of a running job, so a job that runs longer
+// than its lease is not taken over (and run a second time) by another runner.
+func TestHeartbeatKeepsALongJobFromRunningTwice(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		st, a, c := setup(t, dsn)
+		b := jobs.New(st, c.Now, slog.New(slog.DiscardHandler))
+		a.SetNode("a")
+		b.SetNode("b")
+		var runs atomic.Int32
+		entered, release := make(chan struct{}), make(chan struct{})
+		long := func(ctx context.Context, j store.Job) error {
+			if runs.Add(1) == 1 {
+				entered <- struct{}{}
+				<-release
+			}
+			return nil
+		}
+		a.Handle("long", long)
+		b.Handle("long", long)
+		schedule(t, st, a, "long", "long:1", t0, nil, 3)
+		done := make(chan struct{})
+		go func() { defer close(done); runDue(t, a) }()
+		<-entered
+		for range 4 { // a minute of work, a heartbeat every 15 s (the lease)
+			c.Advance(a.Lease - time.Second)
+			if err := a.Heartbeat(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if n := runDue(t, b); n != 0 {
+				t.Fatalf("another runner took over a job whose runner is alive (%d)", n)
+			}
+		}
+		// Without heartbeats the lease runs out and the job is run again: the test can fail.
+		c.Advance(a.Lease + time.Second)
+		if n := runDue(t, b); n != 1 {
+			t.Fatalf("a job whose lease ran out was not taken over (%d)", n)
+		}
+		close(release)
+		<-done
+		if runs.Load() != 2 {
+			t.Errorf("%d runs, want 2 (once held by heartbeats, once after they stopped)", runs.Load())
+		}
+	})
+}
+
+// A runner claims no more jobs than it can run at once, so no claimed job waits for a slot while
+// its lease runs out.
+func TestRunnerClaimsNoMoreThanItRuns(t *testing.T) {
+	st, r, c := setup(t, storetest.SQLitePath(t))
+	r.Concurrency = 2
+	release := make(chan struct{})
+	var started atomic.Int32
+	r.Handle("slow", func(ctx context.Context, j store.Job) error { started.Add(1); <-release; return nil })
+	for i := range 5 {
+		schedule(t, st, r, "slow", fmt.Sprintf("slow:%d", i), t0, nil, 1)
+	}
+	done := make(chan int)
+	go func() { done <- runDue(t, r) }()
+	for started.Load() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	var running int
+	if err := st.InTx(context.Background(), func(tx *store.Tx) error {
+		jobs, err := tx.ClaimDueJobsAs(context.Background(), "probe", c.Now(), time.Nanosecond, 100)
+		running = 5 - len(jobs)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if running != 2 {
+		t.Errorf("%d jobs claimed while 2 run, want 2", running)
+	}
+	close(release)
+	<-done
+}

@@ -62,7 +62,7 @@ func (q *Queries) ScheduleJob(ctx context.Context, j Job, now time.Time) error {
 	_, err := q.q.ExecContext(ctx, `INSERT INTO jobs (`+jobCols+`) VALUES ($1,$2,$3,$4,'scheduled',$5,0,$6,'',$7,$7)
 		ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, payload = excluded.payload, state = 'scheduled',
 		run_at = excluded.run_at, attempts = 0, max_attempts = excluded.max_attempts, last_error = '',
-		locked_until = NULL, updated_at = excluded.updated_at`,
+		locked_until = NULL, locked_by = '', updated_at = excluded.updated_at`,
 		j.ID, j.Kind, key, string(j.Payload), utc(j.RunAt), j.MaxAttempts, utc(now))
 	if err != nil {
 		return fmt.Errorf("store: schedule job %s: %w", j.Kind, err)
@@ -97,15 +97,21 @@ func (q *Queries) JobByKey(ctx context.Context, key string) (Job, error) {
 // lease ran out (their node died mid-run) are due again. On PostgreSQL, SKIP LOCKED lets several
 // nodes claim side by side without taking the same job.
 func (q *Queries) ClaimDueJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Job, error) {
+	return q.ClaimDueJobsAs(ctx, "", now, lease, limit)
+}
+
+// ClaimDueJobsAs is ClaimDueJobs for the node life owner, which it records on the claims (see
+// ExtendJobLeases and RecoverJobs).
+func (q *Queries) ClaimDueJobsAs(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]Job, error) {
 	lock := ""
 	if q.dialect == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
 	rows, err := q.q.QueryContext(ctx, `UPDATE jobs SET state = 'running', attempts = attempts + 1,
-		locked_until = $2, updated_at = $1
+		locked_until = $2, locked_by = $4, updated_at = $1
 		WHERE id IN (SELECT id FROM jobs WHERE (state = 'scheduled' AND run_at <= $1)
 			OR (state = 'running' AND locked_until < $1) ORDER BY run_at LIMIT $3`+lock+`)
-		RETURNING `+jobCols, utc(now), utc(now.Add(lease)), limit)
+		RETURNING `+jobCols, utc(now), utc(now.Add(lease)), limit, owner)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim jobs: %w", err)
 	}
@@ -121,6 +127,37 @@ func (q *Queries) ClaimDueJobs(ctx context.Context, now time.Time, lease time.Du
 	return out, rows.Err()
 }
 
+// ExtendJobLeases moves the lease of every job owner is running to until (the runner's
+// heartbeat), so a long job is not taken over by another node while it still runs.
+func (q *Queries) ExtendJobLeases(ctx context.Context, owner string, until time.Time) (int64, error) {
+	res, err := q.q.ExecContext(ctx, `UPDATE jobs SET locked_until = $2 WHERE locked_by = $1 AND state = 'running'
+		AND locked_until < $2`, owner, utc(until))
+	if err != nil {
+		return 0, fmt.Errorf("store: extend job leases: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// RecoverJobs makes claims of a previous life of this node due again at once: on SQLite (one
+// node) every running job; on PostgreSQL those whose owner starts with node+"/" other than life.
+// A node calls it when it starts, so a job claimed at the moment of a crash runs right after the
+// restart instead of when its lease runs out.
+func (q *Queries) RecoverJobs(ctx context.Context, node, life string, now time.Time) (int64, error) {
+	var res sql.Result
+	var err error
+	if q.dialect == SQLite {
+		res, err = q.q.ExecContext(ctx, `UPDATE jobs SET state = 'scheduled', locked_until = NULL, locked_by = '',
+			updated_at = $1 WHERE state = 'running'`, utc(now))
+	} else {
+		res, err = q.q.ExecContext(ctx, `UPDATE jobs SET state = 'scheduled', locked_until = NULL, locked_by = '',
+			updated_at = $1 WHERE state = 'running' AND locked_by LIKE $2 AND locked_by <> $3`, utc(now), node+"/%", life)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: recover jobs: %w", err)
+	}
+	return res.RowsAffected()
+}
+
 // FinishJob records the outcome of a run of the job claimed as attempt: done, failed for good, or
 // scheduled again at retryAt. A job rescheduled or cancelled meanwhile (its key was reused) is
 // left as it is: the newer schedule wins.
@@ -133,7 +170,7 @@ func (q *Queries) FinishJob(ctx context.Context, id string, attempt int, state s
 		runAt = utc(retryAt)
 	}
 	_, err := q.q.ExecContext(ctx, `UPDATE jobs SET state = $3, run_at = COALESCE($4, run_at), last_error = $5,
-		locked_until = NULL, updated_at = $6 WHERE id = $1 AND attempts = $2 AND state = 'running'`,
+		locked_until = NULL, locked_by = '', updated_at = $6 WHERE id = $1 AND attempts = $2 AND state = 'running'`,
 		id, attempt, state, runAt, lastErr, utc(now))
 	if err != nil {
 		return fmt.Errorf("store: finish job %s: %w", id, err)
