@@ -261,12 +261,19 @@ func (a *API) idempotent(rt route) handlerFunc {
 		herr := next(rw, r)
 		ctx := context.WithoutCancel(r.Context())
 		if errors.Is(herr, store.ErrIdempotencyDuplicate) {
-			// Another request with this key committed while this one ran: answer with its answer.
-			rec, found, err := a.Store.IdempotencyKey(ctx, who, key)
-			if err != nil || !found {
-				return errors.Join(herr, err)
+			// Another request with this key committed (or is committing, in the same group commit)
+			// while this one ran: answer with its answer once it is visible.
+			for range 100 {
+				rec, found, err := a.Store.IdempotencyKey(ctx, who, key)
+				if err != nil {
+					return err
+				}
+				if found {
+					return a.replay(w, r, rt, request, rec)
+				}
+				time.Sleep(20 * time.Millisecond)
 			}
-			return a.replay(w, r, rt, request, rec)
+			return model.Errorf(model.CodeIdempotencyPending, "the first request with this key has not finished; retry shortly")
 		}
 		var e *model.Error
 		switch {
