@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"encoding/json"
 	"sort"
 	"time"
 
@@ -30,6 +31,28 @@ type OrderView struct {
 	Worker        *model.Card          `json:"worker"`
 	PendingChange *model.ChangeRequest `json:"pending_change"`
 	Cancellation  *model.Cancellation  `json:"cancellation"`
+	// PendingWorkerChange is a customer's request for another worker that operators have not
+	// acted on yet (shown on the order's page; lists leave it out).
+	PendingWorkerChange *WorkerChangeRequest `json:"pending_worker_change,omitempty"`
+}
+
+// WorkerChangeRequest is a standing request for another worker on an order, waiting for an
+// operator to reassign it.
+type WorkerChangeRequest struct {
+	ID            string     `json:"id"` // the order event's id
+	OrderID       string     `json:"order_id"`
+	RequesterID   string     `json:"requester_id"`
+	RequesterRole model.Role `json:"requester_role"`
+	Reason        string     `json:"reason"`
+	CreatedAt     time.Time  `json:"created_at"`
+}
+
+func workerChangeOf(e model.OrderEvent) WorkerChangeRequest {
+	var d struct {
+		Reason string `json:"reason"`
+	}
+	_ = json.Unmarshal(e.Details, &d)
+	return WorkerChangeRequest{ID: e.ID, OrderID: e.OrderID, RequesterID: e.ActorID, RequesterRole: e.ActorRole, Reason: d.Reason, CreatedAt: e.CreatedAt}
 }
 
 // View builds the API view of an order.
@@ -72,7 +95,19 @@ func (s *Service) Get(ctx context.Context, a Actor, id string) (OrderView, error
 	if err != nil {
 		return OrderView{}, err
 	}
-	return s.View(ctx, &s.Store.Queries, o)
+	v, err := s.View(ctx, &s.Store.Queries, o)
+	if err != nil {
+		return v, err
+	}
+	wc, err := s.Store.WorkerChangeRequests(ctx, o.ID, 1)
+	if err != nil {
+		return v, err
+	}
+	if len(wc) > 0 && (a.Role != model.RoleWorker) {
+		r := workerChangeOf(wc[0])
+		v.PendingWorkerChange = &r
+	}
+	return v, nil
 }
 
 // List lists the orders the actor may see: a customer's own, a worker's assigned ones, all for
@@ -182,6 +217,9 @@ func (s *Service) Timeline(ctx context.Context, a Actor, id string) ([]TimelineE
 type Approvals struct {
 	TimeChanges   []model.ChangeRequest `json:"time_changes"`
 	Cancellations []model.Cancellation  `json:"cancellations"`
+	// WorkerChanges are customers' requests for another worker; an operator settles one by
+	// reassigning the order (POST /v1/orders/{id}/assign).
+	WorkerChanges []WorkerChangeRequest `json:"worker_changes"`
 }
 
 // PendingApprovals lists time changes operators decide and cancellations awaiting approval.
@@ -189,7 +227,7 @@ func (s *Service) PendingApprovals(ctx context.Context, a Actor) (Approvals, err
 	if !a.isStaff() {
 		return Approvals{}, model.Errorf(model.CodeForbidden, "approvals are for operators")
 	}
-	out := Approvals{TimeChanges: []model.ChangeRequest{}, Cancellations: []model.Cancellation{}}
+	out := Approvals{TimeChanges: []model.ChangeRequest{}, Cancellations: []model.Cancellation{}, WorkerChanges: []WorkerChangeRequest{}}
 	cs, err := s.Store.OperatorChangeRequests(ctx, 200)
 	if err != nil {
 		return out, err
@@ -198,8 +236,15 @@ func (s *Service) PendingApprovals(ctx context.Context, a Actor) (Approvals, err
 	if err != nil {
 		return out, err
 	}
+	wc, err := s.Store.WorkerChangeRequests(ctx, "", 200)
+	if err != nil {
+		return out, err
+	}
 	out.TimeChanges = append(out.TimeChanges, cs...)
 	out.Cancellations = append(out.Cancellations, cn...)
+	for _, e := range wc {
+		out.WorkerChanges = append(out.WorkerChanges, workerChangeOf(e))
+	}
 	return out, nil
 }
 

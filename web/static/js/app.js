@@ -13,7 +13,7 @@ const ALL = ['customer', 'worker', 'agent', 'operator'];
 const ROUTES = [
   { path: 'book', roles: ['customer'], nav: 'nav.book', icon: '＋', view: './views/book.js' },
   { path: 'open', roles: ['worker'], nav: 'nav.open', icon: '◎', view: './views/open.js' },
-  { path: 'approvals', roles: ['operator'], nav: 'nav.approvals', icon: '✓', view: './views/approvals.js' },
+  { path: 'approvals', roles: ['operator'], nav: 'nav.approvals', icon: '✓', view: './views/approvals.js', badge: 'approvals' },
   { path: 'orders', roles: ['customer', 'worker', 'operator'], nav: { customer: 'nav.orders', worker: 'nav.schedule', operator: 'nav.allOrders' }, icon: '☰', view: './views/orders.js' },
   { path: 'orders/:id', roles: ['customer', 'worker', 'operator'], view: './views/order.js' },
   { path: 'support', roles: ['agent'], nav: 'nav.support', icon: '☏', view: './views/support.js' },
@@ -72,6 +72,7 @@ class App {
     this.renderShell();
     this.startStream();
     this.refreshUnread();
+    this.refreshApprovals();
     this.route();
   }
 
@@ -156,7 +157,7 @@ class App {
       const label = typeof r.nav === 'string' ? r.nav : r.nav[role];
       nav.append(h('a', { href: `#/${r.path}`, class: 'nav-link', dataset: { path: r.path } },
         h('span', { class: 'nav-icon', 'aria-hidden': 'true', text: r.icon }), h('span', { class: 'nav-label', text: this.t(label) }),
-        r.badge ? h('span', { class: 'badge nav-badge', hidden: true }) : null));
+        r.badge ? h('span', { class: 'badge nav-badge', dataset: { badge: r.badge === true ? 'unread' : r.badge }, hidden: true }) : null));
     }
     // The bell's name is its words plus the count it shows, so what is read out matches what is seen.
     const bell = h('a', { class: 'bell', href: '#/inbox', id: 'bell' },
@@ -251,6 +252,28 @@ class App {
     this.bus.dispatchEvent(new CustomEvent(ev.type, { detail: ev }));
     this.bus.dispatchEvent(new CustomEvent('any', { detail: ev }));
     this.refreshUnread();
+    this.refreshApprovals();
+  }
+
+  /** refreshApprovals counts what waits for an operator (the badge on 待审批), at most once a second. */
+  refreshApprovals() {
+    if (this.me?.role !== 'operator' || this.approvalsTimer) return;
+    this.approvalsTimer = setTimeout(async () => {
+      this.approvalsTimer = 0;
+      try {
+        const a = await this.api.get('/v1/approvals');
+        this.setApprovals((a.time_changes || []).length + (a.cancellations || []).length + (a.worker_changes || []).length);
+      } catch { /* the badge waits for the next event */ }
+    }, 300);
+  }
+
+  /** setApprovals shows n on the approvals badge. */
+  setApprovals(n) {
+    for (const b of document.querySelectorAll('.nav-badge[data-badge="approvals"]')) {
+      b.textContent = n > 99 ? '99+' : String(n);
+      b.hidden = !n;
+      b.dataset.count = String(n);
+    }
   }
 
   async refreshUnread() {
@@ -263,7 +286,7 @@ class App {
 
   renderBadges() {
     const n = Number(this.unread?.total || 0);
-    for (const b of document.querySelectorAll('#unread-badge, .nav-badge')) {
+    for (const b of document.querySelectorAll('#unread-badge, .nav-badge[data-badge="unread"]')) {
       b.textContent = n > 99 ? '99+' : String(n);
       b.hidden = n === 0;
       b.dataset.count = String(n);

@@ -83,6 +83,7 @@ async function paint(ctx, body, base) {
     change.requester_name = who?.name || '';
     parts.push(changeCard(ctx, o, change, base));
   }
+  if (o.pending_worker_change) parts.push(workerChangeCard(ctx, o.pending_worker_change));
   if (pendingCancellation(o)) {
     parts.push(me.role === 'operator' ? cancellationApproval(ctx, base)
       : h('section', { class: 'card', id: 'cancel-pending' }, h('strong', { text: t('order.cancelRequested') })));
@@ -129,10 +130,20 @@ function changeCard(ctx, o, c, base) {
     h('strong', { text: t('order.pendingChange') }),
     h('p', { class: 'change-times', text: t('order.changeFromTo', { from: i18n.time(c.old_time || apptOf(o)), to: i18n.time(c.new_time) }) }),
     requester ? h('p', { class: 'muted small', text: t('order.changeBy', { name: requester }) }) : null,
-    c.reason ? h('p', { class: 'muted', text: `${t('common.reason')}: ${c.reason}` }) : null,
+    c.reason ? h('p', { class: 'muted', text: t('common.reasonIs', { reason: c.reason }) }) : null,
     operatorDecides && me.role !== 'operator' ? h('p', { class: 'warn small', id: 'change-awaits-operator', text: t('order.awaitOperator') }) : null,
     mine && !operatorDecides ? h('p', { class: 'muted small', id: 'change-awaits-other', text: t('order.awaitOther') }) : null,
     mayAnswer ? h('div', { class: 'form' }, reason, err, h('div', { class: 'row gap' }, accept, decline)) : null);
+}
+
+/** workerChangeCard shows a request for another worker that waits for an operator. */
+function workerChangeCard(ctx, r) {
+  const { t, i18n, me } = ctx;
+  return h('section', { class: 'card change-card', id: 'worker-change-pending' },
+    h('strong', { text: t('order.workerChangePending') }),
+    h('p', { class: 'muted small', text: t('order.requestedAt', { at: i18n.time(r.created_at) }) }),
+    r.reason ? h('p', { class: 'muted', text: t('common.reasonIs', { reason: r.reason }) }) : null,
+    h('p', { class: 'small', text: t(me.role === 'operator' ? 'order.workerChangeOperator' : 'order.workerChangeWait') }));
 }
 
 function cancellationApproval(ctx, base) {
@@ -181,7 +192,7 @@ function actions(ctx, o, base, worker) {
   if ((me.role === 'customer' || assignedToMe) && worker && !o.pending_change) {
     panel('time', t('order.changeTime'), (p) => timeChangeForm(ctx, o, base, p));
   }
-  if (me.role === 'customer' && worker) panel('worker', t('order.askWorker'), (p) => reasonForm(ctx, p, 'worker-reason', `${base}/worker-changes`, t('order.workerChangeSent')));
+  if (me.role === 'customer' && worker && !o.pending_worker_change) panel('worker', t('order.askWorker'), (p) => reasonForm(ctx, p, 'worker-reason', `${base}/worker-changes`, t('order.workerChangeSent')));
   if (assignedToMe) panel('withdraw', t('order.withdraw'), (p) => reasonForm(ctx, p, 'withdraw-reason', `${base}/worker-changes`, t('order.workerChangeSent')));
   if (me.role === 'operator') panel('assign', t('order.reassign'), (p) => assignForm(ctx, o, base, p));
   if (me.role === 'customer' || me.role === 'operator' || assignedToMe) panel('cancel', t('order.cancel'), (p) => cancelForm(ctx, base, p), 'danger');
@@ -286,7 +297,7 @@ function timeline(ctx, tl) {
       note ? h('span', { class: 'tl-title', text: `✉ ${e.title || e.kind}` }) : h('strong', { class: 'tl-title', text: i18n.label('ev', e.event) }),
       note ? h('span', { class: 'muted small tl-delivery' }, whoSpan(ctx, e.recipient_id, '→ '),
         ` · ${(e.channels || []).map((c) => i18n.label('channel', c)).join(' / ')}${e.read_at ? ` · ${t('order.readAt', { at: i18n.time(e.read_at) })}` : ''}`)
-        : (e.actor_id ? h('span', { class: 'muted small' }, whoSpan(ctx, e.actor_id, ''), e.details?.reason ? ` · ${t('common.reason')}: ${e.details.reason}` : '') : null)));
+        : (e.actor_id ? h('span', { class: 'muted small' }, whoSpan(ctx, e.actor_id, ''), e.details?.reason ? ` · ${t('common.reasonIs', { reason: e.details.reason })}` : '') : null)));
   }
   sec.append(ol);
   return sec;
