@@ -2,6 +2,7 @@ package model
 
 import (
 	"regexp"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -81,10 +82,25 @@ func (p Person) Card() Card {
 
 // Location returns p's time zone, falling back to the default.
 func (p Person) Location() *time.Location {
-	if loc, err := time.LoadLocation(p.TimeZone); err == nil && p.TimeZone != "" {
+	if loc := loadLocation(p.TimeZone); loc != nil && p.TimeZone != "" {
 		return loc
 	}
-	loc, _ := time.LoadLocation(DefaultTimeZone)
+	return loadLocation(DefaultTimeZone)
+}
+
+// locations caches time.LoadLocation, which reads and parses the zone file on every call (a tenth
+// of notify's CPU before). Only valid names are kept.
+var locations sync.Map // name -> *time.Location
+
+func loadLocation(name string) *time.Location {
+	if v, ok := locations.Load(name); ok {
+		return v.(*time.Location)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil
+	}
+	locations.Store(name, loc) // valid zone names only: a bounded set
 	return loc
 }
 

@@ -88,7 +88,7 @@ func (g *group) begin(ctx context.Context, s *Store) (*Tx, error) {
 			return nil, fmt.Errorf("store: begin: %w", err)
 		}
 	}
-	return &Tx{Queries: Queries{q: q, dialect: s.dialect}, tx: u.b.tx, unit: u}, nil
+	return s.newTx(q, u.b.tx, u), nil
 }
 
 // fail ends b without committing: everyone in it gets err. Needs the turn.

@@ -22,12 +22,25 @@ func scanItem(row interface{ Scan(...any) error }) (model.ServiceItem, error) {
 
 // ServiceItem returns one catalogue item.
 func (q *Queries) ServiceItem(ctx context.Context, id string) (model.ServiceItem, error) {
+	if q.rc != nil && !q.inTx {
+		if it, ok := cacheGet(q.rc, q.rc.items, id); ok {
+			return it, nil
+		}
+	}
+	var gen uint64
+	if q.rc != nil {
+		gen = q.rc.generation()
+	}
+	read := time.Now()
 	it, err := scanItem(q.q.QueryRowContext(ctx, `SELECT `+itemCols+` FROM service_items WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return it, notFound("service item", id)
 	}
 	if err != nil {
 		return it, fmt.Errorf("store: service item %s: %w", id, err)
+	}
+	if q.rc != nil && !q.inTx {
+		cachePut(q.rc, q.rc.items, id, it, read, gen)
 	}
 	return it, nil
 }
@@ -52,6 +65,8 @@ func (q *Queries) ServiceItems(ctx context.Context, all bool) ([]model.ServiceIt
 
 // UpsertServiceItem creates or replaces a catalogue item; created reports which.
 func (q *Queries) UpsertServiceItem(ctx context.Context, it *model.ServiceItem, now time.Time) (created bool, err error) {
+	id := it.ID
+	q.forget(func() { cacheDrop(q.rc, q.rc.items, id) })
 	var existing time.Time
 	err = q.q.QueryRowContext(ctx, `SELECT created_at FROM service_items WHERE id = $1`, it.ID).Scan(&existing)
 	switch {

@@ -23,12 +23,25 @@ func scanPerson(row interface{ Scan(...any) error }) (model.Person, error) {
 
 // Person returns one person by id.
 func (q *Queries) Person(ctx context.Context, id string) (model.Person, error) {
+	if q.rc != nil && !q.inTx {
+		if p, ok := cacheGet(q.rc, q.rc.people, id); ok {
+			return p, nil
+		}
+	}
+	var gen uint64
+	if q.rc != nil {
+		gen = q.rc.generation()
+	}
+	read := time.Now()
 	p, err := scanPerson(q.q.QueryRowContext(ctx, `SELECT `+personCols+` FROM people WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, notFound("person", id)
 	}
 	if err != nil {
 		return p, fmt.Errorf("store: person %s: %w", id, err)
+	}
+	if q.rc != nil && !q.inTx {
+		cachePut(q.rc, q.rc.people, id, p, read, gen)
 	}
 	return p, nil
 }
@@ -54,6 +67,8 @@ func (q *Queries) People(ctx context.Context, role model.Role, after string, lim
 
 // UpsertPerson creates p or replaces its fields; created reports which. CreatedAt is kept on update.
 func (q *Queries) UpsertPerson(ctx context.Context, p *model.Person, now time.Time) (created bool, err error) {
+	id := p.ID
+	q.forget(func() { cacheDrop(q.rc, q.rc.people, id) })
 	var existing time.Time
 	err = q.q.QueryRowContext(ctx, `SELECT created_at FROM people WHERE id = $1`, p.ID).Scan(&existing)
 	switch {

@@ -50,6 +50,11 @@ type querier interface {
 type Queries struct {
 	q       querier
 	dialect Dialect
+	// rc caches rows read through the read pool (see readcache.go). Store.Queries reads through
+	// it; a Tx's Queries only invalidates it, after registering the drop with afterCommit.
+	rc          *readCache
+	inTx        bool
+	afterCommit func(func())
 }
 
 // Dialect reports which database the queries run on.
@@ -88,7 +93,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect postgres: %w", err)
 	}
-	return &Store{Queries: Queries{q: db, dialect: Postgres}, w: db, r: db, dsn: dsn}, nil
+	return &Store{Queries: Queries{q: db, dialect: Postgres, rc: newReadCache()}, w: db, r: db, dsn: dsn}, nil
 }
 
 func openSQLite(ctx context.Context, dsn string) (*Store, error) {
@@ -142,7 +147,7 @@ func openSQLite(ctx context.Context, dsn string) (*Store, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	st := &Store{w: w, r: r, dsn: path, wstmts: newStmtCache(w), rstmts: newStmtCache(r), group: newGroup()}
-	st.Queries = Queries{q: dbQuerier{db: r, cache: st.rstmts}, dialect: SQLite}
+	st.Queries = Queries{q: dbQuerier{db: r, cache: st.rstmts}, dialect: SQLite, rc: newReadCache()}
 	return st, nil
 }
 
@@ -327,7 +332,14 @@ func (s *Store) begin(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
-	return &Tx{Queries: Queries{q: s.txQueries(sqlTx), dialect: s.dialect}, tx: sqlTx}, nil
+	return s.newTx(s.txQueries(sqlTx), sqlTx, nil), nil
+}
+
+// newTx makes the Tx of a transaction (or of a unit of work in a shared one).
+func (s *Store) newTx(q querier, sqlTx *sql.Tx, u *unit) *Tx {
+	tx := &Tx{Queries: Queries{q: q, dialect: s.dialect, rc: s.rc, inTx: true}, tx: sqlTx, unit: u}
+	tx.Queries.afterCommit = tx.AfterCommit
+	return tx
 }
 
 // rollback undoes the transaction's work; after commit or rollback it does nothing.
