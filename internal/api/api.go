@@ -21,6 +21,7 @@ import (
 
 	"github.com/homebell/homebell/internal/auth"
 	"github.com/homebell/homebell/internal/booking"
+	"github.com/homebell/homebell/internal/campaign"
 	"github.com/homebell/homebell/internal/config"
 	"github.com/homebell/homebell/internal/deliver"
 	"github.com/homebell/homebell/internal/files"
@@ -56,6 +57,9 @@ type API struct {
 	Deliver *deliver.Service
 	// Files takes image uploads and serves them to those allowed to see them.
 	Files *files.Service
+	// Campaigns runs promotions and new-service announcements (P1, P2), and merges them into the
+	// message center.
+	Campaigns *campaign.Service
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec

@@ -112,7 +112,7 @@ func (a *API) getInbox(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	iq.Limit = limit + 1 // one more tells whether a next page exists
-	rows, err := a.Store.Inbox(r.Context(), iq)
+	rows, err := a.Campaigns.Inbox(r.Context(), iq)
 	if err != nil {
 		return err
 	}
@@ -129,11 +129,11 @@ func (a *API) getInbox(w http.ResponseWriter, r *http.Request) error {
 
 // getUnread answers the badge counts: GET /v1/me/inbox/unread.
 func (a *API) getUnread(w http.ResponseWriter, r *http.Request) error {
-	counts, err := a.Notify.Unread(r.Context(), principal(r).ID)
+	c, err := a.Campaigns.UnreadCounts(r.Context(), principal(r).ID)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, counts)
+	return writeJSON(w, http.StatusOK, c)
 }
 
 // postRead marks notifications read: POST /v1/me/inbox/read.
@@ -166,7 +166,7 @@ func (a *API) postRead(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	out, err := a.Notify.MarkRead(r.Context(), principal(r).ID, in)
+	out, err := a.Campaigns.MarkRead(r.Context(), principal(r).ID, in)
 	if err != nil {
 		return err
 	}

@@ -116,6 +116,9 @@ func (a *API) getServiceItem(w http.ResponseWriter, r *http.Request) error {
 type serviceItemInput struct {
 	Name            model.Text `json:"name"`
 	Description     model.Text `json:"description"`
+	Features        model.Text `json:"features"`
+	Advantages      model.Text `json:"advantages"`
+	Suits           model.Text `json:"suits"`
 	DurationMinutes int        `json:"duration_minutes"`
 	PriceCents      int64      `json:"price_cents"`
 	Active          *bool      `json:"active"`
@@ -126,9 +129,11 @@ func (a *API) putServiceItem(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, a.Cfg.MaxBodyBytes, &in); err != nil {
 		return err
 	}
-	it := model.ServiceItem{ID: r.PathValue("id"), Name: in.Name, Description: in.Description,
-		DurationMinutes: in.DurationMinutes, PriceCents: in.PriceCents, Active: in.Active == nil || *in.Active}
-	created, err := a.Booking.SaveServiceItem(r.Context(), &it)
+	it := model.ServiceItem{ID: r.PathValue("id"), Name: in.Name, Description: in.Description, Features: in.Features,
+		Advantages: in.Advantages, Suits: in.Suits, DurationMinutes: in.DurationMinutes, PriceCents: in.PriceCents,
+		Active: in.Active == nil || *in.Active}
+	// A new item published active is announced to customers (P2).
+	it, created, err := a.Campaigns.PutServiceItem(r.Context(), principal(r), it)
 	if err != nil {
 		return err
 	}

@@ -80,6 +80,16 @@ func (a *API) routes() []route {
 		{Pattern: "POST /v1/files", Roles: people, Handler: a.postFile},
 		{Pattern: "GET /v1/files/{id}", Roles: people, Handler: a.getFile(false)},
 		{Pattern: "GET /v1/files/{id}/thumbnail", Roles: people, Handler: a.getFile(true)},
+		// Campaigns: promotions and new-service announcements (P1, P2)
+		{Pattern: "GET /v1/campaigns", Roles: operators, Handler: a.listCampaigns},
+		{Pattern: "POST /v1/campaigns", Roles: operators, Creates: true, Handler: a.postCampaign},
+		{Pattern: "POST /v1/campaigns/estimate", Roles: operators, Handler: a.estimateCampaign},
+		{Pattern: "GET /v1/campaigns/{id}", Roles: anyone, Handler: a.getCampaign},
+		{Pattern: "PUT /v1/campaigns/{id}", Roles: operators, Handler: a.putCampaign},
+		{Pattern: "POST /v1/campaigns/{id}/cancel", Roles: operators, Creates: true, Handler: a.cancelCampaign},
+		{Pattern: "POST /v1/service-items/{id}/announce", Roles: operators, Creates: true, Handler: a.announceServiceItem},
+		{Pattern: "GET /v1/admin/frequency-cap", Roles: operators, Handler: a.getFrequencyCap},
+		{Pattern: "PUT /v1/admin/frequency-cap", Roles: operators, Handler: a.putFrequencyCap},
 
 		{Pattern: "/v1/", Handler: a.notFoundRoute},
 	}

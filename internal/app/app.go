@@ -20,6 +20,7 @@ import (
 	"github.com/homebell/homebell/internal/api"
 	"github.com/homebell/homebell/internal/auth"
 	"github.com/homebell/homebell/internal/booking"
+	"github.com/homebell/homebell/internal/campaign"
 	"github.com/homebell/homebell/internal/config"
 	"github.com/homebell/homebell/internal/deliver"
 	"github.com/homebell/homebell/internal/deliver/webhook"
@@ -60,8 +61,10 @@ type App struct {
 	Hub     *hub.Hub
 	Deliver *deliver.Service
 	// Files stores uploaded images and decides who may read them.
-	Files  *files.Service
-	hubOpt hub.Options
+	Files *files.Service
+	// Campaigns runs promotions and new-service announcements (P1, P2).
+	Campaigns *campaign.Service
+	hubOpt    hub.Options
 	// DevSecret is the HS256 secret of development tokens (demo sign-in, `homebell token`).
 	DevSecret []byte
 }
@@ -126,7 +129,21 @@ func (a *App) init(ctx context.Context) error {
 		return err
 	}
 	a.initFiles()
-	return a.initDelivery(ctx)
+	if err := a.initDelivery(ctx); err != nil {
+		return err
+	}
+	a.initCampaigns()
+	return nil
+}
+
+// initCampaigns wires promotions and new-service announcements (P1, P2): the message center merges
+// them on read, the hub broadcasts their going live, and deliver sends their batched pushes.
+func (a *App) initCampaigns() {
+	a.Campaigns = &campaign.Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Deliver: a.Deliver,
+		Broadcast: a.Hub.Broadcast, Now: a.Now}
+	a.Campaigns.Register(a.Jobs)
+	a.Deliver.Lookup = a.Campaigns.Lookup
+	a.API.Campaigns = a.Campaigns
 }
 
 // initFiles wires image uploads. Services whose people may see others' images (chat: members of a

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/homebell/homebell/internal/deliver/webhook"
@@ -84,6 +85,17 @@ type Service struct {
 	// (default DefaultPauseAfter). An endpoint is also paused as soon as one delivery has failed
 	// for its whole ~24 h retry chain with no success of the endpoint meanwhile.
 	PauseAfter int
+	// Lookup, when set, finds the notification a delivery is of when it is not an inbox row: a
+	// campaign's push (P1, P2) has no row per person, only the campaign ("campaign:<id>:<person>").
+	Lookup func(ctx context.Context, recipientID, id string) (model.Notification, error)
+}
+
+// notification reads the notification a delivery carries.
+func (s *Service) notification(ctx context.Context, recipientID, id string) (model.Notification, error) {
+	if s.Lookup != nil && strings.HasPrefix(id, "campaign:") {
+		return s.Lookup(ctx, recipientID, id)
+	}
+	return s.Store.Notification(ctx, recipientID, id)
 }
 
 // Register adds the delivery job handlers to r.
@@ -130,29 +142,34 @@ func (s *Service) deliver(ctx context.Context, j store.Job) error {
 	if len(subs) == 0 && len(wanted) == 0 {
 		return nil // no browser subscribed and no gateway wants this kind
 	}
+	return s.Store.InTx(ctx, func(tx *store.Tx) error { return s.Enqueue(ctx, tx, n, p.Alert, subs, wanted) })
+}
+
+// Enqueue writes, inside tx, one delivery-log row and one send job per target of n: the person's
+// push subscriptions subs and the webhook endpoints eps (which the caller has matched to n.Kind).
+// A target that has a row for n already is skipped, so a retried caller sends once.
+func (s *Service) Enqueue(ctx context.Context, tx *store.Tx, n model.Notification, alert string, subs []store.PushSubscription, eps []store.WebhookEndpoint) error {
 	now := s.Now()
-	return s.Store.InTx(ctx, func(tx *store.Tx) error {
-		add := func(channel, target, kind string, maxAttempts int) error {
-			d := store.Delivery{NotificationID: n.ID, RecipientID: n.RecipientID, OrderID: n.OrderID, Kind: n.Kind,
-				Channel: channel, Target: target, State: store.DeliveryQueued, NextAttemptAt: &now}
-			inserted, err := tx.InsertDelivery(ctx, &d, now)
-			if err != nil || !inserted {
-				return err
-			}
-			return s.Jobs.Schedule(ctx, tx, kind, "delivery:"+d.ID, now, sendPayload{DeliveryID: d.ID, Alert: p.Alert}, maxAttempts)
+	add := func(channel, target, kind string, maxAttempts int) error {
+		d := store.Delivery{NotificationID: n.ID, RecipientID: n.RecipientID, OrderID: n.OrderID, Kind: n.Kind,
+			Channel: channel, Target: target, State: store.DeliveryQueued, NextAttemptAt: &now}
+		inserted, err := tx.InsertDelivery(ctx, &d, now)
+		if err != nil || !inserted {
+			return err
 		}
-		for _, sub := range subs {
-			if err := add(store.ChannelWebPush, sub.ID, JobWebPush, PushMaxAttempts); err != nil {
-				return err
-			}
+		return s.Jobs.Schedule(ctx, tx, kind, "delivery:"+d.ID, now, sendPayload{DeliveryID: d.ID, Alert: alert}, maxAttempts)
+	}
+	for _, sub := range subs {
+		if err := add(store.ChannelWebPush, sub.ID, JobWebPush, PushMaxAttempts); err != nil {
+			return err
 		}
-		for _, ep := range wanted {
-			if err := add(store.ChannelWebhook, ep.ID, JobWebhook, webhook.MaxAttempts); err != nil {
-				return err
-			}
+	}
+	for _, ep := range eps {
+		if err := add(store.ChannelWebhook, ep.ID, JobWebhook, webhook.MaxAttempts); err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // load reads a send job's delivery; done is true when there is nothing left to do.
@@ -198,7 +215,7 @@ func (s *Service) sendPush(ctx context.Context, j store.Job) error {
 	if err != nil {
 		return err
 	}
-	n, err := s.Store.Notification(ctx, d.RecipientID, d.NotificationID)
+	n, err := s.notification(ctx, d.RecipientID, d.NotificationID)
 	if model.IsCode(err, model.CodeNotFound) {
 		return s.finish(ctx, &d, store.DeliverySkipped, "notification removed")
 	}
@@ -210,7 +227,7 @@ func (s *Service) sendPush(ctx context.Context, j store.Job) error {
 	urgency, ttl := webpush.UrgencyFor(n.Importance)
 	res := s.Push.Send(ctx, webpush.Subscription{Endpoint: sub.Endpoint, P256dh: sub.P256dh, Auth: sub.Auth},
 		webpush.Payload{Title: n.Title, Body: n.Body, Kind: n.Kind, Category: n.Category, Importance: n.Importance,
-			Alert: p.Alert, URL: s.BaseURL + "/#/notifications/" + n.ID, NotificationID: n.ID, Data: data},
+			Alert: p.Alert, URL: s.BaseURL + pushLink(n), NotificationID: n.ID, Data: data},
 		webpush.Options{Urgency: urgency, TTL: ttl})
 	now := s.Now()
 	d.Attempts++
@@ -234,6 +251,17 @@ func (s *Service) sendPush(ctx context.Context, j store.Job) error {
 	default:
 		return s.finish(ctx, &d, store.DeliveryFailed, "")
 	}
+}
+
+// pushLink is where a click on a push leads in the web app: a campaign's detail, or the
+// notification.
+func pushLink(n model.Notification) string {
+	if id, ok := strings.CutPrefix(n.ID, "campaign:"); ok {
+		if i := strings.IndexByte(id, ':'); i > 0 {
+			return "/#/campaigns/" + id[:i]
+		}
+	}
+	return "/#/notifications/" + n.ID
 }
 
 // retry records a failed attempt and asks the runner for another at next.
@@ -281,7 +309,7 @@ func (s *Service) sendHook(ctx context.Context, j store.Job) error {
 	if !ep.Active {
 		return s.finish(ctx, &d, store.DeliverySkipped, "endpoint paused")
 	}
-	n, err := s.Store.Notification(ctx, d.RecipientID, d.NotificationID)
+	n, err := s.notification(ctx, d.RecipientID, d.NotificationID)
 	if model.IsCode(err, model.CodeNotFound) {
 		return s.finish(ctx, &d, store.DeliverySkipped, "notification removed")
 	}

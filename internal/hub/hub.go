@@ -115,6 +115,8 @@ type conn struct {
 	mu       sync.Mutex
 	pending  []model.Event
 	mustRead bool
+	// Broadcast frames (seq 0) waiting to be sent: not in any log, see Hub.Broadcast.
+	bcast []model.Event
 
 	// Event-driven streams (WebSocket) have no goroutine of their own while idle: a wake-up or a
 	// heartbeat starts a short-lived turn (see schedule). nil hub: the stream runs its own loop.
@@ -205,11 +207,62 @@ func (h *Hub) Publish(events map[string][]model.Event) {
 	}
 }
 
+// BroadcastEvent is the type of a broadcast frame: one event for every open stream, written to no
+// person's log (seq 0, and no SSE id, so it never moves a client's resume position). A campaign
+// going live sends one, so online audience members refresh their message center without a
+// per-person write; a client that was offline sees the campaign on its next read anyway.
+const BroadcastEvent = "campaign.live"
+
+// broadcastPrefix marks a broadcast travelling over the broker among person ids (which are
+// ValidID and so never start with a NUL byte).
+const broadcastPrefix = "\x00broadcast:"
+
+// Broadcast sends data as one BroadcastEvent frame to every open stream on every node.
+func (h *Hub) Broadcast(data []byte) {
+	h.broadcastLocal(data)
+	if err := h.broker.Publish(context.Background(), []string{broadcastPrefix + string(data)}); err != nil {
+		h.log.Debug("hub: publish broadcast", "err", err)
+	}
+}
+
+func (h *Hub) broadcastLocal(data []byte) {
+	ev := model.Event{Type: BroadcastEvent, Data: data, CreatedAt: time.Now().UTC()}
+	h.mu.Lock()
+	var cs []*conn
+	for _, set := range h.people {
+		for c := range set {
+			cs = append(cs, c)
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range cs {
+		c.mu.Lock()
+		if len(c.bcast) < 16 { // a flood of broadcasts to a stalled client is dropped, not held
+			c.bcast = append(c.bcast, ev)
+		}
+		c.mu.Unlock()
+		c.poke()
+	}
+}
+
+// takeBroadcasts returns and clears the stream's waiting broadcast frames.
+func (c *conn) takeBroadcasts() []model.Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b := c.bcast
+	c.bcast = nil
+	return b
+}
+
 // wakeLocal hands the people to the dispatcher, which reads their new events once for all their
 // streams on this node.
 func (h *Hub) wakeLocal(personIDs []string) {
 	h.wmu.Lock()
 	for _, id := range personIDs {
+		if len(id) > len(broadcastPrefix) && id[:len(broadcastPrefix)] == broadcastPrefix {
+			go h.broadcastLocal([]byte(id[len(broadcastPrefix):]))
+			continue
+		}
 		h.waiting[id] = struct{}{}
 	}
 	h.wmu.Unlock()
@@ -596,6 +649,11 @@ func (h *Hub) run(c *conn, s sink) error {
 // catchUp sends everything after c.last: what the dispatcher offered when it follows on, else
 // from the log, a batch at a time.
 func (h *Hub) catchUp(c *conn, s sink) error {
+	if b := c.takeBroadcasts(); len(b) > 0 {
+		if err := s.send(c.ctx, b); err != nil {
+			return h.ended(c, err)
+		}
+	}
 	if evs, ok := c.take(c.last.Load()); ok {
 		if len(evs) == 0 {
 			return nil

@@ -70,9 +70,12 @@ func (s *sseSink) send(_ context.Context, evs []model.Event) error {
 	var b strings.Builder
 	for _, ev := range evs {
 		raw := frame(ev)
-		b.WriteString("id: ")
-		b.WriteString(strconv.FormatInt(ev.Seq, 10))
-		b.WriteString("\nevent: ")
+		if ev.Type != BroadcastEvent { // a broadcast is in no log: it must not move Last-Event-ID
+			b.WriteString("id: ")
+			b.WriteString(strconv.FormatInt(ev.Seq, 10))
+			b.WriteString("\n")
+		}
+		b.WriteString("event: ")
 		b.WriteString(ev.Type)
 		b.WriteString("\ndata: ")
 		b.Write(raw)

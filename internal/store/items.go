@@ -10,11 +10,12 @@ import (
 	"github.com/homebell/homebell/internal/model"
 )
 
-const itemCols = `id, name_zh, name_en, description_zh, description_en, duration_minutes, price_cents, active, created_at, updated_at`
+const itemCols = `id, name_zh, name_en, description_zh, description_en, features_zh, features_en, advantages_zh, advantages_en, suits_zh, suits_en, duration_minutes, price_cents, active, created_at, updated_at`
 
 func scanItem(row interface{ Scan(...any) error }) (model.ServiceItem, error) {
 	var it model.ServiceItem
 	err := row.Scan(&it.ID, &it.Name.ZH, &it.Name.EN, &it.Description.ZH, &it.Description.EN,
+		&it.Features.ZH, &it.Features.EN, &it.Advantages.ZH, &it.Advantages.EN, &it.Suits.ZH, &it.Suits.EN,
 		&it.DurationMinutes, &it.PriceCents, &it.Active, &it.CreatedAt, &it.UpdatedAt)
 	it.CreatedAt, it.UpdatedAt = it.CreatedAt.UTC(), it.UpdatedAt.UTC()
 	return it, err
@@ -72,8 +73,9 @@ func (q *Queries) UpsertServiceItem(ctx context.Context, it *model.ServiceItem, 
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		it.CreatedAt, it.UpdatedAt = utc(now), utc(now)
-		_, err = q.q.ExecContext(ctx, `INSERT INTO service_items (`+itemCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-			it.ID, it.Name.ZH, it.Name.EN, it.Description.ZH, it.Description.EN, it.DurationMinutes, it.PriceCents, it.Active,
+		_, err = q.q.ExecContext(ctx, `INSERT INTO service_items (`+itemCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
+			it.ID, it.Name.ZH, it.Name.EN, it.Description.ZH, it.Description.EN,
+			it.Features.ZH, it.Features.EN, it.Advantages.ZH, it.Advantages.EN, it.Suits.ZH, it.Suits.EN, it.DurationMinutes, it.PriceCents, it.Active,
 			it.CreatedAt, it.UpdatedAt)
 		if isUniqueViolation(err) {
 			return false, model.Errorf(model.CodeConflict, "service item %q was created concurrently", it.ID)
@@ -87,8 +89,10 @@ func (q *Queries) UpsertServiceItem(ctx context.Context, it *model.ServiceItem, 
 	}
 	it.CreatedAt, it.UpdatedAt = existing.UTC(), utc(now)
 	_, err = q.q.ExecContext(ctx, `UPDATE service_items SET name_zh=$2, name_en=$3, description_zh=$4, description_en=$5,
-		duration_minutes=$6, price_cents=$7, active=$8, updated_at=$9 WHERE id=$1`,
-		it.ID, it.Name.ZH, it.Name.EN, it.Description.ZH, it.Description.EN, it.DurationMinutes, it.PriceCents, it.Active, it.UpdatedAt)
+		duration_minutes=$6, price_cents=$7, active=$8, updated_at=$9, features_zh=$10, features_en=$11,
+		advantages_zh=$12, advantages_en=$13, suits_zh=$14, suits_en=$15 WHERE id=$1`,
+		it.ID, it.Name.ZH, it.Name.EN, it.Description.ZH, it.Description.EN, it.DurationMinutes, it.PriceCents, it.Active, it.UpdatedAt,
+		it.Features.ZH, it.Features.EN, it.Advantages.ZH, it.Advantages.EN, it.Suits.ZH, it.Suits.EN)
 	if err != nil {
 		return false, fmt.Errorf("store: update service item %s: %w", it.ID, err)
 	}

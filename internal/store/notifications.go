@@ -15,6 +15,9 @@ import (
 var importanceRank = map[string]int{"low": 0, "normal": 1, "high": 2, "critical": 3}
 
 // ImportanceName is the inverse of importanceRank.
+// ImportanceName is the importance of a stored rank.
+func ImportanceName(r int) string { return importanceName(r) }
+
 func importanceName(r int) string {
 	for k, v := range importanceRank {
 		if v == r {

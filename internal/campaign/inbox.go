@@ -1,0 +1,359 @@
+package campaign
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/notify"
+	"github.com/homebell/homebell/internal/notify/planner"
+	"github.com/homebell/homebell/internal/store"
+)
+
+// The message center with campaigns (S4 + P1, P2). A campaign is not copied into anyone's inbox:
+// each read of a message center merges the person's notifications (one indexed query, as before)
+// with the shown campaigns whose audience includes them, matched in memory against a few facts
+// about the person (AudienceFacts: role, area, orders, list memberships) and their read state.
+// The shown campaigns are cached for at most cacheTTL (and dropped on every local change), so a
+// message center page costs a handful of small indexed reads however many campaigns run.
+
+// cacheTTL bounds how stale the cached campaigns may be: a campaign another node created shows
+// within it.
+const cacheTTL = time.Second
+
+// shown is the cache: the campaigns a message center may show, and their importance.
+type shown struct {
+	loaded   time.Time
+	list     []model.Campaign // not cancelled, sent within the platform retention or still to come
+	rank     map[string]string
+	retained time.Duration
+	lists    []string // ids of list campaigns among them
+	orders   bool     // some campaign's audience reads orders
+}
+
+func (s *Service) invalidate() {
+	s.mu.Lock()
+	s.cache = nil
+	s.mu.Unlock()
+}
+
+// shownNow returns the cached campaigns, reloading them when stale.
+func (s *Service) shownNow(ctx context.Context, now time.Time) (*shown, error) {
+	s.mu.Lock()
+	c := s.cache
+	s.mu.Unlock()
+	if c != nil && !now.Before(c.loaded) && now.Sub(c.loaded) < cacheTTL {
+		return c, nil
+	}
+	ret, err := s.Store.RetentionDays(ctx)
+	if err != nil {
+		return nil, err
+	}
+	retained := time.Duration(ret.PlatformDays) * 24 * time.Hour
+	list, err := s.Store.ShownCampaigns(ctx, now.Add(-retained))
+	if err != nil {
+		return nil, err
+	}
+	var overrides map[string]string
+	if _, err := s.Store.Setting(ctx, notify.SettingImportance, &overrides); err != nil {
+		return nil, err
+	}
+	c = &shown{loaded: now, list: list, retained: retained, rank: map[string]string{}}
+	for _, k := range []string{notify.KindPromotion, notify.KindNewService} {
+		kd, _ := notify.KindByID(k)
+		imp := kd.Importance
+		if o, err := planner.ParseImportance(overrides[k]); err == nil {
+			imp = o
+		}
+		c.rank[k] = string(imp)
+	}
+	for _, x := range list {
+		if x.Audience.Kind == model.AudienceList {
+			c.lists = append(c.lists, x.ID)
+		}
+		c.orders = c.orders || x.Audience.NeedsOrders() || newCustomersOnly(x)
+	}
+	s.mu.Lock()
+	s.cache = c
+	s.mu.Unlock()
+	return c, nil
+}
+
+// importance is the importance campaigns of kind show with.
+func (s *Service) importance(ctx context.Context, kind string) (string, error) {
+	c, err := s.shownNow(ctx, s.Now())
+	if err != nil {
+		return "", err
+	}
+	return c.rank[kind], nil
+}
+
+// entry is one campaign as one person sees it.
+type entry struct {
+	c    model.Campaign
+	n    model.Notification
+	read bool
+}
+
+// entries are a person's shown campaigns at one instant.
+type entries struct {
+	list []entry
+}
+
+// entriesOf lists the campaigns shown to a person now: visible, in their audience, and not
+// switched off (category platform or the campaign's kind), newest first.
+func (s *Service) entriesOf(ctx context.Context, personID string, now time.Time) (entries, error) {
+	var out entries
+	sh, err := s.shownNow(ctx, now)
+	if err != nil {
+		return out, err
+	}
+	var visible []model.Campaign
+	for _, c := range sh.list {
+		if c.Visible(now) && now.Sub(c.SendAt) < sh.retained {
+			visible = append(visible, c)
+		}
+	}
+	if len(visible) == 0 {
+		return out, nil // no campaign runs: the message center costs nothing more
+	}
+	person, err := s.Store.Person(ctx, personID)
+	if model.IsCode(err, model.CodeNotFound) {
+		return out, nil
+	}
+	if err != nil {
+		return out, err
+	}
+	prefs, err := s.Notify.PreferencesOf(ctx, &s.Store.Queries, person)
+	if err != nil {
+		return out, err
+	}
+	if on, ok := prefs.Categories[planner.CategoryPlatform]; ok && !on {
+		return out, nil // platform news switched off: neither seen nor pushed
+	}
+	facts, err := s.Store.AudienceFacts(ctx, []string{personID}, sh.orders, sh.lists)
+	if err != nil {
+		return out, err
+	}
+	f := facts[personID]
+	if f == nil {
+		return out, nil
+	}
+	reads, err := s.Store.CampaignReads(ctx, personID)
+	if err != nil {
+		return out, err
+	}
+	for _, c := range visible {
+		kind := KindOf(c)
+		if on, ok := prefs.Kinds[kind]; ok && !on {
+			continue
+		}
+		if !includes(c, *f) {
+			continue
+		}
+		n := entryNotification(c, personID, person.Locale, kind, sh.rank[kind], now)
+		r, read := reads[c.ID]
+		if read {
+			t := r.ReadAt
+			n.ReadAt = &t
+		}
+		out.list = append(out.list, entry{c: c, n: n, read: read})
+	}
+	return out, nil
+}
+
+// entryData is a campaign entry's data: what a client needs to show it and open its detail.
+type entryData struct {
+	CampaignID     string     `json:"campaign_id"`
+	CampaignKind   string     `json:"campaign_kind"`
+	Status         string     `json:"status"`
+	StartsAt       *time.Time `json:"starts_at,omitempty"`
+	EndsAt         *time.Time `json:"ends_at,omitempty"`
+	ServiceItemIDs []string   `json:"service_item_ids"`
+	Rules          string     `json:"rules,omitempty"`
+	ImageFileID    string     `json:"image_file_id,omitempty"`
+}
+
+// entryNotification renders campaign c as a message-center entry for one person.
+func entryNotification(c model.Campaign, personID, locale, kind, importance string, now time.Time) model.Notification {
+	raw, _ := json.Marshal(entryData{CampaignID: c.ID, CampaignKind: c.Kind, Status: c.StatusAt(now), StartsAt: c.StartsAt,
+		EndsAt: c.EndsAt, ServiceItemIDs: c.ServiceItemIDs, Rules: model.RulesText(c.Rules).In(locale), ImageFileID: c.ImageFileID})
+	return model.Notification{ID: c.ID, RecipientID: personID, Kind: kind, Category: string(planner.CategoryPlatform),
+		Importance: importance, Title: c.Title.In(locale), Body: c.Body.In(locale), Data: raw, CreatedAt: c.SendAt,
+		EventKey: kind + ":" + c.ID}
+}
+
+// Lookup finds the notification an off-app delivery of a campaign carries
+// ("campaign:<campaign>:<person>"), rendered for that person; deliver.Service.Lookup.
+func (s *Service) Lookup(ctx context.Context, recipientID, id string) (model.Notification, error) {
+	rest, _ := strings.CutPrefix(id, "campaign:")
+	cid, _, _ := strings.Cut(rest, ":")
+	c, err := s.Store.Campaign(ctx, cid)
+	if err != nil {
+		return model.Notification{}, err
+	}
+	p, err := s.Store.Person(ctx, recipientID)
+	if err != nil {
+		return model.Notification{}, err
+	}
+	kind := KindOf(c)
+	imp, err := s.importance(ctx, kind)
+	if err != nil {
+		return model.Notification{}, err
+	}
+	n := entryNotification(c, recipientID, p.Locale, kind, imp, s.Now())
+	n.ID = id
+	return n, nil
+}
+
+func rank(n model.Notification) int { return planner.Importance(n.Importance).Rank() }
+
+// before reports whether a sorts before b in the message center's order (newest first, or
+// importance first then newest).
+func before(a, b model.Notification, byImportance bool) bool {
+	if byImportance {
+		if ra, rb := rank(a), rank(b); ra != rb {
+			return ra > rb
+		}
+	}
+	if !a.CreatedAt.Equal(b.CreatedAt) {
+		return a.CreatedAt.After(b.CreatedAt)
+	}
+	return a.ID > b.ID
+}
+
+// afterKey reports whether n comes after the cursor k (so it belongs on the next page).
+func afterKey(n model.Notification, k *store.InboxKey, byImportance bool) bool {
+	if k == nil {
+		return true
+	}
+	kn := model.Notification{Importance: store.ImportanceName(k.Importance), CreatedAt: k.CreatedAt, ID: k.ID}
+	return before(kn, n, byImportance)
+}
+
+// Inbox is one page of a person's message center: their notifications and the campaigns shown to
+// them, merged in the query's order (keyset paging, see store.Inbox).
+func (s *Service) Inbox(ctx context.Context, iq store.InboxQuery) ([]model.Notification, error) {
+	rows, err := s.Store.Inbox(ctx, iq)
+	if err != nil {
+		return nil, err
+	}
+	if iq.OrderID != "" || (iq.Category != "" && iq.Category != string(planner.CategoryPlatform)) ||
+		(iq.Kind != "" && iq.Kind != notify.KindPromotion && iq.Kind != notify.KindNewService) {
+		return rows, nil // no campaign can match
+	}
+	es, err := s.entriesOf(ctx, iq.RecipientID, s.Now())
+	if err != nil || len(es.list) == 0 {
+		return rows, err
+	}
+	search := strings.ToLower(strings.TrimSpace(iq.Search))
+	var extra []model.Notification
+	for _, e := range es.list {
+		switch {
+		case iq.Kind != "" && e.n.Kind != iq.Kind,
+			iq.UnreadOnly && e.read,
+			search != "" && !strings.Contains(strings.ToLower(e.n.Title), search) && !strings.Contains(strings.ToLower(e.n.Body), search),
+			!afterKey(e.n, iq.After, iq.ByImportance):
+			continue
+		}
+		extra = append(extra, e.n)
+	}
+	if len(extra) == 0 {
+		return rows, nil
+	}
+	merged := append(rows, extra...)
+	slices.SortStableFunc(merged, func(a, b model.Notification) int {
+		if before(a, b, iq.ByImportance) {
+			return -1
+		}
+		if before(b, a, iq.ByImportance) {
+			return 1
+		}
+		return 0
+	})
+	if len(merged) > iq.Limit {
+		merged = merged[:iq.Limit]
+	}
+	return merged, nil
+}
+
+// UnreadCounts is a person's badge state: unread notifications per category, and their unread
+// campaigns in platform.
+func (s *Service) UnreadCounts(ctx context.Context, personID string) (notify.UnreadCounts, error) {
+	m, err := s.Store.UnreadCounts(ctx, personID)
+	if err != nil {
+		return notify.UnreadCounts{}, err
+	}
+	es, err := s.entriesOf(ctx, personID, s.Now())
+	if err != nil {
+		return notify.UnreadCounts{}, err
+	}
+	for _, e := range es.list {
+		if !e.read {
+			m[string(planner.CategoryPlatform)]++
+		}
+	}
+	return notify.CountsFrom(m), nil
+}
+
+// MarkRead marks the selected notifications and campaigns of a person read: listed ids, a whole
+// category, or all. Campaigns the person is not shown are ignored like other people's ids.
+func (s *Service) MarkRead(ctx context.Context, personID string, sel notify.ReadSelection) (notify.ReadEvent, error) {
+	es, err := s.entriesOf(ctx, personID, s.Now())
+	if err != nil {
+		return notify.ReadEvent{}, err
+	}
+	return s.markRead(ctx, personID, sel, false, es)
+}
+
+func (s *Service) markRead(ctx context.Context, personID string, sel notify.ReadSelection, opened bool, es entries) (notify.ReadEvent, error) {
+	now := s.Now()
+	want := map[string]bool{}
+	for _, id := range sel.IDs {
+		want[id] = true
+	}
+	var ids []string
+	unread := 0
+	for _, e := range es.list {
+		pick := sel.All || sel.Category == string(planner.CategoryPlatform) || want[e.c.ID]
+		if pick && (!e.read || opened) {
+			ids = append(ids, e.c.ID)
+		}
+		if !e.read && !pick {
+			unread++
+		}
+	}
+	out := notify.ReadEvent{ReadSelection: sel, ReadAt: now.UTC()}
+	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+		marked, err := tx.MarkRead(ctx, personID, store.ReadSelector{IDs: sel.IDs, Category: sel.Category, All: sel.All}, now)
+		if err != nil {
+			return err
+		}
+		n, err := tx.MarkCampaignsRead(ctx, personID, ids, opened, now)
+		if err != nil {
+			return err
+		}
+		marked += n
+		counts, err := tx.UnreadCounts(ctx, personID)
+		if err != nil {
+			return err
+		}
+		counts[string(planner.CategoryPlatform)] += unread
+		out.Marked, out.Unread = marked, notify.CountsFrom(counts)
+		if marked == 0 {
+			return nil // nothing changed: other devices have nothing to learn
+		}
+		if _, err := tx.AppendEvent(ctx, personID, model.EventRead, out, now); err != nil {
+			return err
+		}
+		if s.Notify != nil && s.Notify.Wake != nil {
+			wake := s.Notify.Wake
+			tx.AfterCommit(func() { wake(personID) })
+		}
+		return nil
+	})
+	return out, err
+}

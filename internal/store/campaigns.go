@@ -1,0 +1,551 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/homebell/homebell/internal/model"
+)
+
+// Campaigns (P1, P2): one row per campaign; audience membership is evaluated on read against
+// model.AudienceFacts; explicit lists, read state, pushes and fan-out batches have small tables.
+
+const campaignCols = `id, kind, title, body, image_file_id, items, rules, audience, send_at, starts_at, ends_at, state,
+	created_by, version, created_at, updated_at, cancelled_at`
+
+func scanCampaign(row interface{ Scan(...any) error }) (model.Campaign, error) {
+	var c model.Campaign
+	var title, body, items, rules, aud string
+	var starts, ends, cancelled sql.NullTime
+	err := row.Scan(&c.ID, &c.Kind, &title, &body, &c.ImageFileID, &items, &rules, &aud, &c.SendAt, &starts, &ends,
+		&c.State, &c.CreatedBy, &c.Version, &c.CreatedAt, &c.UpdatedAt, &cancelled)
+	if err != nil {
+		return c, err
+	}
+	for _, p := range []struct {
+		raw string
+		v   any
+	}{{title, &c.Title}, {body, &c.Body}, {items, &c.ServiceItemIDs}, {rules, &c.Rules}, {aud, &c.Audience}} {
+		if err := json.Unmarshal([]byte(p.raw), p.v); err != nil {
+			return c, fmt.Errorf("campaign %s: %w", c.ID, err)
+		}
+	}
+	if c.ServiceItemIDs == nil {
+		c.ServiceItemIDs = []string{}
+	}
+	if c.Rules == nil {
+		c.Rules = []model.PromotionRule{}
+	}
+	c.RulesText = model.RulesText(c.Rules)
+	c.SendAt, c.CreatedAt, c.UpdatedAt = c.SendAt.UTC(), c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	c.StartsAt, c.EndsAt, c.CancelledAt = orderPtrTime(starts), orderPtrTime(ends), orderPtrTime(cancelled)
+	c.Status = c.State
+	return c, nil
+}
+
+func campaignArgs(c *model.Campaign) ([]any, error) {
+	aud := c.Audience
+	aud.PersonIDs = nil
+	var raws []string
+	for _, v := range []any{c.Title, c.Body, c.ServiceItemIDs, c.Rules, aud} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("store: campaign %s: %w", c.ID, err)
+		}
+		raws = append(raws, string(b))
+	}
+	return []any{c.ID, c.Kind, raws[0], raws[1], c.ImageFileID, raws[2], raws[3], raws[4], utc(c.SendAt),
+		orderNullTime(c.StartsAt), orderNullTime(c.EndsAt), c.State, c.CreatedBy, c.Version, utc(c.CreatedAt),
+		utc(c.UpdatedAt), orderNullTime(c.CancelledAt)}, nil
+}
+
+// InsertCampaign stores a new campaign.
+func (q *Queries) InsertCampaign(ctx context.Context, c *model.Campaign) error {
+	args, err := campaignArgs(c)
+	if err != nil {
+		return err
+	}
+	_, err = q.q.ExecContext(ctx, `INSERT INTO campaigns (`+campaignCols+`)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`, args...)
+	if err != nil {
+		return fmt.Errorf("store: insert campaign: %w", err)
+	}
+	return nil
+}
+
+// UpdateCampaign replaces a campaign whose version is still fromVersion (compare-and-swap); a
+// campaign changed meanwhile is a conflict.
+func (q *Queries) UpdateCampaign(ctx context.Context, c *model.Campaign, fromVersion int) error {
+	args, err := campaignArgs(c)
+	if err != nil {
+		return err
+	}
+	res, err := q.q.ExecContext(ctx, `UPDATE campaigns SET kind=$2, title=$3, body=$4, image_file_id=$5, items=$6,
+		rules=$7, audience=$8, send_at=$9, starts_at=$10, ends_at=$11, state=$12, created_by=$13, version=$14,
+		created_at=$15, updated_at=$16, cancelled_at=$17 WHERE id=$1 AND version=$18`, append(args, fromVersion)...)
+	if err != nil {
+		return fmt.Errorf("store: update campaign %s: %w", c.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return model.Errorf(model.CodeConflict, "campaign %s changed meanwhile; read it again", c.ID)
+	}
+	return nil
+}
+
+// Campaign returns one campaign.
+func (q *Queries) Campaign(ctx context.Context, id string) (model.Campaign, error) {
+	c, err := scanCampaign(q.q.QueryRowContext(ctx, `SELECT `+campaignCols+` FROM campaigns WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, notFound("campaign", id)
+	}
+	if err != nil {
+		return c, fmt.Errorf("store: campaign %s: %w", id, err)
+	}
+	return c, nil
+}
+
+func collectCampaigns(rows *sql.Rows, err error) ([]model.Campaign, error) {
+	if err != nil {
+		return nil, fmt.Errorf("store: campaigns: %w", err)
+	}
+	defer rows.Close()
+	out := []model.Campaign{}
+	for rows.Next() {
+		c, err := scanCampaign(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: campaigns: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Campaigns lists campaigns newest first, before the (created_at, id) cursor when set.
+func (q *Queries) Campaigns(ctx context.Context, beforeAt time.Time, beforeID string, limit int) ([]model.Campaign, error) {
+	if beforeID == "" {
+		return collectCampaigns(q.q.QueryContext(ctx, `SELECT `+campaignCols+` FROM campaigns
+			ORDER BY created_at DESC, id DESC LIMIT $1`, limit))
+	}
+	return collectCampaigns(q.q.QueryContext(ctx, `SELECT `+campaignCols+` FROM campaigns
+		WHERE (created_at, id) < ($1, $2) ORDER BY created_at DESC, id DESC LIMIT $3`, utc(beforeAt), beforeID, limit))
+}
+
+// ShownCampaigns lists the campaigns not cancelled whose send time is after since (scheduled ones
+// included): what message centers may show, cached by the campaign service.
+func (q *Queries) ShownCampaigns(ctx context.Context, since time.Time) ([]model.Campaign, error) {
+	return collectCampaigns(q.q.QueryContext(ctx, `SELECT `+campaignCols+` FROM campaigns
+		WHERE send_at > $1 AND state <> 'cancelled' ORDER BY send_at, id`, utc(since)))
+}
+
+// ReplaceCampaignMembers sets the explicit audience of a list campaign.
+func (q *Queries) ReplaceCampaignMembers(ctx context.Context, campaignID string, personIDs []string) error {
+	if _, err := q.q.ExecContext(ctx, `DELETE FROM campaign_members WHERE campaign_id = $1`, campaignID); err != nil {
+		return fmt.Errorf("store: campaign members: %w", err)
+	}
+	const chunk = 500
+	for len(personIDs) > 0 {
+		n := min(chunk, len(personIDs))
+		var sb strings.Builder
+		args := []any{campaignID}
+		sb.WriteString(`INSERT INTO campaign_members (campaign_id, person_id) VALUES `)
+		for i, id := range personIDs[:n] {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			args = append(args, id)
+			sb.WriteString(`($1,$` + strconv.Itoa(len(args)) + `)`)
+		}
+		sb.WriteString(` ON CONFLICT DO NOTHING`)
+		if _, err := q.q.ExecContext(ctx, sb.String(), args...); err != nil {
+			return fmt.Errorf("store: campaign members: %w", err)
+		}
+		personIDs = personIDs[n:]
+	}
+	return nil
+}
+
+// CampaignMembers lists up to limit members of a list campaign after the person id after.
+func (q *Queries) CampaignMembers(ctx context.Context, campaignID, after string, limit int) ([]string, error) {
+	return collectStrings(q.q.QueryContext(ctx, `SELECT person_id FROM campaign_members WHERE campaign_id = $1
+		AND person_id > $2 ORDER BY person_id LIMIT $3`, campaignID, after, limit))
+}
+
+// CountCampaignMembers counts a list campaign's members who exist as people.
+func (q *Queries) CountCampaignMembers(ctx context.Context, campaignID string) (int, error) {
+	var n int
+	err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM campaign_members m JOIN people p ON p.id = m.person_id
+		WHERE m.campaign_id = $1`, campaignID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count campaign members: %w", err)
+	}
+	return n, nil
+}
+
+func collectStrings(rows *sql.Rows, err error) ([]string, error) {
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// inList appends ids as parameters and returns "($k,…)".
+func inList(args []any, ids []string) ([]any, string) {
+	var sb strings.Builder
+	sb.WriteByte('(')
+	for i, id := range ids {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		args = append(args, id)
+		sb.WriteString("$" + strconv.Itoa(len(args)))
+	}
+	sb.WriteByte(')')
+	return args, sb.String()
+}
+
+// AudienceFacts reads what audience rules need about people: role and area always; orders when
+// withOrders; explicit-list memberships among the campaigns listIDs (none when empty).
+func (q *Queries) AudienceFacts(ctx context.Context, personIDs []string, withOrders bool, listIDs []string) (map[string]*model.AudienceFacts, error) {
+	out := make(map[string]*model.AudienceFacts, len(personIDs))
+	if len(personIDs) == 0 {
+		return out, nil
+	}
+	args, in := inList(nil, personIDs)
+	rows, err := q.q.QueryContext(ctx, `SELECT id, role, area FROM people WHERE id IN `+in, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: audience facts: %w", err)
+	}
+	for rows.Next() {
+		f := &model.AudienceFacts{}
+		var role string
+		if err := rows.Scan(&f.PersonID, &role, &f.Area); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: audience facts: %w", err)
+		}
+		f.Role = model.Role(role)
+		out[f.PersonID] = f
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: audience facts: %w", err)
+	}
+	if withOrders {
+		rows, err := q.q.QueryContext(ctx, `SELECT customer_id, service_item_id, area, address, status FROM orders
+			WHERE customer_id IN `+in, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: audience facts: %w", err)
+		}
+		for rows.Next() {
+			var cust, item, area, addr, status string
+			if err := rows.Scan(&cust, &item, &area, &addr, &status); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: audience facts: %w", err)
+			}
+			f := out[cust]
+			if f == nil {
+				continue
+			}
+			if f.Areas == nil {
+				f.Areas, f.Items = map[string]bool{}, map[string]bool{}
+			}
+			if area != "" {
+				f.Areas[area] = true
+			}
+			f.Addresses = append(f.Addresses, addr)
+			if status == string(model.OrderCompleted) {
+				f.Completed++
+				f.Items[item] = true
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: audience facts: %w", err)
+		}
+	}
+	if len(listIDs) > 0 {
+		args, in := inList(nil, personIDs)
+		args, lin := inList(args, listIDs)
+		rows, err := q.q.QueryContext(ctx, `SELECT person_id, campaign_id FROM campaign_members
+			WHERE person_id IN `+in+` AND campaign_id IN `+lin, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: audience facts: %w", err)
+		}
+		for rows.Next() {
+			var p, c string
+			if err := rows.Scan(&p, &c); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: audience facts: %w", err)
+			}
+			if f := out[p]; f != nil {
+				if f.Lists == nil {
+					f.Lists = map[string]bool{}
+				}
+				f.Lists[c] = true
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: audience facts: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// CustomerIDs lists up to limit customers' ids after the id after, in id order (fan-out pages).
+func (q *Queries) CustomerIDs(ctx context.Context, after string, limit int) ([]string, error) {
+	return collectStrings(q.q.QueryContext(ctx, `SELECT id FROM people WHERE role = 'customer' AND id > $1
+		ORDER BY id LIMIT $2`, after, limit))
+}
+
+// CountAudience counts the people an audience names today (before switches). A list audience
+// counts the campaign's stored members (campaignID) or, without one, the ids that exist.
+func (q *Queries) CountAudience(ctx context.Context, a model.Audience, campaignID string) (int, error) {
+	var query string
+	var args []any
+	switch a.Kind {
+	case model.AudienceAll:
+		query = `SELECT count(*) FROM people WHERE role = 'customer'`
+	case model.AudienceNewCustomers:
+		query = `SELECT count(*) FROM people p WHERE p.role = 'customer' AND NOT EXISTS
+			(SELECT 1 FROM orders o WHERE o.customer_id = p.id AND o.status = 'completed')`
+	case model.AudienceItems:
+		var in string
+		args, in = inList(nil, a.ServiceItemIDs)
+		query = `SELECT count(DISTINCT o.customer_id) FROM orders o JOIN people p ON p.id = o.customer_id
+			WHERE p.role = 'customer' AND o.status = 'completed' AND o.service_item_id IN ` + in
+	case model.AudienceAreas:
+		var in string
+		args, in = inList(nil, a.Areas)
+		var likes []string
+		for _, ar := range a.Areas {
+			args = append(args, likeEscape(ar)+"%")
+			likes = append(likes, `o.address LIKE $`+strconv.Itoa(len(args))+` ESCAPE '\'`)
+		}
+		query = `SELECT count(*) FROM people p WHERE p.role = 'customer' AND (p.area IN ` + in + ` OR EXISTS
+			(SELECT 1 FROM orders o WHERE o.customer_id = p.id AND (o.area IN ` + in + ` OR ` + strings.Join(likes, " OR ") + `)))`
+	case model.AudienceList:
+		if campaignID != "" {
+			return q.CountCampaignMembers(ctx, campaignID)
+		}
+		var in string
+		args, in = inList(nil, a.PersonIDs)
+		query = `SELECT count(*) FROM people WHERE id IN ` + in
+	default:
+		return 0, nil
+	}
+	var n int
+	if err := q.q.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count audience: %w", err)
+	}
+	return n, nil
+}
+
+// CampaignRead is one person's read state of one campaign.
+type CampaignRead struct {
+	ReadAt   time.Time
+	OpenedAt *time.Time
+}
+
+// CampaignReads returns a person's read state of campaigns, by campaign id.
+func (q *Queries) CampaignReads(ctx context.Context, personID string) (map[string]CampaignRead, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT campaign_id, read_at, opened_at FROM campaign_reads WHERE person_id = $1`, personID)
+	if err != nil {
+		return nil, fmt.Errorf("store: campaign reads: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]CampaignRead{}
+	for rows.Next() {
+		var id string
+		var r CampaignRead
+		var opened sql.NullTime
+		if err := rows.Scan(&id, &r.ReadAt, &opened); err != nil {
+			return nil, fmt.Errorf("store: campaign reads: %w", err)
+		}
+		r.ReadAt = r.ReadAt.UTC()
+		r.OpenedAt = orderPtrTime(opened)
+		out[id] = r
+	}
+	return out, rows.Err()
+}
+
+// MarkCampaignsRead records that personID read the campaigns (already read ones stay as they
+// were); opened also records that the detail was opened. It returns how many were newly read.
+func (q *Queries) MarkCampaignsRead(ctx context.Context, personID string, ids []string, opened bool, now time.Time) (int64, error) {
+	var total int64
+	for _, id := range ids {
+		var res sql.Result
+		var err error
+		if opened {
+			// Newly read counts only when the row is new; opening a read one just stamps opened_at.
+			res, err = q.q.ExecContext(ctx, `INSERT INTO campaign_reads (person_id, campaign_id, read_at, opened_at)
+				VALUES ($1,$2,$3,$3) ON CONFLICT (person_id, campaign_id) DO NOTHING`, personID, id, utc(now))
+			if err == nil {
+				_, err = q.q.ExecContext(ctx, `UPDATE campaign_reads SET opened_at = $3 WHERE person_id = $1
+					AND campaign_id = $2 AND opened_at IS NULL`, personID, id, utc(now))
+			}
+		} else {
+			res, err = q.q.ExecContext(ctx, `INSERT INTO campaign_reads (person_id, campaign_id, read_at)
+				VALUES ($1,$2,$3) ON CONFLICT (person_id, campaign_id) DO NOTHING`, personID, id, utc(now))
+		}
+		if err != nil {
+			return total, fmt.Errorf("store: mark campaign read: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+	}
+	return total, nil
+}
+
+// PreferencesOfMany returns the stored preference documents of people, by person id (people
+// without their own preferences are absent).
+func (q *Queries) PreferencesOfMany(ctx context.Context, personIDs []string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	if len(personIDs) == 0 {
+		return out, nil
+	}
+	args, in := inList(nil, personIDs)
+	rows, err := q.q.QueryContext(ctx, `SELECT person_id, prefs FROM preferences WHERE person_id IN `+in, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: preferences: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, raw string
+		if err := rows.Scan(&id, &raw); err != nil {
+			return nil, fmt.Errorf("store: preferences: %w", err)
+		}
+		out[id] = []byte(raw)
+	}
+	return out, rows.Err()
+}
+
+// PeopleByIDs returns the people among ids, by id.
+func (q *Queries) PeopleByIDs(ctx context.Context, ids []string) (map[string]model.Person, error) {
+	out := map[string]model.Person{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args, in := inList(nil, ids)
+	rows, err := q.q.QueryContext(ctx, `SELECT `+personCols+` FROM people WHERE id IN `+in, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: people: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanPerson(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: people: %w", err)
+		}
+		out[p.ID] = p
+	}
+	return out, rows.Err()
+}
+
+// PushSubscriptionsOfMany lists the push subscriptions of people, by person id.
+func (q *Queries) PushSubscriptionsOfMany(ctx context.Context, ids []string) (map[string][]PushSubscription, error) {
+	out := map[string][]PushSubscription{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args, in := inList(nil, ids)
+	rows, err := q.q.QueryContext(ctx, `SELECT `+pushSubCols+` FROM push_subscriptions WHERE person_id IN `+in+
+		` ORDER BY created_at, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: push subscriptions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		s, err := scanPushSub(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: push subscriptions: %w", err)
+		}
+		out[s.PersonID] = append(out[s.PersonID], s)
+	}
+	return out, rows.Err()
+}
+
+// RecentPushCounts counts the platform pushes each person got since since (the frequency cap).
+func (q *Queries) RecentPushCounts(ctx context.Context, ids []string, since time.Time) (map[string]int, error) {
+	out := map[string]int{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args, in := inList([]any{utc(since)}, ids)
+	rows, err := q.q.QueryContext(ctx, `SELECT person_id, count(*) FROM campaign_pushes WHERE pushed_at > $1
+		AND person_id IN `+in+` GROUP BY person_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: recent pushes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("store: recent pushes: %w", err)
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// InsertCampaignPush records a platform push of a campaign to a person; inserted is false when
+// that person was pushed this campaign already.
+func (q *Queries) InsertCampaignPush(ctx context.Context, personID, campaignID string, now time.Time) (bool, error) {
+	res, err := q.q.ExecContext(ctx, `INSERT INTO campaign_pushes (person_id, campaign_id, pushed_at) VALUES ($1,$2,$3)
+		ON CONFLICT (person_id, campaign_id) DO NOTHING`, personID, campaignID, utc(now))
+	if err != nil {
+		return false, fmt.Errorf("store: campaign push: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// PutCampaignBatch records what one fan-out batch found (replacing an earlier run of it).
+func (q *Queries) PutCampaignBatch(ctx context.Context, campaignID, batch string, audience, capped, deferred int, now time.Time) error {
+	_, err := q.q.ExecContext(ctx, `INSERT INTO campaign_batches (campaign_id, batch, audience, capped, deferred, updated_at)
+		VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (campaign_id, batch) DO UPDATE SET audience = excluded.audience,
+		capped = excluded.capped, deferred = excluded.deferred, updated_at = excluded.updated_at`,
+		campaignID, batch, audience, capped, deferred, utc(now))
+	if err != nil {
+		return fmt.Errorf("store: campaign batch: %w", err)
+	}
+	return nil
+}
+
+// CampaignStats counts a campaign's numbers. Delivered counts the delivery-log rows of its pushes,
+// whose notification ids are "campaign:<id>:<person>".
+func (q *Queries) CampaignStats(ctx context.Context, id string) (model.CampaignStats, error) {
+	var s model.CampaignStats
+	prefix := CampaignDeliveryPrefix(id)
+	err := q.q.QueryRowContext(ctx, `SELECT
+		(SELECT COALESCE(sum(audience),0) FROM campaign_batches WHERE campaign_id = $1),
+		(SELECT COALESCE(sum(capped),0) FROM campaign_batches WHERE campaign_id = $1),
+		(SELECT COALESCE(sum(deferred),0) FROM campaign_batches WHERE campaign_id = $1),
+		(SELECT count(*) FROM campaign_pushes WHERE campaign_id = $1),
+		(SELECT count(DISTINCT recipient_id) FROM deliveries WHERE notification_id >= $2 AND notification_id < $3 AND state = 'sent'),
+		(SELECT count(*) FROM campaign_reads WHERE campaign_id = $1),
+		(SELECT count(*) FROM campaign_reads WHERE campaign_id = $1 AND opened_at IS NOT NULL)`,
+		id, prefix, prefix[:len(prefix)-1]+";").Scan(&s.Audience, &s.Capped, &s.Deferred, &s.Pushed, &s.Delivered, &s.Read, &s.Opened)
+	if err != nil {
+		return s, fmt.Errorf("store: campaign stats %s: %w", id, err)
+	}
+	return s, nil
+}
+
+// CampaignDeliveryPrefix begins the notification id of every off-app delivery of a campaign.
+func CampaignDeliveryPrefix(campaignID string) string { return "campaign:" + campaignID + ":" }
