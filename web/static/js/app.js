@@ -18,6 +18,8 @@ const ROUTES = [
   { path: 'orders/:id', roles: ['customer', 'worker', 'operator'], view: './views/order.js' },
   { path: 'support', roles: ['agent'], nav: 'nav.support', icon: '☏', view: './views/support.js' },
   { path: 'inbox', roles: ALL, nav: 'nav.inbox', icon: '✉', view: './views/inbox.js', badge: true },
+  { path: 'campaigns', roles: ['operator'], nav: 'nav.campaigns', icon: '✦', view: './views/campaigns.js' },
+  { path: 'campaigns/:id', roles: ALL, view: './views/campaign.js' },
   { path: 'platform', roles: ['operator'], nav: 'nav.platform', icon: '⚙', view: './views/platform.js' },
   { path: 'settings', roles: ALL, nav: 'nav.settings', icon: '☼', view: './views/settings.js' },
 ];
@@ -239,7 +241,7 @@ class App {
   stopStream() { if (this.stream) this.stream.stop(); this.stream = null; }
 
   onEvent(ev, startedAt) {
-    this.received.push(ev.seq);
+    if (ev.seq > 0) this.received.push(ev.seq); // broadcasts (campaign.live) are in no log: seq 0
     if (ev.type === 'notification.created') {
       const n = ev.data?.notification || ev.data || {};
       const fresh = !ev.created_at || Date.parse(ev.created_at) > startedAt - 10000;

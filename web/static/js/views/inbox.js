@@ -51,12 +51,15 @@ export async function render(ctx) {
         h('strong', { class: 'note-title', text: n.title }),
         h('span', { class: `imp imp-${n.importance}`, text: i18n.label('imp', n.importance) })),
       h('p', { class: 'note-body', text: n.body }),
+      n.data?.rules ? h('p', { class: 'rules small', text: n.data.rules }) : null,
+      n.data?.status === 'ended' ? h('span', { class: 'status status-ended', text: t('campaign.status.ended') }) : null,
       h('div', { class: 'row between muted small' }, h('span', { text: `${i18n.label('cat', n.category)} · ${i18n.time(n.created_at)}` }),
         unread ? h('span', { class: 'dot', text: t('inbox.unread') }) : null));
     li.tabIndex = 0;
     const open = async () => {
       if (unread) { try { await ctx.api.post('/v1/me/inbox/read', { ids: [n.id] }); } catch (e) { app.toast(app.errText(e), 'error'); } }
-      if (n.order_id && ctx.me.role !== 'agent') location.hash = `#/orders/${encodeURIComponent(n.order_id)}`;
+      if (n.data?.campaign_id) location.hash = `#/campaigns/${encodeURIComponent(n.data.campaign_id)}`;
+      else if (n.order_id && ctx.me.role !== 'agent') location.hash = `#/orders/${encodeURIComponent(n.order_id)}`;
       else await refresh();
     };
     li.addEventListener('click', open);
@@ -88,6 +91,7 @@ export async function render(ctx) {
   ctx.on('unread', paintBadges);
   ctx.on('notification.created', () => load());
   ctx.on('notification.read', () => load());
+  ctx.on('campaign.live', () => load());
   paintBadges();
   await load();
 }
