@@ -26,7 +26,7 @@ func TestAccessibilityEveryScreen(t *testing.T) {
 	screens := map[string][]string{
 		"c-lin":  {"#/book", "#/orders", "#/inbox", "#/settings"},
 		"w-wang": {"#/open", "#/orders", "#/inbox", "#/settings"},
-		"o-zhou": {"#/approvals", "#/orders", "#/inbox", "#/platform", "#/settings"},
+		"o-zhou": {"#/approvals", "#/orders", "#/inbox", "#/platform", "#/campaigns", "#/settings"},
 		"a-chen": {"#/support", "#/inbox", "#/settings"},
 	}
 	for _, who := range []string{"c-lin", "w-wang", "o-zhou", "a-chen"} {

@@ -39,6 +39,7 @@ func TestP1BrowserOperatorSendsPromotionCustomerSeesLive(t *testing.T) {
 	op.waitText("#cmp-preview", "浦东静安保洁周")
 	op.waitText("#cmp-preview-rules", "满¥200减¥30")
 	op.shot("p1-operator-writes-promotion")
+	op.axe("campaign form")
 	op.click("#cmp-send")
 	op.waitText("#cmp-sent", "已发送")
 	op.waitText("#campaign-list", "浦东静安保洁周")
@@ -53,6 +54,7 @@ func TestP1BrowserOperatorSendsPromotionCustomerSeesLive(t *testing.T) {
 	lin.waitText("#campaign-period", "–")
 	lin.waitText(".service-page", "日常保洁")
 	lin.shot("p1-customer-promotion-detail")
+	lin.axe("promotion detail")
 	lin.sameDocument()
 
 	// Emma switched platform news off: not in her message center, even after a fresh load.
@@ -63,6 +65,7 @@ func TestP1BrowserOperatorSendsPromotionCustomerSeesLive(t *testing.T) {
 	op.nav("#/platform")
 	op.nav("#/campaigns")
 	op.waitJS(`document.querySelector('.campaign-row [data-stat="opened"] strong')?.textContent === '1'`, "opened counted")
+	op.axe("campaign list")
 	op.clean()
 	lin.clean()
 	emma.clean()
@@ -89,5 +92,6 @@ func TestP2BrowserNewServicePage(t *testing.T) {
 	lin.waitText(".service-advantages", "护理员持证上岗")
 	lin.waitText(".service-suits", "术后康复")
 	lin.shot("p2-new-service-page")
+	lin.axe("new service page")
 	lin.clean()
 }

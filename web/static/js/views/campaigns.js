@@ -37,7 +37,7 @@ export async function render(ctx) {
       const res = await ctx.api.get('/v1/campaigns?limit=50');
       if (!ctx.current()) return;
       const rows = items(res).map((c) => campaignRow(ctx, c, loadList));
-      list.replaceChildren(...(rows.length ? rows : [emptyState(t('campaign.none'))]));
+      list.replaceChildren(...(rows.length ? rows : [h('li', null, emptyState(t('campaign.none')))]));
     } catch (e) { list.replaceChildren(ctx.app.problem(e)); }
   }
   await loadList();
@@ -76,7 +76,7 @@ function writeForm(ctx, catalogue, onSent) {
   const percent = input('cmp-percent', { type: 'number', min: 0, max: 99 });
   const cap = input('cmp-cap', { type: 'number', min: 0, step: '0.01' });
   const newOnly = input('cmp-new-only', { type: 'checkbox' });
-  const audKind = h('select', { id: 'cmp-audience' }, AUDIENCES.map((k) => h('option', { value: k, text: t(`campaign.aud.${k}`) })));
+  const audKind = h('select', { id: 'cmp-audience', 'aria-label': t('campaign.audience') }, AUDIENCES.map((k) => h('option', { value: k, text: t(`campaign.aud.${k}`) })));
   const audItems = [...catalogue.values()].map((it) => h('label', { class: 'check' },
     h('input', { type: 'checkbox', value: it.id, class: 'cmp-aud-item' }), h('span', { text: i18n.text(it.name) })));
   const audItemsBox = h('div', { class: 'checks', id: 'cmp-aud-items' }, audItems);
