@@ -205,7 +205,7 @@ func (t *text) digit(i int) bool { return t.class[i] != notDigit && !t.barrier[i
 // separator reports whether a rune may stand between the digit groups of one phone number.
 func separator(r rune) bool {
 	switch r {
-	case ' ', '\t', '-', '.', '_', '/', '(', ')', '·', '—', '–', '‐', '−':
+	case ' ', '\t', '-', '.', '_', '/', '(', ')', '·', '—', '–', '‐', '−', ',', '，', '、':
 		return true
 	}
 	return false
@@ -347,7 +347,7 @@ var keywords = func() []keyword {
 			ks = append(ks, keyword{word: []rune(w), kind: kind, ascii: ascii})
 		}
 	}
-	add(WeChat, false, "微信", "威信", "薇信", "徽信", "维信", "微芯", "v信", "绿泡泡", "卫星号")
+	add(WeChat, false, "微信", "威信", "薇信", "徽信", "维信", "微芯", "v信", "绿泡泡", "卫星号", "微❤", "薇❤", "威❤")
 	add(WeChat, true, "vx", "wx", "weixin", "wechat", "v")
 	add(QQ, false, "扣扣", "企鹅号", "企鹅")
 	add(QQ, true, "qq", "q")
@@ -360,7 +360,7 @@ var keywords = func() []keyword {
 func gapRune(r rune) bool {
 	switch r {
 	case ' ', '\t', ':', '-', '=', '号', '是', '为', '码', '账', '的', '就', '搜', '加', '我', '(', ')',
-		'"', '\'', '“', '”', ',', '，', '>', '~', '【', '】', '「', '」', '：':
+		'"', '\'', '“', '”', ',', '，', '>', '~', '【', '】', '「', '」', '：', '❤', '\uFE0F':
 		return true
 	}
 	return false

@@ -40,6 +40,8 @@ func TestX5MasksContactSpellings(t *testing.T) {
 		{"①③⑧①②③④⑤⑥⑦⑧", "138****5678", []Kind{Phone}},
 		{"013812345678", "138****5678", []Kind{Phone}},
 		{"2026-11-29 13812345678", "2026-11-29 138****5678", []Kind{Phone}},
+		{"电话138，1234，5678", "电话138****5678", []Kind{Phone}},
+		{"13812345678、13987654321都能打", "138****5678、139****4321都能打", []Kind{Phone}},
 		// Landlines and service numbers.
 		{"座机010-12345678", "座机" + P, []Kind{Landline}},
 		{"021 5555 6666", P, []Kind{Landline}},
@@ -61,6 +63,8 @@ func TestX5MasksContactSpellings(t *testing.T) {
 		{"微信同手机 13812345678", "微信同手机 138****5678", []Kind{Phone}},
 		{"微信13812345678", "微信138****5678", []Kind{WeChat, Phone}},
 		{"微信id: wang88a", "微信id: " + P, []Kind{WeChat}},
+		{"薇❤ lily_0915", "薇❤ " + P, []Kind{WeChat}},
+		{"加v❤️abc12345", "加v❤️" + P, []Kind{WeChat}},
 		// QQ.
 		{"加我q 12345678", "加我q " + P, []Kind{QQ}},
 		{"QQ：987654321", "QQ：" + P, []Kind{QQ}},
@@ -130,6 +134,8 @@ func TestX5LeavesInnocentTextAlone(t *testing.T) {
 		"2026年11月29日 下午三点半",
 		"",
 		"好的👌谢谢师傅！",
+		"两个房间 1,200 元，三个 1,500 元、四个 1,800 元",
+		"师傅 8:30、10:30、13:30 都可以",
 	}
 	if len(innocent) < 15 {
 		t.Fatalf("only %d innocent texts", len(innocent))
