@@ -140,8 +140,9 @@ func (a *App) init(ctx context.Context) error {
 // them on read, the hub broadcasts their going live, and deliver sends their batched pushes.
 func (a *App) initCampaigns() {
 	a.Campaigns = &campaign.Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Deliver: a.Deliver,
-		Broadcast: a.Hub.Broadcast, Now: a.Now}
+		Files: a.Files, Broadcast: a.Hub.Broadcast, Now: a.Now}
 	a.Campaigns.Register(a.Jobs)
+	a.Files.AllowReaders(a.Campaigns.MayReadFile)
 	a.Deliver.Lookup = a.Campaigns.Lookup
 	a.API.Campaigns = a.Campaigns
 }

@@ -4,8 +4,14 @@ package app_test
 // clock and a real webhook gateway as the off-app channel.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/png"
+	"mime/multipart"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -403,6 +409,46 @@ func TestP2NewServiceAnnounced(t *testing.T) {
 		w.drain()
 		if got := w.pushedTo(id); got["c-new"] != 1 || got["c-old"] != 0 || got["c-off"] != 0 {
 			t.Fatalf("pushed to %v", got)
+		}
+	})
+}
+
+// P1: a promotion's image is an operator's upload (POST /v1/files); its audience may read it,
+// nobody else.
+func TestP1PromotionImage(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		w := newCmpWorld(t, dsn)
+		img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+		for i := range img.Pix {
+			img.Pix[i] = byte(i)
+		}
+		var raw bytes.Buffer
+		if err := png.Encode(&raw, img); err != nil {
+			t.Fatal(err)
+		}
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		fw, _ := mw.CreateFormFile("file", "banner.png")
+		fw.Write(raw.Bytes())
+		mw.Close()
+		up := w.want(w.s.DoWith("POST", "/v1/files", w.tok("op"), body.Bytes(), http.Header{"Content-Type": {mw.FormDataContentType()}}), 201)
+		fileID := up.Str("id")
+
+		bad := w.want(w.as("op", "POST", "/v1/campaigns", w.promotion("图", map[string]any{"kind": "areas", "areas": []string{"浦东新区"}}, w.clk.Now(),
+			map[string]any{"image_file_id": "no-such-file"})), 400)
+		if !strings.Contains(string(bad.Body), "image_file_id") {
+			t.Fatalf("%s", bad)
+		}
+		id := w.want(w.as("op", "POST", "/v1/campaigns", w.promotion("有图的活动", map[string]any{"kind": "areas", "areas": []string{"浦东新区"}}, w.clk.Now(),
+			map[string]any{"image_file_id": fileID})), 201).Str("id")
+		if e := w.platformEntries("c-new"); len(e) != 1 || e[0]["data"].(map[string]any)["image_file_id"] != fileID {
+			t.Fatalf("entry %v", e)
+		}
+		w.want(w.as("c-new", "GET", "/v1/files/"+fileID, nil), 200)
+		w.want(w.as("c-xh", "GET", "/v1/files/"+fileID, nil), 404)
+		w.want(w.as("c-off", "GET", "/v1/files/"+fileID, nil), 404)
+		if d := w.want(w.as("c-new", "GET", "/v1/campaigns/"+id, nil), 200); d.Str("image_file_id") != fileID {
+			t.Fatalf("%s", d)
 		}
 	})
 }

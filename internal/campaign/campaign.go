@@ -15,6 +15,7 @@ import (
 
 	"github.com/homebell/homebell/internal/auth"
 	"github.com/homebell/homebell/internal/deliver"
+	"github.com/homebell/homebell/internal/files"
 	"github.com/homebell/homebell/internal/jobs"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
@@ -42,6 +43,8 @@ type Service struct {
 	Notify *notify.Service
 	// Deliver sends the pushes; nil leaves campaigns in message centers only.
 	Deliver *deliver.Service
+	// Files checks that a campaign's image is an uploaded file (nil: image ids are not checked).
+	Files *files.Service
 	// Broadcast sends one frame to every open stream (hub.Broadcast); nil in tests without a hub.
 	Broadcast func(data []byte)
 	Now       func() time.Time
@@ -81,9 +84,23 @@ func writer(p auth.Principal) error {
 	return nil
 }
 
-// checkRefs names the service items (and, for a list, the people) that do not exist.
-func (s *Service) checkRefs(ctx context.Context, q *store.Queries, c model.Campaign) error {
+// checkRefs names the service items that do not exist, and an image the writer may not use: an
+// operator's own upload (POST /v1/files), or for a service key any stored file.
+func (s *Service) checkRefs(ctx context.Context, p auth.Principal, q *store.Queries, c model.Campaign) error {
 	var v model.Validator
+	if c.ImageFileID != "" && s.Files != nil {
+		var err error
+		if p.Is(model.RolePlatform) {
+			_, err = q.File(ctx, c.ImageFileID)
+		} else {
+			_, err = s.Files.Get(ctx, p.ID, c.ImageFileID)
+		}
+		if model.IsCode(err, model.CodeNotFound) {
+			v.Check(false, "image_file_id", "is not an image you uploaded (POST /v1/files)")
+		} else if err != nil {
+			return err
+		}
+	}
 	for _, id := range c.ServiceItemIDs {
 		if _, err := q.ServiceItem(ctx, id); model.IsCode(err, model.CodeNotFound) {
 			v.Check(false, "service_item_ids", fmt.Sprintf("service item %q does not exist", id))
@@ -134,7 +151,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, c model.Campaign
 	c.ID, c.State, c.Version, c.CreatedBy = model.NewID(), model.CampaignScheduled, 1, p.ID
 	c.CreatedAt, c.UpdatedAt = now.UTC(), now.UTC()
 	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
-		if err := s.checkRefs(ctx, &tx.Queries, c); err != nil {
+		if err := s.checkRefs(ctx, p, &tx.Queries, c); err != nil {
 			return err
 		}
 		return s.save(ctx, tx, &c, 0)
@@ -208,7 +225,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id string, in mo
 		if err != nil {
 			return err
 		}
-		if err := s.checkRefs(ctx, &tx.Queries, in); err != nil {
+		if err := s.checkRefs(ctx, p, &tx.Queries, in); err != nil {
 			return err
 		}
 		in.ID, in.State, in.Version, in.CreatedBy, in.CreatedAt, in.UpdatedAt = id, model.CampaignScheduled, old.Version+1,
@@ -320,6 +337,21 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id string) (Detail,
 		d.Items = append(d.Items, it)
 	}
 	return d, nil
+}
+
+// MayReadFile admits a person to a campaign's image when the campaign is shown to them (a
+// files.ReadRule).
+func (s *Service) MayReadFile(ctx context.Context, personID, fileID string) (bool, error) {
+	es, err := s.entriesOf(ctx, personID, s.Now())
+	if err != nil {
+		return false, err
+	}
+	for _, e := range es.list {
+		if e.c.ImageFileID == fileID {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // Summary is one line of the operators' campaign list.

@@ -112,6 +112,7 @@ const zh = {
   'campaign.status.scheduled': '待发送', 'campaign.status.live': '进行中', 'campaign.status.cancelled': '已取消', 'campaign.status.ended': '已结束',
   'campaign.stats': '数据', 'campaign.stat.audience': '覆盖', 'campaign.stat.pushed': '推送', 'campaign.stat.capped': '频控拦截',
   'campaign.stat.deferred': '待时段推送', 'campaign.stat.delivered': '送达', 'campaign.stat.read': '已读', 'campaign.stat.opened': '查看详情',
+  'campaign.image': '配图（可选）', 'campaign.imageDone': '图片已上传', 'campaign.imageFailed': '图片上传失败，请换一张 JPEG/PNG/WebP 图片',
   'service.features': '服务特点', 'service.advantages': '服务优势', 'service.suits': '适用场景', 'service.book': '立即预约',
 };
 
@@ -221,6 +222,7 @@ const en = {
   'campaign.status.scheduled': 'Scheduled', 'campaign.status.live': 'Running', 'campaign.status.cancelled': 'Cancelled', 'campaign.status.ended': 'Ended',
   'campaign.stats': 'Numbers', 'campaign.stat.audience': 'Audience', 'campaign.stat.pushed': 'Pushed', 'campaign.stat.capped': 'Capped',
   'campaign.stat.deferred': 'Waited for window', 'campaign.stat.delivered': 'Delivered', 'campaign.stat.read': 'Read', 'campaign.stat.opened': 'Opened',
+  'campaign.image': 'Image (optional)', 'campaign.imageDone': 'Image uploaded', 'campaign.imageFailed': 'The image could not be uploaded; try a JPEG, PNG or WebP',
   'service.features': 'Features', 'service.advantages': 'Advantages', 'service.suits': 'When it fits', 'service.book': 'Book now',
 };
 

@@ -14,6 +14,8 @@ export async function render(ctx) {
     h('div', { class: 'muted small', text: `${t('cat.platform')} · ${t(`campaign.kind.${c.kind}`)}` }),
     h('h1', { text: i18n.text(c.title) }),
     h('span', { class: `status status-${c.status}`, id: 'campaign-status', text: t(`campaign.status.${c.status}`) }),
+    c.image_file_id ? h('img', { class: 'campaign-image', alt: i18n.text(c.title),
+      src: `/v1/files/${encodeURIComponent(c.image_file_id)}?access_token=${encodeURIComponent(ctx.api.token)}` }) : null,
     h('p', { class: 'note-body', text: i18n.text(c.body) }));
   if (c.starts_at || c.ends_at) {
     card.append(h('p', { id: 'campaign-period' }, h('strong', { text: `${t('campaign.period')}: ` }),

@@ -89,6 +89,22 @@ function writeForm(ctx, catalogue, onSent) {
   const startsAt = input('cmp-starts', { type: 'datetime-local', value: toLocalInput(new Date()) });
   const endsAt = input('cmp-ends', { type: 'datetime-local', value: toLocalInput(new Date(Date.now() + 7 * 86400e3)) });
   const preview = h('div', { class: 'card preview', id: 'cmp-preview' });
+  // The optional image: uploaded at once (POST /v1/files), the campaign carries its id.
+  let imageID = '';
+  const imageNote = h('span', { class: 'muted small', id: 'cmp-image-note' });
+  const image = h('input', { type: 'file', id: 'cmp-image', accept: 'image/png,image/jpeg,image/webp', onchange: async () => {
+    const f = image.files?.[0];
+    imageID = ''; imageNote.textContent = '';
+    if (!f) return;
+    const fd = new FormData();
+    fd.append('file', f, f.name);
+    try {
+      const res = await fetch('/v1/files', { method: 'POST', body: fd, headers: { Authorization: `Bearer ${ctx.api.token}`, Accept: 'application/json' } });
+      const doc = await res.json().catch(() => ({}));
+      if (!res.ok || !doc.id) throw new Error(doc.detail || String(res.status));
+      imageID = doc.id; imageNote.textContent = t('campaign.imageDone');
+    } catch { imageNote.textContent = t('campaign.imageFailed'); }
+  } });
   const out = h('div');
   const submit = h('button', { class: 'primary', type: 'submit', id: 'cmp-send', text: t('campaign.send') });
 
@@ -112,6 +128,7 @@ function writeForm(ctx, catalogue, onSent) {
       body: { 'zh-CN': bodyZh.value.trim(), en: bodyEn.value.trim() },
       service_item_ids: itemBoxes.map((l) => l.querySelector('input')).filter((b2) => b2.checked).map((b2) => b2.value),
       rules: rules(), audience: audience() };
+    if (imageID) b.image_file_id = imageID;
     if (when.value === 'later') b.send_at = fromLocalInput(sendAt.value);
     if (kind.value === 'promotion') { b.starts_at = fromLocalInput(startsAt.value); b.ends_at = fromLocalInput(endsAt.value); }
     return b;
@@ -156,6 +173,7 @@ function writeForm(ctx, catalogue, onSent) {
   } }, sectionTitle(t('campaign.write')), field(t('campaign.kind'), kind),
   h('div', { class: 'row wrap' }, field(t('campaign.titleZh'), titleZh), field(t('campaign.titleEn'), titleEn)),
   h('div', { class: 'row wrap' }, field(t('campaign.bodyZh'), bodyZh), field(t('campaign.bodyEn'), bodyEn)),
+  field(t('campaign.image'), image, ''), imageNote,
   h('fieldset', { class: 'doc-set' }, h('legend', { text: t('campaign.items') }), h('div', { class: 'checks' }, itemBoxes)),
   promoOnly,
   h('fieldset', { class: 'doc-set' }, h('legend', { text: t('campaign.audience') }), audKind, audItemsBox,
