@@ -100,13 +100,12 @@ func run() error {
 	flag.BoolVar(&o.offApp, "offapp", true, "child server runs its job runner")
 	childServe := flag.String("child-serve", "", "internal: serve on this database")
 	childIdle := flag.String("child-idle", "", "internal: open idle streams to this address")
-	childToks := flag.String("child-tokens", "", "internal")
 	flag.Parse()
 	switch {
 	case *childServe != "":
 		return serveChild(*childServe, o)
 	case *childIdle != "":
-		return idleChild(*childIdle, *childToks, o.idle, o.idleAddrs)
+		return idleChild(*childIdle, o)
 	}
 	o.duration = min(o.duration, 2*time.Minute)
 	o.warmup = min(o.warmup, 30*time.Second)
@@ -731,12 +730,10 @@ func (b *bench) idleMemory(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var toks []string
-	for i := range (b.o.idle + 7) / 8 {
-		toks = append(toks, b.token(customer(b.o.customers+i), model.RoleCustomer))
-	}
 	u, _ := url.Parse(b.base)
-	cmd := exec.CommandContext(ctx, exe, "-child-idle", u.Host, "-child-tokens", strings.Join(toks, ","),
+	// The child mints its own tokens (customers from -customers on, 8 streams each): thousands
+	// of tokens do not fit in an argument list.
+	cmd := exec.CommandContext(ctx, exe, "-child-idle", u.Host, "-secret", b.o.secret, "-customers", strconv.Itoa(b.o.customers),
 		"-idle", strconv.Itoa(b.o.idle), "-idle-addrs", strconv.Itoa(b.o.idleAddrs))
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
@@ -765,6 +762,9 @@ func (b *bench) idleMemory(ctx context.Context) error {
 	n := float64(b.o.idle)
 	per := func(k string) float64 { return float64(after[k]-before[k]) / n / 1024 }
 	fmt.Printf("\nidle: %d WebSocket streams from %d source addresses opened in %s (load average %s)\n", b.o.idle, b.o.idleAddrs, opened.Round(time.Millisecond), loadavg())
+	if b.srv != nil {
+		fmt.Printf("  server: %d → %d streams open, %d → %d goroutines\n", before["conns"], after["conns"], before["goroutines"], after["goroutines"])
+	}
 	fmt.Printf("  server RSS %.1f → %.1f MiB: %.1f KB per connection\n", float64(before["rss"])/(1<<20), float64(after["rss"])/(1<<20), per("rss"))
 	if b.srv != nil {
 		fmt.Printf("  after GC: heap in use %.1f KB + goroutine stacks %.1f KB per connection; the rest of RSS is freed-but-unreturned heap, runtime and kernel-visible overhead (Sys grew %.1f KB per connection)\n",
@@ -775,13 +775,21 @@ func (b *bench) idleMemory(ctx context.Context) error {
 
 // idleChild opens n streams (8 per token) from source addresses 127.0.0.2…, says ready, and holds
 // them until stdin closes.
-func idleChild(addr, toks string, n, addrs int) error {
+func idleChild(addr string, o options) error {
+	n, addrs := o.idle, o.idleAddrs
 	if host, _, err := net.SplitHostPort(addr); err != nil || !net.ParseIP(host).IsLoopback() {
 		return fmt.Errorf("refusing a non-loopback address %q", addr)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	tokens := strings.Split(toks, ",")
+	tokens := make([]string, (n+7)/8)
+	for i := range tokens {
+		t, err := auth.Mint([]byte(o.secret), customer(o.customers+i), model.RoleCustomer, time.Now(), 24*time.Hour)
+		if err != nil {
+			return err
+		}
+		tokens[i] = t
+	}
 	var mu sync.Mutex
 	var conns []*websocket.Conn
 	defer func() {
@@ -808,7 +816,13 @@ func idleChild(addr, toks string, n, addrs int) error {
 					errc <- err
 					return
 				}
-				c.CloseRead(ctx) // answers the server's pings
+				// The first frame is stream.open; then CloseRead answers the server's pings (it
+				// closes the connection on any data frame, and an idle stream gets none).
+				if _, _, err := c.Read(ctx); err != nil {
+					errc <- err
+					return
+				}
+				c.CloseRead(ctx)
 				mu.Lock()
 				conns = append(conns, c)
 				mu.Unlock()
