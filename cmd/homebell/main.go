@@ -109,6 +109,9 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 		return err
 	}
 	cfg.Demo = demo
+	if demo {
+		cfg.Addr = demoAddr(cfg.Addr, env, args)
+	}
 	log := logger(cfg, stderr)
 	a, err := app.New(ctx, cfg, app.Options{Log: log})
 	if err != nil {
@@ -130,6 +133,15 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	return a.Serve(ctx, ln)
 }
 
+// demoAddr is where the demo listens: on loopback unless an address was given, because the demo
+// lets anyone sign in as anyone, operators included.
+func demoAddr(addr string, env func(string) string, args []string) string {
+	if env("HOMEBELL_ADDR") == "" && !hasFlag(args, "addr") {
+		return "127.0.0.1:8080"
+	}
+	return addr
+}
+
 func hasFlag(args []string, name string) bool {
 	for _, a := range args {
 		if a == "-"+name || a == "--"+name || strings.HasPrefix(a, "-"+name+"=") || strings.HasPrefix(a, "--"+name+"=") {
@@ -144,6 +156,7 @@ func migrate(ctx context.Context, args []string, env func(string) string, stdout
 	if err != nil {
 		return err
 	}
+	cfg.Dev = true // serves nothing: no token key needed
 	a, err := app.New(ctx, cfg, app.Options{Log: logger(cfg, stderr)})
 	if err != nil {
 		return err
@@ -167,6 +180,7 @@ func token(ctx context.Context, args []string, env func(string) string, stdout, 
 	if *user == "" || !model.Role(*role).Valid() {
 		return errors.New("token: need --user ID and --role customer|worker|agent|operator")
 	}
+	cfg.Dev = true // development tokens are signed with the development secret (serve --dev)
 	a, err := app.New(ctx, cfg, app.Options{Log: logger(cfg, stderr)})
 	if err != nil {
 		return err
@@ -195,6 +209,7 @@ func key(ctx context.Context, args []string, env func(string) string, stdout, st
 	if err != nil {
 		return err
 	}
+	cfg.Dev = true // serves nothing: no token key needed
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%s (unexpected %q)", keyUsage, fs.Args())
 	}

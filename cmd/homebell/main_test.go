@@ -163,7 +163,7 @@ func TestTokenWorksAgainstAServerOnTheSameDatabase(t *testing.T) {
 	// Without a configured secret, homebell keeps a development secret in the database: a server
 	// started later on the same database accepts the token.
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := app.New(context.Background(), config.Config{DB: db, Addr: ":0", MaxBodyBytes: 1 << 20}, app.Options{Log: quiet})
+	a, err := app.New(context.Background(), config.Config{DB: db, Addr: ":0", MaxBodyBytes: 1 << 20, Dev: true}, app.Options{Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,5 +314,40 @@ func TestServeOnPostgres(t *testing.T) {
 	st := storetest.Open(t, dsn)
 	if st.Dialect() != store.Postgres {
 		t.Errorf("dialect %s", st.Dialect())
+	}
+}
+
+// Issue 10, defect 10: a development secret kept in the database (by demo or token) must not
+// sign anyone in on a server that was given no token key: serve refuses to start without
+// --jwt-secret or --jwt-public-key unless --dev says so.
+func TestServeRefusesToStartWithoutATokenKey(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "homebell.db")
+	// A demo (or token) run leaves a development secret in the database.
+	if code, _, errs := homebell(t, envOf(), "token", "--user", "o-zhou", "--role", "operator", "--db", db); code != 0 {
+		t.Fatalf("token: %d %s", code, errs)
+	}
+	code, _, errs := homebell(t, envOf(), "serve", "--db", db, "--addr", freeAddr(t))
+	if code != 1 || !strings.Contains(errs, "--jwt-secret") || !strings.Contains(errs, "--dev") {
+		t.Fatalf("serve without a token key: exit %d, %q; want a refusal naming --jwt-secret and --dev", code, errs)
+	}
+	addr := freeAddr(t)
+	_, stop := serveInBackground(t, envOf("HOMEBELL_DEV", "1"), "serve", "--db", db, "--addr", addr)
+	waitHealthy(t, "http://"+addr)
+	if code := stop(); code != 0 {
+		t.Errorf("serve --dev exited %d", code)
+	}
+}
+
+// Issue 10, defect 10: the demo lets anyone sign in as an operator, so it listens on loopback
+// unless told otherwise.
+func TestDemoListensOnLoopbackByDefault(t *testing.T) {
+	if got := demoAddr(config.Default().Addr, envOf(), nil); got != "127.0.0.1:8080" {
+		t.Errorf("demo default address %q, want 127.0.0.1:8080", got)
+	}
+	if got := demoAddr(":9000", envOf(), []string{"--addr", ":9000"}); got != ":9000" {
+		t.Errorf("demo --addr :9000 gave %q", got)
+	}
+	if got := demoAddr(":9001", envOf("HOMEBELL_ADDR", ":9001"), nil); got != ":9001" {
+		t.Errorf("demo HOMEBELL_ADDR=:9001 gave %q", got)
 	}
 }

@@ -110,8 +110,12 @@ func (a *App) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	verifier.MaxLifetime = a.Cfg.MaxTokenLifetime
 	a.DevSecret = secret
 	a.Jobs = jobs.New(a.Store, a.Now, a.Log)
+	if a.Cfg.Node != "" {
+		a.Jobs.SetNode(a.Cfg.Node)
+	}
 	a.Notify = &notify.Service{Store: a.Store, Jobs: a.Jobs, Now: a.Now}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -198,6 +202,11 @@ func (a *App) tokenSecret(ctx context.Context) ([]byte, error) {
 	if a.Cfg.JWTPublicKey != "" {
 		return nil, nil
 	}
+	if !a.Cfg.Dev && !a.Cfg.Demo {
+		// A development secret (demo keeps one in the database) must never sign in anyone on a
+		// real deployment by accident.
+		return nil, errors.New("app: no --jwt-secret or --jwt-public-key: configure the platform's token key, or pass --dev to run with a development secret")
+	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
@@ -209,7 +218,7 @@ func (a *App) tokenSecret(ctx context.Context) ([]byte, error) {
 		return nil, err
 	}
 	if !a.Cfg.Demo {
-		a.Log.Warn("no --jwt-secret or --jwt-public-key: using a development secret stored in the database; configure one for production")
+		a.Log.Warn("--dev: using a development secret stored in the database; configure --jwt-secret or --jwt-public-key for production")
 	}
 	return []byte(s), nil
 }

@@ -64,12 +64,18 @@ type Verifier struct {
 	secret []byte
 	pub    crypto.PublicKey
 	now    func() time.Time
+	// MaxLifetime is the longest a token may live: its exp may be at most this far after its iat
+	// and after now (default 24 h). A token issued in the future (beyond the clock skew) is refused.
+	MaxLifetime time.Duration
 }
+
+// clockSkew is how far the issuer's clock may be from ours.
+const clockSkew = 30 * time.Second
 
 // NewVerifier builds a verifier from a shared secret and/or a PEM public key (either may be empty,
 // not both).
 func NewVerifier(secret []byte, publicKeyPEM []byte, now func() time.Time) (*Verifier, error) {
-	v := &Verifier{secret: secret, now: now}
+	v := &Verifier{secret: secret, now: now, MaxLifetime: 24 * time.Hour}
 	if len(publicKeyPEM) > 0 {
 		block, _ := pem.Decode(publicKeyPEM)
 		if block == nil {
@@ -117,9 +123,15 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 			return v.pub, nil
 		}
 		return nil, fmt.Errorf("algorithm %s not accepted", t.Method.Alg())
-	}, jwt.WithValidMethods(methods), jwt.WithExpirationRequired(), jwt.WithTimeFunc(v.now), jwt.WithLeeway(30*time.Second))
+	}, jwt.WithValidMethods(methods), jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithTimeFunc(v.now), jwt.WithLeeway(clockSkew))
 	if err != nil {
 		return Principal{}, model.Errorf(model.CodeUnauthenticated, "invalid token: %v", err)
+	}
+	if v.MaxLifetime > 0 {
+		now, exp := v.now(), c.ExpiresAt.Time
+		if exp.Sub(now) > v.MaxLifetime+clockSkew || (c.IssuedAt != nil && exp.Sub(c.IssuedAt.Time) > v.MaxLifetime+clockSkew) {
+			return Principal{}, model.Errorf(model.CodeUnauthenticated, "invalid token: it lives longer than the %s allowed", v.MaxLifetime)
+		}
 	}
 	role := model.Role(c.Role)
 	if c.Subject == "" || !role.Valid() {

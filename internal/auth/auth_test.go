@@ -287,3 +287,41 @@ func TestCreateServiceKeyStoresOnlyTheHash(t *testing.T) {
 		}
 	}
 }
+
+// Issue 10, defect 8: a token may not live longer than the maximum lifetime (default 24 h), and
+// one issued in the future (beyond the clock skew) is refused.
+func TestTokenLifetimeIsBounded(t *testing.T) {
+	v, err := auth.NewVerifier(secret, nil, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.MaxLifetime != 24*time.Hour {
+		t.Fatalf("default max lifetime %s, want 24h", v.MaxLifetime)
+	}
+	for _, tc := range []struct {
+		name string
+		f    func(jwt.MapClaims)
+		ok   bool
+	}{
+		{"an hour", nil, true},
+		{"exactly the maximum", func(c jwt.MapClaims) { c["exp"] = now.Add(24 * time.Hour).Unix() }, true},
+		{"issued 10 s ahead (clock skew)", func(c jwt.MapClaims) { c["iat"] = now.Add(10 * time.Second).Unix() }, true},
+		{"exp in 2999", func(c jwt.MapClaims) { c["exp"] = time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC).Unix() }, false},
+		{"25 hours", func(c jwt.MapClaims) { c["exp"] = now.Add(25 * time.Hour).Unix() }, false},
+		{"25 hours without iat", func(c jwt.MapClaims) { delete(c, "iat"); c["exp"] = now.Add(25 * time.Hour).Unix() }, false},
+		{"issued long ago, living 48 h", func(c jwt.MapClaims) { c["iat"] = now.Add(-47 * time.Hour).Unix() }, false},
+		{"issued in an hour", func(c jwt.MapClaims) { c["iat"] = now.Add(time.Hour).Unix(); c["exp"] = now.Add(2 * time.Hour).Unix() }, false},
+	} {
+		_, err := v.Verify(sign(t, jwt.SigningMethodHS256, secret, claims(tc.f)))
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: err %v, want ok=%v", tc.name, err, tc.ok)
+		}
+		if err != nil && !model.IsCode(err, model.CodeUnauthenticated) {
+			t.Errorf("%s: %v, want unauthenticated", tc.name, err)
+		}
+	}
+	v.MaxLifetime = 72 * time.Hour // configurable
+	if _, err := v.Verify(sign(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { c["exp"] = now.Add(48 * time.Hour).Unix() }))); err != nil {
+		t.Errorf("48 h token under a 72 h maximum: %v", err)
+	}
+}

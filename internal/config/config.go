@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +31,23 @@ type Config struct {
 	ShutdownTimeout time.Duration // grace period for in-flight requests on SIGTERM
 	Demo            bool          // seed demo data and allow the development sign-in
 	LogLevel        string        // debug, info, warn, error
+	// Dev allows serving without --jwt-secret or --jwt-public-key, with a development secret kept
+	// in the database (which `homebell token` can mint with). Never in production.
+	Dev bool
+	// Node names this node for job claims (default: the host name); give each node of a shared
+	// PostgreSQL its own when several run on one host.
+	Node string
+	// MaxTokenLifetime is the longest a user token may live (exp − iat, and exp − now).
+	MaxTokenLifetime time.Duration
+	// Rate limits per person (token buckets, per node): creating requests, and the stricter class
+	// of requests that notify other people. Per minute, with a burst; 0 turns a class off.
+	RateCreatePerMinute int64
+	RateCreateBurst     int64
+	RateNotifyPerMinute int64
+	RateNotifyBurst     int64
+	// WebhookAllowPrivate lists CIDRs webhook endpoints may reach although they are private,
+	// loopback or link-local (a gateway on the platform's own network; tests). Empty: none.
+	WebhookAllowPrivate string
 }
 
 // Default returns the configuration used when nothing is set.
@@ -43,12 +61,17 @@ func Default() Config {
 		// The push services of Chrome/Edge (FCM), Firefox, Windows and Safari. A subscription
 		// naming any other host is refused, so a signed-in person cannot make the server POST to
 		// an address of their choosing.
-		PushHosts:       "fcm.googleapis.com,push.services.mozilla.com,notify.windows.com,push.apple.com",
-		MaxBodyBytes:    1 << 20,
-		MaxUploadBytes:  10 << 20,
-		MaxImagePixels:  40_000_000,
-		ShutdownTimeout: 15 * time.Second,
-		LogLevel:        "info",
+		PushHosts:           "fcm.googleapis.com,push.services.mozilla.com,notify.windows.com,push.apple.com",
+		MaxBodyBytes:        1 << 20,
+		MaxUploadBytes:      10 << 20,
+		MaxImagePixels:      40_000_000,
+		ShutdownTimeout:     15 * time.Second,
+		LogLevel:            "info",
+		MaxTokenLifetime:    24 * time.Hour,
+		RateCreatePerMinute: 60,
+		RateCreateBurst:     30,
+		RateNotifyPerMinute: 10,
+		RateNotifyBurst:     5,
 	}
 }
 
@@ -72,6 +95,14 @@ func (c *Config) FlagSet(fs *flag.FlagSet, env func(string) string) {
 	str(&c.PushHosts, "push-hosts", `push-service hosts subscriptions may name, comma-separated (subdomains included); "*" = any`)
 	str(&c.LogLevel, "log-level", "debug, info, warn or error")
 	str(&c.FilesDir, "files-dir", `directory of uploaded images (default: "files" beside the SQLite file, or ./files with PostgreSQL)`)
+	str(&c.Node, "node", "name of this node for job claims (default: the host name)")
+	str(&c.WebhookAllowPrivate, "webhook-allow-private", "CIDRs webhook endpoints may reach although private or loopback, comma-separated")
+	boolVar(fs, env, &c.Dev, "dev", "development: serve without a JWT secret or public key, using one kept in the database")
+	durationVar(fs, env, &c.MaxTokenLifetime, "max-token-lifetime", "longest lifetime a user token may have")
+	int64Var(fs, env, &c.RateCreatePerMinute, "rate-create", "creating requests per person per minute (0: no limit)")
+	int64Var(fs, env, &c.RateCreateBurst, "rate-create-burst", "burst of creating requests per person")
+	int64Var(fs, env, &c.RateNotifyPerMinute, "rate-notify", "requests that notify others (changes, cancellations, messages, uploads, feedback) per person per minute (0: no limit)")
+	int64Var(fs, env, &c.RateNotifyBurst, "rate-notify-burst", "burst of requests that notify others per person")
 	int64Var(fs, env, &c.MaxBodyBytes, "max-body-bytes", "largest JSON request body")
 	int64Var(fs, env, &c.MaxUploadBytes, "max-upload-bytes", "largest image upload")
 	int64Var(fs, env, &c.MaxImagePixels, "max-image-pixels", "largest image, in pixels (width × height)")
@@ -81,6 +112,22 @@ func (c *Config) FlagSet(fs *flag.FlagSet, env func(string) string) {
 		}
 	}
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "grace period on shutdown (env HOMEBELL_SHUTDOWN_TIMEOUT)")
+}
+
+func boolVar(fs *flag.FlagSet, env func(string) string, p *bool, name, usage string) {
+	if v := env(envName(name)); v != "" {
+		*p = v == "1" || strings.EqualFold(v, "true") || strings.EqualFold(v, "yes")
+	}
+	fs.BoolVar(p, name, *p, usage+" (env "+envName(name)+")")
+}
+
+func durationVar(fs *flag.FlagSet, env func(string) string, p *time.Duration, name, usage string) {
+	if v := env(envName(name)); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			*p = d
+		}
+	}
+	fs.DurationVar(p, name, *p, usage+" (env "+envName(name)+")")
 }
 
 func int64Var(fs *flag.FlagSet, env func(string) string, p *int64, name, usage string) {
@@ -126,6 +173,15 @@ func (c Config) Validate() error {
 	if c.MaxImagePixels < 1 {
 		return fmt.Errorf("config: max-image-pixels must be positive")
 	}
+	if c.MaxTokenLifetime < time.Minute {
+		return fmt.Errorf("config: max-token-lifetime must be at least a minute")
+	}
+	if c.RateCreatePerMinute < 0 || c.RateNotifyPerMinute < 0 || c.RateCreateBurst < 0 || c.RateNotifyBurst < 0 {
+		return fmt.Errorf("config: rate limits cannot be negative")
+	}
+	if _, err := c.WebhookAllowedNets(); err != nil {
+		return err
+	}
 	if c.JWTPublicKey != "" {
 		if _, err := os.Stat(c.JWTPublicKey); err != nil {
 			return fmt.Errorf("config: jwt-public-key: %w", err)
@@ -160,4 +216,24 @@ func (c Config) PushHostAllowed(host string) bool {
 		}
 	}
 	return false
+}
+
+// WebhookAllowedNets parses WebhookAllowPrivate.
+func (c Config) WebhookAllowedNets() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(c.WebhookAllowPrivate, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			if a, aerr := netip.ParseAddr(f); aerr == nil {
+				p = netip.PrefixFrom(a, a.BitLen())
+			} else {
+				return nil, fmt.Errorf("config: webhook-allow-private: %q is not a CIDR", f)
+			}
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

@@ -86,6 +86,13 @@ func Start(t testing.TB, dsn string, opt Options) *Server {
 	cfg.ShutdownTimeout = 5 * time.Second
 	cfg.PushHosts = "*" // test push services listen on 127.0.0.1
 	cfg.FilesDir = t.TempDir()
+	// Whole-flow tests move the node's clock by days with long-lived tokens (see Token); the
+	// lifetime limit itself is tested in internal/auth and internal/app.
+	cfg.MaxTokenLifetime = 20 * 365 * 24 * time.Hour
+	// Loopback webhook receivers of tests; the private-network refusal is tested on its own.
+	cfg.WebhookAllowPrivate = "127.0.0.0/8,::1/128"
+	// Flows book and change many orders quickly; the limits are tested on their own.
+	cfg.RateCreatePerMinute, cfg.RateNotifyPerMinute = 0, 0
 	cfg.Demo = opt.Demo
 	if opt.Config != nil {
 		opt.Config(&cfg)
