@@ -61,6 +61,8 @@ type API struct {
 	// message center.
 	Campaigns *campaign.Service
 
+	createLimit, notifyLimit *auth.Limiter
+
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	mux      *http.ServeMux
@@ -80,6 +82,8 @@ func (a *API) Handler() http.Handler {
 	}, []string{"route"})
 	a.Registry.MustRegister(a.requests, a.latency)
 
+	a.createLimit = auth.NewLimiter(a.Cfg.RateCreatePerMinute, a.Cfg.RateCreateBurst)
+	a.notifyLimit = auth.NewLimiter(a.Cfg.RateNotifyPerMinute, a.Cfg.RateNotifyBurst)
 	mux := http.NewServeMux()
 	a.mux = mux
 	for _, rt := range a.routes() {
@@ -101,6 +105,58 @@ type route struct {
 	// Rebuild answers a retry whose action committed from current state (ref: what the first
 	// request created, see store.NoteCreated). Routes with it record no answer after commit.
 	Rebuild handlerRebuild
+	// Limit is the route's rate-limit class: creating routes are limitCreate unless they say
+	// limitNotify (they tell other people: changes, cancellations, messages, uploads, feedback).
+	Limit limitClass
+	// QueryToken lets the route take the bearer token from ?access_token= (browsers cannot set
+	// headers on WebSocket or EventSource): the two stream routes only.
+	QueryToken bool
+}
+
+// limitClass is a class of per-person rate limits (config --rate-create, --rate-notify).
+type limitClass int
+
+const (
+	limitDefault limitClass = iota // creating routes and authenticated POSTs: limitCreate; others: none
+	limitNone
+	limitCreate
+	limitNotify // tells other people: the tighter bucket, on top of limitCreate
+)
+
+// class is the route's effective limit class.
+func (rt route) class() limitClass {
+	if rt.Limit == limitDefault {
+		if rt.Creates || (rt.Roles != nil && strings.HasPrefix(rt.Pattern, "POST ")) {
+			return limitCreate
+		}
+		return limitNone
+	}
+	return rt.Limit
+}
+
+// rateLimit refuses a person's request beyond their bucket with 429 and Retry-After. The
+// platform's service keys are not limited: they act for every person of the platform.
+func (a *API) rateLimit(w http.ResponseWriter, r *http.Request, rt route) error {
+	c := rt.class()
+	p, ok := auth.From(r.Context())
+	if c == limitNone || !ok || p.Role == model.RolePlatform {
+		return nil
+	}
+	now := a.Now()
+	check := func(l *auth.Limiter, name string) error {
+		if ok, wait := l.Allow(name+":"+p.ID, now); !ok {
+			secs := int((wait + time.Second - 1) / time.Second)
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			return model.Errorf(model.CodeRateLimited, "too many %s requests; retry in %d s", name, secs)
+		}
+		return nil
+	}
+	if c == limitNotify {
+		if err := check(a.notifyLimit, "notifying"); err != nil {
+			return err
+		}
+	}
+	return check(a.createLimit, "creating")
 }
 
 // handlerRebuild writes the answer of a committed creating request from current state.
@@ -123,7 +179,10 @@ func (a *API) wrap(rt route) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: 200}
 		err := checkURL(r)
 		if err == nil {
-			r, err = a.authorize(r, rt.Roles)
+			r, err = a.authorize(r, rt)
+		}
+		if err == nil {
+			err = a.rateLimit(sw, r, rt)
 		}
 		if err == nil {
 			err = h(sw, r)
@@ -161,11 +220,12 @@ func checkURL(r *http.Request) error {
 
 // authorize authenticates the request and checks its role; the returned request carries the
 // principal in its context.
-func (a *API) authorize(r *http.Request, roles []model.Role) (*http.Request, error) {
+func (a *API) authorize(r *http.Request, rt route) (*http.Request, error) {
+	roles := rt.Roles
 	if roles == nil {
 		return r, nil
 	}
-	p, err := a.authenticate(r)
+	p, err := a.authenticate(r, rt.QueryToken)
 	if err != nil {
 		return r, err
 	}
@@ -175,7 +235,7 @@ func (a *API) authorize(r *http.Request, roles []model.Role) (*http.Request, err
 	return r.WithContext(auth.WithPrincipal(r.Context(), p)), nil
 }
 
-func (a *API) authenticate(r *http.Request) (auth.Principal, error) {
+func (a *API) authenticate(r *http.Request, queryToken bool) (auth.Principal, error) {
 	token := ""
 	if h := r.Header.Get("Authorization"); h != "" {
 		t, ok := strings.CutPrefix(h, "Bearer ")
@@ -183,8 +243,12 @@ func (a *API) authenticate(r *http.Request) (auth.Principal, error) {
 			return auth.Principal{}, model.Errorf(model.CodeUnauthenticated, "use Authorization: Bearer <token>")
 		}
 		token = strings.TrimSpace(t)
-	} else if t := r.URL.Query().Get("access_token"); t != "" && (r.Method == http.MethodGet) {
-		// Browsers cannot set headers on EventSource or WebSocket; streams take the token here.
+	} else if t := r.URL.Query().Get("access_token"); t != "" {
+		// Browsers cannot set headers on EventSource or WebSocket: the stream routes (and only
+		// they) take the token here. Anywhere else a token in a URL ends up in proxies and logs.
+		if !queryToken || r.Method != http.MethodGet {
+			return auth.Principal{}, model.Errorf(model.CodeUnauthenticated, "access_token is accepted only on the stream routes; send Authorization: Bearer <token>")
+		}
 		token = t
 	}
 	if token == "" {

@@ -26,8 +26,8 @@ func (a *API) routes() []route {
 		{Pattern: "POST /v1/demo/sign-in", Handler: a.demoSignIn},
 
 		// Realtime and off-app delivery (X1, X2)
-		{Pattern: "GET /v1/stream", Roles: people, Handler: a.getStream},
-		{Pattern: "GET /v1/events", Roles: people, Handler: a.getEvents},
+		{Pattern: "GET /v1/stream", Roles: people, QueryToken: true, Handler: a.getStream},
+		{Pattern: "GET /v1/events", Roles: people, QueryToken: true, Handler: a.getEvents},
 		{Pattern: "GET /v1/push/vapid-public-key", Roles: people, Handler: a.getVAPIDPublicKey},
 		{Pattern: "GET /v1/me/push-subscriptions", Roles: people, Handler: a.listPushSubscriptions},
 		{Pattern: "POST /v1/me/push-subscriptions", Roles: people, Creates: true, Handler: a.postPushSubscription},
@@ -47,12 +47,12 @@ func (a *API) routes() []route {
 		{Pattern: "POST /v1/orders/{id}/assign", Roles: operators, Creates: true, Handler: a.assignOrder, Rebuild: a.rebuildOrder(http.StatusOK)},
 		{Pattern: "POST /v1/orders/{id}/start", Roles: orderWorkers, Creates: true, Handler: a.startOrder, Rebuild: a.rebuildOrder(http.StatusOK)},
 		{Pattern: "POST /v1/orders/{id}/complete", Roles: orderWorkers, Creates: true, Handler: a.completeOrder, Rebuild: a.rebuildOrder(http.StatusOK)},
-		{Pattern: "POST /v1/orders/{id}/time-changes", Roles: orderParties, Creates: true, Handler: a.postTimeChange},
-		{Pattern: "POST /v1/orders/{id}/time-changes/{change_id}/accept", Roles: orderParties, Creates: true, Handler: a.answerTimeChange(true)},
-		{Pattern: "POST /v1/orders/{id}/time-changes/{change_id}/decline", Roles: orderParties, Creates: true, Handler: a.answerTimeChange(false)},
-		{Pattern: "POST /v1/orders/{id}/worker-changes", Roles: orderParties, Creates: true, Handler: a.postWorkerChange},
+		{Pattern: "POST /v1/orders/{id}/time-changes", Roles: orderParties, Creates: true, Handler: a.postTimeChange, Limit: limitNotify},
+		{Pattern: "POST /v1/orders/{id}/time-changes/{change_id}/accept", Roles: orderParties, Creates: true, Handler: a.answerTimeChange(true), Limit: limitNotify},
+		{Pattern: "POST /v1/orders/{id}/time-changes/{change_id}/decline", Roles: orderParties, Creates: true, Handler: a.answerTimeChange(false), Limit: limitNotify},
+		{Pattern: "POST /v1/orders/{id}/worker-changes", Roles: orderParties, Creates: true, Handler: a.postWorkerChange, Limit: limitNotify},
 		{Pattern: "GET /v1/orders/{id}/cancellation-quote", Roles: orderParties, Handler: a.getCancellationQuote},
-		{Pattern: "POST /v1/orders/{id}/cancel", Roles: orderParties, Creates: true, Handler: a.cancelOrder},
+		{Pattern: "POST /v1/orders/{id}/cancel", Roles: orderParties, Creates: true, Handler: a.cancelOrder, Limit: limitNotify},
 		{Pattern: "POST /v1/orders/{id}/cancellation/approve", Roles: operators, Creates: true, Handler: a.decideCancellation(true)},
 		{Pattern: "POST /v1/orders/{id}/cancellation/decline", Roles: operators, Creates: true, Handler: a.decideCancellation(false)},
 		{Pattern: "POST /v1/orders/cancel-bulk", Roles: operators, Creates: true, Handler: a.cancelBulk},
@@ -65,7 +65,7 @@ func (a *API) routes() []route {
 		// Message center and settings (S1-S5)
 		{Pattern: "GET /v1/me/inbox", Roles: people, Handler: a.getInbox},
 		{Pattern: "GET /v1/me/inbox/unread", Roles: people, Handler: a.getUnread},
-		{Pattern: "POST /v1/me/inbox/read", Roles: people, Handler: a.postRead},
+		{Pattern: "POST /v1/me/inbox/read", Roles: people, Limit: limitNone, Handler: a.postRead},
 		{Pattern: "GET /v1/me/preferences", Roles: people, Handler: a.getPreferences},
 		{Pattern: "PUT /v1/me/preferences", Roles: people, Handler: a.putPreferences},
 		{Pattern: "GET /v1/kinds", Roles: anyone, Handler: a.listKinds},
@@ -77,7 +77,7 @@ func (a *API) routes() []route {
 		{Pattern: "PUT /v1/admin/default-preferences", Roles: operators, Handler: a.putDefaultPreferences},
 
 		// Images (I1, I3): upload, then read back by whoever may see them.
-		{Pattern: "POST /v1/files", Roles: people, Handler: a.postFile},
+		{Pattern: "POST /v1/files", Roles: people, Limit: limitNotify, Handler: a.postFile},
 		{Pattern: "GET /v1/files/{id}", Roles: people, Handler: a.getFile(false)},
 		{Pattern: "GET /v1/files/{id}/thumbnail", Roles: people, Handler: a.getFile(true)},
 		// Campaigns: promotions and new-service announcements (P1, P2)

@@ -325,3 +325,30 @@ func TestTokenLifetimeIsBounded(t *testing.T) {
 		t.Errorf("48 h token under a 72 h maximum: %v", err)
 	}
 }
+
+// Issue 10, defect 5: token buckets per key: a burst, then one request per refill interval.
+func TestLimiterTokenBucket(t *testing.T) {
+	l := auth.NewLimiter(6, 3) // one token every 10 s, burst 3
+	at := now
+	for i := range 3 {
+		if ok, _ := l.Allow("c-1", at); !ok {
+			t.Fatalf("request %d of the burst refused", i+1)
+		}
+	}
+	ok, wait := l.Allow("c-1", at)
+	if ok || wait != 10*time.Second {
+		t.Fatalf("beyond the burst: ok=%v retry after %s, want refused for 10s", ok, wait)
+	}
+	if ok, _ := l.Allow("c-2", at); !ok {
+		t.Error("another person's bucket was affected")
+	}
+	if ok, _ := l.Allow("c-1", at.Add(10*time.Second)); !ok {
+		t.Error("no token after the refill interval")
+	}
+	if ok, _ := l.Allow("c-1", at.Add(10*time.Second)); ok {
+		t.Error("two tokens after one refill interval")
+	}
+	if ok, _ := auth.NewLimiter(0, 0).Allow("c-1", at); !ok {
+		t.Error("a limiter of 0 per minute must allow everything")
+	}
+}

@@ -121,6 +121,13 @@ func (s *Service) Create(ctx context.Context, a Actor, in CreateInput) (model.Or
 		if !o.AppointmentAt.After(s.Now()) {
 			return model.Invalid(model.FieldError{Field: "appointment_at", Message: "must be in the future"})
 		}
+		p, err := LoadPolicy(ctx, &tx.Queries)
+		if err != nil {
+			return err
+		}
+		if o.AppointmentAt.After(s.Now().Add(p.bookAhead())) {
+			return model.Invalid(model.FieldError{Field: "appointment_at", Message: fmt.Sprintf("may be at most %d days ahead", int(p.bookAhead().Hours()/24))})
+		}
 		if err := tx.InsertOrder(ctx, &o, s.Now()); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"fmt"
 	"time"
 	"unicode/utf8"
 
@@ -242,6 +243,9 @@ func (s *Service) CancelBulk(ctx context.Context, a Actor, area string, from, to
 		p, err := LoadPolicy(ctx, &tx.Queries)
 		if err != nil {
 			return err
+		}
+		if to.Sub(from) > p.bulkRange() {
+			return model.Invalid(model.FieldError{Field: "to", Message: fmt.Sprintf("one bulk cancellation covers at most %d days", int(p.bulkRange().Hours()/24))})
 		}
 		now := s.Now()
 		for _, o := range orders {

@@ -42,6 +42,9 @@ func (s *Service) RequestTimeChange(ctx context.Context, a Actor, id string, new
 		if err != nil {
 			return err
 		}
+		if newTime.After(now.Add(p.bookAhead())) {
+			return model.Invalid(model.FieldError{Field: "new_time", Message: fmt.Sprintf("may be at most %d days ahead", int(p.bookAhead().Hours()/24))})
+		}
 		c = model.ChangeRequest{OrderID: o.ID, RequesterID: a.ID, RequesterRole: a.Role, OldTime: o.AppointmentAt,
 			NewTime: newTime, Reason: reason, State: model.ChangePending, CreatedAt: now}
 		c.Deadline = now.Add(time.Duration(p.ChangeAnswerMinutes) * time.Minute)
@@ -298,6 +301,13 @@ func (s *Service) RequestWorkerChange(ctx context.Context, a Actor, id, reason s
 		vars := withVars(f.vars, map[string]any{"reason": reason})
 		switch {
 		case a.Role == model.RoleCustomer || a.Role == model.RolePlatform:
+			// One open request per order: it tells every operator, so a second one until a worker
+			// is assigned would only repeat it.
+			if open, err := s.workerChangeOpen(ctx, &tx.Queries, o.ID); err != nil {
+				return err
+			} else if open {
+				return model.Errorf(model.CodeConflict, "a worker change is already requested for this order; an operator will assign a new worker")
+			}
 			if err := s.event(ctx, tx, o, "worker_change_requested", a, map[string]any{"reason": reason}); err != nil {
 				return err
 			}
@@ -328,4 +338,23 @@ func (s *Service) RequestWorkerChange(ctx context.Context, a Actor, id, reason s
 		}
 	})
 	return out, err
+}
+
+// workerChangeOpen reports whether the order has a worker change requested that no assignment
+// (or acceptance, withdrawal or cancellation) has answered yet.
+func (s *Service) workerChangeOpen(ctx context.Context, q *store.Queries, orderID string) (bool, error) {
+	events, err := q.OrderEvents(ctx, orderID)
+	if err != nil {
+		return false, err
+	}
+	open := false
+	for _, e := range events { // oldest first
+		switch e.Type {
+		case "worker_change_requested":
+			open = true
+		case "assigned", "accepted", "worker_withdrawn", "cancelled":
+			open = false
+		}
+	}
+	return open, nil
 }

@@ -32,12 +32,41 @@ type Policy struct {
 	// ChangeAnswerMinutes: the other party has this long to answer before the request escalates to operators.
 	ChangeAnswerMinutes int          `json:"change_answer_minutes"`
 	Refund              RefundPolicy `json:"refund"`
+	// BookAheadDays bounds how far ahead an appointment (or a new time) may be booked.
+	BookAheadDays int `json:"book_ahead_days"`
+	// BulkRangeDays bounds the time range of one bulk cancellation.
+	BulkRangeDays int `json:"bulk_range_days"`
+}
+
+// The bounds of dates (issue 10, defect 9).
+const (
+	defaultBookAheadDays = 180
+	defaultBulkRangeDays = 31
+)
+
+// bookAhead is how far ahead an appointment may be.
+func (p Policy) bookAhead() time.Duration {
+	d := p.BookAheadDays
+	if d <= 0 {
+		d = defaultBookAheadDays
+	}
+	return time.Duration(d) * 24 * time.Hour
+}
+
+// bulkRange is the longest range of one bulk cancellation.
+func (p Policy) bulkRange() time.Duration {
+	d := p.BulkRangeDays
+	if d <= 0 {
+		d = defaultBulkRangeDays
+	}
+	return time.Duration(d) * 24 * time.Hour
 }
 
 // DefaultPolicy is the policy until operators set one.
 func DefaultPolicy() Policy {
 	return Policy{ReminderLeadMinutes: 30, ReminderLeadByItem: map[string]int{}, ChangeOperatorWindowMinutes: 120,
-		ChangeAnswerMinutes: 60, Refund: RefundPolicy{FreeBeforeHours: 24, FeePercent: 20, ApprovalWithinHours: 2, RefundDays: 3}}
+		ChangeAnswerMinutes: 60, Refund: RefundPolicy{FreeBeforeHours: 24, FeePercent: 20, ApprovalWithinHours: 2, RefundDays: 3},
+		BookAheadDays: defaultBookAheadDays, BulkRangeDays: defaultBulkRangeDays}
 }
 
 // Validate checks a policy before it is stored.
@@ -53,6 +82,8 @@ func (p Policy) Validate() error {
 	v.Check(p.Refund.FeePercent >= 0 && p.Refund.FeePercent <= 100, "refund.fee_percent", "must be 0..100")
 	v.Check(p.Refund.ApprovalWithinHours >= 0 && p.Refund.ApprovalWithinHours <= 24*30, "refund.approval_within_hours", "must be 0..720")
 	v.Check(p.Refund.RefundDays >= 0 && p.Refund.RefundDays <= 60, "refund.refund_days", "must be 0..60")
+	v.Check(p.BookAheadDays >= 0 && p.BookAheadDays <= 3*365, "book_ahead_days", "must be 1..1095 (0: the default, 180)")
+	v.Check(p.BulkRangeDays >= 0 && p.BulkRangeDays <= 366, "bulk_range_days", "must be 1..366 (0: the default, 31)")
 	return v.Err()
 }
 
