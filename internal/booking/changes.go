@@ -301,17 +301,20 @@ func (s *Service) RequestWorkerChange(ctx context.Context, a Actor, id, reason s
 		vars := withVars(f.vars, map[string]any{"reason": reason})
 		switch {
 		case a.Role == model.RoleCustomer || a.Role == model.RolePlatform:
-			// One open request per order: it tells every operator, so a second one until a worker
-			// is assigned would only repeat it.
-			if open, err := s.workerChangeOpen(ctx, &tx.Queries, o.ID); err != nil {
+			// One open request per order: a second one before a worker is assigned replaces the
+			// first (its reason is what operators see) but tells nobody again — each request
+			// told every operator, so repeating them flooded the operators (issue 10).
+			open, err := s.workerChangeOpen(ctx, &tx.Queries, o.ID)
+			if err != nil {
 				return err
-			} else if open {
-				return model.Errorf(model.CodeConflict, "a worker change is already requested for this order; an operator will assign a new worker")
 			}
 			if err := s.event(ctx, tx, o, "worker_change_requested", a, map[string]any{"reason": reason}); err != nil {
 				return err
 			}
 			out = WorkerChange{Outcome: "requested", Order: o}
+			if open {
+				return nil
+			}
 			return s.tell(ctx, tx, notify.Event{Kind: notify.KindWorkerChangeRequested, Key: model.NewID(), OrderID: o.ID,
 				Recipients: ops, Vars: vars, Data: map[string]any{"requested_by": a.Role, "worker_id": o.WorkerID,
 					"actions": []map[string]any{{"type": "assign_worker", "order_id": o.ID}}}})
