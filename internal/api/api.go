@@ -29,6 +29,7 @@ import (
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
 	"github.com/homebell/homebell/internal/store"
+	"github.com/homebell/homebell/internal/support"
 )
 
 //go:embed openapi.yaml
@@ -60,6 +61,8 @@ type API struct {
 	// Campaigns runs promotions and new-service announcements (P1, P2), and merges them into the
 	// message center.
 	Campaigns *campaign.Service
+	// Support runs the feedback box (I4) and customer service (I3).
+	Support *support.Service
 
 	createLimit, notifyLimit *auth.Limiter
 

@@ -90,6 +90,14 @@ func (a *API) routes() []route {
 		{Pattern: "POST /v1/service-items/{id}/announce", Roles: operators, Creates: true, Handler: a.announceServiceItem},
 		{Pattern: "GET /v1/admin/frequency-cap", Roles: operators, Handler: a.getFrequencyCap},
 		{Pattern: "PUT /v1/admin/frequency-cap", Roles: operators, Handler: a.putFrequencyCap},
+		// Feedback box (I4)
+		{Pattern: "POST /v1/feedback", Roles: people, Creates: true, Handler: a.postFeedback},
+		{Pattern: "GET /v1/me/feedback", Roles: people, Handler: a.listMyFeedback},
+		{Pattern: "GET /v1/feedback/{id}", Roles: anyone, Handler: a.getFeedback},
+		{Pattern: "GET /v1/admin/feedback", Roles: operators, Handler: a.listFeedback},
+		{Pattern: "PATCH /v1/admin/feedback/{id}", Roles: operators, Handler: a.patchFeedback},
+		{Pattern: "GET /v1/admin/feedback/export", Roles: operators, Handler: a.exportFeedback},
+		{Pattern: "GET /v1/admin/feedback/weekly", Roles: operators, Handler: a.getFeedbackWeeks},
 
 		{Pattern: "/v1/", Handler: a.notFoundRoute},
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/homebell/homebell/internal/jobs"
 	"github.com/homebell/homebell/internal/notify"
 	"github.com/homebell/homebell/internal/store"
+	"github.com/homebell/homebell/internal/support"
 	"github.com/homebell/homebell/web"
 )
 
@@ -57,6 +58,8 @@ type App struct {
 	Notify     *notify.Service
 	// Booking runs the order lifecycle (N1-N3, E1-E3).
 	Booking *booking.Service
+	// Support runs the feedback box (I4) and customer service (I3).
+	Support *support.Service
 	// Hub streams event logs to open apps (X1); Deliver sends off-app (X2).
 	Hub     *hub.Hub
 	Deliver *deliver.Service
@@ -127,6 +130,8 @@ func (a *App) init(ctx context.Context) error {
 	a.Jobs.Handle(booking.JobReminder, a.Booking.RunReminder)
 	a.Jobs.Handle(booking.JobEscalation, a.Booking.RunEscalation)
 	a.API.Booking = a.Booking
+	a.Support = &support.Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Now: a.Now}
+	a.API.Support = a.Support
 	// Message center and settings (S1-S5): preferences through notify, and the daily purge.
 	a.API.Notify = a.Notify
 	if err := a.initRetention(ctx); err != nil {
