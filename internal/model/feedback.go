@@ -152,9 +152,9 @@ const (
 // FeedbackWeek counts one week's feedback by topic and status. Week is the Monday the week starts
 // on, in the platform's time zone (YYYY-MM-DD).
 type FeedbackWeek struct {
-	Week     string                   `json:"week"`
-	Total    int                      `json:"total"`
-	ByTopic  map[FeedbackTopic]int    `json:"by_topic"`
-	ByStatus map[FeedbackStatus]int   `json:"by_status"`
+	Week     string                    `json:"week"`
+	Total    int                       `json:"total"`
+	ByTopic  map[FeedbackTopic]int     `json:"by_topic"`
+	ByStatus map[FeedbackStatus]int    `json:"by_status"`
 	Cells    map[string]map[string]int `json:"by_topic_status"` // topic -> status -> count
 }

@@ -326,7 +326,6 @@ func csvSafe(s string) string {
 	return s
 }
 
-
 // FeedbackWeeks counts feedback created in [from, to) per week (Monday to Sunday in the platform's
 // time zone) by topic and status. Zero times mean the last 12 weeks.
 func (s *Service) FeedbackWeeks(ctx context.Context, a Actor, from, to time.Time) ([]model.FeedbackWeek, error) {
