@@ -1,0 +1,407 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/homebell/homebell/internal/model"
+)
+
+// Support (I3): the queue and who holds each support conversation, agents, notes, canned replies
+// and ratings. The conversation and its messages are chat's.
+
+const threadCols = `conversation_id, requester_id, requester_role, order_id, subject, status, agent_id, queued_at,
+	assigned_at, resolved_at, resolutions, auto_replied_at, last_customer_at, last_agent_at, version, created_at, updated_at`
+
+func nullTimeArg(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return utc(*t)
+}
+
+func scanThread(row interface{ Scan(...any) error }) (model.SupportThread, error) {
+	var t model.SupportThread
+	var role, status string
+	var order, agent sql.NullString
+	var queued, assigned, resolved, auto, lastC, lastA sql.NullTime
+	err := row.Scan(&t.ConversationID, &t.RequesterID, &role, &order, &t.Subject, &status, &agent, &queued, &assigned, &resolved,
+		&t.Resolutions, &auto, &lastC, &lastA, &t.Version, &t.CreatedAt, &t.UpdatedAt)
+	t.RequesterRole, t.Status, t.OrderID, t.AgentID = model.Role(role), model.SupportStatus(status), order.String, agent.String
+	t.QueuedAt, t.AssignedAt, t.ResolvedAt, t.AutoRepliedAt = timePtr(queued), timePtr(assigned), timePtr(resolved), timePtr(auto)
+	t.LastCustomerAt, t.LastAgentAt = timePtr(lastC), timePtr(lastA)
+	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
+	return t, err
+}
+
+// InsertSupportThread stores a new support conversation's support state at version 1.
+func (q *Queries) InsertSupportThread(ctx context.Context, t *model.SupportThread, now time.Time) error {
+	t.Version, t.CreatedAt, t.UpdatedAt = 1, utc(now), utc(now)
+	_, err := q.q.ExecContext(ctx, `INSERT INTO support_threads (`+threadCols+`)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
+		t.ConversationID, t.RequesterID, string(t.RequesterRole), orderNullString(t.OrderID), t.Subject, string(t.Status),
+		orderNullString(t.AgentID), nullTimeArg(t.QueuedAt), nullTimeArg(t.AssignedAt), nullTimeArg(t.ResolvedAt), t.Resolutions,
+		nullTimeArg(t.AutoRepliedAt), nullTimeArg(t.LastCustomerAt), nullTimeArg(t.LastAgentAt), t.Version, t.CreatedAt, t.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("store: insert support thread: %w", err)
+	}
+	return nil
+}
+
+// SupportThread returns one support conversation's support state.
+func (q *Queries) SupportThread(ctx context.Context, conversationID string) (model.SupportThread, error) {
+	t, err := scanThread(q.q.QueryRowContext(ctx, `SELECT `+threadCols+` FROM support_threads WHERE conversation_id = $1`, conversationID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, model.Errorf(model.CodeNotFound, "support conversation %q not found", conversationID)
+	}
+	if err != nil {
+		return t, fmt.Errorf("store: support thread %s: %w", conversationID, err)
+	}
+	return t, nil
+}
+
+// UpdateSupportThread writes t's mutable fields if the stored version is still t.Version and bumps
+// it; otherwise it answers conflict. Every change of who holds a conversation goes through it, so
+// two agents claiming at once cannot both win.
+func (q *Queries) UpdateSupportThread(ctx context.Context, t *model.SupportThread, now time.Time) error {
+	res, err := q.q.ExecContext(ctx, `UPDATE support_threads SET status = $3, agent_id = $4, queued_at = $5, assigned_at = $6,
+		resolved_at = $7, resolutions = $8, auto_replied_at = $9, last_customer_at = $10, last_agent_at = $11,
+		version = version + 1, updated_at = $12 WHERE conversation_id = $1 AND version = $2`,
+		t.ConversationID, t.Version, string(t.Status), orderNullString(t.AgentID), nullTimeArg(t.QueuedAt), nullTimeArg(t.AssignedAt),
+		nullTimeArg(t.ResolvedAt), t.Resolutions, nullTimeArg(t.AutoRepliedAt), nullTimeArg(t.LastCustomerAt), nullTimeArg(t.LastAgentAt), utc(now))
+	if err != nil {
+		return fmt.Errorf("store: update support thread %s: %w", t.ConversationID, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return model.Errorf(model.CodeConflict, "support conversation %s was changed by someone else (another agent may hold it now)", t.ConversationID)
+	}
+	t.Version++
+	t.UpdatedAt = utc(now)
+	return nil
+}
+
+// SupportThreadFilter selects support conversations. Empty fields do not filter.
+type SupportThreadFilter struct {
+	Queued      bool   // only those waiting for an agent, longest waiting first
+	AgentID     string // held by this agent (open and pending)
+	RequesterID string
+	Limit       int
+}
+
+// SupportThreads lists support conversations: the queue oldest first, otherwise newest first.
+func (q *Queries) SupportThreads(ctx context.Context, f SupportThreadFilter) ([]model.SupportThread, error) {
+	if f.Limit <= 0 {
+		f.Limit = 200
+	}
+	var rows *sql.Rows
+	var err error
+	switch {
+	case f.Queued:
+		rows, err = q.q.QueryContext(ctx, `SELECT `+threadCols+` FROM support_threads
+			WHERE agent_id IS NULL AND status <> 'resolved' ORDER BY queued_at, conversation_id LIMIT $1`, f.Limit)
+	case f.AgentID != "":
+		rows, err = q.q.QueryContext(ctx, `SELECT `+threadCols+` FROM support_threads
+			WHERE agent_id = $1 AND status <> 'resolved' ORDER BY updated_at DESC, conversation_id LIMIT $2`, f.AgentID, f.Limit)
+	default:
+		rows, err = q.q.QueryContext(ctx, `SELECT `+threadCols+` FROM support_threads
+			WHERE requester_id = $1 ORDER BY created_at DESC, conversation_id LIMIT $2`, f.RequesterID, f.Limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: support threads: %w", err)
+	}
+	defer rows.Close()
+	out := []model.SupportThread{}
+	for rows.Next() {
+		t, err := scanThread(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: support threads: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// AgentLoads counts the open and pending conversations each agent holds.
+func (q *Queries) AgentLoads(ctx context.Context) (map[string]int, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT agent_id, count(*) FROM support_threads
+		WHERE agent_id IS NOT NULL AND status <> 'resolved' GROUP BY agent_id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: agent loads: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("store: agent loads: %w", err)
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// ---- agents ----
+
+func scanAgent(row interface{ Scan(...any) error }) (model.SupportAgent, error) {
+	var a model.SupportAgent
+	var seen sql.NullTime
+	err := row.Scan(&a.AgentID, &a.Capacity, &a.Away, &seen, &a.UpdatedAt)
+	a.SeenAt, a.UpdatedAt = timePtr(seen), a.UpdatedAt.UTC()
+	return a, err
+}
+
+// EnsureSupportAgent makes the agent's support row if it is missing (default capacity, not away).
+func (q *Queries) EnsureSupportAgent(ctx context.Context, agentID string, now time.Time) error {
+	_, err := q.q.ExecContext(ctx, `INSERT INTO support_agents (agent_id, capacity, away, updated_at) VALUES ($1,$2,FALSE,$3)
+		ON CONFLICT (agent_id) DO NOTHING`, agentID, model.DefaultAgentCapacity, utc(now))
+	if err != nil {
+		return fmt.Errorf("store: ensure support agent: %w", err)
+	}
+	return nil
+}
+
+// SupportAgent returns an agent's support row.
+func (q *Queries) SupportAgent(ctx context.Context, agentID string) (model.SupportAgent, error) {
+	a, err := scanAgent(q.q.QueryRowContext(ctx, `SELECT agent_id, capacity, away, seen_at, updated_at FROM support_agents WHERE agent_id = $1`, agentID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, model.Errorf(model.CodeNotFound, "agent %q not found", agentID)
+	}
+	if err != nil {
+		return a, fmt.Errorf("store: support agent: %w", err)
+	}
+	return a, nil
+}
+
+// SupportAgents lists every agent that has a support row.
+func (q *Queries) SupportAgents(ctx context.Context) ([]model.SupportAgent, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT agent_id, capacity, away, seen_at, updated_at FROM support_agents ORDER BY agent_id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: support agents: %w", err)
+	}
+	defer rows.Close()
+	out := []model.SupportAgent{}
+	for rows.Next() {
+		a, err := scanAgent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: support agents: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// SetAgentCapacity sets an agent's capacity.
+func (q *Queries) SetAgentCapacity(ctx context.Context, agentID string, capacity int, now time.Time) error {
+	_, err := q.q.ExecContext(ctx, `UPDATE support_agents SET capacity = $2, updated_at = $3 WHERE agent_id = $1`, agentID, capacity, utc(now))
+	if err != nil {
+		return fmt.Errorf("store: agent capacity: %w", err)
+	}
+	return nil
+}
+
+// SetAgentAway sets whether an agent is away.
+func (q *Queries) SetAgentAway(ctx context.Context, agentID string, away bool, now time.Time) error {
+	_, err := q.q.ExecContext(ctx, `UPDATE support_agents SET away = $2, updated_at = $3 WHERE agent_id = $1`, agentID, away, utc(now))
+	if err != nil {
+		return fmt.Errorf("store: agent away: %w", err)
+	}
+	return nil
+}
+
+// TouchAgents records that the agents were seen online at now.
+func (q *Queries) TouchAgents(ctx context.Context, agentIDs []string, now time.Time) error {
+	for _, id := range agentIDs {
+		if _, err := q.q.ExecContext(ctx, `UPDATE support_agents SET seen_at = $2 WHERE agent_id = $1`, id, utc(now)); err != nil {
+			return fmt.Errorf("store: touch agent: %w", err)
+		}
+	}
+	return nil
+}
+
+// ---- events, notes ----
+
+// AppendSupportEvent adds a line to a support conversation's history.
+func (q *Queries) AppendSupportEvent(ctx context.Context, e *model.SupportEvent) error {
+	if e.ID == "" {
+		e.ID = model.NewID()
+	}
+	if e.Details == nil {
+		e.Details = map[string]any{}
+	}
+	raw, err := json.Marshal(e.Details)
+	if err != nil {
+		return fmt.Errorf("store: support event: %w", err)
+	}
+	e.CreatedAt = utc(e.CreatedAt)
+	_, err = q.q.ExecContext(ctx, `INSERT INTO support_events (id, conversation_id, type, actor_id, actor_role, agent_id, details, created_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, e.ID, e.ConversationID, e.Type, e.ActorID, string(e.ActorRole), e.AgentID, string(raw), e.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("store: support event: %w", err)
+	}
+	return nil
+}
+
+// SupportEvents lists a support conversation's history, oldest first.
+func (q *Queries) SupportEvents(ctx context.Context, conversationID string) ([]model.SupportEvent, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT id, conversation_id, type, actor_id, actor_role, agent_id, details, created_at
+		FROM support_events WHERE conversation_id = $1 ORDER BY created_at, id`, conversationID)
+	if err != nil {
+		return nil, fmt.Errorf("store: support events: %w", err)
+	}
+	defer rows.Close()
+	out := []model.SupportEvent{}
+	for rows.Next() {
+		var e model.SupportEvent
+		var role, details string
+		if err := rows.Scan(&e.ID, &e.ConversationID, &e.Type, &e.ActorID, &role, &e.AgentID, &details, &e.CreatedAt); err != nil {
+			return nil, fmt.Errorf("store: support events: %w", err)
+		}
+		e.ActorRole, e.CreatedAt = model.Role(role), e.CreatedAt.UTC()
+		_ = json.Unmarshal([]byte(details), &e.Details)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// InsertSupportNote stores an internal note.
+func (q *Queries) InsertSupportNote(ctx context.Context, n *model.SupportNote) error {
+	if n.ID == "" {
+		n.ID = model.NewID()
+	}
+	n.CreatedAt = utc(n.CreatedAt)
+	_, err := q.q.ExecContext(ctx, `INSERT INTO support_notes (id, conversation_id, author_id, text, created_at) VALUES ($1,$2,$3,$4,$5)`,
+		n.ID, n.ConversationID, n.AuthorID, n.Text, n.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("store: support note: %w", err)
+	}
+	return nil
+}
+
+// SupportNotes lists a conversation's internal notes, oldest first.
+func (q *Queries) SupportNotes(ctx context.Context, conversationID string) ([]model.SupportNote, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT id, conversation_id, author_id, text, created_at FROM support_notes
+		WHERE conversation_id = $1 ORDER BY created_at, id`, conversationID)
+	if err != nil {
+		return nil, fmt.Errorf("store: support notes: %w", err)
+	}
+	defer rows.Close()
+	out := []model.SupportNote{}
+	for rows.Next() {
+		var n model.SupportNote
+		if err := rows.Scan(&n.ID, &n.ConversationID, &n.AuthorID, &n.Text, &n.CreatedAt); err != nil {
+			return nil, fmt.Errorf("store: support notes: %w", err)
+		}
+		n.CreatedAt = n.CreatedAt.UTC()
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// ---- canned replies ----
+
+// PutCannedReply inserts or replaces a canned reply.
+func (q *Queries) PutCannedReply(ctx context.Context, c *model.CannedReply, now time.Time) error {
+	if c.ID == "" {
+		c.ID = model.NewID()
+		c.CreatedAt = utc(now)
+	}
+	c.UpdatedAt = utc(now)
+	_, err := q.q.ExecContext(ctx, `INSERT INTO canned_replies (id, title, text, created_by, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6)
+		ON CONFLICT (id) DO UPDATE SET title = excluded.title, text = excluded.text, updated_at = excluded.updated_at`,
+		c.ID, c.Title, c.Text, c.CreatedBy, utc(c.CreatedAt), c.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("store: canned reply: %w", err)
+	}
+	return nil
+}
+
+// CannedReply returns one canned reply.
+func (q *Queries) CannedReply(ctx context.Context, id string) (model.CannedReply, error) {
+	var c model.CannedReply
+	err := q.q.QueryRowContext(ctx, `SELECT id, title, text, created_by, created_at, updated_at FROM canned_replies WHERE id = $1`, id).
+		Scan(&c.ID, &c.Title, &c.Text, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, notFound("canned reply", id)
+	}
+	if err != nil {
+		return c, fmt.Errorf("store: canned reply: %w", err)
+	}
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return c, nil
+}
+
+// CannedReplies lists canned replies by title.
+func (q *Queries) CannedReplies(ctx context.Context) ([]model.CannedReply, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT id, title, text, created_by, created_at, updated_at FROM canned_replies ORDER BY title, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: canned replies: %w", err)
+	}
+	defer rows.Close()
+	out := []model.CannedReply{}
+	for rows.Next() {
+		var c model.CannedReply
+		if err := rows.Scan(&c.ID, &c.Title, &c.Text, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("store: canned replies: %w", err)
+		}
+		c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// DeleteCannedReply removes a canned reply.
+func (q *Queries) DeleteCannedReply(ctx context.Context, id string) error {
+	res, err := q.q.ExecContext(ctx, `DELETE FROM canned_replies WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("store: delete canned reply: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("canned reply", id)
+	}
+	return nil
+}
+
+// ---- ratings ----
+
+// InsertSupportRating stores a rating; a second rating of the same resolve is a conflict.
+func (q *Queries) InsertSupportRating(ctx context.Context, r *model.SupportRating) error {
+	if r.ID == "" {
+		r.ID = model.NewID()
+	}
+	r.CreatedAt = utc(r.CreatedAt)
+	_, err := q.q.ExecContext(ctx, `INSERT INTO support_ratings (id, conversation_id, resolution, requester_id, agent_id, score, comment, created_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, r.ID, r.ConversationID, r.Resolution, r.RequesterID, r.AgentID, r.Score, r.Comment, r.CreatedAt)
+	if isUniqueViolation(err) {
+		return model.Errorf(model.CodeConflict, "this resolve was rated already")
+	}
+	if err != nil {
+		return fmt.Errorf("store: support rating: %w", err)
+	}
+	return nil
+}
+
+// SupportRatings lists ratings given in [from, to), newest first; conversationID "" for all.
+func (q *Queries) SupportRatings(ctx context.Context, conversationID string, from, to time.Time) ([]model.SupportRating, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT id, conversation_id, resolution, requester_id, agent_id, score, comment, created_at
+		FROM support_ratings WHERE ($1 = '' OR conversation_id = $1) AND created_at >= $2 AND created_at < $3
+		ORDER BY created_at DESC, id DESC LIMIT 5000`, conversationID, utc(from), utc(to))
+	if err != nil {
+		return nil, fmt.Errorf("store: support ratings: %w", err)
+	}
+	defer rows.Close()
+	out := []model.SupportRating{}
+	for rows.Next() {
+		var r model.SupportRating
+		if err := rows.Scan(&r.ID, &r.ConversationID, &r.Resolution, &r.RequesterID, &r.AgentID, &r.Score, &r.Comment, &r.CreatedAt); err != nil {
+			return nil, fmt.Errorf("store: support ratings: %w", err)
+		}
+		r.CreatedAt = r.CreatedAt.UTC()
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
