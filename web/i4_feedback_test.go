@@ -27,6 +27,7 @@ func TestI4BrowserFeedbackAnsweredLive(t *testing.T) {
 	operator.click(`.nav-link[data-path="feedback-triage"]`)
 	operator.waitText("#fbt-weeks", "合计")
 	operator.fill("#fbt-topic", "features")
+	operator.waitJS(`document.querySelector('#fbt-list')?.dataset.query === '?topic=features'`, "the filtered list")
 	operator.waitText("#fbt-list", "希望可以预约固定的阿姨")
 	operator.click("#fbt-list .fbt-row")
 	operator.waitJS(`document.querySelector('#fbt-list .fbt-set-answer')`, "the triage editor")

@@ -39,14 +39,18 @@ export async function render(ctx) {
   const more = h('button', { class: 'more', type: 'button', hidden: true, text: t('common.more') });
   root.append(table, more);
   let cursor = '';
+  let loads = 0;
 
   async function load(append = false) {
     if (!append) cursor = '';
+    const query = qs(filters());
+    const mine = ++loads;
     let res;
     try { res = await api.get(`/v1/admin/feedback${qs({ ...filters(), cursor, limit: 30 })}`); } catch (e) {
       table.replaceChildren(ctx.app.problem(e)); return;
     }
-    if (!ctx.current()) return;
+    if (!ctx.current() || mine !== loads) return; // a newer filter won
+    table.dataset.query = query;
     if (!append) table.replaceChildren();
     const list = items(res);
     if (!append && !list.length) table.append(emptyState(t('fbt.empty')));
