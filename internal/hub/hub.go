@@ -97,6 +97,9 @@ type Hub struct {
 	turnsDone atomic.Int64
 
 	slow atomic.Int64
+	// presence, when set, hears when a person's first stream on this node opens (true) and their
+	// last one closes (false); support uses it for agents' online state (I3).
+	presence atomic.Pointer[func(personID string, online bool)]
 	// streams counts the WebSocket streams' goroutines; Close waits for them.
 	streams sync.WaitGroup
 }
@@ -164,6 +167,29 @@ func (h *Hub) Connections() int {
 		n += len(cs)
 	}
 	return n
+}
+
+// Online reports whether the person has an open stream on this node.
+func (h *Hub) Online(personID string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.people[personID]) > 0
+}
+
+// OnPresence sets f to hear, on a goroutine of its own, when a person's first stream on this node
+// opens (online true) and when their last one closes (false). nil stops it.
+func (h *Hub) OnPresence(f func(personID string, online bool)) {
+	if f == nil {
+		h.presence.Store(nil)
+		return
+	}
+	h.presence.Store(&f)
+}
+
+func (h *Hub) tellPresence(personID string, online bool) {
+	if f := h.presence.Load(); f != nil {
+		go (*f)(personID, online)
+	}
 }
 
 // Wake tells the open streams of personIDs, on this node and (through the broker) on every other,
@@ -421,6 +447,9 @@ func (h *Hub) register(ctx context.Context, person string, after int64, driven b
 	c.ctx, c.cancel = context.WithCancelCause(ctx)
 	c.last.Store(after)
 	cs[c] = struct{}{}
+	if len(cs) == 1 {
+		h.tellPresence(person, true)
+	}
 	return c, nil
 }
 
@@ -429,9 +458,13 @@ func (h *Hub) unregister(c *conn) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if cs := h.people[c.person]; cs != nil {
+		_, was := cs[c]
 		delete(cs, c)
 		if len(cs) == 0 {
 			delete(h.people, c.person)
+			if was {
+				h.tellPresence(c.person, false)
+			}
 		}
 	}
 }
