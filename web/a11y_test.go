@@ -24,9 +24,9 @@ func TestAccessibilityEveryScreen(t *testing.T) {
 	visitor.clean()
 
 	screens := map[string][]string{
-		"c-lin":  {"#/book", "#/orders", "#/inbox", "#/settings"},
-		"w-wang": {"#/open", "#/orders", "#/inbox", "#/settings"},
-		"o-zhou": {"#/approvals", "#/orders", "#/inbox", "#/platform", "#/campaigns", "#/settings"},
+		"c-lin":  {"#/book", "#/orders", "#/inbox", "#/settings", "#/feedback"},
+		"w-wang": {"#/open", "#/orders", "#/inbox", "#/settings", "#/feedback"},
+		"o-zhou": {"#/approvals", "#/orders", "#/inbox", "#/platform", "#/campaigns", "#/settings", "#/feedback-triage"},
 		"a-chen": {"#/support", "#/inbox", "#/settings"},
 	}
 	for _, who := range []string{"c-lin", "w-wang", "o-zhou", "a-chen"} {

@@ -23,6 +23,7 @@ func TestI4BrowserFeedbackAnsweredLive(t *testing.T) {
 	customer.waitText("#fb-list", "希望可以预约固定的阿姨")
 	customer.waitText("#fb-list .fb-status", "待处理")
 	customer.shot("i4-01-feedback-form")
+	customer.axe("feedback")
 
 	operator.click(`.nav-link[data-path="feedback-triage"]`)
 	operator.waitText("#fbt-weeks", "合计")
@@ -38,6 +39,7 @@ func TestI4BrowserFeedbackAnsweredLive(t *testing.T) {
 	operator.waitText("#fbt-list .fb-status", "已排期")
 	operator.waitText("#fbt-list .fbt-tags", "高频")
 	operator.quietShot("i4-02-feedback-triage")
+	operator.axe("feedback triage with the editor open")
 
 	// The customer's page changes by itself.
 	customer.waitText("#fb-list .fb-answer", "已排期：下个月上线")

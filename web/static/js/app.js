@@ -21,7 +21,7 @@ const ROUTES = [
   { path: 'campaigns', roles: ['operator'], nav: 'nav.campaigns', icon: '✦', view: './views/campaigns.js' },
   { path: 'campaigns/:id', roles: ALL, view: './views/campaign.js' },
   { path: 'feedback', roles: ['customer', 'worker'], nav: 'nav.feedback', icon: '✎', view: './views/feedback.js' },
-  { path: 'feedback-triage', roles: ['operator'], nav: 'nav.feedbackTriage', icon: '✎', view: './views/feedback_triage.js' },
+  { path: 'feedback-triage', roles: ['operator'], nav: 'nav.feedbackTriage', icon: '✎', view: './views/triage.js' },
   { path: 'platform', roles: ['operator'], nav: 'nav.platform', icon: '⚙', view: './views/platform.js' },
   { path: 'settings', roles: ALL, nav: 'nav.settings', icon: '☼', view: './views/settings.js' },
 ];

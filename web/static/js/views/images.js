@@ -46,7 +46,8 @@ export function imagePicker(ctx, id, max) {
     }
     input.value = '';
   });
-  const el = h('div', { class: 'field img-picker' }, h('span', { class: 'field-label', text: t('img.attach', { n: max }) }), input, thumbs, errors);
+  const el = h('div', { class: 'img-picker' },
+    h('label', { class: 'field', for: id }, h('span', { class: 'field-label', text: t('img.attach', { n: max }) }), input), thumbs, errors);
   return { el, ids: () => [...chosen], clear: () => { chosen.length = 0; thumbs.replaceChildren(); errors.replaceChildren(); } };
 }
 

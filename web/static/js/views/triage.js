@@ -1,4 +1,4 @@
-// feedback_triage.js: the operators' feedback triage (I4) — weekly counts by topic and status,
+// triage.js: the operators' feedback triage (I4) — weekly counts by topic and status,
 // filters (topic, status, tag, text, dates), a table of feedback where each row opens an editor
 // for tags, status and the answer, and a CSV export of what the filters select.
 
@@ -114,7 +114,7 @@ function weeklyTable(ctx, weeks) {
   const recent = weeks.slice(-8);
   if (!recent.some((w) => w.total)) return emptyState(t('fbt.noWeeks'));
   const cols = [...TOPICS.map((x) => ['topic', x]), ...FB_STATUSES.map((x) => ['status', x])];
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'fbt-weeks' },
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('fbt.weekly') }, h('table', { class: 'fbt-weeks' },
     h('thead', null, h('tr', null, h('th', { text: t('fbt.week') }), h('th', { text: t('fbt.total') }),
       cols.map(([k, x]) => h('th', { class: `col-${k}`, text: t(k === 'topic' ? `fb.topic.${x}` : `fb.status.${x}`) })))),
     h('tbody', null, recent.map((w) => h('tr', { dataset: { week: w.week } }, h('td', { text: w.week }), h('td', { class: 'num', text: String(w.total) }),
