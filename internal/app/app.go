@@ -138,6 +138,7 @@ func (a *App) init(ctx context.Context) error {
 		return err
 	}
 	a.initFiles()
+	a.Files.AllowReaders(a.Support.FeedbackFileReaders)
 	if err := a.initDelivery(ctx); err != nil {
 		return err
 	}

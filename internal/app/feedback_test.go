@@ -1,7 +1,13 @@
 package app_test
 
 import (
+	"bytes"
 	"encoding/csv"
+	"image"
+	"image/color"
+	"image/png"
+	"mime/multipart"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -13,6 +19,26 @@ import (
 )
 
 const fbOther = "c-song" // a second customer
+
+// fbUpload uploads a small PNG as the person and returns its file id.
+func fbUpload(w *ordWorld, who string, shade uint8) string {
+	w.t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	for i := range img.Pix {
+		img.Pix[i] = shade
+	}
+	img.Set(0, 0, color.RGBA{1, 2, 3, 255})
+	var pic, body bytes.Buffer
+	if err := png.Encode(&pic, img); err != nil {
+		w.t.Fatal(err)
+	}
+	mw := multipart.NewWriter(&body)
+	part, _ := mw.CreateFormFile("file", "shot.png")
+	part.Write(pic.Bytes())
+	mw.Close()
+	r := w.s.DoWith("POST", "/v1/files", w.tok(who), body.Bytes(), http.Header{"Content-Type": {mw.FormDataContentType()}})
+	return w.want(r, 201).Str("id")
+}
 
 func newFeedbackWorld(t *testing.T, dsn string) *ordWorld {
 	t.Helper()
@@ -38,8 +64,17 @@ func TestI4FeedbackSubmitTriageAnswer(t *testing.T) {
 		w.want(w.as(fbOther, "POST", "/v1/feedback", map[string]any{"topic": "payments", "text": "x", "order_id": order}), 400)
 		w.want(w.as(ordCustomer, "POST", "/v1/feedback", map[string]any{"topic": "other", "text": strings.Repeat("长", 2001)}), 400)
 
+		// Images: only the author's own uploads.
+		pic := fbUpload(w, ordCustomer, 200)
+		other := fbUpload(w, fbOther, 100)
+		w.want(w.as(ordCustomer, "POST", "/v1/feedback", map[string]any{"topic": "features", "text": "x", "file_ids": []string{other}}), 400)
 		text := "希望能选择\"固定阿姨\",\n每周同一时间上门"
-		c := w.want(w.as(ordCustomer, "POST", "/v1/feedback", map[string]any{"topic": "features", "text": text, "order_id": order}), 201)
+		c := w.want(w.as(ordCustomer, "POST", "/v1/feedback", map[string]any{"topic": "features", "text": text, "order_id": order,
+			"file_ids": []string{pic}}), 201)
+		// Operators read the image; another customer does not.
+		w.want(w.as(ordOp1, "GET", "/v1/files/"+pic, nil), 200)
+		w.want(w.as(fbOther, "GET", "/v1/files/"+pic, nil), 404)
+		w.want(w.as(ordW1, "GET", "/v1/files/"+pic, nil), 404)
 		id := c.Str("id")
 		if c.Str("status") != "new" || c.Str("order_id") != order || c.Str("author_id") != ordCustomer {
 			t.Fatalf("submitted: %s", c)

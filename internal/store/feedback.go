@@ -68,7 +68,26 @@ func (q *Queries) InsertFeedback(ctx context.Context, f *model.Feedback, now tim
 	if err != nil {
 		return fmt.Errorf("store: insert feedback: %w", err)
 	}
+	for _, fid := range f.FileIDs {
+		if _, err := q.q.ExecContext(ctx, `INSERT INTO feedback_files (file_id, feedback_id) VALUES ($1,$2) ON CONFLICT DO NOTHING`,
+			fid, f.ID); err != nil {
+			return fmt.Errorf("store: insert feedback file: %w", err)
+		}
+	}
 	return nil
+}
+
+// FeedbackShowsFile reports whether some feedback carries the file.
+func (q *Queries) FeedbackShowsFile(ctx context.Context, fileID string) (bool, error) {
+	var one int
+	err := q.q.QueryRowContext(ctx, `SELECT 1 FROM feedback_files WHERE file_id = $1 LIMIT 1`, fileID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: feedback file: %w", err)
+	}
+	return true, nil
 }
 
 // Feedback returns one piece of feedback.

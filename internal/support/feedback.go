@@ -58,9 +58,30 @@ func (s *Service) SubmitFeedback(ctx context.Context, a Actor, in FeedbackInput)
 }
 
 // checkFiles makes sure every attached image exists and was uploaded by the author.
-// (Uploads arrive with internal/files; until then ids are only checked for form.)
 func (s *Service) checkFiles(ctx context.Context, tx *store.Tx, a Actor, ids []string) error {
+	for _, id := range ids {
+		f, err := tx.File(ctx, id)
+		if model.IsCode(err, model.CodeNotFound) || (err == nil && f.UploaderID != a.ID) {
+			return model.Invalid(model.FieldError{Field: "file_ids", Message: "each must be an image you uploaded (POST /v1/files)"})
+		}
+		if err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// FeedbackFileReaders is the files access rule of feedback: operators may read the images of any
+// feedback (its author uploaded them and reads them as the uploader).
+func (s *Service) FeedbackFileReaders(ctx context.Context, personID, fileID string) (bool, error) {
+	p, err := s.Store.Person(ctx, personID)
+	if model.IsCode(err, model.CodeNotFound) {
+		return false, nil
+	}
+	if err != nil || p.Role != model.RoleOperator {
+		return false, err
+	}
+	return s.Store.FeedbackShowsFile(ctx, fileID)
 }
 
 func (s *Service) feedbackEvent(ctx context.Context, tx *store.Tx, id, typ string, a Actor, details map[string]any) error {

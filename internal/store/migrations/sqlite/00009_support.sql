@@ -23,6 +23,13 @@ CREATE INDEX feedback_status ON feedback (status, id);
 CREATE INDEX feedback_topic ON feedback (topic, id);
 CREATE INDEX feedback_created ON feedback (created_at);
 
+-- Which feedback shows which uploaded image (operators may read those images).
+CREATE TABLE feedback_files (
+    file_id     TEXT NOT NULL,
+    feedback_id TEXT NOT NULL REFERENCES feedback(id),
+    PRIMARY KEY (file_id, feedback_id)
+);
+
 -- The history of a piece of feedback: submitted, status changes, answers, tags.
 CREATE TABLE feedback_events (
     id          TEXT PRIMARY KEY,
@@ -127,4 +134,5 @@ DROP TABLE support_events;
 DROP TABLE support_threads;
 DROP TABLE support_agents;
 DROP TABLE feedback_events;
+DROP TABLE feedback_files;
 DROP TABLE feedback;
