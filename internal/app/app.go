@@ -185,13 +185,17 @@ func (a *App) initDelivery(ctx context.Context) error {
 	a.Hub = h
 	a.Notify.Wake = h.Wake
 	a.Notify.Publish = h.Publish
+	allowNets, err := a.Cfg.WebhookAllowedNets()
+	if err != nil {
+		return err
+	}
 	keys, err := deliver.EnsureVAPIDKeys(ctx, a.Store, a.Now())
 	if err != nil {
 		return err
 	}
 	a.Deliver = &deliver.Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Now: a.Now, Log: a.Log,
 		Push:  &webpush.Sender{VAPIDPublic: keys.Public, VAPIDPrivate: keys.Private, Subscriber: a.Cfg.VAPIDSubject},
-		Hooks: &webhook.Sender{Now: a.Now}, BaseURL: a.Cfg.BaseURL}
+		Hooks: &webhook.Sender{Now: a.Now, Guard: &webhook.Guard{Allow: allowNets}}, BaseURL: a.Cfg.BaseURL}
 	a.Deliver.Register(a.Jobs)
 	a.Notify.OffApp = true
 	a.API.Hub, a.API.VAPIDPublic, a.API.Deliver = h, keys.Public, a.Deliver

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/store"
 )
 
@@ -30,6 +31,9 @@ func (s *Service) DeletePushSubscription(ctx context.Context, personID, id strin
 
 // CreateWebhookEndpoint registers ep (its secret already made by the caller).
 func (s *Service) CreateWebhookEndpoint(ctx context.Context, ep *store.WebhookEndpoint) error {
+	if err := s.checkWebhookURL(ctx, ep.URL); err != nil {
+		return err
+	}
 	return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.InsertWebhookEndpoint(ctx, ep, s.Now()) })
 }
 
@@ -44,6 +48,11 @@ type WebhookPatch struct {
 // UpdateWebhookEndpoint applies p to endpoint id and returns it as stored.
 func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id string, p WebhookPatch) (store.WebhookEndpoint, error) {
 	var ep store.WebhookEndpoint
+	if p.URL != nil {
+		if err := s.checkWebhookURL(ctx, *p.URL); err != nil {
+			return ep, err
+		}
+	}
 	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if ep, err = tx.WebhookEndpoint(ctx, id); err != nil {
@@ -69,4 +78,15 @@ func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id string, p Webhoo
 // DeleteWebhookEndpoint removes endpoint id.
 func (s *Service) DeleteWebhookEndpoint(ctx context.Context, id string) error {
 	return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteWebhookEndpoint(ctx, id) })
+}
+
+// checkWebhookURL refuses an endpoint inside a private network (issue 10, defect 6).
+func (s *Service) checkWebhookURL(ctx context.Context, raw string) error {
+	if s.Hooks == nil || s.Hooks.Guard == nil {
+		return nil
+	}
+	if err := s.Hooks.Guard.CheckURL(ctx, raw); err != nil {
+		return model.Invalid(model.FieldError{Field: "url", Message: err.Error()})
+	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -35,6 +36,11 @@ type Sender struct {
 	Client *http.Client
 	// Now stamps webhook-timestamp; nil means time.Now.
 	Now func() time.Time
+	// Guard, when set (and Client is nil), keeps every connection out of private networks.
+	Guard *Guard
+
+	once    sync.Once
+	guarded *http.Client
 }
 
 // Result is the outcome of one attempt: what the job runner needs to decide on a retry and to
@@ -135,6 +141,10 @@ func (s *Sender) now() time.Time {
 func (s *Sender) client() *http.Client {
 	if s.Client != nil {
 		return s.Client
+	}
+	if s.Guard != nil {
+		s.once.Do(func() { s.guarded = s.Guard.Client() })
+		return s.guarded
 	}
 	return &http.Client{
 		Timeout: DefaultTimeout,
