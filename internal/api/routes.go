@@ -99,6 +99,18 @@ func (a *API) routes() []route {
 		{Pattern: "GET /v1/admin/feedback/export", Roles: operators, Handler: a.exportFeedback},
 		{Pattern: "GET /v1/admin/feedback/weekly", Roles: operators, Handler: a.getFeedbackWeeks},
 
+		// Support desk settings (I3): agents' status and capacity, business hours, canned replies
+		{Pattern: "GET /v1/support/me", Roles: agents, Handler: a.getSupportMe},
+		{Pattern: "PUT /v1/support/me", Roles: agents, Handler: a.putSupportMe},
+		{Pattern: "GET /v1/support/canned-replies", Roles: supportDesk, Handler: a.listCannedReplies},
+		{Pattern: "POST /v1/admin/support/canned-replies", Roles: operators, Creates: true, Handler: a.postCannedReply},
+		{Pattern: "PUT /v1/admin/support/canned-replies/{id}", Roles: operators, Handler: a.putCannedReply},
+		{Pattern: "DELETE /v1/admin/support/canned-replies/{id}", Roles: operators, Handler: a.deleteCannedReply},
+		{Pattern: "GET /v1/admin/support/agents", Roles: operators, Handler: a.listSupportAgents},
+		{Pattern: "PUT /v1/admin/support/agents/{id}", Roles: operators, Handler: a.putSupportAgent},
+		{Pattern: "GET /v1/admin/support/hours", Roles: operators, Handler: a.getBusinessHours},
+		{Pattern: "PUT /v1/admin/support/hours", Roles: operators, Handler: a.putBusinessHours},
+
 		{Pattern: "/v1/", Handler: a.notFoundRoute},
 	}
 }
