@@ -313,7 +313,7 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id string) (Detail,
 		var found *model.Campaign
 		for _, e := range es.list {
 			if e.c.ID == id {
-				c := e.c
+				c := *e.c
 				found = &c
 			}
 		}

@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"slices"
@@ -61,6 +62,7 @@ func (s *Service) shownNow(ctx context.Context, now time.Time) (*shown, error) {
 	if _, err := s.Store.Setting(ctx, notify.SettingImportance, &overrides); err != nil {
 		return nil, err
 	}
+	slices.Reverse(list) // newest first: the message center's time order
 	c = &shown{loaded: now, list: list, retained: retained, rank: map[string]string{}}
 	for _, k := range []string{notify.KindPromotion, notify.KindNewService} {
 		kd, _ := notify.KindByID(k)
@@ -91,16 +93,37 @@ func (s *Service) importance(ctx context.Context, kind string) (string, error) {
 	return c.rank[kind], nil
 }
 
-// entry is one campaign as one person sees it.
+// entry is one campaign as one person sees it; rendered (entryNotification) only when it lands
+// on a page.
 type entry struct {
-	c    model.Campaign
-	n    model.Notification
-	read bool
+	c      *model.Campaign
+	kind   string
+	read   bool
+	readAt time.Time
 }
 
-// entries are a person's shown campaigns at one instant.
+// entries are a person's shown campaigns at one instant, newest first.
 type entries struct {
-	list []entry
+	list     []entry
+	personID string
+	locale   string
+	rank     map[string]string
+	now      time.Time
+}
+
+// notification renders e for the person of es.
+func (es entries) notification(e entry) model.Notification {
+	n := entryNotification(*e.c, es.personID, es.locale, e.kind, es.rank[e.kind], es.now)
+	if e.read {
+		t := e.readAt
+		n.ReadAt = &t
+	}
+	return n
+}
+
+// key is e's place in the message center's order (what a page is cut by).
+func (es entries) key(e entry) model.Notification {
+	return model.Notification{ID: e.c.ID, Importance: es.rank[e.kind], CreatedAt: e.c.SendAt}
 }
 
 // entriesOf lists the campaigns shown to a person now: visible, in their audience, and not
@@ -111,9 +134,9 @@ func (s *Service) entriesOf(ctx context.Context, personID string, now time.Time)
 	if err != nil {
 		return out, err
 	}
-	var visible []model.Campaign
-	for _, c := range sh.list {
-		if c.Visible(now) && now.Sub(c.SendAt) < sh.retained {
+	var visible []*model.Campaign
+	for i := range sh.list {
+		if c := &sh.list[i]; c.Visible(now) && now.Sub(c.SendAt) < sh.retained {
 			visible = append(visible, c)
 		}
 	}
@@ -146,21 +169,17 @@ func (s *Service) entriesOf(ctx context.Context, personID string, now time.Time)
 	if err != nil {
 		return out, err
 	}
+	out = entries{personID: personID, locale: person.Locale, rank: sh.rank, now: now}
 	for _, c := range visible {
-		kind := KindOf(c)
+		kind := KindOf(*c)
 		if on, ok := prefs.Kinds[kind]; ok && !on {
 			continue
 		}
-		if !includes(c, *f) {
+		if !includes(*c, *f) {
 			continue
 		}
-		n := entryNotification(c, personID, person.Locale, kind, sh.rank[kind], now)
 		r, read := reads[c.ID]
-		if read {
-			t := r.ReadAt
-			n.ReadAt = &t
-		}
-		out.list = append(out.list, entry{c: c, n: n, read: read})
+		out.list = append(out.list, entry{c: c, kind: kind, read: read, readAt: r.ReadAt})
 	}
 	return out, nil
 }
@@ -250,19 +269,33 @@ func (s *Service) Inbox(ctx context.Context, iq store.InboxQuery) ([]model.Notif
 		return rows, err
 	}
 	search := strings.ToLower(strings.TrimSpace(iq.Search))
-	var extra []model.Notification
+	var cand []entry
 	for _, e := range es.list {
 		switch {
-		case iq.Kind != "" && e.n.Kind != iq.Kind,
+		case iq.Kind != "" && e.kind != iq.Kind,
 			iq.UnreadOnly && e.read,
-			search != "" && !strings.Contains(strings.ToLower(e.n.Title), search) && !strings.Contains(strings.ToLower(e.n.Body), search),
-			!afterKey(e.n, iq.After, iq.ByImportance):
+			search != "" && !strings.Contains(strings.ToLower(e.c.Title.In(es.locale)), search) &&
+				!strings.Contains(strings.ToLower(e.c.Body.In(es.locale)), search),
+			!afterKey(es.key(e), iq.After, iq.ByImportance):
 			continue
 		}
-		extra = append(extra, e.n)
+		cand = append(cand, e)
+		if !iq.ByImportance && len(cand) == iq.Limit {
+			break // newest first already: the rest cannot reach this page
+		}
 	}
-	if len(extra) == 0 {
+	if iq.ByImportance {
+		slices.SortStableFunc(cand, func(a, b entry) int { return cmp.Compare(rank(es.key(b)), rank(es.key(a))) })
+	}
+	if len(cand) > iq.Limit {
+		cand = cand[:iq.Limit]
+	}
+	if len(cand) == 0 {
 		return rows, nil
+	}
+	extra := make([]model.Notification, len(cand))
+	for k, e := range cand {
+		extra[k] = es.notification(e)
 	}
 	merged := append(rows, extra...)
 	slices.SortStableFunc(merged, func(a, b model.Notification) int {
