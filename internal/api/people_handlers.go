@@ -58,7 +58,7 @@ func (a *API) putPerson(w http.ResponseWriter, r *http.Request) error {
 // getPerson shows a full record to the person themself, operators and the platform; everyone
 // else sees only the public card (X5: no phone numbers).
 func (a *API) getPerson(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.Store.Person(r.Context(), r.PathValue("id"))
+	p, err := a.Booking.Person(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -62,6 +62,15 @@ func (a *API) routes() []route {
 		{Pattern: "GET /v1/admin/policies", Roles: operators, Handler: a.getPolicies},
 		{Pattern: "PUT /v1/admin/policies", Roles: operators, Handler: a.putPolicies},
 
+		// Reviews and replies (I2)
+		{Pattern: "GET /v1/review-tags", Roles: anyone, Handler: a.listReviewTags},
+		{Pattern: "POST /v1/orders/{id}/review", Roles: customers, Creates: true, Handler: a.postReview},
+		{Pattern: "GET /v1/orders/{id}/review", Roles: reviewParties, Handler: a.getReview},
+		{Pattern: "PUT /v1/orders/{id}/review/reply", Roles: workers, Handler: a.putReviewReply},
+		{Pattern: "POST /v1/orders/{id}/review/hide", Roles: operators, Creates: true, Handler: a.hideReview},
+		{Pattern: "POST /v1/orders/{id}/review/reply/hide", Roles: operators, Creates: true, Handler: a.hideReviewReply},
+		{Pattern: "GET /v1/me/reviews", Roles: reviewAuthors, Handler: a.listMyReviews},
+
 		// Message center and settings (S1-S5)
 		{Pattern: "GET /v1/me/inbox", Roles: people, Handler: a.getInbox},
 		{Pattern: "GET /v1/me/inbox/unread", Roles: people, Handler: a.getUnread},

@@ -182,7 +182,7 @@ func isWorkerOf(o model.Order, a Actor) bool { return a.Role == model.RoleWorker
 // facts are what templates and cards need about an order.
 type facts struct {
 	item   model.ServiceItem
-	worker model.Person // zero when there is none
+	worker model.Person // zero when there is none; its Rating is set (I2)
 	vars   map[string]any
 }
 
@@ -193,7 +193,7 @@ func (s *Service) factsOf(ctx context.Context, q *store.Queries, o model.Order) 
 		return f, err
 	}
 	if o.WorkerID != "" {
-		if f.worker, err = q.Person(ctx, o.WorkerID); err != nil {
+		if f.worker, err = s.workerWithRating(ctx, q, o.WorkerID); err != nil {
 			return f, err
 		}
 	}
@@ -202,9 +202,35 @@ func (s *Service) factsOf(ctx context.Context, q *store.Queries, o model.Order) 
 	return f, nil
 }
 
-// workerCard is the worker as the customer sees them (N1, E2).
+// workerCard is the worker as the customer sees them (N1, E2), with their rating (I2).
 func workerCard(p model.Person) map[string]any {
-	return map[string]any{"id": p.ID, "name": p.Name, "avatar_url": p.AvatarURL, "bio": p.Bio}
+	card := map[string]any{"id": p.ID, "name": p.Name, "avatar_url": p.AvatarURL, "bio": p.Bio}
+	if p.Rating != nil {
+		card["rating"] = *p.Rating
+	}
+	return card
+}
+
+// workerWithRating reads a worker with their rating over visible reviews.
+func (s *Service) workerWithRating(ctx context.Context, q *store.Queries, id string) (model.Person, error) {
+	p, err := q.Person(ctx, id)
+	if err != nil {
+		return p, err
+	}
+	if p.Role == model.RoleWorker {
+		r, err := q.WorkerRating(ctx, id)
+		if err != nil {
+			return p, err
+		}
+		p.Rating = &r
+	}
+	return p, nil
+}
+
+// Person returns a person with their rating when they are a worker (the people API shows it on
+// their card).
+func (s *Service) Person(ctx context.Context, id string) (model.Person, error) {
+	return s.workerWithRating(ctx, &s.Store.Queries, id)
 }
 
 func customer(o model.Order) notify.Recipient {
@@ -423,7 +449,8 @@ func (s *Service) workerStep(ctx context.Context, a Actor, id string, act Action
 			return s.tell(ctx, tx, notify.Event{Kind: notify.KindServiceCompleted, Key: happening(o), OrderID: o.ID,
 				Recipients: []notify.Recipient{customer(o)}, Vars: f.vars,
 				Data: map[string]any{"worker": workerCard(f.worker),
-					"actions": []map[string]any{{"type": "review", "order_id": o.ID}}}})
+					"actions":     []map[string]any{{"type": "review", "order_id": o.ID}},
+					"review_form": reviewForm(o.ID)}})
 		}
 		return nil
 	})

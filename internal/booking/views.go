@@ -69,7 +69,7 @@ func (s *Service) View(ctx context.Context, q *store.Queries, o model.Order) (Or
 	}
 	v.Customer = CustomerCard{ID: c.ID, Name: c.Name, AvatarURL: c.AvatarURL}
 	if o.WorkerID != "" {
-		w, err := q.Person(ctx, o.WorkerID)
+		w, err := s.workerWithRating(ctx, q, o.WorkerID)
 		if err != nil {
 			return v, err
 		}

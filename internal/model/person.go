@@ -61,23 +61,25 @@ type Person struct {
 	Phone     string    `json:"phone,omitempty"`
 	Locale    string    `json:"locale"`
 	TimeZone  string    `json:"time_zone"`
-	Area      string    `json:"area,omitempty"` // service area (district) for workers and customers; used by bulk cancellation
+	Area      string    `json:"area,omitempty"`   // service area (district) for workers and customers; used by bulk cancellation
+	Rating    *Rating   `json:"rating,omitempty"` // workers: average stars of their visible reviews (I2); not stored with the person
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Card is what another party may see of a person: no phone, no time zone.
 type Card struct {
-	ID        string `json:"id"`
-	Role      Role   `json:"role"`
-	Name      string `json:"name"`
-	AvatarURL string `json:"avatar_url"`
-	Bio       string `json:"bio"`
+	ID        string  `json:"id"`
+	Role      Role    `json:"role"`
+	Name      string  `json:"name"`
+	AvatarURL string  `json:"avatar_url"`
+	Bio       string  `json:"bio"`
+	Rating    *Rating `json:"rating,omitempty"` // workers only (I2)
 }
 
 // Card returns the public card of p.
 func (p Person) Card() Card {
-	return Card{ID: p.ID, Role: p.Role, Name: p.Name, AvatarURL: p.AvatarURL, Bio: p.Bio}
+	return Card{ID: p.ID, Role: p.Role, Name: p.Name, AvatarURL: p.AvatarURL, Bio: p.Bio, Rating: p.Rating}
 }
 
 // Location returns p's time zone, falling back to the default.

@@ -41,6 +41,8 @@ const (
 	KindRefundSettled         = "refund.settled"
 	KindWebhookEndpointPaused = "webhook.endpoint_paused"
 	KindReviewReplied         = "review.replied"
+	KindReviewReceived        = "review.received"
+	KindReviewHidden          = "review.hidden"
 	KindChatMessage           = "chat.message"
 	KindSupportMessage        = "support.message"
 	KindFeedbackAnswered      = "feedback.answered"
@@ -174,6 +176,24 @@ var catalogue = []Kind{
 		Category: planner.CategoryInteraction, Importance: planner.ImportanceNormal,
 		Title: map[string]model.Text{audienceAny: t("服务人员回复了您的评价", "Your review got a reply")},
 		Body:  map[string]model.Text{audienceAny: t("{{.worker_name}}：{{.text}}", "{{.worker_name}}: {{.text}}")}},
+	// I2: the worker is told of a new review of their service.
+	{ID: KindReviewReceived, Name: model.Text{ZH: "收到新评价", EN: "New reviews"},
+		Category: planner.CategoryInteraction, Importance: planner.ImportanceNormal,
+		Title: map[string]model.Text{audienceAny: t("您收到一条新评价", "You have a new review")},
+		Body: map[string]model.Text{audienceAny: t(
+			"{{.customer_name}} 给「{{.item}}」打了 {{.rating}} 星。{{if .text}}“{{.text}}”{{end}}",
+			"{{.customer_name}} gave {{.item}} {{.rating}} stars.{{if .text}} “{{.text}}”{{end}}")}},
+	// I2: an operator hid what the recipient wrote (their review, or their reply), and says why.
+	{ID: KindReviewHidden, Name: model.Text{ZH: "评价或回复被隐藏", EN: "Review or reply hidden"},
+		Category: planner.CategoryInteraction, Importance: planner.ImportanceNormal,
+		Title: map[string]model.Text{
+			audienceAny:    t("您的评价已被隐藏", "Your review was hidden"),
+			audienceWorker: t("您的评价回复已被隐藏", "Your reply to a review was hidden")},
+		Body: map[string]model.Text{
+			audienceAny: t("您对「{{.item}}」的评价因违反平台规范已被隐藏。原因：{{.reason}}",
+				"Your review of {{.item}} was hidden for breaking the platform's rules. Reason: {{.reason}}"),
+			audienceWorker: t("您对「{{.item}}」评价的回复因违反平台规范已被隐藏。原因：{{.reason}}",
+				"Your reply to the review of {{.item}} was hidden for breaking the platform's rules. Reason: {{.reason}}")}},
 	{ID: KindChatMessage, Name: model.Text{ZH: "私信消息", EN: "Private messages"},
 		Category: planner.CategoryInteraction, Importance: planner.ImportanceNormal,
 		Title: map[string]model.Text{audienceAny: t("{{.sender_name}} 发来消息", "Message from {{.sender_name}}")},

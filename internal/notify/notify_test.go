@@ -26,7 +26,7 @@ func TestEveryKindRendersInBothLanguages(t *testing.T) {
 	vars := map[string]any{"worker_name": "王阿姨", "item": "日常保洁", "address": "浦东新区", "appointment": t0.Add(26 * time.Hour),
 		"old_time": t0.Add(26 * time.Hour), "new_time": t0.Add(50 * time.Hour), "reason": "堵车", "requester_name": "林晓",
 		"refund": true, "refund_cents": int64(12345), "refund_eta": t0.Add(72 * time.Hour), "text": "好的", "title": "满减",
-		"sender_name": "王阿姨", "endpoint": "https://x", "error": "503", "requirements": "厨房"}
+		"sender_name": "王阿姨", "customer_name": "林晓", "rating": 5, "endpoint": "https://x", "error": "503", "requirements": "厨房"}
 	for _, k := range notify.Kinds() {
 		for _, aud := range []string{"customer", "worker", "operator"} {
 			err := st.InTx(context.Background(), func(tx *store.Tx) error {
