@@ -354,3 +354,32 @@ func (s *Service) signal(ctx context.Context, tx *store.Tx, typ string, data any
 	}
 	return nil
 }
+
+// MayReadReviewImage is the files access rule for review images (I2): a file shown by a review
+// may be read by whoever may read that review — the order's customer, its worker while the review
+// is not hidden, and operators. Unknown people and anything in doubt: false.
+func (s *Service) MayReadReviewImage(ctx context.Context, personID, fileID string) (bool, error) {
+	rs, err := s.Store.ReviewsShowingFile(ctx, fileID)
+	if err != nil || len(rs) == 0 {
+		return false, err
+	}
+	p, err := s.Store.Person(ctx, personID)
+	if model.IsCode(err, model.CodeNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	a := Actor{ID: p.ID, Role: p.Role}
+	for _, r := range rs {
+		o, err := s.Store.Order(ctx, r.OrderID)
+		if err != nil {
+			return false, err
+		}
+		if !s.mayReadReviews(o, a) || (r.Hidden != nil && !a.isStaff() && a.ID != r.CustomerID) {
+			continue
+		}
+		return true, nil
+	}
+	return false, nil
+}

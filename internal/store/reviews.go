@@ -97,7 +97,31 @@ func (q *Queries) InsertReview(ctx context.Context, r *model.Review, now time.Ti
 	if err != nil {
 		return fmt.Errorf("store: insert review: %w", err)
 	}
+	for _, f := range r.Images {
+		if _, err := q.q.ExecContext(ctx, `INSERT INTO review_images (review_id, file_id) VALUES ($1, $2)`, r.ID, f); err != nil {
+			return fmt.Errorf("store: insert review image: %w", err)
+		}
+	}
 	return nil
+}
+
+// ReviewsShowingFile lists the reviews whose images include fileID (for the files access rule).
+func (q *Queries) ReviewsShowingFile(ctx context.Context, fileID string) ([]model.Review, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+reviewCols+` FROM reviews
+		WHERE id IN (SELECT review_id FROM review_images WHERE file_id = $1) ORDER BY id`, fileID)
+	if err != nil {
+		return nil, fmt.Errorf("store: reviews showing %s: %w", fileID, err)
+	}
+	defer rows.Close()
+	out := []model.Review{}
+	for rows.Next() {
+		r, err := scanReview(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: reviews showing %s: %w", fileID, err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // UpdateReview writes r's mutable fields (moderation and the reply) if the stored version is still

@@ -28,5 +28,14 @@ CREATE TABLE reviews (
 CREATE INDEX reviews_worker ON reviews (worker_id, id);
 CREATE INDEX reviews_customer ON reviews (customer_id, id);
 
+-- The images of a review (file ids), so the files service can ask who may see a file.
+CREATE TABLE review_images (
+    review_id TEXT NOT NULL REFERENCES reviews(id),
+    file_id   TEXT NOT NULL,
+    PRIMARY KEY (review_id, file_id)
+);
+CREATE INDEX review_images_file ON review_images (file_id);
+
 -- +goose Down
+DROP TABLE review_images;
 DROP TABLE reviews;
