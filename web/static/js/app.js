@@ -16,6 +16,7 @@ const ROUTES = [
   { path: 'approvals', roles: ['operator'], nav: 'nav.approvals', icon: '✓', view: './views/approvals.js', badge: 'approvals' },
   { path: 'orders', roles: ['customer', 'worker', 'operator'], nav: { customer: 'nav.orders', worker: 'nav.schedule', operator: 'nav.allOrders' }, icon: '☰', view: './views/orders.js' },
   { path: 'orders/:id', roles: ['customer', 'worker', 'operator'], view: './views/order.js' },
+  { path: 'reviews', roles: ['worker'], nav: 'nav.reviews', icon: '★', view: './views/reviews.js' },
   { path: 'support', roles: ['agent'], nav: 'nav.support', icon: '☏', view: './views/support.js' },
   { path: 'inbox', roles: ALL, nav: 'nav.inbox', icon: '✉', view: './views/inbox.js', badge: true },
   { path: 'campaigns', roles: ['operator'], nav: 'nav.campaigns', icon: '✦', view: './views/campaigns.js' },

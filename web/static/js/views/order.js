@@ -4,6 +4,7 @@
 
 import { h, field, avatar, replace } from '../dom.js';
 import { itemName, workerOf, customerOf, statusChip, apptOf, amountOf, busy, sectionTitle, toLocalInput, fromLocalInput, items, emptyState } from './kit.js';
+import { reviewSection, ratingBadge } from './review.js';
 
 const FINAL = ['completed', 'cancelled', 'canceled'];
 const WAITING = ['pending', 'open', 'created'];
@@ -54,7 +55,7 @@ function gone(ctx) {
 async function paint(ctx, body, base) {
   const { t, i18n, me } = ctx;
   const [o, tl] = await Promise.all([ctx.api.get(base), ctx.api.get(`${base}/timeline`).catch((e) => e)]);
-  const [name, worker, customer] = await Promise.all([itemName(ctx, o), workerOf(ctx, o), customerOf(ctx, o)]);
+  const [name, worker, customer, review] = await Promise.all([itemName(ctx, o), workerOf(ctx, o), customerOf(ctx, o), reviewSection(ctx, o, base)]);
   if (!ctx.current()) return;
   const open = body.querySelector('.panel:not([hidden])')?.dataset.panel;
   const keep = {};
@@ -73,10 +74,7 @@ async function paint(ctx, body, base) {
     me.role !== 'customer' && customer ? personBlock(ctx, t('order.customer'), customer) : null);
 
   const parts = [head, people];
-  if (o.status === 'completed' && me.role === 'customer') {
-    parts.push(h('section', { class: 'card review-prompt', id: 'review-prompt' }, h('strong', { text: t('order.review') }),
-      h('div', { class: 'stars', 'aria-hidden': 'true', text: '☆☆☆☆☆' }), h('span', { class: 'muted small', text: t('order.reviewLater') })));
-  }
+  if (review) parts.push(review);
   const change = pendingChange(o);
   if (change) {
     const who = change.requester_id === me.id ? me : await ctx.app.person(change.requester_id);
@@ -101,7 +99,7 @@ function personBlock(ctx, label, p, empty) {
   if (!p) return empty ? h('div', { class: 'person-block' }, h('span', { class: 'muted', text: label }), h('span', { text: empty })) : null;
   return h('div', { class: 'person-block', dataset: { person: p.id } }, avatar(p, 'md'),
     h('div', null, h('span', { class: 'muted small', text: label }), h('strong', { class: 'person-name', text: p.name }),
-      p.bio ? h('p', { class: 'muted small person-bio', text: p.bio }) : null));
+      ratingBadge(ctx, p.rating), p.bio ? h('p', { class: 'muted small person-bio', text: p.bio }) : null));
 }
 
 function pendingChange(o) {
