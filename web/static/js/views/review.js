@@ -78,7 +78,7 @@ export function reviewBody(ctx, r) {
       h('p', { class: 'muted small', text: `${i18n.time(rp.created_at)}${rp.edited_at ? ` · ${t('review.edited')}` : ''}` }),
       rp.hidden ? h('p', { class: 'warn small reply-hidden', id: 'reply-hidden', text: t(me.role === 'operator' ? 'review.replyHiddenOp' : 'review.replyHiddenYou', { reason: rp.hidden.reason }) }) : null));
   }
-  return out;
+  return out.filter(Boolean); // callers spread it into Element.append, which would print null
 }
 
 function tagLabel(ctx, id) {

@@ -19,9 +19,7 @@ export async function render(ctx) {
   const row = (r) => {
     const base = `/v1/orders/${encodeURIComponent(r.order_id)}`;
     return h('li', { class: 'card review-card', dataset: { review: r.id, order: r.order_id } },
-      h('div', { class: 'row between' },
-        h('a', { class: 'order-item', href: `#/orders/${encodeURIComponent(r.order_id)}`, text: i18n.text(r.item?.name) || t('order.title') }),
-        h('span', { class: 'muted small', text: i18n.time(r.created_at) })),
+      h('a', { class: 'order-item', href: `#/orders/${encodeURIComponent(r.order_id)}`, text: i18n.text(r.item?.name) || t('order.title') }),
       ...reviewBody(ctx, r),
       r.can_reply ? replyForm(ctx, r, base, () => load()) : null);
   };
