@@ -209,6 +209,7 @@ func TestI2ReviewAccess(t *testing.T) {
 		w := newOrdWorld(t, dsn, nil)
 		other := w.s.AddPerson(model.Person{ID: "c-other", Role: model.RoleCustomer, Name: "路人甲"})
 		agent := w.s.AddPerson(model.Person{ID: "a-kf", Role: model.RoleAgent, Name: "客服小美"})
+		otherWorker := w.s.AddPerson(model.Person{ID: "w-other", Role: model.RoleWorker, Name: "孙阿姨"})
 		stranger := w.s.Token("nobody", model.RoleCustomer) // not known to homebell
 		// W2 accepted first and was replaced by W1, who did the work: W2 is the removed worker.
 		id := w.book(ordT0.Add(2 * time.Hour))
@@ -223,8 +224,8 @@ func TestI2ReviewAccess(t *testing.T) {
 		body := map[string]any{"rating": 5, "text": "x", "reason": "x"}
 		refuse := func(when string) {
 			t.Helper()
-			for who, tok := range map[string]string{"stranger": stranger, "other customer": other, "removed worker": w.tok(ordW2),
-				"agent": agent, "anonymous": ""} {
+			for who, tok := range map[string]string{"stranger": stranger, "other customer": other, "other worker": otherWorker,
+				"removed worker": w.tok(ordW2), "agent": agent, "anonymous": ""} {
 				for _, c := range calls {
 					b := any(body)
 					if c.method == "PUT" {
@@ -241,7 +242,7 @@ func TestI2ReviewAccess(t *testing.T) {
 						t.Errorf("%s: %s %s as %s → %s", when, c.method, c.path, who, r)
 					}
 				}
-				if tok != "" && who != "removed worker" && who != "other customer" {
+				if tok != "" && who != "removed worker" && who != "other customer" && who != "other worker" {
 					continue
 				}
 				if r := w.s.Do("GET", "/v1/me/reviews", tok, nil); r.Status == 200 && len(r.Items()) != 0 {
