@@ -25,7 +25,7 @@ func TestAccessibilityEveryScreen(t *testing.T) {
 
 	screens := map[string][]string{
 		"c-lin":  {"#/book", "#/orders", "#/inbox", "#/settings", "#/feedback"},
-		"w-wang": {"#/open", "#/orders", "#/inbox", "#/settings", "#/feedback"},
+		"w-wang": {"#/open", "#/orders", "#/reviews", "#/inbox", "#/settings", "#/feedback"},
 		"o-zhou": {"#/approvals", "#/orders", "#/inbox", "#/platform", "#/campaigns", "#/settings", "#/feedback-triage"},
 		"a-chen": {"#/support", "#/inbox", "#/settings"},
 	}

@@ -164,7 +164,7 @@ function reviewForm(ctx, o, base) {
     busy(ctx, go, async () => {
       await ctx.api.post(`${base}/review`, { rating: draft.rating, text: draft.text.trim(), tags: [...draft.tags], images: draft.images.map((x) => x.id) });
       ctx.reviewDraft = null;
-      ctx.app.toast(t('review.sent'), 'ok');
+      ctx.app.ok(t('review.sent'));
       ctx.redraw();
     }, err);
   } }, group, chips, field(t('review.text'), text), count,
@@ -195,7 +195,7 @@ export function replyForm(ctx, r, base, done) {
     ev.preventDefault();
     busy(ctx, go, async () => {
       await ctx.api.put(`${base}/review/reply`, { text: text.value.trim() });
-      ctx.app.toast(t(editing ? 'review.replyEdited' : 'review.replied'), 'ok');
+      ctx.app.ok(t(editing ? 'review.replyEdited' : 'review.replied'));
       done();
     }, err);
   } }, field(t(editing ? 'review.editReply' : 'review.reply'), text,
@@ -214,7 +214,7 @@ function hideForms(ctx, r, base) {
       ev.preventDefault();
       busy(ctx, go, async () => {
         await ctx.api.post(`${base}/${path}`, { reason: reason.value.trim() });
-        ctx.app.toast(t('review.hiddenDone'), 'ok');
+        ctx.app.ok(t('review.hiddenDone'));
         ctx.redraw();
       }, err);
     } }, field(t('review.hideReason'), reason), err, go);
