@@ -1,6 +1,11 @@
 package web_test
 
 import (
+	"bytes"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -54,6 +59,9 @@ func TestI2BrowserReviewAndReplyLive(t *testing.T) {
 	customer.click(`label[for="review-tag-thorough"]`)
 	customer.waitJS(`document.querySelector('#review-tag-punctual').checked && document.querySelector('#review-tag-thorough').checked && !document.querySelector('#review-tag-friendly').checked`, "two tags checked")
 	customer.fill("#review-text", "王阿姨非常细致，厨房焕然一新")
+	// A photo from the gallery, uploaded to POST /v1/files.
+	customer.do(chromedp.SetUploadFiles(chromedp.CSS("#review-images"), []string{samplePNG(t)}))
+	customer.waitText("#review-photos", "kitchen.png")
 	customer.axe("the review form")
 	customer.quietShot("i2-01-customer-review-form")
 	customer.click("#review-submit")
@@ -61,10 +69,12 @@ func TestI2BrowserReviewAndReplyLive(t *testing.T) {
 	customer.waitText("#review", "王阿姨非常细致")
 	customer.waitText("#review .review-tags", "准时")
 	customer.waitText("#review .review-tags", "细致")
+	customer.waitJS(`document.querySelector('#review img.review-image')?.src.startsWith('blob:')`, "the review's photo")
 
 	// The worker's list shows it live, with their rating, and the worker replies.
 	worker.waitText("#reviews-list", "王阿姨非常细致，厨房焕然一新")
 	worker.waitText("#my-rating", "5.0")
+	worker.waitJS(`document.querySelector('#reviews-list img.review-image')?.src.startsWith('blob:')`, "the photo for the worker")
 	worker.fill("#reviews-list .reply-input", "谢谢林女士，下次见！")
 	worker.axe("my reviews")
 	worker.quietShot("i2-02-worker-my-reviews")
@@ -91,4 +101,22 @@ func TestI2BrowserReviewAndReplyLive(t *testing.T) {
 		p.sameDocument()
 		p.clean()
 	}
+}
+
+// samplePNG writes a small PNG named kitchen.png and returns its path.
+func samplePNG(t *testing.T) string {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "kitchen.png")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

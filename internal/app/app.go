@@ -163,6 +163,8 @@ func (a *App) initFiles() {
 	a.Files = &files.Service{Store: a.Store, Dir: a.Cfg.FilesDirectory(), MaxBytes: a.Cfg.MaxUploadBytes,
 		MaxPixels: a.Cfg.MaxImagePixels, Now: a.Now}
 	a.API.Files = a.Files
+	// Review photos (I2): the order's customer, its worker while the review shows, operators.
+	a.Files.AllowReaders(a.Booking.MayReadReviewImage)
 }
 
 // initDelivery wires realtime streams (X1) and off-app delivery (X2) into notify and the API.

@@ -1,7 +1,12 @@
 package app_test
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	"image/png"
+	"mime/multipart"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -269,5 +274,68 @@ func TestI2ReviewAccess(t *testing.T) {
 		// The platform may read and moderate.
 		w.want(w.as("platform", "GET", path, nil), 200)
 		w.want(w.as("platform", "POST", path+"/reply/hide", map[string]any{"reason": "平台审核"}), 200)
+	})
+}
+
+// uploadPNG uploads a small PNG as a browser's FormData does and returns the file id.
+func uploadPNG(t *testing.T, s *apptest.Server, token string, shade uint8) string {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	for i := range img.Pix {
+		img.Pix[i] = shade
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", "kitchen.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(b.Bytes())
+	mw.Close()
+	r := s.DoWith("POST", "/v1/files", token, body.Bytes(), http.Header{"Content-Type": {mw.FormDataContentType()}})
+	if r.Status != 201 || r.Str("id") == "" {
+		t.Fatalf("upload: %s", r)
+	}
+	return r.Str("id")
+}
+
+// I2 photos: a review shows only photos its customer uploaded; the order's worker and operators
+// may then see them (files access rule), nobody else — and the worker no longer once the review
+// is hidden.
+func TestI2ReviewPhotosReadableByTheOrderOnly(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		w := newOrdWorld(t, dsn, nil)
+		other := w.s.AddPerson(model.Person{ID: "c-other", Role: model.RoleCustomer, Name: "路人甲"})
+		id := w.completedBy(ordW1, ordT0.Add(2*time.Hour))
+		path := "/v1/orders/" + id + "/review"
+		mine := uploadPNG(t, w.s, w.tok(ordCustomer), 200)
+		theirs := uploadPNG(t, w.s, other, 90)
+		wantFields(t, w.as(ordCustomer, "POST", path, map[string]any{"rating": 5, "images": []string{mine, theirs}}), "images")
+		wantFields(t, w.as(ordCustomer, "POST", path, map[string]any{"rating": 5, "images": []string{"no-such-file"}}), "images")
+		r := w.want(w.as(ordCustomer, "POST", path, map[string]any{"rating": 5, "text": "见图", "images": []string{mine}}), 201)
+		if imgs, _ := r.JSON["images"].([]any); len(imgs) != 1 || imgs[0] != mine {
+			t.Fatalf("images: %s", r)
+		}
+		read := func(who string, tok string, want int) {
+			t.Helper()
+			for _, p := range []string{"/v1/files/" + mine, "/v1/files/" + mine + "/thumbnail"} {
+				if got := w.s.Do("GET", p, tok, nil); got.Status != want {
+					t.Errorf("%s GET %s → %d, want %d", who, p, got.Status, want)
+				}
+			}
+		}
+		read("customer", w.tok(ordCustomer), 200)
+		read("worker", w.tok(ordW1), 200)
+		read("operator", w.tok(ordOp1), 200)
+		read("another worker", w.tok(ordW2), 404)
+		read("another customer", other, 404)
+		w.want(w.as(ordOp1, "POST", path+"/hide", map[string]any{"reason": "照片含隐私"}), 200)
+		read("worker after hiding", w.tok(ordW1), 404)
+		read("customer after hiding", w.tok(ordCustomer), 200)
+		read("operator after hiding", w.tok(ordOp1), 200)
 	})
 }

@@ -75,6 +75,16 @@ func (s *Service) CreateReview(ctx context.Context, a Actor, orderID string, in 
 		if err := r.Validate(); err != nil {
 			return err
 		}
+		// Images are files the customer uploaded (POST /v1/files); anyone else's are refused.
+		for _, id := range r.Images {
+			f, err := tx.File(ctx, id)
+			if model.IsCode(err, model.CodeNotFound) || (err == nil && f.UploaderID != a.ID) {
+				return model.Invalid(model.FieldError{Field: "images", Message: "must be files you uploaded with POST /v1/files"})
+			}
+			if err != nil {
+				return err
+			}
+		}
 		if _, found, err := tx.ReviewOfOrder(ctx, o.ID); err != nil {
 			return err
 		} else if found {
