@@ -4,7 +4,7 @@
 
 import { h } from '../dom.js';
 import { qs } from '../api.js';
-import { emptyState, items } from './kit.js';
+import { emptyItem, items } from './kit.js';
 import { reviewBody, replyForm, ratingBadge } from './review.js';
 
 export async function render(ctx) {
@@ -36,7 +36,7 @@ export async function render(ctx) {
       const typed = {};
       for (const el of list.querySelectorAll('textarea')) typed[el.id] = el.value;
       const rows = items(res).map(row);
-      if (append) list.append(...rows); else list.replaceChildren(...(rows.length ? rows : [emptyState(t('reviews.empty'))]));
+      if (append) list.append(...rows); else list.replaceChildren(...(rows.length ? rows : [emptyItem(t('reviews.empty'))]));
       for (const [id, v] of Object.entries(typed)) { const el = list.querySelector(`#${CSS.escape(id)}`); if (el) el.value = v; }
       cursor = res.next_cursor || '';
       more.hidden = !cursor;
