@@ -64,9 +64,9 @@ func (a *API) routes() []route {
 
 		// Reviews and replies (I2)
 		{Pattern: "GET /v1/review-tags", Roles: anyone, Handler: a.listReviewTags},
-		{Pattern: "POST /v1/orders/{id}/review", Roles: customers, Creates: true, Handler: a.postReview},
+		{Pattern: "POST /v1/orders/{id}/review", Roles: customers, Creates: true, Handler: a.postReview, Limit: limitNotify},
 		{Pattern: "GET /v1/orders/{id}/review", Roles: reviewParties, Handler: a.getReview},
-		{Pattern: "PUT /v1/orders/{id}/review/reply", Roles: workers, Handler: a.putReviewReply},
+		{Pattern: "PUT /v1/orders/{id}/review/reply", Roles: workers, Handler: a.putReviewReply, Limit: limitNotify},
 		{Pattern: "POST /v1/orders/{id}/review/hide", Roles: operators, Creates: true, Handler: a.hideReview},
 		{Pattern: "POST /v1/orders/{id}/review/reply/hide", Roles: operators, Creates: true, Handler: a.hideReviewReply},
 		{Pattern: "GET /v1/me/reviews", Roles: reviewAuthors, Handler: a.listMyReviews},
