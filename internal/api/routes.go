@@ -100,7 +100,7 @@ func (a *API) routes() []route {
 		{Pattern: "GET /v1/admin/frequency-cap", Roles: operators, Handler: a.getFrequencyCap},
 		{Pattern: "PUT /v1/admin/frequency-cap", Roles: operators, Handler: a.putFrequencyCap},
 		// Feedback box (I4)
-		{Pattern: "POST /v1/feedback", Roles: people, Creates: true, Handler: a.postFeedback},
+		{Pattern: "POST /v1/feedback", Roles: people, Creates: true, Limit: limitNotify, Handler: a.postFeedback},
 		{Pattern: "GET /v1/me/feedback", Roles: people, Handler: a.listMyFeedback},
 		{Pattern: "GET /v1/feedback/{id}", Roles: anyone, Handler: a.getFeedback},
 		{Pattern: "GET /v1/admin/feedback", Roles: operators, Handler: a.listFeedback},
