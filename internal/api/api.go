@@ -35,6 +35,10 @@ import (
 //go:embed openapi.yaml
 var openAPI []byte
 
+// OpenAPIDocument is the API's description (served at /openapi.yaml), the contract every answer
+// is checked against in the whole-program tests.
+func OpenAPIDocument() []byte { return openAPI }
+
 // API holds what the handlers need. Fields are set by internal/app.
 type API struct {
 	Cfg      config.Config
