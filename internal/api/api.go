@@ -22,6 +22,7 @@ import (
 	"github.com/homebell/homebell/internal/auth"
 	"github.com/homebell/homebell/internal/booking"
 	"github.com/homebell/homebell/internal/campaign"
+	"github.com/homebell/homebell/internal/chat"
 	"github.com/homebell/homebell/internal/config"
 	"github.com/homebell/homebell/internal/deliver"
 	"github.com/homebell/homebell/internal/files"
@@ -69,6 +70,8 @@ type API struct {
 	Support *support.Service
 
 	createLimit, notifyLimit *auth.Limiter
+	// Chat runs conversations (I1).
+	Chat *chat.Service
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec

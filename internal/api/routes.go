@@ -107,6 +107,15 @@ func (a *API) routes() []route {
 		{Pattern: "PATCH /v1/admin/feedback/{id}", Roles: operators, Handler: a.patchFeedback},
 		{Pattern: "GET /v1/admin/feedback/export", Roles: operators, Handler: a.exportFeedback},
 		{Pattern: "GET /v1/admin/feedback/weekly", Roles: operators, Handler: a.getFeedbackWeeks},
+		// Conversations (I1): order chat, read receipts, typing
+		{Pattern: "GET /v1/orders/{id}/conversation", Roles: chatParties, Handler: a.getOrderConversation},
+		{Pattern: "GET /v1/me/conversations", Roles: people, Handler: a.listMyConversations},
+		{Pattern: "GET /v1/conversations/{id}", Roles: chatParties, Handler: a.getConversation},
+		{Pattern: "GET /v1/conversations/{id}/messages", Roles: chatParties, Handler: a.listMessages},
+		{Pattern: "POST /v1/conversations/{id}/messages", Roles: people, Creates: true, Handler: a.postMessage},
+		{Pattern: "POST /v1/conversations/{id}/read", Roles: people, Handler: a.postConversationRead},
+		{Pattern: "POST /v1/conversations/{id}/typing", Roles: people, Handler: a.postTyping},
+		{Pattern: "PUT /v1/conversations/{id}/mute", Roles: people, Handler: a.putMute},
 
 		// Support desk settings (I3): agents' status and capacity, business hours, canned replies
 		{Pattern: "GET /v1/support/me", Roles: agents, Handler: a.getSupportMe},

@@ -21,6 +21,8 @@ import (
 	"github.com/homebell/homebell/internal/auth"
 	"github.com/homebell/homebell/internal/booking"
 	"github.com/homebell/homebell/internal/campaign"
+	"github.com/homebell/homebell/internal/chat"
+	"github.com/homebell/homebell/internal/chat/mask"
 	"github.com/homebell/homebell/internal/config"
 	"github.com/homebell/homebell/internal/deliver"
 	"github.com/homebell/homebell/internal/deliver/webhook"
@@ -60,6 +62,8 @@ type App struct {
 	Booking *booking.Service
 	// Support runs the feedback box (I4) and customer service (I3).
 	Support *support.Service
+	// Chat runs conversations (I1).
+	Chat *chat.Service
 	// Hub streams event logs to open apps (X1); Deliver sends off-app (X2).
 	Hub     *hub.Hub
 	Deliver *deliver.Service
@@ -132,6 +136,10 @@ func (a *App) init(ctx context.Context) error {
 	a.API.Booking = a.Booking
 	a.Support = &support.Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Now: a.Now}
 	a.API.Support = a.Support
+	// Conversations (I1): order chat opens and follows worker changes in booking's transactions.
+	a.Chat = &chat.Service{Store: a.Store, Notify: a.Notify, Now: a.Now, Mask: maskContacts}
+	a.Booking.WorkerChanged = a.Chat.WorkerChanged
+	a.API.Chat = a.Chat
 	// Message center and settings (S1-S5): preferences through notify, and the daily purge.
 	a.API.Notify = a.Notify
 	if err := a.initRetention(ctx); err != nil {
@@ -191,6 +199,7 @@ func (a *App) initDelivery(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.Chat.Publish = h.Publish
 	keys, err := deliver.EnsureVAPIDKeys(ctx, a.Store, a.Now())
 	if err != nil {
 		return err
@@ -282,4 +291,18 @@ func (a *App) Close() error {
 		err = a.Hub.Close()
 	}
 	return errors.Join(err, a.Store.Close())
+}
+
+// maskContacts is contact masking (X5) as chat takes it: the visible text and what was hidden.
+func maskContacts(text string) chat.Masked {
+	r := mask.Mask(text)
+	out := chat.Masked{Text: r.Text}
+	seen := map[mask.Kind]bool{}
+	for _, m := range r.Matches {
+		if !seen[m.Kind] {
+			seen[m.Kind] = true
+			out.Kinds = append(out.Kinds, string(m.Kind))
+		}
+	}
+	return out
 }

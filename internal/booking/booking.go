@@ -34,6 +34,10 @@ type Service struct {
 	Jobs   *jobs.Runner
 	Notify *notify.Service
 	Now    func() time.Time
+	// WorkerChanged, when set, runs in the transaction of every change of an order's worker
+	// (accept, assign, reassign, withdraw) with the worker before it ("" for none): chat moves
+	// the order's conversation to the new worker in the same commit (I1, E2).
+	WorkerChanged func(ctx context.Context, tx *store.Tx, o model.Order, previousWorkerID string) error
 
 	failpoint atomic.Pointer[func(action string) error]
 }
@@ -296,6 +300,9 @@ func (s *Service) Accept(ctx context.Context, a Actor, id string) (model.Order, 
 		if err := s.event(ctx, tx, o, "accepted", a, map[string]any{"worker_id": a.ID}); err != nil {
 			return err
 		}
+		if err := s.workerChanged(ctx, tx, o, ""); err != nil {
+			return err
+		}
 		f, err := s.factsOf(ctx, &tx.Queries, o)
 		if err != nil {
 			return err
@@ -349,6 +356,9 @@ func (s *Service) Assign(ctx context.Context, a Actor, id, workerID, reason stri
 		if err := s.event(ctx, tx, o, "assigned", a, map[string]any{"worker_id": workerID, "previous_worker_id": old, "reason": reason}); err != nil {
 			return err
 		}
+		if err := s.workerChanged(ctx, tx, o, old); err != nil {
+			return err
+		}
 		if old != "" {
 			// A time change asked by or of the removed worker no longer stands.
 			if err := s.closeOpenChange(ctx, tx, o); err != nil {
@@ -384,6 +394,14 @@ func (s *Service) Assign(ctx context.Context, a Actor, id, workerID, reason stri
 		return s.scheduleReminders(ctx, tx, o)
 	})
 	return o, err
+}
+
+// workerChanged runs the WorkerChanged hook, if any.
+func (s *Service) workerChanged(ctx context.Context, tx *store.Tx, o model.Order, previous string) error {
+	if s.WorkerChanged == nil {
+		return nil
+	}
+	return s.WorkerChanged(ctx, tx, o, previous)
 }
 
 // everAssigned reports whether the order has had a worker before (then a new one is a change).

@@ -326,6 +326,9 @@ func (s *Service) RequestWorkerChange(ctx context.Context, a Actor, id, reason s
 			if err := s.event(ctx, tx, o, "worker_withdrawn", a, map[string]any{"worker_id": a.ID, "reason": reason}); err != nil {
 				return err
 			}
+			if err := s.workerChanged(ctx, tx, o, a.ID); err != nil {
+				return err
+			}
 			if err := s.cancelReminders(ctx, tx, o.ID); err != nil {
 				return err
 			}

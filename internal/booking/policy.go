@@ -36,6 +36,9 @@ type Policy struct {
 	BookAheadDays int `json:"book_ahead_days"`
 	// BulkRangeDays bounds the time range of one bulk cancellation.
 	BulkRangeDays int `json:"bulk_range_days"`
+	// Chat: an order's conversation stays writable this long after the order is completed or
+	// cancelled (I1); it stays readable within the message center's retention.
+	Chat ChatPolicy `json:"chat"`
 }
 
 // The bounds of dates (issue 10, defect 9).
@@ -62,11 +65,26 @@ func (p Policy) bulkRange() time.Duration {
 	return time.Duration(d) * 24 * time.Hour
 }
 
+// ChatPolicy is how long order chat stays open once the order has ended (I1).
+type ChatPolicy struct {
+	AfterCompletionHours   float64 `json:"after_completion_hours"`
+	AfterCancellationHours float64 `json:"after_cancellation_hours"`
+}
+
+// WritableFor is how long after an order ended in status its conversation takes messages.
+func (c ChatPolicy) WritableFor(status model.OrderStatus) time.Duration {
+	if status == model.OrderCancelled {
+		return hours(c.AfterCancellationHours)
+	}
+	return hours(c.AfterCompletionHours)
+}
+
 // DefaultPolicy is the policy until operators set one.
 func DefaultPolicy() Policy {
 	return Policy{ReminderLeadMinutes: 30, ReminderLeadByItem: map[string]int{}, ChangeOperatorWindowMinutes: 120,
 		ChangeAnswerMinutes: 60, Refund: RefundPolicy{FreeBeforeHours: 24, FeePercent: 20, ApprovalWithinHours: 2, RefundDays: 3},
-		BookAheadDays: defaultBookAheadDays, BulkRangeDays: defaultBulkRangeDays}
+		BookAheadDays: defaultBookAheadDays, BulkRangeDays: defaultBulkRangeDays,
+		Chat: ChatPolicy{AfterCompletionHours: 7 * 24, AfterCancellationHours: 24}}
 }
 
 // Validate checks a policy before it is stored.
@@ -84,6 +102,8 @@ func (p Policy) Validate() error {
 	v.Check(p.Refund.RefundDays >= 0 && p.Refund.RefundDays <= 60, "refund.refund_days", "must be 0..60")
 	v.Check(p.BookAheadDays >= 0 && p.BookAheadDays <= 3*365, "book_ahead_days", "must be 1..1095 (0: the default, 180)")
 	v.Check(p.BulkRangeDays >= 0 && p.BulkRangeDays <= 366, "bulk_range_days", "must be 1..366 (0: the default, 31)")
+	v.Check(p.Chat.AfterCompletionHours >= 0 && p.Chat.AfterCompletionHours <= 24*90, "chat.after_completion_hours", "must be 0..2160")
+	v.Check(p.Chat.AfterCancellationHours >= 0 && p.Chat.AfterCancellationHours <= 24*90, "chat.after_cancellation_hours", "must be 0..2160")
 	return v.Err()
 }
 

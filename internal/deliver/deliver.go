@@ -118,12 +118,21 @@ func (s *Service) deliver(ctx context.Context, j store.Job) error {
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return fmt.Errorf("deliver: payload: %w", err)
 	}
-	n, err := s.Store.Notification(ctx, p.RecipientID, p.NotificationID)
+	var n model.Notification
+	var err error
+	if p.EventKey != "" {
+		n, err = s.Store.NotificationByEventKey(ctx, p.RecipientID, p.EventKey)
+	} else {
+		n, err = s.Store.Notification(ctx, p.RecipientID, p.NotificationID)
+	}
 	if model.IsCode(err, model.CodeNotFound) {
 		return nil // purged meanwhile: nothing to send
 	}
 	if err != nil {
 		return err
+	}
+	if p.SkipIfRead && n.ReadAt != nil {
+		return nil // seen already (live, or in the message center): no push for it
 	}
 	subs, err := s.Store.PushSubscriptions(ctx, p.RecipientID)
 	if err != nil {

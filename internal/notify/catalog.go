@@ -196,8 +196,11 @@ var catalogue = []Kind{
 				"Your reply to the review of {{.item}} was hidden for breaking the platform's rules. Reason: {{.reason}}")}},
 	{ID: KindChatMessage, Name: model.Text{ZH: "私信消息", EN: "Private messages"},
 		Category: planner.CategoryInteraction, Importance: planner.ImportanceNormal,
-		Title: map[string]model.Text{audienceAny: t("{{.sender_name}} 发来消息", "Message from {{.sender_name}}")},
-		Body:  map[string]model.Text{audienceAny: t("{{.text}}", "{{.text}}")}},
+		// One running entry per conversation (notify.Thread): count is how many messages wait.
+		Title: map[string]model.Text{audienceAny: t(
+			"{{if .many}}{{.sender_name}} 发来 {{.count}} 条新消息{{else}}{{.sender_name}} 发来消息{{end}}",
+			"{{if .many}}{{.count}} new messages from {{.sender_name}}{{else}}Message from {{.sender_name}}{{end}}")},
+		Body: map[string]model.Text{audienceAny: t("{{if .text}}{{.text}}{{else}}[图片]{{end}}", "{{if .text}}{{.text}}{{else}}[Image]{{end}}")}},
 	{ID: KindSupportMessage, Name: model.Text{ZH: "客服消息", EN: "Customer service"},
 		Category: planner.CategoryInteraction, Importance: planner.ImportanceNormal,
 		Title: map[string]model.Text{audienceAny: t("客服消息", "Customer service")},

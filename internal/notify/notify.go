@@ -41,6 +41,22 @@ type Event struct {
 	Data       map[string]any // structured data for clients (actions, cards); order_id is added
 	// ServiceStartsAt is set for notices about an upcoming service (the receiving-window exception).
 	ServiceStartsAt time.Time
+	// Thread, when set, makes the telling one running entry per recipient and Key (a
+	// conversation in the message center) instead of a new one; see Thread.
+	Thread *Thread
+}
+
+// Thread tells of something that keeps happening in one place (new messages of a conversation):
+// each recipient has one message-center row per Key, updated by every telling (title, body,
+// data, time; unread again). Its off-app delivery waits Grace, is skipped when the row was read
+// meanwhile (the recipient saw it live), and goes out at most once per Every: a telling while a
+// delivery is pending adds nothing, the delivery sends the row as it is then ("3 new messages").
+type Thread struct {
+	Grace time.Duration
+	Every time.Duration
+	// Quiet stores the row and the realtime event (badge only) but schedules no off-app
+	// delivery: the recipient muted the conversation.
+	Quiet bool
 }
 
 // Service writes notifications.
@@ -62,6 +78,10 @@ type DeliverPayload struct {
 	NotificationID string `json:"notification_id"`
 	RecipientID    string `json:"recipient_id"`
 	Alert          string `json:"alert"`
+	// EventKey names a running thread entry instead of NotificationID (its id changes with every
+	// update); SkipIfRead: the delivery is moot once the recipient has read the entry.
+	EventKey   string `json:"event_key,omitempty"`
+	SkipIfRead bool   `json:"skip_if_read,omitempty"`
 }
 
 // NotificationEvent is the payload of a notification.created event.
@@ -138,25 +158,34 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 		if err != nil {
 			return nil, err
 		}
+		alert := plan.Realtime.Alert
+		if ev.Thread != nil && ev.Thread.Quiet {
+			alert = planner.AlertBadge
+		}
 		n := model.Notification{ID: model.NewID(), RecipientID: person.ID, Kind: ev.Kind, Category: string(kind.Category),
 			Importance: string(importance), Title: title, Body: body, Data: rawData, OrderID: ev.OrderID,
-			EventKey: ev.Kind + ":" + ev.Key, Alert: string(plan.Realtime.Alert), CreatedAt: now}
-		inserted, err := tx.InsertNotification(ctx, &n)
-		if err != nil {
+			EventKey: ev.Kind + ":" + ev.Key, Alert: string(alert), CreatedAt: now}
+		if ev.Thread != nil {
+			if err := tx.UpsertThreadNotification(ctx, &n); err != nil {
+				return nil, err
+			}
+		} else if inserted, err := tx.InsertNotification(ctx, &n); err != nil {
 			return nil, err
-		}
-		if !inserted {
+		} else if !inserted {
 			continue // told already
 		}
 		out = append(out, n)
 		if plan.Realtime.Send {
 			e, err := tx.AppendEventRecord(ctx, person.ID, model.EventNotification,
-				NotificationEvent{Notification: n, Alert: string(plan.Realtime.Alert)}, now)
+				NotificationEvent{Notification: n, Alert: string(alert)}, now)
 			if err != nil {
 				return nil, err
 			}
 			woken = append(woken, person.ID)
 			events[person.ID] = append(events[person.ID], e)
+		}
+		if ev.Thread != nil && ev.Thread.Quiet {
+			continue
 		}
 		if plan.OffApp.Send && s.OffApp {
 			// A delivery due now with nowhere to go (no push subscription, no endpoint for the
@@ -170,6 +199,12 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 				if len(subs) == 0 {
 					continue
 				}
+			}
+			if ev.Thread != nil {
+				if err := s.scheduleThread(ctx, tx, n, *ev.Thread, plan.OffApp, now); err != nil {
+					return nil, err
+				}
+				continue
 			}
 			if err := s.Jobs.Schedule(ctx, tx, JobDeliver, "deliver:"+n.ID, plan.OffApp.At,
 				DeliverPayload{NotificationID: n.ID, RecipientID: person.ID, Alert: string(plan.OffApp.Alert)}, 1); err != nil {
@@ -185,6 +220,47 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 		tx.AfterCommit(func() { s.Wake(woken...) })
 	}
 	return out, nil
+}
+
+// ThreadJobKey is the key of the one off-app delivery job of a recipient's running entry.
+func ThreadJobKey(recipientID, eventKey string) string {
+	return "deliver:thread:" + recipientID + ":" + eventKey
+}
+
+// CancelThreadDelivery drops the pending off-app delivery of a recipient's running entry, inside
+// tx: they have read it (live), so it is not pushed, and the next telling is not held back by it.
+func CancelThreadDelivery(ctx context.Context, tx *store.Tx, recipientID, eventKey string, now time.Time) error {
+	_, err := tx.CancelJob(ctx, ThreadJobKey(recipientID, eventKey), now)
+	return err
+}
+
+// scheduleThread schedules the off-app delivery of a running entry: Grace from now, and Every
+// after the previous one; nothing when one is pending already (it will send the entry as it is
+// when it runs, with the count of everything waiting).
+func (s *Service) scheduleThread(ctx context.Context, tx *store.Tx, n model.Notification, th Thread, d planner.Decision, now time.Time) error {
+	key := ThreadJobKey(n.RecipientID, n.EventKey)
+	at := d.At
+	if g := now.Add(th.Grace); g.After(at) {
+		at = g
+	}
+	j, err := tx.JobByKey(ctx, key)
+	switch {
+	case model.IsCode(err, model.CodeNotFound):
+	case err != nil:
+		return err
+	case j.State == store.JobScheduled:
+		return nil // pending: it reads the entry as it is when it runs
+	case j.State == store.JobCancelled:
+		// The recipient read the entry before it went out (CancelThreadDelivery): nothing was
+		// sent, so nothing to space from.
+	default:
+		// The previous delivery ran (or runs) at j.UpdatedAt: the next waits Every after it.
+		if next := j.UpdatedAt.Add(th.Every); next.After(at) {
+			at = next
+		}
+	}
+	return s.Jobs.Schedule(ctx, tx, JobDeliver, key, at,
+		DeliverPayload{RecipientID: n.RecipientID, EventKey: n.EventKey, Alert: string(d.Alert), SkipIfRead: true}, 1)
 }
 
 // PreferencesOf returns a person's preferences: their own, else the operators' defaults, else the

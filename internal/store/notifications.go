@@ -83,6 +83,20 @@ func (q *Queries) Notification(ctx context.Context, recipientID, id string) (mod
 	return n, nil
 }
 
+// NotificationByEventKey returns a recipient's notification with an event key (a running
+// thread entry, whose id changes with every update).
+func (q *Queries) NotificationByEventKey(ctx context.Context, recipientID, eventKey string) (model.Notification, error) {
+	n, err := scanNotification(q.q.QueryRowContext(ctx, `SELECT `+notificationCols+` FROM notifications
+		WHERE recipient_id = $1 AND event_key = $2`, recipientID, eventKey))
+	if errors.Is(err, sql.ErrNoRows) {
+		return n, notFound("notification", eventKey)
+	}
+	if err != nil {
+		return n, fmt.Errorf("store: notification: %w", err)
+	}
+	return n, nil
+}
+
 // OrderNotifications lists every notification about an order, to anyone, oldest first (X4).
 func (q *Queries) OrderNotifications(ctx context.Context, orderID string) ([]model.Notification, error) {
 	rows, err := q.q.QueryContext(ctx, `SELECT `+notificationCols+` FROM notifications WHERE order_id = $1
@@ -219,4 +233,44 @@ func (q *Queries) PutPreferences(ctx context.Context, personID string, v any, no
 		return fmt.Errorf("store: put preferences: %w", err)
 	}
 	return nil
+}
+
+// UpsertThreadNotification stores n as the one running message-center entry of its recipient and
+// event key (a conversation, S4): an existing row takes n's id, title, body, data, alert,
+// importance and time, and is unread again, so it moves to the top of both sorts. A new id on
+// every update gives each round of off-app delivery its own delivery-log rows.
+func (q *Queries) UpsertThreadNotification(ctx context.Context, n *model.Notification) error {
+	if len(n.Data) == 0 {
+		n.Data = json.RawMessage("{}")
+	}
+	n.CreatedAt = utc(n.CreatedAt)
+	var orderID any
+	if n.OrderID != "" {
+		orderID = n.OrderID
+	}
+	_, err := q.q.ExecContext(ctx, `INSERT INTO notifications (`+notificationCols+`)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,NULL) ON CONFLICT (recipient_id, event_key) DO UPDATE SET
+		id = excluded.id, kind = excluded.kind, category = excluded.category, importance = excluded.importance,
+		title = excluded.title, body = excluded.body, data = excluded.data, alert = excluded.alert,
+		created_at = excluded.created_at, read_at = NULL`,
+		n.ID, n.RecipientID, n.Kind, n.Category, importanceRank[n.Importance], n.Title, n.Body, string(n.Data), orderID,
+		n.EventKey, n.Alert, n.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("store: upsert thread notification: %w", err)
+	}
+	return nil
+}
+
+// MarkThreadRead marks a person's running entry with eventKey read; id is its id, "" when it was
+// read already or does not exist.
+func (q *Queries) MarkThreadRead(ctx context.Context, recipientID, eventKey string, now time.Time) (id string, err error) {
+	err = q.q.QueryRowContext(ctx, `UPDATE notifications SET read_at = $3 WHERE recipient_id = $1 AND event_key = $2
+		AND read_at IS NULL RETURNING id`, recipientID, eventKey, utc(now)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: mark thread read: %w", err)
+	}
+	return id, nil
 }

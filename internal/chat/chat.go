@@ -1,0 +1,778 @@
+// Package chat is homebell's one model of interaction (DESIGN.md "Conversations"): a
+// conversation of a kind (order now; support and feedback reuse it) with members in roles,
+// messages numbered per conversation, each member's read position, and typing indicators.
+//
+// # Building on it (support, feedback)
+//
+// A kind's own service decides who talks and when; this package does the talking:
+//
+//   - Open(ctx, tx, conv, members) creates a conversation in the caller's transaction (with
+//     Kind, optional OrderID and Subject); AddMember and RemoveMember change who belongs, also in
+//     the caller's transaction, so a transfer or a worker change is one commit with the change
+//     that caused it. A member who is removed loses every read and write at once: messages,
+//     receipts, typing, files (CanReadFile) and new stream frames. Close(ctx, tx, id, at) ends
+//     writing at an instant (a resolved support chat); Reopen by Close(…, nil).
+//   - Send, Messages, MarkRead, Typing, SetMuted, Get and Mine are what people call over HTTP;
+//     each checks that the actor is an active member (operators and the platform may read any
+//     conversation; each such read of an order's conversation goes into the order's audit trail).
+//   - Send is idempotent per sender and client id, masks contact details (X5) before the
+//     visible text is stored, appends a conversation.message event to every member's log, and
+//     tells the other members through notify as one running message-center entry per
+//     conversation (kind chat.message; notify.Thread: 10 s grace, one off-app delivery a minute,
+//     muted members get the entry without alerts). A kind with its own notification kind sets
+//     Service.KindOf.
+//
+// Order chat (I1) lives in order.go: the conversation opens when a worker accepts (booking's
+// WorkerChanged hook, in the accept/assign transaction), follows worker changes in their
+// transaction, and stays writable until the operators' booking policy says (chat.*_hours).
+package chat
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/homebell/homebell/internal/booking"
+	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/notify"
+	"github.com/homebell/homebell/internal/store"
+)
+
+// Actor is who asks (the same as booking's: person id, role, name).
+type Actor = booking.Actor
+
+// Masked is what contact masking (X5) made of a text: the visible text and what it hid.
+type Masked struct {
+	Text  string
+	Kinds []string // phone, wechat, qq, email …; empty when nothing was hidden
+}
+
+// Service runs conversations.
+type Service struct {
+	Store  *store.Store
+	Notify *notify.Service
+	Now    func() time.Time
+	// Publish hands committed log entries to open streams (the hub); nil in tools without one.
+	Publish func(events map[string][]model.Event)
+	// Mask hides contact details in a message before it is stored (X5); nil stores text as typed.
+	Mask func(text string) Masked
+	// CheckFiles verifies that every file id was uploaded by personID and is an image a message
+	// may carry; nil refuses messages with images.
+	CheckFiles func(ctx context.Context, personID string, fileIDs []string) error
+	// Grace and Every shape off-app deliveries of new messages (defaults 10 s and 1 min).
+	Grace, Every time.Duration
+	// KindOf is the notification kind that tells of a new message in a conversation of a kind
+	// (default chat.message for every kind).
+	KindOf map[string]string
+}
+
+func (s *Service) grace() time.Duration {
+	if s.Grace > 0 {
+		return s.Grace
+	}
+	return 10 * time.Second
+}
+
+func (s *Service) every() time.Duration {
+	if s.Every > 0 {
+		return s.Every
+	}
+	return time.Minute
+}
+
+func (s *Service) notifyKind(convKind string) string {
+	if k, ok := s.KindOf[convKind]; ok {
+		return k
+	}
+	return notify.KindChatMessage
+}
+
+// isStaff: operators and the platform may read any conversation (disputes), never write as
+// non-members.
+func isStaff(a Actor) bool { return a.Role == model.RoleOperator || a.Role == model.RolePlatform }
+
+func notFound(id string) error {
+	return model.Errorf(model.CodeNotFound, "conversation %q not found", id)
+}
+
+// Open creates a conversation with its first members inside the caller's transaction.
+func (s *Service) Open(ctx context.Context, tx *store.Tx, c model.Conversation, members []model.Member) (model.Conversation, error) {
+	if !model.ValidConversationKind(c.Kind) {
+		return c, fmt.Errorf("chat: unknown conversation kind %q", c.Kind)
+	}
+	now := s.Now()
+	if err := tx.InsertConversation(ctx, &c, now); err != nil {
+		return c, err
+	}
+	for _, m := range members {
+		if err := s.AddMember(ctx, tx, c.ID, m.PersonID, m.Role); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// AddMember adds a person to a conversation (or brings them back) inside the caller's
+// transaction. They see the conversation's whole history.
+func (s *Service) AddMember(ctx context.Context, tx *store.Tx, conversationID, personID string, role model.Role) error {
+	c, err := tx.Conversation(ctx, conversationID)
+	if err != nil {
+		return err
+	}
+	sortAt := c.CreatedAt
+	if c.LastMessageAt != nil {
+		sortAt = *c.LastMessageAt
+	}
+	return tx.UpsertMember(ctx, &model.Member{ConversationID: c.ID, PersonID: personID, Role: role}, sortAt, s.Now())
+}
+
+// RemoveMember takes a person out of a conversation inside the caller's transaction: from its
+// commit on they can neither read nor write it, nor see its files, and their open app is told
+// (conversation.closed) so it leaves the screen.
+func (s *Service) RemoveMember(ctx context.Context, tx *store.Tx, conversationID, personID string) error {
+	now := s.Now()
+	removed, err := tx.RemoveMember(ctx, conversationID, personID, now)
+	if err != nil || !removed {
+		return err
+	}
+	ev, err := tx.AppendEventRecord(ctx, personID, EventClosed, map[string]any{"conversation_id": conversationID,
+		"reason": "removed"}, now)
+	if err != nil {
+		return err
+	}
+	s.publishAfter(tx, map[string][]model.Event{personID: {ev}})
+	return nil
+}
+
+// EventClosed tells a person's open apps that they no longer belong to a conversation.
+const EventClosed = "conversation.closed"
+
+// Close ends writing in a conversation at at (nil reopens it), inside the caller's transaction.
+func (s *Service) Close(ctx context.Context, tx *store.Tx, conversationID string, at *time.Time) error {
+	return tx.CloseConversation(ctx, conversationID, at, s.Now())
+}
+
+func (s *Service) publishAfter(tx *store.Tx, events map[string][]model.Event) {
+	if s.Publish == nil || len(events) == 0 {
+		return
+	}
+	pub := s.Publish
+	tx.AfterCommit(func() { pub(events) })
+}
+
+// access is what an actor may do in a conversation.
+type access struct {
+	conv   model.Conversation
+	member *model.Member // nil: staff reading without being a member
+}
+
+// load finds a conversation the actor may read: an active member's, or any for staff. Everyone
+// else — strangers, removed members — is told it does not exist.
+func (s *Service) load(ctx context.Context, q *store.Queries, a Actor, id string, forUpdate bool) (access, error) {
+	var c model.Conversation
+	var err error
+	if forUpdate {
+		c, err = q.ConversationForUpdate(ctx, id)
+	} else {
+		c, err = q.Conversation(ctx, id)
+	}
+	if model.IsCode(err, model.CodeNotFound) {
+		return access{}, notFound(id)
+	}
+	if err != nil {
+		return access{}, err
+	}
+	m, err := q.Member(ctx, id, a.ID)
+	switch {
+	case err == nil && m.Active():
+		return access{conv: c, member: &m}, nil
+	case err != nil && !model.IsCode(err, model.CodeNotFound):
+		return access{}, err
+	case isStaff(a):
+		return access{conv: c}, nil
+	}
+	return access{}, notFound(id)
+}
+
+// writeState is when writing ends (nil: open-ended) and, when writing is refused for another
+// reason than time (an order without a worker), why.
+func (s *Service) writeState(ctx context.Context, q *store.Queries, c model.Conversation) (until *time.Time, blocked error, err error) {
+	until = c.ClosedAt
+	if c.Kind == model.ConversationOrder && c.OrderID != "" {
+		t, b, err := s.orderWriteState(ctx, q, c.OrderID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if t != nil && (until == nil || t.Before(*until)) {
+			until = t
+		}
+		blocked = b
+	}
+	return until, blocked, nil
+}
+
+// SendInput is a message as a member sends it.
+type SendInput struct {
+	ClientID string   `json:"client_id"`
+	Text     string   `json:"text"`
+	FileIDs  []string `json:"file_ids"`
+}
+
+// Notice tells the sender something about their message in their language (e.g. that contact
+// details were hidden).
+type Notice struct {
+	Code    string   `json:"code"` // contact_masked
+	Message string   `json:"message"`
+	Kinds   []string `json:"kinds,omitempty"`
+}
+
+// SendResult is the answer to Send: the message as stored (for the sender: without the
+// original), whether it was a retry of one sent before, and a notice when masking hid something.
+type SendResult struct {
+	Message   model.Message `json:"message"`
+	Duplicate bool          `json:"duplicate"`
+	Masked    *Notice       `json:"masked"`
+}
+
+// maskedNotice is the sender's notice for a message whose contact details were hidden.
+func maskedNotice(locale string, kinds []string) *Notice {
+	if len(kinds) == 0 {
+		return nil
+	}
+	msg := "为保护双方隐私，消息中的联系方式已隐藏。请在平台内沟通，服务有保障。"
+	if locale == model.LocaleEN {
+		msg = "Contact details in your message were hidden to protect both sides. Please keep talking here, where the service is covered."
+	}
+	return &Notice{Code: "contact_masked", Message: msg, Kinds: kinds}
+}
+
+// MessageEvent is the payload of a conversation.message event.
+type MessageEvent struct {
+	ConversationID string        `json:"conversation_id"`
+	Kind           string        `json:"kind"`
+	OrderID        string        `json:"order_id,omitempty"`
+	Message        model.Message `json:"message"`
+	SenderName     string        `json:"sender_name"`
+}
+
+// Send adds a message to a conversation: the sender must be an active member and the
+// conversation writable. A retry with the same client id returns the message sent first.
+func (s *Service) Send(ctx context.Context, a Actor, conversationID string, in SendInput) (SendResult, error) {
+	if err := model.ValidateMessage(in.ClientID, in.Text, in.FileIDs); err != nil {
+		return SendResult{}, err
+	}
+	var out SendResult
+	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+		acc, err := s.load(ctx, &tx.Queries, a, conversationID, true)
+		if err != nil {
+			return err
+		}
+		if acc.member == nil {
+			return model.Errorf(model.CodeForbidden, "only the conversation's members write in it; operators read it")
+		}
+		sender, err := tx.Person(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		if m, found, err := tx.MessageByClientID(ctx, acc.conv.ID, a.ID, in.ClientID); err != nil {
+			return err
+		} else if found {
+			m.Original = ""
+			out = SendResult{Message: m, Duplicate: true, Masked: maskedNotice(sender.Locale, m.Masked)}
+			return nil
+		}
+		now := s.Now()
+		until, blocked, err := s.writeState(ctx, &tx.Queries, acc.conv)
+		if err != nil {
+			return err
+		}
+		if until != nil && !now.Before(*until) {
+			return model.Errorf(model.CodeInvalidTransition, "the conversation closed for new messages at %s; it stays readable",
+				until.UTC().Format(time.RFC3339))
+		}
+		if blocked != nil {
+			return blocked
+		}
+		if len(in.FileIDs) > 0 {
+			if s.CheckFiles == nil {
+				return model.Invalid(model.FieldError{Field: "file_ids", Message: "images are not available on this server"})
+			}
+			if err := s.CheckFiles(ctx, a.ID, in.FileIDs); err != nil {
+				return err
+			}
+		}
+		msg := model.Message{ConversationID: acc.conv.ID, SenderID: a.ID, SenderRole: acc.member.Role, ClientID: in.ClientID,
+			Text: in.Text, FileIDs: dedupe(in.FileIDs)}
+		if s.Mask != nil && in.Text != "" {
+			if r := s.Mask(in.Text); r.Text != in.Text {
+				msg.Text, msg.Masked, msg.Original = r.Text, r.Kinds, in.Text
+				if len(msg.Masked) == 0 {
+					msg.Masked = []string{"contact"}
+				}
+			}
+		}
+		if err := tx.AppendMessage(ctx, &msg, now); err != nil {
+			return err
+		}
+		// The sender has read their own message.
+		if _, err := tx.MarkMemberRead(ctx, acc.conv.ID, a.ID, msg.Seq, now); err != nil {
+			return err
+		}
+		visible := msg
+		visible.Original = ""
+		out = SendResult{Message: visible, Masked: maskedNotice(sender.Locale, msg.Masked)}
+		members, err := tx.Members(ctx, acc.conv.ID)
+		if err != nil {
+			return err
+		}
+		events := map[string][]model.Event{}
+		payload := MessageEvent{ConversationID: acc.conv.ID, Kind: acc.conv.Kind, OrderID: acc.conv.OrderID, Message: visible,
+			SenderName: sender.Name}
+		for _, m := range members {
+			if !m.Active() {
+				continue
+			}
+			ev, err := tx.AppendEventRecord(ctx, m.PersonID, model.EventMessage, payload, now)
+			if err != nil {
+				return err
+			}
+			events[m.PersonID] = append(events[m.PersonID], ev)
+			if m.PersonID == a.ID {
+				continue
+			}
+			if err := s.tell(ctx, tx, acc.conv, m, sender, visible); err != nil {
+				return err
+			}
+		}
+		s.publishAfter(tx, events)
+		return nil
+	})
+	return out, err
+}
+
+// tell updates the recipient's message-center entry of the conversation and plans its off-app
+// delivery (notify.Thread).
+func (s *Service) tell(ctx context.Context, tx *store.Tx, c model.Conversation, to model.Member, sender model.Person, m model.Message) error {
+	unread, err := tx.UnreadFrom(ctx, c.ID, to.PersonID, to.LastReadSeq)
+	if err != nil {
+		return err
+	}
+	text := m.Text
+	if utf8.RuneCountInString(text) > 120 {
+		text = string([]rune(text)[:120]) + "…"
+	}
+	_, err = s.Notify.Notify(ctx, tx, notify.Event{Kind: s.notifyKind(c.Kind), Key: c.ID, OrderID: c.OrderID,
+		Recipients: []notify.Recipient{{PersonID: to.PersonID, Audience: string(to.Role)}},
+		Vars:       map[string]any{"sender_name": sender.Name, "text": text, "count": unread, "many": unread > 1},
+		Data: map[string]any{"conversation_id": c.ID, "conversation_kind": c.Kind, "unread": unread, "seq": m.Seq,
+			"sender": map[string]any{"id": sender.ID, "name": sender.Name, "avatar_url": sender.AvatarURL, "role": sender.Role}},
+		Thread: &notify.Thread{Grace: s.grace(), Every: s.every(), Quiet: to.Muted}})
+	return err
+}
+
+func dedupe(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// MessagesQuery pages a conversation's messages by seq: After (oldest first from there), Before
+// (the page before it), or the newest when neither is set.
+type MessagesQuery struct {
+	After  *int64
+	Before *int64
+	Limit  int
+}
+
+// MessagesPage is a page of messages in ascending seq with the conversation as the reader sees it.
+type MessagesPage struct {
+	Items        []model.Message `json:"items"`
+	Conversation View            `json:"conversation"`
+	// HasMore: older messages exist before the first item (newest/before pages) or newer ones
+	// after the last (after pages).
+	HasMore bool `json:"has_more"`
+}
+
+// Messages reads a page of a conversation. Members see the visible text; operators and the
+// platform also see originals that masking hid, and each of their reads of an order's
+// conversation is recorded in the order's audit trail (X4).
+func (s *Service) Messages(ctx context.Context, a Actor, conversationID string, mq MessagesQuery) (MessagesPage, error) {
+	if mq.Limit <= 0 || mq.Limit > 200 {
+		mq.Limit = 50
+	}
+	var out MessagesPage
+	read := func(q *store.Queries) (access, error) {
+		acc, err := s.load(ctx, q, a, conversationID, false)
+		if err != nil {
+			return acc, err
+		}
+		since, err := s.retentionStart(ctx, q)
+		if err != nil {
+			return acc, err
+		}
+		items, err := q.Messages(ctx, acc.conv.ID, store.MessagePage{After: mq.After, Before: mq.Before, Since: since, Limit: mq.Limit + 1})
+		if err != nil {
+			return acc, err
+		}
+		if len(items) > mq.Limit {
+			out.HasMore = true
+			if mq.After != nil {
+				items = items[:mq.Limit]
+			} else {
+				items = items[1:]
+			}
+		}
+		if items == nil {
+			items = []model.Message{}
+		}
+		if acc.member != nil {
+			for i := range items {
+				items[i].Original = ""
+			}
+		}
+		out.Items = items
+		out.Conversation, err = s.view(ctx, q, acc.conv, acc.member)
+		return acc, err
+	}
+	if !isStaff(a) {
+		_, err := read(&s.Store.Queries)
+		return out, err
+	}
+	// Staff reads are audited: the read and its record commit together.
+	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+		acc, err := read(&tx.Queries)
+		if err != nil {
+			return err
+		}
+		if acc.member != nil || acc.conv.OrderID == "" {
+			return nil
+		}
+		originals := 0
+		for _, m := range out.Items {
+			if m.Original != "" {
+				originals++
+			}
+		}
+		return s.audit(ctx, tx, a, acc.conv, "conversation_viewed", map[string]any{"conversation_id": acc.conv.ID,
+			"messages": len(out.Items), "originals_shown": originals})
+	})
+	return out, err
+}
+
+// retentionStart is the oldest instant a message is still shown (S5: the interaction retention).
+func (s *Service) retentionStart(ctx context.Context, q *store.Queries) (time.Time, error) {
+	r, err := q.RetentionDays(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return s.Now().AddDate(0, 0, -r.InteractionDays), nil
+}
+
+// MarkRead moves the actor's read position to seq (0: the newest message) and tells the other
+// members live (read receipts). It never moves back.
+func (s *Service) MarkRead(ctx context.Context, a Actor, conversationID string, seq int64) (View, error) {
+	if seq < 0 {
+		return View{}, model.Invalid(model.FieldError{Field: "seq", Message: "must be 0 (the newest) or a message seq"})
+	}
+	var out View
+	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+		acc, err := s.load(ctx, &tx.Queries, a, conversationID, false)
+		if err != nil {
+			return err
+		}
+		if acc.member == nil {
+			return model.Errorf(model.CodeForbidden, "only members keep a read position")
+		}
+		if seq == 0 || seq > acc.conv.LastSeq {
+			seq = acc.conv.LastSeq
+		}
+		now := s.Now()
+		moved, err := tx.MarkMemberRead(ctx, acc.conv.ID, a.ID, seq, now)
+		if err != nil {
+			return err
+		}
+		if moved {
+			acc.member.LastReadSeq, acc.member.ReadAt = seq, &now
+			if err := s.receipt(ctx, tx, acc.conv, *acc.member, now); err != nil {
+				return err
+			}
+		}
+		if acc.member.LastReadSeq >= acc.conv.LastSeq {
+			if err := s.readEntry(ctx, tx, acc.conv, a.ID, now); err != nil {
+				return err
+			}
+		}
+		out, err = s.view(ctx, &tx.Queries, acc.conv, acc.member)
+		return err
+	})
+	return out, err
+}
+
+// ReceiptEvent is the payload of a conversation.read event.
+type ReceiptEvent struct {
+	ConversationID string    `json:"conversation_id"`
+	PersonID       string    `json:"person_id"`
+	LastReadSeq    int64     `json:"last_read_seq"`
+	ReadAt         time.Time `json:"read_at"`
+}
+
+// receipt appends a read receipt to every active member's log (the reader's other devices too).
+func (s *Service) receipt(ctx context.Context, tx *store.Tx, c model.Conversation, reader model.Member, now time.Time) error {
+	members, err := tx.Members(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	events := map[string][]model.Event{}
+	payload := ReceiptEvent{ConversationID: c.ID, PersonID: reader.PersonID, LastReadSeq: reader.LastReadSeq, ReadAt: now.UTC()}
+	for _, m := range members {
+		if !m.Active() {
+			continue
+		}
+		ev, err := tx.AppendEventRecord(ctx, m.PersonID, model.EventReadReceipt, payload, now)
+		if err != nil {
+			return err
+		}
+		events[m.PersonID] = append(events[m.PersonID], ev)
+	}
+	s.publishAfter(tx, events)
+	return nil
+}
+
+// readEntry marks the reader's message-center entry of the conversation read (which also stops
+// a pending off-app delivery of it) and tells their apps the new unread counts.
+func (s *Service) readEntry(ctx context.Context, tx *store.Tx, c model.Conversation, personID string, now time.Time) error {
+	key := s.notifyKind(c.Kind) + ":" + c.ID
+	id, err := tx.MarkThreadRead(ctx, personID, key, now)
+	if err != nil || id == "" {
+		return err
+	}
+	if err := notify.CancelThreadDelivery(ctx, tx, personID, key, now); err != nil {
+		return err
+	}
+	counts, err := tx.UnreadCounts(ctx, personID)
+	if err != nil {
+		return err
+	}
+	total := 0
+	byCat := map[string]int{"service": 0, "exception": 0, "platform": 0, "interaction": 0}
+	for k, v := range counts {
+		byCat[k] = v
+		total += v
+	}
+	ev, err := tx.AppendEventRecord(ctx, personID, model.EventRead, map[string]any{"ids": []string{id}, "read_at": now.UTC(),
+		"marked": 1, "unread": map[string]any{"total": total, "by_category": byCat}}, now)
+	if err != nil {
+		return err
+	}
+	s.publishAfter(tx, map[string][]model.Event{personID: {ev}})
+	return nil
+}
+
+// TypingEvent is the payload of a conversation.typing event.
+type TypingEvent struct {
+	ConversationID string `json:"conversation_id"`
+	PersonID       string `json:"person_id"`
+	Name           string `json:"name"`
+}
+
+// Typing tells the other members' open apps that the actor is typing. Clients send it at most
+// every few seconds while typing and show it for about 5 s. It is a short-lived event of the
+// recipients' logs (the hub delivers only log entries, so streams stay resumable by seq); the
+// retention purge removes it with the rest of the log.
+func (s *Service) Typing(ctx context.Context, a Actor, conversationID string) error {
+	return s.Store.InTx(ctx, func(tx *store.Tx) error {
+		acc, err := s.load(ctx, &tx.Queries, a, conversationID, false)
+		if err != nil {
+			return err
+		}
+		if acc.member == nil {
+			return model.Errorf(model.CodeForbidden, "only members type in a conversation")
+		}
+		members, err := tx.Members(ctx, acc.conv.ID)
+		if err != nil {
+			return err
+		}
+		now := s.Now()
+		events := map[string][]model.Event{}
+		for _, m := range members {
+			if !m.Active() || m.PersonID == a.ID {
+				continue
+			}
+			ev, err := tx.AppendEventRecord(ctx, m.PersonID, model.EventTyping,
+				TypingEvent{ConversationID: acc.conv.ID, PersonID: a.ID, Name: a.Name}, now)
+			if err != nil {
+				return err
+			}
+			events[m.PersonID] = append(events[m.PersonID], ev)
+		}
+		s.publishAfter(tx, events)
+		return nil
+	})
+}
+
+// SetMuted mutes (or unmutes) a conversation for the actor: new messages still update their
+// message-center entry, badge only, with no off-app delivery.
+func (s *Service) SetMuted(ctx context.Context, a Actor, conversationID string, muted bool) (View, error) {
+	var out View
+	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+		acc, err := s.load(ctx, &tx.Queries, a, conversationID, false)
+		if err != nil {
+			return err
+		}
+		if acc.member == nil {
+			return model.Errorf(model.CodeForbidden, "only members mute a conversation")
+		}
+		if err := tx.SetMemberMuted(ctx, acc.conv.ID, a.ID, muted); err != nil {
+			return err
+		}
+		acc.member.Muted = muted
+		out, err = s.view(ctx, &tx.Queries, acc.conv, acc.member)
+		return err
+	})
+	return out, err
+}
+
+// MemberView is a member as others see them: the public card and how far they have read.
+type MemberView struct {
+	PersonID    string     `json:"person_id"`
+	Role        model.Role `json:"role"`
+	Name        string     `json:"name"`
+	AvatarURL   string     `json:"avatar_url"`
+	LastReadSeq int64      `json:"last_read_seq"`
+	ReadAt      *time.Time `json:"read_at"`
+}
+
+// View is a conversation as one reader sees it.
+type View struct {
+	model.Conversation
+	Members []MemberView `json:"members"`
+	// Me is the reader's own membership (nil for staff reading).
+	Me            *model.Member `json:"me"`
+	Unread        int           `json:"unread"`
+	Writable      bool          `json:"writable"`
+	WritableUntil *time.Time    `json:"writable_until"`
+}
+
+func (s *Service) view(ctx context.Context, q *store.Queries, c model.Conversation, me *model.Member) (View, error) {
+	v := View{Conversation: c, Me: me, Members: []MemberView{}}
+	members, err := q.Members(ctx, c.ID)
+	if err != nil {
+		return v, err
+	}
+	for _, m := range members {
+		if !m.Active() {
+			continue
+		}
+		p, err := q.Person(ctx, m.PersonID)
+		if err != nil {
+			return v, err
+		}
+		v.Members = append(v.Members, MemberView{PersonID: p.ID, Role: m.Role, Name: p.Name, AvatarURL: p.AvatarURL,
+			LastReadSeq: m.LastReadSeq, ReadAt: m.ReadAt})
+	}
+	if me != nil {
+		if v.Unread, err = q.UnreadFrom(ctx, c.ID, me.PersonID, me.LastReadSeq); err != nil {
+			return v, err
+		}
+	}
+	var blocked error
+	if v.WritableUntil, blocked, err = s.writeState(ctx, q, c); err != nil {
+		return v, err
+	}
+	v.Writable = me != nil && blocked == nil && (v.WritableUntil == nil || s.Now().Before(*v.WritableUntil))
+	return v, nil
+}
+
+// Get returns a conversation the actor may read.
+func (s *Service) Get(ctx context.Context, a Actor, conversationID string) (View, error) {
+	acc, err := s.load(ctx, &s.Store.Queries, a, conversationID, false)
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(ctx, &s.Store.Queries, acc.conv, acc.member)
+}
+
+// ListQuery pages the actor's conversations, latest activity first.
+type ListQuery struct {
+	Kind   string // "" = every kind
+	Cursor string // the next_cursor of the previous page
+	Limit  int
+}
+
+// Mine lists the conversations the actor belongs to, latest message first, with unread counts.
+// next is the cursor of the next page ("" at the end).
+func (s *Service) Mine(ctx context.Context, a Actor, lq ListQuery) (items []View, next string, err error) {
+	if lq.Kind != "" && !model.ValidConversationKind(lq.Kind) {
+		return nil, "", model.Invalid(model.FieldError{Field: "kind", Message: "must be order, support or feedback"})
+	}
+	if lq.Limit <= 0 || lq.Limit > 100 {
+		lq.Limit = 20
+	}
+	var after *store.ConversationKey
+	if lq.Cursor != "" {
+		k, ok := decodeCursor(lq.Cursor)
+		if !ok {
+			return nil, "", model.Invalid(model.FieldError{Field: "cursor", Message: "is not a next_cursor of this list"})
+		}
+		after = &k
+	}
+	rows, err := s.Store.PersonConversations(ctx, a.ID, lq.Kind, after, lq.Limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(rows) > lq.Limit {
+		rows = rows[:lq.Limit]
+		last := rows[len(rows)-1]
+		next = encodeCursor(store.ConversationKey{SortAt: last.SortAt, ID: last.Conversation.ID})
+	}
+	items = make([]View, 0, len(rows))
+	for _, r := range rows {
+		m := r.Member
+		v, err := s.view(ctx, &s.Store.Queries, r.Conversation, &m)
+		if err != nil {
+			return nil, "", err
+		}
+		items = append(items, v)
+	}
+	return items, next, nil
+}
+
+func encodeCursor(k store.ConversationKey) string {
+	return k.SortAt.UTC().Format(time.RFC3339Nano) + "~" + k.ID
+}
+
+func decodeCursor(s string) (store.ConversationKey, bool) {
+	ts, id, ok := strings.Cut(s, "~")
+	if !ok || id == "" {
+		return store.ConversationKey{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return store.ConversationKey{}, false
+	}
+	return store.ConversationKey{SortAt: t, ID: id}, true
+}
+
+// CanReadFile is the files access rule of chat: a person may read a file referenced by a
+// message of a conversation they are an active member of.
+func (s *Service) CanReadFile(ctx context.Context, personID, fileID string) (bool, error) {
+	return s.Store.FileReadable(ctx, personID, fileID)
+}
+
+// audit records a staff read in the order's timeline (X4).
+func (s *Service) audit(ctx context.Context, tx *store.Tx, a Actor, c model.Conversation, typ string, details map[string]any) error {
+	raw, err := jsonRaw(details)
+	if err != nil {
+		return err
+	}
+	return tx.AppendOrderEvent(ctx, &model.OrderEvent{OrderID: c.OrderID, Type: typ, ActorID: a.ID, ActorRole: a.Role,
+		Details: raw, CreatedAt: s.Now()})
+}

@@ -1,0 +1,164 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/homebell/homebell/internal/booking"
+	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/store"
+)
+
+// Order chat (I1): one conversation per order between its customer and its current worker.
+//
+// It opens in the transaction that gives the order a worker (booking's WorkerChanged hook on
+// accept and assign), so it exists exactly when there is someone to talk to; orders accepted
+// before chat existed get theirs on first access (OrderConversation). A worker change runs the
+// hook in the reassignment's transaction: the removed worker's membership ends in the commit that
+// removes them, so from then on every chat endpoint, file and stream frame is refused to them,
+// and the new worker joins with the history (the address and how to get in matter to them too).
+
+// WorkerChanged is booking's hook: it opens the order's conversation when the order first gets a
+// worker and moves membership from the previous worker to the current one.
+func (s *Service) WorkerChanged(ctx context.Context, tx *store.Tx, o model.Order, previousWorkerID string) error {
+	_, err := tx.OrderConversation(ctx, o.ID, model.ConversationOrder)
+	if model.IsCode(err, model.CodeNotFound) && o.WorkerID == "" {
+		return nil // never had a conversation and nobody to talk to yet
+	}
+	if err != nil && !model.IsCode(err, model.CodeNotFound) {
+		return err
+	}
+	_, err = s.ensureOrder(ctx, tx, o)
+	return err
+}
+
+// ensureOrder returns the order's conversation, creating it if needed, with exactly the order's
+// customer and current worker as active members.
+func (s *Service) ensureOrder(ctx context.Context, tx *store.Tx, o model.Order) (model.Conversation, error) {
+	c, err := tx.OrderConversation(ctx, o.ID, model.ConversationOrder)
+	if model.IsCode(err, model.CodeNotFound) {
+		return s.Open(ctx, tx, model.Conversation{Kind: model.ConversationOrder, OrderID: o.ID}, orderMembers(o))
+	}
+	if err != nil {
+		return c, err
+	}
+	members, err := tx.Members(ctx, c.ID)
+	if err != nil {
+		return c, err
+	}
+	want := map[string]model.Role{}
+	for _, m := range orderMembers(o) {
+		want[m.PersonID] = m.Role
+	}
+	for _, m := range members {
+		if _, ok := want[m.PersonID]; ok {
+			if m.Active() {
+				delete(want, m.PersonID)
+			}
+			continue
+		}
+		if m.Active() {
+			if err := s.RemoveMember(ctx, tx, c.ID, m.PersonID); err != nil {
+				return c, err
+			}
+		}
+	}
+	for id, role := range want {
+		if err := s.AddMember(ctx, tx, c.ID, id, role); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+func orderMembers(o model.Order) []model.Member {
+	out := []model.Member{{PersonID: o.CustomerID, Role: model.RoleCustomer}}
+	if o.WorkerID != "" {
+		out = append(out, model.Member{PersonID: o.WorkerID, Role: model.RoleWorker})
+	}
+	return out
+}
+
+// OrderConversation returns an order's conversation to its customer, its current worker, or
+// staff; anyone else is told the order does not exist. It exists once a worker has accepted.
+func (s *Service) OrderConversation(ctx context.Context, a Actor, orderID string) (View, error) {
+	o, err := s.Store.Order(ctx, orderID)
+	if model.IsCode(err, model.CodeNotFound) {
+		return View{}, model.Errorf(model.CodeNotFound, "order %q not found", orderID)
+	}
+	if err != nil {
+		return View{}, err
+	}
+	party := (a.Role == model.RoleCustomer && o.CustomerID == a.ID) || (a.Role == model.RoleWorker && o.WorkerID == a.ID)
+	if !party && !isStaff(a) {
+		return View{}, model.Errorf(model.CodeNotFound, "order %q not found", orderID)
+	}
+	c, err := s.Store.OrderConversation(ctx, o.ID, model.ConversationOrder)
+	if err != nil && !model.IsCode(err, model.CodeNotFound) {
+		return View{}, err
+	}
+	if err != nil && o.WorkerID == "" {
+		return View{}, model.Errorf(model.CodeNotFound, "the order's chat opens once a worker accepts it")
+	}
+	if err == nil {
+		if v, err := s.Get(ctx, a, c.ID); err == nil || !party {
+			return v, err
+		}
+	}
+	// Not there yet (an order accepted before chat existed), or the caller's membership lags the
+	// order: bring the conversation in line with the order, then answer.
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+		o, err := tx.Order(ctx, orderID)
+		if err != nil {
+			return err
+		}
+		c, err = s.ensureOrder(ctx, tx, o)
+		return err
+	})
+	if err != nil {
+		return View{}, err
+	}
+	return s.Get(ctx, a, c.ID)
+}
+
+// orderWriteState is when an order's conversation stops taking messages (nil while the order is
+// active) and whether it is blocked now (no current worker).
+func (s *Service) orderWriteState(ctx context.Context, q *store.Queries, orderID string) (*time.Time, error, error) {
+	o, err := q.Order(ctx, orderID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var blocked error
+	if o.WorkerID == "" {
+		blocked = model.Errorf(model.CodeInvalidTransition, "the order has no worker right now; the chat reopens when one is assigned")
+	}
+	if o.Status != model.OrderCompleted && o.Status != model.OrderCancelled {
+		return nil, blocked, nil
+	}
+	evs, err := q.OrderEvents(ctx, o.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	ended := o.UpdatedAt
+	for _, e := range evs {
+		if string(o.Status) == e.Type {
+			ended = e.CreatedAt
+		}
+	}
+	p, err := booking.LoadPolicy(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	until := ended.Add(p.Chat.WritableFor(o.Status)).UTC()
+	return &until, blocked, nil
+}
+
+func jsonRaw(v any) (json.RawMessage, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("chat: %w", err)
+	}
+	return raw, nil
+}

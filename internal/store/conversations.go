@@ -1,0 +1,449 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/homebell/homebell/internal/model"
+)
+
+// Conversations (I1, I3, I4): conversations, their members and messages. The chat service owns
+// every rule; these are the queries.
+
+const conversationCols = `id, kind, order_id, subject, last_seq, last_message_at, last_text, last_sender_id, closed_at, created_at, updated_at`
+
+func scanConversation(row interface{ Scan(...any) error }) (model.Conversation, error) {
+	var c model.Conversation
+	var orderID sql.NullString
+	var lastAt, closedAt sql.NullTime
+	err := row.Scan(&c.ID, &c.Kind, &orderID, &c.Subject, &c.LastSeq, &lastAt, &c.LastText, &c.LastSenderID, &closedAt,
+		&c.CreatedAt, &c.UpdatedAt)
+	c.OrderID = orderID.String
+	c.LastMessageAt = ptrTime(lastAt)
+	c.ClosedAt = ptrTime(closedAt)
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return c, err
+}
+
+func ptrTime(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// InsertConversation stores a new conversation; a second conversation of the same kind for the
+// same order is a conflict.
+func (q *Queries) InsertConversation(ctx context.Context, c *model.Conversation, now time.Time) error {
+	if c.ID == "" {
+		c.ID = model.NewID()
+	}
+	c.CreatedAt, c.UpdatedAt = utc(now), utc(now)
+	_, err := q.q.ExecContext(ctx, `INSERT INTO conversations (`+conversationCols+`)
+		VALUES ($1,$2,$3,$4,0,NULL,'','',$5,$6,$6)`,
+		c.ID, c.Kind, nullString(c.OrderID), c.Subject, nullPtrTime(c.ClosedAt), c.CreatedAt)
+	if isUniqueViolation(err) {
+		return model.Errorf(model.CodeConflict, "order %s already has a %s conversation", c.OrderID, c.Kind)
+	}
+	if err != nil {
+		return fmt.Errorf("store: insert conversation: %w", err)
+	}
+	return nil
+}
+
+// Conversation returns one conversation.
+func (q *Queries) Conversation(ctx context.Context, id string) (model.Conversation, error) {
+	c, err := scanConversation(q.q.QueryRowContext(ctx, `SELECT `+conversationCols+` FROM conversations WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, notFound("conversation", id)
+	}
+	if err != nil {
+		return c, fmt.Errorf("store: conversation: %w", err)
+	}
+	return c, nil
+}
+
+// ConversationForUpdate is Conversation inside a write transaction, taking the row's lock on
+// PostgreSQL so two senders number their messages one after the other (SQLite has one writer).
+func (q *Queries) ConversationForUpdate(ctx context.Context, id string) (model.Conversation, error) {
+	lock := ""
+	if q.dialect == Postgres {
+		lock = " FOR UPDATE"
+	}
+	c, err := scanConversation(q.q.QueryRowContext(ctx, `SELECT `+conversationCols+` FROM conversations WHERE id = $1`+lock, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, notFound("conversation", id)
+	}
+	if err != nil {
+		return c, fmt.Errorf("store: conversation: %w", err)
+	}
+	return c, nil
+}
+
+// OrderConversation returns the conversation of kind about an order.
+func (q *Queries) OrderConversation(ctx context.Context, orderID, kind string) (model.Conversation, error) {
+	c, err := scanConversation(q.q.QueryRowContext(ctx, `SELECT `+conversationCols+` FROM conversations
+		WHERE order_id = $1 AND kind = $2`, orderID, kind))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, notFound("conversation of order", orderID)
+	}
+	if err != nil {
+		return c, fmt.Errorf("store: order conversation: %w", err)
+	}
+	return c, nil
+}
+
+// CloseConversation sets (or, with nil, clears) the instant writing ends.
+func (q *Queries) CloseConversation(ctx context.Context, id string, at *time.Time, now time.Time) error {
+	_, err := q.q.ExecContext(ctx, `UPDATE conversations SET closed_at = $2, updated_at = $3 WHERE id = $1`,
+		id, nullPtrTime(at), utc(now))
+	if err != nil {
+		return fmt.Errorf("store: close conversation: %w", err)
+	}
+	return nil
+}
+
+const memberCols = `conversation_id, person_id, role, last_read_seq, read_at, muted, joined_at, left_at`
+
+func scanMember(row interface{ Scan(...any) error }) (model.Member, error) {
+	var m model.Member
+	var role string
+	var readAt, leftAt sql.NullTime
+	err := row.Scan(&m.ConversationID, &m.PersonID, &role, &m.LastReadSeq, &readAt, &m.Muted, &m.JoinedAt, &leftAt)
+	m.Role = model.Role(role)
+	m.ReadAt, m.LeftAt = ptrTime(readAt), ptrTime(leftAt)
+	m.JoinedAt = m.JoinedAt.UTC()
+	return m, err
+}
+
+// UpsertMember adds a person to a conversation, or brings a member who left back (keeping how far
+// they had read). sortAt is the conversation's latest activity.
+func (q *Queries) UpsertMember(ctx context.Context, m *model.Member, sortAt, now time.Time) error {
+	m.JoinedAt = utc(now)
+	_, err := q.q.ExecContext(ctx, `INSERT INTO conversation_members (conversation_id, person_id, role, last_read_seq,
+		read_at, muted, sort_at, joined_at, left_at) VALUES ($1,$2,$3,$4,NULL,$5,$6,$7,NULL)
+		ON CONFLICT (conversation_id, person_id) DO UPDATE SET role = excluded.role, left_at = NULL,
+		sort_at = excluded.sort_at, joined_at = CASE WHEN conversation_members.left_at IS NULL
+			THEN conversation_members.joined_at ELSE excluded.joined_at END`,
+		m.ConversationID, m.PersonID, string(m.Role), m.LastReadSeq, m.Muted, utc(sortAt), m.JoinedAt)
+	if err != nil {
+		return fmt.Errorf("store: upsert member: %w", err)
+	}
+	return nil
+}
+
+// RemoveMember marks a member as gone at now; removed is false when they were not an active member.
+func (q *Queries) RemoveMember(ctx context.Context, conversationID, personID string, now time.Time) (removed bool, err error) {
+	res, err := q.q.ExecContext(ctx, `UPDATE conversation_members SET left_at = $3
+		WHERE conversation_id = $1 AND person_id = $2 AND left_at IS NULL`, conversationID, personID, utc(now))
+	if err != nil {
+		return false, fmt.Errorf("store: remove member: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// Member returns one person's membership (active or not).
+func (q *Queries) Member(ctx context.Context, conversationID, personID string) (model.Member, error) {
+	m, err := scanMember(q.q.QueryRowContext(ctx, `SELECT `+memberCols+` FROM conversation_members
+		WHERE conversation_id = $1 AND person_id = $2`, conversationID, personID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, notFound("member", personID)
+	}
+	if err != nil {
+		return m, fmt.Errorf("store: member: %w", err)
+	}
+	return m, nil
+}
+
+// Members lists a conversation's members, active ones first, in joining order.
+func (q *Queries) Members(ctx context.Context, conversationID string) ([]model.Member, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+memberCols+` FROM conversation_members WHERE conversation_id = $1
+		ORDER BY CASE WHEN left_at IS NULL THEN 0 ELSE 1 END, joined_at, person_id`, conversationID)
+	if err != nil {
+		return nil, fmt.Errorf("store: members: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Member
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: members: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// MarkMemberRead moves a member's read position forward to seq (never back); moved is false
+// when it was there already.
+func (q *Queries) MarkMemberRead(ctx context.Context, conversationID, personID string, seq int64, now time.Time) (moved bool, err error) {
+	res, err := q.q.ExecContext(ctx, `UPDATE conversation_members SET last_read_seq = $3, read_at = $4
+		WHERE conversation_id = $1 AND person_id = $2 AND last_read_seq < $3`, conversationID, personID, seq, utc(now))
+	if err != nil {
+		return false, fmt.Errorf("store: mark member read: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// SetMemberMuted mutes or unmutes a conversation for one member.
+func (q *Queries) SetMemberMuted(ctx context.Context, conversationID, personID string, muted bool) error {
+	_, err := q.q.ExecContext(ctx, `UPDATE conversation_members SET muted = $3 WHERE conversation_id = $1 AND person_id = $2`,
+		conversationID, personID, muted)
+	if err != nil {
+		return fmt.Errorf("store: mute: %w", err)
+	}
+	return nil
+}
+
+const messageCols = `conversation_id, seq, id, sender_id, sender_role, client_id, text, original_text, masked, file_ids, created_at`
+
+func scanMessage(row interface{ Scan(...any) error }) (model.Message, error) {
+	var m model.Message
+	var role, masked, files string
+	var original sql.NullString
+	err := row.Scan(&m.ConversationID, &m.Seq, &m.ID, &m.SenderID, &role, &m.ClientID, &m.Text, &original, &masked, &files, &m.CreatedAt)
+	m.SenderRole = model.Role(role)
+	m.Original = original.String
+	if masked != "" {
+		m.Masked = strings.Split(masked, ",")
+	}
+	m.FileIDs = []string{}
+	if err == nil && files != "" {
+		if jerr := json.Unmarshal([]byte(files), &m.FileIDs); jerr != nil {
+			return m, fmt.Errorf("store: message files: %w", jerr)
+		}
+	}
+	m.CreatedAt = m.CreatedAt.UTC()
+	return m, err
+}
+
+// AppendMessage numbers m with the conversation's next seq, stores it with its file references
+// and moves the conversation (and every active member's sort time) to it. The caller holds the
+// conversation (ConversationForUpdate). A retry with the same sender and client id is answered
+// by MessageByClientID before this is called.
+func (q *Queries) AppendMessage(ctx context.Context, m *model.Message, now time.Time) error {
+	if m.ID == "" {
+		m.ID = model.NewID()
+	}
+	m.CreatedAt = utc(now)
+	var seq int64
+	err := q.q.QueryRowContext(ctx, `UPDATE conversations SET last_seq = last_seq + 1, last_message_at = $2,
+		last_text = $3, last_sender_id = $4, updated_at = $2 WHERE id = $1 RETURNING last_seq`,
+		m.ConversationID, m.CreatedAt, m.Text, m.SenderID).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("conversation", m.ConversationID)
+	}
+	if err != nil {
+		return fmt.Errorf("store: next message seq: %w", err)
+	}
+	m.Seq = seq
+	if m.FileIDs == nil {
+		m.FileIDs = []string{}
+	}
+	files, _ := json.Marshal(m.FileIDs)
+	var original any
+	if m.Original != "" {
+		original = m.Original
+	}
+	_, err = q.q.ExecContext(ctx, `INSERT INTO messages (`+messageCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
+		m.ConversationID, m.Seq, m.ID, m.SenderID, string(m.SenderRole), m.ClientID, m.Text, original,
+		strings.Join(m.Masked, ","), string(files), m.CreatedAt)
+	if isUniqueViolation(err) {
+		return model.Errorf(model.CodeConflict, "message %s was sent already", m.ClientID)
+	}
+	if err != nil {
+		return fmt.Errorf("store: insert message: %w", err)
+	}
+	for _, f := range m.FileIDs {
+		if _, err := q.q.ExecContext(ctx, `INSERT INTO message_files (file_id, conversation_id, seq) VALUES ($1,$2,$3)
+			ON CONFLICT DO NOTHING`, f, m.ConversationID, m.Seq); err != nil {
+			return fmt.Errorf("store: message file: %w", err)
+		}
+	}
+	if _, err := q.q.ExecContext(ctx, `UPDATE conversation_members SET sort_at = $2
+		WHERE conversation_id = $1 AND left_at IS NULL`, m.ConversationID, m.CreatedAt); err != nil {
+		return fmt.Errorf("store: bump members: %w", err)
+	}
+	return nil
+}
+
+// MessageByClientID finds the message a sender sent with a client id, for idempotent retries.
+func (q *Queries) MessageByClientID(ctx context.Context, conversationID, senderID, clientID string) (model.Message, bool, error) {
+	m, err := scanMessage(q.q.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages
+		WHERE conversation_id = $1 AND sender_id = $2 AND client_id = $3`, conversationID, senderID, clientID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, false, nil
+	}
+	if err != nil {
+		return m, false, fmt.Errorf("store: message by client id: %w", err)
+	}
+	return m, true, nil
+}
+
+// MessagePage selects messages by seq: after a seq (oldest first), before a seq (newest first),
+// or the newest when neither is set. Since, when set, hides messages created before it
+// (retention, S5).
+type MessagePage struct {
+	After  *int64
+	Before *int64
+	Since  time.Time
+	Limit  int
+}
+
+// Messages returns one page of a conversation's messages, always in ascending seq.
+func (q *Queries) Messages(ctx context.Context, conversationID string, p MessagePage) ([]model.Message, error) {
+	args := []any{conversationID, utc(p.Since)}
+	query := `SELECT ` + messageCols + ` FROM messages WHERE conversation_id = $1 AND created_at >= $2`
+	desc := true
+	switch {
+	case p.After != nil:
+		args = append(args, *p.After)
+		query += ` AND seq > $3 ORDER BY seq LIMIT $4`
+		desc = false
+	case p.Before != nil:
+		args = append(args, *p.Before)
+		query += ` AND seq < $3 ORDER BY seq DESC LIMIT $4`
+	default:
+		args = append(args, int64(0))
+		query += ` AND seq > $3 ORDER BY seq DESC LIMIT $4`
+	}
+	args = append(args, p.Limit)
+	rows, err := q.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: messages: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: messages: %w", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if desc {
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	return out, nil
+}
+
+// UnreadFrom counts the messages of a conversation after seq that others sent to personID.
+func (q *Queries) UnreadFrom(ctx context.Context, conversationID, personID string, after int64) (int, error) {
+	var n int
+	err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE conversation_id = $1 AND seq > $2
+		AND sender_id <> $3`, conversationID, after, personID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: unread messages: %w", err)
+	}
+	return n, nil
+}
+
+// MemberConversation is one entry of a person's conversation list: the conversation and their
+// place in it.
+type MemberConversation struct {
+	Conversation model.Conversation
+	Member       model.Member
+	SortAt       time.Time
+}
+
+// ConversationKey is where a page of a person's conversations ended (keyset paging).
+type ConversationKey struct {
+	SortAt time.Time
+	ID     string
+}
+
+// PersonConversations lists the conversations a person belongs to, latest activity first,
+// walking conversation_members_person in order; kind "" means every kind.
+func (q *Queries) PersonConversations(ctx context.Context, personID, kind string, after *ConversationKey, limit int) ([]MemberConversation, error) {
+	args := []any{personID}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	var sb strings.Builder
+	sb.WriteString(`SELECT m.sort_at, m.conversation_id, m.person_id, m.role, m.last_read_seq, m.read_at, m.muted, m.joined_at, m.left_at,
+		c.id, c.kind, c.order_id, c.subject, c.last_seq, c.last_message_at, c.last_text, c.last_sender_id, c.closed_at, c.created_at, c.updated_at
+		FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+		WHERE m.person_id = $1 AND m.left_at IS NULL`)
+	if kind != "" {
+		sb.WriteString(` AND c.kind = ` + arg(kind))
+	}
+	if after != nil {
+		sb.WriteString(` AND (m.sort_at, m.conversation_id) < (` + arg(utc(after.SortAt)) + `, ` + arg(after.ID) + `)`)
+	}
+	sb.WriteString(` ORDER BY m.sort_at DESC, m.conversation_id DESC LIMIT ` + arg(limit))
+	rows, err := q.q.QueryContext(ctx, sb.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: person conversations: %w", err)
+	}
+	defer rows.Close()
+	var out []MemberConversation
+	for rows.Next() {
+		var mc MemberConversation
+		var role string
+		var readAt, leftAt, lastAt, closedAt sql.NullTime
+		var orderID sql.NullString
+		m, c := &mc.Member, &mc.Conversation
+		if err := rows.Scan(&mc.SortAt, &m.ConversationID, &m.PersonID, &role, &m.LastReadSeq, &readAt, &m.Muted, &m.JoinedAt, &leftAt,
+			&c.ID, &c.Kind, &orderID, &c.Subject, &c.LastSeq, &lastAt, &c.LastText, &c.LastSenderID, &closedAt, &c.CreatedAt, &c.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("store: person conversations: %w", err)
+		}
+		mc.SortAt = mc.SortAt.UTC()
+		m.Role, m.ReadAt, m.LeftAt, m.JoinedAt = model.Role(role), ptrTime(readAt), ptrTime(leftAt), m.JoinedAt.UTC()
+		c.OrderID, c.LastMessageAt, c.ClosedAt = orderID.String, ptrTime(lastAt), ptrTime(closedAt)
+		c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+		out = append(out, mc)
+	}
+	return out, rows.Err()
+}
+
+// FileReadable reports whether personID is an active member of a conversation with a message
+// that references fileID (the files access rule of chat).
+func (q *Queries) FileReadable(ctx context.Context, personID, fileID string) (bool, error) {
+	var one int
+	err := q.q.QueryRowContext(ctx, `SELECT 1 FROM message_files f JOIN conversation_members m
+		ON m.conversation_id = f.conversation_id WHERE f.file_id = $1 AND m.person_id = $2 AND m.left_at IS NULL LIMIT 1`,
+		fileID, personID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: file readable: %w", err)
+	}
+	return true, nil
+}
+
+// PurgeMessages deletes up to limit messages created before before (S5 retention).
+func (q *Queries) PurgeMessages(ctx context.Context, before time.Time, limit int) (int64, error) {
+	if _, err := q.q.ExecContext(ctx, `DELETE FROM message_files WHERE (conversation_id, seq) IN (SELECT conversation_id, seq
+		FROM messages WHERE created_at < $1 LIMIT $2)`, utc(before), limit); err != nil {
+		return 0, fmt.Errorf("store: purge message files: %w", err)
+	}
+	res, err := q.q.ExecContext(ctx, `DELETE FROM messages WHERE (conversation_id, seq) IN (SELECT conversation_id, seq
+		FROM messages WHERE created_at < $1 LIMIT $2)`, utc(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("store: purge messages: %w", err)
+	}
+	return res.RowsAffected()
+}
