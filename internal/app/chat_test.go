@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -364,4 +365,67 @@ func TestI1PushSkippedWhenSeenLiveAndBurstsCollapse(t *testing.T) {
 			t.Fatalf("muted entry: %s", r)
 		}
 	})
+}
+
+// I1, X5, X4: contact details are masked before the text is stored, the sender is told why in
+// their language, and only operators see the original — each of their reads in the order's
+// audit trail.
+func TestI1MaskedContactsAndOperatorReadsAudited(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		w := newOrdWorld(t, dsn, nil)
+		orderID := w.bookAccepted(ordT0.Add(48 * time.Hour))
+		conv := w.conversationOf(ordCustomer, orderID)
+		r := w.want(w.send(ordCustomer, conv, "c-1", "有事打我电话 138 0013 8000，加微信 linxiao_88"), 201)
+		notice, _ := r.JSON["masked"].(map[string]any)
+		if notice == nil || notice["code"] != "contact_masked" || notice["message"] == "" {
+			t.Fatalf("no masked notice: %s", r)
+		}
+		msg := r.JSON["message"].(map[string]any)
+		text, _ := msg["text"].(string)
+		if msg["original"] != nil || containsAny(text, "0013 8000", "linxiao_88") {
+			t.Fatalf("the sender's answer shows contact details: %s", r)
+		}
+		for _, who := range []string{ordW1, ordCustomer} {
+			body := string(w.want(w.as(who, "GET", "/v1/conversations/"+conv+"/messages", nil), 200).Body)
+			if containsAny(body, "0013 8000", "linxiao_88") {
+				t.Fatalf("%s reads contact details: %s", who, body)
+			}
+		}
+		// The English-speaking worker would be told in English.
+		w.want(w.as(ordOp1, "POST", "/v1/orders/"+orderID+"/assign", map[string]any{"worker_id": ordW2, "reason": "调班"}), 200)
+		r = w.want(w.send(ordW2, conv, "z-1", "my email is zhao.master@163.com"), 201)
+		if n, _ := r.JSON["masked"].(map[string]any); n == nil || !containsAny(n["message"].(string), "hidden") {
+			t.Fatalf("English notice: %s", r)
+		}
+
+		// The operator reads the originals; the read is audited in the order's timeline.
+		op := w.want(w.as(ordOp1, "GET", "/v1/conversations/"+conv+"/messages", nil), 200)
+		if !containsAny(string(op.Body), "linxiao_88") || !containsAny(string(op.Body), "zhao.master@163.com") {
+			t.Fatalf("operator does not see originals: %s", op)
+		}
+		if r := w.send(ordOp1, conv, "o-1", "运营介入"); r.Status != 403 {
+			t.Fatalf("operator writing: %s", r)
+		}
+		tl := w.want(w.as(ordOp1, "GET", "/v1/orders/"+orderID+"/timeline", nil), 200)
+		found := false
+		for _, it := range tl.JSON["items"].([]any) {
+			e := it.(map[string]any)
+			if e["event"] == "conversation_viewed" && e["actor_id"] == ordOp1 {
+				d := e["details"].(map[string]any)
+				found = d["originals_shown"] == float64(2) && d["conversation_id"] == conv
+			}
+		}
+		if !found {
+			t.Fatalf("no audited operator read in the timeline: %s", tl)
+		}
+	})
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
 }
