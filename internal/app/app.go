@@ -147,6 +147,9 @@ func (a *App) init(ctx context.Context) error {
 	}
 	a.initFiles()
 	a.Files.AllowReaders(a.Support.FeedbackFileReaders)
+	// Chat images: a message carries only its sender's uploads; its members (and operators) read them.
+	a.Chat.CheckFiles = a.Files.CheckOwned
+	a.Files.AllowReaders(a.Chat.CanReadFile)
 	if err := a.initDelivery(ctx); err != nil {
 		return err
 	}

@@ -429,3 +429,47 @@ func containsAny(s string, subs ...string) bool {
 	}
 	return false
 }
+
+// I1 images: a message carries only its sender's uploads; the files it shows are readable by
+// the conversation's current members (and operators, for disputes) and nobody else — a worker
+// removed from the order loses the image and its thumbnail in the commit that removes them.
+func TestI1ImagesFollowMembership(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		w := newOrdWorld(t, dsn, nil)
+		other := w.s.AddPerson(model.Person{ID: "c-other", Role: model.RoleCustomer, Name: "路人甲"})
+		orderID := w.bookAccepted(ordT0.Add(48 * time.Hour))
+		conv := w.conversationOf(ordCustomer, orderID)
+		mine := uploadPNG(t, w.s, w.tok(ordCustomer), 210)
+		theirs := uploadPNG(t, w.s, other, 80)
+		path := "/v1/conversations/" + conv + "/messages"
+		wantFields(t, w.as(ordCustomer, "POST", path, map[string]any{"client_id": "c-x", "file_ids": []string{theirs}}), "file_ids")
+		wantFields(t, w.as(ordCustomer, "POST", path, map[string]any{"client_id": "c-y", "file_ids": []string{"no-such-file"}}), "file_ids")
+		read := func(who, tok string, want int) {
+			t.Helper()
+			for _, p := range []string{"/v1/files/" + mine, "/v1/files/" + mine + "/thumbnail"} {
+				if got := w.s.Do("GET", p, tok, nil); got.Status != want {
+					t.Errorf("%s GET %s → %d, want %d", who, p, got.Status, want)
+				}
+			}
+		}
+		// Uploaded but not sent: only its uploader sees it.
+		read("worker before the message", w.tok(ordW1), 404)
+		r := w.want(w.as(ordCustomer, "POST", path, map[string]any{"client_id": "c-1", "text": "水管这里漏水", "file_ids": []string{mine}}), 201)
+		m, _ := r.JSON["message"].(map[string]any)
+		if ids, _ := m["file_ids"].([]any); len(ids) != 1 || ids[0] != mine {
+			t.Fatalf("message: %s", r)
+		}
+		// An image alone, without text, is a message too.
+		w.want(w.as(ordCustomer, "POST", path, map[string]any{"client_id": "c-2", "file_ids": []string{mine}}), 201)
+		read("customer", w.tok(ordCustomer), 200)
+		read("worker", w.tok(ordW1), 200)
+		read("operator", w.tok(ordOp1), 200)
+		read("another worker", w.tok(ordW2), 404)
+		read("another customer", other, 404)
+
+		w.want(w.as(ordOp1, "POST", "/v1/orders/"+orderID+"/assign", map[string]any{"worker_id": ordW2, "reason": "王阿姨生病"}), 200)
+		read("removed worker", w.tok(ordW1), 404)
+		read("new worker", w.tok(ordW2), 200)
+		read("customer after the change", w.tok(ordCustomer), 200)
+	})
+}

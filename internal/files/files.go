@@ -307,3 +307,19 @@ func cleanFilename(name, contentType string) string {
 	}
 	return name + ".jpg"
 }
+
+// CheckOwned verifies that every id names an image personID uploaded: what a person may attach to
+// something others will see (a chat message). Anything else is refused as invalid file_ids,
+// without saying whether the file exists.
+func (s *Service) CheckOwned(ctx context.Context, personID string, ids []string) error {
+	for _, id := range ids {
+		f, err := s.Store.File(ctx, id)
+		if model.IsCode(err, model.CodeNotFound) || (err == nil && f.UploaderID != personID) {
+			return model.Invalid(model.FieldError{Field: "file_ids", Message: "each must be an image you uploaded (POST /v1/files)"})
+		}
+		if err != nil {
+			return fmt.Errorf("files: check %s: %w", id, err)
+		}
+	}
+	return nil
+}

@@ -434,6 +434,19 @@ func (q *Queries) FileReadable(ctx context.Context, personID, fileID string) (bo
 	return true, nil
 }
 
+// MessagesShowFile reports whether any message references fileID.
+func (q *Queries) MessagesShowFile(ctx context.Context, fileID string) (bool, error) {
+	var one int
+	err := q.q.QueryRowContext(ctx, `SELECT 1 FROM message_files WHERE file_id = $1 LIMIT 1`, fileID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: message file: %w", err)
+	}
+	return true, nil
+}
+
 // PurgeMessages deletes up to limit messages created before before (S5 retention).
 func (q *Queries) PurgeMessages(ctx context.Context, before time.Time, limit int) (int64, error) {
 	if _, err := q.q.ExecContext(ctx, `DELETE FROM message_files WHERE (conversation_id, seq) IN (SELECT conversation_id, seq
