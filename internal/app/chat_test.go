@@ -473,3 +473,56 @@ func TestI1ImagesFollowMembership(t *testing.T) {
 		read("customer after the change", w.tok(ordCustomer), 200)
 	})
 }
+
+// I1: typing is passed on at most once a second per person and conversation; posts in between
+// are answered 204 but tell nobody.
+func TestI1TypingRateLimited(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		w := newOrdWorld(t, dsn, nil)
+		orderID := w.bookAccepted(ordT0.Add(48 * time.Hour))
+		conv := w.conversationOf(ordCustomer, orderID)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		cs, err := dialWS(ctx, w.s, w.tok(ordCustomer), -1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cs.c.CloseNow()
+		typings := func(until string) int {
+			t.Helper()
+			n := 0
+			for {
+				ev, err := cs.next(ctx)
+				if err != nil {
+					t.Fatalf("stream: %v", err)
+				}
+				switch ev.Type {
+				case model.EventTyping:
+					n++
+				case model.EventMessage:
+					var m struct {
+						Message model.Message `json:"message"`
+					}
+					_ = json.Unmarshal(ev.Data, &m)
+					if m.Message.Text == until {
+						return n
+					}
+				}
+			}
+		}
+		for i := 0; i < 5; i++ {
+			w.want(w.as(ordW1, "POST", "/v1/conversations/"+conv+"/typing", nil), 204)
+		}
+		w.want(w.send(ordW1, conv, "w-1", "one"), 201)
+		if n := typings("one"); n != 1 {
+			t.Fatalf("5 typing posts within a second gave %d frames, want 1", n)
+		}
+		w.clk.Add(1100 * time.Millisecond)
+		w.want(w.as(ordW1, "POST", "/v1/conversations/"+conv+"/typing", nil), 204)
+		w.want(w.as(ordW1, "POST", "/v1/conversations/"+conv+"/typing", nil), 204)
+		w.want(w.send(ordW1, conv, "w-2", "two"), 201)
+		if n := typings("two"); n != 1 {
+			t.Fatalf("typing a second later gave %d frames, want 1", n)
+		}
+	})
+}

@@ -31,6 +31,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -66,6 +67,45 @@ type Service struct {
 	// KindOf is the notification kind that tells of a new message in a conversation of a kind
 	// (default chat.message for every kind).
 	KindOf map[string]string
+	// TypingEvery is how often one person's typing in one conversation is passed on (default 1 s).
+	TypingEvery time.Duration
+
+	typing typingLimiter
+}
+
+func (s *Service) typingEvery() time.Duration {
+	if s.TypingEvery > 0 {
+		return s.TypingEvery
+	}
+	return time.Second
+}
+
+// typingLimiter remembers when each (person, conversation) last had its typing passed on.
+type typingLimiter struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+// allow reports whether key may be passed on at now, and if so records it. Entries older than
+// every are dropped once the map grows, so it holds about the people typing in the last second.
+func (l *typingLimiter) allow(key string, now time.Time, every time.Duration) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.last == nil {
+		l.last = map[string]time.Time{}
+	}
+	if t, ok := l.last[key]; ok && now.Sub(t) < every && !now.Before(t) {
+		return false
+	}
+	if len(l.last) >= 4096 {
+		for k, t := range l.last {
+			if now.Sub(t) >= every {
+				delete(l.last, k)
+			}
+		}
+	}
+	l.last[key] = now
+	return true
 }
 
 func (s *Service) grace() time.Duration {
@@ -587,7 +627,21 @@ type TypingEvent struct {
 // every few seconds while typing and show it for about 5 s. It is a short-lived event of the
 // recipients' logs (the hub delivers only log entries, so streams stay resumable by seq); the
 // retention purge removes it with the rest of the log.
+//
+// A person's typing in one conversation is fanned out at most once per TypingEvery (default 1 s,
+// per node): a post sooner than that is answered like any other (204) but tells nobody and writes
+// nothing, so a client that posts on every keystroke costs one read, not a write per key.
 func (s *Service) Typing(ctx context.Context, a Actor, conversationID string) error {
+	acc, err := s.load(ctx, &s.Store.Queries, a, conversationID, false)
+	if err != nil {
+		return err
+	}
+	if acc.member == nil {
+		return model.Errorf(model.CodeForbidden, "only members type in a conversation")
+	}
+	if !s.typing.allow(a.ID+"\x00"+conversationID, s.Now(), s.typingEvery()) {
+		return nil
+	}
 	return s.Store.InTx(ctx, func(tx *store.Tx) error {
 		acc, err := s.load(ctx, &tx.Queries, a, conversationID, false)
 		if err != nil {
