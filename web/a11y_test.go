@@ -7,6 +7,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/homebell/homebell/internal/app/apptest"
+	"github.com/homebell/homebell/internal/model"
 )
 
 // TestAccessibilityEveryScreen: axe-core finds no critical or serious issue on any screen of any
@@ -17,6 +18,11 @@ func TestAccessibilityEveryScreen(t *testing.T) {
 	at := time.Now().Add(72 * time.Hour).Truncate(time.Hour)
 	id := s.order("c-lin", "w-wang", "deep-cleaning", at)
 	s.notices("c-lin")
+	conv := s.srv.Do("GET", "/v1/orders/"+id+"/conversation", s.srv.Token("c-lin", model.RoleCustomer), nil).Str("id")
+	if r := s.srv.Do("POST", "/v1/conversations/"+conv+"/messages", s.srv.Token("w-wang", model.RoleWorker),
+		map[string]any{"client_id": "a11y-1", "text": "您好，我是王阿姨，明天九点到"}); r.Status != 201 {
+		t.Fatalf("send: %s", r)
+	}
 
 	visitor := s.open("visitor")
 	visitor.waitText(".people", "林晓")
@@ -41,6 +47,10 @@ func TestAccessibilityEveryScreen(t *testing.T) {
 				p.axe(who + " " + hash)
 			}
 			if who != "a-chen" {
+				// The order's chat (I1): the customer and the worker write; the operator reads.
+				p.nav("#/orders/" + id + "/chat")
+				p.waitJS(`document.querySelector('#chat-messages .msg, #chat-messages .empty')`, "the chat")
+				p.axe(who + " chat")
 				p.openOrder(id)
 				p.axe(who + " order page")
 				var panels []string

@@ -16,6 +16,7 @@ const ROUTES = [
   { path: 'approvals', roles: ['operator'], nav: 'nav.approvals', icon: '✓', view: './views/approvals.js', badge: 'approvals' },
   { path: 'orders', roles: ['customer', 'worker', 'operator'], nav: { customer: 'nav.orders', worker: 'nav.schedule', operator: 'nav.allOrders' }, icon: '☰', view: './views/orders.js' },
   { path: 'orders/:id', roles: ['customer', 'worker', 'operator'], view: './views/order.js' },
+  { path: 'orders/:id/chat', roles: ['customer', 'worker', 'operator'], view: './views/chat.js' },
   { path: 'reviews', roles: ['worker'], nav: 'nav.reviews', icon: '★', view: './views/reviews.js' },
   { path: 'support', roles: ['agent'], nav: 'nav.support', icon: '☏', view: './views/support.js' },
   { path: 'inbox', roles: ALL, nav: 'nav.inbox', icon: '✉', view: './views/inbox.js', badge: true },
@@ -40,6 +41,13 @@ function fieldMessage(i18n, field, msg) {
     if (hit) return i18n.t(key, { n: hit[1] || '' });
   }
   return i18n.t('fieldMsg.invalid');
+}
+
+/** noteHref is where a notification leads: an order's chat, the order, or the message center. */
+function noteHref(n) {
+  if (!n.order_id) return '#/inbox';
+  const o = `#/orders/${encodeURIComponent(n.order_id)}`;
+  return n.data?.conversation_id && n.data?.conversation_kind === 'order' ? `${o}/chat` : o;
 }
 
 const HOME = { customer: 'book', worker: 'open', operator: 'approvals', agent: 'support' };
@@ -248,10 +256,12 @@ class App {
     if (ev.type === 'notification.created') {
       const n = ev.data?.notification || ev.data || {};
       const fresh = !ev.created_at || Date.parse(ev.created_at) > startedAt - 10000;
-      if (fresh) {
+      // A message in the conversation on screen is seen there; no toast for it.
+      const onScreen = n.data?.conversation_id && n.data.conversation_id === this.activeConversation;
+      if (fresh && !onScreen) {
         const style = ev.data?.alert || n.alert || 'badge';
         alertFor(style);
-        this.toast(n.title || '', 'note', n.body, n.order_id ? `#/orders/${encodeURIComponent(n.order_id)}` : '#/inbox', style);
+        this.toast(n.title || '', 'note', n.body, noteHref(n), style);
       }
     }
     this.bus.dispatchEvent(new CustomEvent(ev.type, { detail: ev }));

@@ -144,6 +144,17 @@ const zh = {
   'review.hiddenDone': '已隐藏，已通知作者', 'review.rating': '★ {avg}（{n} 条评价）', 'review.noRating': '暂无评价',
   'reviews.title': '我的评价', 'reviews.empty': '还没有收到评价',
   'ev.reviewed': '客户评价', 'ev.review_replied': '回复评价', 'ev.review_reply_edited': '修改回复', 'ev.review_hidden': '评价被隐藏', 'ev.review_reply_hidden': '回复被隐藏',
+  // order chat (I1)
+  'order.chatWorker': '联系服务人员', 'order.chatCustomer': '联系客户', 'order.chatRead': '查看订单对话（只读）',
+  'chat.backToOrder': '返回订单', 'chat.none': '服务人员接单后即可在这里沟通。', 'chat.older': '查看更早的消息', 'chat.messages': '消息记录',
+  'chat.staffTitle': '订单对话（运营查看）', 'chat.with': '与 {name} 的对话', 'chat.nobody': '暂无服务人员',
+  'chat.staffNote': '只读：仅用于处理纠纷，您的每次查看都会记入订单审计。', 'chat.read': '已读', 'chat.unread': '未读',
+  'chat.original': '原文：{text}', 'chat.maskedMine': '已隐藏消息中的联系方式', 'chat.empty': '还没有消息，打个招呼吧',
+  'chat.notice.contact_masked': '为保护双方隐私，消息中的联系方式已隐藏。请在平台内沟通，服务有保障。',
+  'chat.typing': '{name} 正在输入…', 'chat.removed': '您已不再是这个订单的服务人员，无法继续查看此对话。',
+  'chat.closedAt': '对话已于 {at} 结束，不能再发送消息，记录仍可查看。', 'chat.noWorker': '订单暂时没有服务人员，安排好新的服务人员后可继续沟通。',
+  'chat.image': '聊天图片', 'chat.openImage': '查看大图', 'chat.placeholder': '输入消息', 'chat.send': '发送',
+  'chat.camera': '拍照', 'chat.gallery': '相册', 'chat.uploading': '图片发送中…',
 };
 
 const en = {
@@ -284,6 +295,17 @@ const en = {
   'review.hiddenDone': 'Hidden; the author was told why', 'review.rating': '★ {avg} ({n} reviews)', 'review.noRating': 'No reviews yet',
   'reviews.title': 'My reviews', 'reviews.empty': 'No reviews yet',
   'ev.reviewed': 'Reviewed', 'ev.review_replied': 'Review replied', 'ev.review_reply_edited': 'Reply edited', 'ev.review_hidden': 'Review hidden', 'ev.review_reply_hidden': 'Reply hidden',
+  // order chat (I1)
+  'order.chatWorker': 'Message the worker', 'order.chatCustomer': 'Message the customer', 'order.chatRead': 'Read the order chat (read-only)',
+  'chat.backToOrder': 'Back to the order', 'chat.none': 'You can talk here once a worker accepts the order.', 'chat.older': 'Earlier messages', 'chat.messages': 'Messages',
+  'chat.staffTitle': 'Order chat (operator view)', 'chat.with': 'Chat with {name}', 'chat.nobody': 'no worker yet',
+  'chat.staffNote': 'Read-only, for disputes: each time you read it is recorded in the order\'s audit trail.', 'chat.read': 'Read', 'chat.unread': 'Unread',
+  'chat.original': 'As typed: {text}', 'chat.maskedMine': 'Contact details in this message were hidden', 'chat.empty': 'No messages yet — say hello',
+  'chat.notice.contact_masked': 'Contact details in your message were hidden to protect both sides. Please keep talking here, where the service is covered.',
+  'chat.typing': '{name} is typing…', 'chat.removed': 'You are no longer this order\'s worker, so this chat is closed to you.',
+  'chat.closedAt': 'This chat ended on {at}: no new messages, but you can still read it.', 'chat.noWorker': 'The order has no worker right now; the chat reopens when one is assigned.',
+  'chat.image': 'Chat image', 'chat.openImage': 'Open the full image', 'chat.placeholder': 'Type a message', 'chat.send': 'Send',
+  'chat.camera': 'Camera', 'chat.gallery': 'Photos', 'chat.uploading': 'Sending the image…',
 };
 
 const dicts = { 'zh-CN': zh, en };

@@ -1,7 +1,8 @@
 // stream.js is the one realtime client: Server-Sent Events from /v1/events, resumed from the last
 // seq it saw after any drop, with backoff. It hands each event to onEvent exactly once.
 
-const TYPES = ['notification.created', 'notification.read', 'unread.changed', 'order.changed', 'message.created', 'campaign.live', 'review.changed'];
+const TYPES = ['notification.created', 'notification.read', 'unread.changed', 'order.changed', 'message.created', 'campaign.live', 'review.changed',
+  'conversation.message', 'conversation.read', 'conversation.typing', 'conversation.closed'];
 
 /** Stream keeps one EventSource open for a person and survives dropped connections. */
 export class Stream {

@@ -59,6 +59,7 @@ export async function render(ctx) {
     const open = async () => {
       if (unread) { try { await ctx.api.post('/v1/me/inbox/read', { ids: [n.id] }); } catch (e) { app.toast(app.errText(e), 'error'); } }
       if (n.data?.campaign_id) location.hash = `#/campaigns/${encodeURIComponent(n.data.campaign_id)}`;
+      else if (n.order_id && n.data?.conversation_id && n.data?.conversation_kind === 'order') location.hash = `#/orders/${encodeURIComponent(n.order_id)}/chat`;
       else if (n.order_id && ctx.me.role !== 'agent') location.hash = `#/orders/${encodeURIComponent(n.order_id)}`;
       else await refresh();
     };

@@ -71,7 +71,8 @@ async function paint(ctx, body, base) {
 
   const people = h('section', { class: 'card people-card' },
     personBlock(ctx, t('order.worker'), worker, o.status && WAITING.includes(o.status) ? t('order.noWorker') : ''),
-    me.role !== 'customer' && customer ? personBlock(ctx, t('order.customer'), customer) : null);
+    me.role !== 'customer' && customer ? personBlock(ctx, t('order.customer'), customer) : null,
+    chatLink(ctx, o));
 
   const parts = [head, people];
   if (review) parts.push(review);
@@ -93,6 +94,18 @@ async function paint(ctx, body, base) {
   body.replaceChildren(...parts);
   for (const [k, v] of Object.entries(keep)) { const el = body.querySelector(`#${CSS.escape(k)}`); if (el) el.value = v; }
   if (open) { const p = body.querySelector(`.panel[data-panel="${open}"]`); if (p) { p.hidden = false; p.dispatchEvent(new Event('open')); } }
+}
+
+/**
+ * chatLink leads to the order's chat (I1) once it has a worker: the customer and the current worker
+ * talk there; an operator reads it (read-only, recorded in the order's audit trail).
+ */
+function chatLink(ctx, o) {
+  const { t, me } = ctx;
+  if (!o.worker_id && !o.worker?.id) return null;
+  if (me.role === 'worker' && (o.worker_id || o.worker?.id) !== me.id) return null;
+  const label = me.role === 'operator' ? t('order.chatRead') : t(me.role === 'customer' ? 'order.chatWorker' : 'order.chatCustomer');
+  return h('a', { class: 'button-link chat-link', id: 'order-chat', href: `#/orders/${encodeURIComponent(o.id)}/chat`, text: label });
 }
 
 function personBlock(ctx, label, p, empty) {
