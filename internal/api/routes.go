@@ -128,6 +128,25 @@ func (a *API) routes() []route {
 		{Pattern: "PUT /v1/admin/support/agents/{id}", Roles: operators, Handler: a.putSupportAgent},
 		{Pattern: "GET /v1/admin/support/hours", Roles: operators, Handler: a.getBusinessHours},
 		{Pattern: "PUT /v1/admin/support/hours", Roles: operators, Handler: a.putBusinessHours},
+		{Pattern: "GET /v1/admin/support/satisfaction", Roles: operators, Handler: a.getSatisfaction},
+
+		// Support conversations (I3): queue, assignment, transfer, statuses, notes, order panel,
+		// ratings. Their messages, receipts and typing are the conversation routes above.
+		{Pattern: "GET /v1/support/availability", Roles: people, Handler: a.getSupportAvailability},
+		{Pattern: "POST /v1/support/conversations", Roles: requesters, Creates: true, Limit: limitNotify, Handler: a.postSupportConversation},
+		{Pattern: "GET /v1/support/conversations", Roles: anyone, Handler: a.listSupportConversations},
+		{Pattern: "GET /v1/support/queue", Roles: supportDesk, Handler: a.getSupportQueue},
+		{Pattern: "GET /v1/support/agents", Roles: supportDesk, Handler: a.getDeskAgents},
+		{Pattern: "GET /v1/support/conversations/{id}", Roles: anyone, Handler: a.getSupportConversation},
+		{Pattern: "POST /v1/support/conversations/{id}/claim", Roles: agents, Handler: a.claimSupportConversation},
+		{Pattern: "POST /v1/support/conversations/{id}/release", Roles: supportDesk, Handler: a.releaseSupportConversation},
+		{Pattern: "POST /v1/support/conversations/{id}/transfer", Roles: supportDesk, Handler: a.transferSupportConversation},
+		{Pattern: "PUT /v1/support/conversations/{id}/status", Roles: supportDesk, Handler: a.putSupportStatus},
+		{Pattern: "POST /v1/support/conversations/{id}/notes", Roles: supportDesk, Creates: true, Handler: a.postSupportNote},
+		{Pattern: "POST /v1/support/conversations/{id}/rating", Roles: requesters, Creates: true, Limit: limitNotify, Handler: a.postSupportRating},
+		{Pattern: "GET /v1/support/conversations/{id}/orders", Roles: supportDesk, Handler: a.getSupportOrders},
+		{Pattern: "GET /v1/support/conversations/{id}/orders/{order_id}/timeline", Roles: supportDesk, Handler: a.getSupportOrderTimeline},
+		{Pattern: "GET /v1/support/conversations/{id}/canned-replies", Roles: supportDesk, Handler: a.getSupportCanned},
 
 		{Pattern: "/v1/", Handler: a.notFoundRoute},
 	}

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,6 +31,7 @@ import (
 	"github.com/homebell/homebell/internal/files"
 	"github.com/homebell/homebell/internal/hub"
 	"github.com/homebell/homebell/internal/jobs"
+	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/support"
@@ -140,6 +142,11 @@ func (a *App) init(ctx context.Context) error {
 	a.Chat = &chat.Service{Store: a.Store, Notify: a.Notify, Now: a.Now, Mask: maskContacts}
 	a.Booking.WorkerChanged = a.Chat.WorkerChanged
 	a.API.Chat = a.Chat
+	// Customer service (I3) on the same conversations: support's hook runs in Send's transaction.
+	a.Support.Chat, a.Support.Booking = a.Chat, a.Booking
+	a.Chat.KindOf = map[string]string{model.ConversationSupport: notify.KindSupportMessage}
+	a.Chat.OnSent = map[string]chat.SentHook{model.ConversationSupport: a.Support.Sent}
+	a.Jobs.Handle(support.JobAgentOffline, a.Support.RunAgentOffline)
 	// Message center and settings (S1-S5): preferences through notify, and the daily purge.
 	a.API.Notify = a.Notify
 	if err := a.initRetention(ctx); err != nil {
@@ -150,6 +157,7 @@ func (a *App) init(ctx context.Context) error {
 	// Chat images: a message carries only its sender's uploads; its members (and operators) read them.
 	a.Chat.CheckFiles = a.Files.CheckOwned
 	a.Files.AllowReaders(a.Chat.CanReadFile)
+	a.Files.AllowReaders(a.Support.MayReadFile)
 	if err := a.initDelivery(ctx); err != nil {
 		return err
 	}
@@ -203,6 +211,23 @@ func (a *App) initDelivery(ctx context.Context) error {
 		return err
 	}
 	a.Chat.Publish = h.Publish
+	a.Support.Publish = h.Publish
+	// Agents' presence (I3): applied one at a time, each time with the hub's state as it is then
+	// (the hook's goroutines may run out of order).
+	var presence sync.Mutex
+	h.OnPresence(func(personID string, _ bool) {
+		presence.Lock()
+		defer presence.Unlock()
+		if err := a.Support.Presence(context.Background(), personID, h.Online(personID)); err != nil {
+			a.Log.Error("support: presence", "person", personID, "err", err)
+		}
+	})
+	if a.Store.Dialect() == store.SQLite {
+		// One node owns a SQLite file: after a restart nobody has a stream open.
+		if err := a.Support.Restarted(ctx); err != nil {
+			return err
+		}
+	}
 	keys, err := deliver.EnsureVAPIDKeys(ctx, a.Store, a.Now())
 	if err != nil {
 		return err

@@ -67,6 +67,8 @@ type Service struct {
 	// KindOf is the notification kind that tells of a new message in a conversation of a kind
 	// (default chat.message for every kind).
 	KindOf map[string]string
+	// OnSent is a kind's hook inside Send's transaction (support: queue, reopen, automatic reply).
+	OnSent map[string]SentHook
 	// TypingEvery is how often one person's typing in one conversation is passed on (default 1 s).
 	TypingEvery time.Duration
 
@@ -232,6 +234,10 @@ func (s *Service) load(ctx context.Context, q *store.Queries, a Actor, id string
 		return access{}, err
 	case isStaff(a):
 		return access{conv: c}, nil
+	case a.Role == model.RoleAgent && c.Kind == model.ConversationSupport:
+		// Agents read every support conversation (the queue, a colleague's); they write only in
+		// the ones they hold (membership). Order chats stay closed to them.
+		return access{conv: c}, nil
 	}
 	return access{}, notFound(id)
 }
@@ -305,6 +311,18 @@ func (s *Service) Send(ctx context.Context, a Actor, conversationID string, in S
 	}
 	var out SendResult
 	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = s.SendTx(ctx, tx, a, conversationID, in)
+		return err
+	})
+	return out, err
+}
+
+// SendTx is Send inside the caller's transaction (a support conversation opens with its first
+// message in one commit). The caller validated in with model.ValidateMessage.
+func (s *Service) SendTx(ctx context.Context, tx *store.Tx, a Actor, conversationID string, in SendInput) (SendResult, error) {
+	var out SendResult
+	err := func() error {
 		acc, err := s.load(ctx, &tx.Queries, a, conversationID, true)
 		if err != nil {
 			return err
@@ -387,9 +405,54 @@ func (s *Service) Send(ctx context.Context, a Actor, conversationID string, in S
 			}
 		}
 		s.publishAfter(tx, events)
+		if hook := s.OnSent[acc.conv.Kind]; hook != nil {
+			return hook(ctx, tx, acc.conv, *acc.member, visible)
+		}
 		return nil
-	})
+	}()
 	return out, err
+}
+
+// SentHook runs inside Send's transaction once a new message is stored and its members told (not
+// for a retry): a kind's own rules follow a message there (a support conversation reopens or
+// queues, the automatic reply goes out). An error rolls the message back.
+type SentHook func(ctx context.Context, tx *store.Tx, c model.Conversation, from model.Member, m model.Message) error
+
+// System adds a message without a sender (sender_role system) inside the caller's transaction:
+// the automatic reply of support, "transferred to …". Every active member's open app gets it; nobody
+// is notified off-app.
+func (s *Service) System(ctx context.Context, tx *store.Tx, conversationID, text string) (model.Message, error) {
+	now := s.Now()
+	msg := model.Message{ConversationID: conversationID, SenderRole: model.SenderSystem, ClientID: "system." + model.NewID(),
+		Text: text, FileIDs: []string{}}
+	if _, err := tx.ConversationForUpdate(ctx, conversationID); err != nil {
+		return msg, err
+	}
+	if err := tx.AppendMessage(ctx, &msg, now); err != nil {
+		return msg, err
+	}
+	members, err := tx.Members(ctx, conversationID)
+	if err != nil {
+		return msg, err
+	}
+	c, err := tx.Conversation(ctx, conversationID)
+	if err != nil {
+		return msg, err
+	}
+	payload := MessageEvent{ConversationID: c.ID, Kind: c.Kind, OrderID: c.OrderID, Message: msg}
+	events := map[string][]model.Event{}
+	for _, m := range members {
+		if !m.Active() {
+			continue
+		}
+		ev, err := tx.AppendEventRecord(ctx, m.PersonID, model.EventMessage, payload, now)
+		if err != nil {
+			return msg, err
+		}
+		events[m.PersonID] = append(events[m.PersonID], ev)
+	}
+	s.publishAfter(tx, events)
+	return msg, nil
 }
 
 // tell updates the recipient's message-center entry of the conversation and plans its off-app
@@ -473,7 +536,7 @@ func (s *Service) Messages(ctx context.Context, a Actor, conversationID string, 
 		if items == nil {
 			items = []model.Message{}
 		}
-		if acc.member != nil {
+		if !isStaff(a) {
 			for i := range items {
 				items[i].Original = ""
 			}

@@ -54,6 +54,10 @@ type Member struct {
 // Active reports whether the member still belongs to the conversation.
 func (m Member) Active() bool { return m.LeftAt == nil }
 
+// SenderSystem is the sender role of a message the platform itself adds to a conversation (an
+// automatic reply, "transferred to …"); such a message has no sender id.
+const SenderSystem Role = "system"
+
 // MaxMessageRunes is the longest message text, in characters.
 const MaxMessageRunes = 2000
 

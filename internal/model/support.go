@@ -55,6 +55,9 @@ type SupportAgent struct {
 	Away      bool       `json:"away"`
 	SeenAt    *time.Time `json:"seen_at"` // last time a node saw an open stream of theirs
 	UpdatedAt time.Time  `json:"updated_at"`
+	// Online: one of their streams is open. OfflineSince: when the last one closed.
+	Online       bool       `json:"online"`
+	OfflineSince *time.Time `json:"offline_since"`
 }
 
 // DefaultAgentCapacity is an agent's capacity until operators set another.
@@ -205,6 +208,9 @@ func (b BusinessHours) openOn(t time.Time) (time.Time, time.Time, bool) {
 	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 	return day.Add(time.Duration(s) * time.Minute), day.Add(time.Duration(e) * time.Minute), true
 }
+
+// Today returns the opening of t's day (in the hours' zone); ok false when that day is closed.
+func (b BusinessHours) Today(t time.Time) (start, end time.Time, ok bool) { return b.openOn(t) }
 
 // IsOpen reports whether t falls within business hours.
 func (b BusinessHours) IsOpen(t time.Time) bool {

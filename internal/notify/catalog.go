@@ -45,6 +45,7 @@ const (
 	KindReviewHidden          = "review.hidden"
 	KindChatMessage           = "chat.message"
 	KindSupportMessage        = "support.message"
+	KindSupportRatedLow       = "support.rated_low"
 	KindFeedbackAnswered      = "feedback.answered"
 	KindPromotion             = "platform.promotion"
 	KindNewService            = "platform.new_service"
@@ -201,10 +202,23 @@ var catalogue = []Kind{
 			"{{if .many}}{{.sender_name}} 发来 {{.count}} 条新消息{{else}}{{.sender_name}} 发来消息{{end}}",
 			"{{if .many}}{{.count}} new messages from {{.sender_name}}{{else}}Message from {{.sender_name}}{{end}}")},
 		Body: map[string]model.Text{audienceAny: t("{{if .text}}{{.text}}{{else}}[图片]{{end}}", "{{if .text}}{{.text}}{{else}}[Image]{{end}}")}},
+	// I3: a message in a support conversation, one running entry per conversation (notify.Thread).
 	{ID: KindSupportMessage, Name: model.Text{ZH: "客服消息", EN: "Customer service"},
 		Category: planner.CategoryInteraction, Importance: planner.ImportanceNormal,
-		Title: map[string]model.Text{audienceAny: t("客服消息", "Customer service")},
-		Body:  map[string]model.Text{audienceAny: t("{{.text}}", "{{.text}}")}},
+		Title: map[string]model.Text{audienceAny: t(
+			"{{if .many}}客服 {{.sender_name}} 发来 {{.count}} 条新消息{{else if .sender_name}}客服 {{.sender_name}} 回复了您{{else}}客服消息{{end}}",
+			"{{if .many}}{{.count}} new messages from support ({{.sender_name}}){{else if .sender_name}}Support ({{.sender_name}}) replied{{else}}Customer service{{end}}"),
+			string(model.RoleAgent): t(
+				"{{if .many}}{{.sender_name}} 发来 {{.count}} 条新消息{{else}}{{.sender_name}} 发来咨询{{end}}",
+				"{{if .many}}{{.count}} new messages from {{.sender_name}}{{else}}{{.sender_name}} wrote to support{{end}}")},
+		Body: map[string]model.Text{audienceAny: t("{{if .text}}{{.text}}{{else}}[图片]{{end}}", "{{if .text}}{{.text}}{{else}}[Image]{{end}}")}},
+	// I3: a customer rated a support conversation 2 or less; operators look at it.
+	{ID: KindSupportRatedLow, Name: model.Text{ZH: "客服低分评价", EN: "Low support ratings"},
+		Category: planner.CategoryInteraction, Importance: planner.ImportanceHigh,
+		Title: map[string]model.Text{audienceAny: t("客服会话收到 {{.score}} 分评价", "A support conversation was rated {{.score}}")},
+		Body: map[string]model.Text{audienceAny: t(
+			"{{.customer_name}} 给 {{if .agent_name}}{{.agent_name}}{{else}}客服{{end}} 的服务打了 {{.score}} 分。{{if .comment}}“{{.comment}}”{{end}}",
+			"{{.customer_name}} rated {{if .agent_name}}{{.agent_name}}{{else}}support{{end}} {{.score}} of 5.{{if .comment}} “{{.comment}}”{{end}}")}},
 	{ID: KindFeedbackAnswered, Name: model.Text{ZH: "反馈回复", EN: "Feedback answers"},
 		Category: planner.CategoryInteraction, Importance: planner.ImportanceNormal,
 		Title: map[string]model.Text{audienceAny: t("您的反馈有了回复", "Your feedback was answered")},

@@ -147,11 +147,13 @@ func (q *Queries) AgentLoads(ctx context.Context) (map[string]int, error) {
 
 // ---- agents ----
 
+const agentCols = `agent_id, capacity, away, seen_at, updated_at, online, offline_since`
+
 func scanAgent(row interface{ Scan(...any) error }) (model.SupportAgent, error) {
 	var a model.SupportAgent
-	var seen sql.NullTime
-	err := row.Scan(&a.AgentID, &a.Capacity, &a.Away, &seen, &a.UpdatedAt)
-	a.SeenAt, a.UpdatedAt = timePtr(seen), a.UpdatedAt.UTC()
+	var seen, offline sql.NullTime
+	err := row.Scan(&a.AgentID, &a.Capacity, &a.Away, &seen, &a.UpdatedAt, &a.Online, &offline)
+	a.SeenAt, a.OfflineSince, a.UpdatedAt = timePtr(seen), timePtr(offline), a.UpdatedAt.UTC()
 	return a, err
 }
 
@@ -167,7 +169,7 @@ func (q *Queries) EnsureSupportAgent(ctx context.Context, agentID string, now ti
 
 // SupportAgent returns an agent's support row.
 func (q *Queries) SupportAgent(ctx context.Context, agentID string) (model.SupportAgent, error) {
-	a, err := scanAgent(q.q.QueryRowContext(ctx, `SELECT agent_id, capacity, away, seen_at, updated_at FROM support_agents WHERE agent_id = $1`, agentID))
+	a, err := scanAgent(q.q.QueryRowContext(ctx, `SELECT `+agentCols+` FROM support_agents WHERE agent_id = $1`, agentID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, model.Errorf(model.CodeNotFound, "agent %q not found", agentID)
 	}
@@ -179,7 +181,7 @@ func (q *Queries) SupportAgent(ctx context.Context, agentID string) (model.Suppo
 
 // SupportAgents lists every agent that has a support row.
 func (q *Queries) SupportAgents(ctx context.Context) ([]model.SupportAgent, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT agent_id, capacity, away, seen_at, updated_at FROM support_agents ORDER BY agent_id`)
+	rows, err := q.q.QueryContext(ctx, `SELECT `+agentCols+` FROM support_agents ORDER BY agent_id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: support agents: %w", err)
 	}

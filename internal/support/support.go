@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/homebell/homebell/internal/booking"
+	"github.com/homebell/homebell/internal/chat"
 	"github.com/homebell/homebell/internal/jobs"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
@@ -30,6 +32,11 @@ type Service struct {
 	Jobs   *jobs.Runner
 	Notify *notify.Service
 	Now    func() time.Time
+	// Chat carries support conversations (kind support); Booking reads the requester's orders for
+	// the agent's order panel; Publish wakes open streams after commit (nil in tools without a hub).
+	Chat    *chat.Service
+	Booking *booking.Service
+	Publish func(events map[string][]model.Event)
 }
 
 // write runs fn in one transaction.

@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/homebell/homebell/internal/model"
+)
+
+// The support desk's queue and presence (I3): which agents are online, how many conversations
+// each holds, and the conversations of the queue.
+
+// SetAgentOnline records an agent's presence: online clears offline_since; offline sets it to now.
+func (q *Queries) SetAgentOnline(ctx context.Context, agentID string, online bool, now time.Time) error {
+	var err error
+	if online {
+		_, err = q.q.ExecContext(ctx, `UPDATE support_agents SET online = TRUE, offline_since = NULL, seen_at = $2 WHERE agent_id = $1`,
+			agentID, utc(now))
+	} else {
+		_, err = q.q.ExecContext(ctx, `UPDATE support_agents SET online = FALSE, offline_since = $2, seen_at = $2
+			WHERE agent_id = $1 AND online`, agentID, utc(now))
+	}
+	if err != nil {
+		return fmt.Errorf("store: agent presence: %w", err)
+	}
+	return nil
+}
+
+// AvailableAgents lists the agents who take conversations now: online and not away.
+func (q *Queries) AvailableAgents(ctx context.Context) ([]model.SupportAgent, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+agentCols+` FROM support_agents WHERE online AND NOT away ORDER BY agent_id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: available agents: %w", err)
+	}
+	defer rows.Close()
+	out := []model.SupportAgent{}
+	for rows.Next() {
+		a, err := scanAgent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: available agents: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// LockSupportAgent takes an agent's row lock on PostgreSQL, so two transactions handing the same
+// agent a conversation count their load one after the other (SQLite has one writer).
+func (q *Queries) LockSupportAgent(ctx context.Context, agentID string) (model.SupportAgent, error) {
+	lock := ""
+	if q.dialect == Postgres {
+		lock = " FOR UPDATE"
+	}
+	a, err := scanAgent(q.q.QueryRowContext(ctx, `SELECT `+agentCols+` FROM support_agents WHERE agent_id = $1`+lock, agentID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, model.Errorf(model.CodeNotFound, "agent %q not found", agentID)
+	}
+	if err != nil {
+		return a, fmt.Errorf("store: lock support agent: %w", err)
+	}
+	return a, nil
+}
+
+// AgentLoad counts the open and pending conversations an agent holds.
+func (q *Queries) AgentLoad(ctx context.Context, agentID string) (int, error) {
+	var n int
+	err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM support_threads WHERE agent_id = $1 AND status <> 'resolved'`, agentID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: agent load: %w", err)
+	}
+	return n, nil
+}
+
+// QueueLength counts the conversations waiting for an agent.
+func (q *Queries) QueueLength(ctx context.Context) (int, error) {
+	var n int
+	err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM support_threads WHERE agent_id IS NULL AND status <> 'resolved'`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: queue length: %w", err)
+	}
+	return n, nil
+}
+
+// RecentSupportThreads lists support conversations by latest change, optionally of one status
+// (operators' overview).
+func (q *Queries) RecentSupportThreads(ctx context.Context, status string, limit int) ([]model.SupportThread, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+threadCols+` FROM support_threads WHERE ($1 = '' OR status = $1)
+		ORDER BY updated_at DESC, conversation_id LIMIT $2`, status, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: recent support threads: %w", err)
+	}
+	defer rows.Close()
+	out := []model.SupportThread{}
+	for rows.Next() {
+		t, err := scanThread(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: recent support threads: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// SupportShowsFile reports whether a message of a support conversation references fileID.
+func (q *Queries) SupportShowsFile(ctx context.Context, fileID string) (bool, error) {
+	var one int
+	err := q.q.QueryRowContext(ctx, `SELECT 1 FROM message_files f JOIN conversations c ON c.id = f.conversation_id
+		WHERE f.file_id = $1 AND c.kind = 'support' LIMIT 1`, fileID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: support file: %w", err)
+	}
+	return true, nil
+}
+
+// OnlineAgentIDs lists the agents with an open stream (away or not): their consoles show the queue.
+func (q *Queries) OnlineAgentIDs(ctx context.Context) ([]string, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT agent_id FROM support_agents WHERE online ORDER BY agent_id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: online agents: %w", err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: online agents: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// SupportOpenedBy finds the support conversation a requester opened with a first message of
+// clientID (a retry of opening answers the conversation it opened).
+func (q *Queries) SupportOpenedBy(ctx context.Context, requesterID, clientID string) (string, bool, error) {
+	var id string
+	err := q.q.QueryRowContext(ctx, `SELECT t.conversation_id FROM support_threads t JOIN messages m ON m.conversation_id = t.conversation_id
+		WHERE t.requester_id = $1 AND m.sender_id = $1 AND m.client_id = $2 AND m.seq = 1 LIMIT 1`, requesterID, clientID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("store: support opened by: %w", err)
+	}
+	return id, true, nil
+}
+
+// SupportResolvedBetween counts the resolves in [from, to) (the satisfaction overview's response rate).
+func (q *Queries) SupportResolvedBetween(ctx context.Context, from, to time.Time) (int, error) {
+	var n int
+	err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM support_events WHERE type = 'resolved' AND created_at >= $1 AND created_at < $2`,
+		utc(from), utc(to)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: resolves: %w", err)
+	}
+	return n, nil
+}

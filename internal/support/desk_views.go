@@ -1,0 +1,370 @@
+package support
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/homebell/homebell/internal/booking"
+	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/store"
+)
+
+// ThreadView is a support conversation as one reader sees it: its support state, who asked, who
+// holds it, the newest message and the reader's unread count. Agents and operators also see the
+// internal notes and the history (Get only).
+type ThreadView struct {
+	model.SupportThread
+	Requester     model.Card           `json:"requester"`
+	AgentName     string               `json:"agent_name"`
+	LastText      string               `json:"last_text"`
+	LastMessageAt *time.Time           `json:"last_message_at"`
+	LastSenderID  string               `json:"last_sender_id"`
+	Unread        int                  `json:"unread"`
+	CanRate       bool                 `json:"can_rate"`
+	Rating        *model.SupportRating `json:"rating"` // the rating of the latest resolve, once given
+	Expect        *Availability        `json:"expect,omitempty"`
+	Notes         []NoteView           `json:"notes,omitempty"`
+	Events        []model.SupportEvent `json:"events,omitempty"`
+}
+
+// NoteView is an internal note with its author's name.
+type NoteView struct {
+	model.SupportNote
+	AuthorName string `json:"author_name"`
+}
+
+// Availability is what a customer is told before and while they wait: whether it is within
+// business hours, when they next open, and whether any agent is online.
+type Availability struct {
+	Open         bool       `json:"open"`
+	NextOpen     *time.Time `json:"next_open"`
+	ClosesAt     *time.Time `json:"closes_at"`
+	AgentsOnline bool       `json:"agents_online"`
+	QueueLength  int        `json:"queue_length"`
+}
+
+// Availability tells anyone signed in whether support answers now.
+func (s *Service) Availability(ctx context.Context) (Availability, error) {
+	q := &s.Store.Queries
+	hours, err := s.BusinessHours(ctx, q)
+	if err != nil {
+		return Availability{}, err
+	}
+	now := s.Now()
+	out := Availability{Open: hours.IsOpen(now)}
+	if out.Open {
+		if _, end, ok := hours.Today(now); ok {
+			end = end.UTC()
+			out.ClosesAt = &end
+		}
+	} else if next := hours.NextOpen(now); !next.IsZero() {
+		next = next.UTC()
+		out.NextOpen = &next
+	}
+	avail, err := q.AvailableAgents(ctx)
+	if err != nil {
+		return out, err
+	}
+	out.AgentsOnline = len(avail) > 0
+	out.QueueLength, err = q.QueueLength(ctx)
+	return out, err
+}
+
+func (s *Service) view(ctx context.Context, q *store.Queries, a Actor, t model.SupportThread) (ThreadView, error) {
+	v := ThreadView{SupportThread: t}
+	p, err := q.Person(ctx, t.RequesterID)
+	if err != nil {
+		return v, err
+	}
+	v.Requester = p.Card()
+	if t.AgentID != "" {
+		ag, err := q.Person(ctx, t.AgentID)
+		if err != nil {
+			return v, err
+		}
+		v.AgentName = ag.Name
+	}
+	c, err := q.Conversation(ctx, t.ConversationID)
+	if err != nil {
+		return v, err
+	}
+	v.LastText, v.LastMessageAt, v.LastSenderID = c.LastText, c.LastMessageAt, c.LastSenderID
+	if m, err := q.Member(ctx, t.ConversationID, a.ID); err == nil && m.Active() {
+		if v.Unread, err = q.UnreadFrom(ctx, t.ConversationID, a.ID, m.LastReadSeq); err != nil {
+			return v, err
+		}
+	} else if err != nil && !model.IsCode(err, model.CodeNotFound) {
+		return v, err
+	}
+	if t.Resolutions > 0 {
+		rs, err := q.SupportRatings(ctx, t.ConversationID, time.Time{}, s.Now().Add(time.Hour))
+		if err != nil {
+			return v, err
+		}
+		for i := range rs {
+			if rs[i].Resolution == t.Resolutions {
+				v.Rating = &rs[i]
+			}
+		}
+		v.CanRate = t.Status == model.SupportResolved && v.Rating == nil && a.ID == t.RequesterID
+	}
+	return v, nil
+}
+
+// Get returns a support conversation to its requester, agents and operators; agents and
+// operators also get its internal notes and history.
+func (s *Service) Get(ctx context.Context, a Actor, id string) (ThreadView, error) {
+	q := &s.Store.Queries
+	t, err := s.thread(ctx, q, a, id)
+	if err != nil {
+		return ThreadView{}, err
+	}
+	v, err := s.view(ctx, q, a, t)
+	if err != nil {
+		return v, err
+	}
+	if !s.isDesk(a) {
+		av, err := s.Availability(ctx)
+		if err != nil {
+			return v, err
+		}
+		v.Expect = &av
+		return v, nil
+	}
+	notes, err := q.SupportNotes(ctx, id)
+	if err != nil {
+		return v, err
+	}
+	v.Notes = make([]NoteView, 0, len(notes))
+	names := map[string]string{}
+	for _, n := range notes {
+		if _, ok := names[n.AuthorID]; !ok {
+			if p, err := q.Person(ctx, n.AuthorID); err == nil {
+				names[n.AuthorID] = p.Name
+			}
+		}
+		v.Notes = append(v.Notes, NoteView{SupportNote: n, AuthorName: names[n.AuthorID]})
+	}
+	v.Events, err = q.SupportEvents(ctx, id)
+	return v, err
+}
+
+func (s *Service) views(ctx context.Context, a Actor, ts []model.SupportThread) ([]ThreadView, error) {
+	out := make([]ThreadView, 0, len(ts))
+	for _, t := range ts {
+		v, err := s.view(ctx, &s.Store.Queries, a, t)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// List is the caller's support conversations: a customer's or worker's own (newest first), the
+// ones an agent holds, or — for operators — the latest of a status ("" for all).
+func (s *Service) List(ctx context.Context, a Actor, status string) ([]ThreadView, error) {
+	if status != "" && !model.SupportStatus(status).Valid() {
+		return nil, model.Invalid(model.FieldError{Field: "status", Message: "must be open, pending or resolved"})
+	}
+	var ts []model.SupportThread
+	var err error
+	switch {
+	case a.Role == model.RoleCustomer || a.Role == model.RoleWorker:
+		ts, err = s.Store.SupportThreads(ctx, store.SupportThreadFilter{RequesterID: a.ID, Limit: 100})
+	case a.Role == model.RoleAgent:
+		ts, err = s.Store.SupportThreads(ctx, store.SupportThreadFilter{AgentID: a.ID, Limit: 200})
+	case a.isStaff():
+		ts, err = s.Store.RecentSupportThreads(ctx, status, 200)
+	default:
+		return nil, model.Errorf(model.CodeForbidden, "role %s has no support conversations", a.Role)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if status != "" {
+		kept := ts[:0]
+		for _, t := range ts {
+			if string(t.Status) == status {
+				kept = append(kept, t)
+			}
+		}
+		ts = kept
+	}
+	return s.views(ctx, a, ts)
+}
+
+// Queue lists the conversations waiting for an agent, longest waiting first (agents, operators).
+func (s *Service) Queue(ctx context.Context, a Actor) ([]ThreadView, error) {
+	if !s.isDesk(a) {
+		return nil, model.Errorf(model.CodeForbidden, "the queue is for agents and operators")
+	}
+	ts, err := s.Store.SupportThreads(ctx, store.SupportThreadFilter{Queued: true, Limit: 200})
+	if err != nil {
+		return nil, err
+	}
+	return s.views(ctx, a, ts)
+}
+
+// AgentState is an agent as the desk sees them: presence, away, capacity and load.
+type AgentState struct {
+	AgentView
+	Load      int  `json:"load"`
+	Available bool `json:"available"`
+}
+
+// DeskAgents lists every agent with presence and load (agents pick whom to transfer to;
+// operators watch the desk).
+func (s *Service) DeskAgents(ctx context.Context, a Actor) ([]AgentState, error) {
+	if !s.isDesk(a) {
+		return nil, model.Errorf(model.CodeForbidden, "the desk is for agents and operators")
+	}
+	list, err := s.Agents(ctx, Actor{ID: a.ID, Role: model.RoleOperator})
+	if err != nil {
+		return nil, err
+	}
+	loads, err := s.Store.AgentLoads(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AgentState, 0, len(list))
+	for _, ag := range list {
+		out = append(out, AgentState{AgentView: ag, Load: loads[ag.AgentID], Available: ag.Online && !ag.Away})
+	}
+	return out, nil
+}
+
+// requesterActor is the requester as booking knows them: the order panel shows what they see.
+func requesterActor(t model.SupportThread) booking.Actor {
+	return booking.Actor{ID: t.RequesterID, Role: t.RequesterRole}
+}
+
+// Orders is the order panel beside a conversation: the requester's orders with their status,
+// read-only, for agents and operators.
+func (s *Service) Orders(ctx context.Context, a Actor, id string) ([]booking.OrderView, error) {
+	if !s.isDesk(a) {
+		return nil, model.Errorf(model.CodeForbidden, "the order panel is for agents and operators")
+	}
+	t, err := s.thread(ctx, &s.Store.Queries, a, id)
+	if err != nil {
+		return nil, err
+	}
+	items, _, err := s.Booking.List(ctx, requesterActor(t), "", "", 20)
+	if err != nil {
+		return nil, err
+	}
+	// The order the conversation is about comes first.
+	sort.SliceStable(items, func(i, j int) bool { return items[i].ID == t.OrderID && items[j].ID != t.OrderID })
+	return items, nil
+}
+
+// OrderTimeline is one of the requester's orders' audit trail (X4), read-only, for the panel.
+func (s *Service) OrderTimeline(ctx context.Context, a Actor, id, orderID string) ([]booking.TimelineEntry, error) {
+	if !s.isDesk(a) {
+		return nil, model.Errorf(model.CodeForbidden, "the order panel is for agents and operators")
+	}
+	t, err := s.thread(ctx, &s.Store.Queries, a, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.Booking.Timeline(ctx, requesterActor(t), orderID)
+}
+
+// CannedFor lists the canned replies filled in for one conversation: {customer} is the
+// requester's name, {order_no} the order it is about, {worker} that order's worker.
+func (s *Service) CannedFor(ctx context.Context, a Actor, id string) ([]model.CannedReply, error) {
+	if a.Role != model.RoleAgent && !a.isStaff() {
+		return nil, model.Errorf(model.CodeForbidden, "canned replies are for agents and operators")
+	}
+	q := &s.Store.Queries
+	t, err := s.thread(ctx, q, a, id)
+	if err != nil {
+		return nil, err
+	}
+	vars := map[string]string{"order_no": t.OrderID}
+	if p, err := q.Person(ctx, t.RequesterID); err == nil {
+		vars["customer"] = p.Name
+	}
+	if t.OrderID != "" {
+		if o, err := q.Order(ctx, t.OrderID); err == nil && o.WorkerID != "" {
+			if w, err := q.Person(ctx, o.WorkerID); err == nil {
+				vars["worker"] = w.Name
+			}
+		}
+	}
+	items, err := q.CannedReplies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range items {
+		items[i].Text = FillCanned(items[i].Text, vars)
+	}
+	return items, nil
+}
+
+// Satisfaction is the operators' overview of ratings in a period.
+type Satisfaction struct {
+	From     time.Time             `json:"from"`
+	To       time.Time             `json:"to"`
+	Count    int                   `json:"count"`
+	Average  float64               `json:"average"`
+	ByScore  map[string]int        `json:"by_score"`
+	Agents   []AgentSatisfaction   `json:"agents"`
+	Low      []model.SupportRating `json:"low"` // ratings of 2 or less, newest first (at most 50)
+	Resolved int                   `json:"resolved"`
+}
+
+// AgentSatisfaction is one agent's ratings in the period.
+type AgentSatisfaction struct {
+	AgentID string  `json:"agent_id"`
+	Name    string  `json:"name"`
+	Count   int     `json:"count"`
+	Average float64 `json:"average"`
+}
+
+// SatisfactionOverview summarises the ratings given in [from, to) (operators).
+func (s *Service) SatisfactionOverview(ctx context.Context, a Actor, from, to time.Time) (Satisfaction, error) {
+	if !a.isStaff() {
+		return Satisfaction{}, model.Errorf(model.CodeForbidden, "the satisfaction overview is for operators")
+	}
+	if !to.After(from) {
+		return Satisfaction{}, model.Invalid(model.FieldError{Field: "to", Message: "must be after from"})
+	}
+	rs, err := s.Store.SupportRatings(ctx, "", from, to)
+	if err != nil {
+		return Satisfaction{}, err
+	}
+	out := Satisfaction{From: from.UTC(), To: to.UTC(), ByScore: map[string]int{"1": 0, "2": 0, "3": 0, "4": 0, "5": 0},
+		Agents: []AgentSatisfaction{}, Low: []model.SupportRating{}}
+	sum := 0
+	per := map[string]*AgentSatisfaction{}
+	for _, r := range rs {
+		out.Count++
+		sum += r.Score
+		out.ByScore[string(rune('0'+r.Score))]++
+		if r.Score <= 2 && len(out.Low) < 50 {
+			out.Low = append(out.Low, r)
+		}
+		ag := per[r.AgentID]
+		if ag == nil {
+			ag = &AgentSatisfaction{AgentID: r.AgentID}
+			if p, err := s.Store.Person(ctx, r.AgentID); err == nil {
+				ag.Name = p.Name
+			}
+			per[r.AgentID] = ag
+		}
+		ag.Count++
+		ag.Average += float64(r.Score)
+	}
+	if out.Count > 0 {
+		out.Average = float64(sum) / float64(out.Count)
+	}
+	for _, ag := range per {
+		ag.Average /= float64(ag.Count)
+		out.Agents = append(out.Agents, *ag)
+	}
+	sort.Slice(out.Agents, func(i, j int) bool { return out.Agents[i].Name < out.Agents[j].Name })
+	out.Resolved, err = s.Store.SupportResolvedBetween(ctx, from, to)
+	return out, err
+}
