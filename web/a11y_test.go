@@ -30,9 +30,9 @@ func TestAccessibilityEveryScreen(t *testing.T) {
 	visitor.clean()
 
 	screens := map[string][]string{
-		"c-lin":  {"#/book", "#/orders", "#/inbox", "#/settings", "#/feedback"},
-		"w-wang": {"#/open", "#/orders", "#/reviews", "#/inbox", "#/settings", "#/feedback"},
-		"o-zhou": {"#/approvals", "#/orders", "#/inbox", "#/platform", "#/campaigns", "#/settings", "#/feedback-triage"},
+		"c-lin":  {"#/book", "#/orders", "#/inbox", "#/settings", "#/feedback", "#/help"},
+		"w-wang": {"#/open", "#/orders", "#/reviews", "#/inbox", "#/settings", "#/feedback", "#/help"},
+		"o-zhou": {"#/approvals", "#/orders", "#/inbox", "#/platform", "#/campaigns", "#/settings", "#/feedback-triage", "#/support-admin"},
 		"a-chen": {"#/support", "#/inbox", "#/settings"},
 	}
 	for _, who := range []string{"c-lin", "w-wang", "o-zhou", "a-chen"} {

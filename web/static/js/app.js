@@ -19,6 +19,9 @@ const ROUTES = [
   { path: 'orders/:id/chat', roles: ['customer', 'worker', 'operator'], view: './views/chat.js' },
   { path: 'reviews', roles: ['worker'], nav: 'nav.reviews', icon: '★', view: './views/reviews.js' },
   { path: 'support', roles: ['agent'], nav: 'nav.support', icon: '☏', view: './views/support.js' },
+  { path: 'help', roles: ['customer', 'worker'], nav: 'nav.help', icon: '☏', view: './views/help.js' },
+  { path: 'help/:id', roles: ['customer', 'worker'], view: './views/help.js' },
+  { path: 'support-admin', roles: ['operator'], nav: 'nav.supportAdmin', icon: '☏', view: './views/deskadmin.js' },
   { path: 'inbox', roles: ALL, nav: 'nav.inbox', icon: '✉', view: './views/inbox.js', badge: true },
   { path: 'campaigns', roles: ['operator'], nav: 'nav.campaigns', icon: '✦', view: './views/campaigns.js' },
   { path: 'campaigns/:id', roles: ALL, view: './views/campaign.js' },
@@ -202,7 +205,7 @@ class App {
       if (segs.every((s, i) => (s.startsWith(':') ? (p[s.slice(1)] = decodeURIComponent(parts[i]), true) : s === parts[i]))) { match = r; params = p; break; }
     }
     if (!match) { location.hash = `#/${HOME[this.me.role]}`; return; }
-    for (const a of document.querySelectorAll('.nav-link')) a.classList.toggle('active', a.dataset.path === match.path || (match.path === 'orders/:id' && a.dataset.path === 'orders'));
+    for (const a of document.querySelectorAll('.nav-link')) a.classList.toggle('active', a.dataset.path === match.path || (match.path === 'orders/:id' && a.dataset.path === 'orders') || (match.path === 'help/:id' && a.dataset.path === 'help'));
     for (const f of this.cleanup.splice(0)) f();
     this.clearToast(true);
     const seq = (this.routeSeq = (this.routeSeq || 0) + 1);

@@ -1,0 +1,94 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/homebell/homebell/internal/app/apptest"
+	"github.com/homebell/homebell/internal/model"
+)
+
+// TestI3BrowserSupportLive: a customer contacts support from the menu with a screenshot; the
+// agent's console (on a desktop) shows the conversation arrive, with the image, the customer's
+// orders beside it and the canned replies; the agent's reply reaches the customer's open page
+// live; the agent resolves; the customer rates it and the agent sees the rating — nobody reloads.
+func TestI3BrowserSupportLive(t *testing.T) {
+	s := newStage(t, apptest.Options{Demo: true})
+	// Open round the clock, so the test reads the same at any hour.
+	days := map[string]any{}
+	for _, d := range model.Weekdays {
+		days[d] = map[string]string{"start": "00:00", "end": "24:00"}
+	}
+	op := s.srv.Token("o-zhou", model.RoleOperator)
+	if r := s.srv.Do("PUT", "/v1/admin/support/hours", op, map[string]any{"time_zone": "Asia/Shanghai", "days": days, "offline_after_minutes": 5}); r.Status != 200 {
+		t.Fatalf("hours: %s", r)
+	}
+	if r := s.srv.Do("POST", "/v1/admin/support/canned-replies", op, map[string]any{"title": "已收到截图", "text": "{customer}您好，截图已收到，我们马上核实。"}); r.Status != 201 {
+		t.Fatalf("canned: %s", r)
+	}
+
+	agent := s.signIn("a-chen")
+	agent.do(chromedp.EmulateViewport(1280, 800))
+	agent.waitJS(`document.querySelector('#desk-state')?.dataset.available === 'true'`, "the agent online")
+	agent.waitText("#desk-queue", "没有排队的会话")
+	agent.axe("agent console, empty")
+
+	customer := s.signIn("c-lin")
+	customer.click(`.nav-link[data-path="help"]`)
+	customer.waitText("#help-expect", "客服在线")
+	customer.fill("#help-subject", "付款失败")
+	customer.fill("#help-text", "付款一直失败，截图在这里")
+	customer.do(chromedp.SetUploadFiles(chromedp.CSS("#help-images"), []string{samplePNG(t)}))
+	customer.waitJS(`document.querySelector('#help-images-list [data-file]')`, "the uploaded screenshot")
+	customer.axe("contact support form")
+	customer.click("#help-submit")
+	customer.waitText("#help-who", "客服小陈 正在为您服务")
+	customer.waitText("#sc-messages", "付款一直失败")
+	customer.waitJS(`document.querySelector('#sc-messages img.img-shown')?.src.startsWith('blob:')`, "the customer's own screenshot")
+
+	// The console: the conversation arrives by itself in my conversations, with an unread count.
+	agent.waitText("#desk-mine", "林晓")
+	agent.waitJS(`document.querySelector('#desk-mine .desk-unread')?.dataset.count === '1'`, "one unread message")
+	agent.click("#desk-mine .desk-open")
+	agent.waitText("#desk-title", "林晓")
+	agent.waitText("#sc-messages", "付款一直失败，截图在这里")
+	agent.waitJS(`document.querySelector('#sc-messages img.img-shown')?.src.startsWith('blob:')`, "the screenshot in the console")
+	agent.waitJS(`document.querySelectorAll('#desk-order-list .desk-order').length >= 1`, "the customer's orders")
+	agent.waitJS(`!document.querySelector('#desk-mine .desk-unread')`, "the unread count gone once read")
+	// A canned reply, filled in for this customer.
+	agent.waitJS(`[...document.querySelectorAll('#sc-canned option')].some((o) => o.textContent === '已收到截图')`, "the canned replies")
+	agent.fill("#sc-canned", "林晓您好，截图已收到，我们马上核实。")
+	agent.waitJS(`document.querySelector('#sc-text').value.includes('林晓您好')`, "the canned reply in the composer")
+	agent.axe("agent console with a conversation")
+	agent.quietShot("20-agent-console")
+	agent.click("#sc-send")
+	agent.waitText("#sc-messages", "截图已收到，我们马上核实")
+
+	// The customer's open page shows the reply live.
+	customer.waitText("#sc-messages", "林晓您好，截图已收到，我们马上核实。")
+	customer.fill("#sc-text", "好的，谢谢")
+	customer.click("#sc-send")
+	agent.waitText("#sc-messages", "好的，谢谢")
+
+	// Resolve: the customer is asked to rate, and the agent sees the rating.
+	agent.click("#desk-resolve")
+	agent.waitText("#desk-sub", "已解决")
+	customer.waitJS(`document.querySelector('#help-rate')`, "the rating form")
+	customer.waitText("#sc-messages", "本次咨询已解决")
+	customer.axe("rating after resolve")
+	customer.quietShot("21-customer-support-rating")
+	customer.click("#help-score-5")
+	customer.fill("#help-comment", "很快就解决了")
+	customer.click("#help-rate-send")
+	customer.waitText("#help-rated", "5 分")
+	agent.waitText("#desk-rating", "5 分")
+	if got := customer.text("#main"); strings.Contains(got, "内部备注") {
+		t.Errorf("the customer sees the agents' notes: %q", got)
+	}
+	customer.sameDocument()
+	agent.sameDocument()
+	customer.clean()
+	agent.clean()
+}
