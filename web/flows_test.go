@@ -333,9 +333,9 @@ func TestSignInPageListsDemoPeople(t *testing.T) {
 	p.shot("12-operator-desktop")
 	p.clean()
 
-	// The agent's desk is a placeholder in this slice.
+	// The agent lands on their console.
 	agent := s.signIn("a-chen")
-	agent.waitText("#main", "在线客服会话将在后续版本上线")
+	agent.waitText("#main", "排队中")
 	agent.clean()
 }
 
