@@ -35,9 +35,13 @@ func TestI3BrowserSupportLive(t *testing.T) {
 	agent.waitText("#desk-queue", "没有排队的会话")
 	agent.axe("agent console, empty")
 
+	// The customer starts from one of their orders.
 	customer := s.signIn("c-lin")
-	customer.click(`.nav-link[data-path="help"]`)
+	customer.click(`.nav-link[data-path="orders"]`)
+	customer.click(".order-card .order-link")
+	customer.click("#order-help")
 	customer.waitText("#help-expect", "客服在线")
+	customer.waitJS(`document.querySelector('#help-order').value !== ''`, "the order chosen")
 	customer.fill("#help-subject", "付款失败")
 	customer.fill("#help-text", "付款一直失败，截图在这里")
 	customer.do(chromedp.SetUploadFiles(chromedp.CSS("#help-images"), []string{samplePNG(t)}))
@@ -56,6 +60,9 @@ func TestI3BrowserSupportLive(t *testing.T) {
 	agent.waitText("#sc-messages", "付款一直失败，截图在这里")
 	agent.waitJS(`document.querySelector('#sc-messages img.img-shown')?.src.startsWith('blob:')`, "the screenshot in the console")
 	agent.waitJS(`document.querySelectorAll('#desk-order-list .desk-order').length >= 1`, "the customer's orders")
+	agent.waitText("#desk-order-list .desk-order.about", "本次咨询的订单")
+	agent.click("#desk-order-list .desk-order.about .link")
+	agent.waitText("#desk-order-list .desk-order.about .desk-timeline", "下单")
 	agent.waitJS(`!document.querySelector('#desk-mine .desk-unread')`, "the unread count gone once read")
 	// A canned reply, filled in for this customer.
 	agent.waitJS(`[...document.querySelectorAll('#sc-canned option')].some((o) => o.textContent === '已收到截图')`, "the canned replies")

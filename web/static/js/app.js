@@ -46,8 +46,11 @@ function fieldMessage(i18n, field, msg) {
   return i18n.t('fieldMsg.invalid');
 }
 
-/** noteHref is where a notification leads: an order's chat, the order, or the message center. */
-function noteHref(n) {
+/** noteHref is where a notification leads: a support conversation, an order's chat, the order, or the message center. */
+function noteHref(n, role) {
+  const d = n.data || {};
+  if (d.conversation_kind === 'support' && d.conversation_id) return role === 'agent' ? '#/support' : `#/help/${encodeURIComponent(d.conversation_id)}`;
+  if (n.kind === 'support.rated_low') return '#/support-admin';
   if (!n.order_id) return '#/inbox';
   const o = `#/orders/${encodeURIComponent(n.order_id)}`;
   return n.data?.conversation_id && n.data?.conversation_kind === 'order' ? `${o}/chat` : o;
@@ -264,7 +267,7 @@ class App {
       if (fresh && !onScreen) {
         const style = ev.data?.alert || n.alert || 'badge';
         alertFor(style);
-        this.toast(n.title || '', 'note', n.body, noteHref(n), style);
+        this.toast(n.title || '', 'note', n.body, noteHref(n, this.me?.role), style);
       }
     }
     this.bus.dispatchEvent(new CustomEvent(ev.type, { detail: ev }));

@@ -59,6 +59,8 @@ export async function render(ctx) {
     const open = async () => {
       if (unread) { try { await ctx.api.post('/v1/me/inbox/read', { ids: [n.id] }); } catch (e) { app.toast(app.errText(e), 'error'); } }
       if (n.data?.campaign_id) location.hash = `#/campaigns/${encodeURIComponent(n.data.campaign_id)}`;
+      else if (n.data?.conversation_id && n.data?.conversation_kind === 'support') location.hash = ctx.me.role === 'agent' ? '#/support' : `#/help/${encodeURIComponent(n.data.conversation_id)}`;
+      else if (n.kind === 'support.rated_low') location.hash = '#/support-admin';
       else if (n.order_id && n.data?.conversation_id && n.data?.conversation_kind === 'order') location.hash = `#/orders/${encodeURIComponent(n.order_id)}/chat`;
       else if (n.order_id && ctx.me.role !== 'agent') location.hash = `#/orders/${encodeURIComponent(n.order_id)}`;
       else await refresh();

@@ -72,7 +72,7 @@ async function paint(ctx, body, base) {
   const people = h('section', { class: 'card people-card' },
     personBlock(ctx, t('order.worker'), worker, o.status && WAITING.includes(o.status) ? t('order.noWorker') : ''),
     me.role !== 'customer' && customer ? personBlock(ctx, t('order.customer'), customer) : null,
-    chatLink(ctx, o));
+    chatLink(ctx, o), helpLink(ctx, o));
 
   const parts = [head, people];
   if (review) parts.push(review);
@@ -106,6 +106,13 @@ function chatLink(ctx, o) {
   if (me.role === 'worker' && (o.worker_id || o.worker?.id) !== me.id) return null;
   const label = me.role === 'operator' ? t('order.chatRead') : t(me.role === 'customer' ? 'order.chatWorker' : 'order.chatCustomer');
   return h('a', { class: 'button-link chat-link', id: 'order-chat', href: `#/orders/${encodeURIComponent(o.id)}/chat`, text: label });
+}
+
+/** helpLink opens 联系客服 about this order (I3) for its customer and its worker. */
+function helpLink(ctx, o) {
+  const { t, me } = ctx;
+  if (me.role !== 'customer' && me.role !== 'worker') return null;
+  return h('a', { class: 'button-link help-order-link', id: 'order-help', href: `#/help?order=${encodeURIComponent(o.id)}`, text: t('order.help') });
 }
 
 function personBlock(ctx, label, p, empty) {

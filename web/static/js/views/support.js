@@ -92,11 +92,12 @@ export async function render(ctx) {
   const tick = setInterval(() => {
     for (const s of queueList.querySelectorAll('.desk-waited')) s.textContent = waited(ctx, s.dataset.since);
   }, 30000);
-  app.cleanup.push(() => { clearInterval(tick); clearTimeout(listing); });
+  app.cleanup.push(() => { clearInterval(tick); clearTimeout(listing); app.activeConversation = ''; });
 
   // ---- one conversation ----
   async function select(id) {
     st.selected = id;
+    app.activeConversation = id; // its messages show here: no toast for them
     for (const li of root.querySelectorAll('.desk-item')) li.classList.toggle('active', li.dataset.conversation === id);
     const thread = await api.get(`/v1/support/conversations/${enc(id)}`);
     if (!ctx.current() || st.selected !== id) return;
