@@ -526,3 +526,53 @@ func TestI1TypingRateLimited(t *testing.T) {
 		}
 	})
 }
+
+// I1: the conversation list shows each conversation exactly as opening it does — members and
+// their read positions, unread count, whether and until when it takes messages — for open,
+// completed, cancelled-and-closed and worker-less orders (the list builds a page's views with one
+// query per kind of data, the single view the same way).
+func TestI1ConversationListMatchesEachConversation(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		w := newOrdWorld(t, dsn, nil)
+		open := w.bookAccepted(ordT0.Add(48 * time.Hour))
+		done := w.bookAccepted(ordT0.Add(3 * time.Hour))
+		gone := w.bookAccepted(ordT0.Add(72 * time.Hour))
+		left := w.bookAccepted(ordT0.Add(96 * time.Hour))
+		for i, o := range []string{open, done, gone, left} {
+			conv := w.conversationOf(ordCustomer, o)
+			w.want(w.send(ordW1, conv, fmt.Sprintf("w-%d", i), "您好"), 201)
+			w.want(w.send(ordW1, conv, fmt.Sprintf("w-%d-b", i), "明天见"), 201)
+			if i%2 == 0 {
+				w.want(w.as(ordCustomer, "POST", "/v1/conversations/"+conv+"/read", map[string]any{"seq": 1}), 200)
+			}
+		}
+		w.clk.Add(3 * time.Hour)
+		w.want(w.as(ordW1, "POST", "/v1/orders/"+done+"/start", nil), 200)
+		w.want(w.as(ordW1, "POST", "/v1/orders/"+done+"/complete", nil), 200)
+		w.want(w.as(ordCustomer, "POST", "/v1/orders/"+gone+"/cancel", map[string]any{"reason": "出差"}), 200)
+		w.want(w.as(ordW1, "POST", "/v1/orders/"+left+"/worker-changes", map[string]any{"reason": "家里有事"}), 201)
+		w.clk.Add(25 * time.Hour)
+
+		list := w.want(w.as(ordCustomer, "GET", "/v1/me/conversations", nil), 200)
+		if len(list.Items()) != 4 {
+			t.Fatalf("list: %s", list)
+		}
+		states := map[string]string{}
+		for _, it := range list.Items() {
+			id, _ := it["id"].(string)
+			one := w.want(w.as(ordCustomer, "GET", "/v1/conversations/"+id, nil), 200)
+			got, _ := json.Marshal(it)
+			want, _ := json.Marshal(one.JSON)
+			if string(got) != string(want) {
+				t.Errorf("conversation %s in the list:\n%s\nopened:\n%s", id, got, want)
+			}
+			states[fmt.Sprint(it["order_id"])] = fmt.Sprintf("writable=%v until=%v unread=%v", it["writable"], it["writable_until"] != nil, it["unread"])
+		}
+		for o, want := range map[string]string{open: "writable=true until=false unread=1", done: "writable=true until=true unread=2",
+			gone: "writable=false until=true unread=1", left: "writable=false until=false unread=2"} {
+			if states[o] != want {
+				t.Errorf("order %s: %s, want %s", o, states[o], want)
+			}
+		}
+	})
+}

@@ -779,33 +779,101 @@ type View struct {
 }
 
 func (s *Service) view(ctx context.Context, q *store.Queries, c model.Conversation, me *model.Member) (View, error) {
-	v := View{Conversation: c, Me: me, Members: []MemberView{}}
-	members, err := q.Members(ctx, c.ID)
+	vs, err := s.views(ctx, q, []readerConversation{{conv: c, me: me}})
 	if err != nil {
-		return v, err
+		return View{}, err
 	}
-	for _, m := range members {
-		if !m.Active() {
-			continue
+	return vs[0], nil
+}
+
+// readerConversation is a conversation and the reader's membership (nil: staff reading).
+type readerConversation struct {
+	conv model.Conversation
+	me   *model.Member
+}
+
+// views builds the views of several conversations with one query per kind of data — members,
+// their cards, unread counts, orders, the ends of ended orders, the policy — whatever the number
+// of conversations (the conversation list's first page is one call).
+func (s *Service) views(ctx context.Context, q *store.Queries, rcs []readerConversation) ([]View, error) {
+	ids := make([]string, 0, len(rcs))
+	var orderIDs []string
+	unreadOf := map[string][]string{} // reader → their conversations
+	for _, rc := range rcs {
+		ids = append(ids, rc.conv.ID)
+		if rc.conv.Kind == model.ConversationOrder && rc.conv.OrderID != "" {
+			orderIDs = append(orderIDs, rc.conv.OrderID)
 		}
-		p, err := q.Person(ctx, m.PersonID)
-		if err != nil {
-			return v, err
-		}
-		v.Members = append(v.Members, MemberView{PersonID: p.ID, Role: m.Role, Name: p.Name, AvatarURL: p.AvatarURL,
-			LastReadSeq: m.LastReadSeq, ReadAt: m.ReadAt})
-	}
-	if me != nil {
-		if v.Unread, err = q.UnreadFrom(ctx, c.ID, me.PersonID, me.LastReadSeq); err != nil {
-			return v, err
+		if rc.me != nil {
+			unreadOf[rc.me.PersonID] = append(unreadOf[rc.me.PersonID], rc.conv.ID)
 		}
 	}
-	var blocked error
-	if v.WritableUntil, blocked, err = s.writeState(ctx, q, c); err != nil {
-		return v, err
+	members, err := q.MembersOfMany(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
-	v.Writable = me != nil && blocked == nil && (v.WritableUntil == nil || s.Now().Before(*v.WritableUntil))
-	return v, nil
+	var personIDs []string
+	for _, ms := range members {
+		for _, m := range ms {
+			if m.Active() {
+				personIDs = append(personIDs, m.PersonID)
+			}
+		}
+	}
+	people, err := q.PeopleByIDs(ctx, dedupe(personIDs))
+	if err != nil {
+		return nil, err
+	}
+	unread := map[string]map[string]int{}
+	for reader, convs := range unreadOf {
+		if unread[reader], err = q.UnreadInMany(ctx, reader, convs); err != nil {
+			return nil, err
+		}
+	}
+	orders, err := q.OrdersByIDs(ctx, dedupe(orderIDs))
+	if err != nil {
+		return nil, err
+	}
+	ends, policy, err := s.orderEnds(ctx, q, orders)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	out := make([]View, 0, len(rcs))
+	for _, rc := range rcs {
+		c := rc.conv
+		v := View{Conversation: c, Me: rc.me, Members: []MemberView{}}
+		for _, m := range members[c.ID] {
+			if !m.Active() {
+				continue
+			}
+			p, ok := people[m.PersonID]
+			if !ok {
+				return nil, model.Errorf(model.CodeNotFound, "person %q not found", m.PersonID)
+			}
+			v.Members = append(v.Members, MemberView{PersonID: p.ID, Role: m.Role, Name: p.Name, AvatarURL: p.AvatarURL,
+				LastReadSeq: m.LastReadSeq, ReadAt: m.ReadAt})
+		}
+		if rc.me != nil {
+			v.Unread = unread[rc.me.PersonID][c.ID]
+		}
+		v.WritableUntil = c.ClosedAt
+		var blocked error
+		if c.Kind == model.ConversationOrder && c.OrderID != "" {
+			o, ok := orders[c.OrderID]
+			if !ok {
+				return nil, model.Errorf(model.CodeNotFound, "order %q not found", c.OrderID)
+			}
+			t, b := orderUntil(o, ends[o.ID], policy)
+			if t != nil && (v.WritableUntil == nil || t.Before(*v.WritableUntil)) {
+				v.WritableUntil = t
+			}
+			blocked = b
+		}
+		v.Writable = rc.me != nil && blocked == nil && (v.WritableUntil == nil || now.Before(*v.WritableUntil))
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // Get returns a conversation the actor may read.
@@ -850,14 +918,13 @@ func (s *Service) Mine(ctx context.Context, a Actor, lq ListQuery) (items []View
 		last := rows[len(rows)-1]
 		next = encodeCursor(store.ConversationKey{SortAt: last.SortAt, ID: last.Conversation.ID})
 	}
-	items = make([]View, 0, len(rows))
-	for _, r := range rows {
-		m := r.Member
-		v, err := s.view(ctx, &s.Store.Queries, r.Conversation, &m)
-		if err != nil {
-			return nil, "", err
-		}
-		items = append(items, v)
+	rcs := make([]readerConversation, len(rows))
+	for i := range rows {
+		rcs[i] = readerConversation{conv: rows[i].Conversation, me: &rows[i].Member}
+	}
+	items, err = s.views(ctx, &s.Store.Queries, rcs)
+	if err != nil {
+		return nil, "", err
 	}
 	return items, next, nil
 }

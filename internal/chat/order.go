@@ -130,29 +130,59 @@ func (s *Service) orderWriteState(ctx context.Context, q *store.Queries, orderID
 	if err != nil {
 		return nil, nil, err
 	}
+	ends, p, err := s.orderEnds(ctx, q, map[string]model.Order{o.ID: o})
+	if err != nil {
+		return nil, nil, err
+	}
+	until, blocked := orderUntil(o, ends[o.ID], p)
+	return until, blocked, nil
+}
+
+// orderEnds finds when each ended (completed or cancelled) order ended — its last event of that
+// status — and, if any ended, the booking policy that says how long their chats stay writable.
+func (s *Service) orderEnds(ctx context.Context, q *store.Queries, orders map[string]model.Order) (map[string]time.Time, booking.Policy, error) {
+	ends := map[string]time.Time{}
+	var ended []string
+	for id, o := range orders {
+		if o.Status == model.OrderCompleted || o.Status == model.OrderCancelled {
+			ended = append(ended, id)
+		}
+	}
+	if len(ended) == 0 {
+		return ends, booking.Policy{}, nil
+	}
+	evs, err := q.OrderEventsOfTypes(ctx, ended, string(model.OrderCompleted), string(model.OrderCancelled))
+	if err != nil {
+		return nil, booking.Policy{}, err
+	}
+	for _, id := range ended {
+		o := orders[id]
+		ends[id] = o.UpdatedAt
+		for _, e := range evs[id] {
+			if string(o.Status) == e.Type {
+				ends[id] = e.CreatedAt
+			}
+		}
+	}
+	p, err := booking.LoadPolicy(ctx, q)
+	if err != nil {
+		return nil, booking.Policy{}, err
+	}
+	return ends, p, nil
+}
+
+// orderUntil is when the conversation of o stops taking messages (nil while o is active), given
+// when o ended and the policy, and why writing is refused now for another reason (no worker).
+func orderUntil(o model.Order, ended time.Time, p booking.Policy) (*time.Time, error) {
 	var blocked error
 	if o.WorkerID == "" {
 		blocked = model.Errorf(model.CodeInvalidTransition, "the order has no worker right now; the chat reopens when one is assigned")
 	}
 	if o.Status != model.OrderCompleted && o.Status != model.OrderCancelled {
-		return nil, blocked, nil
-	}
-	evs, err := q.OrderEvents(ctx, o.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	ended := o.UpdatedAt
-	for _, e := range evs {
-		if string(o.Status) == e.Type {
-			ended = e.CreatedAt
-		}
-	}
-	p, err := booking.LoadPolicy(ctx, q)
-	if err != nil {
-		return nil, nil, err
+		return nil, blocked
 	}
 	until := ended.Add(p.Chat.WritableFor(o.Status)).UTC()
-	return &until, blocked, nil
+	return &until, blocked
 }
 
 func jsonRaw(v any) (json.RawMessage, error) {

@@ -376,24 +376,8 @@ type ConversationKey struct {
 // PersonConversations lists the conversations a person belongs to, latest activity first,
 // walking conversation_members_person in order; kind "" means every kind.
 func (q *Queries) PersonConversations(ctx context.Context, personID, kind string, after *ConversationKey, limit int) ([]MemberConversation, error) {
-	args := []any{personID}
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	var sb strings.Builder
-	sb.WriteString(`SELECT m.sort_at, m.conversation_id, m.person_id, m.role, m.last_read_seq, m.read_at, m.muted, m.joined_at, m.left_at,
-		c.id, c.kind, c.order_id, c.subject, c.last_seq, c.last_message_at, c.last_text, c.last_sender_id, c.closed_at, c.created_at, c.updated_at
-		FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
-		WHERE m.person_id = $1 AND m.left_at IS NULL`)
-	if kind != "" {
-		sb.WriteString(` AND c.kind = ` + arg(kind))
-	}
-	if after != nil {
-		sb.WriteString(` AND (m.sort_at, m.conversation_id) < (` + arg(utc(after.SortAt)) + `, ` + arg(after.ID) + `)`)
-	}
-	sb.WriteString(` ORDER BY m.sort_at DESC, m.conversation_id DESC LIMIT ` + arg(limit))
-	rows, err := q.q.QueryContext(ctx, sb.String(), args...)
+	query, args := personConversationsSQL(personID, kind, after, limit)
+	rows, err := q.q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: person conversations: %w", err)
 	}
@@ -416,6 +400,48 @@ func (q *Queries) PersonConversations(ctx context.Context, personID, kind string
 		out = append(out, mc)
 	}
 	return out, rows.Err()
+}
+
+// ExplainPersonConversations returns SQLite's plan of PersonConversations, one step a line
+// (benchmarks check that it walks conversation_members_person).
+func (s *Store) ExplainPersonConversations(ctx context.Context, personID, kind string, after *ConversationKey, limit int) (string, error) {
+	query, args := personConversationsSQL(personID, kind, after, limit)
+	rows, err := s.r.QueryContext(ctx, `EXPLAIN QUERY PLAN `+query, args...)
+	if err != nil {
+		return "", fmt.Errorf("store: explain: %w", err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return "", fmt.Errorf("store: explain: %w", err)
+		}
+		lines = append(lines, detail)
+	}
+	return strings.Join(lines, "\n"), rows.Err()
+}
+
+func personConversationsSQL(personID, kind string, after *ConversationKey, limit int) (string, []any) {
+	args := []any{personID}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	var sb strings.Builder
+	sb.WriteString(`SELECT m.sort_at, m.conversation_id, m.person_id, m.role, m.last_read_seq, m.read_at, m.muted, m.joined_at, m.left_at,
+		c.id, c.kind, c.order_id, c.subject, c.last_seq, c.last_message_at, c.last_text, c.last_sender_id, c.closed_at, c.created_at, c.updated_at
+		FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+		WHERE m.person_id = $1 AND m.left_at IS NULL`)
+	if kind != "" {
+		sb.WriteString(` AND c.kind = ` + arg(kind))
+	}
+	if after != nil {
+		sb.WriteString(` AND (m.sort_at, m.conversation_id) < (` + arg(utc(after.SortAt)) + `, ` + arg(after.ID) + `)`)
+	}
+	sb.WriteString(` ORDER BY m.sort_at DESC, m.conversation_id DESC LIMIT ` + arg(limit))
+	return sb.String(), args
 }
 
 // FileReadable reports whether personID is an active member of a conversation with a message
@@ -459,4 +485,105 @@ func (q *Queries) PurgeMessages(ctx context.Context, before time.Time, limit int
 		return 0, fmt.Errorf("store: purge messages: %w", err)
 	}
 	return res.RowsAffected()
+}
+
+// The conversation list (GET /v1/me/conversations) reads a page of conversations with a handful
+// of queries, each for the whole page, instead of several per conversation.
+
+// MembersOfMany lists the members of each conversation, in the order of Members.
+func (q *Queries) MembersOfMany(ctx context.Context, conversationIDs []string) (map[string][]model.Member, error) {
+	out := map[string][]model.Member{}
+	if len(conversationIDs) == 0 {
+		return out, nil
+	}
+	args, in := inList(nil, conversationIDs)
+	rows, err := q.q.QueryContext(ctx, `SELECT `+memberCols+` FROM conversation_members WHERE conversation_id IN `+in+`
+		ORDER BY conversation_id, CASE WHEN left_at IS NULL THEN 0 ELSE 1 END, joined_at, person_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: members: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: members: %w", err)
+		}
+		out[m.ConversationID] = append(out[m.ConversationID], m)
+	}
+	return out, rows.Err()
+}
+
+// UnreadInMany counts, for each conversation, the messages others sent to personID after their
+// read position (UnreadFrom for many conversations; conversations without any are left out).
+func (q *Queries) UnreadInMany(ctx context.Context, personID string, conversationIDs []string) (map[string]int, error) {
+	out := map[string]int{}
+	if len(conversationIDs) == 0 {
+		return out, nil
+	}
+	args, in := inList([]any{personID}, conversationIDs)
+	rows, err := q.q.QueryContext(ctx, `SELECT m.conversation_id, count(*) FROM conversation_members cm
+		JOIN messages m ON m.conversation_id = cm.conversation_id AND m.seq > cm.last_read_seq
+		WHERE cm.person_id = $1 AND cm.conversation_id IN `+in+` AND m.sender_id <> $1
+		GROUP BY m.conversation_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: unread messages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("store: unread messages: %w", err)
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// OrdersByIDs returns the orders among ids, by id.
+func (q *Queries) OrdersByIDs(ctx context.Context, ids []string) (map[string]model.Order, error) {
+	out := map[string]model.Order{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args, in := inList(nil, ids)
+	rows, err := q.q.QueryContext(ctx, `SELECT `+orderCols+` FROM orders WHERE id IN `+in, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: orders: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: orders: %w", err)
+		}
+		out[o.ID] = o
+	}
+	return out, rows.Err()
+}
+
+// OrderEventsOfTypes lists the events of the given types of many orders, by order, oldest first.
+func (q *Queries) OrderEventsOfTypes(ctx context.Context, orderIDs []string, types ...string) (map[string][]model.OrderEvent, error) {
+	out := map[string][]model.OrderEvent{}
+	if len(orderIDs) == 0 || len(types) == 0 {
+		return out, nil
+	}
+	args, in := inList(nil, orderIDs)
+	args, inTypes := inList(args, types)
+	rows, err := q.q.QueryContext(ctx, `SELECT id, order_id, type, actor_id, actor_role, details, created_at FROM order_events
+		WHERE order_id IN `+in+` AND type IN `+inTypes+` ORDER BY order_id, created_at, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: order events: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e model.OrderEvent
+		var role, details string
+		if err := rows.Scan(&e.ID, &e.OrderID, &e.Type, &e.ActorID, &role, &details, &e.CreatedAt); err != nil {
+			return nil, fmt.Errorf("store: order events: %w", err)
+		}
+		e.ActorRole, e.Details, e.CreatedAt = model.Role(role), json.RawMessage(details), e.CreatedAt.UTC()
+		out[e.OrderID] = append(out[e.OrderID], e)
+	}
+	return out, rows.Err()
 }
