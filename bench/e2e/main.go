@@ -20,6 +20,9 @@
 //   - concurrent (-clients C, -duration D): C clients loop the same cycle for D after a warm-up;
 //     reports actions/s, notifications/s, p50/p99/p99.9, server CPU per action and RSS;
 //
+//   - chat (-chat N, -chat-clients C): order chat, a customer's message → the worker's open
+//     stream (see chat.go);
+//
 //   - idle (-idle N): a child process opens N idle streams from several 127.0.0.x source
 //     addresses; the server's RSS growth per connection, with heap and stacks after GC.
 //
@@ -78,6 +81,8 @@ type options struct {
 	duration, warmup        time.Duration
 	cpuProfile, memProfile  string
 	offApp                  bool
+	chat, chatClients       int
+	noRateLimits            bool
 }
 
 func run() error {
@@ -98,6 +103,9 @@ func run() error {
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "server CPU profile of the measured concurrent phase (needs the child server)")
 	flag.StringVar(&o.memProfile, "memprofile", "", "server allocation profile of the measured concurrent phase (diff it with -base FILE.base)")
 	flag.BoolVar(&o.offApp, "offapp", true, "child server runs its job runner")
+	flag.IntVar(&o.chat, "chat", 0, "order chat: messages sent one after the other, each timed to the worker's frame (0 skips)")
+	flag.IntVar(&o.chatClients, "chat-clients", 0, "order chat: customer-worker pairs sending at once for -duration (0 skips)")
+	flag.BoolVar(&o.noRateLimits, "child-no-rate-limits", false, "internal: the child runs without per-person rate limits")
 	childServe := flag.String("child-serve", "", "internal: serve on this database")
 	childIdle := flag.String("child-idle", "", "internal: open idle streams to this address")
 	flag.Parse()
@@ -111,6 +119,8 @@ func run() error {
 	o.warmup = min(o.warmup, 30*time.Second)
 	o.seq = min(o.seq, 20000)
 	o.clients = min(o.clients, 512)
+	o.chat = min(o.chat, 20000)
+	o.chatClients = min(o.chatClients, 512)
 	o.idle = min(o.idle, 19000)
 	if o.customers < o.clients {
 		o.customers = o.clients
@@ -156,6 +166,11 @@ func run() error {
 			return fmt.Errorf("concurrent: %w", err)
 		}
 	}
+	if o.chat > 0 || o.chatClients > 0 {
+		if err := b.chat(ctx); err != nil {
+			return fmt.Errorf("chat: %w", err)
+		}
+	}
 	if o.idle > 0 {
 		if err := b.idleMemory(ctx); err != nil {
 			return fmt.Errorf("idle: %w", err)
@@ -196,7 +211,8 @@ func startServer(ctx context.Context, o options) (*server, error) {
 		}
 		dsn = filepath.Join(dir, "bench.db")
 	}
-	cmd := exec.CommandContext(ctx, exe, "-child-serve", dsn, "-secret", o.secret, "-offapp="+strconv.FormatBool(o.offApp))
+	cmd := exec.CommandContext(ctx, exe, "-child-serve", dsn, "-secret", o.secret, "-offapp="+strconv.FormatBool(o.offApp),
+		"-child-no-rate-limits="+strconv.FormatBool(o.chat > 0 || o.chatClients > 0))
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -248,6 +264,9 @@ func serveChild(dsn string, o options) error {
 	defer cancel()
 	cfg := config.Default()
 	cfg.Addr, cfg.DB, cfg.JWTSecret = "127.0.0.1:0", dsn, o.secret
+	if o.noRateLimits {
+		cfg.RateCreatePerMinute, cfg.RateNotifyPerMinute = 0, 0
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	a, err := app.New(ctx, cfg, app.Options{Log: log, ManualJobs: !o.offApp})
 	if err != nil {
