@@ -1,0 +1,244 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/store"
+)
+
+func init() {
+	Register(
+		Case{"conversations/messages are numbered per conversation, idempotent by client id, paged by seq", conversationMessages},
+		Case{"conversations/a person's list: latest activity first, keyset pages, only while a member", conversationList},
+		Case{"conversations/members leave and return; files, unread and members read for many at once", conversationMembers},
+	)
+}
+
+// conversation opens a support conversation (no order needed) with members, at T0.
+func conversation(t *testing.T, s *store.Store, members ...model.Member) model.Conversation {
+	t.Helper()
+	c := model.Conversation{Kind: model.ConversationSupport, Subject: "退款"}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		if err := tx.InsertConversation(ctx, &c, T0); err != nil {
+			return err
+		}
+		for i := range members {
+			members[i].ConversationID = c.ID
+			if err := tx.UpsertMember(ctx, &members[i], T0, T0); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return c
+}
+
+// say appends a message from sender at T0+d and returns it.
+func say(t *testing.T, s *store.Store, c model.Conversation, sender, clientID, text string, d time.Duration, files ...string) model.Message {
+	t.Helper()
+	m := model.Message{ConversationID: c.ID, SenderID: sender, SenderRole: model.RoleCustomer, ClientID: clientID, Text: text, FileIDs: files}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		if _, err := tx.ConversationForUpdate(ctx, c.ID); err != nil {
+			return err
+		}
+		return tx.AppendMessage(ctx, &m, at(d))
+	})
+	return m
+}
+
+func seqs(ms []model.Message) string {
+	out := ""
+	for _, m := range ms {
+		out += fmt.Sprint(m.Seq, " ")
+	}
+	return out
+}
+
+func conversationMessages(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	AddPeople(t, s, Person("c-1", model.RoleCustomer), Person("a-1", model.RoleAgent))
+	c := conversation(t, s, model.Member{PersonID: "c-1", Role: model.RoleCustomer}, model.Member{PersonID: "a-1", Role: model.RoleAgent})
+	other := conversation(t, s, model.Member{PersonID: "c-1", Role: model.RoleCustomer})
+	for i := 1; i <= 5; i++ {
+		m := say(t, s, c, "c-1", fmt.Sprint("k", i), fmt.Sprint("消息 ", i), time.Duration(i)*time.Minute)
+		if m.Seq != int64(i) || m.ID == "" {
+			t.Fatalf("message %d: seq %d id %q", i, m.Seq, m.ID)
+		}
+	}
+	if m := say(t, s, other, "c-1", "k1", "另一个对话", time.Minute); m.Seq != 1 {
+		t.Fatalf("the other conversation starts at seq %d", m.Seq)
+	}
+	got, err := s.Conversation(ctx, c.ID)
+	if err != nil || got.LastSeq != 5 || got.LastText != "消息 5" || got.LastSenderID != "c-1" || got.LastMessageAt == nil {
+		t.Fatalf("conversation after 5 messages: %+v, %v", got, err)
+	}
+	wantUTC(t, "last_message_at", *got.LastMessageAt, at(5*time.Minute))
+	// The same client id again is a conflict; MessageByClientID finds the first.
+	dup := model.Message{ConversationID: c.ID, SenderID: "c-1", SenderRole: model.RoleCustomer, ClientID: "k3", Text: "again"}
+	err = s.InTx(ctx, func(tx *store.Tx) error { return tx.AppendMessage(ctx, &dup, at(time.Hour)) })
+	wantCode(t, err, model.CodeConflict)
+	if m, found, err := s.MessageByClientID(ctx, c.ID, "c-1", "k3"); err != nil || !found || m.Seq != 3 || m.Text != "消息 3" {
+		t.Fatalf("by client id: %+v %v %v", m, found, err)
+	}
+	if _, found, err := s.MessageByClientID(ctx, c.ID, "a-1", "k3"); err != nil || found {
+		t.Fatalf("another sender's client id: found=%v %v", found, err)
+	}
+	two, four := int64(2), int64(4)
+	for _, tc := range []struct {
+		name string
+		p    store.MessagePage
+		want string
+	}{
+		{"newest", store.MessagePage{Limit: 2}, "4 5 "},
+		{"before 4", store.MessagePage{Before: &four, Limit: 2}, "2 3 "},
+		{"after 2", store.MessagePage{After: &two, Limit: 10}, "3 4 5 "},
+		{"since retention", store.MessagePage{Since: at(4 * time.Minute), Limit: 10}, "4 5 "},
+	} {
+		ms, err := s.Messages(ctx, c.ID, tc.p)
+		if err != nil || seqs(ms) != tc.want {
+			t.Errorf("%s: %q %v, want %q", tc.name, seqs(ms), err, tc.want)
+		}
+	}
+	if n, err := s.UnreadFrom(ctx, c.ID, "a-1", 2); err != nil || n != 3 {
+		t.Errorf("unread for the agent after seq 2: %d %v", n, err)
+	}
+	if n, err := s.UnreadFrom(ctx, c.ID, "c-1", 0); err != nil || n != 0 {
+		t.Errorf("unread of one's own messages: %d %v", n, err)
+	}
+}
+
+func conversationList(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	AddPeople(t, s, Person("c-1", model.RoleCustomer), Person("a-1", model.RoleAgent))
+	var convs []model.Conversation
+	for i := 0; i < 5; i++ {
+		convs = append(convs, conversation(t, s, model.Member{PersonID: "c-1", Role: model.RoleCustomer}, model.Member{PersonID: "a-1", Role: model.RoleAgent}))
+	}
+	// Activity order: 2, 0, 4, 1, 3 (oldest first).
+	for i, k := range []int{2, 0, 4, 1, 3} {
+		say(t, s, convs[k], "a-1", fmt.Sprint("k", i), "您好", time.Duration(i+1)*time.Minute)
+	}
+	ids := func(rows []store.MemberConversation) string {
+		out := ""
+		for _, r := range rows {
+			for k, c := range convs {
+				if c.ID == r.Conversation.ID {
+					out += fmt.Sprint(k, " ")
+				}
+			}
+		}
+		return out
+	}
+	first, err := s.PersonConversations(ctx, "c-1", "", nil, 3)
+	if err != nil || ids(first) != "3 1 4 " {
+		t.Fatalf("first page: %q %v", ids(first), err)
+	}
+	if r := first[0]; r.Member.PersonID != "c-1" || r.Member.Role != model.RoleCustomer || r.Conversation.LastText != "您好" {
+		t.Errorf("row: %+v", r)
+	}
+	wantUTC(t, "sort_at", first[0].SortAt, at(5*time.Minute))
+	last := first[len(first)-1]
+	next, err := s.PersonConversations(ctx, "c-1", "", &store.ConversationKey{SortAt: last.SortAt, ID: last.Conversation.ID}, 3)
+	if err != nil || ids(next) != "0 2 " {
+		t.Fatalf("second page: %q %v", ids(next), err)
+	}
+	if rows, err := s.PersonConversations(ctx, "c-1", model.ConversationOrder, nil, 10); err != nil || len(rows) != 0 {
+		t.Errorf("kind=order: %d rows %v", len(rows), err)
+	}
+	// A member who left no longer lists it; a new message does not bring it back.
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		_, err := tx.RemoveMember(ctx, convs[3].ID, "c-1", at(time.Hour))
+		return err
+	})
+	say(t, s, convs[3], "a-1", "k9", "还在吗", 2*time.Hour)
+	if rows, err := s.PersonConversations(ctx, "c-1", "", nil, 10); err != nil || ids(rows) != "1 4 0 2 " {
+		t.Errorf("after leaving 3: %q %v", ids(rows), err)
+	}
+	if rows, err := s.PersonConversations(ctx, "a-1", "", nil, 1); err != nil || ids(rows) != "3 " {
+		t.Errorf("the agent's newest: %q %v", ids(rows), err)
+	}
+}
+
+func conversationMembers(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	AddPeople(t, s, Person("c-1", model.RoleCustomer), Person("w-1", model.RoleWorker), Person("w-2", model.RoleWorker))
+	c := conversation(t, s, model.Member{PersonID: "c-1", Role: model.RoleCustomer}, model.Member{PersonID: "w-1", Role: model.RoleWorker})
+	d := conversation(t, s, model.Member{PersonID: "c-1", Role: model.RoleCustomer})
+	f := fileFixture(model.NewID(), "c-1", "cc33")
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.InsertFile(ctx, &f) })
+	say(t, s, c, "c-1", "k1", "", time.Minute, f.ID)
+	say(t, s, c, "c-1", "k2", "看图", 2*time.Minute)
+	say(t, s, d, "c-1", "k1", "自言自语", 2*time.Minute)
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		moved, err := tx.MarkMemberRead(ctx, c.ID, "w-1", 1, at(3*time.Minute))
+		if err != nil || !moved {
+			return fmt.Errorf("mark read: %v %v", moved, err)
+		}
+		if moved, err := tx.MarkMemberRead(ctx, c.ID, "w-1", 1, at(4*time.Minute)); err != nil || moved {
+			return fmt.Errorf("read position moved again to the same seq: %v %v", moved, err)
+		}
+		return nil
+	})
+	for who, want := range map[string]bool{"c-1": true, "w-1": true, "w-2": false} {
+		if ok, err := s.FileReadable(ctx, who, f.ID); err != nil || ok != want {
+			t.Errorf("%s reads the file: %v %v, want %v", who, ok, err, want)
+		}
+	}
+	if ok, err := s.MessagesShowFile(ctx, f.ID); err != nil || !ok {
+		t.Errorf("messages show the file: %v %v", ok, err)
+	}
+	unread, err := s.UnreadInMany(ctx, "w-1", []string{c.ID, d.ID})
+	if err != nil || len(unread) != 1 || unread[c.ID] != 1 {
+		t.Errorf("w-1's unread: %v %v", unread, err)
+	}
+	// The worker leaves (a worker change), then comes back: their read position is kept.
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		if removed, err := tx.RemoveMember(ctx, c.ID, "w-1", at(5*time.Minute)); err != nil || !removed {
+			return fmt.Errorf("remove: %v %v", removed, err)
+		}
+		if removed, err := tx.RemoveMember(ctx, c.ID, "w-1", at(6*time.Minute)); err != nil || removed {
+			return fmt.Errorf("removed twice: %v %v", removed, err)
+		}
+		return tx.UpsertMember(ctx, &model.Member{ConversationID: c.ID, PersonID: "w-2", Role: model.RoleWorker}, at(2*time.Minute), at(5*time.Minute))
+	})
+	if ok, err := s.FileReadable(ctx, "w-1", f.ID); err != nil || ok {
+		t.Errorf("a member who left reads the file: %v %v", ok, err)
+	}
+	if ok, err := s.FileReadable(ctx, "w-2", f.ID); err != nil || !ok {
+		t.Errorf("the new member cannot read the file: %v %v", ok, err)
+	}
+	many, err := s.MembersOfMany(ctx, []string{c.ID, d.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	order := func(ms []model.Member) string {
+		out := ""
+		for _, m := range ms {
+			out += fmt.Sprintf("%s:%v ", m.PersonID, m.Active())
+		}
+		return out
+	}
+	if got := order(many[c.ID]); got != "c-1:true w-2:true w-1:false " {
+		t.Errorf("members of c: %q (active first, in joining order)", got)
+	}
+	if got := order(many[d.ID]); got != "c-1:true " {
+		t.Errorf("members of d: %q", got)
+	}
+	if one, err := s.Members(ctx, c.ID); err != nil || order(one) != order(many[c.ID]) {
+		t.Errorf("Members and MembersOfMany differ: %q / %q %v", order(one), order(many[c.ID]), err)
+	}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		return tx.UpsertMember(ctx, &model.Member{ConversationID: c.ID, PersonID: "w-1", Role: model.RoleWorker}, at(2*time.Minute), at(7*time.Minute))
+	})
+	m, err := s.Member(ctx, c.ID, "w-1")
+	if err != nil || !m.Active() || m.LastReadSeq != 1 {
+		t.Errorf("returned member: %+v %v (read position kept)", m, err)
+	}
+	wantUTC(t, "joined_at of the returned member", m.JoinedAt, at(7*time.Minute))
+	_, err = s.Member(ctx, d.ID, "w-1")
+	wantCode(t, err, model.CodeNotFound)
+}
