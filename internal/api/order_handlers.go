@@ -111,6 +111,36 @@ func (a *API) rebuildOrder(status int) handlerRebuild {
 	}
 }
 
+// rebuildTimeChange answers a retry of a committed time-change request or answer with the change
+// as it is now: ref is the change POST …/time-changes created, else the path names it.
+func (a *API) rebuildTimeChange(status int) handlerRebuild {
+	return func(w http.ResponseWriter, r *http.Request, ref string) error {
+		id := r.PathValue("change_id")
+		if id == "" {
+			id = ref
+		}
+		c, err := a.Booking.TimeChange(r.Context(), actor(r), r.PathValue("id"), id)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, status, c)
+	}
+}
+
+// rebuildCancellation answers a retry of a committed cancellation step with the order's latest
+// cancellation as it is now (202 while it waits for an operator, as the first answer said).
+func (a *API) rebuildCancellation(w http.ResponseWriter, r *http.Request, _ string) error {
+	c, err := a.Booking.Cancellation(r.Context(), actor(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if r.URL.Path == "/v1/orders/"+r.PathValue("id")+"/cancel" && c.Status == model.CancellationPendingApproval {
+		status = http.StatusAccepted
+	}
+	return writeJSON(w, status, c)
+}
+
 // writeOrder answers a transition with the order's view.
 func (a *API) writeOrder(w http.ResponseWriter, r *http.Request, o model.Order, err error) error {
 	if err != nil {

@@ -57,6 +57,7 @@ func (s *Service) RequestTimeChange(ctx context.Context, a Actor, id string, new
 			if err := tx.InsertChangeRequest(ctx, &c); err != nil {
 				return err
 			}
+			store.NoteCreated(ctx, c.ID)
 			o.AppointmentAt = newTime
 			if err := tx.UpdateOrder(ctx, &o, now); err != nil {
 				return err
@@ -67,6 +68,7 @@ func (s *Service) RequestTimeChange(ctx context.Context, a Actor, id string, new
 		if err := tx.InsertChangeRequest(ctx, &c); err != nil {
 			return err
 		}
+		store.NoteCreated(ctx, c.ID)
 		if err := s.event(ctx, tx, o, "time_change_requested", a, map[string]any{"change_id": c.ID, "old_time": c.OldTime,
 			"new_time": c.NewTime, "reason": reason, "needs_operator": c.NeedsOperator}); err != nil {
 			return err

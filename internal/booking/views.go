@@ -110,6 +110,39 @@ func (s *Service) Get(ctx context.Context, a Actor, id string) (OrderView, error
 	return v, nil
 }
 
+// TimeChange is one time change of an order, as its parties and operators may read it: the
+// answer a retried time-change request is given when its first answer was lost in a crash.
+func (s *Service) TimeChange(ctx context.Context, a Actor, orderID, changeID string) (model.ChangeRequest, error) {
+	o, err := s.load(ctx, &s.Store.Queries, a, orderID)
+	if err != nil {
+		return model.ChangeRequest{}, err
+	}
+	c, err := s.Store.ChangeRequest(ctx, changeID)
+	if err != nil {
+		return c, err
+	}
+	if c.OrderID != o.ID {
+		return model.ChangeRequest{}, model.Errorf(model.CodeNotFound, "order %s has no time change %s", o.ID, changeID)
+	}
+	return c, nil
+}
+
+// Cancellation is the latest cancellation of an order (404 when it has none).
+func (s *Service) Cancellation(ctx context.Context, a Actor, orderID string) (model.Cancellation, error) {
+	o, err := s.load(ctx, &s.Store.Queries, a, orderID)
+	if err != nil {
+		return model.Cancellation{}, err
+	}
+	c, found, err := s.Store.LatestCancellation(ctx, o.ID)
+	if err != nil {
+		return c, err
+	}
+	if !found {
+		return c, model.Errorf(model.CodeNotFound, "order %s has no cancellation", o.ID)
+	}
+	return c, nil
+}
+
 // List lists the orders the actor may see: a customer's own, a worker's assigned ones, all for
 // operators and the platform. next is the cursor of the next page ("" at the end).
 func (s *Service) List(ctx context.Context, a Actor, status model.OrderStatus, cursor string, limit int) (items []OrderView, next string, err error) {

@@ -1,0 +1,344 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/homebell/homebell/internal/api"
+	"github.com/homebell/homebell/internal/app/apptest"
+	"github.com/homebell/homebell/internal/deliver/webpush/webpushtest"
+	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/store/storetest"
+)
+
+// The callers of the permission matrix. The world: c-lin booked order O; w-wang accepted it and
+// was then replaced by w-new (so w-wang is the removed worker); w-new also did order D, which
+// c-lin reviewed with a photo; c-other and w-zhao are strangers of the same roles; a-desk is an agent; o-zhou an operator; pf the platform's
+// service key; anon sends no credentials.
+const (
+	pmAnon    = "anon"
+	pmOwner   = ordCustomer // c-lin
+	pmCust2   = "c-other"
+	pmRemoved = ordW1 // w-wang
+	pmWorker2 = ordW2 // w-zhao
+	pmWorker  = "w-new"
+	pmAgent   = "a-desk"
+	pmOp      = ordOp1
+	pmPf      = "platform"
+)
+
+var pmCallers = []string{pmAnon, pmOwner, pmCust2, pmRemoved, pmWorker2, pmWorker, pmAgent, pmOp, pmPf}
+
+var pmRole = map[string]model.Role{pmOwner: model.RoleCustomer, pmCust2: model.RoleCustomer, pmRemoved: model.RoleWorker,
+	pmWorker2: model.RoleWorker, pmWorker: model.RoleWorker, pmAgent: model.RoleAgent, pmOp: model.RoleOperator, pmPf: model.RolePlatform}
+
+// pmEntry is one route's line of the matrix. path names the resources of the world in braces
+// ({order}, {conv} …). allow lists the callers that get through; empty means "everyone the
+// route's roles admit" (a route about the caller's own things, or public data). Every other
+// caller must be refused (401 without credentials, else 403 or 404), even with a valid body.
+type pmEntry struct {
+	path  string
+	body  any
+	allow string
+	want  int // the status a caller let through gets, when a read is not simply 2xx
+}
+
+// Caller groups for allow.
+const (
+	orderSide = pmOwner + " " + pmWorker + " " + pmOp + " " + pmPf // the order's parties now
+	chatSide  = pmOwner + " " + pmWorker                           // who writes in the order's chat
+	nobody    = "-"                                                // no caller (demo routes off)
+)
+
+func permissionMatrix(w map[string]string) map[string]pmEntry {
+	future := ordT0.Add(50 * time.Hour).Format(time.RFC3339)
+	return map[string]pmEntry{
+		"GET /healthz":      {path: "/healthz"},
+		"GET /readyz":       {path: "/readyz"},
+		"GET /openapi.yaml": {path: "/openapi.yaml"},
+
+		"GET /v1/me":                            {path: "/v1/me"},
+		"PATCH /v1/me":                          {path: "/v1/me", body: map[string]any{"locale": "zh-CN"}},
+		"PUT /v1/people/{id}":                   {path: "/v1/people/{owner}", body: map[string]any{"role": "customer", "name": "林晓"}},
+		"GET /v1/people/{id}":                   {path: "/v1/people/{owner}"},
+		"GET /v1/people":                        {path: "/v1/people"},
+		"GET /v1/service-items":                 {path: "/v1/service-items"},
+		"GET /v1/service-items/{id}":            {path: "/v1/service-items/{item}"},
+		"PUT /v1/service-items/{id}":            {path: "/v1/service-items/{item}", body: map[string]any{"name": map[string]string{"zh-CN": "日常保洁", "en": "Daily cleaning"}, "duration_minutes": 180, "price_cents": 15000, "active": true}},
+		"GET /v1/demo/people":                   {path: "/v1/demo/people", allow: nobody},
+		"POST /v1/demo/sign-in":                 {path: "/v1/demo/sign-in", body: map[string]any{"person_id": pmOp}, allow: nobody},
+		"GET /v1/stream":                        {path: "/v1/stream", want: 400}, // let through, then told it is a WebSocket
+		"GET /v1/events":                        {path: "/v1/events"},
+		"GET /v1/push/vapid-public-key":         {path: "/v1/push/vapid-public-key"},
+		"GET /v1/me/push-subscriptions":         {path: "/v1/me/push-subscriptions"},
+		"POST /v1/me/push-subscriptions":        {path: "/v1/me/push-subscriptions", body: map[string]any{}},
+		"DELETE /v1/me/push-subscriptions/{id}": {path: "/v1/me/push-subscriptions/{push}", allow: pmOwner},
+		"GET /v1/admin/webhooks":                {path: "/v1/admin/webhooks"},
+		"POST /v1/admin/webhooks":               {path: "/v1/admin/webhooks", body: map[string]any{}},
+		"PATCH /v1/admin/webhooks/{id}":         {path: "/v1/admin/webhooks/{hook}", body: map[string]any{"description": "SMS"}},
+		"DELETE /v1/admin/webhooks/{id}":        {path: "/v1/admin/webhooks/{hook}"},
+		"GET /v1/admin/deliveries":              {path: "/v1/admin/deliveries"},
+
+		"POST /v1/orders":                                       {path: "/v1/orders", body: map[string]any{}},
+		"GET /v1/orders":                                        {path: "/v1/orders"},
+		"GET /v1/orders/open":                                   {path: "/v1/orders/open"},
+		"GET /v1/orders/{id}":                                   {path: "/v1/orders/{order}", allow: orderSide},
+		"POST /v1/orders/{id}/accept":                           {path: "/v1/orders/{order}/accept"}, // any worker may try: the order is taken (409)
+		"POST /v1/orders/{id}/assign":                           {path: "/v1/orders/{order}/assign", body: map[string]any{"worker_id": pmWorker, "reason": "同一位"}},
+		"POST /v1/orders/{id}/start":                            {path: "/v1/orders/{order}/start", allow: pmWorker + " " + pmPf},
+		"POST /v1/orders/{id}/complete":                         {path: "/v1/orders/{order}/complete", allow: pmWorker + " " + pmPf},
+		"POST /v1/orders/{id}/time-changes":                     {path: "/v1/orders/{order}/time-changes", body: map[string]any{"new_time": future, "reason": "改时间"}, allow: pmOwner + " " + pmWorker + " " + pmPf},
+		"POST /v1/orders/{id}/time-changes/{change_id}/accept":  {path: "/v1/orders/{order}/time-changes/{change}/accept", allow: pmWorker + " " + pmOp + " " + pmPf},
+		"POST /v1/orders/{id}/time-changes/{change_id}/decline": {path: "/v1/orders/{order}/time-changes/{change}/decline", allow: pmWorker + " " + pmOp + " " + pmPf},
+		"POST /v1/orders/{id}/worker-changes":                   {path: "/v1/orders/{order}/worker-changes", body: map[string]any{"reason": "想换人"}, allow: orderSide},
+		"GET /v1/orders/{id}/cancellation-quote":                {path: "/v1/orders/{order}/cancellation-quote", allow: orderSide},
+		"POST /v1/orders/{id}/cancel":                           {path: "/v1/orders/{order}/cancel", body: map[string]any{"reason": "不需要了"}, allow: orderSide},
+		"POST /v1/orders/{id}/cancellation/approve":             {path: "/v1/orders/{order}/cancellation/approve"},
+		"POST /v1/orders/{id}/cancellation/decline":             {path: "/v1/orders/{order}/cancellation/decline", body: map[string]any{"reason": "不行"}},
+		"POST /v1/orders/cancel-bulk":                           {path: "/v1/orders/cancel-bulk", body: map[string]any{}},
+		"POST /v1/orders/{id}/refund/settled":                   {path: "/v1/orders/{order}/refund/settled"},
+		"GET /v1/orders/{id}/timeline":                          {path: "/v1/orders/{order}/timeline", allow: orderSide},
+		"GET /v1/approvals":                                     {path: "/v1/approvals"},
+		"GET /v1/admin/policies":                                {path: "/v1/admin/policies"},
+		"PUT /v1/admin/policies":                                {path: "/v1/admin/policies", body: map[string]any{}},
+
+		"GET /v1/review-tags":                          {path: "/v1/review-tags"},
+		"POST /v1/orders/{id}/review":                  {path: "/v1/orders/{done}/review", body: map[string]any{"rating": 1, "text": "不好"}, allow: pmOwner},
+		"GET /v1/orders/{id}/review":                   {path: "/v1/orders/{done}/review", allow: orderSide},
+		"PUT /v1/orders/{id}/review/reply":             {path: "/v1/orders/{done}/review/reply", body: map[string]any{"text": "谢谢您"}, allow: pmWorker},
+		"POST /v1/orders/{id}/review/hide":             {path: "/v1/orders/{done}/review/hide", body: map[string]any{"reason": "辱骂"}},
+		"POST /v1/orders/{id}/review/reply/hide":       {path: "/v1/orders/{done}/review/reply/hide", body: map[string]any{"reason": "辱骂"}},
+		"GET /v1/me/reviews":                           {path: "/v1/me/reviews"},
+		"GET /v1/me/inbox":                             {path: "/v1/me/inbox"},
+		"GET /v1/me/inbox/unread":                      {path: "/v1/me/inbox/unread"},
+		"POST /v1/me/inbox/read":                       {path: "/v1/me/inbox/read", body: map[string]any{"all": true}},
+		"GET /v1/me/preferences":                       {path: "/v1/me/preferences"},
+		"PUT /v1/me/preferences":                       {path: "/v1/me/preferences", body: map[string]any{}},
+		"GET /v1/kinds":                                {path: "/v1/kinds"},
+		"GET /v1/admin/importance":                     {path: "/v1/admin/importance"},
+		"PUT /v1/admin/importance":                     {path: "/v1/admin/importance", body: map[string]any{}},
+		"GET /v1/admin/retention":                      {path: "/v1/admin/retention"},
+		"PUT /v1/admin/retention":                      {path: "/v1/admin/retention", body: map[string]any{}},
+		"GET /v1/admin/default-preferences":            {path: "/v1/admin/default-preferences"},
+		"PUT /v1/admin/default-preferences":            {path: "/v1/admin/default-preferences", body: map[string]any{}},
+		"POST /v1/files":                               {path: "/v1/files", body: map[string]any{}},
+		"GET /v1/files/{id}":                           {path: "/v1/files/{file}", allow: chatSide + " " + pmOp},
+		"GET /v1/files/{id}/thumbnail":                 {path: "/v1/files/{file}/thumbnail", allow: chatSide + " " + pmOp},
+		"GET /v1/campaigns":                            {path: "/v1/campaigns"},
+		"POST /v1/campaigns":                           {path: "/v1/campaigns", body: map[string]any{}},
+		"POST /v1/campaigns/estimate":                  {path: "/v1/campaigns/estimate", body: map[string]any{}},
+		"GET /v1/campaigns/{id}":                       {path: "/v1/campaigns/{campaign}", allow: pmOwner + " " + pmCust2 + " " + pmOp + " " + pmPf}, // to customers
+		"PUT /v1/campaigns/{id}":                       {path: "/v1/campaigns/{campaign}", body: map[string]any{}},
+		"POST /v1/campaigns/{id}/cancel":               {path: "/v1/campaigns/{campaign}/cancel"},
+		"POST /v1/service-items/{id}/announce":         {path: "/v1/service-items/{item}/announce", body: map[string]any{}},
+		"GET /v1/admin/frequency-cap":                  {path: "/v1/admin/frequency-cap"},
+		"PUT /v1/admin/frequency-cap":                  {path: "/v1/admin/frequency-cap", body: map[string]any{}},
+		"POST /v1/feedback":                            {path: "/v1/feedback", body: map[string]any{}},
+		"GET /v1/me/feedback":                          {path: "/v1/me/feedback"},
+		"GET /v1/feedback/{id}":                        {path: "/v1/feedback/{feedback}", allow: pmOwner + " " + pmOp + " " + pmPf},
+		"GET /v1/admin/feedback":                       {path: "/v1/admin/feedback"},
+		"PATCH /v1/admin/feedback/{id}":                {path: "/v1/admin/feedback/{feedback}", body: map[string]any{"status": "reviewing"}},
+		"GET /v1/admin/feedback/export":                {path: "/v1/admin/feedback/export"},
+		"GET /v1/admin/feedback/weekly":                {path: "/v1/admin/feedback/weekly"},
+		"GET /v1/orders/{id}/conversation":             {path: "/v1/orders/{order}/conversation", allow: orderSide},
+		"GET /v1/me/conversations":                     {path: "/v1/me/conversations"},
+		"GET /v1/conversations/{id}":                   {path: "/v1/conversations/{conv}", allow: orderSide},
+		"GET /v1/conversations/{id}/messages":          {path: "/v1/conversations/{conv}/messages", allow: orderSide},
+		"POST /v1/conversations/{id}/messages":         {path: "/v1/conversations/{conv}/messages", body: map[string]any{"client_id": "pm-1", "text": "在吗"}, allow: chatSide},
+		"POST /v1/conversations/{id}/read":             {path: "/v1/conversations/{conv}/read", body: map[string]any{}, allow: chatSide},
+		"POST /v1/conversations/{id}/typing":           {path: "/v1/conversations/{conv}/typing", allow: chatSide},
+		"PUT /v1/conversations/{id}/mute":              {path: "/v1/conversations/{conv}/mute", body: map[string]any{"muted": true}, allow: chatSide},
+		"GET /v1/support/me":                           {path: "/v1/support/me"},
+		"PUT /v1/support/me":                           {path: "/v1/support/me", body: map[string]any{"away": false}},
+		"GET /v1/support/canned-replies":               {path: "/v1/support/canned-replies"},
+		"POST /v1/admin/support/canned-replies":        {path: "/v1/admin/support/canned-replies", body: map[string]any{}},
+		"PUT /v1/admin/support/canned-replies/{id}":    {path: "/v1/admin/support/canned-replies/{canned}", body: map[string]any{"title": "问候", "text": "您好"}},
+		"DELETE /v1/admin/support/canned-replies/{id}": {path: "/v1/admin/support/canned-replies/{canned}"},
+		"GET /v1/admin/support/agents":                 {path: "/v1/admin/support/agents"},
+		"PUT /v1/admin/support/agents/{id}":            {path: "/v1/admin/support/agents/{agent}", body: map[string]any{"capacity": 4}},
+		"GET /v1/admin/support/hours":                  {path: "/v1/admin/support/hours"},
+		"PUT /v1/admin/support/hours":                  {path: "/v1/admin/support/hours", body: map[string]any{}},
+	}
+}
+
+// TestIssue10PermissionMatrix calls every route of the route table as an anonymous caller,
+// each role, the owner, a stranger of the same role, a removed worker and a service key. A route
+// that is not in the matrix fails the test, so a new route must say who may call it.
+func TestIssue10PermissionMatrix(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		w := newOrdWorld(t, dsn, nil)
+		w.s.AddPerson(model.Person{ID: pmCust2, Role: model.RoleCustomer, Name: "陈先生", Area: ordArea})
+		w.s.AddPerson(model.Person{ID: pmWorker, Role: model.RoleWorker, Name: "孙阿姨"})
+		w.s.AddPerson(model.Person{ID: pmAgent, Role: model.RoleAgent, Name: "客服小美"})
+		tok := func(id string) string { return w.s.Token(id, pmRole[id]) }
+		as := func(id, method, path string, body any) *apptest.Response { return w.s.Do(method, path, tok(id), body) }
+
+		// The world.
+		ids := map[string]string{"owner": pmOwner, "item": ordItem, "agent": pmAgent}
+		order := w.bookAccepted(ordT0.Add(48 * time.Hour))
+		ids["order"] = order
+		ids["conv"] = w.conversationOf(pmOwner, order)
+		ids["file"] = uploadPNG(t, w.s, w.tok(pmOwner), 90)
+		w.want(w.as(pmOwner, "POST", "/v1/conversations/"+ids["conv"]+"/messages", map[string]any{"client_id": "hi", "text": "您好"}), 201)
+		w.want(w.as(pmOp, "POST", "/v1/orders/"+order+"/assign", map[string]any{"worker_id": pmWorker, "reason": "王阿姨生病"}), 200)
+		ids["change"] = w.want(w.as(pmOwner, "POST", "/v1/orders/"+order+"/time-changes",
+			map[string]any{"new_time": ordT0.Add(49 * time.Hour).Format(time.RFC3339), "reason": "晚一小时"}), 201).Str("id")
+		done := w.book(ordT0.Add(2 * time.Hour))
+		for _, step := range []string{"accept", "start", "complete"} {
+			w.want(as(pmWorker, "POST", "/v1/orders/"+done+"/"+step, nil), 200)
+		}
+		ids["done"] = done
+		w.want(w.as(pmOwner, "POST", "/v1/orders/"+done+"/review", map[string]any{"rating": 5, "text": "很细致", "images": []string{ids["file"]}}), 201)
+		w.want(as(pmWorker, "PUT", "/v1/orders/"+done+"/review/reply", map[string]any{"text": "谢谢"}), 201)
+		ids["feedback"] = w.want(w.as(pmOwner, "POST", "/v1/feedback", map[string]any{"topic": "features", "text": "希望有夜间服务"}), 201).Str("id")
+		ids["campaign"] = w.want(w.as(pmOp, "POST", "/v1/campaigns", map[string]any{"kind": "promotion",
+			"title": map[string]string{"zh-CN": "保洁八折", "en": "20% off"}, "body": map[string]string{"zh-CN": "本周", "en": "This week"},
+			"service_item_ids": []string{ordItem}, "rules": []map[string]any{{"type": "percent_off", "percent": 20, "cap_cents": 5000}},
+			"audience": map[string]any{"kind": "all"}, "starts_at": ordT0.Format(time.RFC3339),
+			"ends_at": ordT0.Add(7 * 24 * time.Hour).Format(time.RFC3339), "send_at": ordT0.Format(time.RFC3339)}), 201).Str("id")
+		ids["hook"] = w.want(w.as(pmOp, "POST", "/v1/admin/webhooks", map[string]any{"url": "http://127.0.0.1:9/hook", "description": "SMS gateway"}), 201).Str("id")
+		b := webpushtest.NewBrowser(t)
+		ids["push"] = w.want(subscribe(t, w.s, w.tok(pmOwner), "https://push.example.com/send/abc", b), 201).Str("id")
+		ids["canned"] = w.want(w.as(pmOp, "POST", "/v1/admin/support/canned-replies", map[string]any{"title": "问候", "text": "{customer}您好"}), 201).Str("id")
+		w.s.RunJobs(t)
+
+		matrix := permissionMatrix(ids)
+		table := api.RouteTable()
+		type call struct {
+			route  api.RouteInfo
+			entry  pmEntry
+			caller string
+			allow  bool
+		}
+		var denied, allowed []call
+		seen := map[string]bool{}
+		for _, rt := range table {
+			if rt.Pattern == "/v1/" {
+				continue
+			}
+			seen[rt.Pattern] = true
+			e, ok := matrix[rt.Pattern]
+			if !ok {
+				t.Errorf("route %q has no line in the permission matrix (internal/app/permissions_test.go): say who may call it", rt.Pattern)
+				continue
+			}
+			byRole := map[string]bool{}
+			for _, c := range pmCallers {
+				byRole[c] = rt.Roles == nil || (c != pmAnon && slices.Contains(rt.Roles, pmRole[c]))
+			}
+			for _, c := range pmCallers {
+				ok := byRole[c]
+				switch e.allow {
+				case "":
+				case nobody:
+					ok = false
+				default:
+					ok = slices.Contains(strings.Fields(e.allow), c)
+					if ok && !byRole[c] {
+						t.Errorf("%s: matrix allows %s, whose role the route table refuses", rt.Pattern, c)
+					}
+				}
+				cl := call{route: rt, entry: e, caller: c, allow: ok}
+				if ok {
+					allowed = append(allowed, cl)
+				} else {
+					denied = append(denied, cl)
+				}
+			}
+		}
+		for p := range matrix {
+			if !seen[p] {
+				t.Errorf("the permission matrix has a line for %q, which is not a route", p)
+			}
+		}
+
+		do := func(c call) (int, string) {
+			method, _, _ := strings.Cut(c.route.Pattern, " ")
+			path := c.entry.path
+			for k, v := range ids {
+				path = strings.ReplaceAll(path, "{"+k+"}", v)
+			}
+			token := ""
+			switch c.caller {
+			case pmAnon:
+			case pmPf:
+				token = w.key
+			default:
+				token = tok(c.caller)
+			}
+			return pmSend(t, w.s, method, path, token, c.entry.body)
+		}
+		// Refusals first, with bodies valid for the owner: nothing may happen.
+		for _, c := range denied {
+			status, body := do(c)
+			want := []int{403, 404}
+			if c.caller == pmAnon && c.route.Roles != nil {
+				want = []int{401}
+			}
+			if !slices.Contains(want, status) {
+				t.Errorf("%s as %s: %d, want one of %v: %s", c.route.Pattern, c.caller, status, want, body)
+			}
+		}
+		// Then those who may: reads succeed; writes are not refused for who is calling (they
+		// may still be refused for what they ask, e.g. 409 on an order already taken).
+		sort.SliceStable(allowed, func(i, j int) bool {
+			return strings.HasPrefix(allowed[i].route.Pattern, "GET ") && !strings.HasPrefix(allowed[j].route.Pattern, "GET ")
+		})
+		for _, c := range allowed {
+			status, body := do(c)
+			get := strings.HasPrefix(c.route.Pattern, "GET ")
+			bad := status == 401 || status == 403 || status >= 500 || (get && status/100 != 2)
+			if c.entry.want != 0 {
+				bad = status != c.entry.want
+			}
+			if bad {
+				t.Errorf("%s as %s: %d, want it let through: %s", c.route.Pattern, c.caller, status, body)
+			}
+		}
+		t.Logf("%d routes × %d callers: %d refusals, %d let through", len(table)-1, len(pmCallers), len(denied), len(allowed))
+	})
+}
+
+// pmSend sends one request and returns the status and the start of the body. Streams answer
+// their status and headers at once; the body is not waited for.
+func pmSend(t *testing.T, s *apptest.Server, method, path, token string, body any) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var rd io.Reader
+	var ct string
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd, ct = strings.NewReader(string(b)), "application/json"
+	}
+	req, err := http.NewRequestWithContext(ctx, method, s.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := s.Client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		return res.StatusCode, "(event stream)"
+	}
+	b, _ := io.ReadAll(io.LimitReader(res.Body, 300))
+	return res.StatusCode, string(b)
+}
