@@ -173,42 +173,7 @@ func permissionMatrix(w map[string]string) map[string]pmEntry {
 // that is not in the matrix fails the test, so a new route must say who may call it.
 func TestIssue10PermissionMatrix(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
-		w := newOrdWorld(t, dsn, nil)
-		w.s.AddPerson(model.Person{ID: pmCust2, Role: model.RoleCustomer, Name: "陈先生", Area: ordArea})
-		w.s.AddPerson(model.Person{ID: pmWorker, Role: model.RoleWorker, Name: "孙阿姨"})
-		w.s.AddPerson(model.Person{ID: pmAgent, Role: model.RoleAgent, Name: "客服小美"})
-		tok := func(id string) string { return w.s.Token(id, pmRole[id]) }
-		as := func(id, method, path string, body any) *apptest.Response { return w.s.Do(method, path, tok(id), body) }
-
-		// The world.
-		ids := map[string]string{"owner": pmOwner, "item": ordItem, "agent": pmAgent}
-		order := w.bookAccepted(ordT0.Add(48 * time.Hour))
-		ids["order"] = order
-		ids["conv"] = w.conversationOf(pmOwner, order)
-		ids["file"] = uploadPNG(t, w.s, w.tok(pmOwner), 90)
-		w.want(w.as(pmOwner, "POST", "/v1/conversations/"+ids["conv"]+"/messages", map[string]any{"client_id": "hi", "text": "您好"}), 201)
-		w.want(w.as(pmOp, "POST", "/v1/orders/"+order+"/assign", map[string]any{"worker_id": pmWorker, "reason": "王阿姨生病"}), 200)
-		ids["change"] = w.want(w.as(pmOwner, "POST", "/v1/orders/"+order+"/time-changes",
-			map[string]any{"new_time": ordT0.Add(49 * time.Hour).Format(time.RFC3339), "reason": "晚一小时"}), 201).Str("id")
-		done := w.book(ordT0.Add(2 * time.Hour))
-		for _, step := range []string{"accept", "start", "complete"} {
-			w.want(as(pmWorker, "POST", "/v1/orders/"+done+"/"+step, nil), 200)
-		}
-		ids["done"] = done
-		w.want(w.as(pmOwner, "POST", "/v1/orders/"+done+"/review", map[string]any{"rating": 5, "text": "很细致", "images": []string{ids["file"]}}), 201)
-		w.want(as(pmWorker, "PUT", "/v1/orders/"+done+"/review/reply", map[string]any{"text": "谢谢"}), 201)
-		ids["feedback"] = w.want(w.as(pmOwner, "POST", "/v1/feedback", map[string]any{"topic": "features", "text": "希望有夜间服务"}), 201).Str("id")
-		ids["campaign"] = w.want(w.as(pmOp, "POST", "/v1/campaigns", map[string]any{"kind": "promotion",
-			"title": map[string]string{"zh-CN": "保洁八折", "en": "20% off"}, "body": map[string]string{"zh-CN": "本周", "en": "This week"},
-			"service_item_ids": []string{ordItem}, "rules": []map[string]any{{"type": "percent_off", "percent": 20, "cap_cents": 5000}},
-			"audience": map[string]any{"kind": "all"}, "starts_at": ordT0.Format(time.RFC3339),
-			"ends_at": ordT0.Add(7 * 24 * time.Hour).Format(time.RFC3339), "send_at": ordT0.Format(time.RFC3339)}), 201).Str("id")
-		ids["hook"] = w.want(w.as(pmOp, "POST", "/v1/admin/webhooks", map[string]any{"url": "http://127.0.0.1:9/hook", "description": "SMS gateway"}), 201).Str("id")
-		b := webpushtest.NewBrowser(t)
-		ids["push"] = w.want(subscribe(t, w.s, w.tok(pmOwner), "https://push.example.com/send/abc", b), 201).Str("id")
-		ids["canned"] = w.want(w.as(pmOp, "POST", "/v1/admin/support/canned-replies", map[string]any{"title": "问候", "text": "{customer}您好"}), 201).Str("id")
-		w.s.RunJobs(t)
-
+		w, ids, tok := pmWorld(t, dsn)
 		matrix := permissionMatrix(ids)
 		table := api.RouteTable()
 		type call struct {
@@ -306,6 +271,48 @@ func TestIssue10PermissionMatrix(t *testing.T) {
 	})
 }
 
+// pmWorld builds the world of the permission matrix (see the callers above) and returns the ids
+// of its resources by the names the matrix's paths use, and a token maker.
+func pmWorld(t *testing.T, dsn string) (*ordWorld, map[string]string, func(id string) string) {
+	w := newOrdWorld(t, dsn, nil)
+	w.s.AddPerson(model.Person{ID: pmCust2, Role: model.RoleCustomer, Name: "陈先生", Area: ordArea})
+	w.s.AddPerson(model.Person{ID: pmWorker, Role: model.RoleWorker, Name: "孙阿姨"})
+	w.s.AddPerson(model.Person{ID: pmAgent, Role: model.RoleAgent, Name: "客服小美"})
+	tok := func(id string) string { return w.s.Token(id, pmRole[id]) }
+	as := func(id, method, path string, body any) *apptest.Response { return w.s.Do(method, path, tok(id), body) }
+
+	// The world.
+	ids := map[string]string{"owner": pmOwner, "item": ordItem, "agent": pmAgent}
+	order := w.bookAccepted(ordT0.Add(48 * time.Hour))
+	ids["order"] = order
+	ids["conv"] = w.conversationOf(pmOwner, order)
+	ids["file"] = uploadPNG(t, w.s, w.tok(pmOwner), 90)
+	w.want(w.as(pmOwner, "POST", "/v1/conversations/"+ids["conv"]+"/messages", map[string]any{"client_id": "hi", "text": "您好"}), 201)
+	w.want(w.as(pmOp, "POST", "/v1/orders/"+order+"/assign", map[string]any{"worker_id": pmWorker, "reason": "王阿姨生病"}), 200)
+	ids["change"] = w.want(w.as(pmOwner, "POST", "/v1/orders/"+order+"/time-changes",
+		map[string]any{"new_time": ordT0.Add(49 * time.Hour).Format(time.RFC3339), "reason": "晚一小时"}), 201).Str("id")
+	done := w.book(ordT0.Add(2 * time.Hour))
+	for _, step := range []string{"accept", "start", "complete"} {
+		w.want(as(pmWorker, "POST", "/v1/orders/"+done+"/"+step, nil), 200)
+	}
+	ids["done"] = done
+	w.want(w.as(pmOwner, "POST", "/v1/orders/"+done+"/review", map[string]any{"rating": 5, "text": "很细致", "images": []string{ids["file"]}}), 201)
+	w.want(as(pmWorker, "PUT", "/v1/orders/"+done+"/review/reply", map[string]any{"text": "谢谢"}), 201)
+	ids["feedback"] = w.want(w.as(pmOwner, "POST", "/v1/feedback", map[string]any{"topic": "features", "text": "希望有夜间服务"}), 201).Str("id")
+	ids["campaign"] = w.want(w.as(pmOp, "POST", "/v1/campaigns", map[string]any{"kind": "promotion",
+		"title": map[string]string{"zh-CN": "保洁八折", "en": "20% off"}, "body": map[string]string{"zh-CN": "本周", "en": "This week"},
+		"service_item_ids": []string{ordItem}, "rules": []map[string]any{{"type": "percent_off", "percent": 20, "cap_cents": 5000}},
+		"audience": map[string]any{"kind": "all"}, "starts_at": ordT0.Format(time.RFC3339),
+		"ends_at": ordT0.Add(7 * 24 * time.Hour).Format(time.RFC3339), "send_at": ordT0.Format(time.RFC3339)}), 201).Str("id")
+	ids["hook"] = w.want(w.as(pmOp, "POST", "/v1/admin/webhooks", map[string]any{"url": "http://127.0.0.1:9/hook", "description": "SMS gateway"}), 201).Str("id")
+	b := webpushtest.NewBrowser(t)
+	ids["push"] = w.want(subscribe(t, w.s, w.tok(pmOwner), "https://push.example.com/send/abc", b), 201).Str("id")
+	ids["canned"] = w.want(w.as(pmOp, "POST", "/v1/admin/support/canned-replies", map[string]any{"title": "问候", "text": "{customer}您好"}), 201).Str("id")
+	w.s.RunJobs(t)
+
+	return w, ids, tok
+}
+
 // pmSend sends one request and returns the status and the start of the body. Streams answer
 // their status and headers at once; the body is not waited for.
 func pmSend(t *testing.T, s *apptest.Server, method, path, token string, body any) (int, string) {
@@ -341,4 +348,131 @@ func pmSend(t *testing.T, s *apptest.Server, method, path, token string, body an
 	}
 	b, _ := io.ReadAll(io.LimitReader(res.Body, 300))
 	return res.StatusCode, string(b)
+}
+
+// TestIssue10BadInputNeverFails sends every writing route of the route table, as a caller it lets
+// through, bodies no client should send — too large, too deep, not UTF-8, NUL characters, wrong
+// types, numbers beyond any range, not JSON — and every reading route absurd queries: each is
+// answered with a problem document, never a 5xx. Then the fields that take zones and times
+// refuse unknown zones, "Local", and past or far-future times.
+func TestIssue10BadInputNeverFails(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		w, ids, tok := pmWorld(t, dsn)
+		matrix := permissionMatrix(ids)
+		as := func(caller string) string {
+			if caller == pmPf {
+				return w.key
+			}
+			return tok(caller)
+		}
+		bodies := map[string]string{
+			"oversized":     `{"text":"` + strings.Repeat("长", 1<<20) + `"}`,
+			"deep":          strings.Repeat("[", 100000) + strings.Repeat("]", 100000),
+			"invalid utf-8": "{\"text\":\"\xff\xfe\xfd\",\"reason\":\"\xc3\x28\"}",
+			"nul":           `{"text":"a\u0000b","reason":"x\u0000","name":"\u0000"}`,
+			"array":         `[1,2,3]`,
+			"string":        `"hello"`,
+			"wrong types":   `{"text":5,"reason":true,"rating":"five","new_time":12,"appointment_at":[],"limit":{}}`,
+			"huge numbers":  `{"rating":1e400,"capacity":99999999999999999999999,"price_cents":-1e300,"percent":1e20}`,
+			"not json":      `<html><body>hi</body></html>`,
+			"truncated":     `{"text":"abc`,
+		}
+		queries := []string{"limit=99999999999999999999", "limit=-1", "limit=abc", "cursor=%00", "cursor=not-a-cursor",
+			"q=%00", "q=" + strings.Repeat("x", 5000), "status=nonsense", "sort=sideways", "after=-5", "from=yesterday"}
+		checked := 0
+		for _, rt := range api.RouteTable() {
+			e, ok := matrix[rt.Pattern]
+			if !ok || e.allow == nobody || rt.Pattern == "/v1/" {
+				continue
+			}
+			caller := pmPf
+			switch {
+			case e.allow != "":
+				caller = strings.Fields(e.allow)[0]
+			case rt.Roles == nil:
+			case slices.Contains(rt.Roles, model.RoleOperator):
+				caller = pmOp
+			case !slices.Contains(rt.Roles, model.RolePlatform):
+				for _, c := range pmCallers[1:] {
+					if slices.Contains(rt.Roles, pmRole[c]) {
+						caller = c
+						break
+					}
+				}
+			}
+			method, _, _ := strings.Cut(rt.Pattern, " ")
+			path := e.path
+			for k, v := range ids {
+				path = strings.ReplaceAll(path, "{"+k+"}", v)
+			}
+			if method == "GET" {
+				if rt.Pattern == "GET /v1/stream" || rt.Pattern == "GET /v1/events" {
+					continue
+				}
+				for _, q := range queries {
+					status, body, ct := pmRaw(t, w.s, method, path+"?"+q, as(caller), "")
+					if status >= 500 || (status >= 400 && !strings.HasPrefix(ct, "application/problem+json")) {
+						t.Errorf("%s?%s as %s: %d %s: %s", rt.Pattern, q, caller, status, ct, body)
+					}
+					checked++
+				}
+				continue
+			}
+			for name, b := range bodies {
+				status, body, ct := pmRaw(t, w.s, method, path, as(caller), b)
+				if status >= 500 || (status >= 400 && !strings.HasPrefix(ct, "application/problem+json")) {
+					t.Errorf("%s with %s body as %s: %d %s: %s", rt.Pattern, name, caller, status, ct, body)
+				}
+				checked++
+			}
+		}
+
+		// Zones and times: a clear 400 naming the field (on an order the bodies above left alone).
+		order := w.bookAccepted(ordT0.Add(72 * time.Hour))
+		for _, c := range []struct {
+			who, method, path string
+			body              map[string]any
+		}{
+			{pmOwner, "PATCH", "/v1/me", map[string]any{"time_zone": "Local"}},
+			{pmOwner, "PATCH", "/v1/me", map[string]any{"time_zone": "Mars/Olympus_Mons"}},
+			{pmOwner, "PUT", "/v1/me/preferences", map[string]any{"time_zone": "Local"}},
+			{pmOwner, "PUT", "/v1/me/preferences", map[string]any{"time_zone": "../../etc/passwd"}},
+			{pmOwner, "PUT", "/v1/me/preferences", map[string]any{"window": map[string]string{"start": "25:00", "end": "07:00"}}},
+			{pmOwner, "POST", "/v1/orders", map[string]any{"service_item_id": ordItem, "address": "浦东新区", "appointment_at": ordT0.Add(-time.Hour).Format(time.RFC3339)}},
+			{pmOwner, "POST", "/v1/orders", map[string]any{"service_item_id": ordItem, "address": "浦东新区", "appointment_at": "9999-12-31T00:00:00Z"}},
+			{pmOwner, "POST", "/v1/orders", map[string]any{"service_item_id": ordItem, "address": "浦东新区", "appointment_at": "tomorrow morning"}},
+			{pmOwner, "POST", "/v1/orders/" + order + "/time-changes", map[string]any{"new_time": "9999-12-31T00:00:00Z", "reason": "x"}},
+			{pmOwner, "POST", "/v1/orders/" + order + "/time-changes", map[string]any{"new_time": ordT0.Add(-time.Hour).Format(time.RFC3339), "reason": "x"}},
+			{pmOp, "POST", "/v1/orders/cancel-bulk", map[string]any{"area": ordArea, "from": ordT0.Format(time.RFC3339),
+				"to": ordT0.AddDate(100, 0, 0).Format(time.RFC3339), "reason": "台风"}},
+		} {
+			b, _ := json.Marshal(c.body)
+			status, body, ct := pmRaw(t, w.s, c.method, c.path, tok(c.who), string(b))
+			if status != 400 || !strings.HasPrefix(ct, "application/problem+json") {
+				t.Errorf("%s %s %s: %d %s, want a 400 problem", c.method, c.path, b, status, body)
+			}
+		}
+		t.Logf("%d bad requests answered without a server error", checked)
+	})
+}
+
+// pmRaw sends a raw body (JSON content type) and returns status, the start of the body and the
+// content type.
+func pmRaw(t *testing.T, s *apptest.Server, method, path, token, body string) (int, string, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, s.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := s.Client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(res.Body, 300))
+	return res.StatusCode, string(b), res.Header.Get("Content-Type")
 }

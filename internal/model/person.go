@@ -106,6 +106,12 @@ func loadLocation(name string) *time.Location {
 	return loc
 }
 
+// ValidZone reports whether name is an IANA time zone a person or a setting may name. "Local"
+// (the server's own zone, whatever it happens to be) and "" are not.
+func ValidZone(name string) bool {
+	return name != "" && name != "Local" && loadLocation(name) != nil
+}
+
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$`)
 
 // ValidID reports whether s can be an external identifier (the platform's own user or item ids).
@@ -133,8 +139,7 @@ func (p Person) Validate() error {
 	v.Check(utf8.RuneCountInString(p.Bio) <= 500, "bio", "at most 500 characters")
 	v.Check(len(p.Phone) <= 32, "phone", "at most 32 characters")
 	v.Check(p.Locale == LocaleZH || p.Locale == LocaleEN, "locale", "must be zh-CN or en")
-	_, err := time.LoadLocation(p.TimeZone)
-	v.Check(err == nil && p.TimeZone != "", "time_zone", "must be an IANA time zone such as Asia/Shanghai")
+	v.Check(ValidZone(p.TimeZone), "time_zone", "must be an IANA time zone such as Asia/Shanghai")
 	v.Check(utf8.RuneCountInString(p.Area) <= 64, "area", "at most 64 characters")
 	return v.Err()
 }

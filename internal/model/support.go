@@ -159,8 +159,7 @@ func clockMinutes(s string) (int, bool) {
 // Validate checks business hours.
 func (b BusinessHours) Validate() error {
 	var v Validator
-	_, err := time.LoadLocation(b.TimeZone)
-	v.Check(err == nil && b.TimeZone != "", "time_zone", "must be an IANA time zone such as Asia/Shanghai")
+	v.Check(ValidZone(b.TimeZone), "time_zone", "must be an IANA time zone such as Asia/Shanghai")
 	for k, d := range b.Days {
 		known := false
 		for _, w := range Weekdays {

@@ -216,13 +216,16 @@ func FuzzMask(f *testing.F) {
 	} {
 		f.Add(s, "")
 	}
+	f.Add("AAAA", "113812345678") // the same digits inside a longer number stay: not a phone
 	f.Fuzz(func(t *testing.T, prefix, suffix string) {
 		checkProperties(t, prefix+suffix)
 		// A mobile number set apart by punctuation is masked whatever surrounds it.
 		for _, spelled := range []string{"13812345678", "138 1234 5678", "一三八-一二三四-五六七八", "１３８１２３４５６７８"} {
 			in := prefix + "，电话：" + spelled + "，" + suffix
 			r := checkProperties(t, in)
-			if strings.Contains(r.Text, spelled) {
+			// (The suffix may hold the same digits inside a longer number, an order number say,
+			// which is left alone: only the number set apart must be gone.)
+			if strings.Contains(r.Text, "，电话："+spelled+"，") {
 				t.Fatalf("Mask(%q) = %q: %s survives", in, r.Text, spelled)
 			}
 		}
