@@ -113,8 +113,10 @@ func (a *API) routes() []route {
 		{Pattern: "GET /v1/conversations/{id}", Roles: chatParties, Handler: a.getConversation},
 		{Pattern: "GET /v1/conversations/{id}/messages", Roles: chatParties, Handler: a.listMessages},
 		{Pattern: "POST /v1/conversations/{id}/messages", Roles: people, Creates: true, Handler: a.postMessage},
-		{Pattern: "POST /v1/conversations/{id}/read", Roles: people, Handler: a.postConversationRead},
-		{Pattern: "POST /v1/conversations/{id}/typing", Roles: people, Handler: a.postTyping},
+		// An open chat posts a read position per arriving message and typing every few seconds:
+		// neither counts against the creating bucket (typing is limited per conversation by chat).
+		{Pattern: "POST /v1/conversations/{id}/read", Roles: people, Limit: limitNone, Handler: a.postConversationRead},
+		{Pattern: "POST /v1/conversations/{id}/typing", Roles: people, Limit: limitNone, Handler: a.postTyping},
 		{Pattern: "PUT /v1/conversations/{id}/mute", Roles: people, Handler: a.putMute},
 
 		// Support desk settings (I3): agents' status and capacity, business hours, canned replies

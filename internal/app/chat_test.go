@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/homebell/homebell/internal/app/apptest"
+	"github.com/homebell/homebell/internal/config"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/store/storetest"
 )
@@ -575,4 +576,25 @@ func TestI1ConversationListMatchesEachConversation(t *testing.T) {
 			}
 		}
 	})
+}
+
+// I1: an open chat posts a read position for each arriving message and typing every few seconds;
+// neither uses up the person's creating bucket, so a lively chat is never refused with 429 while
+// messages themselves stay limited like other creating requests.
+func TestI1ChatReadAndTypingOutsideTheCreatingBucket(t *testing.T) {
+	w := relWorld(t, storetest.SQLitePath(t), func(c *config.Config) {
+		c.RateCreatePerMinute, c.RateCreateBurst = 6, 6 // booking takes one
+		c.RateNotifyPerMinute, c.RateNotifyBurst = 2, 1
+	})
+	orderID := w.book(ordT0.Add(48 * time.Hour))
+	w.want(w.as(ordW1, "POST", "/v1/orders/"+orderID+"/accept", nil), 200)
+	conv := w.conversationOf(ordCustomer, orderID)
+	for i := 0; i < 20; i++ {
+		w.want(w.as(ordCustomer, "POST", "/v1/conversations/"+conv+"/typing", nil), 204)
+		w.want(w.as(ordCustomer, "POST", "/v1/conversations/"+conv+"/read", map[string]any{}), 200)
+	}
+	for i := 0; i < 5; i++ {
+		w.want(w.send(ordCustomer, conv, fmt.Sprint("c-", i), "好的"), 201)
+	}
+	relProblem(t, w.send(ordCustomer, conv, "c-5", "还有一条"), 429, model.CodeRateLimited)
 }
