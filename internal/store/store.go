@@ -116,6 +116,10 @@ func openSQLite(ctx context.Context, dsn string) (*Store, error) {
 	pragmas.Add("_pragma", "synchronous(FULL)")
 	pragmas.Add("_pragma", "foreign_keys(ON)")
 	pragmas.Add("_pragma", "busy_timeout(10000)")
+	// Savepoints (one per unit of a group commit) and statement journals stay in memory: with a
+	// temporary file they spilled past 64 KiB and cost two pwrite calls per page a unit touched
+	// (13 % of the server's CPU under 32 clients). They hold only pages of the open transaction.
+	pragmas.Add("_pragma", "temp_store(MEMORY)")
 	// A fixed, sortable text form for times (all are stored in UTC).
 	pragmas.Set("_time_format", "sqlite")
 	wdsn := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
