@@ -23,6 +23,11 @@
 //   - chat (-chat N, -chat-clients C): order chat, a customer's message → the worker's open
 //     stream (see chat.go);
 //
+//   - bulk (-bulk N): N orders are booked (in an area of their own) for the customers, then one
+//     POST /v1/orders/cancel-bulk cancels them all for force majeure; reports the time from the
+//     request to the first and to the last customer's order.cancelled frame, the answer's time,
+//     notifications/s committed and delivered, and server CPU per cancelled order;
+//
 //   - idle (-idle N): a child process opens N idle streams from several 127.0.0.x source
 //     addresses; the server's RSS growth per connection, with heap and stacks after GC.
 //
@@ -83,6 +88,7 @@ type options struct {
 	offApp                  bool
 	chat, chatClients       int
 	noRateLimits            bool
+	bulk                    int
 }
 
 func run() error {
@@ -100,12 +106,13 @@ func run() error {
 	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "concurrent phase, unmeasured warm-up")
 	flag.IntVar(&o.idle, "idle", 0, "idle WebSocket streams for the memory measure (at most 19000)")
 	flag.IntVar(&o.idleAddrs, "idle-addrs", 4, "source addresses 127.0.0.2… the idle streams come from")
-	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "server CPU profile of the measured concurrent phase (needs the child server)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "server CPU profile of the measured concurrent phase, or with -clients 0 of the bulk cancellation (needs the child server)")
 	flag.StringVar(&o.memProfile, "memprofile", "", "server allocation profile of the measured concurrent phase (diff it with -base FILE.base)")
 	flag.BoolVar(&o.offApp, "offapp", true, "child server runs its job runner")
 	flag.IntVar(&o.chat, "chat", 0, "order chat: messages sent one after the other, each timed to the worker's frame (0 skips)")
 	flag.IntVar(&o.chatClients, "chat-clients", 0, "order chat: customer-worker pairs sending at once for -duration (0 skips)")
 	flag.BoolVar(&o.noRateLimits, "child-no-rate-limits", false, "internal: the child runs without per-person rate limits")
+	flag.IntVar(&o.bulk, "bulk", 0, "orders booked and then cancelled by one bulk force-majeure cancellation (0 skips; at most 20000)")
 	childServe := flag.String("child-serve", "", "internal: serve on this database")
 	childIdle := flag.String("child-idle", "", "internal: open idle streams to this address")
 	flag.Parse()
@@ -122,6 +129,7 @@ func run() error {
 	o.chat = min(o.chat, 20000)
 	o.chatClients = min(o.chatClients, 512)
 	o.idle = min(o.idle, 19000)
+	o.bulk = min(o.bulk, 20000)
 	if o.customers < o.clients {
 		o.customers = o.clients
 	}
@@ -169,6 +177,11 @@ func run() error {
 	if o.chat > 0 || o.chatClients > 0 {
 		if err := b.chat(ctx); err != nil {
 			return fmt.Errorf("chat: %w", err)
+		}
+	}
+	if o.bulk > 0 {
+		if err := b.bulkCancel(ctx); err != nil {
+			return fmt.Errorf("bulk: %w", err)
 		}
 	}
 	if o.idle > 0 {
@@ -858,5 +871,155 @@ func idleChild(addr string, o options) error {
 	}
 	fmt.Print("ready\n")
 	_, _ = io.Copy(io.Discard, os.Stdin)
+	return nil
+}
+
+// ---- bulk cancellation ----
+
+// bulkArea is the area of the bulk phase's orders: no other phase books there.
+const bulkArea = "e2e-bulk"
+
+func (b *bench) bulkCancel(ctx context.Context) error {
+	n := b.o.bulk
+	base := time.Now().Add(72 * time.Hour).Truncate(time.Minute)
+	step := 10 * time.Second
+	ids := make(chan int)
+	errc := make(chan error, 16)
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range ids {
+				if _, err := b.do(ctx, http.MethodPost, "/v1/orders", b.o.key, map[string]any{
+					"customer_id": customer(i % b.o.customers), "service_item_id": item, "address": "静安区 1 号", "area": bulkArea,
+					"appointment_at": base.Add(time.Duration(i) * step).UTC().Format(time.RFC3339)}, nil); err != nil {
+					select {
+					case errc <- err:
+					default:
+					}
+					return
+				}
+			}
+		}()
+	}
+feed:
+	for i := range n {
+		select {
+		case ids <- i:
+		case err := <-errc:
+			close(ids)
+			wg.Wait()
+			return err
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(ids)
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return err
+	default:
+	}
+	fmt.Printf("\nbulk: booked %d orders in %s\n", n, time.Since(t0).Round(time.Millisecond))
+	// Frames of earlier phases are not this phase's.
+	for _, ch := range b.frames {
+		for len(ch) > 0 {
+			<-ch
+		}
+	}
+	var mu sync.Mutex
+	var first, last time.Time
+	got := 0
+	all := make(chan struct{})
+	stop := make(chan struct{})
+	var cwg sync.WaitGroup
+	for _, ch := range b.frames {
+		cwg.Add(1)
+		go func() {
+			defer cwg.Done()
+			for {
+				select {
+				case f := <-ch:
+					if f.kind != "order.cancelled" {
+						continue
+					}
+					mu.Lock()
+					if got == 0 || f.at.Before(first) {
+						first = f.at
+					}
+					if f.at.After(last) {
+						last = f.at
+					}
+					got++
+					if got == n {
+						close(all)
+					}
+					mu.Unlock()
+				case <-stop:
+					return
+				}
+			}
+		}()
+	}
+	hc := &http.Client{Timeout: 5 * time.Minute}
+	body, _ := json.Marshal(map[string]any{"area": bulkArea, "from": base.Add(-time.Second).UTC().Format(time.RFC3339),
+		"to": base.Add(time.Duration(n)*step + time.Second).UTC().Format(time.RFC3339), "reason": "台风 (bench)"})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.base+"/v1/orders/cancel-bulk", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+b.o.key)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", uuid.NewString())
+	la := loadavg()
+	profile := b.srv != nil && b.o.cpuProfile != "" && b.o.clients == 0 // -clients 0: the profile is of this phase
+	if profile {
+		if _, err := b.srv.command("cpu-start " + b.o.cpuProfile); err != nil {
+			return err
+		}
+	}
+	cpu0 := cpuOf(b.o.pid)
+	start := time.Now()
+	resp, err := hc.Do(req)
+	if err != nil {
+		close(stop)
+		cwg.Wait()
+		return err
+	}
+	var out struct {
+		Cancelled []string `json:"cancelled"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&out)
+	resp.Body.Close()
+	answered := time.Since(start)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		close(stop)
+		cwg.Wait()
+		return fmt.Errorf("cancel-bulk: %d %v", resp.StatusCode, err)
+	}
+	select {
+	case <-all:
+	case <-time.After(60 * time.Second):
+	}
+	cpu := cpuOf(b.o.pid) - cpu0
+	if profile {
+		_, _ = b.srv.command("cpu-stop")
+	}
+	close(stop)
+	cwg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	fmt.Printf("bulk force-majeure cancellation of %d orders (%d cancelled; load average %s):\n", n, len(out.Cancelled), la)
+	if got == 0 {
+		fmt.Printf("  no order.cancelled frame within 60 s of the answer (%s)\n", answered.Round(time.Millisecond))
+		return nil
+	}
+	fmt.Printf("  request → first customer's frame %s, → last customer's frame %s (%d of %d frames); answer after %s\n",
+		first.Sub(start).Round(10*time.Microsecond), last.Sub(start).Round(10*time.Microsecond), got, n, answered.Round(time.Millisecond))
+	fmt.Printf("  %.0f notifications/s committed (until the answer), %.0f/s delivered (until the last frame); server CPU %.3f ms per cancelled order\n",
+		float64(len(out.Cancelled))/answered.Seconds(), float64(got)/last.Sub(start).Seconds(), ms(cpu)/float64(max(len(out.Cancelled), 1)))
 	return nil
 }

@@ -191,14 +191,27 @@ type facts struct {
 }
 
 func (s *Service) factsOf(ctx context.Context, q *store.Queries, o model.Order) (facts, error) {
+	return s.factsCached(ctx, q, o, map[string]model.ServiceItem{}, map[string]model.Person{})
+}
+
+// factsCached is factsOf reading each service item and worker once per items and workers (one
+// transaction of a bulk cancellation tells of many orders of few items and workers).
+func (s *Service) factsCached(ctx context.Context, q *store.Queries, o model.Order, items map[string]model.ServiceItem, workers map[string]model.Person) (facts, error) {
 	var f facts
 	var err error
-	if f.item, err = q.ServiceItem(ctx, o.ServiceItemID); err != nil {
-		return f, err
+	var ok bool
+	if f.item, ok = items[o.ServiceItemID]; !ok {
+		if f.item, err = q.ServiceItem(ctx, o.ServiceItemID); err != nil {
+			return f, err
+		}
+		items[o.ServiceItemID] = f.item
 	}
 	if o.WorkerID != "" {
-		if f.worker, err = s.workerWithRating(ctx, q, o.WorkerID); err != nil {
-			return f, err
+		if f.worker, ok = workers[o.WorkerID]; !ok {
+			if f.worker, err = s.workerWithRating(ctx, q, o.WorkerID); err != nil {
+				return f, err
+			}
+			workers[o.WorkerID] = f.worker
 		}
 	}
 	f.vars = map[string]any{"item": f.item.Name, "address": o.Address, "appointment": o.AppointmentAt,

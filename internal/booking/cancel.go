@@ -106,31 +106,41 @@ func (s *Service) Cancel(ctx context.Context, a Actor, id, reason string) (model
 // (if any) and every operator the reason and the refund. The refund travels in the
 // notification's data, which the platform's webhook receives.
 func (s *Service) finishCancel(ctx context.Context, tx *store.Tx, o model.Order, c model.Cancellation, a Actor) error {
-	o.Status = model.OrderCancelled
-	if err := tx.UpdateOrder(ctx, &o, s.Now()); err != nil {
-		return err
-	}
-	if err := s.cancelReminders(ctx, tx, o.ID); err != nil {
-		return err
-	}
-	if err := s.closeOpenChange(ctx, tx, o); err != nil {
-		return err
-	}
-	if err := s.event(ctx, tx, o, "cancelled", a, map[string]any{"cancellation_id": c.ID, "reason": c.Reason,
-		"policy": c.Policy, "refund_cents": c.RefundCents, "force_majeure": c.ForceMajeure}); err != nil {
-		return err
-	}
 	f, err := s.factsOf(ctx, &tx.Queries, o)
 	if err != nil {
 		return err
 	}
-	rcs := []notify.Recipient{customer(o)}
-	if o.WorkerID != "" {
-		rcs = append(rcs, worker(o.WorkerID))
-	}
 	ops, err := notify.Operators(ctx, &tx.Queries)
 	if err != nil {
 		return err
+	}
+	ev, err := s.cancelled(ctx, tx, o, c, a, f, ops)
+	if err != nil {
+		return err
+	}
+	return s.tell(ctx, tx, ev)
+}
+
+// cancelled cancels the order for an approved cancellation inside tx and returns what its
+// customer, its worker and the operators ops are to be told.
+func (s *Service) cancelled(ctx context.Context, tx *store.Tx, o model.Order, c model.Cancellation, a Actor, f facts, ops []notify.Recipient) (notify.Event, error) {
+	o.Status = model.OrderCancelled
+	if err := tx.UpdateOrder(ctx, &o, s.Now()); err != nil {
+		return notify.Event{}, err
+	}
+	if err := s.cancelReminders(ctx, tx, o.ID); err != nil {
+		return notify.Event{}, err
+	}
+	if err := s.closeOpenChange(ctx, tx, o); err != nil {
+		return notify.Event{}, err
+	}
+	if err := s.event(ctx, tx, o, "cancelled", a, map[string]any{"cancellation_id": c.ID, "reason": c.Reason,
+		"policy": c.Policy, "refund_cents": c.RefundCents, "force_majeure": c.ForceMajeure}); err != nil {
+		return notify.Event{}, err
+	}
+	rcs := []notify.Recipient{customer(o)}
+	if o.WorkerID != "" {
+		rcs = append(rcs, worker(o.WorkerID))
 	}
 	refundStatus := "none"
 	if c.RefundCents > 0 {
@@ -140,12 +150,12 @@ func (s *Service) finishCancel(ctx context.Context, tx *store.Tx, o model.Order,
 	if c.RefundETA != nil {
 		eta = *c.RefundETA
 	}
-	return s.tell(ctx, tx, notify.Event{Kind: notify.KindOrderCancelled, Key: c.ID, OrderID: o.ID, Recipients: append(rcs, ops...),
+	return notify.Event{Kind: notify.KindOrderCancelled, Key: c.ID, OrderID: o.ID, Recipients: append(rcs, ops...),
 		Vars: withVars(f.vars, map[string]any{"reason": c.Reason, "refund": c.RefundCents > 0, "refund_cents": c.RefundCents,
 			"refund_eta": eta}),
 		Data: map[string]any{"cancellation_id": c.ID, "reason": c.Reason, "force_majeure": c.ForceMajeure,
 			"refund": map[string]any{"amount_cents": c.RefundCents, "fee_cents": c.FeeCents, "eta": eta, "status": refundStatus,
-				"policy": c.Policy}}})
+				"policy": c.Policy}}}, nil
 }
 
 // DecideCancellation approves or declines a cancellation awaiting an operator.
@@ -220,8 +230,19 @@ type BulkResult struct {
 	Skipped   []string `json:"skipped"` // already cancelled or completed: reported, not cancelled twice
 }
 
+// A bulk cancellation commits in chunks: the first is small, so the first customers are told
+// within milliseconds of the request; each next one doubles, up to bulkChunkMax orders, so a large
+// cancellation shares its commits and its set-based writes.
+const (
+	bulkChunkFirst = 16
+	bulkChunkMax   = 200
+)
+
 // CancelBulk cancels, for force majeure, every active order of an area with its appointment in
-// [from, to), each with a full refund. Retrying it cancels nothing twice.
+// [from, to), each with a full refund. It commits in chunks of orders (bulkChunkFirst growing to
+// bulkChunkMax), each order wholly in one chunk, and each chunk's people are told when it commits.
+// If a chunk fails, the chunks before it stay cancelled and the error is returned; retrying it
+// cancels nothing twice (cancelled orders are reported as skipped).
 func (s *Service) CancelBulk(ctx context.Context, a Actor, area string, from, to time.Time, reason string) (BulkResult, error) {
 	if !a.isStaff() {
 		return BulkResult{}, model.Errorf(model.CodeForbidden, "only operators cancel in bulk")
@@ -233,53 +254,108 @@ func (s *Service) CancelBulk(ctx context.Context, a Actor, area string, from, to
 	if err := v.Err(); err != nil {
 		return BulkResult{}, err
 	}
+	p, err := LoadPolicy(ctx, &s.Store.Queries)
+	if err != nil {
+		return BulkResult{}, err
+	}
+	if to.Sub(from) > p.bulkRange() {
+		return BulkResult{}, model.Invalid(model.FieldError{Field: "to", Message: fmt.Sprintf("one bulk cancellation covers at most %d days", int(p.bulkRange().Hours()/24))})
+	}
 	out := BulkResult{Cancelled: []string{}, Skipped: []string{}}
-	err := s.write(ctx, "cancel_bulk", func(tx *store.Tx) error {
-		out = BulkResult{Cancelled: []string{}, Skipped: []string{}}
-		orders, err := tx.OrdersInArea(ctx, area, from, to)
+	// Each chunk's orders are listed just before it (keyset paging), so the first chunk starts
+	// without waiting for the whole list.
+	var afterAt time.Time
+	afterID := ""
+	for size := bulkChunkFirst; ; size = min(2*size, bulkChunkMax) {
+		part, err := s.Store.OrdersInAreaPage(ctx, area, from, to, afterAt, afterID, size)
+		if err != nil {
+			return out, err
+		}
+		if len(part) == 0 {
+			return out, nil
+		}
+		ids := make([]string, len(part))
+		for i, o := range part {
+			ids[i] = o.ID
+		}
+		var res BulkResult
+		err = s.write(ctx, "cancel_bulk", func(tx *store.Tx) error {
+			res = BulkResult{}
+			return s.cancelChunk(ctx, tx, a, ids, area, from, to, reason, &res)
+		})
+		if err != nil {
+			return out, err
+		}
+		out.Cancelled = append(out.Cancelled, res.Cancelled...)
+		out.Skipped = append(out.Skipped, res.Skipped...)
+		if len(part) < size {
+			return out, nil
+		}
+		afterAt, afterID = part[len(part)-1].AppointmentAt, part[len(part)-1].ID
+	}
+}
+
+// cancelChunk cancels the orders ids of a bulk cancellation inside tx, reading them again (an
+// order whose time or area changed since it was listed is left out), and tells everyone
+// concerned set-based (notify.NotifyMany).
+func (s *Service) cancelChunk(ctx context.Context, tx *store.Tx, a Actor, ids []string, area string, from, to time.Time, reason string, res *BulkResult) error {
+	orders, err := tx.OrdersByIDs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	p, err := LoadPolicy(ctx, &tx.Queries)
+	if err != nil {
+		return err
+	}
+	ops, err := notify.Operators(ctx, &tx.Queries)
+	if err != nil {
+		return err
+	}
+	items := map[string]model.ServiceItem{}
+	workers := map[string]model.Person{}
+	now := s.Now()
+	var evs []notify.Event
+	for _, id := range ids {
+		o, ok := orders[id]
+		if !ok || o.Area != area || o.AppointmentAt.Before(from) || !o.AppointmentAt.Before(to) {
+			continue
+		}
+		if !o.Status.Active() {
+			res.Skipped = append(res.Skipped, o.ID)
+			continue
+		}
+		// A late cancellation still waiting for an operator is overtaken by this one.
+		if prev, found, err := tx.LatestCancellation(ctx, o.ID); err != nil {
+			return err
+		} else if found && prev.Status == model.CancellationPendingApproval {
+			prev.Status, prev.DecidedBy, prev.DecisionReason, prev.DecidedAt = model.CancellationDeclined, a.ID, "force majeure", &now
+			if err := tx.UpdateCancellation(ctx, &prev, model.CancellationPendingApproval); err != nil {
+				return err
+			}
+		}
+		q, err := QuoteRefund(p.Refund, o, a.Role, true, now)
 		if err != nil {
 			return err
 		}
-		p, err := LoadPolicy(ctx, &tx.Queries)
+		c := model.Cancellation{OrderID: o.ID, RequesterID: a.ID, RequesterRole: a.Role, Reason: reason, ForceMajeure: true,
+			Policy: q.Policy, RefundCents: q.RefundCents, RefundETA: q.RefundETA, Status: model.CancellationApproved,
+			DecidedBy: a.ID, CreatedAt: now, DecidedAt: &now}
+		if err := tx.InsertCancellation(ctx, &c); err != nil {
+			return err
+		}
+		f, err := s.factsCached(ctx, &tx.Queries, o, items, workers)
 		if err != nil {
 			return err
 		}
-		if to.Sub(from) > p.bulkRange() {
-			return model.Invalid(model.FieldError{Field: "to", Message: fmt.Sprintf("one bulk cancellation covers at most %d days", int(p.bulkRange().Hours()/24))})
+		ev, err := s.cancelled(ctx, tx, o, c, a, f, ops)
+		if err != nil {
+			return err
 		}
-		now := s.Now()
-		for _, o := range orders {
-			if !o.Status.Active() {
-				out.Skipped = append(out.Skipped, o.ID)
-				continue
-			}
-			// A late cancellation still waiting for an operator is overtaken by this one.
-			if prev, found, err := tx.LatestCancellation(ctx, o.ID); err != nil {
-				return err
-			} else if found && prev.Status == model.CancellationPendingApproval {
-				prev.Status, prev.DecidedBy, prev.DecisionReason, prev.DecidedAt = model.CancellationDeclined, a.ID, "force majeure", &now
-				if err := tx.UpdateCancellation(ctx, &prev, model.CancellationPendingApproval); err != nil {
-					return err
-				}
-			}
-			q, err := QuoteRefund(p.Refund, o, a.Role, true, now)
-			if err != nil {
-				return err
-			}
-			c := model.Cancellation{OrderID: o.ID, RequesterID: a.ID, RequesterRole: a.Role, Reason: reason, ForceMajeure: true,
-				Policy: q.Policy, RefundCents: q.RefundCents, RefundETA: q.RefundETA, Status: model.CancellationApproved,
-				DecidedBy: a.ID, CreatedAt: now, DecidedAt: &now}
-			if err := tx.InsertCancellation(ctx, &c); err != nil {
-				return err
-			}
-			if err := s.finishCancel(ctx, tx, o, c, a); err != nil {
-				return err
-			}
-			out.Cancelled = append(out.Cancelled, o.ID)
-		}
-		return nil
-	})
-	return out, err
+		evs = append(evs, ev)
+		res.Cancelled = append(res.Cancelled, o.ID)
+	}
+	_, err = s.Notify.NotifyMany(ctx, tx, evs)
+	return err
 }
 
 // RefundSettled records that the platform paid the refund back, and tells the customer.

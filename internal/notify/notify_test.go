@@ -130,3 +130,101 @@ func TestNotifySchedulesOffAppOnlyWithSomewhereToGo(t *testing.T) {
 		t.Fatalf("a person with a push subscription got %d delivery jobs, want 1", n)
 	}
 }
+
+// NotifyMany writes what Notify writes for each event — the same rows, event-log entries in
+// order with consecutive seqs, delivery jobs only where they can go — and tells nobody twice.
+func TestNotifyManyMatchesNotify(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) { notifyManyMatchesNotify(t, dsn) })
+}
+
+func notifyManyMatchesNotify(t *testing.T, dsn string) {
+	st := storetest.Open(t, dsn)
+	en := storetest.Person("en", model.RoleCustomer)
+	en.Locale = model.LocaleEN
+	storetest.AddPeople(t, st, storetest.Person("one", model.RoleCustomer), storetest.Person("many", model.RoleCustomer),
+		storetest.Person("w", model.RoleWorker), en)
+	ctx := context.Background()
+	if err := st.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.PutPushSubscription(ctx, &store.PushSubscription{PersonID: "many", Endpoint: "https://push.example/1", P256dh: "k", Auth: "a"}, t0)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	svc := &notify.Service{Store: st, Jobs: jobs.New(st, func() time.Time { return t0 }, nil), Now: func() time.Time { return t0 }, OffApp: true}
+	var published map[string][]model.Event
+	svc.Publish = func(evs map[string][]model.Event) { published = evs }
+	vars := map[string]any{"worker_name": "W", "item": "I", "reason": "台风", "refund": true, "refund_cents": int64(100), "refund_eta": t0}
+	var evs []notify.Event
+	for i, who := range []string{"one", "many", "many", "many", "en"} {
+		rcs := []notify.Recipient{{PersonID: who, Audience: "customer"}, {PersonID: who}} // the second is the same person: told once
+		if i == 1 {
+			rcs = append(rcs, notify.Recipient{PersonID: "w", Audience: "worker"})
+		}
+		evs = append(evs, notify.Event{Kind: notify.KindOrderCancelled, Key: "c" + string(rune('a'+i)), OrderID: "o" + string(rune('a'+i)),
+			Recipients: rcs, Vars: vars, Data: map[string]any{"force_majeure": true}})
+	}
+	tell := func() []model.Notification {
+		var ns []model.Notification
+		if err := st.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			ns, err = svc.NotifyMany(ctx, tx, evs)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return ns
+	}
+	ns := tell()
+	if len(ns) != 6 {
+		t.Fatalf("told %d, want 6 (5 events, one with a worker too)", len(ns))
+	}
+	for _, n := range ns {
+		if n.Kind != notify.KindOrderCancelled || !strings.Contains(n.Body, "台风") && n.RecipientID != "en" {
+			t.Errorf("notification %+v", n)
+		}
+		if n.RecipientID == "en" && !strings.Contains(n.Title+n.Body, "cancel") {
+			t.Errorf("English recipient got %q / %q", n.Title, n.Body)
+		}
+		if !strings.Contains(string(n.Data), `"order_id"`) {
+			t.Errorf("data without order_id: %s", n.Data)
+		}
+	}
+	if e := published["many"]; len(e) != 3 || e[0].Seq != 1 || e[1].Seq != 2 || e[2].Seq != 3 {
+		t.Fatalf("many's published entries %+v", e)
+	}
+	logged, _ := st.EventsAfter(ctx, "many", 0, 10)
+	if len(logged) != 3 || logged[2].Seq != 3 || logged[0].Type != model.EventNotification {
+		t.Fatalf("many's event log %+v", logged)
+	}
+	// Delivery jobs: only for the person with a push subscription (nowhere else to go).
+	for _, n := range ns {
+		_, err := st.JobByKey(ctx, "deliver:"+n.ID)
+		if (err == nil) != (n.RecipientID == "many") {
+			t.Errorf("delivery job for %s: %v", n.RecipientID, err)
+		}
+	}
+	// Again: told already, nothing new; then Notify for one of them adds nothing either.
+	published = nil
+	if again := tell(); len(again) != 0 || published != nil {
+		t.Fatalf("told again: %d, published %v", len(again), published)
+	}
+	if err := st.InTx(ctx, func(tx *store.Tx) error {
+		ns, err := svc.Notify(ctx, tx, evs[0])
+		if len(ns) != 0 {
+			t.Errorf("Notify after NotifyMany told %d", len(ns))
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// A later single telling continues the sequence.
+	if err := st.InTx(ctx, func(tx *store.Tx) error {
+		_, err := svc.Notify(ctx, tx, notify.Event{Kind: notify.KindServiceCompleted, Key: "later", Recipients: []notify.Recipient{{PersonID: "many"}}, Vars: vars})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if logged, _ := st.EventsAfter(ctx, "many", 3, 10); len(logged) != 1 || logged[0].Seq != 4 {
+		t.Fatalf("after the batch: %+v", logged)
+	}
+}

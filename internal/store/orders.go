@@ -140,6 +140,30 @@ func (q *Queries) OrdersInArea(ctx context.Context, area string, from, to time.T
 	return out, rows.Err()
 }
 
+// OrdersInAreaPage is a page of OrdersInArea: at most limit orders after (afterAt, afterID) in
+// its order (appointment, id); a zero afterAt starts at the beginning.
+func (q *Queries) OrdersInAreaPage(ctx context.Context, area string, from, to, afterAt time.Time, afterID string, limit int) ([]model.Order, error) {
+	if afterAt.IsZero() {
+		afterAt = from.Add(-time.Second)
+	}
+	rows, err := q.q.QueryContext(ctx, `SELECT `+orderCols+` FROM orders WHERE area = $1 AND appointment_at >= $2
+		AND appointment_at < $3 AND (appointment_at > $4 OR (appointment_at = $4 AND id > $5))
+		ORDER BY appointment_at, id LIMIT $6`, area, utc(from), utc(to), utc(afterAt), afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: orders in area: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: orders in area: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
 // AppendOrderEvent adds a line to an order's timeline.
 func (q *Queries) AppendOrderEvent(ctx context.Context, e *model.OrderEvent) error {
 	if e.ID == "" {

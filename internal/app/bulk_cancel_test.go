@@ -1,0 +1,117 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/notify"
+	"github.com/homebell/homebell/internal/store"
+	"github.com/homebell/homebell/internal/store/storetest"
+)
+
+// E3, force majeure in bulk (#16): a large bulk cancellation commits in chunks (16 orders, then
+// 32, 64, 128, 200 …), each order wholly in one chunk. A chunk that fails leaves the chunks
+// before it cancelled and told, and nothing of its own; the retry cancels the rest and tells
+// nobody twice. Everyone concerned is told once: customer, worker (if any), every operator.
+func TestE3BulkCancellationCommitsInChunks(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		w := newOrdWorld(t, dsn, nil)
+		ctx := context.Background()
+		const n = 250
+		from := ordT0.Add(100 * time.Hour)
+		ids := make([]string, n)
+		if err := w.s.Store.InTx(ctx, func(tx *store.Tx) error {
+			for i := range n {
+				o := model.Order{CustomerID: ordCustomer, ServiceItemID: ordItem, Address: "浦东新区 XX 路 12 号", Area: ordArea,
+					AppointmentAt: from.Add(time.Duration(i) * time.Minute), AmountPaidCents: 15000, Status: model.OrderPending}
+				if i%5 == 0 {
+					o.WorkerID, o.Status = ordW2, model.OrderAccepted
+				}
+				if err := tx.InsertOrder(ctx, &o, ordT0); err != nil {
+					return err
+				}
+				ids[i] = o.ID
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		body := map[string]any{"area": ordArea, "from": from.Format(time.RFC3339), "to": from.Add(n * time.Minute).Format(time.RFC3339), "reason": "台风"}
+
+		// The third chunk fails: 16 + 32 orders are cancelled and told, the rest untouched.
+		var chunks atomic.Int32
+		w.s.App.Booking.SetFailpoint(func(action string) error {
+			if action == "cancel_bulk" && chunks.Add(1) == 3 {
+				return errors.New("injected failure in the third chunk")
+			}
+			return nil
+		})
+		if r := w.as(ordOp1, "POST", "/v1/orders/cancel-bulk", body); r.Status != 500 {
+			t.Fatalf("bulk with a failing chunk: %s", r)
+		}
+		w.s.App.Booking.SetFailpoint(nil)
+		for i, id := range ids {
+			if o := w.order(id); (o.Status == model.OrderCancelled) != (i < 48) {
+				t.Fatalf("order %d is %s after the failed third chunk", i, o.Status)
+			}
+		}
+		if got := len(w.inbox(ordCustomer, notify.KindOrderCancelled)); got != 48 {
+			t.Fatalf("customer told of %d cancellations, want 48", got)
+		}
+
+		// The retry cancels the rest; the first 48 are reported as skipped.
+		r := w.want(w.as(ordOp1, "POST", "/v1/orders/cancel-bulk", body), 200)
+		if c, s := r.JSON["cancelled"].([]any), r.JSON["skipped"].([]any); len(c) != n-48 || len(s) != 48 || c[0] != ids[48] || s[0] != ids[0] {
+			t.Fatalf("retry: cancelled %d, skipped %d: %.300s", len(c), len(s), r)
+		}
+		for _, id := range ids {
+			if o := w.order(id); o.Status != model.OrderCancelled {
+				t.Fatalf("order %s is %s after the retry", id, o.Status)
+			}
+		}
+		// Everyone is told once per order: the customer of all, the worker of theirs, each operator of all.
+		perOrder := func(who string) map[string]int {
+			m := map[string]int{}
+			for _, x := range w.inbox(who, notify.KindOrderCancelled) {
+				m[x.OrderID]++
+			}
+			return m
+		}
+		cust, worker, op := perOrder(ordCustomer), perOrder(ordW2), perOrder(ordOp2)
+		for i, id := range ids {
+			wantWorker := 0
+			if i%5 == 0 {
+				wantWorker = 1
+			}
+			if cust[id] != 1 || op[id] != 1 || worker[id] != wantWorker {
+				t.Fatalf("order %d told customer %d, operator %d, worker %d times", i, cust[id], op[id], worker[id])
+			}
+		}
+		n0 := w.one(ordCustomer, notify.KindOrderCancelled, ids[100])
+		ordContains(t, "bulk", n0.Body, "台风", "¥150.00")
+		if d := ordData(t, n0); d["force_majeure"] != true || d["order_id"] != ids[100] {
+			t.Errorf("data: %v", d)
+		}
+		// The customer's event log: one entry per notification, consecutive seqs.
+		evs, err := w.s.Store.EventsAfter(ctx, ordCustomer, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		told := 0
+		for i, e := range evs {
+			if e.Seq != int64(i+1) {
+				t.Fatalf("event %d has seq %d", i, e.Seq)
+			}
+			if e.Type == model.EventNotification {
+				told++
+			}
+		}
+		if told != n {
+			t.Fatalf("customer's log has %d notification entries, want %d", told, n)
+		}
+	})
+}

@@ -1,0 +1,211 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/homebell/homebell/internal/model"
+)
+
+// Set-based writes for events with many recipients (bulk cancellation): one multi-row statement
+// per batchRows rows instead of one statement per row. Each row means exactly what its one-row
+// counterpart (InsertNotification, AppendEventRecord, ScheduleJob) means.
+
+// batchRows bounds the rows of one multi-row statement: 13 parameters per notification row make
+// 5,200, well under SQLite's 32,766 and PostgreSQL's 65,535.
+const batchRows = 400
+
+// placeholders writes "($first,…,$first+n-1" + literalTail + ")": one row of a multi-row VALUES
+// list (the caller appends the n values to its arguments).
+func placeholders(sb *strings.Builder, first, n int, literalTail string) {
+	sb.WriteByte('(')
+	for i := range n {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteByte('$')
+		sb.WriteString(strconv.Itoa(first + i))
+	}
+	sb.WriteString(literalTail)
+	sb.WriteByte(')')
+}
+
+// InsertNotifications inserts ns; a notification whose recipient already has one with its event
+// key is not inserted (told already). inserted[i] reports whether ns[i] was.
+func (q *Queries) InsertNotifications(ctx context.Context, ns []*model.Notification) (inserted []bool, err error) {
+	inserted = make([]bool, len(ns))
+	at := make(map[string]int, len(ns))
+	for start := 0; start < len(ns); start += batchRows {
+		part := ns[start:min(start+batchRows, len(ns))]
+		var sb strings.Builder
+		args := make([]any, 0, 12*len(part))
+		sb.WriteString(`INSERT INTO notifications (` + notificationCols + `) VALUES `)
+		for i, n := range part {
+			if len(n.Data) == 0 {
+				n.Data = json.RawMessage("{}")
+			}
+			n.CreatedAt = n.CreatedAt.UTC()
+			var orderID any
+			if n.OrderID != "" {
+				orderID = n.OrderID
+			}
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			placeholders(&sb, len(args)+1, 12, ",NULL")
+			args = append(args, n.ID, n.RecipientID, n.Kind, n.Category, importanceRank[n.Importance], n.Title, n.Body,
+				string(n.Data), orderID, n.EventKey, n.Alert, n.CreatedAt)
+			at[n.ID] = start + i
+		}
+		sb.WriteString(` ON CONFLICT (recipient_id, event_key) DO NOTHING RETURNING id`)
+		ids, err := collectStrings(q.q.QueryContext(ctx, sb.String(), args...))
+		if err != nil {
+			return nil, fmt.Errorf("store: insert notifications: %w", err)
+		}
+		for _, id := range ids {
+			inserted[at[id]] = true
+		}
+	}
+	return inserted, nil
+}
+
+// NewEventRecord is an entry for a person's event log.
+type NewEventRecord struct {
+	PersonID string
+	Type     string
+	Data     any // marshalled to JSON
+}
+
+// AppendEventRecords appends recs to their people's event logs, in order per person, and returns
+// the entries as stored (out[i] is recs[i]'s).
+func (q *Queries) AppendEventRecords(ctx context.Context, recs []NewEventRecord, now time.Time) ([]model.Event, error) {
+	out := make([]model.Event, len(recs))
+	if len(recs) == 0 {
+		return out, nil
+	}
+	now = utc(now)
+	// How many entries each person gets: their seq moves by that much in one upsert.
+	count := map[string]int64{}
+	var people []string
+	for i, r := range recs {
+		raw, err := json.Marshal(r.Data)
+		if err != nil {
+			return nil, fmt.Errorf("store: event payload: %w", err)
+		}
+		out[i] = model.Event{Type: r.Type, Data: raw, CreatedAt: now}
+		if count[r.PersonID] == 0 {
+			people = append(people, r.PersonID)
+		}
+		count[r.PersonID]++
+	}
+	next := make(map[string]int64, len(people)) // the first seq each person's new entries take
+	for start := 0; start < len(people); start += batchRows {
+		part := people[start:min(start+batchRows, len(people))]
+		var sb strings.Builder
+		args := make([]any, 0, 2*len(part))
+		sb.WriteString(`INSERT INTO person_seq (person_id, seq) VALUES `)
+		for i, p := range part {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			placeholders(&sb, len(args)+1, 2, "")
+			args = append(args, p, count[p])
+		}
+		sb.WriteString(` ON CONFLICT (person_id) DO UPDATE SET seq = person_seq.seq + excluded.seq RETURNING person_id, seq`)
+		rows, err := q.q.QueryContext(ctx, sb.String(), args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: next seqs: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var last int64
+			if err := rows.Scan(&id, &last); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: next seqs: %w", err)
+			}
+			next[id] = last - count[id] + 1
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("store: next seqs: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: next seqs: %w", err)
+		}
+	}
+	for i, r := range recs {
+		if _, ok := next[r.PersonID]; !ok {
+			return nil, fmt.Errorf("store: next seq for %s: not returned", r.PersonID)
+		}
+		out[i].Seq = next[r.PersonID]
+		next[r.PersonID]++
+	}
+	for start := 0; start < len(recs); start += batchRows {
+		end := min(start+batchRows, len(recs))
+		var sb strings.Builder
+		args := make([]any, 0, 5*(end-start))
+		sb.WriteString(`INSERT INTO person_events (person_id, seq, type, payload, created_at) VALUES `)
+		for i := start; i < end; i++ {
+			if i > start {
+				sb.WriteByte(',')
+			}
+			placeholders(&sb, len(args)+1, 5, "")
+			args = append(args, recs[i].PersonID, out[i].Seq, recs[i].Type, string(out[i].Data), now)
+		}
+		if _, err := q.q.ExecContext(ctx, sb.String(), args...); err != nil {
+			return nil, fmt.Errorf("store: append events: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// ScheduleJobs inserts jobs as ScheduleJob does each (a job with a key replaces the job of that
+// key). Of several with the same key in js, the last one counts.
+func (q *Queries) ScheduleJobs(ctx context.Context, js []Job, now time.Time) error {
+	byKey := map[string]int{}
+	var list []Job
+	for _, j := range js {
+		if j.ID == "" {
+			j.ID = model.NewID()
+		}
+		if j.MaxAttempts <= 0 {
+			j.MaxAttempts = 1
+		}
+		if j.Key != "" {
+			if i, ok := byKey[j.Key]; ok {
+				list[i] = j
+				continue
+			}
+			byKey[j.Key] = len(list)
+		}
+		list = append(list, j)
+	}
+	for start := 0; start < len(list); start += batchRows {
+		part := list[start:min(start+batchRows, len(list))]
+		var sb strings.Builder
+		args := make([]any, 0, 7*len(part))
+		sb.WriteString(`INSERT INTO jobs (` + jobCols + `) VALUES `)
+		for i, j := range part {
+			var key any
+			if j.Key != "" {
+				key = j.Key
+			}
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			n := len(args)
+			fmt.Fprintf(&sb, "($%d,$%d,$%d,$%d,'scheduled',$%d,0,$%d,'',$%d,$%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+7)
+			args = append(args, j.ID, j.Kind, key, string(j.Payload), utc(j.RunAt), j.MaxAttempts, utc(now))
+		}
+		sb.WriteString(` ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, payload = excluded.payload, state = 'scheduled',
+		run_at = excluded.run_at, attempts = 0, max_attempts = excluded.max_attempts, last_error = '',
+		locked_until = NULL, locked_by = '', updated_at = excluded.updated_at`)
+		if _, err := q.q.ExecContext(ctx, sb.String(), args...); err != nil {
+			return fmt.Errorf("store: schedule jobs: %w", err)
+		}
+	}
+	return nil
+}
