@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -125,4 +126,43 @@ func TestI1BrowserChatLive(t *testing.T) {
 		p.sameDocument()
 		p.clean()
 	}
+}
+
+// TestI1BrowserChatOlderPagesAndRemovedWorker: a long chat opens on its newest 30 messages and
+// "earlier messages" loads the rest; when an operator gives the order to another worker, the
+// removed worker's open chat says so at once and shows nothing more (I1, E2).
+func TestI1BrowserChatOlderPagesAndRemovedWorker(t *testing.T) {
+	s := newStage(t, apptest.Options{Demo: true})
+	id := s.order("c-lin", "w-wang", "deep-cleaning", time.Now().Add(48*time.Hour).Truncate(time.Hour))
+	ct := s.srv.Token("c-lin", model.RoleCustomer)
+	conv := s.srv.Do("GET", "/v1/orders/"+id+"/conversation", ct, nil).Str("id")
+	for i := 1; i <= 35; i++ {
+		if r := s.srv.Do("POST", "/v1/conversations/"+conv+"/messages", ct,
+			map[string]any{"client_id": fmt.Sprint("m-", i), "text": fmt.Sprintf("第 %d 条消息", i)}); r.Status != 201 {
+			t.Fatalf("send %d: %s", i, r)
+		}
+	}
+	worker := s.signIn("w-wang")
+	worker.nav("#/orders/" + id + "/chat")
+	worker.waitText("#chat-messages .msg:last-child", "第 35 条消息")
+	var n int
+	worker.eval(`document.querySelectorAll('#chat-messages .msg').length`, &n)
+	if n != 30 {
+		t.Fatalf("first page shows %d messages, want the newest 30", n)
+	}
+	worker.click("#chat-older")
+	worker.waitJS(`document.querySelector('#chat-messages .msg:first-child')?.dataset.seq === '1'`, "the first message")
+	worker.waitJS(`document.querySelectorAll('#chat-messages .msg').length === 35 && document.querySelector('#chat-older').hidden`, "all 35, no more to load")
+
+	if r := s.srv.Do("POST", "/v1/orders/"+id+"/assign", s.srv.Token("o-zhou", model.RoleOperator),
+		map[string]any{"worker_id": "w-li", "reason": "王阿姨临时有事"}); r.Status != 200 {
+		t.Fatalf("assign: %s", r)
+	}
+	worker.waitText("#chat-gone", "不再是这个订单的服务人员")
+	if worker.text("#chat-messages") != "" || worker.text("#chat-composer") != "" {
+		t.Error("the removed worker still sees the chat")
+	}
+	worker.axe("a removed worker's chat")
+	worker.sameDocument()
+	worker.clean()
 }
