@@ -40,6 +40,13 @@ func TestE3BulkCancellationCommitsInChunks(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+		// Two orders with something open when the storm comes (both in the first chunk): a time
+		// change the customer asked of the worker, and a late cancellation awaiting an operator.
+		w.clk.Set(from.Add(-time.Hour))
+		if r := w.as(ordCustomer, "POST", "/v1/orders/"+ids[5]+"/time-changes", map[string]any{"new_time": from.Add(30 * time.Hour).Format(time.RFC3339), "reason": "出差"}); r.Status >= 300 {
+			t.Fatalf("time change: %s", r)
+		}
+		w.want(w.as(ordCustomer, "POST", "/v1/orders/"+ids[10]+"/cancel", map[string]any{"reason": "不需要了"}), 202)
 		body := map[string]any{"area": ordArea, "from": from.Format(time.RFC3339), "to": from.Add(n * time.Minute).Format(time.RFC3339), "reason": "台风"}
 
 		// The third chunk fails: 16 + 32 orders are cancelled and told, the rest untouched.
@@ -61,6 +68,18 @@ func TestE3BulkCancellationCommitsInChunks(t *testing.T) {
 		}
 		if got := len(w.inbox(ordCustomer, notify.KindOrderCancelled)); got != 48 {
 			t.Fatalf("customer told of %d cancellations, want 48", got)
+		}
+
+		v := w.want(w.as(ordCustomer, "GET", "/v1/orders/"+ids[5], nil), 200)
+		if v.JSON["pending_change"] != nil || v.JSON["status"] != "cancelled" {
+			t.Errorf("order with a time change after the bulk cancellation: %s", v)
+		}
+		v = w.want(w.as(ordOp1, "GET", "/v1/orders/"+ids[10], nil), 200)
+		if c, _ := v.JSON["cancellation"].(map[string]any); c == nil || c["force_majeure"] != true || c["status"] != "approved" {
+			t.Errorf("order with a late cancellation: %s", v)
+		}
+		if ap := w.want(w.as(ordOp1, "GET", "/v1/approvals", nil), 200); len(ap.JSON["cancellations"].([]any)) != 0 || len(ap.JSON["time_changes"].([]any)) != 0 {
+			t.Errorf("approvals still wait after the bulk cancellation: %s", ap)
 		}
 
 		// The retry cancels the rest; the first 48 are reported as skipped.
