@@ -163,6 +163,10 @@ func TestI1BrowserChatOlderPagesAndRemovedWorker(t *testing.T) {
 		t.Error("the removed worker still sees the chat")
 	}
 	worker.axe("a removed worker's chat")
+	// Opening it again (from the order or its message-center entry) says the same.
+	worker.nav("#/inbox")
+	worker.nav("#/orders/" + id + "/chat")
+	worker.waitText("#chat-none", "不再是这个订单的服务人员")
 	worker.sameDocument()
 	worker.clean()
 }

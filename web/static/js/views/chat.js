@@ -22,7 +22,10 @@ export async function render(ctx) {
   try {
     conv = await ctx.api.get(`/v1/orders/${encodeURIComponent(orderID)}/conversation`);
   } catch (e) {
-    root.append(e?.status === 404 ? h('section', { class: 'card', id: 'chat-none', role: 'status' }, h('p', { text: t('chat.none') })) : app.problem(e));
+    // A worker who is told "not found" was taken off the order (or never had it); a customer's
+    // order has no worker yet.
+    const why = me.role === 'worker' ? 'chat.removed' : 'chat.none';
+    root.append(e?.status === 404 ? h('section', { class: 'card', id: 'chat-none', role: 'status' }, h('p', { text: t(why) })) : app.problem(e));
     return;
   }
   if (!ctx.current()) return;
