@@ -29,8 +29,8 @@ import (
 // Each send runs the whole path of a real message: masking, the message row, the receipt of the
 // sender, an event for both members, the recipient's message-center entry and its off-app
 // delivery plan (notify.Thread), all in one durable commit. The child server runs with the
-// per-person rate limits off (-chat sets it), since one customer sends far more than the 10
-// notifying requests a minute a person is allowed.
+// per-person rate limits off (as for every phase), since one customer sends far more than the 60
+// creating requests a minute a person is allowed.
 
 type chatPair struct {
 	c, w   int
