@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/homebell/homebell/internal/model"
@@ -160,4 +161,78 @@ func (q *Queries) SupportResolvedBetween(ctx context.Context, from, to time.Time
 		return 0, fmt.Errorf("store: resolves: %w", err)
 	}
 	return n, nil
+}
+
+// SupportListRow is a support conversation as a list shows it: the thread with its newest message,
+// the requester's card, the holder's name and the viewer's unread count, read in one query.
+type SupportListRow struct {
+	Thread        model.SupportThread
+	LastText      string
+	LastMessageAt *time.Time
+	LastSenderID  string
+	Requester     model.Card
+	AgentName     string
+	Unread        int // messages after the viewer's read position not sent by them (0 for non-members)
+}
+
+// SupportList lists support conversations for viewerID (whose unread counts it reads): the queue
+// oldest first (queued), an agent's open and pending ones, a requester's own, or — with neither —
+// the latest, optionally of one status.
+func (q *Queries) SupportList(ctx context.Context, viewerID string, f SupportThreadFilter, status string) ([]SupportListRow, error) {
+	if f.Limit <= 0 {
+		f.Limit = 200
+	}
+	cols := ""
+	for _, c := range strings.Split(threadCols, ",") {
+		cols += "t." + strings.TrimSpace(c) + ", "
+	}
+	where, order, args := "", "", []any{viewerID}
+	switch {
+	case f.Queued:
+		where, order = "t.agent_id IS NULL AND t.status <> 'resolved'", "t.queued_at, t.conversation_id"
+	case f.AgentID != "":
+		where, order = "t.agent_id = $2 AND t.status <> 'resolved'", "t.updated_at DESC, t.conversation_id"
+		args = append(args, f.AgentID)
+	case f.RequesterID != "":
+		where, order = "t.requester_id = $2", "t.created_at DESC, t.conversation_id"
+		args = append(args, f.RequesterID)
+	default:
+		where, order = "($2 = '' OR t.status = $2)", "t.updated_at DESC, t.conversation_id"
+		args = append(args, status)
+	}
+	args = append(args, f.Limit)
+	rows, err := q.q.QueryContext(ctx, `SELECT `+cols+`c.last_text, c.last_message_at, c.last_sender_id,
+		rp.id, rp.role, rp.name, rp.avatar_url, rp.bio, COALESCE(ap.name, ''),
+		CASE WHEN m.person_id IS NULL THEN 0 ELSE (SELECT count(*) FROM messages x WHERE x.conversation_id = t.conversation_id
+			AND x.seq > m.last_read_seq AND x.sender_id <> $1) END
+		FROM support_threads t JOIN conversations c ON c.id = t.conversation_id JOIN people rp ON rp.id = t.requester_id
+		LEFT JOIN people ap ON ap.id = t.agent_id
+		LEFT JOIN conversation_members m ON m.conversation_id = t.conversation_id AND m.person_id = $1 AND m.left_at IS NULL
+		WHERE `+where+` ORDER BY `+order+fmt.Sprintf(` LIMIT $%d`, len(args)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: support list: %w", err)
+	}
+	defer rows.Close()
+	out := []SupportListRow{}
+	for rows.Next() {
+		var r SupportListRow
+		var role, status string
+		var order, agent sql.NullString
+		var queued, assigned, resolved, auto, lastC, lastA, lastAt sql.NullTime
+		var rrole string
+		t := &r.Thread
+		if err := rows.Scan(&t.ConversationID, &t.RequesterID, &role, &order, &t.Subject, &status, &agent, &queued, &assigned, &resolved,
+			&t.Resolutions, &auto, &lastC, &lastA, &t.Version, &t.CreatedAt, &t.UpdatedAt,
+			&r.LastText, &lastAt, &r.LastSenderID, &r.Requester.ID, &rrole, &r.Requester.Name, &r.Requester.AvatarURL, &r.Requester.Bio,
+			&r.AgentName, &r.Unread); err != nil {
+			return nil, fmt.Errorf("store: support list: %w", err)
+		}
+		t.RequesterRole, t.Status, t.OrderID, t.AgentID = model.Role(role), model.SupportStatus(status), order.String, agent.String
+		t.QueuedAt, t.AssignedAt, t.ResolvedAt, t.AutoRepliedAt = timePtr(queued), timePtr(assigned), timePtr(resolved), timePtr(auto)
+		t.LastCustomerAt, t.LastAgentAt = timePtr(lastC), timePtr(lastA)
+		t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
+		r.Requester.Role, r.LastMessageAt = model.Role(rrole), timePtr(lastAt)
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }

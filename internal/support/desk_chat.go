@@ -188,9 +188,19 @@ func (s *Service) Sent(ctx context.Context, tx *store.Tx, c model.Conversation, 
 
 // autoReply sends the one automatic reply of a wait: out of business hours, or with nobody online
 // to answer. It is not sent again until an agent has answered (or the conversation was resolved).
+// A conversation whose agent is online and not away needs none, whatever the hour.
 func (s *Service) autoReply(ctx context.Context, tx *store.Tx, t *model.SupportThread) error {
 	if t.AutoRepliedAt != nil {
 		return nil
+	}
+	if t.AgentID != "" {
+		ag, err := tx.SupportAgent(ctx, t.AgentID)
+		if err != nil && !model.IsCode(err, model.CodeNotFound) {
+			return err
+		}
+		if err == nil && ag.Online && !ag.Away {
+			return nil
+		}
 	}
 	now := s.Now()
 	hours, err := s.BusinessHours(ctx, &tx.Queries)

@@ -98,18 +98,26 @@ func (s *Service) view(ctx context.Context, q *store.Queries, a Actor, t model.S
 		return v, err
 	}
 	if t.Resolutions > 0 {
-		rs, err := q.SupportRatings(ctx, t.ConversationID, time.Time{}, s.Now().Add(time.Hour))
-		if err != nil {
+		if err := s.rating(ctx, q, a, &v); err != nil {
 			return v, err
 		}
-		for i := range rs {
-			if rs[i].Resolution == t.Resolutions {
-				v.Rating = &rs[i]
-			}
-		}
-		v.CanRate = t.Status == model.SupportResolved && v.Rating == nil && a.ID == t.RequesterID
 	}
 	return v, nil
+}
+
+// rating sets the rating of the latest resolve and whether the reader may still give it.
+func (s *Service) rating(ctx context.Context, q *store.Queries, a Actor, v *ThreadView) error {
+	rs, err := q.SupportRatings(ctx, v.ConversationID, time.Time{}, s.Now().Add(time.Hour))
+	if err != nil {
+		return err
+	}
+	for i := range rs {
+		if rs[i].Resolution == v.Resolutions {
+			v.Rating = &rs[i]
+		}
+	}
+	v.CanRate = v.Status == model.SupportResolved && v.Rating == nil && a.ID == v.RequesterID
+	return nil
 }
 
 // Get returns a support conversation to its requester, agents and operators; agents and
@@ -150,12 +158,16 @@ func (s *Service) Get(ctx context.Context, a Actor, id string) (ThreadView, erro
 	return v, err
 }
 
-func (s *Service) views(ctx context.Context, a Actor, ts []model.SupportThread) ([]ThreadView, error) {
-	out := make([]ThreadView, 0, len(ts))
-	for _, t := range ts {
-		v, err := s.view(ctx, &s.Store.Queries, a, t)
-		if err != nil {
-			return nil, err
+// rows turns list rows (one query) into views; only a resolved conversation's rating is read apart.
+func (s *Service) rows(ctx context.Context, a Actor, rs []store.SupportListRow) ([]ThreadView, error) {
+	out := make([]ThreadView, 0, len(rs))
+	for _, r := range rs {
+		v := ThreadView{SupportThread: r.Thread, Requester: r.Requester, AgentName: r.AgentName, LastText: r.LastText,
+			LastMessageAt: r.LastMessageAt, LastSenderID: r.LastSenderID, Unread: r.Unread}
+		if r.Thread.Resolutions > 0 {
+			if err := s.rating(ctx, &s.Store.Queries, a, &v); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, v)
 	}
@@ -168,31 +180,31 @@ func (s *Service) List(ctx context.Context, a Actor, status string) ([]ThreadVie
 	if status != "" && !model.SupportStatus(status).Valid() {
 		return nil, model.Invalid(model.FieldError{Field: "status", Message: "must be open, pending or resolved"})
 	}
-	var ts []model.SupportThread
-	var err error
+	var f store.SupportThreadFilter
 	switch {
 	case a.Role == model.RoleCustomer || a.Role == model.RoleWorker:
-		ts, err = s.Store.SupportThreads(ctx, store.SupportThreadFilter{RequesterID: a.ID, Limit: 100})
+		f = store.SupportThreadFilter{RequesterID: a.ID, Limit: 100}
 	case a.Role == model.RoleAgent:
-		ts, err = s.Store.SupportThreads(ctx, store.SupportThreadFilter{AgentID: a.ID, Limit: 200})
+		f = store.SupportThreadFilter{AgentID: a.ID, Limit: 200}
 	case a.isStaff():
-		ts, err = s.Store.RecentSupportThreads(ctx, status, 200)
+		f = store.SupportThreadFilter{Limit: 200}
 	default:
 		return nil, model.Errorf(model.CodeForbidden, "role %s has no support conversations", a.Role)
 	}
+	rs, err := s.Store.SupportList(ctx, a.ID, f, status)
 	if err != nil {
 		return nil, err
 	}
 	if status != "" {
-		kept := ts[:0]
-		for _, t := range ts {
-			if string(t.Status) == status {
-				kept = append(kept, t)
+		kept := rs[:0]
+		for _, r := range rs {
+			if string(r.Thread.Status) == status {
+				kept = append(kept, r)
 			}
 		}
-		ts = kept
+		rs = kept
 	}
-	return s.views(ctx, a, ts)
+	return s.rows(ctx, a, rs)
 }
 
 // Queue lists the conversations waiting for an agent, longest waiting first (agents, operators).
@@ -200,11 +212,11 @@ func (s *Service) Queue(ctx context.Context, a Actor) ([]ThreadView, error) {
 	if !s.isDesk(a) {
 		return nil, model.Errorf(model.CodeForbidden, "the queue is for agents and operators")
 	}
-	ts, err := s.Store.SupportThreads(ctx, store.SupportThreadFilter{Queued: true, Limit: 200})
+	rs, err := s.Store.SupportList(ctx, a.ID, store.SupportThreadFilter{Queued: true, Limit: 200}, "")
 	if err != nil {
 		return nil, err
 	}
-	return s.views(ctx, a, ts)
+	return s.rows(ctx, a, rs)
 }
 
 // AgentState is an agent as the desk sees them: presence, away, capacity and load.
