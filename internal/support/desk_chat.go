@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -361,8 +362,9 @@ type UpdateEvent struct {
 	PreviousAgent  string              `json:"previous_agent_id,omitempty"`
 }
 
-// tellUpdate appends a support.updated event to the requester, the holder, the previous holder
-// and every online agent (their queue changed), and wakes their streams after commit.
+// tellUpdate appends a support.updated event to the requester, the holder and the previous holder
+// (in id order, as every multi-person append should be), wakes their streams after commit, and
+// asks for a queue signal to the other online agents once it has committed.
 func (s *Service) tellUpdate(ctx context.Context, tx *store.Tx, t model.SupportThread, change, prevAgent string) error {
 	name := ""
 	if t.AgentID != "" {
@@ -372,25 +374,18 @@ func (s *Service) tellUpdate(ctx context.Context, tx *store.Tx, t model.SupportT
 		}
 		name = p.Name
 	}
-	to := map[string]bool{t.RequesterID: true}
-	if t.AgentID != "" {
-		to[t.AgentID] = true
+	to := []string{t.RequesterID}
+	for _, id := range []string{t.AgentID, prevAgent} {
+		if id != "" && !slices.Contains(to, id) {
+			to = append(to, id)
+		}
 	}
-	if prevAgent != "" {
-		to[prevAgent] = true
-	}
-	online, err := tx.OnlineAgentIDs(ctx)
-	if err != nil {
-		return err
-	}
-	for _, id := range online {
-		to[id] = true
-	}
+	slices.Sort(to)
 	payload := UpdateEvent{ConversationID: t.ConversationID, Change: change, Status: t.Status, AgentID: t.AgentID, AgentName: name,
 		Queued: t.Queued(), PreviousAgent: prevAgent}
 	now := s.Now()
 	events := map[string][]model.Event{}
-	for id := range to {
+	for _, id := range to {
 		ev, err := tx.AppendEventRecord(ctx, id, EventSupportUpdated, payload, now)
 		if err != nil {
 			return err
@@ -401,7 +396,57 @@ func (s *Service) tellUpdate(ctx context.Context, tx *store.Tx, t model.SupportT
 		pub := s.Publish
 		tx.AfterCommit(func() { pub(events) })
 	}
+	tx.AfterCommit(s.queueChanged)
 	return nil
+}
+
+// EventSupportQueue tells every online agent's console that the queue or the desk changed (a
+// conversation was queued, taken, resolved …) so it reads its lists again. Many changes within
+// queueSignalEvery become one signal.
+const EventSupportQueue = "support.queue"
+
+const queueSignalEvery = 200 * time.Millisecond
+
+// queueChanged schedules one queue signal (after commit). The signal goes to each online agent in
+// a transaction of its own: appending to fifty logs in the transaction of the change would take
+// fifty log locks there, in an order other transactions cannot share.
+func (s *Service) queueChanged() {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if s.qpending {
+		return
+	}
+	s.qpending = true
+	time.AfterFunc(queueSignalEvery, s.signalQueue)
+}
+
+func (s *Service) signalQueue() {
+	s.qmu.Lock()
+	s.qpending = false
+	s.qmu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ids, err := s.Store.OnlineAgentIDs(ctx)
+	if err != nil {
+		return // the store is closing, or busy: the next change signals again
+	}
+	n, err := s.Store.QueueLength(ctx)
+	if err != nil {
+		return
+	}
+	events := map[string][]model.Event{}
+	for _, id := range ids {
+		_ = s.Store.InTx(ctx, func(tx *store.Tx) error {
+			ev, err := tx.AppendEventRecord(ctx, id, EventSupportQueue, map[string]any{"queue_length": n}, s.Now())
+			if err == nil {
+				events[id] = []model.Event{ev}
+			}
+			return err
+		})
+	}
+	if s.Publish != nil && len(events) > 0 {
+		s.Publish(events)
+	}
 }
 
 func (s *Service) event(ctx context.Context, tx *store.Tx, convID, typ string, by Actor, agentID string, details map[string]any) error {

@@ -6,6 +6,8 @@ package support
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/homebell/homebell/internal/booking"
@@ -37,11 +39,19 @@ type Service struct {
 	Chat    *chat.Service
 	Booking *booking.Service
 	Publish func(events map[string][]model.Event)
+
+	qmu      sync.Mutex
+	qpending bool // a queue signal is scheduled
 }
 
-// write runs fn in one transaction.
+// write runs fn in one transaction. On PostgreSQL a transaction chosen as a deadlock's victim
+// is run again (up to three times): nothing of it committed.
 func (s *Service) write(ctx context.Context, action string, fn func(tx *store.Tx) error) error {
-	if err := s.Store.InTx(ctx, fn); err != nil {
+	err := s.Store.InTx(ctx, fn)
+	for i := 0; i < 2 && err != nil && strings.Contains(err.Error(), "SQLSTATE 40P01"); i++ {
+		err = s.Store.InTx(ctx, fn)
+	}
+	if err != nil {
 		if _, ok := err.(*model.Error); ok {
 			return err
 		}

@@ -2,7 +2,7 @@
 // seq it saw after any drop, with backoff. It hands each event to onEvent exactly once.
 
 const TYPES = ['notification.created', 'notification.read', 'unread.changed', 'order.changed', 'message.created', 'campaign.live', 'review.changed',
-  'conversation.message', 'conversation.read', 'conversation.typing', 'conversation.closed', 'support.updated'];
+  'conversation.message', 'conversation.read', 'conversation.typing', 'conversation.closed', 'support.updated', 'support.queue'];
 
 /** Stream keeps one EventSource open for a person and survives dropped connections. */
 export class Stream {

@@ -245,6 +245,7 @@ export async function render(ctx) {
       await st.pane?.refresh();
     } catch { /* stays */ }
   });
+  ctx.on('support.queue', () => relist());
   ctx.on('conversation.message', (ev) => {
     if (ev.data?.kind !== 'support') return;
     if (ev.data.conversation_id === st.selected) st.pane?.message(ev);
