@@ -25,7 +25,7 @@ export async function render(ctx) {
   markAll.addEventListener('click', () => busy(ctx, markAll, async () => { await ctx.api.post('/v1/me/inbox/read', { all: true }); await refresh(); }));
   markCat.addEventListener('click', () => busy(ctx, markCat, async () => { await ctx.api.post('/v1/me/inbox/read', { category: state.category }); await refresh(); }));
   const list = h('ul', { class: 'list inbox', id: 'inbox-list' });
-  const more = h('button', { type: 'button', class: 'link more', hidden: true, text: t('common.more'), onclick: () => load(true) });
+  const more = h('button', { type: 'button', class: 'link more', id: 'inbox-more', hidden: true, text: t('common.more'), onclick: () => load(true) });
   const err = h('div');
 
   root.append(h('h1', { text: t('inbox.title') }),
