@@ -83,6 +83,8 @@ async function paint(ctx, body, base) {
     parts.push(changeCard(ctx, o, change, base));
   }
   if (o.pending_worker_change) parts.push(workerChangeCard(ctx, o.pending_worker_change));
+  const refund = refundCard(ctx, o);
+  if (refund) parts.push(refund);
   if (pendingCancellation(o)) {
     parts.push(me.role === 'operator' ? cancellationApproval(ctx, base)
       : h('section', { class: 'card', id: 'cancel-pending' }, h('strong', { text: t('order.cancelRequested') })));
@@ -125,6 +127,27 @@ function personBlock(ctx, label, p, empty) {
 function pendingChange(o) {
   const c = o.pending_change;
   return c && ['pending', 'escalated'].includes(c.state || c.status || 'pending') ? c : null;
+}
+
+/**
+ * refundCard is what a cancelled order's page says about the money (E3): the refund, the fee,
+ * the rule that set them, and when the refund arrives (or that it has) — from the order's latest
+ * cancellation, which the order's view carries.
+ */
+function refundCard(ctx, o) {
+  const { t, i18n } = ctx;
+  const c = o.cancellation;
+  if (!['cancelled', 'canceled'].includes(o.status) || !c || !['approved', 'settled'].includes(c.status)) return null;
+  const refund = Number(c.refund_cents || 0);
+  const rows = [[t('order.refund'), refund > 0 ? i18n.money(refund) : t('order.noRefund')]];
+  if (Number(c.fee_cents || 0) > 0) rows.push([t('order.fee'), i18n.money(c.fee_cents)]);
+  if (refund > 0 && c.settled_at) rows.push([t('order.refundSettledAt'), i18n.time(c.settled_at)]);
+  else if (refund > 0 && c.refund_eta) rows.push([t('order.refundEta'), i18n.time(c.refund_eta)]);
+  if (c.reason) rows.push([t('common.reason'), c.reason]);
+  return h('section', { class: 'card refund-card', id: 'order-refund' },
+    h('h2', { class: 'section-title', text: t('order.refundTitle') }),
+    c.policy ? h('p', { class: 'muted small', text: i18n.label('policy', c.policy) }) : null,
+    h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])));
 }
 
 function pendingCancellation(o) {
