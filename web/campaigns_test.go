@@ -36,6 +36,7 @@ func TestP1BrowserOperatorSendsPromotionCustomerSeesLive(t *testing.T) {
 	op.fill("#cmp-audience", "areas")
 	op.fill("#cmp-areas", "浦东新区, 静安区")
 	op.waitJS(`Number(document.querySelector('#cmp-estimate').dataset.count) >= 2`, "the audience estimate")
+	op.waitJS(`(e => Number(e.dataset.reachable) >= 1 && Number(e.dataset.reachable) <= Number(e.dataset.count) && e.textContent.includes('会看到'))(document.querySelector('#cmp-estimate'))`, "how many of the audience will see it")
 	op.waitText("#cmp-preview", "浦东静安保洁周")
 	op.waitText("#cmp-preview-rules", "满¥200减¥30")
 	op.shot("p1-operator-writes-promotion")

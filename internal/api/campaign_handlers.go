@@ -118,12 +118,13 @@ func (a *API) listCampaigns(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) estimateCampaign(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
+		Kind     string         `json:"kind"`
 		Audience model.Audience `json:"audience"`
 	}
 	if err := decodeJSON(w, r, a.Cfg.MaxBodyBytes, &in); err != nil {
 		return err
 	}
-	e, err := a.Campaigns.Estimate(r.Context(), principal(r), in.Audience)
+	e, err := a.Campaigns.Estimate(r.Context(), principal(r), in.Audience, in.Kind)
 	if err != nil {
 		return err
 	}

@@ -180,12 +180,22 @@ func TestP1PromotionTargetingScheduleAndStats(t *testing.T) {
 
 		// The estimate: 浦东新区 covers c-new (profile), c-off (profile) and c-old (order address).
 		est := w.want(w.as("op", "POST", "/v1/campaigns/estimate", map[string]any{"audience": map[string]any{"kind": "areas", "areas": []string{"浦东新区"}}}), 200)
-		if est.JSON["audience"] != float64(3) {
-			t.Fatalf("estimate %s, want 3", est)
+		// c-off switched platform news off: named by the audience, but not reachable.
+		if est.JSON["audience"] != float64(3) || est.JSON["reachable"] != float64(2) {
+			t.Fatalf("estimate %s, want 3 named and 2 reachable", est)
 		}
 		all := w.want(w.as("op", "POST", "/v1/campaigns/estimate", map[string]any{"audience": map[string]any{"kind": "all"}}), 200)
-		if all.JSON["audience"] != float64(4) {
-			t.Fatalf("estimate all %s, want 4", all)
+		if all.JSON["audience"] != float64(4) || all.JSON["reachable"] != float64(3) {
+			t.Fatalf("estimate all %s, want 4 named and 3 reachable", all)
+		}
+		// Switching off one kind counts for that kind only.
+		w.want(w.as("c-new", "PUT", "/v1/me/preferences", map[string]any{"kinds": map[string]bool{"platform.new_service": false}}), 200)
+		ns := w.want(w.as("op", "POST", "/v1/campaigns/estimate", map[string]any{"kind": "new_service", "audience": map[string]any{"kind": "all"}}), 200)
+		if ns.JSON["audience"] != float64(4) || ns.JSON["reachable"] != float64(2) {
+			t.Fatalf("estimate of a new service %s, want 4 named and 2 reachable", ns)
+		}
+		if again := w.want(w.as("op", "POST", "/v1/campaigns/estimate", map[string]any{"audience": map[string]any{"kind": "all"}}), 200); again.JSON["reachable"] != float64(3) {
+			t.Fatalf("estimate of a promotion after c-new's new-service switch %s, want 3 reachable", again)
 		}
 
 		// Scheduled for 11:00; edited and shown to nobody before.

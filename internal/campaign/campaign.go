@@ -383,11 +383,17 @@ func (s *Service) List(ctx context.Context, p auth.Principal, beforeAt time.Time
 
 // Estimate is the audience size before sending.
 type Estimate struct {
+	// Audience is how many people the audience names now.
 	Audience int `json:"audience"`
+	// Reachable is how many of them will see it: those who have not switched platform news, or
+	// this kind of campaign, off (S1). Receiving windows and the frequency cap shape pushes,
+	// not who sees it in the message center.
+	Reachable int `json:"reachable"`
 }
 
-// Estimate counts the people an audience names now, before switches, windows and the cap.
-func (s *Service) Estimate(ctx context.Context, p auth.Principal, a model.Audience) (Estimate, error) {
+// Estimate counts the people an audience names now and those of them who will see a campaign of
+// kind (model.CampaignPromotion or model.CampaignNewService; "" is a promotion).
+func (s *Service) Estimate(ctx context.Context, p auth.Principal, a model.Audience, kind string) (Estimate, error) {
 	if err := writer(p); err != nil {
 		return Estimate{}, err
 	}
@@ -395,7 +401,50 @@ func (s *Service) Estimate(ctx context.Context, p auth.Principal, a model.Audien
 		return Estimate{}, err
 	}
 	n, err := s.Store.CountAudience(ctx, a, "")
-	return Estimate{Audience: n}, err
+	if err != nil {
+		return Estimate{}, err
+	}
+	kindID := KindOf(model.Campaign{Kind: kind})
+	off := func(prefs planner.Preferences) bool {
+		if on, ok := prefs.Categories[planner.CategoryPlatform]; ok && !on {
+			return true
+		}
+		on, ok := prefs.Kinds[kindID]
+		return ok && !on
+	}
+	defaults := planner.DefaultPreferences()
+	if _, err := s.Store.Setting(ctx, notify.SettingDefaultPreferences, &defaults); err != nil {
+		return Estimate{}, err
+	}
+	// A person's own preferences replace the operators' defaults. With news on by default, only
+	// documents that mention it can switch it off; with it off by default, only a person's own
+	// document can switch it on.
+	mention := "platform"
+	if off(defaults) {
+		mention = ""
+	}
+	docs, err := s.Store.PreferencesMentioning(ctx, mention)
+	if err != nil {
+		return Estimate{}, err
+	}
+	var differ []string
+	for id, raw := range docs {
+		prefs := planner.DefaultPreferences()
+		if err := json.Unmarshal(raw, &prefs); err != nil {
+			return Estimate{}, fmt.Errorf("campaign: preferences of %s: %w", id, err)
+		}
+		if off(prefs) != off(defaults) {
+			differ = append(differ, id)
+		}
+	}
+	m, err := s.Store.CountAudienceAmong(ctx, a, differ)
+	if err != nil {
+		return Estimate{}, err
+	}
+	if off(defaults) {
+		return Estimate{Audience: n, Reachable: m}, nil
+	}
+	return Estimate{Audience: n, Reachable: n - m}, nil
 }
 
 // FrequencyCap reads the operators' frequency cap.

@@ -315,19 +315,49 @@ func (q *Queries) CustomerIDs(ctx context.Context, after string, limit int) ([]s
 // CountAudience counts the people an audience names today (before switches). A list audience
 // counts the campaign's stored members (campaignID) or, without one, the ids that exist.
 func (q *Queries) CountAudience(ctx context.Context, a model.Audience, campaignID string) (int, error) {
+	return q.countAudience(ctx, a, campaignID, nil)
+}
+
+// CountAudienceAmong counts the members of an audience who are among ids (in chunks, so a long
+// list of ids stays within the databases' parameter limits).
+func (q *Queries) CountAudienceAmong(ctx context.Context, a model.Audience, ids []string) (int, error) {
+	total := 0
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		n, err := q.countAudience(ctx, a, "", chunk)
+		if err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// countAudience counts an audience, limited to the people among when among is not nil.
+func (q *Queries) countAudience(ctx context.Context, a model.Audience, campaignID string, among []string) (int, error) {
 	var query string
 	var args []any
+	// within limits the people counted (column: the person id of the query) to among.
+	within := func(column string) string {
+		if among == nil {
+			return ""
+		}
+		var in string
+		args, in = inList(args, among)
+		return " AND " + column + " IN " + in
+	}
 	switch a.Kind {
 	case model.AudienceAll:
-		query = `SELECT count(*) FROM people WHERE role = 'customer'`
+		query = `SELECT count(*) FROM people WHERE role = 'customer'` + within("id")
 	case model.AudienceNewCustomers:
 		query = `SELECT count(*) FROM people p WHERE p.role = 'customer' AND NOT EXISTS
-			(SELECT 1 FROM orders o WHERE o.customer_id = p.id AND o.status = 'completed')`
+			(SELECT 1 FROM orders o WHERE o.customer_id = p.id AND o.status = 'completed')` + within("p.id")
 	case model.AudienceItems:
 		var in string
 		args, in = inList(nil, a.ServiceItemIDs)
 		query = `SELECT count(DISTINCT o.customer_id) FROM orders o JOIN people p ON p.id = o.customer_id
-			WHERE p.role = 'customer' AND o.status = 'completed' AND o.service_item_id IN ` + in
+			WHERE p.role = 'customer' AND o.status = 'completed' AND o.service_item_id IN ` + in + within("o.customer_id")
 	case model.AudienceAreas:
 		var in string
 		args, in = inList(nil, a.Areas)
@@ -337,14 +367,14 @@ func (q *Queries) CountAudience(ctx context.Context, a model.Audience, campaignI
 			likes = append(likes, `o.address LIKE $`+strconv.Itoa(len(args))+` ESCAPE '\'`)
 		}
 		query = `SELECT count(*) FROM people p WHERE p.role = 'customer' AND (p.area IN ` + in + ` OR EXISTS
-			(SELECT 1 FROM orders o WHERE o.customer_id = p.id AND (o.area IN ` + in + ` OR ` + strings.Join(likes, " OR ") + `)))`
+			(SELECT 1 FROM orders o WHERE o.customer_id = p.id AND (o.area IN ` + in + ` OR ` + strings.Join(likes, " OR ") + `)))` + within("p.id")
 	case model.AudienceList:
-		if campaignID != "" {
+		if campaignID != "" && among == nil {
 			return q.CountCampaignMembers(ctx, campaignID)
 		}
 		var in string
 		args, in = inList(nil, a.PersonIDs)
-		query = `SELECT count(*) FROM people WHERE id IN ` + in
+		query = `SELECT count(*) FROM people WHERE id IN ` + in + within("id")
 	default:
 		return 0, nil
 	}
@@ -420,6 +450,25 @@ func (q *Queries) PreferencesOfMany(ctx context.Context, personIDs []string) (ma
 	}
 	args, in := inList(nil, personIDs)
 	rows, err := q.q.QueryContext(ctx, `SELECT person_id, prefs FROM preferences WHERE person_id IN `+in, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: preferences: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, raw string
+		if err := rows.Scan(&id, &raw); err != nil {
+			return nil, fmt.Errorf("store: preferences: %w", err)
+		}
+		out[id] = []byte(raw)
+	}
+	return out, rows.Err()
+}
+
+// PreferencesMentioning lists the stored preferences whose document contains text (a cheap
+// filter: callers parse and decide), by person id.
+func (q *Queries) PreferencesMentioning(ctx context.Context, text string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	rows, err := q.q.QueryContext(ctx, `SELECT person_id, prefs FROM preferences WHERE prefs LIKE $1 ESCAPE '\'`, "%"+likeEscape(text)+"%")
 	if err != nil {
 		return nil, fmt.Errorf("store: preferences: %w", err)
 	}

@@ -153,8 +153,12 @@ function writeForm(ctx, catalogue, onSent) {
     estTimer = setTimeout(async () => {
       const my = ++estSeq;
       try {
-        const e = await ctx.api.post('/v1/campaigns/estimate', { audience: audience() });
-        if (my === estSeq) { estimate.textContent = t('campaign.estimate', { n: e.audience }); estimate.dataset.count = String(e.audience); }
+        const e = await ctx.api.post('/v1/campaigns/estimate', { kind: kind.value, audience: audience() });
+        if (my === estSeq) {
+          estimate.textContent = t('campaign.estimate', { n: e.audience, m: e.reachable });
+          estimate.dataset.count = String(e.audience);
+          estimate.dataset.reachable = String(e.reachable);
+        }
       } catch { if (my === estSeq) { estimate.textContent = t('campaign.estimateNone'); delete estimate.dataset.count; } }
     }, 250);
   };
@@ -180,7 +184,7 @@ function writeForm(ctx, catalogue, onSent) {
     field(t('campaign.areas'), areas), field(t('campaign.people'), people), estimate),
   h('div', { class: 'row wrap' }, field(t('campaign.when'), when), sendAt), preview, out, submit);
   form.addEventListener('input', () => { paintPreview(); promoOnly.hidden = kind.value !== 'promotion'; sendAt.hidden = when.value !== 'later'; });
-  form.addEventListener('change', (ev) => { paintPreview(); promoOnly.hidden = kind.value !== 'promotion'; sendAt.hidden = when.value !== 'later'; if (ev.target === audKind || ev.target.closest?.('#cmp-aud-items') || ev.target === areas || ev.target === people) paintAudience(); });
+  form.addEventListener('change', (ev) => { paintPreview(); promoOnly.hidden = kind.value !== 'promotion'; sendAt.hidden = when.value !== 'later'; if (ev.target === audKind || ev.target === kind || ev.target.closest?.('#cmp-aud-items') || ev.target === areas || ev.target === people) paintAudience(); });
   areas.addEventListener('input', paintAudience);
   people.addEventListener('input', paintAudience);
   paintPreview();
