@@ -449,7 +449,13 @@ func (q *Queries) PreferencesOfMany(ctx context.Context, personIDs []string) (ma
 		return out, nil
 	}
 	args, in := inList(nil, personIDs)
-	rows, err := q.q.QueryContext(ctx, `SELECT person_id, prefs FROM preferences WHERE person_id IN `+in, args...)
+	return q.preferencesWhere(ctx, `person_id IN `+in, args...)
+}
+
+// preferencesWhere reads the preference documents that match where, by person id.
+func (q *Queries) preferencesWhere(ctx context.Context, where string, args ...any) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	rows, err := q.q.QueryContext(ctx, `SELECT person_id, prefs FROM preferences WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: preferences: %w", err)
 	}
@@ -467,20 +473,7 @@ func (q *Queries) PreferencesOfMany(ctx context.Context, personIDs []string) (ma
 // PreferencesMentioning lists the stored preferences whose document contains text (a cheap
 // filter: callers parse and decide), by person id.
 func (q *Queries) PreferencesMentioning(ctx context.Context, text string) (map[string][]byte, error) {
-	out := map[string][]byte{}
-	rows, err := q.q.QueryContext(ctx, `SELECT person_id, prefs FROM preferences WHERE prefs LIKE $1 ESCAPE '\'`, "%"+likeEscape(text)+"%")
-	if err != nil {
-		return nil, fmt.Errorf("store: preferences: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, raw string
-		if err := rows.Scan(&id, &raw); err != nil {
-			return nil, fmt.Errorf("store: preferences: %w", err)
-		}
-		out[id] = []byte(raw)
-	}
-	return out, rows.Err()
+	return q.preferencesWhere(ctx, `prefs LIKE $1 ESCAPE '\'`, "%"+likeEscape(text)+"%")
 }
 
 // PeopleByIDs returns the people among ids, by id.
