@@ -15,19 +15,42 @@ function bytesToB64(buf) {
   return btoa(String.fromCharCode(...new Uint8Array(buf))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-/** enablePush asks permission, subscribes and registers the subscription; false if refused. */
+/**
+ * pushState is where Web Push stands in this browser before anyone clicks: 'unsupported' (no
+ * service worker, Push API or notifications, or not a secure page), else the notification
+ * permission ('default', 'granted', 'denied').
+ */
+export function pushState() {
+  return pushSupported() ? Notification.permission : 'unsupported';
+}
+
+/**
+ * enablePush asks permission, subscribes and registers the subscription. It answers what
+ * happened: 'on', 'unsupported', 'denied' (blocked: only the browser's site settings can allow it
+ * again), 'dismissed' (the prompt was closed without an answer) or 'failed' (the browser's push
+ * service refused the subscription); a failed request to homebell throws.
+ */
 export async function enablePush(api) {
+  if (!pushSupported()) return 'unsupported';
+  if (Notification.permission === 'denied') return 'denied';
   const perm = await Notification.requestPermission();
-  if (perm !== 'granted') return false;
-  const reg = await navigator.serviceWorker.register('/sw.js');
-  await navigator.serviceWorker.ready;
-  const key = await api.get('/v1/push/vapid-public-key');
-  const pub = key.public_key || key.key || key.vapid_public_key;
-  let sub = await reg.pushManager.getSubscription();
-  if (!sub) sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64ToBytes(pub) });
+  if (perm === 'denied') return 'denied';
+  if (perm !== 'granted') return 'dismissed';
+  let sub;
+  try {
+    const reg = await navigator.serviceWorker.register('/sw.js');
+    await navigator.serviceWorker.ready;
+    const key = await api.get('/v1/push/vapid-public-key');
+    const pub = key.public_key || key.key || key.vapid_public_key;
+    sub = await reg.pushManager.getSubscription();
+    if (!sub) sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64ToBytes(pub) });
+  } catch (e) {
+    if (e?.status) throw e; // homebell answered a problem: shown translated by the caller
+    return 'failed';
+  }
   await api.post('/v1/me/push-subscriptions', {
     endpoint: sub.endpoint,
     keys: { p256dh: bytesToB64(sub.getKey('p256dh')), auth: bytesToB64(sub.getKey('auth')) },
   }, { create: true });
-  return true;
+  return 'on';
 }

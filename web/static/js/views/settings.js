@@ -4,7 +4,7 @@
 import { h, field } from '../dom.js';
 import { busy, sectionTitle, items } from './kit.js';
 import { alertFor, unlockAudio } from '../stream.js';
-import { enablePush, pushSupported } from '../push.js';
+import { enablePush, pushState } from '../push.js';
 
 const CATS = ['service', 'exception', 'platform', 'interaction'];
 const ALERTS = ['sound', 'vibration', 'badge'];
@@ -19,15 +19,32 @@ export async function render(ctx) {
   langSel.addEventListener('change', () => { if (langSel.value !== i18n.locale) app.toggleLocale(); });
   root.append(h('section', { class: 'card' }, field(t('settings.language'), langSel)));
 
-  if (pushSupported()) {
-    const out = h('div');
-    const btn = h('button', { type: 'button', id: 'push-enable', text: t('settings.pushOn') });
-    btn.addEventListener('click', () => busy(ctx, btn, async () => {
-      const ok = await enablePush(ctx.api);
-      out.replaceChildren(h('p', { class: ok ? 'ok' : 'warn', text: t(ok ? 'settings.pushDone' : 'settings.pushDenied') }));
-    }, out));
-    root.append(h('section', { class: 'card', id: 'push-card' }, sectionTitle(t('settings.push')), btn, out));
+  root.append(pushCard(ctx));
+}
+
+/**
+ * pushCard turns on Web Push, and always says what happened: on, not supported by this browser,
+ * blocked (and where to allow it), dismissed, or refused by the browser's push service.
+ */
+function pushCard(ctx) {
+  const { t } = ctx;
+  const out = h('div', { id: 'push-status', role: 'status' });
+  const say = (state) => {
+    const good = state === 'on' || state === 'granted';
+    out.replaceChildren(h('p', { class: good ? 'ok' : 'warn', dataset: { state }, text: t(`settings.push.${state}`) }));
+  };
+  const state = pushState();
+  if (state === 'unsupported') {
+    say('unsupported');
+    return h('section', { class: 'card', id: 'push-card' }, sectionTitle(t('settings.push')), out);
   }
+  if (state === 'denied') say('denied');
+  const btn = h('button', { type: 'button', id: 'push-enable', text: t('settings.pushOn') });
+  btn.addEventListener('click', () => busy(ctx, btn, async () => {
+    out.replaceChildren();
+    say(await enablePush(ctx.api));
+  }, out));
+  return h('section', { class: 'card', id: 'push-card' }, sectionTitle(t('settings.push')), btn, out);
 }
 
 /**
