@@ -11,10 +11,21 @@ import (
 	"github.com/homebell/homebell/internal/model"
 )
 
-// appDate is how the web app writes the month and day of t (Shanghai) in zh-CN.
+// appDate is how the web app (and homebell's messages) write the month and day of t (Shanghai)
+// in zh-CN.
 func appDate(t time.Time) string {
 	t = t.In(shanghai())
-	return fmt.Sprintf("%d/%d", int(t.Month()), t.Day())
+	return fmt.Sprintf("%d月%d日", int(t.Month()), t.Day())
+}
+
+// appTime is how the web app and homebell's messages write a moment in Shanghai: 「12月1日（周二）15:00」
+// in zh-CN, "Tue 1 Dec 15:00" in English.
+func appTime(t time.Time, en bool) string {
+	t = t.In(shanghai())
+	if en {
+		return t.Format("Mon 2 Jan 15:04")
+	}
+	return fmt.Sprintf("%s（周%s）%s", appDate(t), [...]string{"日", "一", "二", "三", "四", "五", "六"}[t.Weekday()], t.Format("15:04"))
 }
 
 // TestE3BrowserCancelledOrderShowsRefund: a cancelled order's page says how much comes back and

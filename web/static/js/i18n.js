@@ -391,6 +391,23 @@ const en = {
 const dicts = { 'zh-CN': zh, en };
 
 /** I18n translates keys and formats values for one locale. */
+const formats = new Map();
+
+/** dateTimeFormat is the cached Intl.DateTimeFormat of a locale and time zone (unknown zone: the browser's). */
+function dateTimeFormat(locale, tz) {
+  const key = `${locale}|${tz || ''}`;
+  let f = formats.get(key);
+  if (!f) {
+    const opt = locale === 'en'
+      ? { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
+      : { weekday: 'short', day: 'numeric', month: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+    const lang = locale === 'en' ? 'en-GB' : 'zh-CN';
+    try { f = new Intl.DateTimeFormat(lang, tz ? { ...opt, timeZone: tz } : opt); } catch { f = new Intl.DateTimeFormat(lang, opt); }
+    formats.set(key, f);
+  }
+  return f;
+}
+
 export class I18n {
   constructor(locale) { this.set(locale); }
 
@@ -416,13 +433,23 @@ export class I18n {
     return (this.locale === 'en' ? v.en || v['zh-CN'] : v['zh-CN'] || v.en) || '';
   }
 
+  /**
+   * time is the one way the web app writes a moment, the way homebell's own messages do:
+   * 「12月1日（周二）15:00」 in Chinese, "Tue 1 Dec 15:00" in English; in tz (an IANA zone) when
+   * given, else the browser's. One Intl.DateTimeFormat per locale and zone, reused.
+   */
   time(iso, tz) {
     if (!iso) return '';
     const d = new Date(iso);
     if (Number.isNaN(d.getTime())) return String(iso);
-    const opt = { month: 'numeric', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false };
-    if (tz) opt.timeZone = tz;
-    try { return d.toLocaleString(this.locale, opt); } catch { return d.toLocaleString(this.locale); }
+    const p = Object.fromEntries(dateTimeFormat(this.locale, tz).formatToParts(d).map((x) => [x.type, x.value]));
+    if (this.locale === 'en') return `${p.weekday} ${p.day} ${p.month} ${p.hour}:${p.minute}`;
+    return `${p.month}月${p.day}日（${p.weekday}）${p.hour}:${p.minute}`;
+  }
+
+  /** pair writes "label: value" with the locale's colon (「原因：…」, "Reason: …"). */
+  pair(label, value) {
+    return this.locale === 'en' ? `${label}: ${value}` : `${label}：${value}`;
   }
 
   money(cents) {

@@ -30,7 +30,7 @@ export async function render(ctx) {
       const url = (yes) => `${base}/time-changes/${encodeURIComponent(a.id)}/${yes ? 'accept' : 'decline'}`;
       decide = buttons(ctx, err, note, (yes) => ctx.api.post(url(yes), yes ? {} : { reason: note.value.trim() }), load);
     } else if (kind === 'cancel') {
-      what = h('p', { text: a.refund_cents > 0 ? `${t('order.refund')}: ${i18n.money(a.refund_cents)} · ${i18n.label('policy', a.policy)}` : t('order.noRefund') });
+      what = h('p', { text: a.refund_cents > 0 ? `${i18n.pair(t('order.refund'), i18n.money(a.refund_cents))} · ${i18n.label('policy', a.policy)}` : t('order.noRefund') });
       decide = buttons(ctx, err, note, (yes) => ctx.api.post(`${base}/cancellation/${yes ? 'approve' : 'decline'}`, { reason: note.value.trim() }), load);
     } else {
       what = h('p', { text: t('approvals.workerChangeWhat') });

@@ -18,11 +18,11 @@ export async function render(ctx) {
       src: `/v1/files/${encodeURIComponent(c.image_file_id)}?access_token=${encodeURIComponent(ctx.api.token)}` }) : null,
     h('p', { class: 'note-body', text: i18n.text(c.body) }));
   if (c.starts_at || c.ends_at) {
-    card.append(h('p', { id: 'campaign-period' }, h('strong', { text: `${t('campaign.period')}: ` }),
+    card.append(h('p', { id: 'campaign-period' }, h('strong', { text: i18n.pair(t('campaign.period'), '') }),
       `${i18n.time(c.starts_at || c.send_at)} – ${i18n.time(c.ends_at)}`));
   }
   const rules = i18n.text(c.rules_text);
-  if (rules) card.append(h('p', { class: 'rules', id: 'campaign-rules' }, h('strong', { text: `${t('campaign.rules')}: ` }), rules));
+  if (rules) card.append(h('p', { class: 'rules', id: 'campaign-rules' }, h('strong', { text: i18n.pair(t('campaign.rules'), '') }), rules));
   root.append(card);
   for (const it of c.items || []) {
     const sec = h('section', { class: 'card service-page', dataset: { item: it.id } }, sectionTitle(i18n.text(it.name)),

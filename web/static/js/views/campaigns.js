@@ -141,8 +141,8 @@ function writeForm(ctx, catalogue, onSent) {
       h('strong', { class: 'note-title', text: b.title[lang] || b.title['zh-CN'] || '—' }),
       h('p', { class: 'note-body', text: b.body[lang] || b.body['zh-CN'] || '' }),
       b.rules.length ? h('p', { class: 'rules', id: 'cmp-preview-rules', text: rulesText(b.rules, lang) }) : null,
-      names ? h('p', { class: 'muted small', text: `${t('campaign.items')}: ${names}` }) : null,
-      b.starts_at ? h('p', { class: 'muted small', text: `${t('campaign.period')}: ${i18n.time(b.starts_at)} – ${i18n.time(b.ends_at)}` }) : null);
+      names ? h('p', { class: 'muted small', text: i18n.pair(t('campaign.items'), names) }) : null,
+      b.starts_at ? h('p', { class: 'muted small', text: i18n.pair(t('campaign.period'), `${i18n.time(b.starts_at)} – ${i18n.time(b.ends_at)}`) }) : null);
   };
   let estTimer = 0; let estSeq = 0;
   const paintAudience = () => {

@@ -305,9 +305,9 @@ function cancelForm(ctx, base, p) {
       const eta = q.refund_eta || q.refund_at || q.refund?.eta;
       const approval = q.needs_approval ?? q.requires_approval;
       replace(terms, h('strong', { text: t('order.quote') }),
-        refund > 0 ? h('p', { class: 'refund', text: `${t('order.refund')}: ${i18n.money(refund)}` }) : h('p', { class: 'refund', text: t('order.noRefund') }),
-        q.fee_cents ? h('p', { text: `${t('order.fee')}: ${i18n.money(q.fee_cents)}` }) : null,
-        refund > 0 && eta ? h('p', { text: `${t('order.refundEta')}: ${i18n.time(eta)}` }) : null,
+        refund > 0 ? h('p', { class: 'refund', text: i18n.pair(t('order.refund'), i18n.money(refund)) }) : h('p', { class: 'refund', text: t('order.noRefund') }),
+        q.fee_cents ? h('p', { text: i18n.pair(t('order.fee'), i18n.money(q.fee_cents)) }) : null,
+        refund > 0 && eta ? h('p', { text: i18n.pair(t('order.refundEta'), i18n.time(eta)) }) : null,
         approval ? h('p', { class: 'warn', text: t('order.needsApproval') }) : null,
         q.policy ? h('p', { class: 'muted small policy', text: i18n.label('policy', q.policy) }) : null);
       go.disabled = false;
