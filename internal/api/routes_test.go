@@ -84,6 +84,9 @@ func TestOpenAPIListsEveryRouteAndNothingElse(t *testing.T) {
 		}
 	}
 	for _, op := range doc {
+		if op == "GET /metrics" { // served by the mux itself (Prometheus), outside the route table
+			continue
+		}
 		if !slices.Contains(table, op) {
 			t.Errorf("openapi.yaml documents %s, which is not in the route table (routes.go)", op)
 		}

@@ -1,6 +1,8 @@
 package contract
 
 import (
+	"regexp"
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -40,4 +42,47 @@ func TestX6DocumentHasNoStrayKeys(t *testing.T) {
 		}
 	}
 	walk(doc, "")
+}
+
+// TestX6EveryOperationHasAUniqueIDAndASummary: client generators name their methods after
+// operationId, so every operation has one, camelCase, shared by no other; and a summary.
+func TestX6EveryOperationHasAUniqueIDAndASummary(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]any `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(api.OpenAPIDocument(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	methods := []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+	camel := regexp.MustCompile(`^[a-z][a-zA-Z0-9]*$`)
+	seen := map[string]string{}
+	n := 0
+	for path, item := range doc.Paths {
+		for _, m := range methods {
+			raw, ok := item[m]
+			if !ok {
+				continue
+			}
+			n++
+			op, _ := raw.(map[string]any)
+			name := strings.ToUpper(m) + " " + path
+			if s, _ := op["summary"].(string); strings.TrimSpace(s) == "" {
+				t.Errorf("%s has no summary", name)
+			}
+			id, _ := op["operationId"].(string)
+			switch {
+			case id == "":
+				t.Errorf("%s has no operationId", name)
+			case !camel.MatchString(id):
+				t.Errorf("%s: operationId %q is not camelCase", name, id)
+			case seen[id] != "":
+				t.Errorf("%s and %s share the operationId %q", seen[id], name, id)
+			default:
+				seen[id] = name
+			}
+		}
+	}
+	if n < 100 {
+		t.Fatalf("found only %d operations under paths: (the document's shape changed?)", n)
+	}
 }
