@@ -23,7 +23,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -60,11 +59,6 @@ type Options struct {
 	// Hub tunes realtime streams (short heartbeats, polls and write timeouts for tests).
 	Hub hub.Options
 }
-
-// checkContract: every answer is checked against internal/api/openapi.yaml when
-// HOMEBELL_TEST_CONTRACT=1. Not yet the default: the document still lacks statuses and schemas
-// that operations really answer (issue #11); once it is complete this becomes unconditional.
-var checkContract = os.Getenv("HOMEBELL_TEST_CONTRACT") == "1"
 
 // Server is a running homebell node.
 type Server struct {
@@ -260,10 +254,10 @@ func (s *Server) DoWith(method, path, token string, body any, header http.Header
 	if r.Body, err = io.ReadAll(res.Body); err != nil {
 		s.t.Errorf("apptest: %s %s: read body: %v", method, path, err)
 	}
-	if checkContract {
-		if err := contract.CheckResponse(req, r.Status, r.Header, r.Body); err != nil {
-			s.t.Errorf("apptest: %v", err)
-		}
+	// Every answer is checked against internal/api/openapi.yaml (issue #11): an undocumented
+	// status, header or body fails the test that saw it.
+	if err := contract.CheckResponse(req, r.Status, r.Header, r.Body); err != nil {
+		s.t.Errorf("apptest: %v", err)
 	}
 	if ct := res.Header.Get("Content-Type"); strings.Contains(ct, "json") && bytes.HasPrefix(bytes.TrimSpace(r.Body), []byte("{")) {
 		_ = json.Unmarshal(r.Body, &r.JSON)
