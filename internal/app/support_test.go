@@ -579,3 +579,31 @@ func TestI3Access(t *testing.T) {
 		}
 	})
 }
+
+// I3, X1: an agent who is online but away takes no conversation, yet their console hears that the
+// queue grew (support.queue, after commit) and the queued conversation waits for them.
+func TestI3QueueSignalReachesOnlineAgents(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		w := supWorld(t, dsn)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		sb := w.online(ctx, supAgentB)
+		w.want(w.as(supAgentB, "PUT", "/v1/support/me", map[string]any{"away": true}), 200)
+		conv := w.openSupport(ordCustomer, map[string]any{"client_id": "s-1", "text": "在吗"}).Str("conversation_id")
+		if s := w.support(ordOp1, conv); s.Str("agent_id") != "" {
+			t.Fatalf("offered to an away agent: %s", s)
+		}
+		ev := nextOf(ctx, t, sb, "support.queue")
+		var q struct {
+			QueueLength int `json:"queue_length"`
+		}
+		if err := json.Unmarshal(ev.Data, &q); err != nil || q.QueueLength != 1 {
+			t.Fatalf("queue signal %s", ev.Data)
+		}
+		// Back from away: the queue is offered at once.
+		w.want(w.as(supAgentB, "PUT", "/v1/support/me", map[string]any{"away": false}), 200)
+		if s := w.support(ordOp1, conv); s.Str("agent_id") != supAgentB {
+			t.Fatalf("not offered when B came back: %s", s)
+		}
+	})
+}

@@ -92,6 +92,10 @@ func (s *Service) SetCapacity(ctx context.Context, a Actor, agentID string, capa
 		if err := tx.SetAgentCapacity(ctx, agentID, capacity, s.Now()); err != nil {
 			return err
 		}
+		// More room: the queue is offered again.
+		if err := s.drain(ctx, tx); err != nil {
+			return err
+		}
 		out, err = tx.SupportAgent(ctx, agentID)
 		return err
 	})
@@ -116,6 +120,12 @@ func (s *Service) SetAway(ctx context.Context, a Actor, away *bool) (model.Suppo
 		if away != nil {
 			if err := tx.SetAgentAway(ctx, a.ID, *away, s.Now()); err != nil {
 				return err
+			}
+			if !*away {
+				// Back: the queue is offered to them at once (if they are online).
+				if err := s.drain(ctx, tx); err != nil {
+					return err
+				}
 			}
 		}
 		var err error

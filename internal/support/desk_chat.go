@@ -180,8 +180,12 @@ func (s *Service) Sent(ctx context.Context, tx *store.Tx, c model.Conversation, 
 		}
 	}
 	if t.Queued() {
-		if _, err := s.offer(ctx, tx, &t, ""); err != nil {
+		ok, err := s.offer(ctx, tx, &t, "")
+		if err != nil {
 			return err
+		}
+		if !ok {
+			tx.AfterCommit(s.queueChanged) // it waits: the consoles' queues grew
 		}
 	}
 	return s.autoReply(ctx, tx, &t)
