@@ -108,6 +108,8 @@ type kindInfo struct {
 	Importance        string `json:"importance"`
 	DefaultImportance string `json:"default_importance"`
 	Label             string `json:"label"`
+	// Audience is the roles that can receive the kind: settings screens list a person only theirs.
+	Audience []model.Role `json:"audience"`
 }
 
 // importanceOverrides reads the operators' importance per kind.
@@ -148,7 +150,7 @@ func (a *API) listKinds(w http.ResponseWriter, r *http.Request) error {
 			imp = o
 		}
 		items = append(items, kindInfo{ID: k.ID, Category: string(k.Category), Importance: string(imp),
-			DefaultImportance: string(k.Importance), Label: k.Label(locale)})
+			DefaultImportance: string(k.Importance), Label: k.Label(locale), Audience: k.Audience()})
 	}
 	return writeJSON(w, http.StatusOK, page[kindInfo]{Items: items})
 }

@@ -256,3 +256,42 @@ func KindByID(id string) (Kind, bool) {
 	}
 	return Kind{}, false
 }
+
+// audiences says which roles can receive each kind (who the services send it to): settings
+// screens list a person only the kinds of their role (GET /v1/kinds answers it as audience).
+var audiences = map[string][]model.Role{
+	KindOrderAccepted:         {model.RoleCustomer},
+	KindOrderAssigned:         {model.RoleWorker},
+	KindServiceStartingSoon:   {model.RoleCustomer, model.RoleWorker},
+	KindServiceStarted:        {model.RoleCustomer},
+	KindServiceCompleted:      {model.RoleCustomer},
+	KindChangeRequested:       {model.RoleCustomer, model.RoleWorker, model.RoleOperator},
+	KindChangeDeclined:        {model.RoleCustomer, model.RoleWorker},
+	KindChangeEscalated:       {model.RoleOperator},
+	KindScheduleChanged:       {model.RoleCustomer, model.RoleWorker},
+	KindWorkerChanged:         {model.RoleCustomer},
+	KindWorkerRemoved:         {model.RoleWorker},
+	KindWorkerChangeRequested: {model.RoleCustomer, model.RoleOperator},
+	KindCancellationRequested: {model.RoleOperator},
+	KindCancellationDeclined:  {model.RoleCustomer, model.RoleWorker},
+	KindOrderCancelled:        {model.RoleCustomer, model.RoleWorker, model.RoleOperator},
+	KindRefundSettled:         {model.RoleCustomer},
+	KindWebhookEndpointPaused: {model.RoleOperator},
+	KindReviewReplied:         {model.RoleCustomer},
+	KindReviewReceived:        {model.RoleWorker},
+	KindReviewHidden:          {model.RoleCustomer, model.RoleWorker},
+	KindChatMessage:           {model.RoleCustomer, model.RoleWorker},
+	KindSupportMessage:        {model.RoleCustomer, model.RoleWorker, model.RoleAgent},
+	KindSupportRatedLow:       {model.RoleOperator},
+	KindFeedbackAnswered:      {model.RoleCustomer, model.RoleWorker},
+	KindPromotion:             {model.RoleCustomer},
+	KindNewService:            {model.RoleCustomer},
+}
+
+// Audience is the roles that can receive the kind (every role for a kind not in audiences).
+func (k Kind) Audience() []model.Role {
+	if a, ok := audiences[k.ID]; ok {
+		return a
+	}
+	return model.PersonRoles
+}

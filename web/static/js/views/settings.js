@@ -13,7 +13,9 @@ export async function render(ctx) {
   const { t, i18n, root, app } = ctx;
   const [prefs, kindsRes] = await Promise.all([ctx.api.get('/v1/me/preferences'), ctx.api.get('/v1/kinds').catch(() => ({ items: [] }))]);
   root.append(h('h1', { text: t('settings.title') }));
-  root.append(prefsForm(ctx, prefs, items(kindsRes), '/v1/me/preferences', 'prefs'));
+  // Only the kinds this person's role can receive (GET /v1/kinds says each kind's audience).
+  const mine = items(kindsRes).filter((k) => !Array.isArray(k.audience) || k.audience.includes(ctx.me.role));
+  root.append(prefsForm(ctx, prefs, mine, '/v1/me/preferences', 'prefs'));
 
   const langSel = h('select', { id: 'settings-locale' }, h('option', { value: 'zh-CN', text: '简体中文', selected: i18n.locale === 'zh-CN' }), h('option', { value: 'en', text: 'English', selected: i18n.locale === 'en' }));
   langSel.addEventListener('change', () => { if (langSel.value !== i18n.locale) app.toggleLocale(); });
