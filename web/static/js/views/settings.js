@@ -8,6 +8,12 @@ import { enablePush, pushState } from '../push.js';
 
 const CATS = ['service', 'exception', 'platform', 'interaction'];
 const ALERTS = ['sound', 'vibration', 'badge'];
+// The time zones offered, Asia/Shanghai first (the platform's), then common ones; a person's
+// zone that is not here is offered too.
+const ZONES = ['Asia/Shanghai', 'Asia/Hong_Kong', 'Asia/Macau', 'Asia/Taipei', 'Asia/Singapore', 'Asia/Tokyo', 'Asia/Seoul',
+  'Asia/Bangkok', 'Asia/Kolkata', 'Asia/Dubai', 'Europe/London', 'Europe/Paris', 'Europe/Berlin', 'Europe/Moscow',
+  'America/New_York', 'America/Chicago', 'America/Denver', 'America/Los_Angeles', 'America/Toronto', 'America/Vancouver',
+  'America/Sao_Paulo', 'Australia/Sydney', 'Pacific/Auckland', 'UTC'];
 
 export async function render(ctx) {
   const { t, i18n, root, app } = ctx;
@@ -65,11 +71,16 @@ export function prefsForm(ctx, prefs, kinds, url, idPrefix) {
   const winOn = h('input', { type: 'checkbox', id: `${idPrefix}-window-on`, checked: Boolean(win) });
   const start = h('input', { type: 'time', id: `${idPrefix}-window-start`, value: win?.start || '08:00' });
   const end = h('input', { type: 'time', id: `${idPrefix}-window-end`, value: win?.end || '21:00' });
-  const tz = h('input', { id: `${idPrefix}-tz`, value: prefs.time_zone || ctx.me.time_zone || 'Asia/Shanghai', maxlength: 64 });
+  const zone = prefs.time_zone || ctx.me.time_zone || 'Asia/Shanghai';
+  const tz = h('select', { id: `${idPrefix}-tz` }, (ZONES.includes(zone) ? ZONES : [zone, ...ZONES]).map((z) => h('option', { value: z, text: z, selected: z === zone })));
   const alertSel = h('select', { id: `${idPrefix}-alert` }, ALERTS.map((a) => h('option', { value: a, text: t(`alert.${a}`), selected: (prefs.alert || 'sound') === a })));
   const catAlert = CATS.map((c) => h('select', { id: `${idPrefix}-alert-${c}`, dataset: { category: c } },
     h('option', { value: '', text: t('settings.same') }), ALERTS.map((a) => h('option', { value: a, text: t(`alert.${a}`), selected: prefs.category_alert?.[c] === a }))));
-  const syncWin = () => { start.disabled = end.disabled = !winOn.checked; };
+  // Start == end means all day (the planner's rule): say so rather than save it silently.
+  const allDay = h('p', { class: 'muted small', id: `${idPrefix}-window-allday`, role: 'status', hidden: true, text: t('settings.windowAllDay') });
+  const syncWin = () => { start.disabled = end.disabled = !winOn.checked; allDay.hidden = !(winOn.checked && start.value && start.value === end.value); };
+  start.addEventListener('input', syncWin); end.addEventListener('input', syncWin);
+  start.addEventListener('change', syncWin); end.addEventListener('change', syncWin);
   winOn.addEventListener('change', syncWin); syncWin();
   const out = h('div');
   const save = h('button', { class: 'primary', type: 'submit', id: `${idPrefix}-save`, text: t('common.save') });
@@ -86,12 +97,17 @@ export function prefsForm(ctx, prefs, kinds, url, idPrefix) {
         categories: Object.fromEntries(catBoxes.map((b) => [b.dataset.category, b.checked])),
         kinds: Object.fromEntries(kindBoxes.map((b) => [b.dataset.kind, b.checked])),
         window: winOn.checked ? { start: start.value, end: end.value } : null,
-        time_zone: personal ? tz.value.trim() : '',
+        time_zone: personal ? tz.value : '',
         alert: alertSel.value,
         category_alert: Object.fromEntries(catAlert.filter((s) => s.value).map((s) => [s.dataset.category, s.value])),
       };
+      // The time zone is the profile's: a new one is set there first (PATCH /v1/me).
+      if (personal && tz.value !== (ctx.me.time_zone || prefs.time_zone)) {
+        await ctx.api.patch('/v1/me', { time_zone: tz.value });
+        ctx.me.time_zone = tz.value;
+      }
       await ctx.api.put(url, body);
-      out.replaceChildren(h('p', { class: 'ok', id: `${idPrefix}-saved`, text: t('common.saved') }));
+      out.replaceChildren(h('p', { class: 'ok', id: `${idPrefix}-saved`, text: allDay.hidden ? t('common.saved') : `${t('common.saved')} · ${t('settings.windowAllDay')}` }));
     }, out);
   } },
   sectionTitle(t('settings.categories')),
@@ -102,6 +118,7 @@ export function prefsForm(ctx, prefs, kinds, url, idPrefix) {
   sectionTitle(t('settings.window')),
   h('label', { class: 'check' }, winOn, h('span', { text: t('settings.windowOn') })),
   h('div', { class: 'row gap' }, field(t('settings.windowStart'), start), field(t('settings.windowEnd'), end)),
+  allDay,
   personal ? field(t('settings.tz'), tz) : null,
   sectionTitle(t('settings.alert')),
   h('div', { class: 'row gap align-end' }, field(t('settings.alert'), alertSel), test),
