@@ -17,7 +17,7 @@ func FuzzDecodeJSON(f *testing.F) {
 		`{"service_item_id":"daily-cleaning","address":"a","appointment_at":"2026-03-02T09:00:00+08:00"}`,
 		`{"address":"a\u0000b"}`, `{"address":"\\u0000"}`, "{\"address\":\"\xff\"}", `{"amount_paid_cents":1e309}`,
 		`{"amount_paid_cents":"x"}`, `[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]`, `{} {}`, ``, `{"x":1}`,
-		`{"requirements":"line\nline\t2"}`, `{"address":"\u007f"}`,
+		`{"requirements":"line\nline\t2"}`, `{"address":"\u007f"}`, `{"address":"a\fb"}`,
 	} {
 		f.Add(s)
 	}

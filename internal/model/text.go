@@ -31,9 +31,9 @@ func badRune(r rune, multiline bool) bool {
 }
 
 // CheckJSONText scans a JSON document's bytes, without decoding it, for what CheckText refuses in
-// free text: invalid UTF-8, raw DEL, and \u escapes of control characters (raw C0 bytes inside
-// strings are a JSON syntax error already). Every string of a request body goes through here,
-// so no handler can forget it.
+// free text: invalid UTF-8, raw DEL, the escapes \b and \f, and \u escapes of control characters
+// (raw C0 bytes inside strings are a JSON syntax error already). Every string of a request body
+// goes through here, so no handler can forget it.
 func CheckJSONText(b []byte) error {
 	if !utf8.Valid(b) {
 		return Invalid(FieldError{Field: "body", Message: "must be valid UTF-8"})
@@ -43,6 +43,14 @@ func CheckJSONText(b []byte) error {
 		case 0x7f:
 			return Invalid(FieldError{Field: "body", Message: "must not contain control characters"})
 		case '\\':
+			if i+1 < len(b) && (b[i+1] == 'b' || b[i+1] == 'f') {
+				// The short escapes of backspace and form feed (\n, \r, \t are free text's).
+				r := '\b'
+				if b[i+1] == 'f' {
+					r = '\f'
+				}
+				return Invalid(FieldError{Field: "body", Message: "must not contain control characters (found " + strconv.QuoteRune(r) + ")"})
+			}
 			if i+1 < len(b) && b[i+1] == 'u' && i+5 < len(b) {
 				if v, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 32); err == nil && badRune(rune(v), true) {
 					return Invalid(FieldError{Field: "body", Message: "must not contain control characters (found " + strconv.QuoteRune(rune(v)) + ")"})
