@@ -564,9 +564,35 @@ func TestE3BrowserOperatorBulkCancelForWeather(t *testing.T) {
 	operator.fill("#bulk-from", at.Add(-time.Hour).In(shanghai()).Format("2006-01-02T15:04"))
 	operator.fill("#bulk-to", at.Add(time.Hour).In(shanghai()).Format("2006-01-02T15:04"))
 	operator.fill("#bulk-reason", "台风红色预警")
-	operator.eval(`window.confirm = () => true`, nil)
+	// No browser confirm(): the form first shows what it would cancel, counted, and nothing is
+	// cancelled until the operator confirms that.
+	operator.eval(`window.confirm = () => { throw new Error('confirm() used') }`, nil)
 	operator.click("#bulk-submit")
-	operator.waitText("#bulk-form", "已取消")
+	operator.waitText("#bulk-count", "将取消 1 个订单")
+	operator.waitJS(`document.querySelectorAll('#bulk-orders li').length === 1 && !!document.querySelector('#bulk-orders li[data-order="`+inArea+`"]')`, "the order it would cancel, listed")
+	operator.waitText("#bulk-confirm", "确认取消 1 个订单")
+	operator.axe("bulk-cancel preview (phone, zh-CN)")
+	if r := s.srv.Do("GET", "/v1/orders/"+inArea, s.srv.Token("o-zhou", model.RoleOperator), nil); r.Str("status") == "cancelled" {
+		t.Fatal("the preview cancelled the order")
+	}
+	// Back to the form; then the same at desktop width in English, confirmed there.
+	operator.click("#bulk-back")
+	operator.waitJS(`!document.querySelector('#bulk-preview') && !document.querySelector('#bulk-submit').hidden`, "the form again")
+	operator.do(chromedp.EmulateViewport(1280, 800))
+	operator.click("#lang")
+	operator.waitText("#bulk-form-toggle", "Cancel in bulk")
+	operator.eval(`document.querySelector('#bulk').open = true`, nil)
+	operator.fill("#bulk-area", "浦东新区")
+	operator.fill("#bulk-from", at.Add(-time.Hour).In(shanghai()).Format("2006-01-02T15:04"))
+	operator.fill("#bulk-to", at.Add(time.Hour).In(shanghai()).Format("2006-01-02T15:04"))
+	operator.fill("#bulk-reason", "台风红色预警")
+	operator.click("#bulk-submit")
+	operator.waitText("#bulk-count", "Orders to be cancelled: 1")
+	operator.waitText("#bulk-confirm", "Cancel these orders (1)")
+	operator.axe("bulk-cancel preview (desktop, en)")
+	operator.quietShot("22-operator-bulk-cancel-preview")
+	operator.click("#bulk-confirm")
+	operator.waitText("#bulk-form", "Orders cancelled: 1")
 
 	customer.waitText("#order-detail .status", "已取消")
 	customer.waitText(".toast", "台风红色预警")

@@ -315,6 +315,24 @@ func (a *API) cancelBulk(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
+// previewBulk answers what a bulk cancellation would cancel (GET …/cancel-bulk/preview).
+func (a *API) previewBulk(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	from, err := parseTime("from", q.Get("from"))
+	if err != nil {
+		return err
+	}
+	to, err := parseTime("to", q.Get("to"))
+	if err != nil {
+		return err
+	}
+	out, err := a.Booking.PreviewBulk(r.Context(), actor(r), q.Get("area"), from, to)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
 func (a *API) refundSettled(w http.ResponseWriter, r *http.Request) error {
 	c, err := a.Booking.RefundSettled(r.Context(), actor(r), r.PathValue("id"))
 	if err != nil {

@@ -55,6 +55,7 @@ func (a *API) routes() []route {
 		{Pattern: "POST /v1/orders/{id}/cancel", Roles: orderParties, Creates: true, Handler: a.cancelOrder, Limit: limitNotify, Rebuild: a.rebuildCancellation},
 		{Pattern: "POST /v1/orders/{id}/cancellation/approve", Roles: operators, Creates: true, Handler: a.decideCancellation(true), Rebuild: a.rebuildCancellation},
 		{Pattern: "POST /v1/orders/{id}/cancellation/decline", Roles: operators, Creates: true, Handler: a.decideCancellation(false), Rebuild: a.rebuildCancellation},
+		{Pattern: "GET /v1/orders/cancel-bulk/preview", Roles: operators, Handler: a.previewBulk},
 		{Pattern: "POST /v1/orders/cancel-bulk", Roles: operators, Creates: true, Handler: a.cancelBulk},
 		{Pattern: "POST /v1/orders/{id}/refund/settled", Roles: operators, Creates: true, Handler: a.refundSettled, Rebuild: a.rebuildCancellation},
 		{Pattern: "GET /v1/orders/{id}/timeline", Roles: orderParties, Handler: a.getOrderTimeline},

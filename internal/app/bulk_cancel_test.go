@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"net/url"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -132,5 +133,53 @@ func TestE3BulkCancellationCommitsInChunks(t *testing.T) {
 		if told != n {
 			t.Fatalf("customer's log has %d notification entries, want %d", told, n)
 		}
+	})
+}
+
+// E3, force majeure in bulk (#15): before confirming, the operator sees what a bulk cancellation
+// would cancel — how many active orders, which (by appointment), how many of the range's orders
+// have ended — and asking changes nothing and tells nobody.
+func TestE3BulkCancellationPreview(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		w := newOrdWorld(t, dsn, nil)
+		first := w.bookAccepted(ordT0.Add(50 * time.Hour))
+		second := w.book(ordT0.Add(52 * time.Hour))
+		gone := w.book(ordT0.Add(51 * time.Hour))
+		w.want(w.as(ordCustomer, "POST", "/v1/orders/"+gone+"/cancel", map[string]any{"reason": "不需要了"}), 200)
+		later := w.book(ordT0.Add(120 * time.Hour)) // outside the range
+		w.s.RunJobs(t)
+		before := w.want(w.as(ordCustomer, "GET", "/v1/me/inbox/unread", nil), 200).String()
+
+		q := "/v1/orders/cancel-bulk/preview?area=" + url.QueryEscape(ordArea) + "&from=" + ordT0.Add(48*time.Hour).Format(time.RFC3339) +
+			"&to=" + ordT0.Add(72*time.Hour).Format(time.RFC3339)
+		r := w.want(w.as(ordOp1, "GET", q, nil), 200)
+		var p struct {
+			Count   int `json:"count"`
+			Skipped int `json:"skipped"`
+			Orders  []struct {
+				ID     string `json:"id"`
+				Status string `json:"status"`
+			} `json:"orders"`
+		}
+		r.Decode(t, &p)
+		if p.Count != 2 || p.Skipped != 1 || len(p.Orders) != 2 || p.Orders[0].ID != first || p.Orders[1].ID != second ||
+			p.Orders[0].Status != "accepted" || p.Orders[1].Status != "pending" {
+			t.Fatalf("preview %s, want %s (accepted) and %s (pending), one skipped", r, first, second)
+		}
+		// Nothing changed, nobody was told.
+		for _, id := range []string{first, second, later} {
+			if st := w.want(w.as(ordOp1, "GET", "/v1/orders/"+id, nil), 200).Str("status"); st == "cancelled" {
+				t.Fatalf("the preview cancelled %s", id)
+			}
+		}
+		w.s.RunJobs(t)
+		if after := w.want(w.as(ordCustomer, "GET", "/v1/me/inbox/unread", nil), 200).String(); after != before {
+			t.Fatalf("unread changed by a preview: %s → %s", before, after)
+		}
+		// Only operators ask; the range is bounded and required.
+		wantProblem(t, w.as(ordCustomer, "GET", q, nil), 403, model.CodeForbidden)
+		wantProblem(t, w.as(ordOp1, "GET", "/v1/orders/cancel-bulk/preview?area="+url.QueryEscape(ordArea), nil), 400, model.CodeInvalid)
+		wantProblem(t, w.as(ordOp1, "GET", "/v1/orders/cancel-bulk/preview?area="+url.QueryEscape(ordArea)+"&from="+ordT0.Format(time.RFC3339)+
+			"&to="+ordT0.AddDate(1, 0, 0).Format(time.RFC3339), nil), 400, model.CodeInvalid)
 	})
 }

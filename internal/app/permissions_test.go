@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -103,6 +104,7 @@ func permissionMatrix(w map[string]string) map[string]pmEntry {
 		"POST /v1/orders/{id}/cancel":                           {path: "/v1/orders/{order}/cancel", body: map[string]any{"reason": "不需要了"}, allow: orderSide},
 		"POST /v1/orders/{id}/cancellation/approve":             {path: "/v1/orders/{order}/cancellation/approve"},
 		"POST /v1/orders/{id}/cancellation/decline":             {path: "/v1/orders/{order}/cancellation/decline", body: map[string]any{"reason": "不行"}},
+		"GET /v1/orders/cancel-bulk/preview":                    {path: "/v1/orders/cancel-bulk/preview?area=" + url.QueryEscape(ordArea) + "&from=" + ordT0.Format(time.RFC3339) + "&to=" + ordT0.Add(96*time.Hour).Format(time.RFC3339)},
 		"POST /v1/orders/cancel-bulk":                           {path: "/v1/orders/cancel-bulk", body: map[string]any{}},
 		"POST /v1/orders/{id}/refund/settled":                   {path: "/v1/orders/{order}/refund/settled"},
 		"GET /v1/orders/{id}/timeline":                          {path: "/v1/orders/{order}/timeline", allow: orderSide},

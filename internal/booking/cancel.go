@@ -238,28 +238,92 @@ const (
 	bulkChunkMax   = 200
 )
 
+// checkBulk checks who asks and what for a bulk cancellation; reason is nil for a preview.
+func (s *Service) checkBulk(ctx context.Context, a Actor, area string, from, to time.Time, reason *string) error {
+	if !a.isStaff() {
+		return model.Errorf(model.CodeForbidden, "only operators cancel in bulk")
+	}
+	var v model.Validator
+	v.Check(area != "", "area", "is required")
+	v.Check(!from.IsZero() && !to.IsZero() && to.After(from), "to", "from and to are required (RFC 3339), to after from")
+	if reason != nil {
+		v.Check(*reason != "" && utf8.RuneCountInString(*reason) <= 500, "reason", "is required, at most 500 characters")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	p, err := LoadPolicy(ctx, &s.Store.Queries)
+	if err != nil {
+		return err
+	}
+	if to.Sub(from) > p.bulkRange() {
+		return model.Invalid(model.FieldError{Field: "to", Message: fmt.Sprintf("one bulk cancellation covers at most %d days", int(p.bulkRange().Hours()/24))})
+	}
+	return nil
+}
+
+// BulkPreview is what a bulk cancellation would do now: how many active orders it would cancel,
+// the first of them, and how many of the range's orders it would leave (already ended).
+type BulkPreview struct {
+	Count   int            `json:"count"`
+	Orders  []BulkPreOrder `json:"orders"`
+	Skipped int            `json:"skipped"`
+}
+
+// BulkPreOrder is one order a bulk cancellation would cancel, as the operator checks it.
+type BulkPreOrder struct {
+	ID            string            `json:"id"`
+	Status        model.OrderStatus `json:"status"`
+	AppointmentAt time.Time         `json:"appointment_at"`
+	Address       string            `json:"address"`
+	CustomerID    string            `json:"customer_id"`
+	WorkerID      string            `json:"worker_id,omitempty"`
+	ServiceItemID string            `json:"service_item_id"`
+}
+
+// bulkPreviewList is how many orders a preview lists (it counts them all).
+const bulkPreviewList = 50
+
+// PreviewBulk answers what CancelBulk would cancel now, changing nothing, so that an operator
+// sees the count and the orders before confirming.
+func (s *Service) PreviewBulk(ctx context.Context, a Actor, area string, from, to time.Time) (BulkPreview, error) {
+	if err := s.checkBulk(ctx, a, area, from, to, nil); err != nil {
+		return BulkPreview{}, err
+	}
+	out := BulkPreview{Orders: []BulkPreOrder{}}
+	var afterAt time.Time
+	afterID := ""
+	for {
+		part, err := s.Store.OrdersInAreaPage(ctx, area, from, to, afterAt, afterID, bulkChunkMax)
+		if err != nil {
+			return out, err
+		}
+		for _, o := range part {
+			if !o.Status.Active() {
+				out.Skipped++
+				continue
+			}
+			out.Count++
+			if len(out.Orders) < bulkPreviewList {
+				out.Orders = append(out.Orders, BulkPreOrder{ID: o.ID, Status: o.Status, AppointmentAt: o.AppointmentAt,
+					Address: o.Address, CustomerID: o.CustomerID, WorkerID: o.WorkerID, ServiceItemID: o.ServiceItemID})
+			}
+		}
+		if len(part) < bulkChunkMax {
+			return out, nil
+		}
+		afterAt, afterID = part[len(part)-1].AppointmentAt, part[len(part)-1].ID
+	}
+}
+
 // CancelBulk cancels, for force majeure, every active order of an area with its appointment in
 // [from, to), each with a full refund. It commits in chunks of orders (bulkChunkFirst growing to
 // bulkChunkMax), each order wholly in one chunk, and each chunk's people are told when it commits.
 // If a chunk fails, the chunks before it stay cancelled and the error is returned; retrying it
 // cancels nothing twice (cancelled orders are reported as skipped).
 func (s *Service) CancelBulk(ctx context.Context, a Actor, area string, from, to time.Time, reason string) (BulkResult, error) {
-	if !a.isStaff() {
-		return BulkResult{}, model.Errorf(model.CodeForbidden, "only operators cancel in bulk")
-	}
-	var v model.Validator
-	v.Check(area != "", "area", "is required")
-	v.Check(!from.IsZero() && !to.IsZero() && to.After(from), "to", "from and to are required (RFC 3339), to after from")
-	v.Check(reason != "" && utf8.RuneCountInString(reason) <= 500, "reason", "is required, at most 500 characters")
-	if err := v.Err(); err != nil {
+	if err := s.checkBulk(ctx, a, area, from, to, &reason); err != nil {
 		return BulkResult{}, err
-	}
-	p, err := LoadPolicy(ctx, &s.Store.Queries)
-	if err != nil {
-		return BulkResult{}, err
-	}
-	if to.Sub(from) > p.bulkRange() {
-		return BulkResult{}, model.Invalid(model.FieldError{Field: "to", Message: fmt.Sprintf("one bulk cancellation covers at most %d days", int(p.bulkRange().Hours()/24))})
 	}
 	out := BulkResult{Cancelled: []string{}, Skipped: []string{}}
 	// Each chunk's orders are listed just before it (keyset paging), so the first chunk starts

@@ -29,16 +29,43 @@ function bulkForm(ctx) {
   const from = h('input', { id: 'bulk-from', type: 'datetime-local', required: true, value: toLocalInput(now) });
   const to = h('input', { id: 'bulk-to', type: 'datetime-local', required: true, value: toLocalInput(new Date(now.getTime() + 2 * 86400000)) });
   const reason = h('input', { id: 'bulk-reason', required: true, maxlength: 200, placeholder: '台风预警' });
-  const out = h('div');
+  const out = h('div', { id: 'bulk-out', 'aria-live': 'polite' });
   const submit = h('button', { class: 'danger', type: 'submit', id: 'bulk-submit', text: t('bulk.submit') });
-  return h('details', { class: 'card', id: 'bulk' }, h('summary', { id: 'bulk-form-toggle', text: t('bulk.title') }),
-    h('form', { class: 'form', id: 'bulk-form', onsubmit: (ev) => {
-      ev.preventDefault();
-      if (!confirm(t('bulk.confirm'))) return;
-      busy(ctx, submit, async () => {
-        const res = await ctx.api.post('/v1/orders/cancel-bulk', { area: area.value.trim(), from: fromLocalInput(from.value), to: fromLocalInput(to.value), reason: reason.value.trim() }, { create: true });
-        const n = Array.isArray(res?.cancelled) ? res.cancelled.length : (res?.cancelled ?? 0);
-        out.replaceChildren(h('p', { class: 'ok', text: t('bulk.done', { n }) }));
-      }, out);
-    } }, field(t('bulk.area'), area), field(t('bulk.from'), from), field(t('bulk.to'), to), field(t('common.reason'), reason), out, submit));
+  const range = () => ({ area: area.value.trim(), from: fromLocalInput(from.value), to: fromLocalInput(to.value) });
+  // Step two: the orders it would cancel, counted, before anything is sent.
+  const confirmStep = (req, p) => {
+    if (!p.count) {
+      out.replaceChildren(h('p', { class: 'muted', id: 'bulk-preview', text: t('bulk.none', { k: p.skipped }) }));
+      return;
+    }
+    const back = h('button', { type: 'button', id: 'bulk-back', text: t('bulk.back'), onclick: () => { out.replaceChildren(); submit.hidden = false; } });
+    const go = h('button', { type: 'button', class: 'danger', id: 'bulk-confirm', text: t('bulk.confirmN', { n: p.count }) });
+    go.onclick = () => busy(ctx, go, async () => {
+      const res = await ctx.api.post('/v1/orders/cancel-bulk', { ...req, reason: reason.value.trim() }, { create: true });
+      const n = Array.isArray(res?.cancelled) ? res.cancelled.length : (res?.cancelled ?? 0);
+      submit.hidden = false;
+      out.replaceChildren(h('p', { class: 'ok', text: t('bulk.done', { n }) }));
+    }, out);
+    const rows = p.orders.map((o) => h('li', { 'data-order': o.id },
+      h('span', { text: ctx.i18n.time(o.appointment_at) }), ' · ', h('span', { text: o.address }), ' · ',
+      h('span', { class: 'muted', text: t(`status.${o.status}`) })));
+    submit.hidden = true;
+    out.replaceChildren(h('div', { class: 'card', id: 'bulk-preview', role: 'region', 'aria-label': t('bulk.previewTitle') },
+      h('p', { id: 'bulk-count', 'data-count': String(p.count), text: t('bulk.preview', { n: p.count, k: p.skipped }) }),
+      h('ul', { class: 'list', id: 'bulk-orders' }, ...rows),
+      p.count > p.orders.length ? h('p', { class: 'muted small', text: t('bulk.previewMore', { n: p.orders.length }) }) : '',
+      h('div', { class: 'actions' }, back, go)));
+    go.focus();
+  };
+  const form = h('form', { class: 'form', id: 'bulk-form', onsubmit: (ev) => {
+    ev.preventDefault();
+    busy(ctx, submit, async () => {
+      const req = range();
+      const q = new URLSearchParams(req).toString();
+      confirmStep(req, await ctx.api.get('/v1/orders/cancel-bulk/preview?' + q));
+    }, out);
+  } }, field(t('bulk.area'), area), field(t('bulk.from'), from), field(t('bulk.to'), to), field(t('common.reason'), reason), out, submit);
+  // Changing the range or the reason asks for a new preview.
+  form.addEventListener('input', () => { if (submit.hidden) { out.replaceChildren(); submit.hidden = false; } });
+  return h('details', { class: 'card', id: 'bulk' }, h('summary', { id: 'bulk-form-toggle', text: t('bulk.title') }), form);
 }
