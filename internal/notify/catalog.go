@@ -161,8 +161,8 @@ var catalogue = []Kind{
 				"「{{.item}}」（{{when .appointment}}）已取消。原因：{{.reason}}。{{if .refund}}将退款 {{money .refund_cents}}，预计 {{when .refund_eta}} 前到账。{{else}}本单无退款。{{end}}",
 				"{{.item}} on {{when .appointment}} was cancelled. Reason: {{.reason}}. {{if .refund}}A refund of {{money .refund_cents}} will arrive by {{when .refund_eta}}.{{else}}There is no refund for this order.{{end}}"),
 			audienceAny: t(
-				"「{{.item}}」（{{when .appointment}}）已取消。原因：{{.reason}}。{{if .refund}}客户退款 {{money .refund_cents}}。{{else}}无退款。{{end}}",
-				"{{.item}} on {{when .appointment}} was cancelled. Reason: {{.reason}}. {{if .refund}}Customer refund: {{money .refund_cents}}.{{else}}No refund.{{end}}")}},
+				"「{{.item}}」（{{when .appointment}}）已取消。原因：{{.reason}}。{{if .refund}}客户退款 {{money .refund_cents}}{{if .refund_eta}}，预计 {{when .refund_eta}} 前到账{{end}}。{{else}}无退款。{{end}}",
+				"{{.item}} on {{when .appointment}} was cancelled. Reason: {{.reason}}. {{if .refund}}Customer refund: {{money .refund_cents}}{{if .refund_eta}}, arriving by {{when .refund_eta}}{{end}}.{{else}}No refund.{{end}}")}},
 	{ID: KindRefundSettled, Name: model.Text{ZH: "退款到账", EN: "Refund settled"},
 		Category: planner.CategoryException, Importance: planner.ImportanceHigh,
 		Title: map[string]model.Text{audienceAny: t("退款已到账", "Refund settled")},
