@@ -319,11 +319,16 @@ func TestE1DeclineAndOperatorWindowAndEscalation(t *testing.T) {
 			t.Fatalf("request inside the window: %s", c3)
 		}
 		ordContains(t, "operator's request", w.one(ordOp1, notify.KindChangeRequested, id2).Title, "审批")
-		for _, n := range w.inbox(ordCustomer, notify.KindChangeRequested) {
-			if n.OrderID == id2 {
-				t.Errorf("the customer was asked although operators decide")
-			}
+		// The customer is not asked — but both parties are told it is with the platform (#11).
+		other := w.one(ordCustomer, notify.KindChangeRequested, id2)
+		ordContains(t, "the customer's notice", other.Title, "待平台审批")
+		ordContains(t, "the customer's notice", other.Body, "无需您操作")
+		if d := ordData(t, other); d["actions"] != nil || d["with_platform"] != true {
+			t.Errorf("the customer's notice offers actions although operators decide: %v", d)
 		}
+		mine := w.one(ordW1, notify.KindChangeRequested, id2)
+		ordContains(t, "the requester's notice", mine.Title, "已提交平台审批")
+		ordContains(t, "the requester's notice", mine.Body, "结果会通知您")
 		wantProblem(t, w.as(ordCustomer, "POST", "/v1/orders/"+id2+"/time-changes/"+c3.Str("id")+"/accept", nil), 403, model.CodeForbidden)
 		w.want(w.as(ordOp1, "POST", "/v1/orders/"+id2+"/time-changes/"+c3.Str("id")+"/decline", map[string]any{"reason": "客户已安排"}), 200)
 		w.one(ordW1, notify.KindChangeDeclined, id2)

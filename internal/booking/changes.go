@@ -90,7 +90,20 @@ func (s *Service) RequestTimeChange(ctx context.Context, a Actor, id string, new
 			if ev.Recipients, err = notify.Operators(ctx, &tx.Queries); err != nil {
 				return err
 			}
-			return s.tell(ctx, tx, ev)
+			if err := s.tell(ctx, tx, ev); err != nil {
+				return err
+			}
+			// The requester and the other party learn it is with the platform: nothing to answer.
+			asker := requesterParty(o, c)
+			for _, rc := range []notify.Recipient{asker, otherParty(o, c)} {
+				if err := s.tell(ctx, tx, notify.Event{Kind: notify.KindChangeRequested, Key: c.ID + ":with-platform", OrderID: o.ID,
+					Recipients: []notify.Recipient{rc},
+					Vars:       withVars(ev.Vars, map[string]any{"with_platform": true, "you_asked": rc.PersonID == asker.PersonID}),
+					Data:       map[string]any{"change": c, "with_platform": true}}); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
 		ev.Recipients = []notify.Recipient{otherParty(o, c)}
 		if err := s.tell(ctx, tx, ev); err != nil {

@@ -93,12 +93,15 @@ var catalogue = []Kind{
 			"{{.worker_name}} has finished all the agreed work for {{.item}}. Tell us how it went.")}},
 	{ID: KindChangeRequested, Name: model.Text{ZH: "改期申请", EN: "Time change requested"},
 		Category: planner.CategoryException, Importance: planner.ImportanceHigh,
+		// with_platform: the request is close to the appointment, so operators decide; the
+		// requester (you_asked) and the other party are told it is with the platform.
 		Title: map[string]model.Text{
-			audienceAny:      t("对方申请变更服务时间", "A new time was requested"),
+			audienceAny: t("{{if .with_platform}}{{if .you_asked}}改期申请已提交平台审批{{else}}改期申请待平台审批{{end}}{{else}}对方申请变更服务时间{{end}}",
+				"{{if .with_platform}}{{if .you_asked}}Your time change is with the platform{{else}}A time change awaits the platform{{end}}{{else}}A new time was requested{{end}}"),
 			audienceOperator: t("时间变更待审批", "Time change awaits approval")},
 		Body: map[string]model.Text{audienceAny: t(
-			"{{.requester_name}} 申请将「{{.item}}」从 {{when .old_time}} 改到 {{when .new_time}}。原因：{{.reason}}",
-			"{{.requester_name}} asks to move {{.item}} from {{when .old_time}} to {{when .new_time}}. Reason: {{.reason}}")}},
+			"{{if .with_platform}}{{if .you_asked}}您将「{{.item}}」从 {{when .old_time}} 改到 {{when .new_time}} 的申请离服务时间较近，已提交平台审批，结果会通知您。{{else}}{{.requester_name}} 申请将「{{.item}}」从 {{when .old_time}} 改到 {{when .new_time}}（原因：{{.reason}}）。离服务时间较近，由平台审批，无需您操作，结果会通知您。{{end}}{{else}}{{.requester_name}} 申请将「{{.item}}」从 {{when .old_time}} 改到 {{when .new_time}}。原因：{{.reason}}{{end}}",
+			"{{if .with_platform}}{{if .you_asked}}Your request to move {{.item}} from {{when .old_time}} to {{when .new_time}} is close to the appointment, so the platform decides; you will be told.{{else}}{{.requester_name}} asks to move {{.item}} from {{when .old_time}} to {{when .new_time}} (reason: {{.reason}}). It is close to the appointment, so the platform decides; nothing for you to do, you will be told.{{end}}{{else}}{{.requester_name}} asks to move {{.item}} from {{when .old_time}} to {{when .new_time}}. Reason: {{.reason}}{{end}}")}},
 	{ID: KindChangeDeclined, Name: model.Text{ZH: "改期未通过", EN: "Time change declined"},
 		Category: planner.CategoryException, Importance: planner.ImportanceHigh,
 		Title: map[string]model.Text{audienceAny: t("时间变更未通过", "Time change declined")},
