@@ -41,13 +41,24 @@ type personInput struct {
 	Area      string     `json:"area"`
 }
 
+func (in personInput) person(id string) model.Person {
+	return model.Person{ID: id, Role: in.Role, Name: in.Name, AvatarURL: in.AvatarURL, Bio: in.Bio,
+		Phone: in.Phone, Locale: in.Locale, TimeZone: in.TimeZone, Area: in.Area}
+}
+
+// checkFields: the person's own rules (the id comes from the path and is checked there).
+func (in personInput) checkFields(v *model.Validator) {
+	p := in.person("p")
+	p.Normalize()
+	v.Add(p.Validate(), "id")
+}
+
 func (a *API) putPerson(w http.ResponseWriter, r *http.Request) error {
 	var in personInput
 	if err := decodeJSON(w, r, a.Cfg.MaxBodyBytes, &in); err != nil {
 		return err
 	}
-	p := model.Person{ID: r.PathValue("id"), Role: in.Role, Name: in.Name, AvatarURL: in.AvatarURL, Bio: in.Bio,
-		Phone: in.Phone, Locale: in.Locale, TimeZone: in.TimeZone, Area: in.Area}
+	p := in.person(r.PathValue("id"))
 	created, err := a.Booking.SyncPerson(r.Context(), &p)
 	if err != nil {
 		return err
@@ -124,14 +135,23 @@ type serviceItemInput struct {
 	Active          *bool      `json:"active"`
 }
 
+func (in serviceItemInput) item(id string) model.ServiceItem {
+	return model.ServiceItem{ID: id, Name: in.Name, Description: in.Description, Features: in.Features,
+		Advantages: in.Advantages, Suits: in.Suits, DurationMinutes: in.DurationMinutes, PriceCents: in.PriceCents,
+		Active: in.Active == nil || *in.Active}
+}
+
+// checkFields: the item's own rules (the id comes from the path and is checked there).
+func (in serviceItemInput) checkFields(v *model.Validator) {
+	v.Add(in.item("s").Validate(), "id")
+}
+
 func (a *API) putServiceItem(w http.ResponseWriter, r *http.Request) error {
 	var in serviceItemInput
 	if err := decodeJSON(w, r, a.Cfg.MaxBodyBytes, &in); err != nil {
 		return err
 	}
-	it := model.ServiceItem{ID: r.PathValue("id"), Name: in.Name, Description: in.Description, Features: in.Features,
-		Advantages: in.Advantages, Suits: in.Suits, DurationMinutes: in.DurationMinutes, PriceCents: in.PriceCents,
-		Active: in.Active == nil || *in.Active}
+	it := in.item(r.PathValue("id"))
 	// A new item published active is announced to customers (P2).
 	it, created, err := a.Campaigns.PutServiceItem(r.Context(), principal(r), it)
 	if err != nil {

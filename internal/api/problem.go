@@ -77,7 +77,9 @@ func writeUpserted(w http.ResponseWriter, created bool, v any) error {
 }
 
 // decodeJSON reads one JSON object from the body into v: the media type must be JSON, unknown
-// fields and trailing data are refused, and the body is limited to max bytes.
+// fields and trailing data are refused, and the body is limited to max bytes. Every fault of a
+// body decoded into a struct is named at once: each unknown member, each member of the wrong
+// type, and the input's own field rules (fieldChecker) — one validation path for every body.
 func decodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -98,6 +100,24 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error 
 	}
 	if depth := jsonDepth(body); depth > maxJSONDepth {
 		return model.Errorf(model.CodeInvalid, "the body nests deeper than %d levels", maxJSONDepth)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return model.Errorf(model.CodeInvalid, "the body is empty; send a JSON object")
+	}
+	if faults, ok, err := decodeFields(body, v); ok {
+		var syntax *json.SyntaxError
+		switch {
+		case errors.As(err, &syntax) && trailingData(body):
+			return model.Errorf(model.CodeInvalid, "the body must hold exactly one JSON object")
+		case errors.As(err, &syntax):
+			return model.Errorf(model.CodeInvalid, "malformed JSON at byte %d", syntax.Offset)
+		case err != nil:
+			return err
+		}
+		if faults = mergeFields(faults, v); len(faults) > 0 {
+			return model.Invalid(faults...)
+		}
+		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -134,6 +134,31 @@ func (v *Validator) Check(ok bool, field, msg string) {
 	}
 }
 
+// Add records the field faults of err (a validation error from another check), leaving out the
+// fields named in except; an error naming no field is recorded under "".
+func (v *Validator) Add(err error, except ...string) {
+	if err == nil {
+		return
+	}
+	var e *Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		v.fields = append(v.fields, FieldError{Message: err.Error()})
+		return
+	}
+next:
+	for _, f := range e.Fields {
+		for _, x := range except {
+			if f.Field == x {
+				continue next
+			}
+		}
+		v.fields = append(v.fields, f)
+	}
+}
+
+// Fields are the faults recorded so far.
+func (v *Validator) Fields() []FieldError { return v.fields }
+
 // Err is nil when every check passed.
 func (v *Validator) Err() error {
 	if len(v.fields) == 0 {

@@ -27,7 +27,12 @@ var (
 )
 
 func load() {
-	doc, err := libopenapi.NewDocument(api.OpenAPIDocument())
+	closed, err := closeSchemas(api.OpenAPIDocument())
+	if err != nil {
+		buildErr = fmt.Errorf("contract: close openapi.yaml's schemas: %w", err)
+		return
+	}
+	doc, err := libopenapi.NewDocument(closed)
 	if err != nil {
 		buildErr = fmt.Errorf("contract: parse openapi.yaml: %w", err)
 		return
@@ -99,6 +104,31 @@ func CheckResponse(req *http.Request, status int, header http.Header, body []byt
 		}
 	}
 	return describe(fmt.Sprintf("%s %s → %d does not match internal/api/openapi.yaml (document the status, headers and body of this operation)",
+		req.Method, req.URL.Path, status), errs)
+}
+
+// CheckRequest checks a request the server accepted (answered 2xx) against the operation it
+// matched: a body or parameter the server takes must be one the document allows, or clients
+// generated from it could not send it. Requests the server refused are not checked — tests send
+// bad input on purpose. body is the request's body as sent.
+func CheckRequest(req *http.Request, body []byte, status int) error {
+	if status < 200 || status > 299 || !Checked(req.Method, req.URL.Path) {
+		return nil
+	}
+	once.Do(load)
+	if buildErr != nil {
+		return buildErr
+	}
+	r2 := req.Clone(req.Context())
+	r2.Body = io.NopCloser(bytes.NewReader(body))
+	r2.ContentLength = int64(len(body))
+	mu.Lock()
+	ok, errs := v.ValidateHttpRequest(r2)
+	mu.Unlock()
+	if ok {
+		return nil
+	}
+	return describe(fmt.Sprintf("%s %s was accepted (%d) but the request does not match internal/api/openapi.yaml (document its parameters and body)",
 		req.Method, req.URL.Path, status), errs)
 }
 

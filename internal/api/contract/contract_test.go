@@ -86,3 +86,45 @@ func TestX6EveryOperationHasAUniqueIDAndASummary(t *testing.T) {
 		t.Fatalf("found only %d operations under paths: (the document's shape changed?)", n)
 	}
 }
+
+// TestX6EverySuccessAnswerHasASchema: a success answer with a body says what the body is, so a
+// generated client gets a type for it and the contract check can hold the answer to it (issue
+// #11 found 15 that said only "{token, person}" in prose). 204 has no body.
+func TestX6EverySuccessAnswerHasASchema(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]any `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(api.OpenAPIDocument(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for path, item := range doc.Paths {
+		for method, op := range item {
+			opm, ok := op.(map[string]any)
+			if method == "parameters" || !ok {
+				continue
+			}
+			responses, _ := opm["responses"].(map[string]any)
+			for code, res := range responses {
+				resm, _ := res.(map[string]any)
+				if !strings.HasPrefix(code, "2") || code == "204" || resm["$ref"] != nil {
+					continue
+				}
+				n++
+				content, _ := resm["content"].(map[string]any)
+				if len(content) == 0 {
+					t.Errorf("%s %s → %s has no content: document the body's schema", strings.ToUpper(method), path, code)
+				}
+				for media, c := range content {
+					cm, _ := c.(map[string]any)
+					if s, _ := cm["schema"].(map[string]any); len(s) == 0 {
+						t.Errorf("%s %s → %s %s has no schema", strings.ToUpper(method), path, code, media)
+					}
+				}
+			}
+		}
+	}
+	if n < 50 {
+		t.Fatalf("only %d success answers found: the document's shape changed under this test", n)
+	}
+}

@@ -214,21 +214,28 @@ func (s *Server) Do(method, path, token string, body any) *Response {
 // Idempotency-Key).
 func (s *Server) DoWith(method, path, token string, body any, header http.Header) *Response {
 	s.t.Helper()
-	var rd io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case []byte:
-		rd = bytes.NewReader(b)
+		raw = b
 	case string:
-		rd = strings.NewReader(b)
+		raw = []byte(b)
 	case io.Reader:
-		rd = b
+		var err error
+		if raw, err = io.ReadAll(b); err != nil {
+			s.t.Fatalf("apptest: read body: %v", err)
+		}
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			s.t.Fatalf("apptest: encode body: %v", err)
 		}
-		rd = bytes.NewReader(j)
+		raw = j
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, s.URL+path, rd)
 	if err != nil {
@@ -257,6 +264,9 @@ func (s *Server) DoWith(method, path, token string, body any, header http.Header
 	// Every answer is checked against internal/api/openapi.yaml (issue #11): an undocumented
 	// status, header or body fails the test that saw it.
 	if err := contract.CheckResponse(req, r.Status, r.Header, r.Body); err != nil {
+		s.t.Errorf("apptest: %v", err)
+	}
+	if err := contract.CheckRequest(req, raw, r.Status); err != nil {
 		s.t.Errorf("apptest: %v", err)
 	}
 	if ct := res.Header.Get("Content-Type"); strings.Contains(ct, "json") && bytes.HasPrefix(bytes.TrimSpace(r.Body), []byte("{")) {
