@@ -18,10 +18,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/homebell/homebell/internal/model"
 )
@@ -380,14 +382,16 @@ func notFound(what, id string) error {
 	return model.Errorf(model.CodeNotFound, "%s %q not found", what, id)
 }
 
-// isUniqueViolation reports a primary-key or unique constraint failure in either dialect.
+// isUniqueViolation reports a primary-key or unique constraint failure in either dialect, by the
+// driver's error code (SQLite's extended result codes, PostgreSQL's SQLSTATE 23505), never by the
+// text of the message.
 func isUniqueViolation(err error) bool {
-	if err == nil {
-		return false
+	var lite *sqlite.Error
+	if errors.As(err, &lite) {
+		return lite.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || lite.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 	}
-	s := err.Error()
-	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505") ||
-		strings.Contains(s, "duplicate key value")
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "23505" // unique_violation
 }
 
 // utc normalises a time for storage: UTC, at the microsecond precision PostgreSQL keeps, so the
