@@ -370,6 +370,10 @@ func (a *API) idempotent(rt route) handlerFunc {
 			var buf bytes.Buffer
 			_ = jsonEncode(&buf, p)
 			rec, err := a.Store.RecordIdempotencyAnswer(ctx, claim, p.Status, buf.Bytes())
+			if err != nil {
+				// The refusal stands; a retry runs the request again and is refused again.
+				a.Log.Error("idempotency: record refusal", "route", rt.Pattern, "status", p.Status, "err", err)
+			}
 			if err == nil && rec.Request == request && (rec.Status != p.Status || !bytes.Equal(rec.Response, buf.Bytes())) {
 				return a.replay(w, r, rt, request, rec)
 			}
