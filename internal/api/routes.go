@@ -63,6 +63,15 @@ func (a *API) routes() []route {
 		{Pattern: "GET /v1/admin/policies", Roles: operators, Handler: a.getPolicies},
 		{Pattern: "PUT /v1/admin/policies", Roles: operators, Handler: a.putPolicies},
 
+		// The household (Y5): order watchers, invites by phone resolved by the platform.
+		{Pattern: "GET /v1/household/watchers", Roles: householdReaders, Handler: a.listWatchers},
+		{Pattern: "POST /v1/household/watchers", Roles: householdManagers, Creates: true, Limit: limitNotify, Handler: a.postWatcher, Rebuild: a.rebuildWatcher},
+		{Pattern: "PATCH /v1/household/watchers/{id}", Roles: householdManagers, Handler: a.patchWatcher},
+		{Pattern: "DELETE /v1/household/watchers/{id}", Roles: householdManagers, Handler: a.deleteWatcher},
+		{Pattern: "GET /v1/household/invites", Roles: platform, Handler: a.listInvites},
+		{Pattern: "POST /v1/household/invites/{id}/resolve", Roles: platform, Creates: true, Handler: a.resolveInvite},
+		{Pattern: "GET /v1/household/watching", Roles: customers, Handler: a.listWatching},
+
 		// Reviews and replies (I2)
 		{Pattern: "GET /v1/review-tags", Roles: anyone, Handler: a.listReviewTags},
 		{Pattern: "POST /v1/orders/{id}/review", Roles: customers, Creates: true, Handler: a.postReview, Limit: limitNotify},

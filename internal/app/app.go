@@ -141,6 +141,7 @@ func (a *App) init(ctx context.Context) error {
 	// Conversations (I1): order chat opens and follows worker changes in booking's transactions.
 	a.Chat = &chat.Service{Store: a.Store, Notify: a.Notify, Now: a.Now, Mask: maskContacts}
 	a.Booking.WorkerChanged = a.Chat.WorkerChanged
+	a.Booking.HouseholdChanged = a.Chat.HouseholdChanged
 	a.API.Chat = a.Chat
 	// Customer service (I3) on the same conversations: support's hook runs in Send's transaction.
 	a.Support.Chat, a.Support.Booking = a.Chat, a.Booking
@@ -211,6 +212,7 @@ func (a *App) initDelivery(ctx context.Context) error {
 		return err
 	}
 	a.Chat.Publish = h.Publish
+	a.Booking.Publish = h.Publish
 	a.Support.Publish = h.Publish
 	// Agents' presence (I3): applied one at a time, each time with the hub's state as it is then
 	// (the hook's goroutines may run out of order).

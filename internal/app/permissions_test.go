@@ -112,6 +112,14 @@ func permissionMatrix(w map[string]string) map[string]pmEntry {
 		"GET /v1/admin/policies":                                {path: "/v1/admin/policies"},
 		"PUT /v1/admin/policies":                                {path: "/v1/admin/policies", body: map[string]any{}},
 
+		"GET /v1/household/watchers":              {path: "/v1/household/watchers?customer_id={owner}"},
+		"POST /v1/household/watchers":             {path: "/v1/household/watchers", body: map[string]any{"phone": "13800000077"}},
+		"PATCH /v1/household/watchers/{id}":       {path: "/v1/household/watchers/{watcher}", body: map[string]any{"can_chat": true}, allow: pmOwner + " " + pmPf},
+		"DELETE /v1/household/watchers/{id}":      {path: "/v1/household/watchers/{watcher}", allow: pmOwner + " " + pmPf},
+		"GET /v1/household/invites":               {path: "/v1/household/invites"},
+		"POST /v1/household/invites/{id}/resolve": {path: "/v1/household/invites/{watcher}/resolve", body: map[string]any{"person_id": "c-nobody"}},
+		"GET /v1/household/watching":              {path: "/v1/household/watching"},
+
 		"GET /v1/review-tags":                                           {path: "/v1/review-tags"},
 		"POST /v1/orders/{id}/review":                                   {path: "/v1/orders/{done}/review", body: map[string]any{"rating": 1, "text": "不好"}, allow: pmOwner},
 		"GET /v1/orders/{id}/review":                                    {path: "/v1/orders/{done}/review", allow: orderSide},
@@ -328,6 +336,7 @@ func pmWorld(t *testing.T, dsn string) (*ordWorld, map[string]string, func(id st
 	ids["push"] = w.want(subscribe(t, w.s, w.tok(pmOwner), "https://push.example.com/send/abc", b), 201).Str("id")
 	ids["support"] = w.want(w.as(pmOwner, "POST", "/v1/support/conversations", map[string]any{"subject": "退款", "order_id": order,
 		"client_id": "s-1", "text": "退款什么时候到账？"}), 201).Str("conversation_id")
+	ids["watcher"] = w.want(w.as(pmOwner, "POST", "/v1/household/watchers", map[string]any{"phone": "13800000099", "order_id": done}), 201).Str("id")
 	ids["canned"] = w.want(w.as(pmOp, "POST", "/v1/admin/support/canned-replies", map[string]any{"title": "问候", "text": "{customer}您好"}), 201).Str("id")
 	w.s.RunJobs(t)
 

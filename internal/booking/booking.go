@@ -38,6 +38,11 @@ type Service struct {
 	// (accept, assign, reassign, withdraw) with the worker before it ("" for none): chat moves
 	// the order's conversation to the new worker in the same commit (I1, E2).
 	WorkerChanged func(ctx context.Context, tx *store.Tx, o model.Order, previousWorkerID string) error
+	// HouseholdChanged, when set, runs in the transaction of every change of an order's watchers
+	// or their rights (Y5): chat brings the order's conversation members in line.
+	HouseholdChanged func(ctx context.Context, tx *store.Tx, o model.Order) error
+	// Publish, when set, hands committed log entries to open streams (the hub).
+	Publish func(events map[string][]model.Event)
 
 	failpoint atomic.Pointer[func(action string) error]
 }
@@ -168,14 +173,15 @@ func canSee(o model.Order, a Actor) bool {
 	return false
 }
 
-// load reads an order the actor may see; others get not_found (they may not know it exists).
+// load reads an order the actor may see and act on; others get not_found (they may not know it
+// exists), except its watchers (Y5), who know it and are told they may only follow it.
 func (s *Service) load(ctx context.Context, q *store.Queries, a Actor, id string) (model.Order, error) {
-	o, err := q.Order(ctx, id)
+	o, w, err := s.loadWatched(ctx, q, a, id)
 	if err != nil {
 		return o, err
 	}
-	if !canSee(o, a) {
-		return model.Order{}, model.Errorf(model.CodeNotFound, "order %q not found", id)
+	if w != nil {
+		return model.Order{}, model.Errorf(model.CodeForbidden, "you watch this order; only its customer changes it")
 	}
 	return o, nil
 }
@@ -270,9 +276,18 @@ func withVars(base map[string]any, extra map[string]any) map[string]any {
 // happening is a unique key for the transition that produced version v of an order.
 func happening(o model.Order) string { return o.ID + ":v" + strconv.Itoa(o.Version) }
 
+// tell tells ev's recipients and, when it tells an order's customer, the order's watchers (Y5).
 func (s *Service) tell(ctx context.Context, tx *store.Tx, ev notify.Event) error {
-	_, err := s.Notify.Notify(ctx, tx, ev)
-	return err
+	evs, err := s.withWatchers(ctx, &tx.Queries, ev)
+	if err != nil {
+		return err
+	}
+	for _, e := range evs {
+		if _, err := s.Notify.Notify(ctx, tx, e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Accept: a worker takes an open order (N1). Of two workers accepting at once exactly one wins;

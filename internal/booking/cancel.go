@@ -418,7 +418,15 @@ func (s *Service) cancelChunk(ctx context.Context, tx *store.Tx, a Actor, ids []
 		evs = append(evs, ev)
 		res.Cancelled = append(res.Cancelled, o.ID)
 	}
-	_, err = s.Notify.NotifyMany(ctx, tx, evs)
+	var all []notify.Event
+	for _, ev := range evs {
+		more, err := s.withWatchers(ctx, &tx.Queries, ev)
+		if err != nil {
+			return err
+		}
+		all = append(all, more...)
+	}
+	_, err = s.Notify.NotifyMany(ctx, tx, all)
 	return err
 }
 

@@ -147,7 +147,7 @@ func (s *Service) AnswerTimeChange(ctx context.Context, a Actor, orderID, change
 	}
 	var c model.ChangeRequest
 	err := s.write(ctx, "answer_time_change", func(tx *store.Tx) error {
-		o, err := s.load(ctx, &tx.Queries, a, orderID)
+		o, watch, err := s.loadWatched(ctx, &tx.Queries, a, orderID)
 		if err != nil {
 			return err
 		}
@@ -163,6 +163,12 @@ func (s *Service) AnswerTimeChange(ctx context.Context, a Actor, orderID, change
 		byOperator := c.NeedsOperator || c.State == model.ChangeEscalated
 		other := otherParty(o, c)
 		switch {
+		case watch != nil && !watch.CanAnswerChanges:
+			return model.Errorf(model.CodeForbidden, "the customer has not allowed you to answer time changes")
+		case watch != nil && (byOperator || other.PersonID != o.CustomerID):
+			return model.Errorf(model.CodeForbidden, "only time changes the customer answers are answered by their household")
+		case watch != nil:
+			// A watcher the customer allowed answers for them (Y5).
 		case a.Role == model.RolePlatform:
 		case a.Role == model.RoleOperator && byOperator:
 		case a.Role == model.RoleOperator:

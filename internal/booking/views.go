@@ -34,6 +34,30 @@ type OrderView struct {
 	// PendingWorkerChange is a customer's request for another worker that operators have not
 	// acted on yet (shown on the order's page; lists leave it out).
 	PendingWorkerChange *WorkerChangeRequest `json:"pending_worker_change,omitempty"`
+	// Watchers are the order's watchers by display name (Y5; the order's page, not lists).
+	Watchers []WatcherName `json:"watchers,omitempty"`
+	// Viewer is set when the reader watches the order (Y5): their rights.
+	Viewer *Viewer `json:"viewer,omitempty"`
+
+	paymentHidden bool // a watcher reads it: no amount, no refund (Y5)
+}
+
+// MarshalJSON writes the view, without its payment details for a watcher.
+func (v OrderView) MarshalJSON() ([]byte, error) {
+	type plain OrderView
+	b, err := json.Marshal(plain(v))
+	if err != nil || !v.paymentHidden {
+		return b, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	delete(m, "amount_paid_cents")
+	if c, ok := m["cancellation"]; ok && string(c) != "null" {
+		m["cancellation"] = scrubPayment(c)
+	}
+	return json.Marshal(m)
 }
 
 // WorkerChangeRequest is a standing request for another worker on an order, waiting for an
@@ -89,15 +113,35 @@ func (s *Service) View(ctx context.Context, q *store.Queries, o model.Order) (Or
 	return v, nil
 }
 
-// Get returns an order the actor may see.
+// Get returns an order the actor may see: as a party, or as a watcher without payment details.
 func (s *Service) Get(ctx context.Context, a Actor, id string) (OrderView, error) {
-	o, err := s.load(ctx, &s.Store.Queries, a, id)
+	o, watch, err := s.loadWatched(ctx, &s.Store.Queries, a, id)
 	if err != nil {
 		return OrderView{}, err
 	}
 	v, err := s.View(ctx, &s.Store.Queries, o)
 	if err != nil {
 		return v, err
+	}
+	ws, err := s.Store.WatchersOfOrder(ctx, o)
+	if err != nil {
+		return v, err
+	}
+	seen := map[string]bool{}
+	for _, w := range ws {
+		if seen[w.PersonID] {
+			continue
+		}
+		seen[w.PersonID] = true
+		p, err := s.Store.Person(ctx, w.PersonID)
+		if err != nil {
+			return v, err
+		}
+		v.Watchers = append(v.Watchers, WatcherName{Name: p.Name})
+	}
+	if watch != nil {
+		v.forWatcher(*watch)
+		return v, nil
 	}
 	wc, err := s.Store.WorkerChangeRequests(ctx, o.ID, 1)
 	if err != nil {
@@ -212,8 +256,9 @@ type TimelineEntry struct {
 
 // Timeline is every transition of the order and every notification sent about it, oldest first.
 // The order's customer, its current worker, operators and the platform may read it.
+// A watcher reads it without payment details (Y5).
 func (s *Service) Timeline(ctx context.Context, a Actor, id string) ([]TimelineEntry, error) {
-	o, err := s.load(ctx, &s.Store.Queries, a, id)
+	o, watch, err := s.loadWatched(ctx, &s.Store.Queries, a, id)
 	if err != nil {
 		return nil, err
 	}
@@ -230,10 +275,17 @@ func (s *Service) Timeline(ctx context.Context, a Actor, id string) ([]TimelineE
 	}
 	out := make([]TimelineEntry, 0, len(evs)+len(ns))
 	for _, e := range evs {
+		details := e.Details
+		if watch != nil {
+			details = scrubPayment(details)
+		}
 		out = append(out, TimelineEntry{At: e.CreatedAt, Type: "transition", Event: e.Type, ActorID: e.ActorID,
-			ActorRole: e.ActorRole, Details: e.Details})
+			ActorRole: e.ActorRole, Details: details})
 	}
 	for _, n := range ns {
+		if watch != nil && !watcherKind(n.Kind) {
+			continue
+		}
 		ch := []string{"inbox"}
 		if n.Alert != "" {
 			ch = append(ch, "realtime")

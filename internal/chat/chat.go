@@ -851,8 +851,12 @@ func (s *Service) views(ctx context.Context, q *store.Queries, rcs []readerConve
 			if !ok {
 				return nil, model.Errorf(model.CodeNotFound, "person %q not found", m.PersonID)
 			}
-			v.Members = append(v.Members, MemberView{PersonID: p.ID, Role: m.Role, Name: p.Name, AvatarURL: p.AvatarURL,
-				LastReadSeq: m.LastReadSeq, ReadAt: m.ReadAt})
+			mv := MemberView{PersonID: p.ID, Role: m.Role, Name: p.Name, AvatarURL: p.AvatarURL,
+				LastReadSeq: m.LastReadSeq, ReadAt: m.ReadAt}
+			if m.Role == model.RoleWatcher {
+				mv.AvatarURL = "" // a watcher shows their display name only (Y5, X5)
+			}
+			v.Members = append(v.Members, mv)
 		}
 		if rc.me != nil {
 			v.Unread = unread[rc.me.PersonID][c.ID]

@@ -37,9 +37,13 @@ func (s *Service) WorkerChanged(ctx context.Context, tx *store.Tx, o model.Order
 // ensureOrder returns the order's conversation, creating it if needed, with exactly the order's
 // customer and current worker as active members.
 func (s *Service) ensureOrder(ctx context.Context, tx *store.Tx, o model.Order) (model.Conversation, error) {
+	wanted, err := orderMembers(ctx, &tx.Queries, o)
+	if err != nil {
+		return model.Conversation{}, err
+	}
 	c, err := tx.OrderConversation(ctx, o.ID, model.ConversationOrder)
 	if model.IsCode(err, model.CodeNotFound) {
-		return s.Open(ctx, tx, model.Conversation{Kind: model.ConversationOrder, OrderID: o.ID}, orderMembers(o))
+		return s.Open(ctx, tx, model.Conversation{Kind: model.ConversationOrder, OrderID: o.ID}, wanted)
 	}
 	if err != nil {
 		return c, err
@@ -49,12 +53,12 @@ func (s *Service) ensureOrder(ctx context.Context, tx *store.Tx, o model.Order) 
 		return c, err
 	}
 	want := map[string]model.Role{}
-	for _, m := range orderMembers(o) {
+	for _, m := range wanted {
 		want[m.PersonID] = m.Role
 	}
 	for _, m := range members {
-		if _, ok := want[m.PersonID]; ok {
-			if m.Active() {
+		if role, ok := want[m.PersonID]; ok {
+			if m.Active() && m.Role == role {
 				delete(want, m.PersonID)
 			}
 			continue
@@ -73,12 +77,40 @@ func (s *Service) ensureOrder(ctx context.Context, tx *store.Tx, o model.Order) 
 	return c, nil
 }
 
-func orderMembers(o model.Order) []model.Member {
+// orderMembers are who belong in the order's conversation: its customer, its current worker and
+// the watchers the customer lets chat (Y5), in the role watcher.
+func orderMembers(ctx context.Context, q *store.Queries, o model.Order) ([]model.Member, error) {
 	out := []model.Member{{PersonID: o.CustomerID, Role: model.RoleCustomer}}
 	if o.WorkerID != "" {
 		out = append(out, model.Member{PersonID: o.WorkerID, Role: model.RoleWorker})
 	}
-	return out
+	ws, err := q.WatchersOfOrder(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, w := range ws {
+		if w.CanChat && !seen[w.PersonID] {
+			seen[w.PersonID] = true
+			out = append(out, model.Member{PersonID: w.PersonID, Role: model.RoleWatcher})
+		}
+	}
+	return out, nil
+}
+
+// HouseholdChanged is booking's hook on a change of an order's watchers or their rights (Y5): the
+// order's conversation, if it has one, gets exactly the watchers allowed to chat, in the same
+// commit (a watcher losing the right or removed is a removed member from then on).
+func (s *Service) HouseholdChanged(ctx context.Context, tx *store.Tx, o model.Order) error {
+	_, err := tx.OrderConversation(ctx, o.ID, model.ConversationOrder)
+	if model.IsCode(err, model.CodeNotFound) {
+		return nil // it opens with its members when a worker accepts
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.ensureOrder(ctx, tx, o)
+	return err
 }
 
 // OrderConversation returns an order's conversation to its customer, its current worker, or
@@ -92,6 +124,17 @@ func (s *Service) OrderConversation(ctx context.Context, a Actor, orderID string
 		return View{}, err
 	}
 	party := (a.Role == model.RoleCustomer && o.CustomerID == a.ID) || (a.Role == model.RoleWorker && o.WorkerID == a.ID)
+	if !party && a.Role == model.RoleCustomer {
+		// A watcher (Y5) knows the order; they read its chat only with the customer's leave.
+		w, ok, err := booking.WatchOf(ctx, &s.Store.Queries, o, a.ID)
+		if err != nil {
+			return View{}, err
+		}
+		if ok && !w.CanChat {
+			return View{}, model.Errorf(model.CodeForbidden, "the customer has not allowed you to chat about this order")
+		}
+		party = ok
+	}
 	if !party && !isStaff(a) {
 		return View{}, model.Errorf(model.CodeNotFound, "order %q not found", orderID)
 	}

@@ -53,6 +53,8 @@ const (
 	audienceCustomer          = "customer"
 	audienceWorker            = "worker"
 	audienceOperator          = "operator"
+	// audienceWatcher is an order's watcher (Y5): their template, else the customer's, else any.
+	audienceWatcher = "watcher"
 )
 
 func t(zh, en string) model.Text { return model.Text{ZH: zh, EN: en} }
@@ -163,6 +165,10 @@ var catalogue = []Kind{
 			audienceCustomer: t(
 				"「{{.item}}」（{{when .appointment}}）已取消。原因：{{.reason}}。{{if .refund}}将退款 {{money .refund_cents}}，预计 {{when .refund_eta}} 前到账。{{else}}本单无退款。{{end}}",
 				"{{.item}} on {{when .appointment}} was cancelled. Reason: {{.reason}}. {{if .refund}}A refund of {{money .refund_cents}} will arrive by {{when .refund_eta}}.{{else}}There is no refund for this order.{{end}}"),
+			// Watchers are not told about money (Y5).
+			audienceWatcher: t(
+				"「{{.item}}」（{{when .appointment}}）已取消。原因：{{.reason}}。",
+				"{{.item}} on {{when .appointment}} was cancelled. Reason: {{.reason}}."),
 			audienceAny: t(
 				"「{{.item}}」（{{when .appointment}}）已取消。原因：{{.reason}}。{{if .refund}}客户退款 {{money .refund_cents}}{{if .refund_eta}}，预计 {{when .refund_eta}} 前到账{{end}}。{{else}}无退款。{{end}}",
 				"{{.item}} on {{when .appointment}} was cancelled. Reason: {{.reason}}. {{if .refund}}Customer refund: {{money .refund_cents}}{{if .refund_eta}}, arriving by {{when .refund_eta}}{{end}}.{{else}}No refund.{{end}}")}},

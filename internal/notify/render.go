@@ -43,6 +43,9 @@ func parse(key, src string, locale string, loc *time.Location) (*template.Templa
 // render renders one template text for a recipient.
 func render(kind, part, audience string, texts map[string]model.Text, vars map[string]any, locale string, loc *time.Location) (string, error) {
 	txt, ok := texts[audience]
+	if !ok && audience == audienceWatcher {
+		txt, ok = texts[audienceCustomer]
+	}
 	if !ok {
 		if txt, ok = texts[audienceAny]; !ok {
 			return "", fmt.Errorf("notify: kind %s has no %s template for audience %q", kind, part, audience)
