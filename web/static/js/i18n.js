@@ -195,6 +195,19 @@ const zh = {
   'chat.closedAt': '对话已于 {at} 结束，不能再发送消息，记录仍可查看。', 'chat.noWorker': '订单暂时没有服务人员，安排好新的服务人员后可继续沟通。',
   'chat.image': '聊天图片', 'chat.openImage': '查看大图', 'chat.placeholder': '输入消息', 'chat.send': '发送',
   'chat.camera': '拍照', 'chat.gallery': '相册', 'chat.uploading': '图片发送中…',
+  // The household (Y5)
+  'role.watcher': '家人', 'hh.title': '家人关注', 'hh.orderTitle': '关注此订单的家人',
+  'hh.note': '家人可以关注您的全部订单：按自己的语言和时区收到订单通知，看不到付款信息。',
+  'hh.orderNote': '关注此订单的家人会收到它的通知（不含付款信息）；您可以选择他们能否联系服务人员、能否回复改期。',
+  'hh.empty': '还没有家人关注', 'hh.add': '添加家人', 'hh.who': '家人', 'hh.byPhone': '通过手机号邀请新成员',
+  'hh.phone': '手机号', 'hh.phoneHint': '平台会发短信邀请，对方确认后即可关注。', 'hh.canChat': '可以联系服务人员',
+  'hh.canAnswer': '可以回复改期申请', 'hh.addToOrder': '添加到此订单', 'hh.addToAll': '关注我的全部订单',
+  'hh.invited': '已邀请，待确认', 'hh.allOrders': '全部订单', 'hh.thisOrder': '此订单', 'hh.oneOrder': '单个订单',
+  'hh.remove': '移除', 'hh.removeConfirm': '确认移除', 'hh.removed': '已移除，对方立即失去查看权限', 'hh.saved': '已保存',
+  'hh.invitedToast': '邀请已发出，对方确认后即可关注', 'hh.addedToast': '已添加家人',
+  'hh.watching': '您正在关注{name}的订单', 'hh.mayChat': '可联系服务人员', 'hh.noChat': '不可联系服务人员',
+  'hh.mayAnswer': '可回复改期申请', 'hh.noAnswer': '不可回复改期申请', 'hh.noPayment': '付款与退款信息仅客户本人可见。',
+  'hh.followers': '关注的家人：{names}', 'hh.sep': '、', 'hh.watchedTitle': '我关注的订单', 'field.phone': '手机号', 'field.person_id': '家人',
 };
 
 const en = {
@@ -386,6 +399,19 @@ const en = {
   'chat.closedAt': 'This chat ended on {at}: no new messages, but you can still read it.', 'chat.noWorker': 'The order has no worker right now; the chat reopens when one is assigned.',
   'chat.image': 'Chat image', 'chat.openImage': 'Open the full image', 'chat.placeholder': 'Type a message', 'chat.send': 'Send',
   'chat.camera': 'Camera', 'chat.gallery': 'Photos', 'chat.uploading': 'Sending the image…',
+  // The household (Y5)
+  'role.watcher': 'Family', 'hh.title': 'Family members', 'hh.orderTitle': 'Family following this order',
+  'hh.note': 'Family members can follow all your orders: they get the order notices in their own language and time zone, without payment details.',
+  'hh.orderNote': 'Family following this order get its notices (without payment details); you choose whether they may message the worker and answer time changes.',
+  'hh.empty': 'No family member follows yet', 'hh.add': 'Add a family member', 'hh.who': 'Family member', 'hh.byPhone': 'Invite someone new by phone',
+  'hh.phone': 'Phone number', 'hh.phoneHint': 'The platform texts them an invitation; once they accept, they follow.', 'hh.canChat': 'May message the worker',
+  'hh.canAnswer': 'May answer time changes', 'hh.addToOrder': 'Add to this order', 'hh.addToAll': 'Follow all my orders',
+  'hh.invited': 'Invited, not yet accepted', 'hh.allOrders': 'All orders', 'hh.thisOrder': 'This order', 'hh.oneOrder': 'One order',
+  'hh.remove': 'Remove', 'hh.removeConfirm': 'Confirm removal', 'hh.removed': 'Removed: they lose access at once', 'hh.saved': 'Saved',
+  'hh.invitedToast': 'Invitation sent; they follow once they accept', 'hh.addedToast': 'Family member added',
+  'hh.watching': 'You are following {name}’s order', 'hh.mayChat': 'You may message the worker', 'hh.noChat': 'You may not message the worker',
+  'hh.mayAnswer': 'You may answer time changes', 'hh.noAnswer': 'You may not answer time changes', 'hh.noPayment': 'Payment and refund details are for the customer only.',
+  'hh.followers': 'Family following: {names}', 'hh.sep': ', ', 'hh.watchedTitle': 'Orders I follow', 'field.phone': 'Phone number', 'field.person_id': 'Family member',
 };
 
 const dicts = { 'zh-CN': zh, en };

@@ -25,7 +25,7 @@ export async function render(ctx) {
     // A worker who is told "not found" was taken off the order (or never had it); a customer's
     // order has no worker yet.
     const why = me.role === 'worker' ? 'chat.removed' : 'chat.none';
-    root.append(e?.status === 404 ? h('section', { class: 'card', id: 'chat-none', role: 'status' }, h('p', { text: t(why) })) : app.problem(e));
+    root.append(e?.status === 404 || e?.status === 403 ? h('section', { class: 'card', id: 'chat-none', role: 'status' }, h('p', { text: t(why) })) : app.problem(e));
     return;
   }
   if (!ctx.current()) return;

@@ -5,6 +5,7 @@
 import { h, field, avatar, replace } from '../dom.js';
 import { itemName, workerOf, customerOf, statusChip, apptOf, amountOf, busy, sectionTitle, toLocalInput, fromLocalInput, items, emptyState } from './kit.js';
 import { reviewSection, ratingBadge } from './review.js';
+import { watcherBanner, watcherNames, householdCard } from './household.js';
 
 const FINAL = ['completed', 'cancelled', 'canceled'];
 const WAITING = ['pending', 'open', 'created'];
@@ -71,10 +72,11 @@ async function paint(ctx, body, base) {
 
   const people = h('section', { class: 'card people-card' },
     personBlock(ctx, t('order.worker'), worker, o.status && WAITING.includes(o.status) ? t('order.noWorker') : ''),
-    me.role !== 'customer' && customer ? personBlock(ctx, t('order.customer'), customer) : null,
+    (me.role !== 'customer' || o.viewer) && customer ? personBlock(ctx, t('order.customer'), customer) : null,
     chatLink(ctx, o), helpLink(ctx, o));
 
-  const parts = [head, people];
+  const parts = [watcherBanner(ctx, o, customer), head, people].filter(Boolean);
+  people.append(...[watcherNames(ctx, o)].filter(Boolean));
   if (review) parts.push(review);
   const change = pendingChange(o);
   if (change) {
@@ -90,6 +92,8 @@ async function paint(ctx, body, base) {
       : h('section', { class: 'card', id: 'cancel-pending' }, h('strong', { text: t('order.cancelRequested') })));
   }
   parts.push(actions(ctx, o, base, worker));
+  // The customer chooses who of the family follows this order (Y5).
+  if (me.role === 'customer' && o.customer_id === me.id) parts.push(householdCard(ctx, o.id));
   parts.push(timeline(ctx, tl));
   if (me.role === 'operator') parts.push(await deliveries(ctx, o.id));
   if (!ctx.current()) return;
@@ -106,6 +110,7 @@ function chatLink(ctx, o) {
   const { t, me } = ctx;
   if (!o.worker_id && !o.worker?.id) return null;
   if (me.role === 'worker' && (o.worker_id || o.worker?.id) !== me.id) return null;
+  if (o.viewer && !o.viewer.can_chat) return null; // a watcher the customer did not let chat (Y5)
   const label = me.role === 'operator' ? t('order.chatRead') : t(me.role === 'customer' ? 'order.chatWorker' : 'order.chatCustomer');
   return h('a', { class: 'button-link chat-link', id: 'order-chat', href: `#/orders/${encodeURIComponent(o.id)}/chat`, text: label });
 }
@@ -114,6 +119,7 @@ function chatLink(ctx, o) {
 function helpLink(ctx, o) {
   const { t, me } = ctx;
   if (me.role !== 'customer' && me.role !== 'worker') return null;
+  if (o.viewer) return null;
   return h('a', { class: 'button-link help-order-link', id: 'order-help', href: `#/help?order=${encodeURIComponent(o.id)}`, text: t('order.help') });
 }
 
@@ -159,7 +165,10 @@ function changeCard(ctx, o, c, base) {
   const err = h('div');
   const mine = c.requester_id === me.id;
   const operatorDecides = Boolean(c.needs_operator);
-  const mayAnswer = operatorDecides ? me.role === 'operator' : !mine && me.role !== 'operator';
+  // A watcher answers only what the customer would answer, and only when allowed (Y5).
+  const watcher = o.viewer?.relation === 'watcher';
+  const mayAnswer = operatorDecides ? me.role === 'operator'
+    : watcher ? Boolean(o.viewer.can_answer_changes) && c.requester_role === 'worker' : !mine && me.role !== 'operator';
   const reason = h('input', { id: 'decline-reason', maxlength: 200, placeholder: t('order.declineReason') });
   const url = `${base}/time-changes/${encodeURIComponent(c.id)}`;
   const accept = h('button', { class: 'primary', type: 'button', id: 'change-accept', text: t('order.acceptChange') });
@@ -222,7 +231,7 @@ function actions(ctx, o, base, worker) {
     } });
     buttons.append(b); panels.append(p);
   };
-  if (!live) return h('div');
+  if (!live || o.viewer) return h('div'); // watchers follow; only the customer acts (Y5)
 
   if (me.role === 'worker') {
     if (!worker && WAITING.includes(o.status)) direct('order-accept', t('orders.accept'), 'accept');

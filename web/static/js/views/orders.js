@@ -2,6 +2,7 @@
 
 import { h, field } from '../dom.js';
 import { orderCard, items, emptyItem, busy, sectionTitle, toLocalInput, fromLocalInput, apptOf } from './kit.js';
+import { watchedSection } from './household.js';
 
 export async function render(ctx) {
   const { t, root, me } = ctx;
@@ -10,13 +11,18 @@ export async function render(ctx) {
   root.append(h('h1', { text: t(title) }));
   if (me.role === 'operator') root.append(bulkForm(ctx));
   root.append(list);
+  // The orders this customer follows for a family member (Y5), under their own.
+  const watched = h('div', { id: 'watched-slot' });
+  if (me.role === 'customer') root.append(watched);
   const load = async () => {
     const res = await ctx.api.get('/v1/orders');
     let os = items(res);
     if (me.role === 'worker') os = [...os].sort((a, b) => Date.parse(apptOf(a)) - Date.parse(apptOf(b)));
     const cards = await Promise.all(os.map((o) => orderCard(ctx, o)));
+    const w = me.role === 'customer' ? await watchedSection(ctx) : null;
     if (!ctx.current()) return;
     list.replaceChildren(...(cards.length ? cards : [emptyItem(t('orders.empty'))]));
+    watched.replaceChildren(...(w ? [w] : []));
   };
   ctx.on('any', () => load().catch(() => {}));
   await load();

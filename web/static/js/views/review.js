@@ -34,7 +34,7 @@ export function ratingBadge(ctx, rating) {
 export async function reviewSection(ctx, o, base) {
   const { me } = ctx;
   if (o.status !== 'completed') return null;
-  const mine = me.role === 'customer';
+  const mine = me.role === 'customer' && !o.viewer; // a watcher does not review (Y5)
   const worker = me.role === 'worker' && o.worker_id === me.id;
   const operator = me.role === 'operator';
   if (!mine && !worker && !operator) return null;

@@ -5,6 +5,7 @@ import { h, field } from '../dom.js';
 import { busy, sectionTitle, items } from './kit.js';
 import { alertFor, unlockAudio } from '../stream.js';
 import { enablePush, pushState } from '../push.js';
+import { householdCard } from './household.js';
 
 const CATS = ['service', 'exception', 'platform', 'interaction'];
 const ALERTS = ['sound', 'vibration', 'badge'];
@@ -28,6 +29,8 @@ export async function render(ctx) {
   root.append(h('section', { class: 'card' }, field(t('settings.language'), langSel)));
 
   root.append(pushCard(ctx));
+  // Who of the family follows all of this customer's orders (Y5).
+  if (ctx.me.role === 'customer') root.append(householdCard(ctx, ''));
 }
 
 /**
