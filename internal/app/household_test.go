@@ -130,6 +130,17 @@ func TestY5WatchersToldInTheirLanguageZoneAndPreferences(t *testing.T) {
 		if strings.Contains(string(done.Data), "review") {
 			t.Errorf("daughter invited to review: %s", done.Data)
 		}
+		// A bulk cancellation (force majeure) tells the watchers of each order too, without money.
+		third := h.book(ordT0.Add(96 * time.Hour))
+		h.want(h.as(ordOp1, "POST", "/v1/orders/cancel-bulk", map[string]any{"area": ordArea, "reason": "台风",
+			"from": ordT0.Add(90 * time.Hour).Format(time.RFC3339), "to": ordT0.Add(100 * time.Hour).Format(time.RFC3339)}), 200)
+		bc := h.one(hhDaughter, notify.KindOrderCancelled, third)
+		if !strings.Contains(bc.Body, "Reason: 台风") || strings.Contains(string(bc.Data), "refund") {
+			t.Errorf("daughter's bulk cancellation: %q %s", bc.Body, bc.Data)
+		}
+		if n := h.inboxAbout(hhSon, third); n != 0 {
+			t.Errorf("son told %d times of the third order", n)
+		}
 	})
 }
 

@@ -419,8 +419,9 @@ func (s *Service) cancelChunk(ctx context.Context, tx *store.Tx, a Actor, ids []
 		res.Cancelled = append(res.Cancelled, o.ID)
 	}
 	var all []notify.Event
+	households := map[string][]model.Watcher{}
 	for _, ev := range evs {
-		more, err := s.withWatchers(ctx, &tx.Queries, ev)
+		more, err := s.withWatchersCached(ctx, &tx.Queries, ev, households)
 		if err != nil {
 			return err
 		}

@@ -505,6 +505,12 @@ func watcherKind(kind string) bool {
 // told: the same kind and key in the watcher audience, without payment details, with the time
 // change actions only for watchers allowed to answer.
 func (s *Service) withWatchers(ctx context.Context, q *store.Queries, ev notify.Event) ([]notify.Event, error) {
+	return s.withWatchersCached(ctx, q, ev, nil)
+}
+
+// withWatchersCached is withWatchers reading each customer's household once per cache (a bulk
+// cancellation tells of many orders; nil reads the order's watchers each time).
+func (s *Service) withWatchersCached(ctx context.Context, q *store.Queries, ev notify.Event, cache map[string][]model.Watcher) ([]notify.Event, error) {
 	if ev.OrderID == "" || !watcherKind(ev.Kind) {
 		return []notify.Event{ev}, nil
 	}
@@ -517,9 +523,27 @@ func (s *Service) withWatchers(ctx context.Context, q *store.Queries, ev notify.
 	if customerID == "" {
 		return []notify.Event{ev}, nil
 	}
-	ws, err := q.WatchersOfOrder(ctx, model.Order{ID: ev.OrderID, CustomerID: customerID})
-	if err != nil {
-		return nil, fmt.Errorf("booking: watchers of %s: %w", ev.OrderID, err)
+	o := model.Order{ID: ev.OrderID, CustomerID: customerID}
+	var ws []model.Watcher
+	if cache == nil {
+		var err error
+		if ws, err = q.WatchersOfOrder(ctx, o); err != nil {
+			return nil, fmt.Errorf("booking: watchers of %s: %w", ev.OrderID, err)
+		}
+	} else {
+		all, ok := cache[customerID]
+		if !ok {
+			var err error
+			if all, err = q.WatchersOfCustomer(ctx, customerID); err != nil {
+				return nil, fmt.Errorf("booking: household of %s: %w", customerID, err)
+			}
+			cache[customerID] = all
+		}
+		for _, w := range all {
+			if w.Covers(o) {
+				ws = append(ws, w)
+			}
+		}
 	}
 	if len(ws) == 0 {
 		return []notify.Event{ev}, nil

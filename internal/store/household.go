@@ -101,10 +101,11 @@ func (q *Queries) WatchersOfCustomer(ctx context.Context, customerID string) ([]
 }
 
 // WatchersOfOrder lists the active watchers of an order: those of the order and those of all the
-// customer's orders.
+// customer's orders; the person_id condition lets the partial index household_watchers_scope serve it.
 func (q *Queries) WatchersOfOrder(ctx context.Context, o model.Order) ([]model.Watcher, error) {
 	return q.watchers(ctx, "watchers of order", `SELECT `+watcherCols+` FROM household_watchers
-		WHERE customer_id = $1 AND status = 'active' AND (order_id = '' OR order_id = $2) ORDER BY created_at, id`,
+		WHERE customer_id = $1 AND person_id <> '' AND status = 'active' AND (order_id = '' OR order_id = $2)
+		ORDER BY created_at, id`,
 		o.CustomerID, o.ID)
 }
 
