@@ -38,6 +38,17 @@ func (a *API) routes() []route {
 		{Pattern: "DELETE /v1/admin/webhooks/{id}", Roles: operators, Handler: a.deleteWebhook},
 		{Pattern: "GET /v1/admin/deliveries", Roles: operators, Handler: a.listDeliveries},
 
+		// WeChat subscribe messages (Y3): bindings and authorisations from the platform backend;
+		// templates and field mapping by operators.
+		{Pattern: "PUT /v1/wechat/bindings/{id}", Roles: platform, Handler: a.putWeChatBinding},
+		{Pattern: "DELETE /v1/wechat/bindings/{id}", Roles: platform, Handler: a.deleteWeChatBinding},
+		{Pattern: "POST /v1/wechat/authorizations", Roles: platform, Creates: true, Handler: a.postWeChatAuthorizations},
+		{Pattern: "GET /v1/wechat/people/{id}/ledger", Roles: operators, Handler: a.getWeChatLedger},
+		{Pattern: "GET /v1/admin/wechat/templates", Roles: operators, Handler: a.listWeChatTemplates},
+		{Pattern: "POST /v1/admin/wechat/templates", Roles: operators, Creates: true, Handler: a.postWeChatTemplate},
+		{Pattern: "PUT /v1/admin/wechat/templates/{id}", Roles: operators, Handler: a.putWeChatTemplate},
+		{Pattern: "DELETE /v1/admin/wechat/templates/{id}", Roles: operators, Handler: a.deleteWeChatTemplate},
+
 		// Orders (N1-N3, E1-E3, X4)
 		{Pattern: "POST /v1/orders", Roles: orderBookers, Creates: true, Handler: a.postOrder, Rebuild: a.rebuildOrder(http.StatusCreated)},
 		{Pattern: "GET /v1/orders", Roles: orderParties, Handler: a.listOrders},

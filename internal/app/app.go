@@ -28,6 +28,7 @@ import (
 	"github.com/homebell/homebell/internal/deliver"
 	"github.com/homebell/homebell/internal/deliver/webhook"
 	"github.com/homebell/homebell/internal/deliver/webpush"
+	"github.com/homebell/homebell/internal/deliver/wechat"
 	"github.com/homebell/homebell/internal/files"
 	"github.com/homebell/homebell/internal/hub"
 	"github.com/homebell/homebell/internal/jobs"
@@ -237,6 +238,12 @@ func (a *App) initDelivery(ctx context.Context) error {
 	a.Deliver = &deliver.Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Now: a.Now, Log: a.Log,
 		Push:  &webpush.Sender{VAPIDPublic: keys.Public, VAPIDPrivate: keys.Private, Subscriber: a.Cfg.VAPIDSubject},
 		Hooks: &webhook.Sender{Now: a.Now, Guard: &webhook.Guard{Allow: allowNets}}, BaseURL: a.Cfg.BaseURL}
+	if a.Cfg.WeChatAppID != "" {
+		// WeChat subscribe messages (Y3) through the platform's mini-program.
+		a.Deliver.WeChat = &deliver.WeChatChannel{State: a.Cfg.WeChatState, Owner: a.Jobs.Life,
+			Client: &wechat.Client{BaseURL: a.Cfg.WeChatAPI, AppID: a.Cfg.WeChatAppID, Secret: a.Cfg.WeChatSecret}}
+		a.Notify.WeChat = true
+	}
 	a.Deliver.Register(a.Jobs)
 	a.Notify.OffApp = true
 	a.API.Hub, a.API.VAPIDPublic, a.API.Deliver = h, keys.Public, a.Deliver

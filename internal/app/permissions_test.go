@@ -66,27 +66,35 @@ func permissionMatrix(w map[string]string) map[string]pmEntry {
 		"GET /readyz":       {path: "/readyz"},
 		"GET /openapi.yaml": {path: "/openapi.yaml"},
 
-		"GET /v1/me":                            {path: "/v1/me"},
-		"PATCH /v1/me":                          {path: "/v1/me", body: map[string]any{"locale": "zh-CN"}},
-		"PUT /v1/people/{id}":                   {path: "/v1/people/{owner}", body: map[string]any{"role": "customer", "name": "林晓"}},
-		"GET /v1/people/{id}":                   {path: "/v1/people/{owner}"},
-		"GET /v1/people":                        {path: "/v1/people"},
-		"GET /v1/service-items":                 {path: "/v1/service-items"},
-		"GET /v1/service-items/{id}":            {path: "/v1/service-items/{item}"},
-		"PUT /v1/service-items/{id}":            {path: "/v1/service-items/{item}", body: map[string]any{"name": map[string]string{"zh-CN": "日常保洁", "en": "Daily cleaning"}, "duration_minutes": 180, "price_cents": 15000, "active": true}},
-		"GET /v1/demo/people":                   {path: "/v1/demo/people", allow: nobody},
-		"POST /v1/demo/sign-in":                 {path: "/v1/demo/sign-in", body: map[string]any{"person_id": pmOp}, allow: nobody},
-		"GET /v1/stream":                        {path: "/v1/stream", want: 400}, // let through, then told it is a WebSocket
-		"GET /v1/events":                        {path: "/v1/events"},
-		"GET /v1/push/vapid-public-key":         {path: "/v1/push/vapid-public-key"},
-		"GET /v1/me/push-subscriptions":         {path: "/v1/me/push-subscriptions"},
-		"POST /v1/me/push-subscriptions":        {path: "/v1/me/push-subscriptions", body: map[string]any{}},
-		"DELETE /v1/me/push-subscriptions/{id}": {path: "/v1/me/push-subscriptions/{push}", allow: pmOwner},
-		"GET /v1/admin/webhooks":                {path: "/v1/admin/webhooks"},
-		"POST /v1/admin/webhooks":               {path: "/v1/admin/webhooks", body: map[string]any{}},
-		"PATCH /v1/admin/webhooks/{id}":         {path: "/v1/admin/webhooks/{hook}", body: map[string]any{"description": "SMS"}},
-		"DELETE /v1/admin/webhooks/{id}":        {path: "/v1/admin/webhooks/{hook}"},
-		"GET /v1/admin/deliveries":              {path: "/v1/admin/deliveries"},
+		"GET /v1/me":                             {path: "/v1/me"},
+		"PATCH /v1/me":                           {path: "/v1/me", body: map[string]any{"locale": "zh-CN"}},
+		"PUT /v1/people/{id}":                    {path: "/v1/people/{owner}", body: map[string]any{"role": "customer", "name": "林晓"}},
+		"GET /v1/people/{id}":                    {path: "/v1/people/{owner}"},
+		"GET /v1/people":                         {path: "/v1/people"},
+		"GET /v1/service-items":                  {path: "/v1/service-items"},
+		"GET /v1/service-items/{id}":             {path: "/v1/service-items/{item}"},
+		"PUT /v1/service-items/{id}":             {path: "/v1/service-items/{item}", body: map[string]any{"name": map[string]string{"zh-CN": "日常保洁", "en": "Daily cleaning"}, "duration_minutes": 180, "price_cents": 15000, "active": true}},
+		"GET /v1/demo/people":                    {path: "/v1/demo/people", allow: nobody},
+		"POST /v1/demo/sign-in":                  {path: "/v1/demo/sign-in", body: map[string]any{"person_id": pmOp}, allow: nobody},
+		"GET /v1/stream":                         {path: "/v1/stream", want: 400}, // let through, then told it is a WebSocket
+		"GET /v1/events":                         {path: "/v1/events"},
+		"GET /v1/push/vapid-public-key":          {path: "/v1/push/vapid-public-key"},
+		"GET /v1/me/push-subscriptions":          {path: "/v1/me/push-subscriptions"},
+		"POST /v1/me/push-subscriptions":         {path: "/v1/me/push-subscriptions", body: map[string]any{}},
+		"DELETE /v1/me/push-subscriptions/{id}":  {path: "/v1/me/push-subscriptions/{push}", allow: pmOwner},
+		"GET /v1/admin/webhooks":                 {path: "/v1/admin/webhooks"},
+		"POST /v1/admin/webhooks":                {path: "/v1/admin/webhooks", body: map[string]any{}},
+		"PATCH /v1/admin/webhooks/{id}":          {path: "/v1/admin/webhooks/{hook}", body: map[string]any{"description": "SMS"}},
+		"DELETE /v1/admin/webhooks/{id}":         {path: "/v1/admin/webhooks/{hook}"},
+		"GET /v1/admin/deliveries":               {path: "/v1/admin/deliveries"},
+		"PUT /v1/wechat/bindings/{id}":           {path: "/v1/wechat/bindings/{owner}", body: map[string]any{"openid": "oLin-0123456789"}},
+		"DELETE /v1/wechat/bindings/{id}":        {path: "/v1/wechat/bindings/{owner}"},
+		"POST /v1/wechat/authorizations":         {path: "/v1/wechat/authorizations", body: map[string]any{"person_id": pmOwner, "report_id": "r-1", "results": map[string]string{"TPL_ACCEPT": "accept"}}},
+		"GET /v1/wechat/people/{id}/ledger":      {path: "/v1/wechat/people/{owner}/ledger"},
+		"GET /v1/admin/wechat/templates":         {path: "/v1/admin/wechat/templates"},
+		"POST /v1/admin/wechat/templates":        {path: "/v1/admin/wechat/templates", body: map[string]any{}},
+		"PUT /v1/admin/wechat/templates/{id}":    {path: "/v1/admin/wechat/templates/{wxtpl}", body: map[string]any{"kind": "order.accepted", "template_id": "TPL_ACCEPT", "fields": []map[string]string{{"key": "thing1", "source": "order.item"}}}},
+		"DELETE /v1/admin/wechat/templates/{id}": {path: "/v1/admin/wechat/templates/{wxtpl}"},
 
 		"POST /v1/orders":                                       {path: "/v1/orders", body: map[string]any{}},
 		"GET /v1/orders":                                        {path: "/v1/orders"},
@@ -338,6 +346,9 @@ func pmWorld(t *testing.T, dsn string) (*ordWorld, map[string]string, func(id st
 		"client_id": "s-1", "text": "退款什么时候到账？"}), 201).Str("conversation_id")
 	ids["watcher"] = w.want(w.as(pmOwner, "POST", "/v1/household/watchers", map[string]any{"phone": "13800000099", "order_id": done}), 201).Str("id")
 	ids["canned"] = w.want(w.as(pmOp, "POST", "/v1/admin/support/canned-replies", map[string]any{"title": "问候", "text": "{customer}您好"}), 201).Str("id")
+	ids["wxtpl"] = w.want(w.as(pmOp, "POST", "/v1/admin/wechat/templates", map[string]any{"kind": "order.accepted",
+		"template_id": "TPL_ACCEPT", "fields": []map[string]string{{"key": "thing1", "source": "order.item"}}}), 201).Str("id")
+	w.want(w.s.Do("PUT", "/v1/wechat/bindings/"+pmOwner, w.key, map[string]any{"openid": "oLin-0123456789"}), 201)
 	w.s.RunJobs(t)
 
 	return w, ids, tok

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,6 +49,13 @@ type Config struct {
 	// WebhookAllowPrivate lists CIDRs webhook endpoints may reach although they are private,
 	// loopback or link-local (a gateway on the platform's own network; tests). Empty: none.
 	WebhookAllowPrivate string
+	// WeChat mini-program subscribe messages (Y3): the platform's mini-program app id and secret
+	// (both, or neither: no WeChat channel), WeChat's API base URL (a stand-in in tests), and the
+	// mini-program version a tap opens (formal, trial or developer).
+	WeChatAppID  string
+	WeChatSecret string
+	WeChatAPI    string
+	WeChatState  string
 }
 
 // Default returns the configuration used when nothing is set.
@@ -72,6 +80,8 @@ func Default() Config {
 		RateCreateBurst:     30,
 		RateNotifyPerMinute: 10,
 		RateNotifyBurst:     5,
+		WeChatAPI:           "https://api.weixin.qq.com",
+		WeChatState:         "formal",
 	}
 }
 
@@ -97,6 +107,10 @@ func (c *Config) FlagSet(fs *flag.FlagSet, env func(string) string) {
 	str(&c.FilesDir, "files-dir", `directory of uploaded images (default: "files" beside the SQLite file, or ./files with PostgreSQL)`)
 	str(&c.Node, "node", "name of this node for job claims (default: the host name)")
 	str(&c.WebhookAllowPrivate, "webhook-allow-private", "CIDRs webhook endpoints may reach although private or loopback, comma-separated")
+	str(&c.WeChatAppID, "wechat-app-id", "app id of the platform's WeChat mini-program (with --wechat-secret: WeChat subscribe messages)")
+	str(&c.WeChatSecret, "wechat-secret", "app secret of the WeChat mini-program")
+	str(&c.WeChatAPI, "wechat-api", "base URL of WeChat's API")
+	str(&c.WeChatState, "wechat-state", "mini-program version a WeChat message opens: formal, trial or developer")
 	boolVar(fs, env, &c.Dev, "dev", "development: serve without a JWT secret or public key, using one kept in the database")
 	durationVar(fs, env, &c.MaxTokenLifetime, "max-token-lifetime", "longest lifetime a user token may have")
 	int64Var(fs, env, &c.RateCreatePerMinute, "rate-create", "creating requests per person per minute (0: no limit)")
@@ -181,6 +195,17 @@ func (c Config) Validate() error {
 	}
 	if _, err := c.WebhookAllowedNets(); err != nil {
 		return err
+	}
+	if (c.WeChatAppID == "") != (c.WeChatSecret == "") {
+		return fmt.Errorf("config: wechat-app-id and wechat-secret go together")
+	}
+	switch c.WeChatState {
+	case "formal", "trial", "developer":
+	default:
+		return fmt.Errorf("config: wechat-state must be formal, trial or developer")
+	}
+	if u, err := url.Parse(c.WeChatAPI); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("config: wechat-api must be an http(s) URL")
 	}
 	if c.JWTPublicKey != "" {
 		if _, err := os.Stat(c.JWTPublicKey); err != nil {

@@ -79,6 +79,8 @@ type Service struct {
 	Log    *slog.Logger
 	Push   *webpush.Sender // nil: Web Push deliveries are skipped
 	Hooks  *webhook.Sender
+	// WeChat, when set, sends notices worth it as mini-program subscribe messages first (Y3).
+	WeChat *WeChatChannel
 	// BaseURL is where a push notification's click leads (the web app).
 	BaseURL string
 	// PauseAfter is how many deliveries in a row may end failed before the endpoint is paused
@@ -103,6 +105,7 @@ func (s *Service) Register(r *jobs.Runner) {
 	r.Handle(notify.JobDeliver, s.deliver)
 	r.Handle(JobWebPush, s.sendPush)
 	r.Handle(JobWebhook, s.sendHook)
+	r.Handle(JobWeChat, s.sendWeChat)
 }
 
 // sendPayload is the payload of one send job.
@@ -138,15 +141,13 @@ func (s *Service) deliver(ctx context.Context, j store.Job) error {
 	if err != nil {
 		return err
 	}
-	eps, err := s.Store.WebhookEndpoints(ctx, true)
+	wanted, err := s.wantedEndpoints(ctx, n.Kind)
 	if err != nil {
 		return err
 	}
-	wanted := eps[:0]
-	for _, ep := range eps {
-		if ep.Wants(n.Kind) {
-			wanted = append(wanted, ep)
-		}
+	// WeChat first for a notice worth an authorisation; the others when it cannot carry it.
+	if handled, err := s.planWeChat(ctx, n, p.Alert, subs, wanted); handled || err != nil {
+		return err
 	}
 	if len(subs) == 0 && len(wanted) == 0 {
 		return nil // no browser subscribed and no gateway wants this kind

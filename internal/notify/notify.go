@@ -71,6 +71,9 @@ type Service struct {
 	Publish func(events map[string][]model.Event)
 	// OffApp schedules off-app delivery jobs; false until a delivery handler is registered.
 	OffApp bool
+	// WeChat: the WeChat channel is configured, so a person bound to WeChat gets a delivery job
+	// even with no push subscription and no gateway for the kind (Y3).
+	WeChat bool
 }
 
 // DeliverPayload is the payload of a JobDeliver job.
@@ -196,7 +199,7 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 				if err != nil {
 					return nil, err
 				}
-				if len(subs) == 0 {
+				if len(subs) == 0 && !s.wechatBound(ctx, tx, person.ID) {
 					continue
 				}
 			}
@@ -220,6 +223,15 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 		tx.AfterCommit(func() { s.Wake(woken...) })
 	}
 	return out, nil
+}
+
+// wechatBound reports whether personID can be reached on WeChat (a lookup error counts as not).
+func (s *Service) wechatBound(ctx context.Context, tx *store.Tx, personID string) bool {
+	if !s.WeChat {
+		return false
+	}
+	_, err := tx.WeChatBinding(ctx, personID)
+	return err == nil
 }
 
 // ThreadJobKey is the key of the one off-app delivery job of a recipient's running entry.

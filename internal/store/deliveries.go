@@ -57,6 +57,7 @@ func (e WebhookEndpoint) Wants(kind string) bool {
 const (
 	ChannelWebPush = "webpush"
 	ChannelWebhook = "webhook"
+	ChannelWeChat  = "wechat"
 
 	DeliveryQueued   = "queued"
 	DeliverySent     = "sent"
@@ -80,8 +81,11 @@ type Delivery struct {
 	LastStatus     int        `json:"last_status"`
 	LastError      string     `json:"last_error"`
 	NextAttemptAt  *time.Time `json:"next_attempt_at"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	// Detail is what the channel wants shown beside the outcome, as a JSON object (WeChat: the
+	// template, the ledger before and after, WeChat's answer); absent for the other channels.
+	Detail    json.RawMessage `json:"detail,omitempty"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
 }
 
 const pushSubCols = `id, person_id, endpoint, p256dh, auth, created_at, updated_at`
@@ -313,15 +317,19 @@ func (q *Queries) PauseWebhookEndpoint(ctx context.Context, id string, now time.
 }
 
 const deliveryCols = `id, notification_id, recipient_id, order_id, kind, channel, target, state, attempts, last_status,
-	last_error, next_attempt_at, created_at, updated_at`
+	last_error, next_attempt_at, created_at, updated_at, detail`
 
 func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
 	var d Delivery
 	var orderID sql.NullString
 	var next sql.NullTime
+	var detail string
 	err := row.Scan(&d.ID, &d.NotificationID, &d.RecipientID, &orderID, &d.Kind, &d.Channel, &d.Target, &d.State,
-		&d.Attempts, &d.LastStatus, &d.LastError, &next, &d.CreatedAt, &d.UpdatedAt)
+		&d.Attempts, &d.LastStatus, &d.LastError, &next, &d.CreatedAt, &d.UpdatedAt, &detail)
 	d.OrderID, d.NextAttemptAt = orderID.String, timePtr(next)
+	if detail != "" {
+		d.Detail = json.RawMessage(detail)
+	}
 	d.CreatedAt, d.UpdatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
 	return d, err
 }
@@ -341,9 +349,9 @@ func (q *Queries) InsertDelivery(ctx context.Context, d *Delivery, now time.Time
 		orderID = d.OrderID
 	}
 	res, err := q.q.ExecContext(ctx, `INSERT INTO deliveries (`+deliveryCols+`)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$13) ON CONFLICT (notification_id, channel, target) DO NOTHING`,
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$13,$14) ON CONFLICT (notification_id, channel, target) DO NOTHING`,
 		d.ID, d.NotificationID, d.RecipientID, orderID, d.Kind, d.Channel, d.Target, d.State, d.Attempts, d.LastStatus,
-		d.LastError, nullPtrTime(d.NextAttemptAt), d.CreatedAt)
+		d.LastError, nullPtrTime(d.NextAttemptAt), d.CreatedAt, string(d.Detail))
 	if err != nil {
 		return false, fmt.Errorf("store: insert delivery: %w", err)
 	}
@@ -374,8 +382,8 @@ func (q *Queries) Delivery(ctx context.Context, id string) (Delivery, error) {
 func (q *Queries) UpdateDelivery(ctx context.Context, d *Delivery, now time.Time) error {
 	d.UpdatedAt = utc(now)
 	_, err := q.q.ExecContext(ctx, `UPDATE deliveries SET state = $2, attempts = $3, last_status = $4, last_error = $5,
-		next_attempt_at = $6, updated_at = $7 WHERE id = $1`,
-		d.ID, d.State, d.Attempts, d.LastStatus, d.LastError, nullPtrTime(d.NextAttemptAt), d.UpdatedAt)
+		next_attempt_at = $6, updated_at = $7, detail = $8 WHERE id = $1`,
+		d.ID, d.State, d.Attempts, d.LastStatus, d.LastError, nullPtrTime(d.NextAttemptAt), d.UpdatedAt, string(d.Detail))
 	if err != nil {
 		return fmt.Errorf("store: update delivery: %w", err)
 	}
