@@ -28,6 +28,7 @@ const ROUTES = [
   { path: 'feedback', roles: ['customer', 'worker'], nav: 'nav.feedback', icon: '✎', view: './views/feedback.js' },
   { path: 'feedback-triage', roles: ['operator'], nav: 'nav.feedbackTriage', icon: '✎', view: './views/triage.js' },
   { path: 'platform', roles: ['operator'], nav: 'nav.platform', icon: '⚙', view: './views/platform.js' },
+  { path: 'wechat', roles: ['operator'], nav: 'nav.wechat', icon: '微', view: './views/wechat.js' },
   { path: 'settings', roles: ALL, nav: 'nav.settings', icon: '☼', view: './views/settings.js' },
 ];
 

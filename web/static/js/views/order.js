@@ -363,10 +363,21 @@ async function deliveries(ctx, orderID) {
     else {
       sec.append(h('ul', { class: 'deliveries' }, ds.map((d) => h('li', { class: `delivery delivery-${d.state}`, dataset: { state: d.state } },
         whoSpan(ctx, d.recipient_id, ''), ` · ${d.kind} · ${i18n.label('channel', d.channel)} · ${i18n.label('dstate', d.state)}`,
-        d.attempts ? ` ×${d.attempts}` : '', d.last_error ? ` · ${d.last_error}` : '', ` · ${i18n.time(d.updated_at || d.created_at)}`))));
+        d.attempts ? ` ×${d.attempts}` : '', d.last_error ? ` · ${d.last_error}` : '', ` · ${i18n.time(d.updated_at || d.created_at)}`,
+        d.channel === 'wechat' && d.detail ? wechatDetail(ctx, d.detail) : null))));
     }
   } catch (e) { sec.append(ctx.app.problem(e)); }
   return sec;
+}
+
+/** wechatDetail is what the log keeps of a WeChat send (Y3): template, ledger before and after, WeChat's answer. */
+function wechatDetail(ctx, x) {
+  const { t } = ctx;
+  const parts = [t('wx.detail', { tpl: x.template_id, before: x.ledger_before, after: x.ledger_after })];
+  if (x.errcode !== undefined && x.errcode !== null) parts.push(t('wx.answer', { code: x.errcode, msg: x.errmsg ? ` ${x.errmsg}` : '' }));
+  if (x.field) parts.push(t('wx.badField', { field: x.field }));
+  if (x.fell_back) parts.push(t('wx.fellBack'));
+  return h('div', { class: 'muted small wx-detail', text: parts.join(' · ') });
 }
 
 /** whoSpan shows a person's name once it is known (ids are shown meanwhile). */
