@@ -195,10 +195,16 @@ func TestN3BrowserCompleteInvitesReview(t *testing.T) {
 	worker := s.signIn("w-wang")
 	customer.openOrder(id)
 	worker.openOrder(id)
-	worker.click("#order-start")
+	// At the door: check in, the customer reads out the start code, the worker types it (Y4).
+	worker.click("#order-checkin")
+	customer.waitJS(`/^\d{4}$/.test(document.querySelector('#visit-code')?.textContent || '')`, "the start code")
+	worker.click("#open-start")
+	worker.fill("#start-code", customer.text("#visit-code"))
+	worker.click("#start-submit")
 	worker.waitText("#order-detail .status", "服务中")
 	customer.waitText("#order-detail .status", "服务中")
-	worker.click("#order-complete")
+	worker.click("#open-complete")
+	worker.click("#complete-submit")
 	worker.waitText("#order-detail .status", "已完成")
 	customer.waitText("#order-detail .status", "已完成")
 	customer.waitText("#review-prompt", "服务已完成，欢迎评价")
@@ -265,9 +271,7 @@ func TestX1BrowserStreamResumesAfterDrop(t *testing.T) {
 
 	customer.eval(`homebell.stream.stop()`, nil)
 	wt := s.srv.Token("w-wang", model.RoleWorker)
-	if r := s.srv.Do("POST", "/v1/orders/"+id+"/start", wt, nil); r.Status != 200 {
-		t.Fatalf("start: %s", r)
-	}
+	s.startVisit(id, "w-wang")
 	customer.eval(`homebell.stream.start()`, nil)
 	customer.waitText("#order-detail .status", "服务中")
 	customer.waitText(".toast", "服务已开始")

@@ -25,10 +25,9 @@ func TestI2BrowserReviewAndReplyLive(t *testing.T) {
 	s := newStage(t, apptest.Options{Demo: true})
 	id := s.order("c-lin", "w-wang", "daily-cleaning", time.Now().Add(20*time.Minute))
 	wt := s.srv.Token("w-wang", model.RoleWorker)
-	for _, step := range []string{"start", "complete"} {
-		if r := s.srv.Do("POST", "/v1/orders/"+id+"/"+step, wt, nil); r.Status != 200 {
-			t.Fatalf("%s: %s", step, r)
-		}
+	s.startVisit(id, "w-wang")
+	if r := s.srv.Do("POST", "/v1/orders/"+id+"/complete", wt, nil); r.Status != 200 {
+		t.Fatalf("complete: %s", r)
 	}
 	customer := s.signIn("c-lin")
 	worker := s.signIn("w-wang")

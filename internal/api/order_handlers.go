@@ -194,16 +194,6 @@ func (a *API) assignOrder(w http.ResponseWriter, r *http.Request) error {
 	return a.writeOrder(w, r, o, err)
 }
 
-func (a *API) startOrder(w http.ResponseWriter, r *http.Request) error {
-	o, err := a.Booking.Start(r.Context(), actor(r), r.PathValue("id"))
-	return a.writeOrder(w, r, o, err)
-}
-
-func (a *API) completeOrder(w http.ResponseWriter, r *http.Request) error {
-	o, err := a.Booking.Complete(r.Context(), actor(r), r.PathValue("id"))
-	return a.writeOrder(w, r, o, err)
-}
-
 type timeChangeInput struct {
 	NewTime string `json:"new_time"`
 	Reason  string `json:"reason"`

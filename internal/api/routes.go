@@ -56,6 +56,8 @@ func (a *API) routes() []route {
 		{Pattern: "GET /v1/orders/{id}", Roles: orderParties, Handler: a.getOrder},
 		{Pattern: "POST /v1/orders/{id}/accept", Roles: workers, Creates: true, Handler: a.acceptOrder, Rebuild: a.rebuildOrder(http.StatusOK)},
 		{Pattern: "POST /v1/orders/{id}/assign", Roles: operators, Creates: true, Handler: a.assignOrder, Rebuild: a.rebuildOrder(http.StatusOK)},
+		{Pattern: "POST /v1/orders/{id}/on-the-way", Roles: workers, Creates: true, Handler: a.postOnTheWay, Limit: limitNotify, Rebuild: a.rebuildOrder(http.StatusOK)},
+		{Pattern: "POST /v1/orders/{id}/check-in", Roles: workers, Creates: true, Handler: a.postCheckIn, Rebuild: a.rebuildOrder(http.StatusOK)},
 		{Pattern: "POST /v1/orders/{id}/start", Roles: orderWorkers, Creates: true, Handler: a.startOrder, Rebuild: a.rebuildOrder(http.StatusOK)},
 		{Pattern: "POST /v1/orders/{id}/complete", Roles: orderWorkers, Creates: true, Handler: a.completeOrder, Rebuild: a.rebuildOrder(http.StatusOK)},
 		{Pattern: "POST /v1/orders/{id}/time-changes", Roles: orderParties, Creates: true, Handler: a.postTimeChange, Limit: limitNotify, Rebuild: a.rebuildTimeChange(http.StatusCreated)},

@@ -135,6 +135,8 @@ func (a *App) init(ctx context.Context) error {
 	}
 	a.Booking = &booking.Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Now: a.Now}
 	a.Jobs.Handle(booking.JobReminder, a.Booking.RunReminder)
+	a.Jobs.Handle(booking.JobVisitNudge, a.Booking.RunVisitNudge)
+	a.Jobs.Handle(booking.JobVisitLate, a.Booking.RunVisitLate)
 	a.Jobs.Handle(booking.JobEscalation, a.Booking.RunEscalation)
 	a.API.Booking = a.Booking
 	a.Support = &support.Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Now: a.Now}
@@ -186,6 +188,8 @@ func (a *App) initFiles() {
 	a.API.Files = a.Files
 	// Review photos (I2): the order's customer, its worker while the review shows, operators.
 	a.Files.AllowReaders(a.Booking.MayReadReviewImage)
+	// Proof-of-service photos (Y4): the order's customer, its current worker, operators.
+	a.Files.AllowReaders(a.Booking.MayReadVisitPhoto)
 }
 
 // initDelivery wires realtime streams (X1) and off-app delivery (X2) into notify and the API.

@@ -74,8 +74,9 @@ func TestI1ChatBeforeDuringAfterService(t *testing.T) {
 		}
 		w.want(w.send(ordW1, conv, "w-1", "好的，我明天九点到"), 201)
 
-		// During the service.
-		w.want(w.as(ordW1, "POST", "/v1/orders/"+orderID+"/start", nil), 200)
+		// During the service (the day of the appointment).
+		w.clk.Set(ordT0.Add(48 * time.Hour))
+		w.startAs(ordW1, orderID)
 		w.want(w.send(ordW1, conv, "w-2", "阳台的窗户需要擦吗？"), 201)
 		w.want(w.send(ordCustomer, conv, "c-2", "需要，谢谢"), 201)
 
@@ -548,7 +549,7 @@ func TestI1ConversationListMatchesEachConversation(t *testing.T) {
 			}
 		}
 		w.clk.Add(3 * time.Hour)
-		w.want(w.as(ordW1, "POST", "/v1/orders/"+done+"/start", nil), 200)
+		w.startAs(ordW1, done)
 		w.want(w.as(ordW1, "POST", "/v1/orders/"+done+"/complete", nil), 200)
 		w.want(w.as(ordCustomer, "POST", "/v1/orders/"+gone+"/cancel", map[string]any{"reason": "出差"}), 200)
 		w.want(w.as(ordW1, "POST", "/v1/orders/"+left+"/worker-changes", map[string]any{"reason": "家里有事"}), 201)

@@ -208,3 +208,35 @@ func ordContains(t *testing.T, what, s string, subs ...string) {
 }
 
 func ordIdem(key string) http.Header { return http.Header{"Idempotency-Key": {key}} }
+
+// ordSoon is an appointment 20 minutes after ordT0: inside the start window at once (Y4, issue
+// 15 item 7: a service starts only around its appointment).
+var ordSoon = ordT0.Add(20 * time.Minute)
+
+// startCode is the start code the order's customer is shown after the worker's check-in ("" when
+// there is none).
+func (w *ordWorld) startCode(orderID string) string {
+	w.t.Helper()
+	c := w.order(orderID).CustomerID
+	r := w.want(w.s.Do("GET", "/v1/orders/"+orderID, w.s.Token(c, model.RoleCustomer), nil), 200)
+	var v struct {
+		Visit *struct {
+			StartCode string `json:"start_code"`
+		} `json:"visit"`
+	}
+	r.Decode(w.t, &v)
+	if v.Visit == nil {
+		return ""
+	}
+	return v.Visit.StartCode
+}
+
+// startAs takes an accepted order through the door (Y4): its worker checks in, the customer reads
+// out the start code, the worker types it in and the service starts. The clock must be inside
+// the start window.
+func (w *ordWorld) startAs(worker, orderID string) {
+	w.t.Helper()
+	tok := w.s.Token(worker, model.RoleWorker)
+	w.want(w.s.Do("POST", "/v1/orders/"+orderID+"/check-in", tok, nil), 200)
+	w.want(w.s.Do("POST", "/v1/orders/"+orderID+"/start", tok, map[string]any{"code": w.startCode(orderID)}), 200)
+}

@@ -198,11 +198,11 @@ func TestN2ReminderFiresOnceAfterRestart(t *testing.T) {
 func TestN3CompletionInvitesReview(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
-		id := w.bookAccepted(ordT0.Add(2 * time.Hour))
+		id := w.bookAccepted(ordSoon)
 		wantProblem(t, w.as(ordW1, "POST", "/v1/orders/"+id+"/complete", nil), 409, model.CodeInvalidTransition)
 		wantProblem(t, w.as(ordW2, "POST", "/v1/orders/"+id+"/start", nil), 404, model.CodeNotFound)
 		wantProblem(t, w.as(ordCustomer, "POST", "/v1/orders/"+id+"/start", nil), 403, model.CodeForbidden)
-		w.want(w.as(ordW1, "POST", "/v1/orders/"+id+"/start", nil), 200)
+		w.startAs(ordW1, id)
 		w.one(ordCustomer, notify.KindServiceStarted, id)
 		r := w.want(w.as(ordW1, "POST", "/v1/orders/"+id+"/complete", nil), 200)
 		if r.Str("status") != "completed" {
@@ -218,9 +218,9 @@ func TestN3CompletionInvitesReview(t *testing.T) {
 		wantProblem(t, w.as(ordW1, "POST", "/v1/orders/"+id+"/complete", nil), 409, model.CodeInvalidTransition)
 		wantProblem(t, w.as(ordCustomer, "POST", "/v1/orders/"+id+"/cancel", map[string]any{"reason": "x"}), 409, model.CodeInvalidTransition)
 		// The platform drives the same steps with its key.
-		id2 := w.book(ordT0.Add(3 * time.Hour))
+		id2 := w.book(ordSoon)
 		w.want(w.as("platform", "POST", "/v1/orders/"+id2+"/assign", map[string]any{"worker_id": ordW2}), 200)
-		w.want(w.as("platform", "POST", "/v1/orders/"+id2+"/start", nil), 200)
+		w.want(w.as("platform", "POST", "/v1/orders/"+id2+"/start", map[string]any{"override_reason": "门店系统已核实到岗"}), 200)
 		w.want(w.as("platform", "POST", "/v1/orders/"+id2+"/complete", nil), 200)
 		w.one(ordCustomer, notify.KindServiceCompleted, id2)
 		// No completing a cancelled order.
@@ -498,7 +498,7 @@ func TestX4OrderTimeline(t *testing.T) {
 		w.want(w.as(ordW1, "POST", "/v1/orders/"+id+"/time-changes/"+c.Str("id")+"/accept", nil), 200)
 		w.clk.Set(a.Add(40 * time.Minute))
 		w.s.RunJobs(t)
-		w.want(w.as(ordW1, "POST", "/v1/orders/"+id+"/start", nil), 200)
+		w.startAs(ordW1, id)
 		w.want(w.as(ordW1, "POST", "/v1/orders/"+id+"/complete", nil), 200)
 
 		for _, who := range []string{ordCustomer, ordW1, ordOp1, "platform"} {
@@ -521,13 +521,15 @@ func TestX4OrderTimeline(t *testing.T) {
 					}
 				}
 			}
-			wantT := "created accepted time_change_requested rescheduled started completed"
+			// The worker had not set out 20 minutes before the new time: nudged (Y4).
+			wantT := "created accepted time_change_requested rescheduled worker_nudged checked_in started completed"
 			if strings.Join(transitions, " ") != wantT {
 				t.Errorf("%s transitions: %v, want %s", who, transitions, wantT)
 			}
 			sort.Strings(told)
 			wantN := []string{"order.accepted→c-lin", "schedule.change_requested→w-wang", "schedule.changed→c-lin", "schedule.changed→w-wang",
-				"service.completed→c-lin", "service.started→c-lin", "service.starting_soon→c-lin", "service.starting_soon→w-wang"}
+				"service.completed→c-lin", "service.started→c-lin", "service.starting_soon→c-lin", "service.starting_soon→w-wang",
+				"visit.arrived→c-lin", "visit.nudge→w-wang"}
 			if fmt.Sprint(told) != fmt.Sprint(wantN) {
 				t.Errorf("%s notifications:\n got %v\nwant %v", who, told, wantN)
 			}
@@ -602,7 +604,7 @@ func TestOrderTransactionFailureLeavesNothing(t *testing.T) {
 func TestOrderIdempotencyKeyOneTransition(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
-		id := w.book(ordT0.Add(2 * time.Hour))
+		id := w.book(ordSoon)
 		for i := range 2 {
 			r := w.s.DoWith("POST", "/v1/orders/"+id+"/accept", w.tok(ordW1), nil, ordIdem("acc-1"))
 			if r.Status != 200 || (i == 1 && r.Header.Get("Idempotent-Replayed") != "true") {
@@ -610,7 +612,7 @@ func TestOrderIdempotencyKeyOneTransition(t *testing.T) {
 			}
 		}
 		w.one(ordCustomer, notify.KindOrderAccepted, id)
-		w.want(w.as(ordW1, "POST", "/v1/orders/"+id+"/start", nil), 200)
+		w.startAs(ordW1, id)
 		for range 2 {
 			w.want(w.s.DoWith("POST", "/v1/orders/"+id+"/complete", w.tok(ordW1), nil, ordIdem("done-1")), 200)
 		}
@@ -631,15 +633,36 @@ func TestOrderIdempotencyKeyOneTransition(t *testing.T) {
 func TestDemoSeedsOrdersOnce(t *testing.T) {
 	clk := &ordClock{t: ordT0}
 	s := apptest.Start(t, storetest.SQLitePath(t), apptest.Options{Now: clk.Now, Demo: true, ManualJobs: true})
-	r := s.Do("GET", "/v1/orders", s.Token("o-zhou", model.RoleOperator), nil)
-	if r.Status != 200 || len(r.Items()) != 3 {
+	op := s.Token("o-zhou", model.RoleOperator)
+	r := s.Do("GET", "/v1/orders", op, nil)
+	if r.Status != 200 || len(r.Items()) != 4 {
 		t.Fatalf("demo orders: %s", r)
 	}
-	statuses := map[string]bool{}
+	statuses := map[string]int{}
 	for _, it := range r.Items() {
-		statuses[it["status"].(string)] = true
+		statuses[it["status"].(string)]++
+		// Issue 15, item 7: nothing started or completed before its start window.
+		if st := it["status"].(string); st == "completed" || st == "in_service" {
+			at, _ := time.Parse(time.RFC3339, it["appointment_at"].(string))
+			if !at.Before(ordT0) {
+				t.Errorf("demo order %s is %s with its appointment %s still ahead", it["id"], st, at)
+			}
+			tl := s.Do("GET", "/v1/orders/"+it["id"].(string)+"/timeline", op, nil)
+			var trail struct {
+				Items []struct {
+					At    time.Time `json:"at"`
+					Event string    `json:"event"`
+				} `json:"items"`
+			}
+			tl.Decode(t, &trail)
+			for _, e := range trail.Items {
+				if (e.Event == "started" || e.Event == "completed") && e.At.Before(at.Add(-30*time.Minute)) {
+					t.Errorf("demo order %s was %s at %s, before its appointment %s", it["id"], e.Event, e.At, at)
+				}
+			}
+		}
 	}
-	if !statuses["pending"] || !statuses["accepted"] || !statuses["completed"] {
+	if statuses["pending"] != 1 || statuses["accepted"] != 2 || statuses["completed"] != 1 {
 		t.Errorf("demo statuses: %v", statuses)
 	}
 	if n, _ := s.Store.CountNotifications(t.Context(), "c-lin"); n < 2 {
@@ -648,7 +671,7 @@ func TestDemoSeedsOrdersOnce(t *testing.T) {
 	if err := s.App.SeedDemo(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if r := s.Do("GET", "/v1/orders", s.Token("o-zhou", model.RoleOperator), nil); len(r.Items()) != 3 {
+	if r := s.Do("GET", "/v1/orders", op, nil); len(r.Items()) != 4 {
 		t.Errorf("after a second seed: %d orders", len(r.Items()))
 	}
 }
@@ -658,7 +681,7 @@ func TestDemoSeedsOrdersOnce(t *testing.T) {
 func TestOrderTransitionsOverHTTP(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
-		at := ordT0.Add(48 * time.Hour)
+		at := ordSoon // inside the start window
 		// orderIn returns an order of w1 in status.
 		orderIn := func(status model.OrderStatus) string {
 			id := w.book(at)
@@ -673,7 +696,7 @@ func TestOrderTransitionsOverHTTP(t *testing.T) {
 			if status == model.OrderAccepted {
 				return id
 			}
-			w.want(w.as(ordW1, "POST", "/v1/orders/"+id+"/start", nil), 200)
+			w.startAs(ordW1, id)
 			if status == model.OrderCompleted {
 				w.want(w.as(ordW1, "POST", "/v1/orders/"+id+"/complete", nil), 200)
 			}
@@ -686,7 +709,7 @@ func TestOrderTransitionsOverHTTP(t *testing.T) {
 			body   map[string]any
 		}{
 			{booking.ActAssign, ordOp1, "/assign", map[string]any{"worker_id": ordW2}},
-			{booking.ActStart, "platform", "/start", nil},
+			{booking.ActStart, "platform", "/start", map[string]any{"override_reason": "x"}},
 			{booking.ActComplete, "platform", "/complete", nil},
 			{booking.ActCancel, ordOp1, "/cancel", map[string]any{"reason": "x"}},
 			{booking.ActChangeTime, "platform", "/time-changes", map[string]any{"new_time": at.Add(time.Hour).Format(time.RFC3339), "reason": "x"}},

@@ -102,7 +102,9 @@ func permissionMatrix(w map[string]string) map[string]pmEntry {
 		"GET /v1/orders/{id}":                                   {path: "/v1/orders/{order}", allow: orderSide},
 		"POST /v1/orders/{id}/accept":                           {path: "/v1/orders/{order}/accept"}, // any worker may try: the order is taken (409)
 		"POST /v1/orders/{id}/assign":                           {path: "/v1/orders/{order}/assign", body: map[string]any{"worker_id": pmWorker, "reason": "同一位"}},
-		"POST /v1/orders/{id}/start":                            {path: "/v1/orders/{order}/start", allow: pmWorker + " " + pmPf},
+		"POST /v1/orders/{id}/on-the-way":                       {path: "/v1/orders/{order}/on-the-way", body: map[string]any{"minutes": 30}, allow: pmWorker},
+		"POST /v1/orders/{id}/check-in":                         {path: "/v1/orders/{order}/check-in", allow: pmWorker},
+		"POST /v1/orders/{id}/start":                            {path: "/v1/orders/{order}/start", body: map[string]any{"override_reason": "已电话核实"}, allow: pmWorker + " " + pmOp + " " + pmPf},
 		"POST /v1/orders/{id}/complete":                         {path: "/v1/orders/{order}/complete", allow: pmWorker + " " + pmPf},
 		"POST /v1/orders/{id}/time-changes":                     {path: "/v1/orders/{order}/time-changes", body: map[string]any{"new_time": future, "reason": "改时间"}, allow: pmOwner + " " + pmWorker + " " + pmPf},
 		"POST /v1/orders/{id}/time-changes/{change_id}/accept":  {path: "/v1/orders/{order}/time-changes/{change}/accept", allow: pmWorker + " " + pmOp + " " + pmPf},
@@ -326,10 +328,10 @@ func pmWorld(t *testing.T, dsn string) (*ordWorld, map[string]string, func(id st
 	w.want(w.as(pmOp, "POST", "/v1/orders/"+order+"/assign", map[string]any{"worker_id": pmWorker, "reason": "王阿姨生病"}), 200)
 	ids["change"] = w.want(w.as(pmOwner, "POST", "/v1/orders/"+order+"/time-changes",
 		map[string]any{"new_time": ordT0.Add(49 * time.Hour).Format(time.RFC3339), "reason": "晚一小时"}), 201).Str("id")
-	done := w.book(ordT0.Add(2 * time.Hour))
-	for _, step := range []string{"accept", "start", "complete"} {
-		w.want(as(pmWorker, "POST", "/v1/orders/"+done+"/"+step, nil), 200)
-	}
+	done := w.book(ordSoon)
+	w.want(as(pmWorker, "POST", "/v1/orders/"+done+"/accept", nil), 200)
+	w.startAs(pmWorker, done)
+	w.want(as(pmWorker, "POST", "/v1/orders/"+done+"/complete", nil), 200)
 	ids["done"] = done
 	w.want(w.as(pmOwner, "POST", "/v1/orders/"+done+"/review", map[string]any{"rating": 5, "text": "很细致", "images": []string{ids["file"]}}), 201)
 	w.want(as(pmWorker, "PUT", "/v1/orders/"+done+"/review/reply", map[string]any{"text": "谢谢"}), 201)
@@ -484,6 +486,9 @@ func TestIssue10BadInputNeverFails(t *testing.T) {
 			{pmOwner, "POST", "/v1/orders", map[string]any{"service_item_id": ordItem, "address": "浦东新区", "appointment_at": "tomorrow morning"}},
 			{pmOwner, "POST", "/v1/orders/" + order + "/time-changes", map[string]any{"new_time": "9999-12-31T00:00:00Z", "reason": "x"}},
 			{pmOwner, "POST", "/v1/orders/" + order + "/time-changes", map[string]any{"new_time": ordT0.Add(-time.Hour).Format(time.RFC3339), "reason": "x"}},
+			{pmRemoved, "POST", "/v1/orders/" + order + "/on-the-way", map[string]any{"eta": "9999-12-31T00:00:00Z"}},
+			{pmRemoved, "POST", "/v1/orders/" + order + "/on-the-way", map[string]any{"eta": ordT0.Add(-time.Hour).Format(time.RFC3339)}},
+			{pmRemoved, "POST", "/v1/orders/" + order + "/on-the-way", map[string]any{"minutes": 100000}},
 			{pmOp, "POST", "/v1/orders/cancel-bulk", map[string]any{"area": ordArea, "from": ordT0.Format(time.RFC3339),
 				"to": ordT0.AddDate(100, 0, 0).Format(time.RFC3339), "reason": "台风"}},
 		} {

@@ -22,7 +22,7 @@ func (w *ordWorld) completedBy(worker string, at time.Time) string {
 	w.t.Helper()
 	id := w.book(at)
 	w.want(w.as(worker, "POST", "/v1/orders/"+id+"/accept", nil), 200)
-	w.want(w.as(worker, "POST", "/v1/orders/"+id+"/start", nil), 200)
+	w.startAs(worker, id)
 	w.want(w.as(worker, "POST", "/v1/orders/"+id+"/complete", nil), 200)
 	return id
 }
@@ -66,7 +66,7 @@ func TestI2ReviewReplyAndModeration(t *testing.T) {
 		early := w.bookAccepted(ordT0.Add(3 * time.Hour))
 		wantProblem(t, w.as(ordCustomer, "POST", "/v1/orders/"+early+"/review", map[string]any{"rating": 5}), 409, model.CodeInvalidTransition)
 
-		id := w.completedBy(ordW1, ordT0.Add(2*time.Hour))
+		id := w.completedBy(ordW1, ordSoon)
 		path := "/v1/orders/" + id + "/review"
 		// N3's notification carries what the form needs.
 		done := w.one(ordCustomer, notify.KindServiceCompleted, id)
@@ -217,10 +217,10 @@ func TestI2ReviewAccess(t *testing.T) {
 		otherWorker := w.s.AddPerson(model.Person{ID: "w-other", Role: model.RoleWorker, Name: "孙阿姨"})
 		stranger := w.s.Token("nobody", model.RoleCustomer) // not known to homebell
 		// W2 accepted first and was replaced by W1, who did the work: W2 is the removed worker.
-		id := w.book(ordT0.Add(2 * time.Hour))
+		id := w.book(ordSoon)
 		w.want(w.as(ordW2, "POST", "/v1/orders/"+id+"/accept", nil), 200)
 		w.want(w.as(ordOp1, "POST", "/v1/orders/"+id+"/assign", map[string]any{"worker_id": ordW1, "reason": "客户要求"}), 200)
-		w.want(w.as(ordW1, "POST", "/v1/orders/"+id+"/start", nil), 200)
+		w.startAs(ordW1, id)
 		w.want(w.as(ordW1, "POST", "/v1/orders/"+id+"/complete", nil), 200)
 		path := "/v1/orders/" + id + "/review"
 
@@ -310,7 +310,7 @@ func TestI2ReviewPhotosReadableByTheOrderOnly(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		other := w.s.AddPerson(model.Person{ID: "c-other", Role: model.RoleCustomer, Name: "路人甲"})
-		id := w.completedBy(ordW1, ordT0.Add(2*time.Hour))
+		id := w.completedBy(ordW1, ordSoon)
 		path := "/v1/orders/" + id + "/review"
 		mine := uploadPNG(t, w.s, w.tok(ordCustomer), 200)
 		theirs := uploadPNG(t, w.s, other, 90)

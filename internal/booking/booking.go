@@ -446,18 +446,14 @@ func (s *Service) everAssigned(ctx context.Context, q *store.Queries, orderID st
 	return false, nil
 }
 
-// Start: the assigned worker (or the platform) begins the service.
-func (s *Service) Start(ctx context.Context, a Actor, id string) (model.Order, error) {
-	return s.workerStep(ctx, a, id, ActStart, model.OrderInService, "started")
-}
-
 // Complete: the assigned worker (or the platform) confirms all agreed work is done (N3); the
-// customer is told and invited to review.
-func (s *Service) Complete(ctx context.Context, a Actor, id string) (model.Order, error) {
-	return s.workerStep(ctx, a, id, ActComplete, model.OrderCompleted, "completed")
-}
-
-func (s *Service) workerStep(ctx context.Context, a Actor, id string, act Action, to model.OrderStatus, typ string) (model.Order, error) {
+// customer is told and invited to review. The completion may carry up to MaxPhotos
+// proof-of-service photos (Y4), uploads of the order's worker; the customer's notice shows them.
+func (s *Service) Complete(ctx context.Context, a Actor, id string, photos []PhotoInput) (model.Order, error) {
+	if err := checkPhotos(photos); err != nil {
+		return model.Order{}, err
+	}
+	act, to, typ := ActComplete, model.OrderCompleted, "completed"
 	var o model.Order
 	err := s.write(ctx, string(act), func(tx *store.Tx) error {
 		var err error
@@ -470,11 +466,26 @@ func (s *Service) workerStep(ctx context.Context, a Actor, id string, act Action
 		if err := checkTransition(o, act); err != nil {
 			return err
 		}
+		shown := make([]model.OrderPhoto, 0, len(photos))
+		for _, ph := range photos {
+			f, err := tx.File(ctx, ph.FileID)
+			if model.IsCode(err, model.CodeNotFound) || (err == nil && f.UploaderID != o.WorkerID) {
+				return model.Invalid(model.FieldError{Field: "photos", Message: "each must be an image the order's worker uploaded (POST /v1/files)"})
+			}
+			if err != nil {
+				return err
+			}
+			shown = append(shown, model.OrderPhoto{FileID: f.ID, Phase: ph.Phase, URL: "/v1/files/" + f.ID,
+				ThumbnailURL: "/v1/files/" + f.ID + "/thumbnail", CreatedAt: s.Now().UTC()})
+		}
 		o.Status = to
 		if err := tx.UpdateOrder(ctx, &o, s.Now()); err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, o, typ, a, nil); err != nil {
+		if err := tx.AddOrderPhotos(ctx, o.ID, shown, s.Now()); err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, o, typ, a, map[string]any{"photos": len(shown)}); err != nil {
 			return err
 		}
 		f, err := s.factsOf(ctx, &tx.Queries, o)
@@ -487,18 +498,11 @@ func (s *Service) workerStep(ctx context.Context, a Actor, id string, act Action
 		if err := s.closeOpenChange(ctx, tx, o); err != nil {
 			return err
 		}
-		switch to {
-		case model.OrderInService:
-			return s.tell(ctx, tx, notify.Event{Kind: notify.KindServiceStarted, Key: happening(o), OrderID: o.ID,
-				Recipients: []notify.Recipient{customer(o)}, Vars: f.vars})
-		case model.OrderCompleted:
-			return s.tell(ctx, tx, notify.Event{Kind: notify.KindServiceCompleted, Key: happening(o), OrderID: o.ID,
-				Recipients: []notify.Recipient{customer(o)}, Vars: f.vars,
-				Data: map[string]any{"worker": workerCard(f.worker),
-					"actions":     []map[string]any{{"type": "review", "order_id": o.ID}},
-					"review_form": reviewForm(o.ID)}})
-		}
-		return nil
+		return s.tell(ctx, tx, notify.Event{Kind: notify.KindServiceCompleted, Key: happening(o), OrderID: o.ID,
+			Recipients: []notify.Recipient{customer(o)}, Vars: withVars(f.vars, map[string]any{"photos": len(shown)}),
+			Data: map[string]any{"worker": workerCard(f.worker),
+				"actions":     []map[string]any{{"type": "review", "order_id": o.ID}},
+				"review_form": reviewForm(o.ID), "photos": shown}})
 	})
 	return o, err
 }

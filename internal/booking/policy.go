@@ -39,6 +39,9 @@ type Policy struct {
 	// Chat: an order's conversation stays writable this long after the order is completed or
 	// cancelled (I1); it stays readable within the message center's retention.
 	Chat ChatPolicy `json:"chat"`
+	// Visit: when a worker may start, when one not on the way is nudged, how often an arrival
+	// estimate is told again, how many start codes may be wrong (Y4). Zero fields: the defaults.
+	Visit VisitPolicy `json:"visit"`
 }
 
 // The bounds of dates (issue 10, defect 9).
@@ -103,6 +106,7 @@ func (p Policy) Validate() error {
 	v.Check(p.BookAheadDays >= 0 && p.BookAheadDays <= 3*365, "book_ahead_days", "must be 1..1095 (0: the default, 180)")
 	v.Check(p.BulkRangeDays >= 0 && p.BulkRangeDays <= 366, "bulk_range_days", "must be 1..366 (0: the default, 31)")
 	v.Check(p.Chat.AfterCompletionHours >= 0 && p.Chat.AfterCompletionHours <= 24*90, "chat.after_completion_hours", "must be 0..2160")
+	p.Visit.check(&v)
 	v.Check(p.Chat.AfterCancellationHours >= 0 && p.Chat.AfterCancellationHours <= 24*90, "chat.after_cancellation_hours", "must be 0..2160")
 	return v.Err()
 }

@@ -45,20 +45,23 @@ func (s *Service) scheduleReminders(ctx context.Context, tx *store.Tx, o model.O
 			return err
 		}
 	}
-	return nil
+	return s.scheduleVisitTimers(ctx, tx, o, p)
 }
 
+// cancelReminders cancels the reminders and the visit's timers of an order (it started, was
+// cancelled, or lost its worker).
 func (s *Service) cancelReminders(ctx context.Context, tx *store.Tx, orderID string) error {
 	for _, aud := range []string{"customer", "worker"} {
 		if err := s.Jobs.Cancel(ctx, tx, ReminderKey(orderID, aud)); err != nil {
 			return err
 		}
 	}
-	return nil
+	return s.cancelVisitTimers(ctx, tx, orderID)
 }
 
 // RunReminder is the handler of JobReminder. A reminder due while the server was down fires once
-// when it is back, as long as the service has not begun — never at or after the appointment.
+// when it is back, as long as the service has not begun — never at or after the appointment, nor
+// once the worker is on the way (Y4).
 func (s *Service) RunReminder(ctx context.Context, j store.Job) error {
 	var p ReminderPayload
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
@@ -76,6 +79,10 @@ func (s *Service) RunReminder(ctx context.Context, j store.Job) error {
 		if o.Status != model.OrderAccepted || o.WorkerID == "" || o.WorkerID != p.WorkerID ||
 			!o.AppointmentAt.Equal(p.AppointmentAt) || !now.Before(o.AppointmentAt) {
 			return nil // stale: the order moved on since this reminder was scheduled
+		}
+		// A reminder is pointless once the worker is on the way (Y4).
+		if skip, err := skipReminder(ctx, &tx.Queries, o); err != nil || skip {
+			return err
 		}
 		f, err := s.factsOf(ctx, &tx.Queries, o)
 		if err != nil {

@@ -38,6 +38,10 @@ type OrderView struct {
 	Watchers []WatcherName `json:"watchers,omitempty"`
 	// Viewer is set when the reader watches the order (Y5): their rights.
 	Viewer *Viewer `json:"viewer,omitempty"`
+	// Visit is the current worker's way to the door (Y4): null until they set out or check in.
+	Visit *VisitView `json:"visit"`
+	// Photos are the proof of service the completion carried (Y4).
+	Photos []model.OrderPhoto `json:"photos"`
 
 	paymentHidden bool // a watcher reads it: no amount, no refund (Y5)
 }
@@ -110,6 +114,9 @@ func (s *Service) View(ctx context.Context, q *store.Queries, o model.Order) (Or
 	} else if found {
 		v.Cancellation = &cn
 	}
+	if v.Visit, v.Photos, err = s.visitView(ctx, q, o); err != nil {
+		return v, err
+	}
 	return v, nil
 }
 
@@ -138,6 +145,11 @@ func (s *Service) Get(ctx context.Context, a Actor, id string) (OrderView, error
 			return v, err
 		}
 		v.Watchers = append(v.Watchers, WatcherName{Name: p.Name})
+	}
+	// The start code proves the worker is at the door: the customer sees it until the start, and
+	// so do the order's watchers (often the one at home is a watcher, not the payer: Y4, Y5).
+	if v.Visit != nil && o.Status == model.OrderAccepted && (watch != nil || (a.Role == model.RoleCustomer && o.CustomerID == a.ID)) {
+		v.Visit.StartCode = v.Visit.Visit.StartCode
 	}
 	if watch != nil {
 		v.forWatcher(*watch)
@@ -305,6 +317,9 @@ type Approvals struct {
 	// WorkerChanges are customers' requests for another worker; an operator settles one by
 	// reassigning the order (POST /v1/orders/{id}/assign).
 	WorkerChanges []WorkerChangeRequest `json:"worker_changes"`
+	// Visits are orders whose worker had not set out at the appointment, or used up the start
+	// codes (Y4); an operator reassigns, moves or cancels the order, or starts it by override.
+	Visits []VisitException `json:"visits"`
 }
 
 // PendingApprovals lists time changes operators decide and cancellations awaiting approval.
@@ -329,6 +344,9 @@ func (s *Service) PendingApprovals(ctx context.Context, a Actor) (Approvals, err
 	out.Cancellations = append(out.Cancellations, cn...)
 	for _, e := range wc {
 		out.WorkerChanges = append(out.WorkerChanges, workerChangeOf(e))
+	}
+	if out.Visits, err = s.visitExceptions(ctx); err != nil {
+		return out, err
 	}
 	return out, nil
 }

@@ -28,6 +28,10 @@ const (
 	CodeRateLimited        Code = "rate_limited"
 	CodeUnavailable        Code = "unavailable"
 	CodeInternal           Code = "internal"
+	// The visit (Y4).
+	CodeOutsideStartWindow Code = "outside_start_window" // check-in or start before (or long after) the appointment's window
+	CodeStartCodeWrong     Code = "start_code_wrong"     // the start code typed is not the customer's
+	CodeStartCodeLocked    Code = "start_code_locked"    // too many wrong codes: only an operator can start the order
 )
 
 type codeInfo struct {
@@ -51,6 +55,9 @@ var codes = map[Code]codeInfo{
 	CodeRateLimited:        {http.StatusTooManyRequests, "Too many requests"},
 	CodeUnavailable:        {http.StatusServiceUnavailable, "Temporarily unavailable"},
 	CodeInternal:           {http.StatusInternalServerError, "Internal error"},
+	CodeOutsideStartWindow: {http.StatusConflict, "Outside the start window"},
+	CodeStartCodeWrong:     {http.StatusUnprocessableEntity, "Wrong start code"},
+	CodeStartCodeLocked:    {http.StatusConflict, "Start code locked"},
 }
 
 // Codes lists every code in the catalogue (for documentation and tests).

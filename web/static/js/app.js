@@ -284,7 +284,7 @@ class App {
       this.approvalsTimer = 0;
       try {
         const a = await this.api.get('/v1/approvals');
-        this.setApprovals((a.time_changes || []).length + (a.cancellations || []).length + (a.worker_changes || []).length);
+        this.setApprovals((a.time_changes || []).length + (a.cancellations || []).length + (a.worker_changes || []).length + (a.visits || []).length);
       } catch { /* the badge waits for the next event */ }
     }, 300);
   }

@@ -440,6 +440,42 @@ const en = {
   'hh.followers': 'Family following: {names}', 'hh.sep': ', ', 'hh.watchedTitle': 'Orders I follow', 'field.phone': 'Phone number', 'field.person_id': 'Family member',
 };
 
+// The visit (Y4): progress, start code, photos, and its trail events and problems.
+Object.assign(zh, {
+  'visit.title': '上门进度', 'visit.progress': '上门进度', 'visit.on_the_way': '已出发', 'visit.arrived': '已到达',
+  'visit.started': '服务中', 'visit.done': '已完成', 'visit.eta': '预计 {at} 到达',
+  'visit.codeLabel': '开工码', 'visit.codeNote': '请核实服务人员身份后，把开工码告诉对方。', 'visit.askCode': '请向客户索取开工码，输入后开始服务。',
+  'visit.locked': '开工码错误次数过多，请联系平台核实后代为开始。', 'visit.overridden': '平台核实后代为开始：{reason}',
+  'visit.notSetOut': '已到预约时间，服务人员仍未出发，平台已介入。', 'visit.photos': '服务照片（{n} 张）',
+  'visit.before': '服务前', 'visit.after': '服务后', 'visit.beforeOptional': '服务前（可选）',
+  'visit.photosNote': '请拍摄完工照片（最多 9 张，至少一张服务后照片），客户会在完成通知中看到。',
+  'visit.setOut': '出发', 'visit.updateEta': '更新预计到达', 'visit.minutes': '预计多少分钟后到达', 'visit.send': '告诉客户',
+  'visit.setOutDone': '已告知客户您已出发', 'visit.checkIn': '已到达（签到）', 'visit.codeInput': '客户提供的开工码',
+  'visit.override': '代为开始', 'visit.overrideNote': '未使用开工码开始服务，将记录在订单审计中。',
+  'ev.on_the_way': '服务人员出发', 'ev.eta_updated': '更新预计到达', 'ev.checked_in': '服务人员签到', 'ev.start_code_wrong': '开工码错误',
+  'ev.worker_nudged': '提醒出发', 'ev.operators_told': '通知运营',
+  'err.outside_start_window': '现在不在可开始服务的时间内（预约前后的时段），请按预约时间上门', 'err.start_code_wrong': '开工码不正确，请向客户核对',
+  'err.start_code_locked': '开工码错误次数过多，请联系平台',
+  'approvals.visits': '上门异常', 'approvals.visit.not_on_the_way': '到预约时间仍未出发', 'approvals.visit.start_code_locked': '开工码错误次数过多',
+});
+Object.assign(en, {
+  'visit.title': 'The visit', 'visit.progress': 'Visit progress', 'visit.on_the_way': 'On the way', 'visit.arrived': 'Arrived',
+  'visit.started': 'Started', 'visit.done': 'Done', 'visit.eta': 'Expected at {at}',
+  'visit.codeLabel': 'Start code', 'visit.codeNote': 'Check who is at the door, then read this code out to them.', 'visit.askCode': 'Ask the customer for the start code and type it in to start.',
+  'visit.locked': 'Too many wrong start codes: ask the platform to check and start it.', 'visit.overridden': 'Started by the platform after a check: {reason}',
+  'visit.notSetOut': 'The appointment has come and the worker has not set out; the platform is on it.', 'visit.photos': 'Photos of the work ({n})',
+  'visit.before': 'Before', 'visit.after': 'After', 'visit.beforeOptional': 'Before (optional)',
+  'visit.photosNote': 'Take photos of the finished work (up to 9, at least one after); the customer sees them with the completion.',
+  'visit.setOut': 'On the way', 'visit.updateEta': 'Update arrival', 'visit.minutes': 'Arriving in (minutes)', 'visit.send': 'Tell the customer',
+  'visit.setOutDone': 'The customer knows you are on the way', 'visit.checkIn': 'Arrived (check in)', 'visit.codeInput': 'Start code from the customer',
+  'visit.override': 'Start without code', 'visit.overrideNote': 'Starting without the start code is recorded in the order\'s audit trail.',
+  'ev.on_the_way': 'Worker on the way', 'ev.eta_updated': 'Arrival estimate updated', 'ev.checked_in': 'Worker checked in', 'ev.start_code_wrong': 'Wrong start code',
+  'ev.worker_nudged': 'Worker nudged', 'ev.operators_told': 'Operators told',
+  'err.outside_start_window': 'Not the time to start yet (only around the appointment); come at the booked time', 'err.start_code_wrong': 'That start code is wrong; check it with the customer',
+  'err.start_code_locked': 'Too many wrong start codes; contact the platform',
+  'approvals.visits': 'Visit exceptions', 'approvals.visit.not_on_the_way': 'Not on the way at the appointment', 'approvals.visit.start_code_locked': 'Too many wrong start codes',
+});
+
 const dicts = { 'zh-CN': zh, en };
 
 /** I18n translates keys and formats values for one locale. */

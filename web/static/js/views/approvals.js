@@ -1,5 +1,6 @@
 // approvals.js: what waits for an operator — time changes inside the platform's window (or left
-// unanswered), cancellations that need approval, and customers' requests for another worker.
+// unanswered), cancellations that need approval, customers' requests for another worker, and
+// visits in trouble (a worker not on the way at the appointment, start codes used up: Y4).
 // Each card has what is needed to decide (service, appointment, address, customer, worker, who
 // asks and why) and the decision itself; the list updates live and the menu shows the count.
 
@@ -68,7 +69,8 @@ export async function render(ctx) {
     const rows = await Promise.all([
       ...(res.worker_changes || []).map((a) => row('worker', a)),
       ...(res.time_changes || []).map((a) => row('time', a)),
-      ...(res.cancellations || []).map((a) => row('cancel', a))]);
+      ...(res.cancellations || []).map((a) => row('cancel', a)),
+      ...(res.visits || []).map((a) => visitRow(ctx, a))]);
     if (!ctx.current()) return;
     count.textContent = rows.length ? t('approvals.count', { n: rows.length }) : '';
     list.replaceChildren(...(rows.length ? rows : [emptyItem(t('approvals.empty'))]));
@@ -76,6 +78,21 @@ export async function render(ctx) {
   }
   ctx.on('any', () => load().catch(() => {}));
   await load();
+}
+
+/**
+ * visitRow is an order whose worker had not set out at the appointment, or used up the start
+ * codes (Y4): the operator opens the order to reassign it, move it or start it by override.
+ */
+function visitRow(ctx, a) {
+  const { t, i18n } = ctx;
+  const facts = [[t('order.time'), i18n.time(a.appointment_at)], [t('order.address'), a.address], [t('order.worker'), a.worker_name]].filter(([, v]) => v);
+  return h('li', { class: 'card approval approval-visit', dataset: { type: 'visit', order: a.order_id, reason: a.reason } },
+    h('div', { class: 'row between' }, h('strong', { text: t('approvals.visits') }),
+      h('span', { class: 'warn small', text: t(`approvals.visit.${a.reason}`) })),
+    h('p', { class: 'approval-item' }, h('strong', { text: i18n.text(a.item) || a.order_id })),
+    h('dl', { class: 'facts' }, facts.map(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])),
+    h('a', { class: 'link', href: `#/orders/${encodeURIComponent(a.order_id)}`, text: t('approvals.open') }));
 }
 
 /** buttons are approve and decline for a request; done reloads the list. */

@@ -19,16 +19,19 @@ export async function upload(ctx, file) {
   return data;
 }
 
-/** imagePicker is a file input that uploads at once and lists thumbnails; ids() returns the file ids. */
-export function imagePicker(ctx, id, max) {
+/**
+ * imagePicker is a file input that uploads at once and lists thumbnails; ids() returns the file
+ * ids. With opts.camera a second input (`${id}-camera`, capture) opens a phone's camera.
+ */
+export function imagePicker(ctx, id, max, opts = {}) {
   const { t } = ctx;
   const chosen = [];
   const thumbs = h('div', { class: 'img-strip', id: `${id}-list` });
   const errors = h('div');
   const input = h('input', { type: 'file', id, accept: 'image/jpeg,image/png,image/webp,image/gif', multiple: true, class: 'file-input' });
-  input.addEventListener('change', async () => {
+  const take = async (source) => {
     errors.replaceChildren();
-    for (const f of [...input.files]) {
+    for (const f of [...source.files]) {
       if (chosen.length >= max) { errors.append(h('p', { class: 'problem', text: t('img.tooMany', { n: max }) })); break; }
       const box = h('span', { class: 'img-thumb uploading', text: '…' });
       thumbs.append(box);
@@ -44,9 +47,16 @@ export function imagePicker(ctx, id, max) {
           } }));
       } catch (e) { box.remove(); errors.append(ctx.app.problem(e)); }
     }
-    input.value = '';
-  });
-  const el = h('div', { class: 'img-picker' },
+    source.value = '';
+  };
+  input.addEventListener('change', () => take(input));
+  let camera = null;
+  if (opts.camera) {
+    const cam = h('input', { type: 'file', id: `${id}-camera`, accept: 'image/*', capture: 'environment', class: 'file-input' });
+    cam.addEventListener('change', () => take(cam));
+    camera = h('label', { class: 'field', for: `${id}-camera` }, h('span', { class: 'field-label', text: t('chat.camera') }), cam);
+  }
+  const el = h('div', { class: 'img-picker' }, camera,
     h('label', { class: 'field', for: id }, h('span', { class: 'field-label', text: t('img.attach', { n: max }) }), input), thumbs, errors);
   return { el, ids: () => [...chosen], clear: () => { chosen.length = 0; thumbs.replaceChildren(); errors.replaceChildren(); } };
 }

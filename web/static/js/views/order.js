@@ -6,6 +6,7 @@ import { h, field, avatar, replace } from '../dom.js';
 import { itemName, workerOf, customerOf, statusChip, apptOf, amountOf, busy, sectionTitle, toLocalInput, fromLocalInput, items, emptyState } from './kit.js';
 import { reviewSection, ratingBadge } from './review.js';
 import { watcherBanner, watcherNames, householdCard } from './household.js';
+import { visitCard, visitActions } from './visit.js';
 
 const FINAL = ['completed', 'cancelled', 'canceled'];
 const WAITING = ['pending', 'open', 'created'];
@@ -77,6 +78,8 @@ async function paint(ctx, body, base) {
 
   const parts = [watcherBanner(ctx, o, customer), head, people].filter(Boolean);
   people.append(...[watcherNames(ctx, o)].filter(Boolean));
+  const visit = visitCard(ctx, o);
+  if (visit) parts.push(visit);
   if (review) parts.push(review);
   const change = pendingChange(o);
   if (change) {
@@ -235,9 +238,10 @@ function actions(ctx, o, base, worker) {
 
   if (me.role === 'worker') {
     if (!worker && WAITING.includes(o.status)) direct('order-accept', t('orders.accept'), 'accept');
-    if (assignedToMe && o.status === 'accepted') direct('order-start', t('order.start'), 'start');
-    if (assignedToMe && ['in_service', 'in_progress', 'started'].includes(o.status)) direct('order-complete', t('order.complete'), 'complete');
   }
+  // The visit (Y4): set out, check in, start with the customer's code, complete with photos;
+  // an operator's override.
+  visitActions(ctx, o, base, direct, panel);
   if (o.status === 'in_service') return buttons.childElementCount ? box : h('div');
   if ((me.role === 'customer' || assignedToMe) && worker && !o.pending_change) {
     panel('time', t('order.changeTime'), (p) => timeChangeForm(ctx, o, base, p));
