@@ -710,7 +710,7 @@ func TestOrderTransitionsOverHTTP(t *testing.T) {
 		}{
 			{booking.ActAssign, ordOp1, "/assign", map[string]any{"worker_id": ordW2}},
 			{booking.ActStart, "platform", "/start", map[string]any{"override_reason": "x"}},
-			{booking.ActComplete, "platform", "/complete", nil},
+			{booking.ActComplete, "platform", "/complete", map[string]any{}},
 			{booking.ActCancel, ordOp1, "/cancel", map[string]any{"reason": "x"}},
 			{booking.ActChangeTime, "platform", "/time-changes", map[string]any{"new_time": at.Add(time.Hour).Format(time.RFC3339), "reason": "x"}},
 			{booking.ActWithdraw, "platform", "/worker-changes", map[string]any{"reason": "x"}},
