@@ -51,12 +51,9 @@ func (s *Service) scheduleReminders(ctx context.Context, tx *store.Tx, o model.O
 // cancelReminders cancels the reminders and the visit's timers of an order (it started, was
 // cancelled, or lost its worker).
 func (s *Service) cancelReminders(ctx context.Context, tx *store.Tx, orderID string) error {
-	for _, aud := range []string{"customer", "worker"} {
-		if err := s.Jobs.Cancel(ctx, tx, ReminderKey(orderID, aud)); err != nil {
-			return err
-		}
-	}
-	return s.cancelVisitTimers(ctx, tx, orderID)
+	_, err := tx.CancelJobs(ctx, []string{ReminderKey(orderID, "customer"), ReminderKey(orderID, "worker"),
+		VisitKey(orderID, "nudge"), VisitKey(orderID, "late")}, s.Now())
+	return err
 }
 
 // RunReminder is the handler of JobReminder. A reminder due while the server was down fires once

@@ -49,15 +49,6 @@ func (s *Service) scheduleVisitTimers(ctx context.Context, tx *store.Tx, o model
 	return s.Jobs.Schedule(ctx, tx, JobVisitLate, VisitKey(o.ID, "late"), o.AppointmentAt, pl, 5)
 }
 
-func (s *Service) cancelVisitTimers(ctx context.Context, tx *store.Tx, orderID string) error {
-	for _, what := range []string{"nudge", "late"} {
-		if err := s.Jobs.Cancel(ctx, tx, VisitKey(orderID, what)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // visitOf is the visit of o's current worker (a fresh one when there is none, or the row is a
 // previous worker's).
 func visitOf(ctx context.Context, q *store.Queries, o model.Order) (model.Visit, error) {

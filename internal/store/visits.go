@@ -144,3 +144,23 @@ func prefixed(alias, cols string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// CancelJobs cancels the pending jobs with any of keys in one statement (an order's reminders and
+// visit timers go together); it returns how many were pending.
+func (q *Queries) CancelJobs(ctx context.Context, keys []string, now time.Time) (int64, error) {
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	args := []any{utc(now)}
+	marks := make([]string, len(keys))
+	for i, k := range keys {
+		args = append(args, k)
+		marks[i] = fmt.Sprintf("$%d", i+2)
+	}
+	res, err := q.q.ExecContext(ctx, `UPDATE jobs SET state = 'cancelled', updated_at = $1
+		WHERE key IN (`+strings.Join(marks, ",")+`) AND state IN ('scheduled','running')`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("store: cancel jobs: %w", err)
+	}
+	return res.RowsAffected()
+}
