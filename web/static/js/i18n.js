@@ -221,6 +221,22 @@ const zh = {
   'hh.watching': '您正在关注{name}的订单', 'hh.mayChat': '可联系服务人员', 'hh.noChat': '不可联系服务人员',
   'hh.mayAnswer': '可回复改期申请', 'hh.noAnswer': '不可回复改期申请', 'hh.noPayment': '付款与退款信息仅客户本人可见。',
   'hh.followers': '关注的家人：{names}', 'hh.sep': '、', 'hh.watchedTitle': '我关注的订单', 'field.phone': '手机号', 'field.person_id': '家人',
+  // The visit (Y4).
+  'visit.title': '上门进度', 'visit.progress': '上门进度', 'visit.on_the_way': '已出发', 'visit.arrived': '已到达',
+  'visit.started': '服务中', 'visit.done': '已完成', 'visit.eta': '预计 {at} 到达',
+  'visit.codeLabel': '开工码', 'visit.codeNote': '请核实服务人员身份后，把开工码告诉对方。', 'visit.askCode': '请向客户索取开工码，输入后开始服务。',
+  'visit.locked': '开工码错误次数过多，请联系平台核实后代为开始。', 'visit.overridden': '平台核实后代为开始：{reason}',
+  'visit.notSetOut': '已到预约时间，服务人员仍未出发，平台已介入。', 'visit.photos': '服务照片（{n} 张）',
+  'visit.before': '服务前', 'visit.after': '服务后', 'visit.beforeOptional': '服务前（可选）',
+  'visit.photosNote': '请拍摄完工照片（最多 9 张，至少一张服务后照片），客户会在完成通知中看到。',
+  'visit.setOut': '出发', 'visit.updateEta': '更新预计到达', 'visit.minutes': '预计多少分钟后到达', 'visit.send': '告诉客户',
+  'visit.setOutDone': '已告知客户您已出发', 'visit.checkIn': '已到达（签到）', 'visit.codeInput': '客户提供的开工码',
+  'visit.override': '代为开始', 'visit.overrideNote': '未使用开工码开始服务，将记录在订单审计中。',
+  'ev.on_the_way': '服务人员出发', 'ev.eta_updated': '更新预计到达', 'ev.checked_in': '服务人员签到', 'ev.start_code_wrong': '开工码错误',
+  'ev.worker_nudged': '提醒出发', 'ev.operators_told': '通知运营',
+  'err.outside_start_window': '现在不在可开始服务的时间内（预约前后的时段），请按预约时间上门', 'err.start_code_wrong': '开工码不正确，请向客户核对',
+  'err.start_code_locked': '开工码错误次数过多，请联系平台',
+  'approvals.visits': '上门异常', 'approvals.visit.not_on_the_way': '到预约时间仍未出发', 'approvals.visit.start_code_locked': '开工码错误次数过多',
 };
 
 const en = {
@@ -438,27 +454,7 @@ const en = {
   'hh.watching': 'You are following {name}’s order', 'hh.mayChat': 'You may message the worker', 'hh.noChat': 'You may not message the worker',
   'hh.mayAnswer': 'You may answer time changes', 'hh.noAnswer': 'You may not answer time changes', 'hh.noPayment': 'Payment and refund details are for the customer only.',
   'hh.followers': 'Family following: {names}', 'hh.sep': ', ', 'hh.watchedTitle': 'Orders I follow', 'field.phone': 'Phone number', 'field.person_id': 'Family member',
-};
-
-// The visit (Y4): progress, start code, photos, and its trail events and problems.
-Object.assign(zh, {
-  'visit.title': '上门进度', 'visit.progress': '上门进度', 'visit.on_the_way': '已出发', 'visit.arrived': '已到达',
-  'visit.started': '服务中', 'visit.done': '已完成', 'visit.eta': '预计 {at} 到达',
-  'visit.codeLabel': '开工码', 'visit.codeNote': '请核实服务人员身份后，把开工码告诉对方。', 'visit.askCode': '请向客户索取开工码，输入后开始服务。',
-  'visit.locked': '开工码错误次数过多，请联系平台核实后代为开始。', 'visit.overridden': '平台核实后代为开始：{reason}',
-  'visit.notSetOut': '已到预约时间，服务人员仍未出发，平台已介入。', 'visit.photos': '服务照片（{n} 张）',
-  'visit.before': '服务前', 'visit.after': '服务后', 'visit.beforeOptional': '服务前（可选）',
-  'visit.photosNote': '请拍摄完工照片（最多 9 张，至少一张服务后照片），客户会在完成通知中看到。',
-  'visit.setOut': '出发', 'visit.updateEta': '更新预计到达', 'visit.minutes': '预计多少分钟后到达', 'visit.send': '告诉客户',
-  'visit.setOutDone': '已告知客户您已出发', 'visit.checkIn': '已到达（签到）', 'visit.codeInput': '客户提供的开工码',
-  'visit.override': '代为开始', 'visit.overrideNote': '未使用开工码开始服务，将记录在订单审计中。',
-  'ev.on_the_way': '服务人员出发', 'ev.eta_updated': '更新预计到达', 'ev.checked_in': '服务人员签到', 'ev.start_code_wrong': '开工码错误',
-  'ev.worker_nudged': '提醒出发', 'ev.operators_told': '通知运营',
-  'err.outside_start_window': '现在不在可开始服务的时间内（预约前后的时段），请按预约时间上门', 'err.start_code_wrong': '开工码不正确，请向客户核对',
-  'err.start_code_locked': '开工码错误次数过多，请联系平台',
-  'approvals.visits': '上门异常', 'approvals.visit.not_on_the_way': '到预约时间仍未出发', 'approvals.visit.start_code_locked': '开工码错误次数过多',
-});
-Object.assign(en, {
+  // The visit (Y4).
   'visit.title': 'The visit', 'visit.progress': 'Visit progress', 'visit.on_the_way': 'On the way', 'visit.arrived': 'Arrived',
   'visit.started': 'Started', 'visit.done': 'Done', 'visit.eta': 'Expected at {at}',
   'visit.codeLabel': 'Start code', 'visit.codeNote': 'Check who is at the door, then read this code out to them.', 'visit.askCode': 'Ask the customer for the start code and type it in to start.',
@@ -474,7 +470,7 @@ Object.assign(en, {
   'err.outside_start_window': 'Not the time to start yet (only around the appointment); come at the booked time', 'err.start_code_wrong': 'That start code is wrong; check it with the customer',
   'err.start_code_locked': 'Too many wrong start codes; contact the platform',
   'approvals.visits': 'Visit exceptions', 'approvals.visit.not_on_the_way': 'Not on the way at the appointment', 'approvals.visit.start_code_locked': 'Too many wrong start codes',
-});
+};
 
 const dicts = { 'zh-CN': zh, en };
 
