@@ -124,7 +124,8 @@ func TestY5WatchersToldInTheirLanguageZoneAndPreferences(t *testing.T) {
 			t.Errorf("daughter told of the refund: %+v", ns)
 		}
 		// The review invitation is the customer's too; the daughter hears the service is done.
-		h.want(h.as(ordW1, "POST", "/v1/orders/"+h.order+"/start", nil), 200)
+		h.clk.Set(h.orderAt) // the start window (Y4)
+		h.startAs(ordW1, h.order)
 		h.want(h.as(ordW1, "POST", "/v1/orders/"+h.order+"/complete", nil), 200)
 		done := h.one(hhDaughter, notify.KindServiceCompleted, h.order)
 		if strings.Contains(string(done.Data), "review") {
@@ -388,7 +389,8 @@ func TestY5RemovalCutsAccessOnEveryEndpoint(t *testing.T) {
 			}
 		}
 		h.want(h.as(ordCustomer, "POST", "/v1/conversations/"+conv+"/messages", map[string]any{"client_id": "c-2", "text": "好的"}), 201)
-		h.want(h.as(ordW1, "POST", "/v1/orders/"+h.order+"/start", nil), 200)
+		h.clk.Set(h.orderAt) // the start window (Y4)
+		h.startAs(ordW1, h.order)
 		h.one(hhDaughter, notify.KindServiceStarted, h.order) // the daughter still watches
 		tellPerson(t, h.s, hhSon, "probe", "probe")
 		for {
