@@ -26,6 +26,7 @@ import (
 	"github.com/homebell/homebell/internal/auth"
 	"github.com/homebell/homebell/internal/config"
 	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/observe"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -92,7 +93,9 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 func logger(cfg config.Config, stderr io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
-	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// JSON lines, one per record; records written with a request's or job's context carry its
+	// request id, route, person id, job and delivery ids (observe.NewHandler).
+	return slog.New(observe.NewHandler(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})))
 }
 
 func serve(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, demo bool) error {

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/subtle"
 	_ "embed"
 	"encoding/hex"
 	"errors"
@@ -29,6 +30,7 @@ import (
 	"github.com/homebell/homebell/internal/hub"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
+	"github.com/homebell/homebell/internal/observe"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/support"
 )
@@ -48,7 +50,9 @@ type API struct {
 	Now      func() time.Time
 	Log      *slog.Logger
 	Registry *prometheus.Registry
-	Static   http.Handler // the embedded web app
+	// Metrics are homebell's own metrics (observe); the API counts rate-limit refusals.
+	Metrics *observe.Metrics
+	Static  http.Handler // the embedded web app
 	// DevSecret signs demo sign-in tokens; nil outside demo mode.
 	DevSecret []byte
 	// Hub streams people's event logs (X1); VAPIDPublic is the Web Push key browsers subscribe with (X2).
@@ -99,11 +103,46 @@ func (a *API) Handler() http.Handler {
 	for _, rt := range a.routes() {
 		mux.Handle(rt.Pattern, a.wrap(rt))
 	}
-	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
+	if a.Cfg.MetricsAddr == "" {
+		mux.Handle("GET /metrics", a.MetricsHandler())
+	} else {
+		mux.Handle("GET /metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			writeProblem(w, r, a.Log, model.Errorf(model.CodeNotFound, "the metrics are served on --metrics-addr"))
+		}))
+	}
 	if a.Static != nil {
 		mux.Handle("/", a.Static)
 	}
-	return a.recoverer(a.securityHeaders(mux))
+	return a.requestIDs(a.recoverer(a.securityHeaders(mux)))
+}
+
+// MetricsHandler serves the Prometheus metrics: on the main listener, or on --metrics-addr
+// alone. With --metrics-token it answers only "Authorization: Bearer <token>".
+func (a *API) MetricsHandler() http.Handler {
+	h := promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{})
+	want := []byte("Bearer " + a.Cfg.MetricsToken)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.Cfg.MetricsToken != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			writeProblem(w, r, a.Log, model.Errorf(model.CodeUnauthenticated, "the metrics need the metrics token: Authorization: Bearer <token>"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// requestIDs gives every request an id — the client's X-Request-Id when it is a valid one
+// (1-128 letters, digits and "-._:"), else a new one —, echoes it in X-Request-Id, and puts it in
+// the request's context, so every log line written with that context names it.
+func (a *API) requestIDs(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !observe.ValidRequestID(id) {
+			id = observe.NewRequestID()
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(observe.WithRequest(r.Context(), &observe.Request{ID: id})))
+	})
 }
 
 // route is one line of the route table.
@@ -155,6 +194,7 @@ func (a *API) rateLimit(w http.ResponseWriter, r *http.Request, rt route) error 
 	now := a.Now()
 	check := func(l *auth.Limiter, name string) error {
 		if ok, wait := l.Allow(name+":"+p.ID, now); !ok {
+			a.Metrics.RateLimited(name)
 			secs := int((wait + time.Second - 1) / time.Second)
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
 			return model.Errorf(model.CodeRateLimited, "too many %s requests; retry in %d s", name, secs)
@@ -186,6 +226,12 @@ func (a *API) wrap(rt route) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		req := observe.RequestFrom(r.Context())
+		if req == nil { // a handler used without Handler's middleware (tests)
+			req = &observe.Request{ID: observe.NewRequestID()}
+			r = r.WithContext(observe.WithRequest(r.Context(), req))
+		}
+		req.Route = rt.Pattern
 		sw := &statusWriter{ResponseWriter: w, status: 200}
 		err := checkURL(r)
 		if err == nil {
@@ -199,13 +245,18 @@ func (a *API) wrap(rt route) http.Handler {
 		}
 		if err != nil {
 			if sw.wrote {
-				a.Log.Error("handler failed after writing", "path", r.URL.Path, "err", err)
+				a.Log.ErrorContext(r.Context(), "handler failed after writing", "err", err)
 			} else {
 				writeProblem(sw, r, a.Log, err)
 			}
 		}
+		took := time.Since(start)
 		a.requests.WithLabelValues(rt.Pattern, strconv.Itoa(sw.status)).Inc()
-		a.latency.WithLabelValues(rt.Pattern).Observe(time.Since(start).Seconds())
+		a.latency.WithLabelValues(rt.Pattern).Observe(took.Seconds())
+		// One access line per request: the route pattern, never the path's query (a stream's
+		// access_token) or a body.
+		a.Log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method),
+			slog.Int("status", sw.status), slog.Float64("duration_ms", float64(took.Microseconds())/1000))
 	})
 }
 
@@ -241,6 +292,9 @@ func (a *API) authorize(r *http.Request, rt route) (*http.Request, error) {
 	}
 	if !p.Is(roles...) {
 		return r, model.Errorf(model.CodeForbidden, "role %s may not do this", p.Role)
+	}
+	if req := observe.RequestFrom(r.Context()); req != nil {
+		req.PersonID = p.ID
 	}
 	return r.WithContext(auth.WithPrincipal(r.Context(), p)), nil
 }
@@ -505,7 +559,7 @@ func (a *API) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				a.Log.Error("panic", "path", r.URL.Path, "panic", v)
+				a.Log.ErrorContext(r.Context(), "panic", "panic", v)
 				writeProblem(w, r, a.Log, errors.New("panic"))
 			}
 		}()
@@ -545,7 +599,20 @@ func (a *API) readyz(w http.ResponseWriter, r *http.Request) error {
 		a.Log.Warn("not ready: schema", "at", cur, "want", want, "err", err)
 		return model.Errorf(model.CodeUnavailable, "the database schema is at version %d, this binary needs %d; run homebell migrate", cur, want)
 	}
-	return writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	// The node serves without NATS, but its commits wake other nodes' streams only by their poll:
+	// ready (the load balancer keeps it), but degraded for whoever watches.
+	if a.Hub != nil {
+		if why := a.Hub.Degraded(); why != "" {
+			return writeJSON(w, http.StatusOK, readiness{Status: "degraded", Degraded: []string{why}})
+		}
+	}
+	return writeJSON(w, http.StatusOK, readiness{Status: "ready"})
+}
+
+// readiness is the answer of /readyz.
+type readiness struct {
+	Status   string   `json:"status"` // ready, degraded
+	Degraded []string `json:"degraded,omitempty"`
 }
 
 // notFoundRoute answers unknown /v1 paths with a problem document instead of the web app: 405

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,6 +35,7 @@ import (
 	"github.com/homebell/homebell/internal/jobs"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
+	"github.com/homebell/homebell/internal/observe"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/support"
 	"github.com/homebell/homebell/web"
@@ -75,6 +77,9 @@ type App struct {
 	// Campaigns runs promotions and new-service announcements (P1, P2).
 	Campaigns *campaign.Service
 	hubOpt    hub.Options
+	// Metrics are homebell's own metrics, served at /metrics (docs/operations.md).
+	Metrics     *observe.Metrics
+	metricsAddr atomic.Value // string: where --metrics-addr listens, once Serve has bound it
 	// DevSecret is the HS256 secret of development tokens (demo sign-in, `homebell token`).
 	DevSecret []byte
 }
@@ -87,6 +92,8 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
+	// Records logged with a request's or a job's context carry its ids (observe).
+	opt.Log = slog.New(observe.NewHandler(opt.Log.Handler()))
 	st, err := store.Open(ctx, cfg.DB)
 	if err != nil {
 		return nil, err
@@ -126,14 +133,18 @@ func (a *App) init(ctx context.Context) error {
 	if a.Cfg.Node != "" {
 		a.Jobs.SetNode(a.Cfg.Node)
 	}
-	a.Notify = &notify.Service{Store: a.Store, Jobs: a.Jobs, Now: a.Now}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.API = &api.API{Cfg: a.Cfg, Store: a.Store, Verifier: verifier, Now: a.Now, Log: a.Log, Registry: reg, Static: web.Handler()}
+	a.Metrics = observe.New(reg)
+	a.Metrics.WatchStore(a.Store, a.Now)
+	a.Store.ObserveTx = a.Metrics.Transaction
+	a.Notify = &notify.Service{Store: a.Store, Jobs: a.Jobs, Now: a.Now, Metrics: a.Metrics}
+	a.API = &api.API{Cfg: a.Cfg, Store: a.Store, Verifier: verifier, Now: a.Now, Log: a.Log, Registry: reg,
+		Metrics: a.Metrics, Static: web.Handler()}
 	if a.Cfg.Demo {
 		a.API.DevSecret = secret
 	}
-	a.Booking = &booking.Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Now: a.Now}
+	a.Booking = &booking.Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Now: a.Now, Metrics: a.Metrics}
 	a.Jobs.Handle(booking.JobReminder, a.Booking.RunReminder)
 	a.Jobs.Handle(booking.JobVisitNudge, a.Booking.RunVisitNudge)
 	a.Jobs.Handle(booking.JobVisitLate, a.Booking.RunVisitLate)
@@ -202,6 +213,7 @@ func (a *App) initDelivery(ctx context.Context) error {
 		}
 		broker = b
 	}
+	a.hubOpt.Metrics = a.Metrics
 	h, err := hub.New(a.Store, broker, a.Log, a.hubOpt)
 	if err != nil {
 		if broker != nil {
@@ -210,6 +222,7 @@ func (a *App) initDelivery(ctx context.Context) error {
 		return err
 	}
 	a.Hub = h
+	a.Metrics.WatchDegraded(h.Degraded)
 	a.Notify.Wake = h.Wake
 	a.Notify.Publish = h.Publish
 	allowNets, err := a.Cfg.WebhookAllowedNets()
@@ -239,7 +252,7 @@ func (a *App) initDelivery(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.Deliver = &deliver.Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Now: a.Now, Log: a.Log,
+	a.Deliver = &deliver.Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Now: a.Now, Log: a.Log, Metrics: a.Metrics,
 		Push:  &webpush.Sender{VAPIDPublic: keys.Public, VAPIDPrivate: keys.Private, Subscriber: a.Cfg.VAPIDSubject},
 		Hooks: &webhook.Sender{Now: a.Now, Guard: &webhook.Guard{Allow: allowNets}}, BaseURL: a.Cfg.BaseURL}
 	if a.Cfg.WeChatAppID != "" {
@@ -310,6 +323,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("homebell serving", "addr", ln.Addr().String(), "db", a.Store.Dialect())
+	if a.Cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", a.Cfg.MetricsAddr)
+		if err != nil {
+			_ = srv.Close()
+			<-errc
+			return fmt.Errorf("app: metrics listener: %w", err)
+		}
+		msrv := &http.Server{Handler: a.metricsMux(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = msrv.Serve(mln) }()
+		defer msrv.Close()
+		a.metricsAddr.Store(mln.Addr().String())
+		a.Log.Info("metrics serving", "addr", mln.Addr().String())
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -323,6 +349,20 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	<-errc
 	return err
+}
+
+// MetricsAddr is the address /metrics listens on with --metrics-addr, once Serve has bound it
+// ("" before, or without --metrics-addr).
+func (a *App) MetricsAddr() string {
+	s, _ := a.metricsAddr.Load().(string)
+	return s
+}
+
+// metricsMux serves /metrics alone, for --metrics-addr.
+func (a *App) metricsMux() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.API.MetricsHandler())
+	return mux
 }
 
 // Close stops the realtime hub and releases the store.

@@ -15,6 +15,7 @@ import (
 	"github.com/homebell/homebell/internal/jobs"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
+	"github.com/homebell/homebell/internal/observe"
 	"github.com/homebell/homebell/internal/store"
 )
 
@@ -43,6 +44,8 @@ type Service struct {
 	HouseholdChanged func(ctx context.Context, tx *store.Tx, o model.Order) error
 	// Publish, when set, hands committed log entries to open streams (the hub).
 	Publish func(events map[string][]model.Event)
+	// Metrics count reminders fired and how late; nil counts nothing.
+	Metrics *observe.Metrics
 
 	failpoint atomic.Pointer[func(action string) error]
 }

@@ -91,8 +91,13 @@ func (s *Service) RunReminder(ctx context.Context, j store.Job) error {
 		}
 		// The key names the appointment and worker: a moved reminder is a new telling, a re-run is not.
 		key := o.ID + ":" + p.Audience + ":" + o.AppointmentAt.UTC().Format(time.RFC3339) + ":" + o.WorkerID
-		return s.tell(ctx, tx, notify.Event{Kind: notify.KindServiceStartingSoon, Key: key, OrderID: o.ID,
+		err = s.tell(ctx, tx, notify.Event{Kind: notify.KindServiceStartingSoon, Key: key, OrderID: o.ID,
 			Recipients: []notify.Recipient{rc}, Vars: f.vars, ServiceStartsAt: o.AppointmentAt,
 			Data: map[string]any{"appointment_at": o.AppointmentAt, "worker": workerCard(f.worker), "address": o.Address}})
+		if err == nil {
+			// Lateness: from when the job was due (its last scheduling) to now.
+			tx.AfterCommit(func() { s.Metrics.ReminderFired(now.Sub(j.RunAt)) })
+		}
+		return err
 	})
 }

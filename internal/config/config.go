@@ -32,6 +32,11 @@ type Config struct {
 	ShutdownTimeout time.Duration // grace period for in-flight requests on SIGTERM
 	Demo            bool          // seed demo data and allow the development sign-in
 	LogLevel        string        // debug, info, warn, error
+	// MetricsAddr, when set, serves /metrics on a listener of its own (e.g. 127.0.0.1:9090 or an
+	// internal interface) instead of the public one; MetricsToken, when set, makes /metrics
+	// answer only "Authorization: Bearer <token>" wherever it is served.
+	MetricsAddr  string
+	MetricsToken string
 	// Dev allows serving without --jwt-secret or --jwt-public-key, with a development secret kept
 	// in the database (which `homebell token` can mint with). Never in production.
 	Dev bool
@@ -104,6 +109,8 @@ func (c *Config) FlagSet(fs *flag.FlagSet, env func(string) string) {
 	str(&c.VAPIDSubject, "vapid-subject", "contact (mailto: or https:) sent to Web Push services")
 	str(&c.PushHosts, "push-hosts", `push-service hosts subscriptions may name, comma-separated (subdomains included); "*" = any`)
 	str(&c.LogLevel, "log-level", "debug, info, warn or error")
+	str(&c.MetricsAddr, "metrics-addr", "serve /metrics on this address only, not on --addr (empty: on --addr)")
+	str(&c.MetricsToken, "metrics-token", "bearer token /metrics requires (empty: none)")
 	str(&c.FilesDir, "files-dir", `directory of uploaded images (default: "files" beside the SQLite file, or ./files with PostgreSQL)`)
 	str(&c.Node, "node", "name of this node for job claims (default: the host name)")
 	str(&c.WebhookAllowPrivate, "webhook-allow-private", "CIDRs webhook endpoints may reach although private or loopback, comma-separated")
@@ -177,6 +184,9 @@ func (c Config) Validate() error {
 	}
 	if c.DB == "" {
 		return fmt.Errorf("config: db is empty")
+	}
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr && !strings.HasSuffix(c.Addr, ":0") {
+		return fmt.Errorf("config: metrics-addr must differ from addr")
 	}
 	if c.MaxBodyBytes < 1024 {
 		return fmt.Errorf("config: max-body-bytes must be at least 1024")

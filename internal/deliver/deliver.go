@@ -21,6 +21,7 @@ import (
 	"github.com/homebell/homebell/internal/jobs"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
+	"github.com/homebell/homebell/internal/observe"
 	"github.com/homebell/homebell/internal/store"
 )
 
@@ -87,6 +88,8 @@ type Service struct {
 	// (default DefaultPauseAfter). An endpoint is also paused as soon as one delivery has failed
 	// for its whole ~24 h retry chain with no success of the endpoint meanwhile.
 	PauseAfter int
+	// Metrics count each attempt's outcome and its latency; nil counts nothing.
+	Metrics *observe.Metrics
 	// Lookup, when set, finds the notification a delivery is of when it is not an inbox row: a
 	// campaign's push (P1, P2) has no row per person, only the campaign ("campaign:<id>:<person>").
 	Lookup func(ctx context.Context, recipientID, id string) (model.Notification, error)
@@ -242,6 +245,7 @@ func (s *Service) sendPush(ctx context.Context, j store.Job) error {
 	now := s.Now()
 	d.Attempts++
 	d.LastStatus, d.LastError = res.StatusCode, res.Error
+	s.count(ctx, d, outcome(res.OK(), res.Retryable && !res.Gone, res.Retryable && !res.Gone && d.Attempts < PushMaxAttempts), now)
 	switch {
 	case res.OK():
 		return s.finish(ctx, &d, store.DeliverySent, "")
@@ -260,6 +264,32 @@ func (s *Service) sendPush(ctx context.Context, j store.Job) error {
 		return s.retry(ctx, &d, next, res.Error)
 	default:
 		return s.finish(ctx, &d, store.DeliveryFailed, "")
+	}
+}
+
+// outcome names an attempt's result for the metrics: sent, retrying (another attempt comes),
+// gave_up (it could have been retried, but the attempts are used up) or failed (refused for good).
+func outcome(ok, retryable, again bool) string {
+	switch {
+	case ok:
+		return observe.OutcomeSent
+	case again:
+		return observe.OutcomeRetrying
+	case retryable:
+		return observe.OutcomeGaveUp
+	}
+	return observe.OutcomeFailed
+}
+
+// count records an attempt's outcome, and how long after the delivery was due (its row was
+// written when the recipient's window allowed) it came.
+// A delivery that ends failed is logged with its ids (never the recipient's phone or the target's
+// URL, which may hold a token).
+func (s *Service) count(ctx context.Context, d store.Delivery, outcome string, now time.Time) {
+	s.Metrics.Delivery(d.Channel, outcome, now.Sub(d.CreatedAt))
+	if outcome == observe.OutcomeFailed || outcome == observe.OutcomeGaveUp {
+		s.Log.WarnContext(ctx, "deliver: delivery failed", "delivery_id", d.ID, "notification_id", d.NotificationID,
+			"channel", d.Channel, "outcome", outcome, "attempts", d.Attempts, "status", d.LastStatus, "err", d.LastError)
 	}
 }
 
@@ -345,6 +375,7 @@ func (s *Service) sendHook(ctx context.Context, j store.Job) error {
 	now := s.Now()
 	d.Attempts++
 	d.LastStatus, d.LastError = res.StatusCode, res.Error
+	s.count(ctx, d, outcome(res.OK(), res.Retryable, res.Retryable && !webhook.GiveUpAfter(d.Attempts)), now)
 	switch {
 	case res.OK():
 		d.State, d.NextAttemptAt = store.DeliverySent, nil
@@ -376,7 +407,9 @@ func (s *Service) sendHook(ctx context.Context, j store.Job) error {
 		if err != nil || !paused {
 			return err
 		}
-		s.Log.Warn("deliver: webhook endpoint paused", "endpoint", ep.ID, "failed_deliveries", e.FailedDeliveries, "err", res.Error)
+		s.Log.WarnContext(ctx, "deliver: webhook endpoint paused", "endpoint", ep.ID, "delivery_id", d.ID,
+			"failed_deliveries", e.FailedDeliveries, "err", res.Error)
+		tx.AfterCommit(s.Metrics.WebhookPaused)
 		ops, err := notify.Operators(ctx, &tx.Queries)
 		if err != nil {
 			return err

@@ -18,6 +18,9 @@ type Broker interface {
 	Subscribe(fn func(personIDs []string)) error
 	// Close stops delivering wake-ups.
 	Close() error
+	// Connected reports whether wake-ups reach the other nodes now (/readyz says "degraded" when
+	// not: streams there catch up by polling the log meanwhile).
+	Connected() bool
 }
 
 // Local is the in-process broker of a single node: there is no other node to tell, since the hub
@@ -42,3 +45,6 @@ func (l *Local) Subscribe(fn func([]string)) error {
 
 // Close does nothing.
 func (l *Local) Close() error { return nil }
+
+// Connected is always true: there are no other nodes.
+func (l *Local) Connected() bool { return true }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/observe"
 	"github.com/homebell/homebell/internal/store"
 )
 
@@ -41,6 +42,8 @@ type Options struct {
 	// Batch is how many events a connection reads from the log and holds at once (default 64):
 	// with the kernel's socket buffer, the bound on what a slow client can make the node hold.
 	Batch int
+	// Metrics count the open streams; nil counts nothing.
+	Metrics *observe.Metrics
 }
 
 func (o *Options) defaults() {
@@ -154,6 +157,15 @@ func New(st *store.Store, broker Broker, log *slog.Logger, opt Options) (*Hub, e
 
 // Options reports the hub's settings after defaults.
 func (h *Hub) Options() Options { return h.opt }
+
+// Degraded says why this node's realtime is degraded now ("" when it is not): the broker does not
+// reach the other nodes, so their streams learn of this node's commits only by polling.
+func (h *Hub) Degraded() string {
+	if !h.broker.Connected() {
+		return "nats: unreachable; streams catch up by polling the log every " + h.opt.Poll.String()
+	}
+	return ""
+}
 
 // SlowDisconnects counts streams closed because the client was too slow.
 func (h *Hub) SlowDisconnects() int64 { return h.slow.Load() }

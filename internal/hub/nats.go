@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -37,8 +38,9 @@ type wakeMsg struct {
 	IDs  []string `json:"ids"`
 }
 
-// NewNATS connects to url. It does not fail when NATS is unreachable at start: it keeps
-// reconnecting in the background, and clients catch up from the log meanwhile.
+// NewNATS connects to url. It does not fail when NATS is unreachable at start: it says so in the
+// log (and /readyz reports the node degraded, see Connected), keeps reconnecting in the
+// background, and clients catch up from the log meanwhile.
 func NewNATS(url, prefix string, log *slog.Logger) (*NATS, error) {
 	if prefix == "" {
 		prefix = "homebell"
@@ -55,11 +57,16 @@ func NewNATS(url, prefix string, log *slog.Logger) (*NATS, error) {
 			}
 		}),
 		nats.ReconnectHandler(func(*nats.Conn) { log.Info("hub: NATS reconnected") }),
+		nats.ConnectHandler(func(*nats.Conn) { log.Info("hub: NATS connected") }),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("hub: connect NATS: %w", err)
 	}
 	b.nc = nc
+	if !nc.IsConnected() {
+		log.Warn("hub: NATS unreachable at start; streams on other nodes catch up by polling the log every few seconds until it connects",
+			"url", redactURL(url))
+	}
 	return b, nil
 }
 
@@ -99,6 +106,18 @@ func (b *NATS) Subscribe(fn func([]string)) error {
 		_ = b.nc.FlushTimeout(2 * time.Second)
 	}
 	return nil
+}
+
+// Connected reports whether the connection to NATS is up now.
+func (b *NATS) Connected() bool { return b.nc.IsConnected() }
+
+// redactURL drops a password from a NATS URL before it is logged.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
 }
 
 // Close drains the subscription and closes the connection.

@@ -34,6 +34,7 @@ func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request, personID string, 
 		return err
 	}
 	defer h.unregister(c)
+	defer h.opt.Metrics.StreamOpened("sse")()
 	rc := http.NewResponseController(w)
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream")

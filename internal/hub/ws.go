@@ -52,8 +52,10 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, personID string, a
 	// has no goroutine of its own while idle (the library's read loop aside): wake-ups and
 	// heartbeats run short turns, and when the stream's context ends this closes it.
 	h.streams.Add(1)
+	closed := h.opt.Metrics.StreamOpened("websocket")
 	context.AfterFunc(c.ctx, func() {
 		defer h.streams.Done()
+		defer closed()
 		defer h.unregister(c)
 		defer ws.CloseNow()
 		switch err := context.Cause(c.ctx); {

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/observe"
 	"github.com/homebell/homebell/internal/store"
 )
 
@@ -279,6 +280,8 @@ func (r *Runner) runDue(ctx context.Context, sem chan struct{}, wg *sync.WaitGro
 
 func (r *Runner) run(ctx context.Context, j store.Job) {
 	h, ok := r.handlers[j.Kind]
+	// What the handler logs with its context names the job.
+	ctx = observe.WithAttrs(ctx, slog.String("job_id", j.ID), slog.String("job_kind", j.Kind))
 	var err error
 	if !ok {
 		err = fmt.Errorf("no handler for job kind %q", j.Kind)
@@ -296,14 +299,14 @@ func (r *Runner) run(ctx context.Context, j store.Job) {
 			state, retryAt = store.JobScheduled, r.now().Add(backoff(j.Attempts))
 		default:
 			state = store.JobFailed
-			r.log.Warn("jobs: gave up", "kind", j.Kind, "id", j.ID, "attempts", j.Attempts, "err", err)
+			r.log.WarnContext(ctx, "jobs: gave up", "attempts", j.Attempts, "err", err)
 		}
 	}
 	fctx := context.WithoutCancel(ctx)
 	if err := r.store.InTx(fctx, func(tx *store.Tx) error {
 		return tx.FinishJob(fctx, j.ID, j.Attempts, state, retryAt, msg, r.now())
 	}); err != nil {
-		r.log.Error("jobs: finish", "kind", j.Kind, "id", j.ID, "err", err)
+		r.log.ErrorContext(fctx, "jobs: finish", "err", err)
 	}
 }
 

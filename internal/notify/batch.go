@@ -169,6 +169,7 @@ func (s *Service) NotifyMany(ctx context.Context, tx *store.Tx, evs []Event) ([]
 	var recs []store.NewEventRecord
 	var pushCheck []string // people whose due delivery needs a push subscription to go anywhere
 	needCheck := map[string]bool{}
+	counted := len(out) // the threads' notifications were counted by Notify
 	for i, t := range all {
 		if !inserted[i] {
 			continue // told already
@@ -214,6 +215,7 @@ func (s *Service) NotifyMany(ctx context.Context, tx *store.Tx, evs []Event) ([]
 	if err := s.Jobs.ScheduleMany(ctx, tx, planned); err != nil {
 		return nil, err
 	}
+	s.countCreated(tx, out[counted:])
 	if len(entries) > 0 {
 		events := map[string][]model.Event{}
 		var woken []string

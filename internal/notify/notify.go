@@ -13,6 +13,7 @@ import (
 	"github.com/homebell/homebell/internal/jobs"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify/planner"
+	"github.com/homebell/homebell/internal/observe"
 	"github.com/homebell/homebell/internal/store"
 )
 
@@ -74,6 +75,25 @@ type Service struct {
 	// WeChat: the WeChat channel is configured, so a person bound to WeChat gets a delivery job
 	// even with no push subscription and no gateway for the kind (Y3).
 	WeChat bool
+	// Metrics count the notifications committed; nil counts nothing.
+	Metrics *observe.Metrics
+}
+
+// countCreated counts ns in the metrics once tx has committed.
+func (s *Service) countCreated(tx *store.Tx, ns []model.Notification) {
+	if s.Metrics == nil || len(ns) == 0 {
+		return
+	}
+	type kc struct{ kind, category string }
+	counts := map[kc]int{}
+	for _, n := range ns {
+		counts[kc{n.Kind, n.Category}]++
+	}
+	tx.AfterCommit(func() {
+		for k, c := range counts {
+			s.Metrics.NotificationsCreated(k.kind, k.category, c)
+		}
+	})
 }
 
 // DeliverPayload is the payload of a JobDeliver job.
@@ -215,6 +235,7 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 			}
 		}
 	}
+	s.countCreated(tx, out)
 	switch {
 	case len(woken) == 0:
 	case s.Publish != nil:

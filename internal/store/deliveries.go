@@ -532,3 +532,12 @@ func (q *Queries) EventsAfterMany(ctx context.Context, from map[string]int64, li
 	}
 	return events, n >= limit, rows.Err()
 }
+
+// PausedWebhookEndpoints counts the webhook endpoints paused now.
+func (q *Queries) PausedWebhookEndpoints(ctx context.Context) (int, error) {
+	var n int
+	if err := q.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhook_endpoints WHERE NOT active`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: paused webhook endpoints: %w", err)
+	}
+	return n, nil
+}

@@ -199,3 +199,46 @@ func (q *Queries) PurgeJobs(ctx context.Context, before time.Time) (int64, error
 	}
 	return res.RowsAffected()
 }
+
+// JobBacklog is the backlog of one job kind: how many scheduled jobs are due, and since when
+// the oldest of them is.
+type JobBacklog struct {
+	Kind        string
+	Due         int
+	OldestDueAt time.Time // zero when none is due
+}
+
+// JobBacklog reports, for every kind with scheduled jobs, how many are due at now and the due
+// time of the oldest (the metrics' job backlog).
+func (q *Queries) JobBacklog(ctx context.Context, now time.Time) ([]JobBacklog, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT kind, SUM(CASE WHEN run_at <= $1 THEN 1 ELSE 0 END) FROM jobs
+		WHERE state = 'scheduled' GROUP BY kind ORDER BY kind`, utc(now))
+	if err != nil {
+		return nil, fmt.Errorf("store: job backlog: %w", err)
+	}
+	var out []JobBacklog
+	for rows.Next() {
+		var b JobBacklog
+		if err := rows.Scan(&b.Kind, &b.Due); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: job backlog: %w", err)
+		}
+		out = append(out, b)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: job backlog: %w", err)
+	}
+	for i := range out {
+		if out[i].Due == 0 {
+			continue
+		}
+		err := q.q.QueryRowContext(ctx, `SELECT run_at FROM jobs WHERE state = 'scheduled' AND kind = $1 AND run_at <= $2
+			ORDER BY run_at LIMIT 1`, out[i].Kind, utc(now)).Scan(&out[i].OldestDueAt)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("store: oldest due job: %w", err)
+		}
+		out[i].OldestDueAt = out[i].OldestDueAt.UTC()
+	}
+	return out, nil
+}

@@ -72,6 +72,9 @@ type Store struct {
 	// pgx caches them per connection itself).
 	wstmts, rstmts *stmtCache
 	group          *group // SQLite: group commit of the writer's transactions
+	// ObserveTx, when set, hears how long each InTx took, from begin to commit or rollback
+	// (including the wait for the SQLite writer); the metrics' transaction time. Set it before use.
+	ObserveTx func(time.Duration)
 }
 
 // Open connects to dsn: "postgres://…" (or "postgresql://…") for PostgreSQL, anything else is a
@@ -283,6 +286,10 @@ func (tx *Tx) AfterCommit(f func()) { tx.afterCommit = append(tx.afterCommit, f)
 // the delivery jobs commit together or not at all. InTx returns only once the work is durable
 // (or failed), and the AfterCommit hooks run after the real commit.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if s.ObserveTx != nil {
+		start := time.Now()
+		defer func() { s.ObserveTx(time.Since(start)) }()
+	}
 	tx, err := s.begin(ctx)
 	if err != nil {
 		return err
