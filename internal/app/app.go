@@ -214,6 +214,11 @@ func (a *App) initDelivery(ctx context.Context) error {
 		broker = b
 	}
 	a.hubOpt.Metrics = a.Metrics
+	// Streams send unread.changed with the counts the message center shows (campaigns included);
+	// a.Campaigns is wired below, before anything is served.
+	a.hubOpt.Unread = func(ctx context.Context, personID string) (any, error) {
+		return a.Campaigns.UnreadCounts(ctx, personID)
+	}
 	h, err := hub.New(a.Store, broker, a.Log, a.hubOpt)
 	if err != nil {
 		if broker != nil {

@@ -59,8 +59,12 @@ func (e streamEvent) body() string {
 	return d.Notification.Body
 }
 
-// wsStream is a WebSocket client of /v1/stream.
-type wsStream struct{ c *websocket.Conn }
+// wsStream is a WebSocket client of /v1/stream. next skips unread.changed frames (counts sent
+// after events) unless unread is set.
+type wsStream struct {
+	c      *websocket.Conn
+	unread bool
+}
 
 func dialWS(ctx context.Context, s *apptest.Server, token string, after int64, client *http.Client) (*wsStream, error) {
 	u := "ws://" + s.Addr + "/v1/stream?access_token=" + token
@@ -75,7 +79,7 @@ func dialWS(ctx context.Context, s *apptest.Server, token string, after int64, c
 	return &wsStream{c: c}, nil
 }
 
-// next returns the next event, skipping stream.open.
+// next returns the next event, skipping stream.open (and unread.changed unless w.unread).
 func (w *wsStream) next(ctx context.Context) (streamEvent, error) {
 	for {
 		_, raw, err := w.c.Read(ctx)
@@ -86,16 +90,18 @@ func (w *wsStream) next(ctx context.Context) (streamEvent, error) {
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return ev, err
 		}
-		if ev.Type != hub.OpenEvent {
+		if ev.Type != hub.OpenEvent && (ev.Type != model.EventUnread || w.unread) {
 			return ev, nil
 		}
 	}
 }
 
-// sseStream is an EventSource-like client of /v1/events.
+// sseStream is an EventSource-like client of /v1/events. next skips unread.changed frames
+// unless unread is set.
 type sseStream struct {
-	res *http.Response
-	rd  *bufio.Reader
+	res    *http.Response
+	rd     *bufio.Reader
+	unread bool
 }
 
 func dialSSE(ctx context.Context, s *apptest.Server, token string, lastEventID int64) (*sseStream, error) {
@@ -132,6 +138,17 @@ func (s *sseStream) next() (streamEvent, error) {
 			var ev streamEvent
 			if err := json.Unmarshal([]byte(data), &ev); err != nil {
 				return ev, err
+			}
+			if ev.Type == model.EventUnread {
+				// In no log: no id, so Last-Event-ID stays where the log is.
+				if id != "" || ev.Seq != 0 || typ != ev.Type {
+					return ev, fmt.Errorf("unread.changed with id: %q seq %d event: %s", id, ev.Seq, typ)
+				}
+				if !s.unread {
+					id, typ, data = "", "", ""
+					continue
+				}
+				return ev, nil
 			}
 			if strconv.FormatInt(ev.Seq, 10) != id || ev.Type != typ {
 				return ev, fmt.Errorf("id: %s event: %s disagree with %s", id, typ, data)

@@ -12,6 +12,7 @@ package hub
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"slices"
@@ -44,6 +45,10 @@ type Options struct {
 	Batch int
 	// Metrics count the open streams; nil counts nothing.
 	Metrics *observe.Metrics
+	// Unread, when set, reads a person's unread counts (the message center's badge). A stream
+	// sends them as an unread.changed frame when it opens and after every batch of events that
+	// changes them, so clients never compute counts themselves.
+	Unread func(ctx context.Context, personID string) (any, error)
 }
 
 func (o *Options) defaults() {
@@ -692,21 +697,30 @@ func (h *Hub) run(c *conn, s sink) error {
 }
 
 // catchUp sends everything after c.last: what the dispatcher offered when it follows on, else
-// from the log, a batch at a time.
+// from the log, a batch at a time; then the unread counts when what it sent changed them.
 func (h *Hub) catchUp(c *conn, s sink) error {
+	changed := false
+	defer func() {
+		if changed {
+			h.sendUnread(c, s)
+		}
+	}()
 	if b := c.takeBroadcasts(); len(b) > 0 {
 		if err := s.send(c.ctx, b); err != nil {
 			return h.ended(c, err)
 		}
+		changed = true // a campaign went live: the platform count grew
 	}
 	if evs, ok := c.take(c.last.Load()); ok {
 		if len(evs) == 0 {
 			return nil
 		}
 		if err := s.send(c.ctx, evs); err != nil {
+			changed = false
 			return h.ended(c, err)
 		}
 		c.last.Store(evs[len(evs)-1].Seq)
+		changed = changed || countsChange(evs)
 		return nil
 	}
 	for {
@@ -721,14 +735,51 @@ func (h *Hub) catchUp(c *conn, s sink) error {
 			return nil
 		}
 		if err := s.send(c.ctx, evs); err != nil {
+			changed = false
 			return h.ended(c, err)
 		}
 		c.last.Store(evs[len(evs)-1].Seq)
+		changed = changed || countsChange(evs)
 		if len(evs) < h.opt.Batch {
 			return nil
 		}
 	}
 }
+
+// countsChange reports whether evs change their person's unread counts: a new (or renewed)
+// notification, or something marked read.
+func countsChange(evs []model.Event) bool {
+	for _, ev := range evs {
+		if ev.Type == model.EventNotification || ev.Type == model.EventRead {
+			return true
+		}
+	}
+	return false
+}
+
+// sendUnread sends c's person their unread counts as an unread.changed frame (seq 0: it is in no
+// log; the counts are read when it is sent, so the newest frame is always right). The counts are
+// a convenience: when they cannot be read or sent, the stream goes on (a failed write ends it at
+// the next send).
+func (h *Hub) sendUnread(c *conn, s sink) {
+	if h.opt.Unread == nil || c.ctx.Err() != nil {
+		return
+	}
+	counts, err := h.opt.Unread(c.ctx, c.person)
+	if err != nil {
+		h.log.Debug("hub: unread counts", "person", c.person, "err", err)
+		return
+	}
+	raw, err := json.Marshal(counts)
+	if err != nil {
+		return
+	}
+	_ = s.send(c.ctx, []model.Event{{Type: model.EventUnread, Data: raw, CreatedAt: time.Now().UTC()}})
+}
+
+// inNoLog reports whether frames of type are in no person's log (seq 0): SSE sends them without
+// an id, so they do not move Last-Event-ID.
+func inNoLog(typ string) bool { return typ == BroadcastEvent || typ == model.EventUnread }
 
 // ended turns a write error into the reason the stream ended.
 func (h *Hub) ended(c *conn, err error) error {

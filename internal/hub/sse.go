@@ -47,6 +47,7 @@ func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request, personID string, 
 	if err := s.send(c.ctx, []model.Event{{Seq: after, Type: OpenEvent, Data: raw, CreatedAt: time.Now().UTC()}}); err != nil {
 		return nil
 	}
+	h.sendUnread(c, s)
 	err = h.run(c, s)
 	reason := ""
 	switch {
@@ -71,7 +72,7 @@ func (s *sseSink) send(_ context.Context, evs []model.Event) error {
 	var b strings.Builder
 	for _, ev := range evs {
 		raw := frame(ev)
-		if ev.Type != BroadcastEvent { // a broadcast is in no log: it must not move Last-Event-ID
+		if !inNoLog(ev.Type) { // a broadcast or unread.changed is in no log: it must not move Last-Event-ID
 			b.WriteString("id: ")
 			b.WriteString(strconv.FormatInt(ev.Seq, 10))
 			b.WriteString("\n")

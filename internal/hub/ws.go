@@ -75,6 +75,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, personID string, a
 		c.cancel(h.ended(c, err))
 		return nil
 	}
+	h.sendUnread(c, c.sink)
 	c.ready.Store(true)
 	h.schedule(c, false) // whatever was committed since register
 	return nil

@@ -271,9 +271,10 @@ class App {
         this.toast(n.title || '', 'note', n.body, noteHref(n, this.me?.role), style);
       }
     }
+    // The server sends the counts (unread.changed) whenever they change and when the stream opens.
+    if (ev.type === 'unread.changed' && ev.data && typeof ev.data.total === 'number') this.setUnread(ev.data);
     this.bus.dispatchEvent(new CustomEvent(ev.type, { detail: ev }));
     this.bus.dispatchEvent(new CustomEvent('any', { detail: ev }));
-    this.refreshUnread();
     this.refreshApprovals();
   }
 
@@ -299,9 +300,16 @@ class App {
   }
 
   async refreshUnread() {
+    let u;
     try {
-      this.unread = await this.api.get('/v1/me/inbox/unread');
+      u = await this.api.get('/v1/me/inbox/unread');
     } catch { return; }
+    this.setUnread(u);
+  }
+
+  /** setUnread shows the message center's counts (from GET …/unread or an unread.changed event). */
+  setUnread(u) {
+    this.unread = u;
     this.renderBadges();
     this.bus.dispatchEvent(new CustomEvent('unread', { detail: this.unread }));
   }
