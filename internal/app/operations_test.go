@@ -19,6 +19,7 @@ import (
 	"github.com/homebell/homebell/internal/config"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
+	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
 )
 
@@ -139,8 +140,14 @@ func TestX6MetricsMoveAfterAFlow(t *testing.T) {
 		// Backlog: a delivery due and not run shows as due, with the age of the oldest.
 		gw2 := newGateway(t, &clock{t: ordT0}, 200)
 		gw2.register(t, s, w.key, []string{notify.KindServiceCompleted})
-		w.want(w.as(ordW1, "POST", "/v1/orders/"+order+"/start", nil), 200)
-		w.want(w.as(ordW1, "POST", "/v1/orders/"+order+"/complete", nil), 200)
+		if err := s.Store.InTx(context.Background(), func(tx *store.Tx) error {
+			_, err := s.App.Notify.Notify(context.Background(), tx, notify.Event{Kind: notify.KindServiceCompleted, Key: order,
+				OrderID: order, Recipients: []notify.Recipient{{PersonID: ordCustomer, Audience: "customer"}},
+				Vars: map[string]any{"worker_name": "王阿姨", "item": "日常保洁"}})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
 		clk.Add(2 * time.Minute)
 		m = scrape(t, s)
 		if v := metric(m, "homebell_jobs_due", `kind="deliver"`); v < 1 {
