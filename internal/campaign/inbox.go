@@ -253,11 +253,33 @@ func afterKey(n model.Notification, k *store.InboxKey, byImportance bool) bool {
 	return before(kn, n, byImportance)
 }
 
+// inReadersLocale shows each notification in its reader's current language when it was also
+// rendered in that one (issue 15 item 11: after switching to English, older notices read English).
+func (s *Service) inReadersLocale(ctx context.Context, personID string, rows []model.Notification) ([]model.Notification, error) {
+	if !slices.ContainsFunc(rows, func(n model.Notification) bool { return n.Alt.Locale != "" }) {
+		return rows, nil
+	}
+	person, err := s.Store.Person(ctx, personID)
+	if model.IsCode(err, model.CodeNotFound) {
+		return rows, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		rows[i] = rows[i].InLocale(person.Locale)
+	}
+	return rows, nil
+}
+
 // Inbox is one page of a person's message center: their notifications and the campaigns shown to
 // them, merged in the query's order (keyset paging, see store.Inbox).
 func (s *Service) Inbox(ctx context.Context, iq store.InboxQuery) ([]model.Notification, error) {
 	rows, err := s.Store.Inbox(ctx, iq)
 	if err != nil {
+		return nil, err
+	}
+	if rows, err = s.inReadersLocale(ctx, iq.RecipientID, rows); err != nil {
 		return nil, err
 	}
 	if iq.OrderID != "" || (iq.Category != "" && iq.Category != string(planner.CategoryPlatform)) ||

@@ -25,6 +25,24 @@ type Notification struct {
 	Alert       string          `json:"alert"`
 	CreatedAt   time.Time       `json:"created_at"`
 	ReadAt      *time.Time      `json:"read_at"`
+	// Alt is the title and body in the other language, rendered at the same time (issue 15
+	// item 11): the message center shows an entry in its reader's current language.
+	Alt AltText `json:"-"`
+}
+
+// AltText is a notification's title and body in one more language.
+type AltText struct {
+	Locale string
+	Title  string
+	Body   string
+}
+
+// InLocale returns n with its title and body in locale when it has them in that language.
+func (n Notification) InLocale(locale string) Notification {
+	if locale != "" && n.Alt.Locale == locale {
+		n.Title, n.Body, n.Alt = n.Alt.Title, n.Alt.Body, AltText{}
+	}
+	return n
 }
 
 // Event is one entry of a person's ordered event log: what an open app must see (X1).

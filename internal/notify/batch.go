@@ -147,17 +147,13 @@ func (s *Service) NotifyMany(ctx context.Context, tx *store.Tx, evs []Event) ([]
 				continue
 			}
 			loc := person.Location()
-			title, err := render(ev.Kind, "title", rc.Audience, kind.Title, ev.Vars, person.Locale, loc)
-			if err != nil {
-				return nil, err
-			}
-			body, err := render(ev.Kind, "body", rc.Audience, kind.Body, ev.Vars, person.Locale, loc)
+			title, body, alt, err := renderTexts(kind, rc.Audience, ev.Vars, person.Locale, loc)
 			if err != nil {
 				return nil, err
 			}
 			n := &model.Notification{ID: model.NewID(), RecipientID: person.ID, Kind: ev.Kind, Category: string(kind.Category),
 				Importance: string(importance), Title: title, Body: body, Data: rawData, OrderID: ev.OrderID,
-				EventKey: ev.Kind + ":" + ev.Key, Alert: string(plan.Realtime.Alert), CreatedAt: now}
+				EventKey: ev.Kind + ":" + ev.Key, Alert: string(plan.Realtime.Alert), CreatedAt: now, Alt: alt}
 			ns = append(ns, n)
 			all = append(all, told{n: n, plan: plan, hook: hook})
 		}

@@ -173,11 +173,7 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 			continue
 		}
 		loc := person.Location()
-		title, err := render(ev.Kind, "title", rc.Audience, kind.Title, ev.Vars, person.Locale, loc)
-		if err != nil {
-			return nil, err
-		}
-		body, err := render(ev.Kind, "body", rc.Audience, kind.Body, ev.Vars, person.Locale, loc)
+		title, body, alt, err := renderTexts(kind, rc.Audience, ev.Vars, person.Locale, loc)
 		if err != nil {
 			return nil, err
 		}
@@ -187,7 +183,7 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 		}
 		n := model.Notification{ID: model.NewID(), RecipientID: person.ID, Kind: ev.Kind, Category: string(kind.Category),
 			Importance: string(importance), Title: title, Body: body, Data: rawData, OrderID: ev.OrderID,
-			EventKey: ev.Kind + ":" + ev.Key, Alert: string(alert), CreatedAt: now}
+			EventKey: ev.Kind + ":" + ev.Key, Alert: string(alert), CreatedAt: now, Alt: alt}
 		if ev.Thread != nil {
 			if err := tx.UpsertThreadNotification(ctx, &n); err != nil {
 				return nil, err

@@ -120,3 +120,24 @@ func formatMoney(v any) string {
 	}
 	return fmt.Sprintf("%s¥%d.%02d", sign, cents/100, cents%100)
 }
+
+// renderTexts renders a kind's title and body for one recipient in their language, and in the
+// other language too (alt): the message center shows each entry in its reader's current
+// language, so a switch to English turns older notices English (issue 15 item 11).
+func renderTexts(kind Kind, audience string, vars map[string]any, locale string, loc *time.Location) (title, body string, alt model.AltText, err error) {
+	if title, err = render(kind.ID, "title", audience, kind.Title, vars, locale, loc); err != nil {
+		return
+	}
+	if body, err = render(kind.ID, "body", audience, kind.Body, vars, locale, loc); err != nil {
+		return
+	}
+	alt.Locale = model.LocaleEN
+	if locale == model.LocaleEN {
+		alt.Locale = model.LocaleZH
+	}
+	if alt.Title, err = render(kind.ID, "title", audience, kind.Title, vars, alt.Locale, loc); err != nil {
+		return
+	}
+	alt.Body, err = render(kind.ID, "body", audience, kind.Body, vars, alt.Locale, loc)
+	return
+}

@@ -15,8 +15,8 @@ import (
 // per batchRows rows instead of one statement per row. Each row means exactly what its one-row
 // counterpart (InsertNotification, AppendEventRecord, ScheduleJob) means.
 
-// batchRows bounds the rows of one multi-row statement: 13 parameters per notification row make
-// 5,200, well under SQLite's 32,766 and PostgreSQL's 65,535.
+// batchRows bounds the rows of one multi-row statement: 15 parameters per notification row make
+// 6,000, well under SQLite's 32,766 and PostgreSQL's 65,535.
 const batchRows = 400
 
 // placeholders writes "($first,…,$first+n-1" + literalTail + ")": one row of a multi-row VALUES
@@ -42,7 +42,7 @@ func (q *Queries) InsertNotifications(ctx context.Context, ns []*model.Notificat
 	for start := 0; start < len(ns); start += batchRows {
 		part := ns[start:min(start+batchRows, len(ns))]
 		var sb strings.Builder
-		args := make([]any, 0, 12*len(part))
+		args := make([]any, 0, 15*len(part))
 		sb.WriteString(`INSERT INTO notifications (` + notificationCols + `) VALUES `)
 		for i, n := range part {
 			if len(n.Data) == 0 {
@@ -56,9 +56,9 @@ func (q *Queries) InsertNotifications(ctx context.Context, ns []*model.Notificat
 			if i > 0 {
 				sb.WriteByte(',')
 			}
-			placeholders(&sb, len(args)+1, 12, ",NULL")
+			placeholders(&sb, len(args)+1, 15, ",NULL")
 			args = append(args, n.ID, n.RecipientID, n.Kind, n.Category, importanceRank[n.Importance], n.Title, n.Body,
-				string(n.Data), orderID, n.EventKey, n.Alert, n.CreatedAt)
+				string(n.Data), orderID, n.EventKey, n.Alert, n.CreatedAt, n.Alt.Locale, n.Alt.Title, n.Alt.Body)
 			at[n.ID] = start + i
 		}
 		sb.WriteString(` ON CONFLICT (recipient_id, event_key) DO NOTHING RETURNING id`)

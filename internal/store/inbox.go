@@ -91,7 +91,9 @@ func inboxSQL(iq InboxQuery) (string, []any) {
 	}
 	if s := strings.TrimSpace(iq.Search); s != "" {
 		p := arg("%" + likeEscape(strings.ToLower(s)) + "%")
-		sb.WriteString(` AND (lower(title) LIKE ` + p + ` ESCAPE '\' OR lower(body) LIKE ` + p + ` ESCAPE '\')`)
+		// Either language: the reader sees an entry in their current one (Notification.InLocale).
+		sb.WriteString(` AND (lower(title) LIKE ` + p + ` ESCAPE '\' OR lower(body) LIKE ` + p + ` ESCAPE '\'` +
+			` OR lower(alt_title) LIKE ` + p + ` ESCAPE '\' OR lower(alt_body) LIKE ` + p + ` ESCAPE '\')`)
 	}
 	if k := iq.After; k != nil {
 		// Row values compare lexicographically, which is exactly the keyset condition; both

@@ -27,7 +27,8 @@ func importanceName(r int) string {
 	return "normal"
 }
 
-const notificationCols = `id, recipient_id, kind, category, importance, title, body, data, order_id, event_key, alert, created_at, read_at`
+const notificationCols = `id, recipient_id, kind, category, importance, title, body, data, order_id, event_key, alert, created_at,
+	alt_locale, alt_title, alt_body, read_at`
 
 func scanNotification(row interface{ Scan(...any) error }) (model.Notification, error) {
 	var n model.Notification
@@ -36,7 +37,7 @@ func scanNotification(row interface{ Scan(...any) error }) (model.Notification, 
 	var orderID sql.NullString
 	var readAt sql.NullTime
 	err := row.Scan(&n.ID, &n.RecipientID, &n.Kind, &n.Category, &rank, &n.Title, &n.Body, &data, &orderID,
-		&n.EventKey, &n.Alert, &n.CreatedAt, &readAt)
+		&n.EventKey, &n.Alert, &n.CreatedAt, &n.Alt.Locale, &n.Alt.Title, &n.Alt.Body, &readAt)
 	n.Importance = importanceName(rank)
 	n.Data = json.RawMessage(data)
 	n.OrderID = orderID.String
@@ -60,9 +61,9 @@ func (q *Queries) InsertNotification(ctx context.Context, n *model.Notification)
 		orderID = n.OrderID
 	}
 	res, err := q.q.ExecContext(ctx, `INSERT INTO notifications (`+notificationCols+`)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,NULL) ON CONFLICT (recipient_id, event_key) DO NOTHING`,
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,NULL) ON CONFLICT (recipient_id, event_key) DO NOTHING`,
 		n.ID, n.RecipientID, n.Kind, n.Category, importanceRank[n.Importance], n.Title, n.Body, string(n.Data), orderID,
-		n.EventKey, n.Alert, n.CreatedAt)
+		n.EventKey, n.Alert, n.CreatedAt, n.Alt.Locale, n.Alt.Title, n.Alt.Body)
 	if err != nil {
 		return false, fmt.Errorf("store: insert notification: %w", err)
 	}
@@ -249,12 +250,13 @@ func (q *Queries) UpsertThreadNotification(ctx context.Context, n *model.Notific
 		orderID = n.OrderID
 	}
 	_, err := q.q.ExecContext(ctx, `INSERT INTO notifications (`+notificationCols+`)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,NULL) ON CONFLICT (recipient_id, event_key) DO UPDATE SET
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,NULL) ON CONFLICT (recipient_id, event_key) DO UPDATE SET
 		id = excluded.id, kind = excluded.kind, category = excluded.category, importance = excluded.importance,
 		title = excluded.title, body = excluded.body, data = excluded.data, alert = excluded.alert,
-		created_at = excluded.created_at, read_at = NULL`,
+		created_at = excluded.created_at, alt_locale = excluded.alt_locale, alt_title = excluded.alt_title,
+		alt_body = excluded.alt_body, read_at = NULL`,
 		n.ID, n.RecipientID, n.Kind, n.Category, importanceRank[n.Importance], n.Title, n.Body, string(n.Data), orderID,
-		n.EventKey, n.Alert, n.CreatedAt)
+		n.EventKey, n.Alert, n.CreatedAt, n.Alt.Locale, n.Alt.Title, n.Alt.Body)
 	if err != nil {
 		return fmt.Errorf("store: upsert thread notification: %w", err)
 	}
