@@ -144,7 +144,8 @@ func TestE1BrowserTimeChangeAcrossTwoBrowsers(t *testing.T) {
 func TestE3BrowserCancelShowsRefundTermsFirst(t *testing.T) {
 	s := newStage(t, apptest.Options{Demo: true})
 	early := s.order("c-lin", "w-wang", "deep-cleaning", time.Now().Add(72*time.Hour).Truncate(time.Hour))
-	late := s.order("c-lin", "w-zhao", "daily-cleaning", time.Now().Add(90*time.Minute))
+	lateAt := time.Now().Add(90 * time.Minute)
+	late := s.order("c-lin", "w-zhao", "daily-cleaning", lateAt)
 	customer := s.signIn("c-lin")
 	worker := s.signIn("w-wang")
 	operator := s.signIn("o-zhou")
@@ -175,6 +176,13 @@ func TestE3BrowserCancelShowsRefundTermsFirst(t *testing.T) {
 	customer.waitText("#cancel-pending", "等待审批")
 
 	operator.waitText("#approvals-list", "家里临时有事")
+	// Everything needed to decide is on the card, the appointment time too, and the menu's badge
+	// counts it live (issue 15).
+	card := `#approvals-list [data-type="cancellation"][data-order="` + late + `"]`
+	operator.waitJS(`document.querySelector('`+card+`').textContent.includes(homebell.i18n.time(`+js(lateAt.UTC().Format(time.RFC3339))+`))`, "the appointment time on the cancellation card")
+	operator.waitText(card, "¥120.00")
+	operator.waitText(card, "林晓")
+	operator.waitJS(`Number(document.querySelector('.nav-badge[data-badge="approvals"]').dataset.count) >= 1`, "the approvals badge")
 	operator.quietShot("08-operator-approvals")
 	operator.click(`#approvals-list [data-order="` + late + `"] .approve`)
 	operator.waitText("#approvals-list", "没有待审批事项")

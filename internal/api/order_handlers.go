@@ -80,11 +80,30 @@ func (a *API) listOrders(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items, next, err := a.Booking.List(r.Context(), actor(r), model.OrderStatus(r.URL.Query().Get("status")), r.URL.Query().Get("cursor"), limit)
+	q := r.URL.Query()
+	from, err := parseTime("from", q.Get("from"))
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, page[booking.OrderView]{Items: items, NextCursor: next})
+	to, err := parseTime("to", q.Get("to"))
+	if err != nil {
+		return err
+	}
+	counts := false
+	switch q.Get("counts") {
+	case "", "false":
+	case "true":
+		counts = true
+	default:
+		return model.Invalid(model.FieldError{Field: "counts", Message: "must be true or false"})
+	}
+	list, err := a.Booking.List(r.Context(), actor(r), booking.ListQuery{Status: model.OrderStatus(q.Get("status")),
+		ServiceItemID: q.Get("service_item_id"), Area: q.Get("area"), From: from, To: to, Search: q.Get("q"),
+		Sort: q.Get("sort"), Cursor: q.Get("cursor"), Limit: limit, Counts: counts})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list)
 }
 
 func (a *API) listOpenOrders(w http.ResponseWriter, r *http.Request) error {

@@ -2,9 +2,13 @@ package booking
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"sort"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/store"
@@ -199,10 +203,35 @@ func (s *Service) Cancellation(ctx context.Context, a Actor, orderID string) (mo
 	return c, nil
 }
 
+// ListQuery selects a page of orders: the filters, search and sort of the operators' console
+// (issue 15), which customers and workers may use on their own orders too.
+type ListQuery struct {
+	Status        model.OrderStatus
+	ServiceItemID string
+	Area          string
+	From, To      time.Time // appointment in [From, To)
+	Search        string    // an order id (or its start), a customer's or worker's id or name, a part of the address
+	Sort          string    // "-created" (default), "appointment" or "-appointment"
+	Cursor        string    // next_cursor of the previous page
+	Limit         int
+	Counts        bool // also count the matching orders per status (ignoring Status and Cursor)
+}
+
+// OrderList is a page of orders; Counts (when asked) has every status, zeros included.
+type OrderList struct {
+	Items      []OrderView               `json:"items"`
+	NextCursor string                    `json:"next_cursor"`
+	Counts     map[model.OrderStatus]int `json:"counts,omitempty"`
+}
+
+// maxSearch bounds a search text; longer ones are refused rather than cut.
+const maxSearch = 100
+
 // List lists the orders the actor may see: a customer's own, a worker's assigned ones, all for
-// operators and the platform. next is the cursor of the next page ("" at the end).
-func (s *Service) List(ctx context.Context, a Actor, status model.OrderStatus, cursor string, limit int) (items []OrderView, next string, err error) {
-	f := store.OrderFilter{Status: status, After: cursor, Limit: limit}
+// operators and the platform; filtered, searched and sorted as lq says.
+func (s *Service) List(ctx context.Context, a Actor, lq ListQuery) (OrderList, error) {
+	f := store.OrderQuery{Status: lq.Status, ServiceItemID: lq.ServiceItemID, Area: lq.Area, From: lq.From, To: lq.To,
+		Search: strings.TrimSpace(lq.Search), Sort: store.OrderSort(lq.Sort), Limit: lq.Limit}
 	switch {
 	case a.Role == model.RoleCustomer:
 		f.CustomerID = a.ID
@@ -210,12 +239,86 @@ func (s *Service) List(ctx context.Context, a Actor, status model.OrderStatus, c
 		f.WorkerID = a.ID
 	case a.isStaff():
 	default:
-		return nil, "", model.Errorf(model.CodeForbidden, "role %s has no orders", a.Role)
+		return OrderList{}, model.Errorf(model.CodeForbidden, "role %s has no orders", a.Role)
 	}
-	if status != "" && !status.Active() && status != model.OrderCompleted && status != model.OrderCancelled {
-		return nil, "", model.Invalid(model.FieldError{Field: "status", Message: "must be pending, accepted, in_service, completed or cancelled"})
+	var bad []model.FieldError
+	if f.Status != "" && !f.Status.Active() && f.Status != model.OrderCompleted && f.Status != model.OrderCancelled {
+		bad = append(bad, model.FieldError{Field: "status", Message: "must be pending, accepted, in_service, completed or cancelled"})
 	}
-	return s.views(ctx, f)
+	switch f.Sort {
+	case "":
+		f.Sort = store.SortNewest
+	case store.SortNewest, store.SortAppointment, store.SortAppointmentDesc:
+	default:
+		bad = append(bad, model.FieldError{Field: "sort", Message: "must be -created, appointment or -appointment"})
+	}
+	if utf8.RuneCountInString(f.Search) > maxSearch {
+		bad = append(bad, model.FieldError{Field: "q", Message: fmt.Sprintf("must be at most %d characters", maxSearch)})
+	}
+	for _, t := range []struct{ field, v string }{{"q", f.Search}, {"service_item_id", f.ServiceItemID}, {"area", f.Area}} {
+		if err := model.CheckText(t.field, t.v, false); err != nil {
+			return OrderList{}, err
+		}
+		if len(t.v) > 200 {
+			bad = append(bad, model.FieldError{Field: t.field, Message: "must be at most 200 bytes"})
+		}
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) {
+		bad = append(bad, model.FieldError{Field: "to", Message: "must be after from"})
+	}
+	if lq.Cursor != "" {
+		id, at, ok := decodeOrderCursor(f.Sort, lq.Cursor)
+		if !ok {
+			bad = append(bad, model.FieldError{Field: "cursor", Message: "must be the next_cursor of a page with the same sort"})
+		}
+		f.AfterID, f.AfterAt = id, at
+	}
+	if len(bad) > 0 {
+		return OrderList{}, model.Invalid(bad...)
+	}
+	items, orders, err := s.viewsOf(ctx, f)
+	if err != nil {
+		return OrderList{}, err
+	}
+	out := OrderList{Items: items}
+	if len(orders) == f.Limit && f.Limit > 0 {
+		out.NextCursor = encodeOrderCursor(f.Sort, orders[len(orders)-1])
+	}
+	if lq.Counts {
+		c, err := s.Store.OrderCounts(ctx, f)
+		if err != nil {
+			return OrderList{}, err
+		}
+		out.Counts = map[model.OrderStatus]int{}
+		for _, st := range []model.OrderStatus{model.OrderPending, model.OrderAccepted, model.OrderInService, model.OrderCompleted, model.OrderCancelled} {
+			out.Counts[st] = c[st]
+		}
+	}
+	return out, nil
+}
+
+// encodeOrderCursor is the cursor after o: its id for the newest-first sort (as before the
+// console's sorts existed), its appointment and id for the appointment sorts.
+func encodeOrderCursor(sort store.OrderSort, o model.Order) string {
+	if sort == store.SortNewest {
+		return o.ID
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(o.AppointmentAt.UTC().Format(time.RFC3339Nano) + " " + o.ID))
+}
+
+func decodeOrderCursor(sort store.OrderSort, c string) (id string, at time.Time, ok bool) {
+	if sort == store.SortNewest {
+		return c, time.Time{}, len(c) <= 64
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return "", at, false
+	}
+	ts, id, found := strings.Cut(string(b), " ")
+	if at, err = time.Parse(time.RFC3339Nano, ts); !found || err != nil || id == "" || len(id) > 64 {
+		return "", at, false
+	}
+	return id, at, true
 }
 
 // Open lists pending orders without a worker, soonest first (what a worker may accept).
@@ -232,19 +335,37 @@ func (s *Service) views(ctx context.Context, f store.OrderFilter) ([]OrderView, 
 	if err != nil {
 		return nil, "", err
 	}
-	items := make([]OrderView, 0, len(orders))
-	for _, o := range orders {
-		v, err := s.View(ctx, &s.Store.Queries, o)
-		if err != nil {
-			return nil, "", err
-		}
-		items = append(items, v)
+	items, err := s.viewList(ctx, orders)
+	if err != nil {
+		return nil, "", err
 	}
 	next := ""
 	if !f.OpenOnly && len(orders) == f.Limit && f.Limit > 0 {
 		next = orders[len(orders)-1].ID
 	}
 	return items, next, nil
+}
+
+// viewsOf is a page of OrderPage as views, with the orders it was built from.
+func (s *Service) viewsOf(ctx context.Context, f store.OrderQuery) ([]OrderView, []model.Order, error) {
+	orders, err := s.Store.OrderPage(ctx, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	items, err := s.viewList(ctx, orders)
+	return items, orders, err
+}
+
+func (s *Service) viewList(ctx context.Context, orders []model.Order) ([]OrderView, error) {
+	items := make([]OrderView, 0, len(orders))
+	for _, o := range orders {
+		v, err := s.View(ctx, &s.Store.Queries, o)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, v)
+	}
+	return items, nil
 }
 
 // TimelineEntry is one line of an order's audit trail (X4): a transition, or a notification

@@ -262,10 +262,11 @@ func (s *Service) Orders(ctx context.Context, a Actor, id string) ([]booking.Ord
 	if err != nil {
 		return nil, err
 	}
-	items, _, err := s.Booking.List(ctx, requesterActor(t), "", "", 20)
+	list, err := s.Booking.List(ctx, requesterActor(t), booking.ListQuery{Limit: 20})
 	if err != nil {
 		return nil, err
 	}
+	items := list.Items
 	// The order the conversation is about comes first.
 	sort.SliceStable(items, func(i, j int) bool { return items[i].ID == t.OrderID && items[j].ID != t.OrderID })
 	return items, nil

@@ -16,7 +16,7 @@ export async function render(ctx) {
   const id = params.id;
   const base = `/v1/orders/${encodeURIComponent(id)}`;
   const body = h('div', { class: 'order-detail', id: 'order-detail' });
-  root.append(h('a', { class: 'link back', href: '#/orders', text: `← ${ctx.t('common.back')}` }), body);
+  root.append(h('a', { class: 'link back', href: ctx.app.ordersHref || '#/orders', text: `← ${ctx.t('common.back')}` }), body);
   let drawing = false; let again = false;
   const draw = async () => {
     if (drawing) { again = true; return; }
@@ -97,10 +97,15 @@ async function paint(ctx, body, base) {
   parts.push(actions(ctx, o, base, worker));
   // The customer chooses who of the family follows this order (Y5).
   if (me.role === 'customer' && o.customer_id === me.id) parts.push(householdCard(ctx, o.id));
-  parts.push(timeline(ctx, tl));
-  if (me.role === 'operator') parts.push(await deliveries(ctx, o.id));
+  const trail = [timeline(ctx, tl)];
+  if (me.role === 'operator') trail.push(await deliveries(ctx, o.id));
   if (!ctx.current()) return;
-  body.replaceChildren(...parts);
+  // Operators work on a desktop: the order and its actions beside its full audit trail (X4).
+  if (me.role === 'operator') {
+    body.classList.add('two-col');
+    ctx.root.classList.add('wide');
+    body.replaceChildren(h('div', { class: 'col' }, ...parts), h('div', { class: 'col', id: 'order-trail' }, ...trail));
+  } else body.replaceChildren(...parts, ...trail);
   for (const [k, v] of Object.entries(keep)) { const el = body.querySelector(`#${CSS.escape(k)}`); if (el) el.value = v; }
   if (open) { const p = body.querySelector(`.panel[data-panel="${open}"]`); if (p) { p.hidden = false; p.dispatchEvent(new Event('open')); } }
 }

@@ -1,11 +1,14 @@
-// orders.js: my orders (customer), my schedule (worker), all orders and bulk cancellation (operator).
+// orders.js: my orders (customer), my schedule (worker), and for operators the order console
+// (console.js) with bulk cancellation.
 
 import { h, field } from '../dom.js';
-import { orderCard, items, emptyItem, busy, sectionTitle, toLocalInput, fromLocalInput, apptOf } from './kit.js';
+import { orderCard, items, emptyItem, busy, toLocalInput, fromLocalInput, apptOf } from './kit.js';
 import { watchedSection } from './household.js';
+import { renderConsole } from './console.js';
 
 export async function render(ctx) {
   const { t, root, me } = ctx;
+  if (me.role === 'operator') return renderConsole(ctx, bulkForm(ctx));
   const title = { customer: 'orders.title', worker: 'orders.scheduleTitle', operator: 'orders.allTitle' }[me.role];
   const list = h('ul', { class: 'list orders', id: 'orders-list' });
   root.append(h('h1', { text: t(title) }));
