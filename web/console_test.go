@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -232,4 +233,55 @@ func TestConsoleBrowserOrdersTable(t *testing.T) {
 	o.quietShot("23-operator-console-phone-en")
 	o.sameDocument()
 	o.clean()
+}
+
+// TestBrowserMyOrdersStatusTabs: a customer's orders and a worker's schedule have status tabs
+// with counts (only the statuses they have), all orders latest appointment first, those still to
+// come soonest first (a worker's schedule opens on them), and an empty state that says what will appear and how — at phone width
+// in Chinese and at desktop width in English, axe clean (issue 15, order lists).
+func TestBrowserMyOrdersStatusTabs(t *testing.T) {
+	s := newStage(t, apptest.Options{Demo: true})
+	s.newcomer()
+	fresh := s.open("c-xu-empty")
+	fresh.click(`[data-person="c-xu"]`)
+	fresh.waitJS(`document.querySelector('#main .view[data-ready]')`, "the app")
+	fresh.nav("#/orders")
+	fresh.waitText("#orders-list .empty", "在「预约」选好服务和时间")
+	fresh.axe("my orders, none yet")
+	fresh.clean()
+
+	base := time.Now().Add(48 * time.Hour).Truncate(time.Hour)
+	soon := s.order("c-xu", "w-wang", "daily-cleaning", base)
+	later := s.order("c-xu", "", "deep-cleaning", base.Add(72*time.Hour))
+	c := s.signIn("c-xu")
+	c.nav("#/orders")
+	c.waitJS(`document.querySelectorAll('#orders-list .order-card').length === 2`, "two orders")
+	var first string
+	c.eval(`document.querySelector('#orders-list .order-card').dataset.order`, &first)
+	if first != later {
+		t.Errorf("the customer's list starts with %s, want the latest appointment %s", first, later)
+	}
+	c.waitJS(`document.querySelector('.status-tab[data-status=""] .tab-count').dataset.count === '2' &&
+		document.querySelector('.status-tab[data-status="accepted"] .tab-count').dataset.count === '1' &&
+		document.querySelector('.status-tab[data-status="completed"]').hidden`, "the tabs and their counts (only statuses the customer has)")
+	c.click(`.status-tab[data-status="accepted"]`)
+	c.waitJS(`document.querySelectorAll('#orders-list .order-card').length === 1 && document.querySelector('#orders-list .order-card').dataset.order === '`+soon+`'`, "the accepted tab")
+	c.axe("my orders, accepted tab (phone)")
+	c.do(chromedp.EmulateViewport(1280, 800))
+	c.click("#lang")
+	c.waitText(".status-tab", "All")
+	c.axe("my orders (desktop, en)")
+	c.clean()
+
+	wLater := s.order("c-xu", "w-wang", "nanny", base.Add(24*time.Hour))
+	w := s.signIn("w-wang")
+	w.nav("#/orders")
+	w.waitJS(`document.querySelector('.status-tab[data-status="accepted"]').getAttribute('aria-pressed') === 'true' && document.querySelector('#orders-list [data-order="`+wLater+`"]')`, "the worker's schedule, on what they accepted")
+	var order []string
+	w.eval(`[...document.querySelectorAll('#orders-list .order-card')].map((c) => c.dataset.order)`, &order)
+	if i, j := slices.Index(order, soon), slices.Index(order, wLater); i < 0 || j < i {
+		t.Errorf("the worker's schedule is not soonest first: %v (want %s before %s)", order, soon, wLater)
+	}
+	w.axe("worker schedule with tabs")
+	w.clean()
 }

@@ -2,31 +2,56 @@
 // (console.js) with bulk cancellation.
 
 import { h, field } from '../dom.js';
-import { orderCard, items, emptyItem, busy, toLocalInput, fromLocalInput, apptOf } from './kit.js';
+import { qs } from '../api.js';
+import { orderCard, items, emptyItem, busy, toLocalInput, fromLocalInput } from './kit.js';
 import { watchedSection } from './household.js';
 import { renderConsole } from './console.js';
+
+const STATUSES = ['pending', 'accepted', 'in_service', 'completed', 'cancelled'];
 
 export async function render(ctx) {
   const { t, root, me } = ctx;
   if (me.role === 'operator') return renderConsole(ctx, bulkForm(ctx));
-  const title = { customer: 'orders.title', worker: 'orders.scheduleTitle', operator: 'orders.allTitle' }[me.role];
+  const title = me.role === 'worker' ? 'orders.scheduleTitle' : 'orders.title';
+  // Status tabs with counts. Orders still to come are listed soonest first; 全部 and the ended
+  // ones latest appointment first. A worker's schedule opens on what they have accepted; pages
+  // follow the cursor.
+  const sortOf = (st) => (['pending', 'accepted', 'in_service'].includes(st) ? 'appointment' : '-appointment');
+  let status = me.role === 'worker' ? 'accepted' : '';
+  let cursor = '';
   const list = h('ul', { class: 'list orders', id: 'orders-list' });
-  root.append(h('h1', { text: t(title) }));
-  if (me.role === 'operator') root.append(bulkForm(ctx));
-  root.append(list);
+  const more = h('button', { type: 'button', class: 'link more', id: 'orders-more', hidden: true, text: t('common.more') });
+  const tabs = h('div', { class: 'status-tabs', id: 'orders-tabs', role: 'group', 'aria-label': t('order.status') },
+    ['', ...STATUSES].map((st) => h('button', { type: 'button', class: 'status-tab', dataset: { status: st }, 'aria-pressed': String(st === status),
+      onclick: () => { status = st; load().catch(() => {}); } },
+    h('span', { text: st ? t(`status.${st}`) : t('console.all') }), ' ', h('span', { class: 'tab-count', dataset: { count: '' } }))));
+  root.append(h('h1', { text: t(title) }), tabs, list, more);
   // The orders this customer follows for a family member (Y5), under their own.
   const watched = h('div', { id: 'watched-slot' });
   if (me.role === 'customer') root.append(watched);
-  const load = async () => {
-    const res = await ctx.api.get('/v1/orders');
-    let os = items(res);
-    if (me.role === 'worker') os = [...os].sort((a, b) => Date.parse(apptOf(a)) - Date.parse(apptOf(b)));
-    const cards = await Promise.all(os.map((o) => orderCard(ctx, o)));
-    const w = me.role === 'customer' ? await watchedSection(ctx) : null;
+  const load = async (next = false) => {
+    const res = await ctx.api.get(`/v1/orders${qs({ status, sort: sortOf(status), counts: 'true', limit: 20, cursor: next ? cursor : '' })}`);
+    const cards = await Promise.all(items(res).map((o) => orderCard(ctx, o)));
+    const w = me.role === 'customer' && !next ? await watchedSection(ctx) : null;
     if (!ctx.current()) return;
-    list.replaceChildren(...(cards.length ? cards : [emptyItem(t('orders.empty'))]));
-    watched.replaceChildren(...(w ? [w] : []));
+    if (!next) watched.replaceChildren(...(w ? [w] : []));
+    const counts = res.counts || {};
+    let total = 0;
+    for (const st of STATUSES) total += Number(counts[st] || 0);
+    for (const b of tabs.querySelectorAll('.status-tab')) {
+      const st = b.dataset.status;
+      const n = st ? Number(counts[st] || 0) : total;
+      const c = b.querySelector('.tab-count');
+      c.textContent = String(n); c.dataset.count = String(n);
+      b.setAttribute('aria-pressed', String(st === status));
+      b.hidden = Boolean(st) && n === 0 && st !== status; // only the statuses this person has
+    }
+    cursor = res.next_cursor || '';
+    more.hidden = !cursor;
+    if (next) list.append(...cards);
+    else list.replaceChildren(...(cards.length ? cards : [emptyItem(t(status ? 'orders.emptyStatus' : `orders.empty.${me.role}`))]));
   };
+  more.addEventListener('click', () => busy(ctx, more, () => load(true)));
   ctx.on('any', () => load().catch(() => {}));
   await load();
 }
