@@ -11,8 +11,9 @@ import (
 )
 
 // TestAccessibilityEveryScreen: axe-core finds no critical or serious issue on any screen of any
-// role — sign-in, every menu entry, an order page with each action panel open, at phone size and
-// on a desktop (WCAG 2 A/AA as axe-core checks it: names, labels, contrast, landmarks, roles).
+// role — sign-in, every menu entry (the operators' order console among them), an order page with
+// each action panel open, at phone size and on a desktop, and every menu entry in English (WCAG 2
+// A/AA as axe-core checks it: names, labels, contrast, landmarks, roles).
 func TestAccessibilityEveryScreen(t *testing.T) {
 	s := newStage(t, apptest.Options{Demo: true})
 	at := time.Now().Add(72 * time.Hour).Truncate(time.Hour)
@@ -27,6 +28,9 @@ func TestAccessibilityEveryScreen(t *testing.T) {
 	visitor := s.open("visitor")
 	visitor.waitText(".people", "林晓")
 	visitor.axe("sign-in")
+	visitor.click(".signin-head .lang")
+	visitor.waitText(".signin-head .lang", "中文")
+	visitor.axe("sign-in (en)")
 	visitor.clean()
 
 	screens := map[string][]string{
@@ -61,6 +65,24 @@ func TestAccessibilityEveryScreen(t *testing.T) {
 					p.click(b)
 				}
 			}
+		}
+		// Every screen in English too (desktop): other words, other lengths, other contrast.
+		p.click("#lang")
+		p.waitText("#lang", "中文")
+		for _, hash := range screens[who] {
+			p.nav(hash)
+			p.waitJS(`!document.querySelector('#main .loading')`, "the screen to load")
+			p.axe(who + " " + hash + " (en)")
+		}
+		if who == "o-zhou" {
+			// The console with nothing matching, and the operator's order page beside its trail.
+			p.nav("#/orders")
+			p.fill("#console-q", "nothing-matches-this")
+			p.click("#console-apply")
+			p.waitJS(`document.querySelector('#console-rows .empty')`, "the console's empty state")
+			p.axe("operator console, nothing matches (en)")
+			p.openOrder(id)
+			p.axe("operator order page (en)")
 		}
 		p.clean()
 	}

@@ -164,8 +164,12 @@ func TestE3BrowserCancelShowsRefundTermsFirst(t *testing.T) {
 	worker.waitText(".toast", "订单已取消")
 	worker.waitText(".toast", "临时出差")
 
-	// Late: a fee, and an operator decides.
-	operator.nav("#/approvals")
+	// Late: a fee, and an operator decides. The operator is elsewhere (the order console): the
+	// menu's 待审批 badge counts the request as it arrives.
+	operator.nav("#/orders")
+	operator.waitJS(`document.querySelector('.nav-badge[data-badge="approvals"]').dataset.count !== undefined`, "the approvals badge counted")
+	var waiting int
+	operator.eval(`Number(document.querySelector('.nav-badge[data-badge="approvals"]').dataset.count || 0)`, &waiting)
 	customer.openOrder(late)
 	customer.click("#open-cancel")
 	customer.waitText("#cancel-quote", "退款金额：¥120.00")
@@ -175,14 +179,14 @@ func TestE3BrowserCancelShowsRefundTermsFirst(t *testing.T) {
 	customer.click("#cancel-submit")
 	customer.waitText("#cancel-pending", "等待审批")
 
+	operator.waitJS(`Number(document.querySelector('.nav-badge[data-badge="approvals"]').dataset.count || 0) === `+itoa(waiting+1), "the approvals badge to count the request, live")
+	operator.click(`.nav-link[data-path="approvals"]`)
 	operator.waitText("#approvals-list", "家里临时有事")
-	// Everything needed to decide is on the card, the appointment time too, and the menu's badge
-	// counts it live (issue 15).
+	// Everything needed to decide is on the card, the appointment time too (issue 15).
 	card := `#approvals-list [data-type="cancellation"][data-order="` + late + `"]`
 	operator.waitJS(`document.querySelector('`+card+`').textContent.includes(homebell.i18n.time(`+js(lateAt.UTC().Format(time.RFC3339))+`))`, "the appointment time on the cancellation card")
 	operator.waitText(card, "¥120.00")
 	operator.waitText(card, "林晓")
-	operator.waitJS(`Number(document.querySelector('.nav-badge[data-badge="approvals"]').dataset.count) >= 1`, "the approvals badge")
 	operator.quietShot("08-operator-approvals")
 	operator.click(`#approvals-list [data-order="` + late + `"] .approve`)
 	operator.waitText("#approvals-list", "没有待审批事项")
@@ -584,6 +588,8 @@ func TestE3BrowserOperatorBulkCancelForWeather(t *testing.T) {
 	operator.waitJS(`document.querySelectorAll('#bulk-orders li').length === 1 && !!document.querySelector('#bulk-orders li[data-order="`+inArea+`"]')`, "the order it would cancel, listed")
 	operator.waitText("#bulk-confirm", "确认取消 1 个订单")
 	operator.axe("bulk-cancel preview (phone, zh-CN)")
+	operator.eval(`document.querySelector('#bulk-preview').scrollIntoView(); window.scrollBy(0, -70)`, nil)
+	operator.quietShot("22-operator-bulk-cancel-preview-phone")
 	if r := s.srv.Do("GET", "/v1/orders/"+inArea, s.srv.Token("o-zhou", model.RoleOperator), nil); r.Str("status") == "cancelled" {
 		t.Fatal("the preview cancelled the order")
 	}
