@@ -163,7 +163,7 @@ export async function renderConsole(ctx, head) {
   let timer = 0;
   const soon = (ms) => {
     if (timer) return;
-    timer = setTimeout(() => { timer = 0; if (ctx.current() && document.visibilityState !== 'hidden') load().catch(() => {}); }, ms);
+    timer = setTimeout(() => { timer = 0; if (app.me && ctx.current() && document.visibilityState !== 'hidden') load().catch(() => {}); }, ms);
   };
   ctx.on('any', () => soon(1000));
   const poll = setInterval(() => soon(0), POLL_MS);
