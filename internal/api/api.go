@@ -10,6 +10,7 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"errors"
+	"github.com/homebell/homebell/internal/actions"
 	"io"
 	"log/slog"
 	"net/http"
@@ -65,6 +66,8 @@ type API struct {
 	Booking *booking.Service
 	// Deliver owns push subscriptions and webhook endpoints (X2).
 	Deliver *deliver.Service
+	// Actions runs what a notice asks from the notice itself (Y2).
+	Actions *actions.Service
 	// Files takes image uploads and serves them to those allowed to see them.
 	Files *files.Service
 	// Campaigns runs promotions and new-service announcements (P1, P2), and merges them into the

@@ -37,6 +37,22 @@ func (a *API) routes() []route {
 		{Pattern: "PATCH /v1/admin/webhooks/{id}", Roles: operators, Handler: a.patchWebhook},
 		{Pattern: "DELETE /v1/admin/webhooks/{id}", Roles: operators, Handler: a.deleteWebhook},
 		{Pattern: "GET /v1/admin/deliveries", Roles: operators, Handler: a.listDeliveries},
+		// Gateways' delivery receipts (Y1): signed with the endpoint's secret, no credential.
+		{Pattern: "POST /v1/deliveries/receipts", Limit: limitNone, Handler: a.postReceipt},
+
+		// Notices that must land (Y1): acknowledgement, SOS, escalations, per-kind chains
+		{Pattern: "POST /v1/me/inbox/{id}/acknowledge", Roles: people, Limit: limitNone, Handler: a.postAcknowledge},
+		{Pattern: "POST /v1/orders/{id}/acknowledge", Roles: workers, Limit: limitNone, Handler: a.postOrderAcknowledge},
+		{Pattern: "POST /v1/orders/{id}/sos", Roles: raisers, Creates: true, Limit: limitNotify, Handler: a.postSOS},
+		{Pattern: "POST /v1/sos/{id}/acknowledge", Roles: operatorsOnly, Handler: a.postSOSAcknowledge},
+		{Pattern: "GET /v1/admin/escalations", Roles: operators, Handler: a.getEscalations},
+		{Pattern: "GET /v1/admin/notice-chains", Roles: operators, Handler: a.getNoticeChains},
+		{Pattern: "PUT /v1/admin/notice-chains", Roles: operators, Handler: a.putNoticeChains},
+
+		// Act from the notice (Y2): from the message center or a Web Push button (the person's
+		// session), or from the platform's gateway with a single-use action token.
+		{Pattern: "POST /v1/me/inbox/{id}/actions/{action}", Roles: people, Creates: true, Limit: limitNotify, Handler: a.postNoticeAction},
+		{Pattern: "POST /v1/actions/redeem", Roles: platform, Creates: true, Handler: a.postRedeemAction},
 
 		// WeChat subscribe messages (Y3): bindings and authorisations from the platform backend;
 		// templates and field mapping by operators.

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/homebell/homebell/internal/actions"
 	"log/slog"
 	"net"
 	"net/http"
@@ -74,6 +75,8 @@ type App struct {
 	Deliver *deliver.Service
 	// Files stores uploaded images and decides who may read them.
 	Files *files.Service
+	// Actions runs a notice's actions from the notice (Y2).
+	Actions *actions.Service
 	// Campaigns runs promotions and new-service announcements (P1, P2).
 	Campaigns *campaign.Service
 	hubOpt    hub.Options
@@ -149,6 +152,9 @@ func (a *App) init(ctx context.Context) error {
 	a.Jobs.Handle(booking.JobVisitNudge, a.Booking.RunVisitNudge)
 	a.Jobs.Handle(booking.JobVisitLate, a.Booking.RunVisitLate)
 	a.Jobs.Handle(booking.JobEscalation, a.Booking.RunEscalation)
+	// Notices that must land (Y1): a chain stops when its notice stops mattering; SOS pages.
+	a.Notify.Stale = a.Booking.NoticeStale
+	a.Jobs.Handle(booking.JobSOSPage, a.Booking.RunSOSPage)
 	a.API.Booking = a.Booking
 	a.Support = &support.Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Now: a.Now}
 	a.API.Support = a.Support
@@ -177,7 +183,7 @@ func (a *App) init(ctx context.Context) error {
 		return err
 	}
 	a.initCampaigns()
-	return nil
+	return a.Actions.Start(ctx)
 }
 
 // initCampaigns wires promotions and new-service announcements (P1, P2): the message center merges
@@ -188,6 +194,12 @@ func (a *App) initCampaigns() {
 	a.Campaigns.Register(a.Jobs)
 	a.Files.AllowReaders(a.Campaigns.MayReadFile)
 	a.Deliver.Lookup = a.Campaigns.Lookup
+	a.Deliver.MarkRead = a.Campaigns.MarkRead
+	// Act from the notice (Y2): the same services the app's screens call; gateways get tokens.
+	a.Actions = &actions.Service{Store: a.Store, Notify: a.Notify, Booking: a.Booking, Chat: a.Chat, Now: a.Now,
+		MarkRead: a.Campaigns.MarkRead}
+	a.Deliver.Tokens = a.Actions.Tokens
+	a.API.Actions = a.Actions
 	a.API.Campaigns = a.Campaigns
 }
 

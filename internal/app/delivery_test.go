@@ -251,7 +251,7 @@ func TestX2WebPushWaitsForTheReceivingWindow(t *testing.T) {
 // gateway is the platform's webhook receiver: it verifies every request and answers from a script.
 type gateway struct {
 	srv    *httptest.Server
-	clk    *clock
+	clk    interface{ Now() time.Time }
 	mu     sync.Mutex
 	secret []byte
 	answer []int // status per request; the last repeats
@@ -264,7 +264,7 @@ type gatewayRequest struct {
 	body   deliver.WebhookBody
 }
 
-func newGateway(t *testing.T, clk *clock, answers ...int) *gateway {
+func newGateway(t *testing.T, clk interface{ Now() time.Time }, answers ...int) *gateway {
 	g := &gateway{clk: clk, answer: answers}
 	g.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, _ := io.ReadAll(r.Body)

@@ -202,6 +202,18 @@ func permissionMatrix(w map[string]string) map[string]pmEntry {
 		"GET /v1/support/conversations/{id}/canned-replies":             {path: "/v1/support/conversations/{support}/canned-replies"},
 		"GET /v1/admin/support/hours":                                   {path: "/v1/admin/support/hours"},
 		"PUT /v1/admin/support/hours":                                   {path: "/v1/admin/support/hours", body: map[string]any{}},
+		// Y1: a receipt is public but must verify against its delivery's endpoint (400 here: empty).
+		"POST /v1/deliveries/receipts":       {path: "/v1/deliveries/receipts", body: map[string]any{}, want: 400},
+		"POST /v1/me/inbox/{id}/acknowledge": {path: "/v1/me/inbox/{order}/acknowledge"},
+		"POST /v1/orders/{id}/acknowledge":   {path: "/v1/orders/{order}/acknowledge"},
+		"POST /v1/orders/{id}/sos":           {path: "/v1/orders/{order}/sos", body: map[string]any{"text": "需要帮助"}, allow: pmOwner + " " + pmWorker},
+		"POST /v1/sos/{id}/acknowledge":      {path: "/v1/sos/{order}/acknowledge"},
+		"GET /v1/admin/escalations":          {path: "/v1/admin/escalations"},
+		"GET /v1/admin/notice-chains":        {path: "/v1/admin/notice-chains"},
+		"PUT /v1/admin/notice-chains":        {path: "/v1/admin/notice-chains", body: map[string]any{"rules": []any{}}},
+		// Y2: one's own notice (404 for this id); a gateway's token, with the platform's key.
+		"POST /v1/me/inbox/{id}/actions/{action}": {path: "/v1/me/inbox/{order}/actions/acknowledge", body: map[string]any{}},
+		"POST /v1/actions/redeem":                 {path: "/v1/actions/redeem", body: map[string]any{"token": "forged.token"}, want: 403},
 	}
 }
 

@@ -372,7 +372,7 @@ func (s *Service) viewList(ctx context.Context, orders []model.Order) ([]OrderVi
 // sent to someone.
 type TimelineEntry struct {
 	At   time.Time `json:"at"`
-	Type string    `json:"type"` // transition or notification
+	Type string    `json:"type"` // transition, notification or notice_step
 	// Transitions
 	Event     string     `json:"event,omitempty"`
 	ActorID   string     `json:"actor_id,omitempty"`
@@ -385,6 +385,10 @@ type TimelineEntry struct {
 	Title          string     `json:"title,omitempty"`
 	Channels       []string   `json:"channels,omitempty"` // inbox, realtime (off-app deliveries are listed by the delivery log)
 	ReadAt         *time.Time `json:"read_at,omitempty"`
+	// Notice steps (Y1): a step of a notice's chain — sent on which channel, skipped, failed,
+	// read, acknowledged, moot — with Event, Kind, RecipientID and NotificationID.
+	Step   string `json:"step,omitempty"`
+	Detail string `json:"detail,omitempty"`
 }
 
 // Timeline is every transition of the order and every notification sent about it, oldest first.
@@ -425,6 +429,14 @@ func (s *Service) Timeline(ctx context.Context, a Actor, id string) ([]TimelineE
 		}
 		out = append(out, TimelineEntry{At: n.CreatedAt, Type: "notification", NotificationID: n.ID, Kind: n.Kind,
 			RecipientID: n.RecipientID, Title: n.Title, Channels: ch, ReadAt: n.ReadAt})
+	}
+	steps, err := s.Store.OrderNoticeSteps(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range steps {
+		out = append(out, TimelineEntry{At: st.CreatedAt, Type: "notice_step", Event: st.Event, NotificationID: st.NotificationID,
+			Kind: st.Kind, RecipientID: st.RecipientID, Step: st.Step, Detail: st.Detail})
 	}
 	// Transitions come before the notifications they caused at the same instant.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })

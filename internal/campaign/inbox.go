@@ -387,6 +387,12 @@ func (s *Service) markRead(ctx context.Context, personID string, sel notify.Read
 		if err != nil {
 			return err
 		}
+		if marked > 0 {
+			// Y1: read on any device, the rest of a notice's chain is cancelled in this commit.
+			if err := s.Notify.StopReadChains(ctx, tx, personID, now); err != nil {
+				return err
+			}
+		}
 		n, err := tx.MarkCampaignsRead(ctx, personID, ids, opened, now)
 		if err != nil {
 			return err

@@ -470,7 +470,8 @@ func (s *Service) tell(ctx context.Context, tx *store.Tx, c model.Conversation, 
 		Recipients: []notify.Recipient{{PersonID: to.PersonID, Audience: string(to.Role)}},
 		Vars:       map[string]any{"sender_name": sender.Name, "text": text, "count": unread, "many": unread > 1},
 		Data: map[string]any{"conversation_id": c.ID, "conversation_kind": c.Kind, "unread": unread, "seq": m.Seq,
-			"sender": map[string]any{"id": sender.ID, "name": sender.Name, "avatar_url": sender.AvatarURL, "role": sender.Role}},
+			"sender":  map[string]any{"id": sender.ID, "name": sender.Name, "avatar_url": sender.AvatarURL, "role": sender.Role},
+			"actions": []map[string]any{{"type": "reply", "conversation_id": c.ID}}}, // Y2: reply from the notice
 		Thread: &notify.Thread{Grace: s.grace(), Every: s.every(), Quiet: to.Muted}})
 	return err
 }

@@ -93,6 +93,22 @@ type Service struct {
 	// Lookup, when set, finds the notification a delivery is of when it is not an inbox row: a
 	// campaign's push (P1, P2) has no row per person, only the campaign ("campaign:<id>:<person>").
 	Lookup func(ctx context.Context, recipientID, id string) (model.Notification, error)
+	// Tokens, when set, mints the action tokens a gateway webhook of a notice with actions
+	// carries (Y2): single-use and short-lived, for the gateway's callback.
+	Tokens func(ctx context.Context, n model.Notification) ([]GatewayAction, error)
+
+	// MarkRead, when set, marks a notice read as the message center does (with campaigns' counts);
+	// a gateway's read receipt uses it. Default: Notify.MarkRead.
+	MarkRead func(ctx context.Context, personID string, sel notify.ReadSelection) (notify.ReadEvent, error)
+
+	steps map[string]Step // chain steps by name (Y1)
+}
+
+// GatewayAction is one action a gateway may run for the recipient by redeeming its token.
+type GatewayAction struct {
+	Type      string    `json:"type"`
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
 }
 
 // notification reads the notification a delivery carries.
@@ -109,12 +125,16 @@ func (s *Service) Register(r *jobs.Runner) {
 	r.Handle(JobWebPush, s.sendPush)
 	r.Handle(JobWebhook, s.sendHook)
 	r.Handle(JobWeChat, s.sendWeChat)
+	r.Handle(notify.JobNoticeStep, s.runStep)
+	s.registerChain()
 }
 
 // sendPayload is the payload of one send job.
 type sendPayload struct {
 	DeliveryID string `json:"delivery_id"`
 	Alert      string `json:"alert"`
+	// Escalation marks a chain step's gateway webhook: sms or app_push (Y1).
+	Escalation string `json:"escalation,omitempty"`
 }
 
 // deliver fans one notification out to the recipient's push subscriptions and the webhook
@@ -162,15 +182,22 @@ func (s *Service) deliver(ctx context.Context, j store.Job) error {
 // push subscriptions subs and the webhook endpoints eps (which the caller has matched to n.Kind).
 // A target that has a row for n already is skipped, so a retried caller sends once.
 func (s *Service) Enqueue(ctx context.Context, tx *store.Tx, n model.Notification, alert string, subs []store.PushSubscription, eps []store.WebhookEndpoint) error {
+	return s.EnqueueStep(ctx, tx, n, alert, subs, eps, 0, "")
+}
+
+// EnqueueStep is Enqueue for step of a notice's chain (0: the first telling); its webhooks carry
+// escalation (Y1).
+func (s *Service) EnqueueStep(ctx context.Context, tx *store.Tx, n model.Notification, alert string, subs []store.PushSubscription,
+	eps []store.WebhookEndpoint, step int, escalation string) error {
 	now := s.Now()
 	add := func(channel, target, kind string, maxAttempts int) error {
 		d := store.Delivery{NotificationID: n.ID, RecipientID: n.RecipientID, OrderID: n.OrderID, Kind: n.Kind,
-			Channel: channel, Target: target, State: store.DeliveryQueued, NextAttemptAt: &now}
+			Channel: channel, Target: target, State: store.DeliveryQueued, NextAttemptAt: &now, Step: step}
 		inserted, err := tx.InsertDelivery(ctx, &d, now)
 		if err != nil || !inserted {
 			return err
 		}
-		return s.Jobs.Schedule(ctx, tx, kind, "delivery:"+d.ID, now, sendPayload{DeliveryID: d.ID, Alert: alert}, maxAttempts)
+		return s.Jobs.Schedule(ctx, tx, kind, "delivery:"+d.ID, now, sendPayload{DeliveryID: d.ID, Alert: alert, Escalation: escalation}, maxAttempts)
 	}
 	for _, sub := range subs {
 		if err := add(store.ChannelWebPush, sub.ID, JobWebPush, PushMaxAttempts); err != nil {
@@ -210,7 +237,15 @@ func (s *Service) finish(ctx context.Context, d *store.Delivery, state, reason s
 	if reason != "" {
 		d.LastError = reason
 	}
-	return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.UpdateDelivery(ctx, d, s.Now()) })
+	return s.Store.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.UpdateDelivery(ctx, d, s.Now()); err != nil {
+			return err
+		}
+		if state == store.DeliveryFailed || state == store.DeliverySkipped {
+			return s.AdvanceChain(ctx, tx, *d, d.LastError)
+		}
+		return nil
+	})
 }
 
 func (s *Service) sendPush(ctx context.Context, j store.Job) error {
@@ -257,7 +292,10 @@ func (s *Service) sendPush(ctx context.Context, j store.Job) error {
 			if err := tx.DeletePushSubscription(ctx, "", sub.ID); err != nil && !model.IsCode(err, model.CodeNotFound) {
 				return err
 			}
-			return tx.UpdateDelivery(ctx, &d, now)
+			if err := tx.UpdateDelivery(ctx, &d, now); err != nil {
+				return err
+			}
+			return s.AdvanceChain(ctx, tx, d, d.LastError)
 		})
 	case res.Retryable && d.Attempts < PushMaxAttempts:
 		next := now.Add(max(webhook.Backoff(d.Attempts), min(res.RetryAfter, time.Hour)))
@@ -322,6 +360,12 @@ type WebhookBody struct {
 	Recipient    WebhookRecipient   `json:"recipient"`
 	Alert        string             `json:"alert"`
 	Data         json.RawMessage    `json:"data"`
+	// Escalation is set on a chain step's webhook (Y1): the notice is unread past its deadline
+	// and the gateway should use this channel (sms or app_push). Step is its place in the chain.
+	Escalation string `json:"escalation,omitempty"`
+	Step       int    `json:"step,omitempty"`
+	// Actions the gateway may run for the recipient (Y2): POST /v1/actions/redeem with the token.
+	Actions []GatewayAction `json:"actions,omitempty"`
 }
 
 // WebhookRecipient is the person a webhook tells the gateway to reach.
@@ -360,9 +404,15 @@ func (s *Service) sendHook(ctx context.Context, j store.Job) error {
 	if err != nil {
 		return err
 	}
+	var actions []GatewayAction
+	if s.Tokens != nil {
+		if actions, err = s.Tokens(ctx, n); err != nil {
+			return err
+		}
+	}
 	body, err := json.Marshal(WebhookBody{Type: n.Kind, DeliveryID: d.ID, Notification: n, Alert: p.Alert, Data: n.Data,
 		Recipient: WebhookRecipient{ID: person.ID, Role: person.Role, Name: person.Name, Locale: person.Locale,
-			TimeZone: person.TimeZone, Phone: person.Phone}})
+			TimeZone: person.TimeZone, Phone: person.Phone}, Escalation: p.Escalation, Step: d.Step, Actions: actions})
 	if err != nil {
 		return fmt.Errorf("deliver: webhook body: %w", err)
 	}
@@ -393,6 +443,9 @@ func (s *Service) sendHook(ctx context.Context, j store.Job) error {
 	d.State, d.NextAttemptAt = store.DeliveryFailed, nil
 	return s.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.UpdateDelivery(ctx, &d, now); err != nil {
+			return err
+		}
+		if err := s.AdvanceChain(ctx, tx, d, res.Error); err != nil {
 			return err
 		}
 		e, err := tx.WebhookDeliveryFailed(ctx, ep.ID)

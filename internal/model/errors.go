@@ -32,6 +32,11 @@ const (
 	CodeOutsideStartWindow Code = "outside_start_window" // check-in or start before (or long after) the appointment's window
 	CodeStartCodeWrong     Code = "start_code_wrong"     // the start code typed is not the customer's
 	CodeStartCodeLocked    Code = "start_code_locked"    // too many wrong codes: only an operator can start the order
+	// CodeNoticeStale: an action on a notice whose matter changed (the change was withdrawn, the
+	// order cancelled); nothing was done.
+	CodeNoticeStale Code = "notice_stale"
+	// CodeActionTokenRefused: a gateway's action token is forged, expired or used already.
+	CodeActionTokenRefused Code = "action_token_refused"
 )
 
 type codeInfo struct {
@@ -54,6 +59,8 @@ var codes = map[Code]codeInfo{
 	CodeMethodNotAllowed:   {http.StatusMethodNotAllowed, "Method not allowed"},
 	CodeRateLimited:        {http.StatusTooManyRequests, "Too many requests"},
 	CodeUnavailable:        {http.StatusServiceUnavailable, "Temporarily unavailable"},
+	CodeNoticeStale:        {http.StatusConflict, "The notice is out of date"},
+	CodeActionTokenRefused: {http.StatusForbidden, "Action token refused"},
 	CodeInternal:           {http.StatusInternalServerError, "Internal error"},
 	CodeOutsideStartWindow: {http.StatusConflict, "Outside the start window"},
 	CodeStartCodeWrong:     {http.StatusUnprocessableEntity, "Wrong start code"},

@@ -47,6 +47,9 @@ const (
 	KindSupportMessage        = "support.message"
 	KindSupportRatedLow       = "support.rated_low"
 	KindFeedbackAnswered      = "feedback.answered"
+	KindNoticeUnread          = "notice.unread"
+	KindSOS                   = "order.sos"
+	KindSOSAcknowledged       = "order.sos_acknowledged"
 	KindPromotion             = "platform.promotion"
 	KindNewService            = "platform.new_service"
 	audienceAny               = ""
@@ -232,6 +235,26 @@ var catalogue = []Kind{
 		Category: planner.CategoryInteraction, Importance: planner.ImportanceNormal,
 		Title: map[string]model.Text{audienceAny: t("您的反馈有了回复", "Your feedback was answered")},
 		Body:  map[string]model.Text{audienceAny: t("{{.text}}", "{{.text}}")}},
+	// Y1: the last step of a chain tells the operators who has not read (or acknowledged) what.
+	{ID: KindNoticeUnread, Name: model.Text{ZH: "通知未读升级", EN: "Unread notices escalated"},
+		Category: planner.CategoryException, Importance: planner.ImportanceHigh,
+		Title: map[string]model.Text{audienceAny: t("{{.person_name}} 未读重要通知", "{{.person_name}} has not read a notice")},
+		Body: map[string]model.Text{audienceAny: t(
+			"{{.person_name}}（{{.role}}）在期限内未{{if .ack}}确认{{else}}阅读{{end}}「{{.title}}」，已依次通过 {{.channels}} 提醒。请联系处理。",
+			"{{.person_name}} ({{.role}}) has not {{if .ack}}acknowledged{{else}}read{{end}} “{{.title}}” in time; reminded by {{.channels}}. Please follow up.")}},
+	// Y1: an SOS raised from an order pages every operator until one acknowledges.
+	{ID: KindSOS, Name: model.Text{ZH: "紧急求助", EN: "SOS"},
+		Category: planner.CategoryException, Importance: planner.ImportanceCritical,
+		Title: map[string]model.Text{audienceAny: t("紧急求助：{{.raiser_name}}{{if .repeat}}（第 {{.page}} 次呼叫）{{end}}",
+			"SOS from {{.raiser_name}}{{if .repeat}} (page {{.page}}){{end}}")},
+		Body: map[string]model.Text{audienceAny: t(
+			"订单「{{.item}}」（{{when .appointment}}，{{.address}}）的{{.raiser_role}}发起紧急求助。{{if .text}}“{{.text}}”{{end}}请立即确认处理。",
+			"The {{.raiser_role}} of {{.item}} ({{when .appointment}}, {{.address}}) raised an SOS.{{if .text}} “{{.text}}”{{end}} Acknowledge now.")}},
+	{ID: KindSOSAcknowledged, Name: model.Text{ZH: "求助已受理", EN: "SOS acknowledged"},
+		Category: planner.CategoryException, Importance: planner.ImportanceCritical,
+		Title: map[string]model.Text{audienceAny: t("平台已收到您的求助", "The platform has your SOS")},
+		Body: map[string]model.Text{audienceAny: t("运营 {{.operator_name}} 已确认处理您在「{{.item}}」订单的求助，会尽快联系您。",
+			"{{.operator_name}} is handling your SOS about {{.item}} and will contact you shortly.")}},
 	{ID: KindPromotion, Name: model.Text{ZH: "优惠活动", EN: "Promotions"},
 		Category: planner.CategoryPlatform, Importance: planner.ImportanceLow,
 		Title: map[string]model.Text{audienceAny: t("{{.title}}", "{{.title}}")},
@@ -293,6 +316,9 @@ var audiences = map[string][]model.Role{
 	KindSupportMessage:        {model.RoleCustomer, model.RoleWorker, model.RoleAgent},
 	KindSupportRatedLow:       {model.RoleOperator},
 	KindFeedbackAnswered:      {model.RoleCustomer, model.RoleWorker},
+	KindNoticeUnread:          {model.RoleOperator},
+	KindSOS:                   {model.RoleOperator},
+	KindSOSAcknowledged:       {model.RoleCustomer, model.RoleWorker},
 	KindPromotion:             {model.RoleCustomer},
 	KindNewService:            {model.RoleCustomer},
 }

@@ -68,6 +68,12 @@ func (s *Service) MarkRead(ctx context.Context, personID string, sel ReadSelecti
 		if err != nil {
 			return err
 		}
+		if marked > 0 {
+			// Y1: read on any device, the rest of a notice's chain is cancelled in this commit.
+			if err := s.StopReadChains(ctx, tx, personID, now); err != nil {
+				return err
+			}
+		}
 		counts, err := tx.UnreadCounts(ctx, personID)
 		if err != nil {
 			return err

@@ -45,6 +45,8 @@ type Event struct {
 	// Thread, when set, makes the telling one running entry per recipient and Key (a
 	// conversation in the message center) instead of a new one; see Thread.
 	Thread *Thread
+	// Urgent notices (an SOS) ignore receiving windows and switches: they alert at once (Y1).
+	Urgent bool
 }
 
 // Thread tells of something that keeps happening in one place (new messages of a conversation):
@@ -72,6 +74,11 @@ type Service struct {
 	Publish func(events map[string][]model.Event)
 	// OffApp schedules off-app delivery jobs; false until a delivery handler is registered.
 	OffApp bool
+	// ExtraSteps names chain steps registered besides ChainSteps (a WeChat channel, Y3).
+	ExtraSteps map[string]bool
+	// Stale, when set, says whether a notice stopped mattering (its change was withdrawn, its
+	// order cancelled) and why: a chain stops, an action is refused (Y1, Y2).
+	Stale func(ctx context.Context, q *store.Queries, n model.Notification) (reason string, err error)
 	// WeChat: the WeChat channel is configured, so a person bound to WeChat gets a delivery job
 	// even with no push subscription and no gateway for the kind (Y3).
 	WeChat bool
@@ -135,6 +142,30 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 	if ev.OrderID != "" {
 		data["order_id"] = ev.OrderID
 	}
+	// Y1: a kind with a read-by deadline chains the notices that ask their recipient to act;
+	// a kind that needs an acknowledgement carries the action.
+	var rule model.ChainRule // zero: no chain
+	var until time.Time      // when the notice stops mattering: the order's appointment
+	if ev.Thread == nil {
+		r, err := s.ChainRule(ctx, &tx.Queries, ev.Kind)
+		if err != nil {
+			return nil, err
+		}
+		if r.Acknowledge {
+			data["ack_required"] = true
+			data["actions"] = append(actionsOf(data), map[string]any{"type": "acknowledge"})
+		}
+		if r.ReadByMinutes > 0 && len(r.Steps) > 0 && hasActions(data) {
+			rule, until = r, ev.ServiceStartsAt
+			if ev.OrderID != "" {
+				if o, err := tx.Order(ctx, ev.OrderID); err == nil {
+					until = o.AppointmentAt
+				} else if !model.IsCode(err, model.CodeNotFound) {
+					return nil, err
+				}
+			}
+		}
+	}
 	rawData, err := json.Marshal(data)
 	if err != nil {
 		return nil, fmt.Errorf("notify: data: %w", err)
@@ -169,6 +200,12 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 		}
 		plan := planner.PlanFor(planner.Notification{Kind: ev.Kind, Category: kind.Category, Importance: importance,
 			ServiceStartsAt: ev.ServiceStartsAt}, prefs, now)
+		if ev.Urgent {
+			// An SOS beats windows and switches: it must be seen now.
+			for _, d := range []*planner.Decision{&plan.Inbox, &plan.Realtime, &plan.OffApp} {
+				*d = planner.Decision{Channel: d.Channel, Send: true, At: now, Alert: planner.AlertSound, Reason: planner.ReasonOK}
+			}
+		}
 		if !plan.Inbox.Send {
 			continue
 		}
@@ -194,6 +231,11 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 			continue // told already
 		}
 		out = append(out, n)
+		if rule.ReadByMinutes > 0 {
+			if err := s.startChain(ctx, tx, rule, n, prefs, kind, until, now); err != nil {
+				return nil, err
+			}
+		}
 		if plan.Realtime.Send {
 			e, err := tx.AppendEventRecord(ctx, person.ID, model.EventNotification,
 				NotificationEvent{Notification: n, Alert: string(alert)}, now)
@@ -249,6 +291,23 @@ func (s *Service) wechatBound(ctx context.Context, tx *store.Tx, personID string
 	}
 	_, err := tx.WeChatBinding(ctx, personID)
 	return err == nil
+}
+
+// actionsOf returns a notice data's actions as a list to append to.
+func actionsOf(data map[string]any) []map[string]any {
+	switch a := data["actions"].(type) {
+	case []map[string]any:
+		return a
+	case []any:
+		out := make([]map[string]any, 0, len(a))
+		for _, x := range a {
+			if m, ok := x.(map[string]any); ok {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 // ThreadJobKey is the key of the one off-app delivery job of a recipient's running entry.

@@ -83,9 +83,14 @@ type Delivery struct {
 	NextAttemptAt  *time.Time `json:"next_attempt_at"`
 	// Detail is what the channel wants shown beside the outcome, as a JSON object (WeChat: the
 	// template, the ledger before and after, WeChat's answer); absent for the other channels.
-	Detail    json.RawMessage `json:"detail,omitempty"`
-	CreatedAt time.Time       `json:"created_at"`
-	UpdatedAt time.Time       `json:"updated_at"`
+	Detail json.RawMessage `json:"detail,omitempty"`
+	// Step is the notice's chain step that made this delivery (0: the first telling; Y1).
+	Step int `json:"step"`
+	// Receipt is what the gateway reported back: delivered, failed or read ("" none yet).
+	Receipt   string     `json:"receipt"`
+	ReceiptAt *time.Time `json:"receipt_at"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
 }
 
 const pushSubCols = `id, person_id, endpoint, p256dh, auth, created_at, updated_at`
@@ -317,16 +322,16 @@ func (q *Queries) PauseWebhookEndpoint(ctx context.Context, id string, now time.
 }
 
 const deliveryCols = `id, notification_id, recipient_id, order_id, kind, channel, target, state, attempts, last_status,
-	last_error, next_attempt_at, created_at, updated_at, detail`
+	last_error, next_attempt_at, created_at, updated_at, detail, step, receipt, receipt_at`
 
 func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
 	var d Delivery
 	var orderID sql.NullString
-	var next sql.NullTime
+	var next, receiptAt sql.NullTime
 	var detail string
 	err := row.Scan(&d.ID, &d.NotificationID, &d.RecipientID, &orderID, &d.Kind, &d.Channel, &d.Target, &d.State,
-		&d.Attempts, &d.LastStatus, &d.LastError, &next, &d.CreatedAt, &d.UpdatedAt, &detail)
-	d.OrderID, d.NextAttemptAt = orderID.String, timePtr(next)
+		&d.Attempts, &d.LastStatus, &d.LastError, &next, &d.CreatedAt, &d.UpdatedAt, &detail, &d.Step, &d.Receipt, &receiptAt)
+	d.OrderID, d.NextAttemptAt, d.ReceiptAt = orderID.String, timePtr(next), timePtr(receiptAt)
 	if detail != "" {
 		d.Detail = json.RawMessage(detail)
 	}
@@ -349,9 +354,9 @@ func (q *Queries) InsertDelivery(ctx context.Context, d *Delivery, now time.Time
 		orderID = d.OrderID
 	}
 	res, err := q.q.ExecContext(ctx, `INSERT INTO deliveries (`+deliveryCols+`)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$13,$14) ON CONFLICT (notification_id, channel, target) DO NOTHING`,
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$13,$14,$15,'',NULL) ON CONFLICT (notification_id, channel, target, step) DO NOTHING`,
 		d.ID, d.NotificationID, d.RecipientID, orderID, d.Kind, d.Channel, d.Target, d.State, d.Attempts, d.LastStatus,
-		d.LastError, nullPtrTime(d.NextAttemptAt), d.CreatedAt, string(d.Detail))
+		d.LastError, nullPtrTime(d.NextAttemptAt), d.CreatedAt, string(d.Detail), d.Step)
 	if err != nil {
 		return false, fmt.Errorf("store: insert delivery: %w", err)
 	}

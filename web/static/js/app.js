@@ -6,6 +6,7 @@ import { Api, ApiError } from './api.js';
 import { I18n } from './i18n.js';
 import { Stream, alertFor, unlockAudio } from './stream.js';
 import { h, replace, avatar } from './dom.js';
+import { shareSession } from './push.js';
 
 const ALL = ['customer', 'worker', 'agent', 'operator'];
 
@@ -14,6 +15,7 @@ const ROUTES = [
   { path: 'book', roles: ['customer'], nav: 'nav.book', icon: '＋', view: './views/book.js' },
   { path: 'open', roles: ['worker'], nav: 'nav.open', icon: '◎', view: './views/open.js' },
   { path: 'approvals', roles: ['operator'], nav: 'nav.approvals', icon: '✓', view: './views/approvals.js', badge: 'approvals' },
+  { path: 'escalations', roles: ['operator'], nav: 'nav.escalations', icon: '⚠', view: './views/escalations.js' },
   { path: 'orders', roles: ['customer', 'worker', 'operator'], nav: { customer: 'nav.orders', worker: 'nav.schedule', operator: 'nav.allOrders' }, icon: '☰', view: './views/orders.js' },
   { path: 'orders/:id', roles: ['customer', 'worker', 'operator'], view: './views/order.js' },
   { path: 'orders/:id/chat', roles: ['customer', 'worker', 'operator'], view: './views/chat.js' },
@@ -89,6 +91,7 @@ class App {
     }
     this.i18n.set(this.me.locale || 'zh-CN');
     localStorage.setItem('homebell.locale', this.i18n.locale);
+    shareSession(this.api.token, this.i18n.locale);
     this.renderShell();
     this.startStream();
     this.refreshUnread();
@@ -150,6 +153,7 @@ class App {
   signOut() {
     this.stopStream();
     this.api.setToken('');
+    shareSession('', this.i18n.locale);
     this.me = null;
     this.people.clear();
     location.hash = '';
@@ -163,6 +167,7 @@ class App {
     }
     this.i18n.set(next);
     localStorage.setItem('homebell.locale', next);
+    if (this.me) shareSession(this.api.token, next);
     if (this.me) { this.renderShell(); this.route(); this.renderBadges(); } else this.showSignIn();
   }
 

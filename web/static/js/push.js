@@ -52,5 +52,19 @@ export async function enablePush(api) {
     endpoint: sub.endpoint,
     keys: { p256dh: bytesToB64(sub.getKey('p256dh')), auth: bytesToB64(sub.getKey('auth')) },
   }, { create: true });
+  await shareSession(api.token, localStorage.getItem('homebell.locale') || 'zh-CN');
   return 'on';
+}
+
+/**
+ * shareSession hands the signed-in person's token and language to the service worker, so a
+ * notification's buttons (Y2) run the action as them; an empty token (signed out) withdraws it.
+ */
+export async function shareSession(token, lang) {
+  if (!('serviceWorker' in navigator)) return;
+  try {
+    const reg = await navigator.serviceWorker.getRegistration('/sw.js');
+    const sw = reg?.active || reg?.waiting || reg?.installing;
+    if (sw) sw.postMessage({ type: 'session', token: token || '', lang });
+  } catch { /* no service worker here: nothing to share */ }
 }

@@ -4,6 +4,7 @@
 import { h } from '../dom.js';
 import { qs } from '../api.js';
 import { emptyItem, busy } from './kit.js';
+import { noticeActions } from './notice.js';
 
 const CATS = ['service', 'exception', 'platform', 'interaction'];
 
@@ -53,6 +54,7 @@ export async function render(ctx) {
       h('p', { class: 'note-body', text: n.body }),
       n.data?.rules ? h('p', { class: 'rules small', text: n.data.rules }) : null,
       n.data?.status === 'ended' ? h('span', { class: 'status status-ended', text: t('campaign.status.ended') }) : null,
+      noticeActions(ctx, n, refresh),
       h('div', { class: 'row between muted small' }, h('span', { text: `${i18n.label('cat', n.category)} · ${i18n.time(n.created_at)}` }),
         unread ? h('span', { class: 'dot', text: t('inbox.unread') }) : null));
     li.tabIndex = 0;
@@ -94,6 +96,7 @@ export async function render(ctx) {
   ctx.on('unread', paintBadges);
   ctx.on('notification.created', () => load());
   ctx.on('notification.read', () => load());
+  ctx.on('notification.acknowledged', () => load());
   ctx.on('campaign.live', () => load());
   paintBadges();
   await load();

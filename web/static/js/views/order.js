@@ -3,6 +3,7 @@
 // timeline with deliveries. It refreshes live when an event about the order arrives.
 
 import { h, field, avatar, replace } from '../dom.js';
+import { orderAckCard, sosCard } from './notice.js';
 import { itemName, workerOf, customerOf, statusChip, apptOf, amountOf, busy, sectionTitle, toLocalInput, fromLocalInput, items, emptyState } from './kit.js';
 import { reviewSection, ratingBadge } from './review.js';
 import { watcherBanner, watcherNames, householdCard } from './household.js';
@@ -94,7 +95,11 @@ async function paint(ctx, body, base) {
     parts.push(me.role === 'operator' ? cancellationApproval(ctx, base)
       : h('section', { class: 'card', id: 'cancel-pending' }, h('strong', { text: t('order.cancelRequested') })));
   }
+  const ack = await orderAckCard(ctx, o, base);
+  if (ack) parts.splice(1, 0, ack);
   parts.push(actions(ctx, o, base, worker));
+  const sos = sosCard(ctx, o, base);
+  if (sos) parts.push(sos);
   // The customer chooses who of the family follows this order (Y5).
   if (me.role === 'customer' && o.customer_id === me.id) parts.push(householdCard(ctx, o.id));
   const trail = [timeline(ctx, tl)];
@@ -350,6 +355,14 @@ function timeline(ctx, tl) {
   if (!entries.length) { sec.append(emptyState(t('common.empty'))); return sec; }
   const ol = h('ol', { class: 'timeline', id: 'timeline' });
   for (const e of entries) {
+    if (e.type === 'notice_step') {
+      // Y1: a step of a notice's fall-back chain — on which channel, and what happened.
+      ol.append(h('li', { class: 'tl-entry tl-notice_step', dataset: { type: e.type, step: e.step, event: e.event } },
+        h('span', { class: 'tl-time muted small', text: i18n.time(e.at) }),
+        h('span', { class: 'tl-title', text: `⇢ ${i18n.label('step', e.step)} · ${i18n.label('nstep', e.event)}` }),
+        h('span', { class: 'muted small tl-delivery' }, whoSpan(ctx, e.recipient_id, '→ '), e.detail ? ` · ${e.detail}` : '')));
+      continue;
+    }
     const note = e.type === 'notification';
     ol.append(h('li', { class: `tl-entry tl-${e.type}`, dataset: { type: e.type, event: e.event || e.kind || '' } },
       h('span', { class: 'tl-time muted small', text: i18n.time(e.at) }),
