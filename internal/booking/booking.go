@@ -339,7 +339,7 @@ func (s *Service) Accept(ctx context.Context, a Actor, id string) (model.Order, 
 			return err
 		}
 		if err := s.tell(ctx, tx, notify.Event{Kind: kind, Key: happening(o), OrderID: o.ID,
-			Recipients: []notify.Recipient{customer(o)}, Vars: f.vars,
+			Recipients: []notify.Recipient{customer(o)}, Vars: f.vars, ServiceStartsAt: o.AppointmentAt,
 			Data: map[string]any{"worker": workerCard(f.worker), "appointment_at": o.AppointmentAt,
 				"item": f.item.Name, "address": o.Address}}); err != nil {
 			return err
@@ -407,18 +407,18 @@ func (s *Service) Assign(ctx context.Context, a Actor, id, workerID, reason stri
 			kind = notify.KindWorkerChanged
 		}
 		if err := s.tell(ctx, tx, notify.Event{Kind: kind, Key: happening(o), OrderID: o.ID,
-			Recipients: []notify.Recipient{customer(o)}, Vars: vars, Data: data}); err != nil {
+			Recipients: []notify.Recipient{customer(o)}, Vars: vars, Data: data, ServiceStartsAt: o.AppointmentAt}); err != nil {
 			return err
 		}
 		if err := s.tell(ctx, tx, notify.Event{Kind: notify.KindOrderAssigned, Key: happening(o), OrderID: o.ID,
-			Recipients: []notify.Recipient{worker(workerID)}, Vars: vars,
+			Recipients: []notify.Recipient{worker(workerID)}, Vars: vars, ServiceStartsAt: o.AppointmentAt,
 			Data: map[string]any{"appointment_at": o.AppointmentAt, "item": f.item.Name, "address": o.Address,
 				"requirements": o.Requirements}}); err != nil {
 			return err
 		}
 		if old != "" {
 			if err := s.tell(ctx, tx, notify.Event{Kind: notify.KindWorkerRemoved, Key: happening(o), OrderID: o.ID,
-				Recipients: []notify.Recipient{worker(old)}, Vars: vars}); err != nil {
+				Recipients: []notify.Recipient{worker(old)}, Vars: vars, ServiceStartsAt: o.AppointmentAt}); err != nil {
 				return err
 			}
 		}

@@ -150,7 +150,10 @@ func (s *Service) cancelled(ctx context.Context, tx *store.Tx, o model.Order, c 
 	if c.RefundETA != nil {
 		eta = *c.RefundETA
 	}
+	// A cancelled service that would have started before someone's window opens is told at once
+	// (badge only): they would otherwise wait for a worker who is not coming.
 	return notify.Event{Kind: notify.KindOrderCancelled, Key: c.ID, OrderID: o.ID, Recipients: append(rcs, ops...),
+		ServiceStartsAt: o.AppointmentAt,
 		Vars: withVars(f.vars, map[string]any{"reason": c.Reason, "refund": c.RefundCents > 0, "refund_cents": c.RefundCents,
 			"refund_eta": eta}),
 		Data: map[string]any{"cancellation_id": c.ID, "reason": c.Reason, "force_majeure": c.ForceMajeure,

@@ -219,10 +219,12 @@ func (s *Service) AnswerTimeChange(ctx context.Context, a Actor, orderID, change
 			return err
 		}
 		f.vars["appointment"] = o.AppointmentAt
+		// Urgent before the window opens if either time is: the new one, or the old one they
+		// would otherwise wait for.
 		if err := s.tell(ctx, tx, notify.Event{Kind: notify.KindScheduleChanged, Key: c.ID, OrderID: o.ID,
-			Recipients: []notify.Recipient{customer(o), worker(o.WorkerID)},
-			Vars:       withVars(f.vars, map[string]any{"old_time": c.OldTime, "new_time": c.NewTime, "reason": c.Reason}),
-			Data:       map[string]any{"old_time": c.OldTime, "new_time": c.NewTime, "change": c}}); err != nil {
+			Recipients: []notify.Recipient{customer(o), worker(o.WorkerID)}, ServiceStartsAt: earlier(c.OldTime, c.NewTime),
+			Vars: withVars(f.vars, map[string]any{"old_time": c.OldTime, "new_time": c.NewTime, "reason": c.Reason}),
+			Data: map[string]any{"old_time": c.OldTime, "new_time": c.NewTime, "change": c}}); err != nil {
 			return err
 		}
 		return s.scheduleReminders(ctx, tx, o)
@@ -384,4 +386,12 @@ func (s *Service) workerChangeOpen(ctx context.Context, q *store.Queries, orderI
 		}
 	}
 	return open, nil
+}
+
+// earlier is the earlier of two times.
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
