@@ -392,8 +392,9 @@ type TimelineEntry struct {
 }
 
 // Timeline is every transition of the order and every notification sent about it, oldest first.
-// The order's customer, its current worker, operators and the platform may read it.
-// A watcher reads it without payment details (Y5).
+// The order's customer, its current worker, operators and the platform may read it; the customer
+// and the worker see only the notifications sent to them. A watcher reads it without payment
+// details (Y5).
 func (s *Service) Timeline(ctx context.Context, a Actor, id string) ([]TimelineEntry, error) {
 	o, watch, err := s.loadWatched(ctx, &s.Store.Queries, a, id)
 	if err != nil {
@@ -420,7 +421,13 @@ func (s *Service) Timeline(ctx context.Context, a Actor, id string) ([]TimelineE
 			ActorRole: e.ActorRole, Details: details})
 	}
 	for _, n := range ns {
-		if watch != nil && !watcherKind(n.Kind) {
+		// A customer or worker sees what was sent to them; operators see everything (X4); a
+		// watcher the kinds watchers follow (Y5).
+		if watch != nil {
+			if !watcherKind(n.Kind) {
+				continue
+			}
+		} else if !a.isStaff() && n.RecipientID != a.ID {
 			continue
 		}
 		ch := []string{"inbox"}
