@@ -95,11 +95,34 @@ func formatTime(v any, locale string, loc *time.Location) string {
 		return ""
 	}
 	t = t.In(loc)
+	// A recipient outside the platform's zone gets the zone's abbreviation, so a time is never
+	// ambiguous (on a DST fall-back day 01:30 happens twice: EDT, then EST).
+	zone := ""
+	if loc.String() != model.DefaultTimeZone {
+		zone = " " + zoneAbbrev(t)
+	}
 	if locale == model.LocaleEN {
-		return t.Format("Mon 2 Jan 15:04")
+		return t.Format("Mon 2 Jan 15:04") + zone
 	}
 	weekdays := [...]string{"日", "一", "二", "三", "四", "五", "六"}
-	return fmt.Sprintf("%d月%d日（周%s）%s", int(t.Month()), t.Day(), weekdays[t.Weekday()], t.Format("15:04"))
+	return fmt.Sprintf("%d月%d日（周%s）%s%s", int(t.Month()), t.Day(), weekdays[t.Weekday()], t.Format("15:04"), zone)
+}
+
+// zoneAbbrev is t's zone abbreviation (EST, JST, CET), or its offset as UTC+08 / UTC+05:30 where
+// the zone has none.
+func zoneAbbrev(t time.Time) string {
+	name, off := t.Zone()
+	if name != "" && name[0] != '+' && name[0] != '-' {
+		return name
+	}
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	if m := off % 3600 / 60; m != 0 {
+		return fmt.Sprintf("UTC%s%02d:%02d", sign, off/3600, m)
+	}
+	return fmt.Sprintf("UTC%s%02d", sign, off/3600)
 }
 
 func formatMoney(v any) string {
