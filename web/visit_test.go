@@ -108,3 +108,31 @@ func TestY4BrowserWholeVisit(t *testing.T) {
 		p.clean()
 	}
 }
+
+// TestY4BrowserNoStartDaysEarly (#15 item 7): a worker who opens an order booked for the day
+// after tomorrow and taps 到达打卡 is told, in their language, that the service can only start
+// around the appointment; the order stays accepted and no start form appears.
+func TestY4BrowserNoStartDaysEarly(t *testing.T) {
+	s := newStage(t, apptest.Options{Demo: true})
+	id := s.order("c-lin", "w-wang", "daily-cleaning", time.Now().Add(50*time.Hour))
+	worker := s.signIn("w-wang")
+	worker.openOrder(id)
+	worker.waitText("#order-visit", "上门进度")
+	worker.click("#order-checkin")
+	worker.waitText("#order-actions", "不在可开始服务的时间内")
+	worker.axe("the worker refused a check-in days early (phone, zh-CN)")
+	if st := worker.text("#order-detail .status"); st == "服务中" || st == "已完成" {
+		t.Errorf("the order's status after an early check-in: %q", st)
+	}
+	var offered bool
+	worker.eval(`document.querySelector('#open-start') !== null`, &offered)
+	if offered {
+		t.Errorf("a start form is offered days before the appointment")
+	}
+	wt := s.srv.Token("w-wang", model.RoleWorker)
+	if o := s.srv.Do("GET", "/v1/orders/"+id, wt, nil); o.Str("status") != "accepted" {
+		t.Errorf("the order is %q after the early check-in, want accepted", o.Str("status"))
+	}
+	worker.sameDocument()
+	worker.clean()
+}
