@@ -553,7 +553,11 @@ func TestN2BrowserReminderReachesBothOpenApps(t *testing.T) {
 	customer.waitText(".toast", "请提前整理房间")
 	customer.waitText("#timeline", "服务即将开始")
 	worker.waitText("#inbox-list", "即将上门服务")
-	worker.waitText(".toast", "即将上门服务")
+	// The worker has not set out, so the same moment also brings the Y4 nudge (该出发了); one toast
+	// at a time shows whichever came last.
+	worker.waitJS(`[...document.querySelectorAll('.toast')].some((e) => e.textContent.includes('即将上门服务') || e.textContent.includes('该出发了'))`,
+		"the reminder's or the nudge's toast")
+	worker.waitText("#inbox-list", "该出发了")
 	customer.shot("15-customer-starting-soon")
 	for _, p := range []*page{customer, worker} {
 		p.sameDocument()
