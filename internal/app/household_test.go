@@ -412,3 +412,52 @@ func TestY5RemovalCutsAccessOnEveryEndpoint(t *testing.T) {
 		}
 	})
 }
+
+// Y5: a person added as a watcher is told so, in their own language and zone, with what they may
+// do: the daughter (added by the platform to all of c-lin's orders, both rights) at once, the son
+// (invited by phone) only once the platform resolved his invite, and again when c-lin adds him to
+// another order. The kind is in the catalogue with its settings label; the customer is not told.
+func TestY5WatcherToldWhenAdded(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		h := newHHWorld(t, dsn)
+
+		mei := h.one(hhDaughter, notify.KindWatcherAdded, "")
+		if mei.OrderID != "" || mei.Title != "林晓 added you to follow their orders" ||
+			!strings.Contains(mei.Body, "all their orders") || !strings.Contains(mei.Body, "You may chat with the worker") ||
+			!strings.Contains(mei.Body, "You may answer the worker's time changes") {
+			t.Errorf("daughter (English, all orders, both rights): %q / %q (order %q)", mei.Title, mei.Body, mei.OrderID)
+		}
+		if mei.Category != "service" || !strings.Contains(string(mei.Data), `"all_orders":true`) {
+			t.Errorf("daughter's notice: category %q data %s", mei.Category, mei.Data)
+		}
+		// The son was invited to one order: told once, when the platform resolved the invite, in
+		// Chinese and New York time (09:00 in Shanghai is 20:00 the evening before), without rights.
+		dong := h.one(hhSon, notify.KindWatcherAdded, "")
+		if dong.OrderID != h.order || dong.Title != "林晓 邀您关注订单" || !strings.Contains(dong.Body, "「日常保洁」") ||
+			!strings.Contains(dong.Body, "20:00") || strings.Contains(dong.Body, "聊天") || strings.Contains(dong.Body, "改期") {
+			t.Errorf("son (Chinese, New York, one order, no rights): %q / %q (order %q)", dong.Title, dong.Body, dong.OrderID)
+		}
+		// The notice leads to the order, which he may read.
+		h.want(h.asC(hhSon, "GET", "/v1/orders/"+dong.OrderID, nil), 200)
+
+		// Now in the household, c-lin adds him to her other order, with the chat right.
+		h.want(h.as(ordCustomer, "POST", "/v1/household/watchers", map[string]any{"person_id": hhSon, "order_id": h.other, "can_chat": true}), 201)
+		if ns := h.inbox(hhSon, notify.KindWatcherAdded); len(ns) != 2 {
+			t.Fatalf("son has %d watcher notices, want 2", len(ns))
+		}
+		again := h.one(hhSon, notify.KindWatcherAdded, h.other)
+		if !strings.Contains(again.Body, "您可以与服务人员聊天") || strings.Contains(again.Body, "改期") {
+			t.Errorf("son's second notice (chat only): %q", again.Body)
+		}
+		// Others are not told of it.
+		h.none(ordCustomer, notify.KindWatcherAdded)
+		h.none(ordW1, notify.KindWatcherAdded)
+
+		// Settings list the kind to customers, with its label in each language.
+		zh := h.want(h.as(ordCustomer, "GET", "/v1/kinds", nil), 200)
+		en := h.want(h.as(ordCustomer, "GET", "/v1/kinds?locale=en", nil), 200)
+		if !strings.Contains(string(zh.Body), `"label":"被添加为订单关注人"`) || !strings.Contains(string(en.Body), `"label":"Added as a watcher"`) {
+			t.Errorf("kinds lack the watcher notice's label:\n%s", en.Body)
+		}
+	})
+}

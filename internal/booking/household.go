@@ -156,7 +156,8 @@ func (s *Service) AddWatcher(ctx context.Context, a Actor, in WatcherInput) (Wat
 	}
 	var out WatcherView
 	err = s.write(ctx, "add_watcher", func(tx *store.Tx) error {
-		if _, err := tx.Person(ctx, cid); err != nil {
+		cust, err := tx.Person(ctx, cid)
+		if err != nil {
 			return err
 		}
 		var o model.Order
@@ -202,9 +203,39 @@ func (s *Service) AddWatcher(ctx context.Context, a Actor, in WatcherInput) (Wat
 				return err
 			}
 		}
-		return s.householdChanged(ctx, tx, w)
+		if err := s.householdChanged(ctx, tx, w); err != nil {
+			return err
+		}
+		return s.tellWatcherAdded(ctx, tx, cust, w)
 	})
 	return out, err
+}
+
+// tellWatcherAdded tells a person they now watch one order of customer cust (or all of them),
+// with the rights they were given: an invite tells them once the platform resolved it.
+func (s *Service) tellWatcherAdded(ctx context.Context, tx *store.Tx, cust model.Person, w model.Watcher) error {
+	if w.PersonID == "" {
+		return nil // an invite: told when resolved
+	}
+	vars := map[string]any{"customer_name": cust.Name, "can_chat": w.CanChat, "can_answer_changes": w.CanAnswerChanges}
+	data := map[string]any{"watcher_id": w.ID, "customer": map[string]any{"id": cust.ID, "name": cust.Name},
+		"all_orders": w.OrderID == "", "can_chat": w.CanChat, "can_answer_changes": w.CanAnswerChanges}
+	ev := notify.Event{Kind: notify.KindWatcherAdded, Key: w.ID + ":added", OrderID: w.OrderID,
+		Recipients: []notify.Recipient{{PersonID: w.PersonID, Audience: "watcher"}}, Vars: vars, Data: data}
+	if w.OrderID != "" {
+		o, err := tx.Order(ctx, w.OrderID)
+		if err != nil {
+			return err
+		}
+		f, err := s.factsOf(ctx, &tx.Queries, o)
+		if err != nil {
+			return err
+		}
+		ev.Vars = withVars(vars, map[string]any{"item": f.item.Name, "appointment": o.AppointmentAt, "address": o.Address})
+	}
+	// Straight to the watcher: booking's tell would add the order's watchers to it.
+	_, err := s.Notify.Notify(ctx, tx, ev)
+	return err
 }
 
 // watcherPerson checks that personID can watch the orders of customer cid.
@@ -422,7 +453,14 @@ func (s *Service) ResolveInvite(ctx context.Context, a Actor, id, personID strin
 			return err
 		}
 		out = WatcherView{Watcher: w, Name: p.Name}
-		return s.householdChanged(ctx, tx, w)
+		if err := s.householdChanged(ctx, tx, w); err != nil {
+			return err
+		}
+		cust, err := tx.Person(ctx, w.CustomerID)
+		if err != nil {
+			return err
+		}
+		return s.tellWatcherAdded(ctx, tx, cust, w)
 	})
 	return out, err
 }

@@ -54,6 +54,7 @@ function noteHref(n, role) {
   const d = n.data || {};
   if (d.conversation_kind === 'support' && d.conversation_id) return role === 'agent' ? '#/support' : `#/help/${encodeURIComponent(d.conversation_id)}`;
   if (n.kind === 'support.rated_low') return '#/support-admin';
+  if (n.kind === 'household.watcher_added' && !n.order_id) return '#/orders'; // all of a customer's orders: 我关注的订单
   if (!n.order_id) return '#/inbox';
   const o = `#/orders/${encodeURIComponent(n.order_id)}`;
   return n.data?.conversation_id && n.data?.conversation_kind === 'order' ? `${o}/chat` : o;
