@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
+	"sort"
 
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
@@ -86,15 +88,22 @@ func (a *API) getNoticeChains(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"rules": rules, "steps": a.chainSteps()})
 }
 
+// chainSteps lists the steps operators may put in a chain, in the order a chain runs them best:
+// WeChat (when configured) after the browsers and before the gateway's SMS, which costs money.
 func (a *API) chainSteps() []string {
 	out := append([]string{}, notify.ChainSteps...)
+	var extra []string
 	for name := range a.Notify.ExtraSteps {
 		if !a.Notify.KnownStep(name) || contains(out, name) {
 			continue
 		}
-		out = append(out, name)
+		extra = append(extra, name)
 	}
-	return out
+	sort.Strings(extra)
+	if i := slices.Index(out, model.StepGateway); i >= 0 {
+		return slices.Insert(out, i, extra...)
+	}
+	return append(out, extra...)
 }
 
 func contains(list []string, s string) bool {

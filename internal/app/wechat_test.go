@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -324,5 +325,126 @@ func TestY3TokenRefreshedOnceAcrossNodes(t *testing.T) {
 		if n := len(wx.Sent()); n != 16 {
 			t.Errorf("%d messages reached WeChat, want 16", n)
 		}
+	})
+}
+
+// Y1, Y3: an operator puts WeChat in the time-change chain, between the browsers and the SMS
+// gateway. The first telling keeps the worker's authorisations; a notice she reads before its
+// deadline never reaches WeChat and spends nothing; one still unread at its deadline goes out as a
+// subscribe message (checked by the stand-in), and reading it then cancels the gateway step; when
+// WeChat says she has none left (43101) the chain moves to the gateway at once.
+func TestY3WeChatIsAStepOfTheChain(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		wx := y3WeChat(t)
+		clk := &ordClock{t: ordT0}
+		w := y3Node(t, dsn, wx, clk)
+		ordSeed(t, w.s)
+		g := newGateway(t, w.clk, 200)
+		g.register(t, w.s, w.key, []string{notify.KindChangeRequested})
+
+		var doc struct {
+			Steps []string `json:"steps"`
+		}
+		w.want(w.as(ordOp1, "GET", "/v1/admin/notice-chains", nil), 200).Decode(t, &doc)
+		if got := strings.Join(doc.Steps, ","); got != "webpush,wechat,gateway,operators" {
+			t.Fatalf("chain steps offered: %s", got)
+		}
+		w.want(w.as(ordOp1, "PUT", "/v1/admin/notice-chains", map[string]any{"rules": []map[string]any{
+			{"kind": notify.KindChangeRequested, "read_by_minutes": 30, "steps": []string{"wechat", "gateway", "operators"},
+				"escalation": "sms"}}}), 200)
+		w.want(w.as(ordOp1, "POST", "/v1/admin/wechat/templates", map[string]any{"kind": notify.KindChangeRequested,
+			"template_id": y3Tpl, "title": "改约申请", "page": "pages/order/detail?id={order_id}", "fields": []map[string]string{
+				{"key": "thing1", "source": "order.item"}, {"key": "time2", "source": "change.new_time"},
+				{"key": "name3", "source": "order.customer"}, {"key": "amount4", "source": "order.amount"},
+				{"key": "thing5", "source": "reason"}}}), 201)
+		// The worker is bound and granted two; WeChat itself holds one (she used the other elsewhere).
+		w.want(w.as("platform", "PUT", "/v1/wechat/bindings/"+ordW1, map[string]any{"openid": y3OpenID}), 201)
+		for _, rep := range []string{"r-1", "r-2"} {
+			w.want(w.as("platform", "POST", "/v1/wechat/authorizations", map[string]any{"person_id": ordW1,
+				"report_id": rep, "results": map[string]string{y3Tpl: "accept"}}), 200)
+		}
+		wx.Grant(y3OpenID, y3Tpl, 1)
+		balance := func() int {
+			var l deliver.WeChatLedger
+			w.want(w.as(ordOp1, "GET", "/v1/wechat/people/"+ordW1+"/ledger", nil), 200).Decode(t, &l)
+			return y3Balance(l, y3Tpl)
+		}
+		escalated := func(id string) []int {
+			var steps []int
+			for _, r := range g.requests() {
+				if r.body.Notification.ID == id && r.body.Escalation != "" {
+					steps = append(steps, r.body.Step)
+				}
+			}
+			return steps
+		}
+		change := func(at time.Time) (string, model.Notification) {
+			order := w.bookAccepted(at)
+			w.want(w.as(ordCustomer, "POST", "/v1/orders/"+order+"/time-changes", map[string]any{
+				"new_time": at.Add(2 * time.Hour).Format(time.RFC3339), "reason": "临时出差"}), 201)
+			w.runAll()
+			return order, w.one(ordW1, notify.KindChangeRequested, order)
+		}
+
+		// 1. Read before the deadline: the WeChat step is cancelled, nothing spent.
+		order1, n1 := change(ordT0.Add(48 * time.Hour))
+		if len(wx.Sent()) != 0 || balance() != 2 {
+			t.Fatalf("the first telling went to WeChat (%d sent) or spent (balance %d)", len(wx.Sent()), balance())
+		}
+		w.want(w.as(ordW1, "POST", "/v1/me/inbox/read", map[string]any{"ids": []string{n1.ID}}), 200)
+		w.clk.Add(30 * time.Minute)
+		w.runAll()
+		if len(wx.Sent()) != 0 || balance() != 2 || len(escalated(n1.ID)) != 0 {
+			t.Fatalf("a notice read before its deadline: %d WeChat sends, balance %d, gateway steps %v",
+				len(wx.Sent()), balance(), escalated(n1.ID))
+		}
+		wantTrail(t, w.trail(order1, ordW1), "inapp sent", "inapp read")
+
+		// 2. Unread at the deadline: WeChat carries it, one authorisation spent; reading it then
+		// cancels the gateway step.
+		order2, n2 := change(ordT0.Add(52 * time.Hour))
+		w.clk.Add(29 * time.Minute)
+		w.runAll()
+		if len(wx.Sent()) != 0 {
+			t.Fatal("the WeChat step ran before the deadline")
+		}
+		w.clk.Add(time.Minute)
+		w.runAll()
+		sent := wx.Sent()
+		if len(sent) != 1 || sent[0].ToUser != y3OpenID || sent[0].TemplateID != y3Tpl ||
+			sent[0].Page != "pages/order/detail?id="+order2 || sent[0].Data["thing5"] != "临时出差" {
+			t.Fatalf("WeChat got %+v (answers %v)", sent, wx.Answers())
+		}
+		if b := balance(); b != 1 {
+			t.Errorf("balance after the WeChat step: %d, want 1", b)
+		}
+		d, det, ok := y3Delivery(w, n2.ID, store.ChannelWeChat)
+		if !ok || d.Step != 1 || d.State != store.DeliverySent || det.LedgerBefore != 2 || det.LedgerAfter != 1 {
+			t.Errorf("the delivery log of the WeChat step: %+v %+v", d, det)
+		}
+		if len(escalated(n2.ID)) != 0 {
+			t.Errorf("the gateway step ran with the WeChat one: %v", escalated(n2.ID))
+		}
+		wantTrail(t, w.trail(order2, ordW1), "inapp sent", "wechat sent")
+		w.want(w.as(ordW1, "POST", "/v1/me/inbox/read", map[string]any{"ids": []string{n2.ID}}), 200)
+		w.clk.Add(2 * time.Hour)
+		w.runAll()
+		if len(escalated(n2.ID)) != 0 || len(wx.Sent()) != 1 {
+			t.Errorf("the chain went on after the notice was read: gateway steps %v", escalated(n2.ID))
+		}
+		wantTrail(t, w.trail(order2, ordW1), "inapp sent", "wechat sent", "wechat read")
+
+		// 3. WeChat has none left (43101): the ledger is zeroed and the gateway step runs at once.
+		order3, n3 := change(ordT0.Add(56 * time.Hour))
+		w.clk.Add(30 * time.Minute)
+		w.runAll()
+		if got := escalated(n3.ID); len(got) != 1 || got[0] != 2 {
+			t.Fatalf("after 43101 the gateway step: %v, want [2]", got)
+		}
+		d, det, _ = y3Delivery(w, n3.ID, store.ChannelWeChat)
+		if d.State != store.DeliveryFailed || det.ErrCode == nil || *det.ErrCode != wechat.ErrNoAuthorisation || balance() != 0 {
+			t.Errorf("43101: %+v %+v, balance %d", d, det, balance())
+		}
+		wantTrail(t, w.trail(order3, ordW1), "inapp sent", "wechat sent", "wechat failed", "gateway sent")
 	})
 }

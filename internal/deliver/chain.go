@@ -40,6 +40,9 @@ func (s *Service) registerChain() {
 	s.RegisterStep(model.StepWebPush, s.stepWebPush)
 	s.RegisterStep(model.StepGateway, s.stepGateway)
 	s.RegisterStep(model.StepOperators, s.stepOperators)
+	if s.WeChat != nil {
+		s.RegisterStep(model.StepWeChat, s.stepWeChat)
+	}
 }
 
 // runStep is the handler of notify.JobNoticeStep.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,25 +118,17 @@ func (s *Service) planWeChat(ctx context.Context, n model.Notification, alert st
 	if s.WeChat == nil || n.ReadAt != nil {
 		return false, nil
 	}
-	if ok, _ := WorthWeChat(n); !ok {
-		return false, nil
-	}
-	b, err := s.Store.WeChatBinding(ctx, n.RecipientID)
-	if model.IsCode(err, model.CodeNotFound) {
-		return false, nil
-	}
-	if err != nil {
+	// WeChat is a step of the notice's chain (Y1): the authorisation is kept for the moment the
+	// notice is still unread at its deadline, rather than spent on the first telling.
+	c, err := s.Store.NoticeChain(ctx, n.ID)
+	if err != nil && !model.IsCode(err, model.CodeNotFound) {
 		return false, err
 	}
-	tpl, err := s.Store.WeChatTemplateForKind(ctx, n.Kind)
-	if model.IsCode(err, model.CodeNotFound) || (err == nil && !tpl.Active) {
+	if err == nil && slices.Contains(c.Steps, model.StepWeChat) {
 		return false, nil
 	}
-	if err != nil {
-		return false, err
-	}
-	bal, err := s.Store.WeChatBalance(ctx, n.RecipientID, tpl.TemplateID)
-	if err != nil {
+	b, tpl, bal, why, err := s.wechatTarget(ctx, &s.Store.Queries, n)
+	if why != "" || err != nil {
 		return false, err
 	}
 	now := s.Now()
@@ -161,6 +154,77 @@ func (s *Service) planWeChat(ctx context.Context, n model.Notification, alert st
 	})
 }
 
+// wechatTarget finds where n goes on WeChat: the recipient's binding, the kind's active template
+// and the authorisations left for it. why says why n cannot go (not worth an authorisation, not
+// bound, no template); a balance of 0 is not a why, callers decide.
+func (s *Service) wechatTarget(ctx context.Context, q *store.Queries, n model.Notification) (b model.WeChatBinding, tpl model.WeChatTemplate, bal int, why string, err error) {
+	if ok, why := WorthWeChat(n); !ok {
+		return b, tpl, 0, why, nil
+	}
+	b, err = q.WeChatBinding(ctx, n.RecipientID)
+	if model.IsCode(err, model.CodeNotFound) {
+		return b, tpl, 0, "the person is not bound to WeChat", nil
+	}
+	if err != nil {
+		return b, tpl, 0, "", err
+	}
+	tpl, err = q.WeChatTemplateForKind(ctx, n.Kind)
+	if model.IsCode(err, model.CodeNotFound) || (err == nil && !tpl.Active) {
+		return b, tpl, 0, "no active WeChat template for the kind", nil
+	}
+	if err != nil {
+		return b, tpl, 0, "", err
+	}
+	bal, err = q.WeChatBalance(ctx, n.RecipientID, tpl.TemplateID)
+	return b, tpl, bal, "", err
+}
+
+// stepWeChat is the wechat step of a notice's chain (Y1, Y3): a notice still unread at its
+// deadline goes out as a subscribe message, spending one authorisation when the send job runs.
+// With nowhere to go (WeChat not worth it for the kind, the person not bound, no template, no
+// authorisation left) the chain moves to its next step at once; a send WeChat refuses moves it on
+// from the send job (fallBack).
+func (s *Service) stepWeChat(ctx context.Context, tx *store.Tx, c model.NoticeChain, n model.Notification, step int) (bool, string, error) {
+	b, tpl, bal, why, err := s.wechatTarget(ctx, &tx.Queries, n)
+	if why != "" || err != nil {
+		return false, why, err
+	}
+	if bal <= 0 {
+		return false, "no WeChat authorisation left for template " + tpl.TemplateID, nil
+	}
+	now := s.Now()
+	d := store.Delivery{NotificationID: n.ID, RecipientID: n.RecipientID, OrderID: n.OrderID, Kind: n.Kind,
+		Channel: store.ChannelWeChat, Target: b.OpenID, State: store.DeliveryQueued, NextAttemptAt: &now, Step: step,
+		Detail: WeChatDetail{TemplateID: tpl.TemplateID, OpenID: b.OpenID, LedgerBefore: bal, LedgerAfter: bal}.raw()}
+	inserted, err := tx.InsertDelivery(ctx, &d, now)
+	if err != nil {
+		return false, "", err
+	}
+	if inserted {
+		if err := s.Jobs.Schedule(ctx, tx, JobWeChat, "delivery:"+d.ID, now, sendPayload{DeliveryID: d.ID, Alert: "sound"}, WeChatMaxAttempts); err != nil {
+			return false, "", err
+		}
+	}
+	return true, fmt.Sprintf("template %s, %d authorisation(s) left", tpl.TemplateID, bal), nil
+}
+
+// seen reports whether the recipient has seen n, so a WeChat send of it is pointless: read in the
+// app, or — for a chain's step — the chain ended (read, acknowledged, moot). A notice that must be
+// acknowledged still goes out when merely opened.
+func (s *Service) seen(ctx context.Context, d store.Delivery, n model.Notification) (bool, error) {
+	if d.Step <= 0 {
+		return n.ReadAt != nil, nil
+	}
+	c, err := s.Store.NoticeChain(ctx, d.NotificationID)
+	if model.IsCode(err, model.CodeNotFound) {
+		return n.ReadAt != nil, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return c.State != model.ChainActive || (n.ReadAt != nil && !c.AckRequired), nil
+}
+
 // sendWeChat is one attempt at a WeChat send.
 func (s *Service) sendWeChat(ctx context.Context, j store.Job) error {
 	p, d, done, err := s.load(ctx, j)
@@ -176,9 +240,13 @@ func (s *Service) sendWeChat(ctx context.Context, j store.Job) error {
 	if err != nil {
 		return err
 	}
-	if n.ReadAt != nil {
+	if seen, err := s.seen(ctx, d, n); err != nil || seen {
+		if err != nil {
+			return err
+		}
 		// Seen in the app already: an authorisation is not spent on it, and nothing else is sent.
-		return s.finish(ctx, &d, store.DeliverySkipped, "read in the app before it went out")
+		d.State, d.NextAttemptAt, d.LastError = store.DeliverySkipped, nil, "read in the app before it went out"
+		return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.UpdateDelivery(ctx, &d, s.Now()) })
 	}
 	if s.WeChat == nil {
 		return s.fallBack(ctx, &d, &det, n, p.Alert, store.DeliverySkipped, "WeChat is not configured on this node", nil)
@@ -297,8 +365,24 @@ func (s *Service) sendWeChat(ctx context.Context, j store.Job) error {
 }
 
 // fallBack ends a WeChat delivery in state with reason and, in the same transaction, runs change
-// (a ledger entry) and hands the notice to the person's other channels.
+// (a ledger entry) and hands the notice to the person's other channels — or, for a chain's step,
+// to the chain's next step, at once.
 func (s *Service) fallBack(ctx context.Context, d *store.Delivery, det *WeChatDetail, n model.Notification, alert, state, reason string, change func(tx *store.Tx) error) error {
+	if d.Step > 0 {
+		return s.Store.InTx(ctx, func(tx *store.Tx) error {
+			if change != nil {
+				if err := change(tx); err != nil {
+					return err
+				}
+			}
+			det.FellBack = true
+			d.State, d.NextAttemptAt, d.LastError, d.Detail = state, nil, reason, det.raw()
+			if err := tx.UpdateDelivery(ctx, d, s.Now()); err != nil {
+				return err
+			}
+			return s.AdvanceChain(ctx, tx, *d, reason)
+		})
+	}
 	subs, err := s.Store.PushSubscriptions(ctx, n.RecipientID)
 	if err != nil {
 		return err

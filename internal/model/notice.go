@@ -11,6 +11,7 @@ const (
 	StepInApp     = "inapp"     // the notice itself: message center and open apps
 	StepWebPush   = "webpush"   // the person's browsers
 	StepGateway   = "gateway"   // the platform's gateway webhook, marked with the escalation channel
+	StepWeChat    = "wechat"    // a WeChat subscribe message (Y3), when WeChat is configured
 	StepOperators = "operators" // the operators are told who has not read what
 )
 
