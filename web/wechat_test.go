@@ -1,11 +1,13 @@
 package web_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/homebell/homebell/internal/app/apptest"
+	"github.com/homebell/homebell/internal/config"
 	"github.com/homebell/homebell/internal/model"
 )
 
@@ -82,5 +84,43 @@ func TestY3BrowserWeChatTemplates(t *testing.T) {
 	p.waitText("#wx-list", "Booking accepted")
 	p.do(chromedp.EmulateViewport(1280, 800))
 	p.axe("operator WeChat templates (desktop, en)")
+	p.clean()
+}
+
+// TestY3BrowserWeChatInAChain: on a platform with WeChat configured, the operator puts WeChat in
+// the time-change chain from the escalations screen (Y1, Y3); the step is offered between Web Push
+// and the gateway, labelled in Chinese and in English, and the server stores the chain in that
+// order — phone/zh-CN and desktop/en, axe clean.
+func TestY3BrowserWeChatInAChain(t *testing.T) {
+	s := newStage(t, apptest.Options{Demo: true, Config: func(c *config.Config) {
+		// Nothing is sent here: the address is never called.
+		c.WeChatAppID, c.WeChatSecret, c.WeChatAPI = "wx1234567890abcdef", "secret", "http://127.0.0.1:9"
+	}})
+	const rule = `#notice-chains fieldset[data-kind="schedule.change_requested"]`
+	p := s.signIn("o-zhou")
+	p.nav("#/escalations")
+	p.waitJS(`document.querySelector('`+rule+` input[data-step="wechat"]')`, "the WeChat step of the time-change chain")
+	if got := strings.Join(strings.Fields(p.text(rule+` [role=group]`)), ""); !strings.Contains(got, "浏览器推送微信订阅消息短信/App推送网关") {
+		t.Errorf("the steps offered, in order: %q", got)
+	}
+	p.click(rule + ` input[data-step="wechat"]`)
+	p.click("#chains-save")
+	p.waitText("#toasts", "已保存")
+	var doc struct {
+		Rules []model.ChainRule `json:"rules"`
+	}
+	s.srv.Do("GET", "/v1/admin/notice-chains", s.srv.Token("o-zhou", model.RoleOperator), nil).Decode(t, &doc)
+	for _, r := range doc.Rules {
+		if r.Kind == "schedule.change_requested" && strings.Join(r.Steps, ",") != "webpush,wechat,gateway,operators" {
+			t.Fatalf("stored chain: %v", r.Steps)
+		}
+	}
+	p.axe("escalations, WeChat in a chain (phone, zh-CN)")
+	p.click("#lang")
+	p.waitText(rule, "WeChat")
+	p.waitJS(`document.querySelector('`+rule+` input[data-step="wechat"]').checked`, "the WeChat step still ticked")
+	p.do(chromedp.EmulateViewport(1280, 800))
+	p.axe("escalations, WeChat in a chain (desktop, en)")
+	p.sameDocument()
 	p.clean()
 }
