@@ -151,6 +151,8 @@ func (a *App) init(ctx context.Context) error {
 	a.Jobs.Handle(booking.JobReminder, a.Booking.RunReminder)
 	a.Jobs.Handle(booking.JobVisitNudge, a.Booking.RunVisitNudge)
 	a.Jobs.Handle(booking.JobVisitLate, a.Booking.RunVisitLate)
+	a.Jobs.Handle(booking.JobVisitETA, a.Booking.RunVisitETA)
+	a.Jobs.Handle(booking.JobVisitOverdue, a.Booking.RunVisitOverdue)
 	a.Jobs.Handle(booking.JobEscalation, a.Booking.RunEscalation)
 	// Notices that must land (Y1): a chain stops when its notice stops mattering; SOS pages.
 	a.Notify.Stale = a.Booking.NoticeStale

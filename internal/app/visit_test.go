@@ -294,3 +294,129 @@ func TestY4NudgeThenOperatorNoticeAndStartWindow(t *testing.T) {
 		w.want(w.as(ordW1, "POST", "/v1/orders/"+next+"/check-in", nil), 200)
 	})
 }
+
+// Y4: estimates given inside the slip gap are not sent one by one: the customer is told once,
+// when the gap ends, the estimate as it is then — and nothing when it came back within the
+// margin meanwhile.
+func TestY4ETAUpdatesInsideTheGapCoalesce(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		w := newOrdWorld(t, dsn, nil)
+		appt := ordT0.Add(3 * time.Hour) // 12:00 in Shanghai
+		id := w.bookAccepted(appt)
+		eta := func(d time.Duration) map[string]any { return map[string]any{"eta": appt.Add(d).Format(time.RFC3339)} }
+		told := func() []model.Notification { return w.inbox(ordCustomer, notify.KindVisitOnTheWay) }
+
+		w.clk.Set(appt.Add(-60 * time.Minute))
+		w.want(w.as(ordW1, "POST", "/v1/orders/"+id+"/on-the-way", eta(-30*time.Minute)), 200) // 11:30: told
+		// Three updates inside the five-minute gap, each slipping past the margin: none told now.
+		for i, d := range []time.Duration{-10 * time.Minute, 0, -5 * time.Minute} {
+			w.clk.Add(time.Minute)
+			w.want(w.as(ordW1, "POST", "/v1/orders/"+id+"/on-the-way", eta(d)), 200)
+			if n := len(told()); n != 1 {
+				t.Fatalf("update %d inside the gap: customer told %d times, want 1", i+1, n)
+			}
+		}
+		evs := w.visitEvents(id, "eta_updated")
+		if len(evs) != 3 || evs[0]["customer_told"] != false || evs[0]["customer_told_at"] != appt.Add(-55*time.Minute).Format(time.RFC3339) {
+			t.Fatalf("trail of held estimates: %v", evs)
+		}
+		w.s.RunJobs(t) // 11:03: the gap has not ended
+		if n := len(told()); n != 1 {
+			t.Fatalf("told %d times before the gap ended", n)
+		}
+		// The gap ends: one notice, with the latest estimate (11:55, was 11:30).
+		w.clk.Set(appt.Add(-55 * time.Minute))
+		w.s.RunJobs(t)
+		ns := told()
+		if len(ns) != 2 {
+			t.Fatalf("customer told %d times after the gap, want 2", len(ns))
+		}
+		ordContains(t, "coalesced slip", ns[1].Title+ns[1].Body, "推迟", "11:55", "原预计", "11:30")
+		if strings.Contains(ns[1].Body, "12:00") || strings.Contains(ns[1].Body, "11:50") {
+			t.Errorf("the notice tells an estimate that was replaced: %q", ns[1].Body)
+		}
+		if told := w.visitEvents(id, "eta_told"); len(told) != 1 {
+			t.Fatalf("eta_told in the trail: %v", told)
+		}
+		// A slip inside the next gap that is taken back before it ends: nothing told.
+		w.clk.Add(time.Minute)
+		w.want(w.as(ordW1, "POST", "/v1/orders/"+id+"/on-the-way", eta(25*time.Minute)), 200)
+		w.clk.Add(time.Minute)
+		w.want(w.as(ordW1, "POST", "/v1/orders/"+id+"/on-the-way", eta(0)), 200) // 5 minutes past 11:55: within the margin
+		w.clk.Add(5 * time.Minute)
+		w.s.RunJobs(t)
+		if n := len(told()); n != 2 {
+			t.Fatalf("customer told %d times of a slip taken back inside the gap, want 2", n)
+		}
+	})
+}
+
+// Y4: a worker on the way is nudged relative to their own estimate, not the appointment: with an
+// estimate after the appointment they get no "set out" nudge and operators no notice; once the
+// estimate is past by the margin without a check-in they are nudged, once per estimate; a check-in
+// ends it.
+func TestY4NudgeRelativeToTheWorkersEstimate(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		w := newOrdWorld(t, dsn, nil)
+		appt := ordT0.Add(4 * time.Hour) // 13:00 in Shanghai
+		id := w.bookAccepted(appt)
+		onTheWay := func(d time.Duration) {
+			w.want(w.as(ordW1, "POST", "/v1/orders/"+id+"/on-the-way", map[string]any{"eta": appt.Add(d).Format(time.RFC3339)}), 200)
+		}
+		nudges := func() []model.Notification { return w.inbox(ordW1, notify.KindVisitNudge) }
+
+		w.clk.Set(appt.Add(-40 * time.Minute))
+		onTheWay(15 * time.Minute) // 13:15, after the appointment: the customer knows
+		for _, at := range []time.Duration{-30 * time.Minute, time.Minute, 24 * time.Minute} {
+			w.clk.Set(appt.Add(at))
+			w.s.RunJobs(t)
+			if n := nudges(); len(n) != 0 {
+				t.Fatalf("at %v the worker on the way was nudged: %+v", at, n)
+			}
+		}
+		w.none(ordOp1, notify.KindVisitException)
+
+		// 13:25: the estimate is past by the margin and no check-in: nudged, about the estimate.
+		w.clk.Set(appt.Add(25 * time.Minute))
+		w.s.RunJobs(t)
+		w.s.RunJobs(t)
+		ns := nudges()
+		if len(ns) != 1 {
+			t.Fatalf("worker nudged %d times past the estimate, want 1", len(ns))
+		}
+		ordContains(t, "nudge past the estimate", ns[0].Title+ns[0].Body, "到了吗", "13:15", "打卡")
+		if strings.Contains(ns[0].Title+ns[0].Body, "该出发了") || strings.Contains(ns[0].Body, "还没有标记出发") {
+			t.Errorf("nudged as if not set out: %q / %q", ns[0].Title, ns[0].Body)
+		}
+		if evs := w.visitEvents(id, "worker_nudged"); len(evs) != 1 || evs[0]["eta"] != appt.Add(15*time.Minute).Format(time.RFC3339) {
+			t.Fatalf("nudge in the trail: %v", evs)
+		}
+
+		// A new estimate re-arms it: nudged again only once that one is past by the margin.
+		w.clk.Add(time.Minute)
+		onTheWay(40 * time.Minute) // 13:40
+		w.clk.Set(appt.Add(49 * time.Minute))
+		w.s.RunJobs(t)
+		if n := len(nudges()); n != 1 {
+			t.Fatalf("nudged %d times before the new estimate was past", n)
+		}
+		w.clk.Set(appt.Add(50 * time.Minute))
+		w.s.RunJobs(t)
+		ns = nudges()
+		if len(ns) != 2 {
+			t.Fatalf("nudged %d times past the new estimate, want 2", len(ns))
+		}
+		ordContains(t, "second nudge", ns[1].Body, "13:40")
+
+		// A check-in before the next estimate passes: no more nudges.
+		w.clk.Add(time.Minute)
+		onTheWay(60 * time.Minute)
+		w.clk.Add(4 * time.Minute)
+		w.want(w.as(ordW1, "POST", "/v1/orders/"+id+"/check-in", nil), 200)
+		w.clk.Set(appt.Add(80 * time.Minute))
+		w.s.RunJobs(t)
+		if n := len(nudges()); n != 2 {
+			t.Fatalf("nudged %d times after the check-in, want 2", n)
+		}
+	})
+}

@@ -19,10 +19,15 @@ import (
 // proof-of-service photos. Timers nudge a worker who has not set out and tell the operators
 // when they still have not at the appointment.
 
-// Job kinds of the visit; app wiring registers Service.RunVisitNudge and Service.RunVisitLate.
+// Job kinds of the visit; app wiring registers Service.RunVisitNudge, RunVisitLate, RunVisitETA
+// and RunVisitOverdue.
 const (
 	JobVisitNudge = "booking.visit_nudge"
 	JobVisitLate  = "booking.visit_late"
+	// JobVisitETA tells the customer, when the slip gap ends, the estimate that slipped inside it.
+	JobVisitETA = "booking.visit_eta"
+	// JobVisitOverdue nudges a worker on the way whose own estimate passed without a check-in.
+	JobVisitOverdue = "booking.visit_overdue"
 )
 
 // MaxPhotos is how many proof-of-service photos one completion may carry.
@@ -37,6 +42,8 @@ type visitPayload struct {
 	OrderID       string    `json:"order_id"`
 	WorkerID      string    `json:"worker_id"`
 	AppointmentAt time.Time `json:"appointment_at"`
+	// ETA is the estimate an overdue nudge was scheduled for (a newer one re-arms it).
+	ETA *time.Time `json:"eta,omitempty"`
 }
 
 // scheduleVisitTimers (re)schedules the nudge and the operators' notice of o (with the reminders:
@@ -70,6 +77,10 @@ func ptr(t time.Time) *time.Time { t = t.UTC(); return &t }
 // OnTheWay: the order's worker sets out, or gives a new arrival estimate. The customer is told
 // the first time, and again only when the estimate slipped by more than the policy's margin
 // since they were last told and not sooner than its gap after that: never a stream of updates.
+// A slip inside the gap is held, and the estimate as it is when the gap ends is told then (if it
+// still slips past the margin), so updates inside the gap coalesce into one notice. From then on
+// the worker is nudged relative to their own estimate, not the appointment: once it is past by
+// the margin without a check-in (RunVisitOverdue).
 // The estimate is eta, or minutes from now when minutes > 0.
 func (s *Service) OnTheWay(ctx context.Context, a Actor, id string, eta time.Time, minutes int) (model.Order, error) {
 	var o model.Order
@@ -103,7 +114,12 @@ func (s *Service) OnTheWay(ctx context.Context, a Actor, id string, eta time.Tim
 			return model.Errorf(model.CodeInvalidTransition, "you checked in already")
 		}
 		first := v.OnTheWayAt == nil
-		tell := first || (eta.Sub(*v.ToldETA) > p.Visit.slipMargin() && now.Sub(*v.ToldAt) >= p.Visit.slipGap())
+		slipped := !first && eta.Sub(*v.ToldETA) > p.Visit.slipMargin()
+		var gapEnds time.Time
+		if !first {
+			gapEnds = v.ToldAt.Add(p.Visit.slipGap())
+		}
+		tell := first || (slipped && !now.Before(gapEnds))
 		v.ETA = ptr(eta)
 		if first {
 			v.OnTheWayAt = ptr(now)
@@ -122,22 +138,123 @@ func (s *Service) OnTheWay(ctx context.Context, a Actor, id string, eta time.Tim
 		if err := tx.PutVisit(ctx, &v, now); err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, o, typ, a, map[string]any{"eta": eta.UTC(), "customer_told": tell}); err != nil {
+		details := map[string]any{"eta": eta.UTC(), "customer_told": tell}
+		pl := visitPayload{OrderID: o.ID, WorkerID: o.WorkerID, AppointmentAt: o.AppointmentAt}
+		if slipped && !tell {
+			// Held: the estimate as it is when the gap ends is told then.
+			details["customer_told_at"] = gapEnds.UTC()
+			if err := s.Jobs.Schedule(ctx, tx, JobVisitETA, VisitKey(o.ID, "eta"), gapEnds, pl, 5); err != nil {
+				return err
+			}
+		}
+		pl.ETA = ptr(eta)
+		if err := s.Jobs.Schedule(ctx, tx, JobVisitOverdue, VisitKey(o.ID, "overdue"), eta.Add(p.Visit.slipMargin()), pl, 5); err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, o, typ, a, details); err != nil {
 			return err
 		}
 		if !tell {
 			return nil
 		}
+		return s.tellOnTheWay(ctx, tx, o, eta, previous, !first)
+	})
+	return o, err
+}
+
+// tellOnTheWay tells the customer (and the order's watchers) the worker's estimate: the first
+// one, or one that slipped from previous, the estimate they were last told.
+func (s *Service) tellOnTheWay(ctx context.Context, tx *store.Tx, o model.Order, eta, previous time.Time, slipped bool) error {
+	f, err := s.factsOf(ctx, &tx.Queries, o)
+	if err != nil {
+		return err
+	}
+	vars := withVars(f.vars, map[string]any{"eta": eta, "slipped": slipped, "previous_eta": previous})
+	return s.tell(ctx, tx, notify.Event{Kind: notify.KindVisitOnTheWay, Key: o.ID + ":" + o.WorkerID + ":eta:" + eta.UTC().Format(time.RFC3339),
+		OrderID: o.ID, Recipients: []notify.Recipient{customer(o)}, Vars: vars, ServiceStartsAt: o.AppointmentAt,
+		Data: map[string]any{"eta": eta.UTC(), "slipped": slipped, "worker": workerCard(f.worker)}})
+}
+
+// onTheWayTimer runs fn for a timer of a worker on the way (JobVisitETA, JobVisitOverdue) when it
+// still matches: the order accepted with the same worker, who set out and has not checked in.
+func (s *Service) onTheWayTimer(ctx context.Context, j store.Job, fn func(tx *store.Tx, o model.Order, v model.Visit, pl visitPayload, p Policy) error) error {
+	var pl visitPayload
+	if err := json.Unmarshal(j.Payload, &pl); err != nil {
+		return fmt.Errorf("booking: visit timer payload: %w", err)
+	}
+	return s.Store.InTx(ctx, func(tx *store.Tx) error {
+		o, err := tx.Order(ctx, pl.OrderID)
+		if model.IsCode(err, model.CodeNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if o.Status != model.OrderAccepted || o.WorkerID == "" || o.WorkerID != pl.WorkerID {
+			return nil
+		}
+		v, err := visitOf(ctx, &tx.Queries, o)
+		if err != nil || v.OnTheWayAt == nil || v.ArrivedAt != nil || v.ETA == nil || v.ToldETA == nil {
+			return err
+		}
+		p, err := LoadPolicy(ctx, &tx.Queries)
+		if err != nil {
+			return err
+		}
+		return fn(tx, o, v, pl, p)
+	})
+}
+
+// RunVisitETA is the handler of JobVisitETA: the slip gap after the customer was last told has
+// ended; if the estimate now slips past the margin from what they were told, they are told the
+// estimate as it is now (one notice for every update inside the gap).
+func (s *Service) RunVisitETA(ctx context.Context, j store.Job) error {
+	return s.onTheWayTimer(ctx, j, func(tx *store.Tx, o model.Order, v model.Visit, _ visitPayload, p Policy) error {
+		now := s.Now()
+		if v.ETA.Sub(*v.ToldETA) <= p.Visit.slipMargin() {
+			return nil // back within the margin: nothing to tell
+		}
+		if now.Before(v.ToldAt.Add(p.Visit.slipGap())) {
+			return nil // told meanwhile; a later slip schedules its own
+		}
+		previous, eta := *v.ToldETA, *v.ETA
+		v.ToldETA, v.ToldAt = ptr(eta), ptr(now)
+		if err := tx.PutVisit(ctx, &v, now); err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, o, "eta_told", system, map[string]any{"eta": eta.UTC(), "previous_eta": previous.UTC()}); err != nil {
+			return err
+		}
+		return s.tellOnTheWay(ctx, tx, o, eta, previous, true)
+	})
+}
+
+// RunVisitOverdue is the handler of JobVisitOverdue: the worker's own estimate passed by the slip
+// margin and they have not checked in; they are nudged once per estimate, relative to it (a worker
+// on the way is never nudged as if they had not set out), while the visit can still start.
+func (s *Service) RunVisitOverdue(ctx context.Context, j store.Job) error {
+	return s.onTheWayTimer(ctx, j, func(tx *store.Tx, o model.Order, v model.Visit, pl visitPayload, p Policy) error {
+		if pl.ETA == nil || !v.ETA.Equal(*pl.ETA) {
+			return nil // a newer estimate re-armed it
+		}
+		now := s.Now()
+		if _, until := p.Visit.StartWindow(o.AppointmentAt); now.After(until) {
+			return nil
+		}
+		eta := *v.ETA
+		if err := s.event(ctx, tx, o, "worker_nudged", system, map[string]any{"eta": eta.UTC()}); err != nil {
+			return err
+		}
 		f, err := s.factsOf(ctx, &tx.Queries, o)
 		if err != nil {
 			return err
 		}
-		vars := withVars(f.vars, map[string]any{"eta": eta, "slipped": !first, "previous_eta": previous})
-		return s.tell(ctx, tx, notify.Event{Kind: notify.KindVisitOnTheWay, Key: o.ID + ":" + o.WorkerID + ":eta:" + eta.UTC().Format(time.RFC3339),
-			OrderID: o.ID, Recipients: []notify.Recipient{customer(o)}, Vars: vars, ServiceStartsAt: o.AppointmentAt,
-			Data: map[string]any{"eta": eta.UTC(), "slipped": !first, "worker": workerCard(f.worker)}})
+		return s.tell(ctx, tx, notify.Event{Kind: notify.KindVisitNudge, Key: o.ID + ":" + o.WorkerID + ":nudge-eta:" + eta.UTC().Format(time.RFC3339),
+			OrderID: o.ID, Recipients: []notify.Recipient{worker(o.WorkerID)}, Vars: withVars(f.vars, map[string]any{"eta": eta}),
+			ServiceStartsAt: o.AppointmentAt,
+			Data: map[string]any{"appointment_at": o.AppointmentAt, "address": o.Address, "eta": eta.UTC(),
+				"actions": []map[string]any{{"type": "on_the_way", "order_id": o.ID}}}})
 	})
-	return o, err
 }
 
 // newStartCode is a 4-digit code the customer reads out to the worker at the door.

@@ -15,13 +15,16 @@ type VisitPolicy struct {
 	// StartLateMinutes: … until this long after it (default 240).
 	StartLateMinutes int `json:"start_late_minutes"`
 	// NudgeLeadMinutes: a worker not on the way this long before the appointment is nudged
-	// (default 30; the worker's own travel estimate, when longer, moves it earlier). Still not on
-	// the way at the appointment, the operators are told.
+	// (default 30). Still not on the way at the appointment, the operators are told. A worker on
+	// the way is nudged relative to their own estimate instead: when it is past by SlipMargin
+	// without a check-in.
 	NudgeLeadMinutes int `json:"nudge_lead_minutes"`
 	// SlipMarginMinutes: the customer is told a new arrival estimate only when it is later than
-	// the one they were last told by more than this (default 10) …
+	// the one they were last told by more than this (default 10); a worker whose estimate is past
+	// by this much without a check-in is nudged …
 	SlipMarginMinutes int `json:"slip_margin_minutes"`
-	// SlipGapMinutes: … and at least this long after they were last told (default 5).
+	// SlipGapMinutes: … and at least this long after they were last told (default 5): a slip
+	// inside the gap is told when it ends, as the estimate is then.
 	SlipGapMinutes int `json:"slip_gap_minutes"`
 	// StartCodeAttempts: wrong start codes allowed before only an operator can start (default 5).
 	StartCodeAttempts int `json:"start_code_attempts"`

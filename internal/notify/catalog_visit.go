@@ -32,10 +32,11 @@ var visitKinds = []Kind{
 			"{{.worker_name}} is at your door for {{.item}}. Start code: {{.start_code}}. Check who it is, then read the code out to them.")}},
 	{ID: KindVisitNudge, Name: model.Text{ZH: "出发提醒", EN: "Time to set out"},
 		Category: planner.CategoryService, Importance: planner.ImportanceCritical,
-		Title: map[string]model.Text{audienceAny: t("该出发了", "Time to set out")},
+		// With eta: the worker is on the way and their own estimate passed without a check-in.
+		Title: map[string]model.Text{audienceAny: t("{{if .eta}}到了吗？{{else}}该出发了{{end}}", "{{if .eta}}Are you there yet?{{else}}Time to set out{{end}}")},
 		Body: map[string]model.Text{audienceAny: t(
-			"「{{.item}}」将于 {{when .appointment}} 开始，地址：{{.address}}。您还没有标记出发，请出发后点击“出发”并填写预计到达时间。",
-			"{{.item}} starts at {{when .appointment}} at {{.address}} and you have not set out. Once you leave, mark “On the way” with your arrival estimate.")}},
+			"{{if .eta}}您预计 {{when .eta}} 到达 {{.address}}（「{{.item}}」），还没有到达打卡。到达后请打卡；会晚到的话请更新预计到达时间。{{else}}「{{.item}}」将于 {{when .appointment}} 开始，地址：{{.address}}。您还没有标记出发，请出发后点击“出发”并填写预计到达时间。{{end}}",
+			"{{if .eta}}You expected to reach {{.address}} for {{.item}} at {{when .eta}} and have not checked in. Check in at the door, or give a new estimate if you will be later.{{else}}{{.item}} starts at {{when .appointment}} at {{.address}} and you have not set out. Once you leave, mark “On the way” with your arrival estimate.{{end}}")}},
 	// Operators: the worker had not set out at the appointment, or used up the start codes.
 	{ID: KindVisitException, Name: model.Text{ZH: "上门异常", EN: "Visit exceptions"},
 		Category: planner.CategoryException, Importance: planner.ImportanceHigh,
