@@ -90,6 +90,8 @@ type options struct {
 	chat, chatClients       int
 	noRateLimits            bool
 	bulk                    int
+	reminders, remindersDue int
+	remindersWindow         time.Duration
 }
 
 func run() error {
@@ -113,6 +115,9 @@ func run() error {
 	flag.IntVar(&o.chat, "chat", 0, "order chat: messages sent one after the other, each timed to the worker's frame (0 skips)")
 	flag.IntVar(&o.chatClients, "chat-clients", 0, "order chat: customer-worker pairs sending at once for -duration (0 skips)")
 	flag.BoolVar(&o.noRateLimits, "child-no-rate-limits", false, "internal: the child runs without per-person rate limits")
+	flag.IntVar(&o.reminders, "reminders", 0, "pending reminders written into the node's database (0 skips; at most 2000000)")
+	flag.IntVar(&o.remindersDue, "reminders-due", 10000, "of those, orders whose two reminders come due within -reminders-window")
+	flag.DurationVar(&o.remindersWindow, "reminders-window", time.Minute, "the due reminders come due evenly over this (at most 5m)")
 	flag.IntVar(&o.bulk, "bulk", 0, "orders booked and then cancelled by one bulk force-majeure cancellation (0 skips; at most 20000)")
 	childServe := flag.String("child-serve", "", "internal: serve on this database")
 	childIdle := flag.String("child-idle", "", "internal: open idle streams to this address")
@@ -131,10 +136,12 @@ func run() error {
 	o.chatClients = min(o.chatClients, 512)
 	o.idle = min(o.idle, 19000)
 	o.bulk = min(o.bulk, 20000)
+	o.reminders = min(o.reminders, 2000000)
+	o.remindersWindow = min(o.remindersWindow, 5*time.Minute)
 	if o.customers < o.clients {
 		o.customers = o.clients
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute+time.Duration(o.reminders/1000)*time.Second)
 	defer cancel()
 
 	var srv *server
@@ -178,6 +185,11 @@ func run() error {
 	if o.chat > 0 || o.chatClients > 0 {
 		if err := b.chat(ctx); err != nil {
 			return fmt.Errorf("chat: %w", err)
+		}
+	}
+	if o.reminders > 0 {
+		if err := b.reminders(ctx); err != nil {
+			return fmt.Errorf("reminders: %w", err)
 		}
 	}
 	if o.bulk > 0 {
@@ -415,6 +427,13 @@ func (b *bench) sync(ctx context.Context) error {
 		"name": model.Text{ZH: "日常保洁", EN: "Daily cleaning"}, "duration_minutes": 120, "price_cents": 12000}, nil); err != nil {
 		return err
 	}
+	// Orders are booked 25 minutes ahead (inside the visit's start window); with the reminder and
+	// the nudge one minute before the appointment, accepting schedules them as always but none
+	// comes due while the bench runs (the reminders have their own phase, -reminders).
+	if _, err := b.do(ctx, http.MethodPut, "/v1/admin/policies", b.o.key, map[string]any{
+		"reminder_lead_minutes": 1, "visit": map[string]any{"nudge_lead_minutes": 1}}, nil); err != nil {
+		return err
+	}
 	type job struct {
 		id   string
 		role model.Role
@@ -521,7 +540,7 @@ type sample struct {
 
 // The visit (Y4): the worker checks in at the door, the customer's notice carries the start code,
 // and the worker starts with it (the start window is 30 min before the appointment to 240 after,
-// so the bench books ten minutes ahead).
+// so the bench books 25 minutes ahead).
 var steps = []struct{ path, kind string }{{"", ""}, {"accept", "order.accepted"}, {"check-in", "visit.arrived"}, {"start", "service.started"}, {"complete", "service.completed"}}
 
 // cycle books an order for customer c, then worker w accepts, starts and completes it; each
@@ -533,7 +552,7 @@ func (b *bench) cycle(ctx context.Context, c, w int, wtok string, record func(sa
 	t0 := time.Now()
 	if _, err := b.do(ctx, http.MethodPost, "/v1/orders", b.o.key, map[string]any{
 		"customer_id": customer(c), "service_item_id": item, "address": "静安区 1 号",
-		"appointment_at": time.Now().Add(10 * time.Minute).UTC().Format(time.RFC3339)}, &o); err != nil {
+		"appointment_at": time.Now().Add(25 * time.Minute).UTC().Format(time.RFC3339)}, &o); err != nil {
 		return err
 	}
 	record(sample{step: 0, resp: time.Since(t0), start: t0})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/homebell/homebell/internal/jobs"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
 	"github.com/homebell/homebell/internal/store"
@@ -65,6 +66,9 @@ func (s *Service) RunReminder(ctx context.Context, j store.Job) error {
 		return fmt.Errorf("booking: reminder payload: %w", err)
 	}
 	return s.Store.InTx(ctx, func(tx *store.Tx) error {
+		if err := jobs.Complete(ctx, tx); err != nil {
+			return err
+		}
 		o, err := tx.Order(ctx, p.OrderID)
 		if model.IsCode(err, model.CodeNotFound) {
 			return nil

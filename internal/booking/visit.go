@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/homebell/homebell/internal/jobs"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
 	"github.com/homebell/homebell/internal/store"
@@ -484,6 +485,9 @@ func (s *Service) visitTimer(ctx context.Context, j store.Job, fn func(tx *store
 		return fmt.Errorf("booking: visit timer payload: %w", err)
 	}
 	return s.Store.InTx(ctx, func(tx *store.Tx) error {
+		if err := jobs.Complete(ctx, tx); err != nil {
+			return err
+		}
 		o, err := tx.Order(ctx, pl.OrderID)
 		if model.IsCode(err, model.CodeNotFound) {
 			return nil

@@ -45,6 +45,34 @@ func (e *RetryError) Unwrap() error { return e.Err }
 // Retry makes a RetryError.
 func Retry(at time.Time, err error) error { return &RetryError{At: at, Err: err} }
 
+// running is the job a handler runs, in its context, so that the handler can complete it in its
+// own transaction (Complete).
+type running struct {
+	job       store.Job
+	now       func() time.Time
+	completed atomic.Bool
+}
+
+type runningKey struct{}
+
+// Complete finishes the job that ctx's handler runs as done inside tx, the transaction that does
+// the job's work: the work and the job's completion commit together, one commit instead of two,
+// and a job whose work committed is never run again (without it, a crash between the two would
+// run it once more, which the notification's event key absorbs). Outside a handler it does
+// nothing. Call it before anything else in the transaction; when the lease was lost (another
+// node runs the job now) it fails with store.ErrLeaseLost and the transaction should roll back.
+func Complete(ctx context.Context, tx *store.Tx) error {
+	r, _ := ctx.Value(runningKey{}).(*running)
+	if r == nil {
+		return nil
+	}
+	if err := tx.CompleteJob(ctx, r.job.ID, r.job.Attempts, r.now()); err != nil {
+		return err
+	}
+	tx.AfterCommit(func() { r.completed.Store(true) })
+	return nil
+}
+
 // Runner claims and runs due jobs.
 type Runner struct {
 	store    *store.Store
@@ -282,11 +310,23 @@ func (r *Runner) run(ctx context.Context, j store.Job) {
 	h, ok := r.handlers[j.Kind]
 	// What the handler logs with its context names the job.
 	ctx = observe.WithAttrs(ctx, slog.String("job_id", j.ID), slog.String("job_kind", j.Kind))
+	rj := &running{job: j, now: r.now}
+	ctx = context.WithValue(ctx, runningKey{}, rj)
 	var err error
 	if !ok {
 		err = fmt.Errorf("no handler for job kind %q", j.Kind)
 	} else {
 		err = safeRun(ctx, h, j)
+	}
+	if rj.completed.Load() {
+		// The handler completed the job in its own transaction (Complete).
+		if err != nil {
+			r.log.WarnContext(ctx, "jobs: error after the job was completed", "err", err)
+		}
+		return
+	}
+	if errors.Is(err, store.ErrLeaseLost) {
+		return // another claim runs it now; its outcome is not this attempt's to record
 	}
 	state, retryAt, msg := store.JobDone, time.Time{}, ""
 	if err != nil {

@@ -342,3 +342,89 @@ func TestRunnerClaimsNoMoreThanItRuns(t *testing.T) {
 	close(release)
 	<-done
 }
+
+// A handler that completes its job in its own transaction commits the work and the job's end
+// together: a rolled-back transaction leaves the job to be retried, and an attempt whose lease was
+// lost to another claim has its work rolled back instead of doubled.
+func TestJobCompletedInTheHandlersTransaction(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		st, r, c := setup(t, dsn)
+		ctx := context.Background()
+		failOnce := true
+		var r2 *jobs.Runner
+		r.Handle("work", func(ctx context.Context, j store.Job) error {
+			var key string
+			_ = json.Unmarshal(j.Payload, &key)
+			if key == "lease" && j.Attempts == 1 {
+				// This attempt stalls past its lease; another node claims the job and runs it.
+				c.Advance(time.Hour)
+				if n, err := r2.RunDue(ctx); err != nil || n != 1 {
+					return fmt.Errorf("the other node ran %d jobs: %v", n, err)
+				}
+			}
+			return st.InTx(ctx, func(tx *store.Tx) error {
+				if err := jobs.Complete(ctx, tx); err != nil {
+					return err
+				}
+				if err := tx.PutSetting(ctx, "test."+key, j.Attempts, c.Now()); err != nil {
+					return err
+				}
+				if key == "rollback" && failOnce {
+					failOnce = false
+					return errors.New("the work failed after Complete")
+				}
+				return nil
+			})
+		})
+		r2 = jobs.New(st, c.Now, slog.New(slog.DiscardHandler))
+		r2.Handle("work", func(ctx context.Context, j store.Job) error {
+			return st.InTx(ctx, func(tx *store.Tx) error {
+				if err := jobs.Complete(ctx, tx); err != nil {
+					return err
+				}
+				return tx.PutSetting(ctx, "test.lease", 100+j.Attempts, c.Now())
+			})
+		})
+		setting := func(key string) (int, bool) {
+			var v int
+			found, err := st.Setting(ctx, "test."+key, &v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v, found
+		}
+
+		schedule(t, st, r, "work", "work:ok", t0, "ok", 2)
+		runDue(t, r)
+		if j, _ := st.JobByKey(ctx, "work:ok"); j.State != store.JobDone || j.Attempts != 1 {
+			t.Fatalf("a job completed in its transaction: %+v", j)
+		}
+		if v, found := setting("ok"); !found || v != 1 {
+			t.Fatalf("its work: %d %v", v, found)
+		}
+
+		schedule(t, st, r, "work", "work:rollback", c.Now(), "rollback", 2)
+		runDue(t, r)
+		j, _ := st.JobByKey(ctx, "work:rollback")
+		if j.State != store.JobScheduled || j.Attempts != 1 {
+			t.Fatalf("a job whose transaction rolled back after Complete must be retried: %+v", j)
+		}
+		if _, found := setting("rollback"); found {
+			t.Fatal("the rolled-back work was kept")
+		}
+		c.Advance(time.Hour)
+		runDue(t, r)
+		if j, _ := st.JobByKey(ctx, "work:rollback"); j.State != store.JobDone || j.Attempts != 2 {
+			t.Fatalf("the retry: %+v", j)
+		}
+
+		schedule(t, st, r, "work", "work:lease", c.Now(), "lease", 3)
+		runDue(t, r)
+		if j, _ := st.JobByKey(ctx, "work:lease"); j.State != store.JobDone || j.Attempts != 2 {
+			t.Fatalf("the job taken over after its lease: %+v", j)
+		}
+		if v, _ := setting("lease"); v != 102 {
+			t.Fatalf("the work is the second claim's (102), not the stalled attempt's: %d", v)
+		}
+	})
+}

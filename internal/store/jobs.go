@@ -178,6 +178,25 @@ func (q *Queries) FinishJob(ctx context.Context, id string, attempt int, state s
 	return nil
 }
 
+// ErrLeaseLost is CompleteJob's answer when the job is no longer this attempt's to finish: its
+// lease ran out and another node (or this one, later) claimed it again.
+var ErrLeaseLost = errors.New("store: the job's lease was lost")
+
+// CompleteJob finishes a running job as done inside the transaction that did its work, so the
+// work and its completion commit together. It fails with ErrLeaseLost when attempt no longer
+// holds the job, and the caller's transaction should roll back: the job runs elsewhere.
+func (q *Queries) CompleteJob(ctx context.Context, id string, attempt int, now time.Time) error {
+	res, err := q.q.ExecContext(ctx, `UPDATE jobs SET state = 'done', last_error = '', locked_until = NULL, locked_by = '',
+		updated_at = $3 WHERE id = $1 AND attempts = $2 AND state = 'running'`, id, attempt, utc(now))
+	if err != nil {
+		return fmt.Errorf("store: complete job %s: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return ErrLeaseLost
+	}
+	return nil
+}
+
 // NextJobAt is when the earliest scheduled job is due (zero if none), so the runner can sleep.
 func (q *Queries) NextJobAt(ctx context.Context) (time.Time, error) {
 	var t time.Time
