@@ -73,6 +73,8 @@ type crashWorld struct {
 	key    string
 	stderr *syncBuffer
 
+	extra []string // more flags for serve
+
 	mu    sync.Mutex
 	cur   *child
 	kills int
@@ -80,8 +82,9 @@ type crashWorld struct {
 
 func (w *crashWorld) start() {
 	w.t.Helper()
-	cmd := exec.Command(os.Args[0], "serve", "--db", w.dsn, "--addr", w.addr, "--jwt-secret", crashSecret,
-		"--rate-create", "0", "--rate-notify", "0", "--log-level", "error", "--files-dir", w.t.TempDir())
+	args := []string{"serve", "--db", w.dsn, "--addr", w.addr, "--jwt-secret", crashSecret,
+		"--rate-create", "0", "--rate-notify", "0", "--log-level", "error", "--files-dir", w.t.TempDir()}
+	cmd := exec.Command(os.Args[0], append(args, w.extra...)...)
 	cmd.Env = append(os.Environ(), envCrashChild+"=1")
 	cmd.Stdout = io.Discard
 	cmd.Stderr = w.stderr
