@@ -304,7 +304,8 @@ func (s *Service) Redeem(ctx context.Context, token string, in Input) (Result, e
 	})
 	switch {
 	case model.IsCode(err, model.CodeNotFound):
-		return refuse("not one homebell issued")
+		// Its MAC says homebell issued it: the row was purged after it expired.
+		return refuse("expired")
 	case err != nil:
 		return Result{}, err
 	case !used && t.UsedAt != nil:

@@ -5,6 +5,7 @@ package app_test
 // gateway's callback with a signed, single-use, short-lived action token.
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/homebell/homebell/internal/deliver"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
+	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
 )
 
@@ -156,6 +158,90 @@ func TestY2ActionFromGatewayToken(t *testing.T) {
 		}
 		if w.order(order).AppointmentAt.Equal(ordT0.Add(51 * time.Hour)) {
 			t.Fatal("an expired token moved the order")
+		}
+	})
+}
+
+// Y2: every attempt of a gateway webhook carries tokens of its own (a retry does not resend one
+// that may have leaked with a lost answer); the daily retention purge deletes tokens a day after
+// they expired and keeps live ones; a purged token is refused as expired, a live one still runs.
+func TestY2ExpiredActionTokensPurged(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		w := newOrdWorld(t, dsn, nil)
+		g := newGateway(t, w.clk, 503, 200)
+		g.register(t, w.s, w.key, []string{notify.KindChangeRequested})
+		ctx := context.Background()
+		if err := w.s.App.ScheduleRetention(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// tokens counts the stored tokens that expire after after.
+		tokens := func(after time.Time) int {
+			var n int
+			if err := w.s.Store.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM action_tokens WHERE expires_at > $1`,
+				after.UTC()).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		tokenOf := func(b deliver.WebhookBody) string {
+			for _, a := range b.Actions {
+				if a.Type == "accept_time_change" {
+					return a.Token
+				}
+			}
+			t.Fatalf("no accept_time_change token in %+v", b.Actions)
+			return ""
+		}
+		order := w.bookAccepted(ordT0.Add(48 * time.Hour))
+		w.want(w.as(ordCustomer, "POST", "/v1/orders/"+order+"/time-changes", map[string]any{
+			"new_time": ordT0.Add(49 * time.Hour).Format(time.RFC3339), "reason": "改时间"}), 201)
+		w.runAll()
+		for i := 0; i < 20 && len(g.requests()) < 2; i++ {
+			w.clk.Add(time.Minute) // the gateway's 503 is retried
+			w.runAll()
+		}
+		reqs := g.requests()
+		if len(reqs) != 2 || reqs[0].id != reqs[1].id {
+			t.Fatalf("want one delivery in two attempts, got %d requests", len(reqs))
+		}
+		first, second := tokenOf(reqs[0].body), tokenOf(reqs[1].body)
+		if first == second {
+			t.Fatal("the retry carried the first attempt's token")
+		}
+		minted := tokens(time.Time{})
+		if minted != 2*len(reqs[0].body.Actions) {
+			t.Fatalf("%d tokens stored for two attempts of %d actions", minted, len(reqs[0].body.Actions))
+		}
+
+		// A day and a half after they expired, a new change brings live tokens; the purge runs.
+		w.clk.Add(42 * time.Hour)
+		order2 := w.bookAccepted(ordT0.Add(96 * time.Hour))
+		w.want(w.as(ordCustomer, "POST", "/v1/orders/"+order2+"/time-changes", map[string]any{
+			"new_time": ordT0.Add(97 * time.Hour).Format(time.RFC3339), "reason": "改时间"}), 201)
+		w.runAll()
+		var fresh deliver.WebhookBody
+		for _, r := range g.requests() {
+			if r.body.Notification.OrderID == order2 {
+				fresh = r.body
+			}
+		}
+		live := tokenOf(fresh)
+		if j := w.job("retention"); j.State != store.JobScheduled || !j.RunAt.After(w.clk.Now()) {
+			t.Fatalf("the retention purge did not run: %+v", j)
+		}
+		if all, alive := tokens(time.Time{}), tokens(w.clk.Now()); all != alive || alive < len(fresh.Actions) {
+			t.Fatalf("after the purge %d tokens are stored, %d of them live; want only live ones, at least %d",
+				all, alive, len(fresh.Actions))
+		}
+		for _, tok := range []string{first, second} {
+			r := w.as("platform", "POST", "/v1/actions/redeem", map[string]any{"token": tok})
+			if r.Status != 403 || r.Code() != "action_token_refused" || !strings.Contains(r.Str("detail"), "expired") {
+				t.Fatalf("a purged token: %s", r)
+			}
+		}
+		w.want(w.as("platform", "POST", "/v1/actions/redeem", map[string]any{"token": live}), 200)
+		if !w.order(order2).AppointmentAt.Equal(ordT0.Add(97 * time.Hour)) {
+			t.Fatal("the live token did not move the order")
 		}
 	})
 }

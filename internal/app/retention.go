@@ -21,7 +21,10 @@ const retentionKey = "retention"
 const (
 	finishedJobsKept    = 7 * 24 * time.Hour
 	idempotencyKeysKept = 24 * time.Hour
-	purgeBatch          = 1000
+	// An action token (Y2) is useless once expired; it is kept a day longer for the record of
+	// who redeemed what when.
+	actionTokensKept = 24 * time.Hour
+	purgeBatch       = 1000
 )
 
 // purgeZone is where the purge's quiet hour is read: the product's people are in China.
@@ -77,7 +80,7 @@ func (a *App) runRetention(ctx context.Context, _ store.Job) error {
 		return jobs.Retry(now.Add(time.Hour), err)
 	}
 	a.Log.Info("retention purge", "notifications", report.Notifications, "events", report.Events,
-		"jobs", report.Jobs, "idempotency_keys", report.IdempotencyKeys)
+		"jobs", report.Jobs, "idempotency_keys", report.IdempotencyKeys, "action_tokens", report.ActionTokens)
 	if err := a.Store.InTx(ctx, func(tx *store.Tx) error {
 		return a.Jobs.Schedule(ctx, tx, JobRetention, retentionKey, nextPurgeAt(now), struct{}{}, 1)
 	}); err != nil {
@@ -92,12 +95,14 @@ type PurgeReport struct {
 	Events          int64
 	Jobs            int64
 	IdempotencyKeys int64
+	ActionTokens    int64
 }
 
 // PurgeExpired deletes what retention no longer keeps (S5): notifications older than their
 // category's retention, event-log entries older than the longest retention, jobs finished over a
-// week ago and Idempotency-Key records over a day old. It works in batches, each its own
-// transaction, so users' writes get the database between batches.
+// week ago, Idempotency-Key records over a day old and action tokens (Y2) expired over a day ago.
+// It works in batches, each its own transaction, so users' writes get the database between
+// batches.
 func (a *App) PurgeExpired(ctx context.Context, now time.Time) (PurgeReport, error) {
 	var rep PurgeReport
 	rt, err := a.Store.RetentionDays(ctx)
@@ -144,6 +149,9 @@ func (a *App) PurgeExpired(ctx context.Context, now time.Time) (PurgeReport, err
 		}},
 		{"idempotency keys", &rep.IdempotencyKeys, func(tx *store.Tx) (int64, error) {
 			return tx.PurgeIdempotencyKeysBatch(ctx, now.Add(-idempotencyKeysKept), purgeBatch)
+		}},
+		{"action tokens", &rep.ActionTokens, func(tx *store.Tx) (int64, error) {
+			return tx.PurgeActionTokens(ctx, now.Add(-actionTokensKept), purgeBatch)
 		}},
 	}
 	for _, s := range steps {

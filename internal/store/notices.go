@@ -232,9 +232,10 @@ func (q *Queries) UseActionToken(ctx context.Context, id string, now time.Time) 
 	return t, n == 1, nil
 }
 
-// PurgeActionTokens deletes tokens that expired before before.
-func (q *Queries) PurgeActionTokens(ctx context.Context, before time.Time) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `DELETE FROM action_tokens WHERE expires_at < $1`, utc(before))
+// PurgeActionTokens deletes up to limit tokens that expired before before (the retention purge).
+func (q *Queries) PurgeActionTokens(ctx context.Context, before time.Time, limit int) (int64, error) {
+	res, err := q.q.ExecContext(ctx, `DELETE FROM action_tokens WHERE id IN (SELECT id FROM action_tokens
+		WHERE expires_at < $1 LIMIT $2)`, utc(before), limit)
 	if err != nil {
 		return 0, fmt.Errorf("store: purge action tokens: %w", err)
 	}
