@@ -187,7 +187,7 @@ func (s *Service) markDone(ctx context.Context, n model.Notification, typ string
 			data = map[string]any{}
 		}
 		data["done_action"], data["done_at"] = typ, s.Now().UTC()
-		raw, err := json.Marshal(data)
+		raw, err := model.MarshalJSON(data)
 		if err != nil {
 			return err
 		}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -9,7 +8,8 @@ import (
 	"github.com/homebell/homebell/internal/model"
 )
 
-func jsonEncode(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
+// jsonEncode writes an answer; every timestamp in it has the one form of model.TimeLayout.
+func jsonEncode(w io.Writer, v any) error { return model.EncodeJSON(w, v) }
 
 // queryInt reads an integer query parameter within [min, max], def when absent.
 func queryInt(r *http.Request, name string, def, min, max int) (int, error) {

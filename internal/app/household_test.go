@@ -293,7 +293,7 @@ func TestY5ChatAndAnswerRights(t *testing.T) {
 		if r.Str("state") != model.ChangeAccepted || r.Str("decided_by") != hhDaughter {
 			t.Fatalf("daughter's answer: %s", r)
 		}
-		if got := h.want(h.as(ordCustomer, "GET", "/v1/orders/"+h.order, nil), 200).Str("appointment_at"); got != newTime.UTC().Format(time.RFC3339) {
+		if got := h.want(h.as(ordCustomer, "GET", "/v1/orders/"+h.order, nil), 200).Str("appointment_at"); got != model.FormatTime(newTime.UTC()) {
 			t.Errorf("appointment after the answer: %s", got)
 		}
 		// A watcher does not ask for time changes.

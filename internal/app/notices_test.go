@@ -316,7 +316,7 @@ func TestY1DeadlineBeforeTheAppointment(t *testing.T) {
 		w.runAll()
 		w.one(ordOp1, notify.KindNoticeUnread, order)
 		board := w.want(w.as(ordOp1, "GET", "/v1/admin/escalations", nil), 200).Items()
-		if len(board) != 1 || board[0]["notification_id"] != n.ID || board[0]["deadline_at"] != ordT0.Add(10*time.Minute).Format(time.RFC3339) {
+		if len(board) != 1 || board[0]["notification_id"] != n.ID || board[0]["deadline_at"] != model.FormatTime(ordT0.Add(10*time.Minute)) {
 			t.Fatalf("board: %v", board)
 		}
 	})

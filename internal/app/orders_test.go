@@ -39,7 +39,7 @@ func TestN1AcceptTellsCustomerWorkerCard(t *testing.T) {
 		if card["name"] != "王阿姨" || card["avatar_url"] != "/avatars/w-wang.svg" || card["bio"] != "十年保洁经验" {
 			t.Errorf("worker card in data: %v", card)
 		}
-		if ordData(t, n)["appointment_at"] != at.Format(time.RFC3339) {
+		if ordData(t, n)["appointment_at"] != model.FormatTime(at) {
 			t.Errorf("appointment in data: %v", ordData(t, n)["appointment_at"])
 		}
 		// The worker who accepted is not told they accepted.
@@ -255,7 +255,7 @@ func TestE1TimeChangeAcceptedTellsBothParties(t *testing.T) {
 			n := w.one(who, notify.KindScheduleChanged, id)
 			ordContains(t, who+"'s change", n.Body, "09:00", "12:00")
 			d := ordData(t, n)
-			if d["old_time"] != a.Format(time.RFC3339) || d["new_time"] != b.Format(time.RFC3339) {
+			if d["old_time"] != model.FormatTime(a) || d["new_time"] != model.FormatTime(b) {
 				t.Errorf("%s data: %v", who, d)
 			}
 		}
@@ -408,7 +408,7 @@ func TestE3CancellationRefundTerms(t *testing.T) {
 			n := w.one(who, notify.KindOrderCancelled, early)
 			ordContains(t, who, n.Body, "行程有变", "¥150.00")
 			ref, _ := ordData(t, n)["refund"].(map[string]any)
-			if ref["amount_cents"] != float64(15000) || ref["status"] != "pending" || ref["eta"] != ordT0.Add(72*time.Hour).Format(time.RFC3339) {
+			if ref["amount_cents"] != float64(15000) || ref["status"] != "pending" || ref["eta"] != model.FormatTime(ordT0.Add(72*time.Hour)) {
 				t.Errorf("%s refund data: %v", who, ref)
 			}
 		}

@@ -407,7 +407,7 @@ func TestI3OutOfHoursAutoReplyOnce(t *testing.T) {
 		// 23:00 on Sunday in Shanghai: closed until Monday 09:00.
 		w.clk.Set(ordT0.Add(14 * time.Hour))
 		av := w.want(w.as(ordCustomer, "GET", "/v1/support/availability", nil), 200)
-		if av.JSON["open"] != false || av.Str("next_open") != "2026-03-02T01:00:00Z" {
+		if av.JSON["open"] != false || av.Str("next_open") != "2026-03-02T01:00:00.000000Z" {
 			t.Fatalf("availability: %s", av)
 		}
 		conv := w.openSupport(ordCustomer, map[string]any{"client_id": "s-1", "text": "在吗"}).Str("conversation_id")

@@ -73,7 +73,7 @@ func TestY4VisitOnTheWayStartCodeOverrideAndPhotos(t *testing.T) {
 		wantProblem(t, w.as(ordW2, "POST", "/v1/orders/"+id+"/on-the-way", map[string]any{"minutes": 40}), 404, model.CodeNotFound)
 		wantProblem(t, w.as(ordW1, "POST", "/v1/orders/"+id+"/on-the-way", map[string]any{}), 400, model.CodeInvalid)
 		r = w.want(w.as(ordW1, "POST", "/v1/orders/"+id+"/on-the-way", map[string]any{"minutes": 40}), 200)
-		if v, _ := r.JSON["visit"].(map[string]any); v["state"] != "on_the_way" || v["eta"] != appt.Add(-10*time.Minute).Format(time.RFC3339) {
+		if v, _ := r.JSON["visit"].(map[string]any); v["state"] != "on_the_way" || v["eta"] != model.FormatTime(appt.Add(-10*time.Minute)) {
 			t.Fatalf("visit after setting out: %v", r.JSON["visit"])
 		}
 		n := w.one(ordCustomer, notify.KindVisitOnTheWay, id)

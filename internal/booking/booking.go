@@ -6,7 +6,6 @@ package booking
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"sync/atomic"
@@ -151,7 +150,7 @@ func (s *Service) Create(ctx context.Context, a Actor, in CreateInput) (model.Or
 
 // event appends a line to the order's timeline.
 func (s *Service) event(ctx context.Context, tx *store.Tx, o model.Order, typ string, a Actor, details map[string]any) error {
-	raw, err := json.Marshal(details)
+	raw, err := model.MarshalJSON(details)
 	if err != nil {
 		return fmt.Errorf("booking: event details: %w", err)
 	}

@@ -522,7 +522,7 @@ func scrubPayment(raw json.RawMessage) json.RawMessage {
 	if len(raw) == 0 || json.Unmarshal(raw, &m) != nil || m == nil {
 		return raw
 	}
-	b, err := json.Marshal(withoutPayment(m))
+	b, err := model.MarshalJSON(withoutPayment(m))
 	if err != nil {
 		return raw
 	}

@@ -53,7 +53,7 @@ type OrderView struct {
 // MarshalJSON writes the view, without its payment details for a watcher.
 func (v OrderView) MarshalJSON() ([]byte, error) {
 	type plain OrderView
-	b, err := json.Marshal(plain(v))
+	b, err := model.MarshalJSON(plain(v))
 	if err != nil || !v.paymentHidden {
 		return b, err
 	}
@@ -65,7 +65,7 @@ func (v OrderView) MarshalJSON() ([]byte, error) {
 	if c, ok := m["cancellation"]; ok && string(c) != "null" {
 		m["cancellation"] = scrubPayment(c)
 	}
-	return json.Marshal(m)
+	return model.MarshalJSON(m)
 }
 
 // WorkerChangeRequest is a standing request for another worker on an order, waiting for an

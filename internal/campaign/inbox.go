@@ -3,7 +3,6 @@ package campaign
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -198,7 +197,7 @@ type entryData struct {
 
 // entryNotification renders campaign c as a message-center entry for one person.
 func entryNotification(c model.Campaign, personID, locale, kind, importance string, now time.Time) model.Notification {
-	raw, _ := json.Marshal(entryData{CampaignID: c.ID, CampaignKind: c.Kind, Status: c.StatusAt(now), StartsAt: c.StartsAt,
+	raw, _ := model.MarshalJSON(entryData{CampaignID: c.ID, CampaignKind: c.Kind, Status: c.StatusAt(now), StartsAt: c.StartsAt,
 		EndsAt: c.EndsAt, ServiceItemIDs: c.ServiceItemIDs, Rules: model.RulesText(c.Rules).In(locale), ImageFileID: c.ImageFileID})
 	return model.Notification{ID: c.ID, RecipientID: personID, Kind: kind, Category: string(planner.CategoryPlatform),
 		Importance: importance, Title: c.Title.In(locale), Body: c.Body.In(locale), Data: raw, CreatedAt: c.SendAt,

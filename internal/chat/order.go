@@ -229,7 +229,7 @@ func orderUntil(o model.Order, ended time.Time, p booking.Policy) (*time.Time, e
 }
 
 func jsonRaw(v any) (json.RawMessage, error) {
-	raw, err := json.Marshal(v)
+	raw, err := model.MarshalJSON(v)
 	if err != nil {
 		return nil, fmt.Errorf("chat: %w", err)
 	}

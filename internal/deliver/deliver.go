@@ -410,7 +410,7 @@ func (s *Service) sendHook(ctx context.Context, j store.Job) error {
 			return err
 		}
 	}
-	body, err := json.Marshal(WebhookBody{Type: n.Kind, DeliveryID: d.ID, Notification: n, Alert: p.Alert, Data: n.Data,
+	body, err := model.MarshalJSON(WebhookBody{Type: n.Kind, DeliveryID: d.ID, Notification: n, Alert: p.Alert, Data: n.Data,
 		Recipient: WebhookRecipient{ID: person.ID, Role: person.Role, Name: person.Name, Locale: person.Locale,
 			TimeZone: person.TimeZone, Phone: person.Phone}, Escalation: p.Escalation, Step: d.Step, Actions: actions})
 	if err != nil {

@@ -831,6 +831,6 @@ func frame(ev model.Event) []byte {
 		b = append(b, ev.Data...)
 	}
 	b = append(b, `,"created_at":"`...)
-	b = ev.CreatedAt.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = ev.CreatedAt.UTC().AppendFormat(b, model.TimeLayout)
 	return append(b, `"}`...)
 }

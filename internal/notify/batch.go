@@ -119,7 +119,7 @@ func (s *Service) NotifyMany(ctx context.Context, tx *store.Tx, evs []Event) ([]
 		if ev.OrderID != "" {
 			data["order_id"] = ev.OrderID
 		}
-		rawData, err := json.Marshal(data)
+		rawData, err := model.MarshalJSON(data)
 		if err != nil {
 			return nil, fmt.Errorf("notify: data: %w", err)
 		}

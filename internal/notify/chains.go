@@ -380,7 +380,7 @@ func (s *Service) acknowledgeOne(ctx context.Context, tx *store.Tx, personID, id
 		data = map[string]any{}
 	}
 	data["acknowledged_at"] = t
-	raw, err := json.Marshal(data)
+	raw, err := model.MarshalJSON(data)
 	if err != nil {
 		return false, err
 	}

@@ -6,7 +6,6 @@ package notify
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -166,7 +165,7 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 			}
 		}
 	}
-	rawData, err := json.Marshal(data)
+	rawData, err := model.MarshalJSON(data)
 	if err != nil {
 		return nil, fmt.Errorf("notify: data: %w", err)
 	}

@@ -92,7 +92,7 @@ func (q *Queries) AppendEventRecords(ctx context.Context, recs []NewEventRecord,
 	count := map[string]int64{}
 	var people []string
 	for i, r := range recs {
-		raw, err := json.Marshal(r.Data)
+		raw, err := model.MarshalJSON(r.Data)
 		if err != nil {
 			return nil, fmt.Errorf("store: event payload: %w", err)
 		}

@@ -54,7 +54,7 @@ func campaignArgs(c *model.Campaign) ([]any, error) {
 	aud.PersonIDs = nil
 	var raws []string
 	for _, v := range []any{c.Title, c.Body, c.ServiceItemIDs, c.Rules, aud} {
-		b, err := json.Marshal(v)
+		b, err := model.MarshalJSON(v)
 		if err != nil {
 			return nil, fmt.Errorf("store: campaign %s: %w", c.ID, err)
 		}

@@ -152,7 +152,7 @@ func (q *Queries) AppendEvent(ctx context.Context, personID, typ string, data an
 // AppendEventRecord is AppendEvent returning the entry as stored, so the realtime hub can hand it
 // to open streams after commit without reading it back.
 func (q *Queries) AppendEventRecord(ctx context.Context, personID, typ string, data any, now time.Time) (model.Event, error) {
-	raw, err := json.Marshal(data)
+	raw, err := model.MarshalJSON(data)
 	if err != nil {
 		return model.Event{}, fmt.Errorf("store: event payload: %w", err)
 	}
@@ -223,7 +223,7 @@ func (q *Queries) Preferences(ctx context.Context, personID string, v any) (foun
 
 // PutPreferences stores a person's preferences.
 func (q *Queries) PutPreferences(ctx context.Context, personID string, v any, now time.Time) error {
-	raw, err := json.Marshal(v)
+	raw, err := model.MarshalJSON(v)
 	if err != nil {
 		return fmt.Errorf("store: preferences: %w", err)
 	}

@@ -235,7 +235,7 @@ func (q *Queries) AppendSupportEvent(ctx context.Context, e *model.SupportEvent)
 	if e.Details == nil {
 		e.Details = map[string]any{}
 	}
-	raw, err := json.Marshal(e.Details)
+	raw, err := model.MarshalJSON(e.Details)
 	if err != nil {
 		return fmt.Errorf("store: support event: %w", err)
 	}

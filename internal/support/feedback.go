@@ -85,7 +85,7 @@ func (s *Service) FeedbackFileReaders(ctx context.Context, personID, fileID stri
 }
 
 func (s *Service) feedbackEvent(ctx context.Context, tx *store.Tx, id, typ string, a Actor, details map[string]any) error {
-	raw, err := json.Marshal(details)
+	raw, err := model.MarshalJSON(details)
 	if err != nil {
 		return err
 	}

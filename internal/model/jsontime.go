@@ -1,0 +1,43 @@
+package model
+
+import (
+	"bytes"
+	"io"
+	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
+)
+
+// TimeLayout is the one form of every timestamp in homebell's answers, stream frames and the
+// JSON it stores (#11): RFC 3339 in UTC with exactly six fractional digits — the stores keep
+// microseconds, so nothing is lost and every timestamp has the same width, whether it came
+// fresh from the clock or back from the database.
+const TimeLayout = "2006-01-02T15:04:05.000000Z07:00"
+
+// FormatTime writes t in TimeLayout.
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
+
+// jsonOptions encode as encoding/json does (the v1 semantics), except that every time.Time —
+// a field, a pointer, a value in a map — is written in TimeLayout.
+var jsonOptions = jsonv2.JoinOptions(jsonv1.DefaultOptionsV1(),
+	jsonv2.WithMarshalers(jsonv2.MarshalToFunc(func(enc *jsontext.Encoder, t time.Time) error {
+		return enc.WriteToken(jsontext.String(FormatTime(t)))
+	})))
+
+// MarshalJSON is json.Marshal with every time.Time in TimeLayout. Use it (or EncodeJSON) for
+// anything a client reads: answers, stream frames, and JSON stored to be shown later.
+func MarshalJSON(v any) ([]byte, error) { return jsonv2.Marshal(v, jsonOptions) }
+
+// EncodeJSON writes v as json.Encoder.Encode does (one line, newline-terminated), with every
+// time.Time in TimeLayout.
+func EncodeJSON(w io.Writer, v any) error {
+	var b bytes.Buffer
+	if err := jsonv2.MarshalWrite(&b, v, jsonOptions); err != nil {
+		return err
+	}
+	b.WriteByte('\n')
+	_, err := w.Write(b.Bytes())
+	return err
+}
