@@ -317,7 +317,7 @@ func TestY4ETAUpdatesInsideTheGapCoalesce(t *testing.T) {
 			}
 		}
 		evs := w.visitEvents(id, "eta_updated")
-		if len(evs) != 3 || evs[0]["customer_told"] != false || evs[0]["customer_told_at"] != appt.Add(-55*time.Minute).Format(time.RFC3339) {
+		if len(evs) != 3 || evs[0]["customer_told"] != false || evs[0]["customer_told_at"] != model.FormatTime(appt.Add(-55*time.Minute)) {
 			t.Fatalf("trail of held estimates: %v", evs)
 		}
 		w.s.RunJobs(t) // 11:03: the gap has not ended
@@ -388,7 +388,7 @@ func TestY4NudgeRelativeToTheWorkersEstimate(t *testing.T) {
 		if strings.Contains(ns[0].Title+ns[0].Body, "该出发了") || strings.Contains(ns[0].Body, "还没有标记出发") {
 			t.Errorf("nudged as if not set out: %q / %q", ns[0].Title, ns[0].Body)
 		}
-		if evs := w.visitEvents(id, "worker_nudged"); len(evs) != 1 || evs[0]["eta"] != appt.Add(15*time.Minute).Format(time.RFC3339) {
+		if evs := w.visitEvents(id, "worker_nudged"); len(evs) != 1 || evs[0]["eta"] != model.FormatTime(appt.Add(15*time.Minute)) {
 			t.Fatalf("nudge in the trail: %v", evs)
 		}
 
