@@ -128,8 +128,8 @@ func TestY5WatchersToldInTheirLanguageZoneAndPreferences(t *testing.T) {
 		h.startAs(ordW1, h.order)
 		h.want(h.as(ordW1, "POST", "/v1/orders/"+h.order+"/complete", nil), 200)
 		done := h.one(hhDaughter, notify.KindServiceCompleted, h.order)
-		if strings.Contains(string(done.Data), "review") {
-			t.Errorf("daughter invited to review: %s", done.Data)
+		if strings.Contains(string(done.Data), "review") || done.Title != "Service completed" || strings.Contains(done.Body, "Tell us") {
+			t.Errorf("daughter invited to review: %q / %q %s", done.Title, done.Body, done.Data)
 		}
 		// A bulk cancellation (force majeure) tells the watchers of each order too, without money.
 		third := h.book(ordT0.Add(96 * time.Hour))

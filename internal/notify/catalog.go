@@ -93,9 +93,13 @@ var catalogue = []Kind{
 			"{{.worker_name}} has started your {{.item}}.{{if .override}} (Started by the platform after a check, without the start code.){{end}}")}},
 	{ID: KindServiceCompleted, Name: model.Text{ZH: "服务完成", EN: "Service completed"},
 		Category: planner.CategoryService, Importance: planner.ImportanceHigh,
-		Title: map[string]model.Text{audienceAny: t("服务已完成，邀您评价", "Service completed — please review it")},
+		// Watchers (Y5) are told it is done; the review is the customer's.
+		Title: map[string]model.Text{audienceAny: t("服务已完成，邀您评价", "Service completed — please review it"),
+			audienceWatcher: t("服务已完成", "Service completed")},
 		Body: map[string]model.Text{audienceAny: t("{{.worker_name}} 已完成「{{.item}}」的全部约定服务。{{if .photos}}附服务照片 {{.photos}} 张。{{end}}欢迎对本次服务进行评价。",
-			"{{.worker_name}} has finished all the agreed work for {{.item}}.{{if .photos}} Photos of the work: {{.photos}}.{{end}} Tell us how it went.")}},
+			"{{.worker_name}} has finished all the agreed work for {{.item}}.{{if .photos}} Photos of the work: {{.photos}}.{{end}} Tell us how it went."),
+			audienceWatcher: t("{{.worker_name}} 已完成「{{.item}}」的全部约定服务。{{if .photos}}附服务照片 {{.photos}} 张。{{end}}",
+				"{{.worker_name}} has finished all the agreed work for {{.item}}.{{if .photos}} Photos of the work: {{.photos}}.{{end}}")}},
 	{ID: KindChangeRequested, Name: model.Text{ZH: "改期申请", EN: "Time change requested"},
 		Category: planner.CategoryException, Importance: planner.ImportanceHigh,
 		// with_platform: the request is close to the appointment, so operators decide; the
