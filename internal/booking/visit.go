@@ -184,6 +184,9 @@ func (s *Service) onTheWayTimer(ctx context.Context, j store.Job, fn func(tx *st
 		return fmt.Errorf("booking: visit timer payload: %w", err)
 	}
 	return s.Store.InTx(ctx, func(tx *store.Tx) error {
+		if err := jobs.Complete(ctx, tx); err != nil {
+			return err
+		}
 		o, err := tx.Order(ctx, pl.OrderID)
 		if model.IsCode(err, model.CodeNotFound) {
 			return nil
