@@ -97,3 +97,98 @@ func TestY2BrowserActionFromMessageCenter(t *testing.T) {
 	worker.sameDocument()
 	worker.clean()
 }
+
+// TestY2BrowserRateAndReplyFromMessageCenter: from the message center, without opening the order,
+// the customer rates a finished service (four stars tapped in a form that opens under the notice;
+// sending without stars is refused in Chinese first) and answers the worker's chat message; the
+// worker answers the review from its notice. Each notice then shows what was done instead of its
+// button, and the server has the review, the reply and the message (Y2) — zh-CN at phone width,
+// en at desktop width, axe clean.
+func TestY2BrowserRateAndReplyFromMessageCenter(t *testing.T) {
+	s := newStage(t, apptest.Options{Demo: true})
+	id := s.order("c-lin", "w-wang", "daily-cleaning", time.Now().Add(20*time.Minute))
+	wt, ct := s.srv.Token("w-wang", model.RoleWorker), s.srv.Token("c-lin", model.RoleCustomer)
+	s.startVisit(id, "w-wang")
+	if r := s.srv.Do("POST", "/v1/orders/"+id+"/complete", wt, nil); r.Status != 200 {
+		t.Fatalf("complete: %s", r)
+	}
+	conv := s.srv.Do("GET", "/v1/orders/"+id+"/conversation", ct, nil).Str("id")
+	if r := s.srv.Do("POST", "/v1/conversations/"+conv+"/messages", wt,
+		map[string]any{"client_id": "y2-1", "text": "您好，工具忘在您家门口了，明天来取可以吗？"}); r.Status != 201 {
+		t.Fatalf("send: %s", r)
+	}
+
+	// The demo has other notices with these actions: each is found by the notice of this order.
+	notice := func(tok, action string) string {
+		t.Helper()
+		for _, it := range s.srv.Do("GET", "/v1/me/inbox?limit=100", tok, nil).Items() {
+			data, _ := it["data"].(map[string]any)
+			acts, _ := data["actions"].([]any)
+			for _, a := range acts {
+				if a.(map[string]any)["type"] == action && it["order_id"] == id {
+					return `#inbox-list li[data-id="` + it["id"].(string) + `"] `
+				}
+			}
+		}
+		t.Fatalf("no notice about %s with a %s action", id, action)
+		return ""
+	}
+	customer := s.signIn("c-lin")
+	customer.nav("#/inbox")
+	rated, replied := notice(ct, "review"), notice(ct, "reply")
+	rate := rated + `button.notice-action[data-action="review"]`
+	customer.waitJS(`document.querySelector('`+rate+`')`, "the rate button on the completion notice")
+	customer.click(rate)
+	customer.waitJS(`document.querySelectorAll('`+rated+`form.notice-form[data-action="review"] input.star-radio').length === 5`, "five star radios")
+	customer.click(rated + `form.notice-form[data-action="review"] .notice-submit`)
+	customer.waitText(rated+`form.notice-form[data-action="review"]`, "请先选择星级")
+	customer.do(chromedp.Tap(chromedp.CSS(rated + `form.notice-form[data-action="review"] .star-label:nth-of-type(4)`)))
+	customer.waitJS(`document.querySelectorAll('#inbox-list form.notice-form .star-label.on').length === 4`, "four stars")
+	customer.fill(rated+`form.notice-form[data-action="review"] textarea`, "很细致，准时")
+	customer.axe("message center, rating a service (phone, zh-CN)")
+	customer.quietShot("33-customer-rate-from-notice")
+	customer.click(rated + `form.notice-form[data-action="review"] .notice-submit`)
+	customer.waitText(".toast", "已评价")
+	customer.waitJS(`!document.querySelector('`+rate+`')`, "the rate button to go once rated")
+	customer.waitText(rated, "已评价")
+
+	reply := replied + `button.notice-action[data-action="reply"]`
+	customer.waitJS(`document.querySelector('`+reply+`')`, "the reply button on the chat notice")
+	customer.click(reply)
+	customer.fill(replied+`form.notice-form[data-action="reply"] textarea`, "可以，明天上午我在家")
+	customer.click(replied + `form.notice-form[data-action="reply"] .notice-submit`)
+	customer.waitText(".toast", "已回复")
+	customer.waitJS(`!document.querySelector('`+reply+`')`, "the reply button to go once replied")
+	customer.waitJS(`location.hash.startsWith('#/inbox')`, "the message center to stay open")
+
+	worker := s.signIn("w-wang")
+	worker.nav("#/inbox")
+	answered := notice(wt, "reply_review")
+	answer := answered + `button.notice-action[data-action="reply_review"]`
+	worker.waitJS(`document.querySelector('`+answer+`')`, "the reply button on the review notice")
+	worker.click("#lang")
+	worker.do(chromedp.EmulateViewport(1280, 800))
+	worker.waitText(answer, "Reply to the review")
+	worker.click(answer)
+	worker.click(answered + `form.notice-form[data-action="reply_review"] .notice-submit`)
+	worker.waitText(answered+`form.notice-form[data-action="reply_review"]`, "Please write your reply first")
+	worker.fill(answered+`form.notice-form[data-action="reply_review"] textarea`, "谢谢您的认可！")
+	worker.axe("message center, answering a review (desktop, en)")
+	worker.click(answered + `form.notice-form[data-action="reply_review"] .notice-submit`)
+	worker.waitText(".toast", "Review answered")
+	worker.waitText(answered, "Review answered")
+
+	rv := s.srv.Do("GET", "/v1/orders/"+id+"/review", ct, nil)
+	rp, _ := rv.JSON["reply"].(map[string]any)
+	if rv.Status != 200 || rv.JSON["rating"] != 4.0 || rv.Str("text") != "很细致，准时" || rp == nil || rp["text"] != "谢谢您的认可！" {
+		t.Fatalf("the review as stored: %s", rv)
+	}
+	msgs := s.srv.Do("GET", "/v1/conversations/"+conv+"/messages", wt, nil).Items()
+	if last := msgs[len(msgs)-1]; last["text"] != "可以，明天上午我在家" || last["sender_id"] != "c-lin" {
+		t.Fatalf("the last message: %v", last)
+	}
+	for _, p := range []*page{customer, worker} {
+		p.sameDocument()
+		p.clean()
+	}
+}

@@ -245,3 +245,32 @@ func TestY2ExpiredActionTokensPurged(t *testing.T) {
 		}
 	})
 }
+
+// Y2: a chat message on a completed order can be answered from its notice while the app lets the
+// order's chat be written (7 days after completion), with the app's own rule: once the chat
+// closed for writing, the reply from the notice is refused as out of date and nothing is sent.
+func TestY2ChatReplyFromNoticeAfterCompletion(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		w := newOrdWorld(t, dsn, nil)
+		order := w.completedBy(ordW1, ordT0.Add(10*time.Minute))
+		conv := w.conversationOf(ordCustomer, order)
+		w.want(w.send(ordW1, conv, "w-1", "钥匙放在鞋柜上了"), 201)
+		n := w.one(ordCustomer, notify.KindChatMessage, order)
+		reply := func(n model.Notification, clientID string) *apptest.Response {
+			return w.as(ordCustomer, "POST", "/v1/me/inbox/"+n.ID+"/actions/reply", map[string]any{"text": "收到，谢谢", "client_id": clientID})
+		}
+		w.want(reply(n, "c-1"), 200)
+		if got := w.texts(ordW1, conv); len(got) != 2 || got[1] != "收到，谢谢" {
+			t.Fatalf("the chat after the reply from the notice: %q", got)
+		}
+		w.want(w.send(ordW1, conv, "w-2", "下次见"), 201)
+		n = w.one(ordCustomer, notify.KindChatMessage, order) // the conversation's one entry, told again
+		w.clk.Add(8 * 24 * time.Hour)
+		if r := reply(n, "c-2"); r.Status != 409 || r.Code() != string(model.CodeNoticeStale) {
+			t.Fatalf("a reply after the chat closed: %s", r)
+		}
+		if got := w.texts(ordW1, conv); len(got) != 3 {
+			t.Fatalf("the closed chat: %q", got)
+		}
+	})
+}

@@ -33,7 +33,9 @@ func (s *Service) NoticeStale(ctx context.Context, q *store.Queries, n model.Not
 	case model.OrderCancelled:
 		return "the order was cancelled", nil
 	case model.OrderCompleted:
-		if n.Kind != notify.KindServiceCompleted && n.Kind != notify.KindReviewReceived {
+		// A review and its reply come after the service, and the order's chat stays writable for
+		// a while after it (the conversation's own window decides, chat.Send).
+		if n.Kind != notify.KindServiceCompleted && n.Kind != notify.KindReviewReceived && n.Kind != notify.KindChatMessage {
 			return "the order is completed", nil
 		}
 	}
