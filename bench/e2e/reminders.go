@@ -193,6 +193,12 @@ func (b *bench) reminders(ctx context.Context) error {
 		return fmt.Errorf("the load took longer than estimated: the window started %s ago", -time.Until(start))
 	}
 	cpu0 := cpuOf(b.o.pid)
+	profile := b.o.cpuProfile != "" && b.o.clients == 0
+	if profile {
+		if _, err := b.srv.command("cpu-start " + b.o.cpuProfile); err != nil {
+			return err
+		}
+	}
 	wait := time.Until(start.Add(b.o.remindersWindow)) + 10*time.Second
 	select {
 	case <-time.After(wait):
@@ -200,6 +206,11 @@ func (b *bench) reminders(ctx context.Context) error {
 		return ctx.Err()
 	}
 	cpu := cpuOf(b.o.pid) - cpu0
+	if profile {
+		if _, err := b.srv.command("cpu-stop"); err != nil {
+			return err
+		}
+	}
 	la := loadavg()
 	stopReading()
 	readers.Wait()
