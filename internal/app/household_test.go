@@ -461,3 +461,67 @@ func TestY5WatcherToldWhenAdded(t *testing.T) {
 		}
 	})
 }
+
+// Y5: an invite by phone reaches the platform by its gateway webhook (household.invite_sent, signed,
+// with the invite: id, phone, order, rights, where to resolve it), so the platform need not poll;
+// the customer has it in the message center; once the platform resolves it the invitee is told
+// they were added. Adding a person already in the household sends no invite.
+func TestY5InviteReachesThePlatformByWebhook(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		w := newOrdWorld(t, dsn, nil)
+		w.s.AddPerson(model.Person{ID: hhSon, Role: model.RoleCustomer, Name: "林小东", Phone: "13800000003"})
+		gw := newGateway(t, w.clk, 200)
+		gw.register(t, w.s, w.key, []string{notify.KindInviteSent})
+		id := w.book(ordT0.Add(48 * time.Hour))
+
+		inv := w.want(w.as(ordCustomer, "POST", "/v1/household/watchers", map[string]any{"phone": "+8613800000003", "order_id": id, "can_chat": true}), 201)
+		w.s.RunJobs(t) // fan-out to the gateway
+		w.s.RunJobs(t) // the webhook sends
+		got := gw.requests()
+		if len(got) != 1 {
+			t.Fatalf("gateway got %d webhooks, want 1", len(got))
+		}
+		if got[0].verify != nil || got[0].body.Type != notify.KindInviteSent || got[0].body.Recipient.ID != ordCustomer {
+			t.Fatalf("invite webhook: verify %v, %+v", got[0].verify, got[0].body)
+		}
+		var data struct {
+			Invite struct {
+				ID       string         `json:"id"`
+				Phone    string         `json:"phone"`
+				OrderID  string         `json:"order_id"`
+				CanChat  bool           `json:"can_chat"`
+				Resolve  string         `json:"resolve"`
+				Customer map[string]any `json:"customer"`
+			} `json:"invite"`
+		}
+		if err := json.Unmarshal(got[0].body.Data, &data); err != nil {
+			t.Fatal(err)
+		}
+		iv := data.Invite
+		if iv.ID != inv.Str("id") || iv.Phone != "+8613800000003" || iv.OrderID != id || !iv.CanChat || iv.Customer["name"] != "林晓" ||
+			iv.Resolve != "/v1/household/invites/"+iv.ID+"/resolve" {
+			t.Fatalf("the invite in the webhook: %+v", iv)
+		}
+		n := w.one(ordCustomer, notify.KindInviteSent, id)
+		if n.Title != "邀请已发出：+8613800000003" || !strings.Contains(n.Body, "「日常保洁」") {
+			t.Errorf("customer's record of the invite: %q / %q", n.Title, n.Body)
+		}
+		w.none(hhSon, notify.KindWatcherAdded)
+
+		// The gateway reached him; the platform resolves the invite where the webhook said.
+		w.want(w.as("platform", "POST", iv.Resolve, map[string]any{"person_id": hhSon}), 200)
+		w.one(hhSon, notify.KindWatcherAdded, id)
+
+		// Now in the household: adding him to another order is no invite.
+		other := w.book(ordT0.Add(72 * time.Hour))
+		w.want(w.as(ordCustomer, "POST", "/v1/household/watchers", map[string]any{"person_id": hhSon, "order_id": other}), 201)
+		w.s.RunJobs(t)
+		w.s.RunJobs(t)
+		if got := gw.requests(); len(got) != 1 {
+			t.Fatalf("gateway got %d webhooks after a household add, want still 1", len(got))
+		}
+		if ns := w.inbox(ordCustomer, notify.KindInviteSent); len(ns) != 1 {
+			t.Fatalf("customer has %d invite records, want 1", len(ns))
+		}
+	})
+}

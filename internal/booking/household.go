@@ -215,7 +215,7 @@ func (s *Service) AddWatcher(ctx context.Context, a Actor, in WatcherInput) (Wat
 // with the rights they were given: an invite tells them once the platform resolved it.
 func (s *Service) tellWatcherAdded(ctx context.Context, tx *store.Tx, cust model.Person, w model.Watcher) error {
 	if w.PersonID == "" {
-		return nil // an invite: told when resolved
+		return s.tellInviteSent(ctx, tx, cust, w) // the invitee is told when the platform resolved it
 	}
 	vars := map[string]any{"customer_name": cust.Name, "can_chat": w.CanChat, "can_answer_changes": w.CanAnswerChanges}
 	data := map[string]any{"watcher_id": w.ID, "customer": map[string]any{"id": cust.ID, "name": cust.Name},
@@ -235,6 +235,30 @@ func (s *Service) tellWatcherAdded(ctx context.Context, tx *store.Tx, cust model
 	}
 	// Straight to the watcher: booking's tell would add the order's watchers to it.
 	_, err := s.Notify.Notify(ctx, tx, ev)
+	return err
+}
+
+// tellInviteSent records an invite by phone for the customer who made it (household.invite_sent);
+// the platform's gateway webhooks that take the kind get it with the invite, to reach the number.
+func (s *Service) tellInviteSent(ctx context.Context, tx *store.Tx, cust model.Person, w model.Watcher) error {
+	vars := map[string]any{"phone": w.Phone}
+	data := map[string]any{"invite": map[string]any{"id": w.ID, "phone": w.Phone, "order_id": w.OrderID, "all_orders": w.OrderID == "",
+		"can_chat": w.CanChat, "can_answer_changes": w.CanAnswerChanges, "customer": map[string]any{"id": cust.ID, "name": cust.Name},
+		"resolve": "/v1/household/invites/" + w.ID + "/resolve"}}
+	if w.OrderID != "" {
+		o, err := tx.Order(ctx, w.OrderID)
+		if err != nil {
+			return err
+		}
+		f, err := s.factsOf(ctx, &tx.Queries, o)
+		if err != nil {
+			return err
+		}
+		vars = withVars(vars, map[string]any{"item": f.item.Name, "appointment": o.AppointmentAt})
+	}
+	// To the customer alone: the order's watchers are not told of it.
+	_, err := s.Notify.Notify(ctx, tx, notify.Event{Kind: notify.KindInviteSent, Key: w.ID + ":invited", OrderID: w.OrderID,
+		Recipients: []notify.Recipient{{PersonID: cust.ID, Audience: "customer"}}, Vars: vars, Data: data})
 	return err
 }
 
