@@ -110,6 +110,8 @@ type Hub struct {
 	presence atomic.Pointer[func(personID string, online bool)]
 	// streams counts the WebSocket streams' goroutines; Close waits for them.
 	streams sync.WaitGroup
+	// presenceRuns are the OnPresence calls under way.
+	presenceRuns sync.WaitGroup
 }
 
 // conn is one open stream.
@@ -205,7 +207,7 @@ func (h *Hub) OnPresence(f func(personID string, online bool)) {
 
 func (h *Hub) tellPresence(personID string, online bool) {
 	if f := h.presence.Load(); f != nil {
-		go (*f)(personID, online)
+		h.presenceRuns.Go(func() { (*f)(personID, online) })
 	}
 }
 
@@ -504,6 +506,9 @@ func (h *Hub) Shutdown() {
 func (h *Hub) Close() error {
 	h.Shutdown()
 	h.streams.Wait()
+	// The last streams' "offline" is told before Close returns, while what it writes to (the
+	// store, for agents' presence) is still open.
+	h.presenceRuns.Wait()
 	h.stopOnce.Do(func() { close(h.stop) })
 	<-h.done
 	return h.broker.Close()

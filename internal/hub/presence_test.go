@@ -60,3 +60,30 @@ func TestI3PresenceFirstOpenLastClose(t *testing.T) {
 	h.unregister(c2) // twice: no second "off"
 	none()
 }
+
+// The "offline" of the last streams is told before Close returns: the presence hook writes to
+// the store, which the app closes right after the hub (it failed with "database is closed").
+func TestI3PresenceToldBeforeCloseReturns(t *testing.T) {
+	h := &Hub{people: map[string]map[*conn]struct{}{}, opt: Options{MaxPerPerson: 8}}
+	done := make(chan string, 2)
+	h.OnPresence(func(id string, online bool) {
+		if !online {
+			time.Sleep(200 * time.Millisecond) // a slow store write
+			done <- id + " off"
+		}
+	})
+	c, err := h.register(context.Background(), "a-chen", 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.unregister(c)
+	h.presenceRuns.Wait() // what Close waits for after the streams
+	select {
+	case g := <-done:
+		if g != "a-chen off" {
+			t.Fatalf("presence %q", g)
+		}
+	default:
+		t.Fatal("Close would return before the last stream's offline was told")
+	}
+}
