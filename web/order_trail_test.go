@@ -70,3 +70,51 @@ func TestX4BrowserOperatorOrderPageWithAuditTrail(t *testing.T) {
 	o.sameDocument()
 	o.clean()
 }
+
+// TestS2BrowserPlannedDeliveryOnTheOrderPage: a delivery held for the customer's receiving window
+// is on the operator's order page from the moment the order is accepted — queued, with the time it
+// is planned to go — on a phone and on a desktop, in zh-CN and en, axe clean (S2, #11).
+func TestS2BrowserPlannedDeliveryOnTheOrderPage(t *testing.T) {
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	t.Cleanup(hook.Close)
+	s := newStage(t, apptest.Options{Demo: true, Config: func(c *config.Config) { c.WebhookAllowPrivate = "127.0.0.0/8" }})
+	op := s.srv.Token("o-zhou", model.RoleOperator)
+	if r := s.srv.Do("POST", "/v1/admin/webhooks", op, map[string]any{"url": hook.URL + "/hook", "kinds": []string{"order.accepted"}, "description": "CRM"}); r.Status != 201 {
+		t.Fatalf("webhook: %s", r)
+	}
+	// The customer's receiving window opens in an hour (Shanghai wall clock).
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opens := time.Now().In(shanghai).Truncate(time.Minute).Add(61 * time.Minute)
+	ct := s.srv.Token("c-lin", model.RoleCustomer)
+	prefs := s.srv.Do("GET", "/v1/me/preferences", ct, nil)
+	if prefs.Status != 200 {
+		t.Fatalf("preferences: %s", prefs)
+	}
+	prefs.JSON["window"] = map[string]any{"start": opens.Format("15:04"), "end": opens.Add(time.Hour).Format("15:04")}
+	if r := s.srv.Do("PUT", "/v1/me/preferences", ct, prefs.JSON); r.Status != 200 {
+		t.Fatalf("put preferences: %s", r)
+	}
+	id := s.order("c-lin", "w-wang", "deep-cleaning", time.Now().Add(72*time.Hour).Truncate(time.Hour))
+
+	o := s.signIn("o-zhou")
+	o.openOrder(id)
+	planned := `#order-deliveries .delivery[data-state="queued"] .delivery-planned`
+	o.waitJS(`document.querySelector('`+planned+`')`, "the held delivery, queued, on the order page")
+	o.waitText("#order-deliveries .delivery[data-state=\"queued\"]", "order.accepted")
+	o.waitText(planned, "计划于")
+	o.waitText(planned, opens.Format("15:04"))
+	o.axe("operator order page with a planned delivery (phone, zh-CN)")
+	o.do(chromedp.EmulateViewport(1280, 800))
+	o.waitJS(`document.querySelector('`+planned+`').getBoundingClientRect().width > 0`, "the planned time on a desktop")
+	o.axe("operator order page with a planned delivery (desktop, zh-CN)")
+	o.quietShot("s2-planned-delivery")
+	o.click("#lang")
+	o.waitText(planned, "planned for")
+	o.waitText(planned, opens.Format("15:04"))
+	o.axe("operator order page with a planned delivery (desktop, en)")
+	o.sameDocument()
+	o.clean()
+}

@@ -232,8 +232,11 @@ func TestX2WebPushWaitsForTheReceivingWindow(t *testing.T) {
 		if len(ps.Received()) != 0 {
 			t.Fatal("a push arrived at 22:00, outside the receiving window")
 		}
-		if got := deliveries(t, s, operator, "notification_id="+n.ID); len(got) != 0 {
-			t.Fatalf("delivered before the window: %+v", got)
+		// S2: the held push is in the delivery log, queued for 08:00.
+		held := deliveries(t, s, operator, "notification_id="+n.ID)
+		if len(held) != 1 || held[0].State != "queued" || held[0].Channel != "webpush" || held[0].NextAttemptAt == nil ||
+			!held[0].NextAttemptAt.Equal(clk.Now().Add(10*time.Hour)) || held[0].Attempts != 0 {
+			t.Fatalf("before the window the log has %+v, want one push queued for 08:00", held)
 		}
 		clk.Add(9*time.Hour + 59*time.Minute) // 07:59
 		runDue(t, s)
@@ -244,6 +247,10 @@ func TestX2WebPushWaitsForTheReceivingWindow(t *testing.T) {
 		runDue(t, s)
 		if len(ps.Received()) != 1 {
 			t.Fatalf("at 08:00 the push service has %d messages, want 1", len(ps.Received()))
+		}
+		// The queued row went: the same delivery, now sent — not a second one.
+		if got := deliveries(t, s, operator, "notification_id="+n.ID); len(got) != 1 || got[0].ID != held[0].ID || got[0].State != "sent" {
+			t.Fatalf("after the window opened the log has %+v, want the queued delivery %s sent", got, held[0].ID)
 		}
 	})
 }

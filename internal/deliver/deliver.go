@@ -152,7 +152,8 @@ func (s *Service) deliver(ctx context.Context, j store.Job) error {
 		n, err = s.Store.Notification(ctx, p.RecipientID, p.NotificationID)
 	}
 	if model.IsCode(err, model.CodeNotFound) {
-		return nil // purged meanwhile: nothing to send
+		// Purged meanwhile: nothing to send.
+		return s.skipPlanned(ctx, nil, p.NotificationID, "notification removed")
 	}
 	if err != nil {
 		return err
@@ -173,9 +174,32 @@ func (s *Service) deliver(ctx context.Context, j store.Job) error {
 		return err
 	}
 	if len(subs) == 0 && len(wanted) == 0 {
-		return nil // no browser subscribed and no gateway wants this kind
+		// No browser subscribed and no gateway wants this kind (any more).
+		return s.skipPlanned(ctx, nil, n.ID, reasonTargetGone)
 	}
-	return s.Store.InTx(ctx, func(tx *store.Tx) error { return s.Enqueue(ctx, tx, n, p.Alert, subs, wanted) })
+	return s.Store.InTx(ctx, func(tx *store.Tx) error {
+		if err := s.Enqueue(ctx, tx, n, p.Alert, subs, wanted); err != nil {
+			return err
+		}
+		return s.skipPlanned(ctx, tx, n.ID, reasonTargetGone)
+	})
+}
+
+// reasonTargetGone is why a planned delivery (S2) did not go: its target was gone by then.
+const reasonTargetGone = "its subscription or endpoint was gone when the receiving window opened"
+
+// skipPlanned ends the planned deliveries of a notification (S2) that the delivery job did not
+// claim — Enqueue claims those whose target is still there — as skipped with reason, inside tx
+// or, when tx is nil, in a transaction of its own.
+func (s *Service) skipPlanned(ctx context.Context, tx *store.Tx, notificationID, reason string) error {
+	if notificationID == "" {
+		return nil
+	}
+	if tx == nil {
+		return s.Store.InTx(ctx, func(tx *store.Tx) error { return s.skipPlanned(ctx, tx, notificationID, reason) })
+	}
+	_, err := tx.SkipPlannedDeliveries(ctx, notificationID, reason, s.Now())
+	return err
 }
 
 // Enqueue writes, inside tx, one delivery-log row and one send job per target of n: the person's

@@ -143,11 +143,19 @@ func (s *Service) planWeChat(ctx context.Context, n model.Notification, alert st
 			if _, err := tx.InsertDelivery(ctx, &d, now); err != nil {
 				return err
 			}
-			return s.Enqueue(ctx, tx, n, alert, subs, eps)
+			if err := s.Enqueue(ctx, tx, n, alert, subs, eps); err != nil {
+				return err
+			}
+			return s.skipPlanned(ctx, tx, n.ID, reasonTargetGone)
 		}
 		d.Detail = WeChatDetail{TemplateID: tpl.TemplateID, OpenID: b.OpenID, LedgerBefore: bal, LedgerAfter: bal}.raw()
 		inserted, err := tx.InsertDelivery(ctx, &d, now)
 		if err != nil || !inserted {
+			return err
+		}
+		// The deliveries planned for the window on the other channels (S2) give way to WeChat;
+		// should it fall back, those channels get rows of their own then.
+		if err := tx.DropPlannedDeliveries(ctx, n.ID); err != nil {
 			return err
 		}
 		return s.Jobs.Schedule(ctx, tx, JobWeChat, "delivery:"+d.ID, now, sendPayload{DeliveryID: d.ID, Alert: alert}, WeChatMaxAttempts)

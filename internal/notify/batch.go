@@ -4,12 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/homebell/homebell/internal/jobs"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify/planner"
 	"github.com/homebell/homebell/internal/store"
 )
+
+// told is one notification NotifyMany makes, with its plan.
+type told struct {
+	n    *model.Notification
+	plan planner.Plan
+	hook bool // some webhook endpoint takes its kind
+}
 
 // NotifyMany tells the recipients of many events inside tx, as Notify does each, but set-based:
 // the settings and webhook endpoints are read once, all recipients, their preferences and (when
@@ -96,11 +104,6 @@ func (s *Service) NotifyMany(ctx context.Context, tx *store.Tx, evs []Event) ([]
 	}
 
 	now := s.Now()
-	type told struct {
-		n    *model.Notification
-		plan planner.Plan
-		hook bool // some webhook endpoint takes its kind
-	}
 	var ns []*model.Notification
 	var all []told
 	for _, ev := range batch {
@@ -203,6 +206,9 @@ func (s *Service) NotifyMany(ctx context.Context, tx *store.Tx, evs []Event) ([]
 			planned = append(planned, jobs.Planned{Kind: JobDeliver, Key: "deliver:" + t.n.ID, RunAt: t.plan.OffApp.At,
 				Payload: DeliverPayload{NotificationID: t.n.ID, RecipientID: t.n.RecipientID, Alert: string(t.plan.OffApp.Alert)}, MaxAttempts: 1})
 		}
+		if err := s.planHeld(ctx, tx, all, inserted, endpoints, now); err != nil {
+			return nil, err
+		}
 	}
 	entries, err := tx.AppendEventRecords(ctx, recs, now)
 	if err != nil {
@@ -230,4 +236,47 @@ func (s *Service) NotifyMany(ctx context.Context, tx *store.Tx, evs []Event) ([]
 		}
 	}
 	return out, nil
+}
+
+// planHeld writes the planned delivery rows (S2, as Notify does) of the notifications in all whose
+// off-app deliveries wait for a receiving window, reading the recipients' push subscriptions in one
+// query per 500 people.
+func (s *Service) planHeld(ctx context.Context, tx *store.Tx, all []told, inserted []bool, endpoints []store.WebhookEndpoint, now time.Time) error {
+	var ids []string
+	need := map[string]bool{}
+	for i, t := range all {
+		if inserted[i] && t.plan.OffApp.Send && t.plan.OffApp.At.After(now) && !need[t.n.RecipientID] {
+			need[t.n.RecipientID] = true
+			ids = append(ids, t.n.RecipientID)
+		}
+	}
+	subs := make(map[string][]store.PushSubscription, len(ids))
+	for start := 0; start < len(ids); start += 500 {
+		got, err := tx.PushSubscriptionsOfMany(ctx, ids[start:min(start+500, len(ids))])
+		if err != nil {
+			return err
+		}
+		for id, ss := range got {
+			subs[id] = ss
+		}
+	}
+	for i, t := range all {
+		if !inserted[i] || !t.plan.OffApp.Send || !t.plan.OffApp.At.After(now) {
+			continue
+		}
+		var hooks []store.WebhookEndpoint
+		for _, ep := range endpoints {
+			if ep.Wants(t.n.Kind) {
+				hooks = append(hooks, ep)
+			}
+		}
+		own := subs[t.n.RecipientID]
+		if own == nil {
+			own = []store.PushSubscription{}
+		}
+		if err := planDeliveries(ctx, tx, *t.n, t.plan.OffApp.At, hooks, own, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -170,14 +170,17 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 		return nil, fmt.Errorf("notify: data: %w", err)
 	}
 	now := s.Now()
-	hookWants := false // some active webhook endpoint takes this kind
+	hookWants := false                // some active webhook endpoint takes this kind
+	var hooks []store.WebhookEndpoint // those endpoints
 	if s.OffApp {
 		eps, err := tx.WebhookEndpoints(ctx, true)
 		if err != nil {
 			return nil, err
 		}
 		for _, ep := range eps {
-			hookWants = hookWants || ep.Wants(ev.Kind)
+			if ep.Wants(ev.Kind) {
+				hookWants, hooks = true, append(hooks, ep)
+			}
 		}
 	}
 	var out []model.Notification
@@ -269,6 +272,11 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 			if err := s.Jobs.Schedule(ctx, tx, JobDeliver, "deliver:"+n.ID, plan.OffApp.At,
 				DeliverPayload{NotificationID: n.ID, RecipientID: person.ID, Alert: string(plan.OffApp.Alert)}, 1); err != nil {
 				return nil, err
+			}
+			if plan.OffApp.At.After(now) {
+				if err := planDeliveries(ctx, tx, n, plan.OffApp.At, hooks, nil, now); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
@@ -378,4 +386,37 @@ func Operators(ctx context.Context, q *store.Queries) ([]Recipient, error) {
 		out = append(out, Recipient{PersonID: p.ID, Audience: audienceOperator})
 	}
 	return out, nil
+}
+
+// planDeliveries writes, for a notice whose off-app deliveries wait for the recipient's receiving
+// window (S2), one planned delivery-log row per target it has now — the person's push
+// subscriptions (subs, or read here when nil) and the webhook endpoints hooks that take its kind —,
+// queued with the planned time at, so operators see what will go and when. The delivery job claims
+// these rows when the window opens (internal/deliver) and skips those whose target is gone.
+func planDeliveries(ctx context.Context, tx *store.Tx, n model.Notification, at time.Time, hooks []store.WebhookEndpoint,
+	subs []store.PushSubscription, now time.Time) error {
+	if subs == nil {
+		var err error
+		if subs, err = tx.PushSubscriptions(ctx, n.RecipientID); err != nil {
+			return err
+		}
+	}
+	add := func(channel, target string) error {
+		at := at
+		d := store.Delivery{NotificationID: n.ID, RecipientID: n.RecipientID, OrderID: n.OrderID, Kind: n.Kind,
+			Channel: channel, Target: target, State: store.DeliveryQueued, NextAttemptAt: &at, Planned: true}
+		_, err := tx.InsertDelivery(ctx, &d, now)
+		return err
+	}
+	for _, sub := range subs {
+		if err := add(store.ChannelWebPush, sub.ID); err != nil {
+			return err
+		}
+	}
+	for _, ep := range hooks {
+		if err := add(store.ChannelWebhook, ep.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }

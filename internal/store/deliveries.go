@@ -91,6 +91,10 @@ type Delivery struct {
 	ReceiptAt *time.Time `json:"receipt_at"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
+	// Planned marks a delivery held for the recipient's receiving window (S2): queued, with the
+	// planned time as NextAttemptAt and no send job until the window opens and the delivery job
+	// claims it.
+	Planned bool `json:"-"`
 }
 
 const pushSubCols = `id, person_id, endpoint, p256dh, auth, created_at, updated_at`
@@ -322,7 +326,7 @@ func (q *Queries) PauseWebhookEndpoint(ctx context.Context, id string, now time.
 }
 
 const deliveryCols = `id, notification_id, recipient_id, order_id, kind, channel, target, state, attempts, last_status,
-	last_error, next_attempt_at, created_at, updated_at, detail, step, receipt, receipt_at`
+	last_error, next_attempt_at, created_at, updated_at, detail, step, receipt, receipt_at, planned`
 
 func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
 	var d Delivery
@@ -330,7 +334,7 @@ func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
 	var next, receiptAt sql.NullTime
 	var detail string
 	err := row.Scan(&d.ID, &d.NotificationID, &d.RecipientID, &orderID, &d.Kind, &d.Channel, &d.Target, &d.State,
-		&d.Attempts, &d.LastStatus, &d.LastError, &next, &d.CreatedAt, &d.UpdatedAt, &detail, &d.Step, &d.Receipt, &receiptAt)
+		&d.Attempts, &d.LastStatus, &d.LastError, &next, &d.CreatedAt, &d.UpdatedAt, &detail, &d.Step, &d.Receipt, &receiptAt, &d.Planned)
 	d.OrderID, d.NextAttemptAt, d.ReceiptAt = orderID.String, timePtr(next), timePtr(receiptAt)
 	if detail != "" {
 		d.Detail = json.RawMessage(detail)
@@ -340,7 +344,10 @@ func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
 }
 
 // InsertDelivery adds d to the delivery log unless the same notification already has a delivery
-// to the same target (a delivery job that ran twice); inserted reports which.
+// to the same target at the same step (a delivery job that ran twice); inserted reports which.
+// A planned row there (held for the receiving window, S2) is not a second delivery but this one:
+// it is claimed — it takes d's state, next attempt, error and detail and is no longer planned —,
+// inserted is true and d takes its id, so the log keeps one row per delivery.
 func (q *Queries) InsertDelivery(ctx context.Context, d *Delivery, now time.Time) (inserted bool, err error) {
 	if d.ID == "" {
 		d.ID = model.NewID()
@@ -353,15 +360,44 @@ func (q *Queries) InsertDelivery(ctx context.Context, d *Delivery, now time.Time
 	if d.OrderID != "" {
 		orderID = d.OrderID
 	}
-	res, err := q.q.ExecContext(ctx, `INSERT INTO deliveries (`+deliveryCols+`)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$13,$14,$15,'',NULL) ON CONFLICT (notification_id, channel, target, step) DO NOTHING`,
+	err = q.q.QueryRowContext(ctx, `INSERT INTO deliveries (`+deliveryCols+`)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$13,$14,$15,'',NULL,$16)
+		ON CONFLICT (notification_id, channel, target, step) DO UPDATE SET state = excluded.state,
+		last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at, detail = excluded.detail,
+		updated_at = excluded.updated_at, planned = excluded.planned
+		WHERE deliveries.planned AND NOT excluded.planned
+		RETURNING id`,
 		d.ID, d.NotificationID, d.RecipientID, orderID, d.Kind, d.Channel, d.Target, d.State, d.Attempts, d.LastStatus,
-		d.LastError, nullPtrTime(d.NextAttemptAt), d.CreatedAt, string(d.Detail), d.Step)
+		d.LastError, nullPtrTime(d.NextAttemptAt), d.CreatedAt, string(d.Detail), d.Step, d.Planned).Scan(&d.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("store: insert delivery: %w", err)
 	}
+	return true, nil
+}
+
+// DropPlannedDeliveries removes the planned deliveries of a notification (S2): the plan changed
+// (WeChat carries the notice; should it fall back, the other channels get rows of their own).
+func (q *Queries) DropPlannedDeliveries(ctx context.Context, notificationID string) error {
+	if _, err := q.q.ExecContext(ctx, `DELETE FROM deliveries WHERE notification_id = $1 AND planned`, notificationID); err != nil {
+		return fmt.Errorf("store: drop planned deliveries: %w", err)
+	}
+	return nil
+}
+
+// SkipPlannedDeliveries ends, as skipped with reason, the planned deliveries of a notification
+// that the delivery job did not claim when the receiving window opened (their subscription or
+// endpoint is gone, the notice went by WeChat, or it was removed); it returns how many.
+func (q *Queries) SkipPlannedDeliveries(ctx context.Context, notificationID, reason string, now time.Time) (int, error) {
+	res, err := q.q.ExecContext(ctx, `UPDATE deliveries SET state = $2, last_error = $3, next_attempt_at = NULL,
+		planned = FALSE, updated_at = $4 WHERE notification_id = $1 AND planned`, notificationID, DeliverySkipped, reason, utc(now))
+	if err != nil {
+		return 0, fmt.Errorf("store: skip planned deliveries: %w", err)
+	}
 	n, _ := res.RowsAffected()
-	return n == 1, nil
+	return int(n), nil
 }
 
 func nullPtrTime(t *time.Time) any {

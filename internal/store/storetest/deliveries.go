@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ func init() {
 		Case{"deliveries/push subscriptions are unique by endpoint and owned", pushSubscriptionsByEndpoint},
 		Case{"deliveries/webhook endpoints: kinds, failures, pause and re-activation", webhookEndpointLifecycle},
 		Case{"deliveries/log is idempotent per target and filterable", deliveryLog},
+		Case{"deliveries/a planned delivery is claimed by its send, never doubled", plannedDelivery},
 		Case{"deliveries/last seqs of many people in one call", lastSeqs},
 		Case{"deliveries/events of many people in one read, each after their own seq", eventsAfterMany},
 	)
@@ -180,6 +182,64 @@ func deliveryLog(t *testing.T, s *store.Store) {
 	}
 	_, err = s.Delivery(ctx, "nope")
 	wantCode(t, err, model.CodeNotFound)
+}
+
+// plannedDelivery: a delivery held for the receiving window (S2) is a queued row with its planned
+// time; the delivery job's insert at the window claims that row (same id, no second row), a
+// retried insert is refused, and planned rows nobody claimed are skipped with the reason.
+func plannedDelivery(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	planned := at(3 * time.Hour)
+	p1 := store.Delivery{NotificationID: "n9", RecipientID: "a", OrderID: "o9", Kind: "order.accepted", Channel: store.ChannelWebhook,
+		Target: "ep1", NextAttemptAt: &planned, Planned: true}
+	p2 := store.Delivery{NotificationID: "n9", RecipientID: "a", OrderID: "o9", Kind: "order.accepted", Channel: store.ChannelWebPush,
+		Target: "sub-gone", NextAttemptAt: &planned, Planned: true}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		for _, d := range []*store.Delivery{&p1, &p2} {
+			if ok, err := tx.InsertDelivery(ctx, d, T0); err != nil || !ok {
+				return fmt.Errorf("planned insert: %v %v", ok, err)
+			}
+		}
+		return nil
+	})
+	got, err := s.Delivery(ctx, p1.ID)
+	if err != nil || got.State != store.DeliveryQueued || !got.Planned || got.NextAttemptAt == nil {
+		t.Fatalf("planned row: %+v %v", got, err)
+	}
+	wantUTC(t, "planned next_attempt_at", *got.NextAttemptAt, planned)
+	now := at(3*time.Hour + time.Minute)
+	send := store.Delivery{NotificationID: "n9", RecipientID: "a", OrderID: "o9", Kind: "order.accepted", Channel: store.ChannelWebhook,
+		Target: "ep1", State: store.DeliveryQueued, NextAttemptAt: &now}
+	again := send
+	var claimed, doubled bool
+	var skipped int
+	write(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
+		if claimed, err = tx.InsertDelivery(ctx, &send, now); err != nil {
+			return err
+		}
+		again.ID = ""
+		if doubled, err = tx.InsertDelivery(ctx, &again, now); err != nil {
+			return err
+		}
+		skipped, err = tx.SkipPlannedDeliveries(ctx, "n9", "subscription gone", now)
+		return err
+	})
+	if !claimed || send.ID != p1.ID || doubled || skipped != 1 {
+		t.Fatalf("claimed %v (id %s, planned %s), doubled %v, skipped %d", claimed, send.ID, p1.ID, doubled, skipped)
+	}
+	ds, _ := s.Deliveries(ctx, store.DeliveryFilter{NotificationID: "n9"})
+	if len(ds) != 2 {
+		t.Fatalf("rows of n9: %+v, want the two planned ones only", ds)
+	}
+	got, _ = s.Delivery(ctx, p1.ID)
+	if got.Planned || got.State != store.DeliveryQueued || got.NextAttemptAt == nil {
+		t.Errorf("claimed row: %+v", got)
+	}
+	wantUTC(t, "claimed next_attempt_at", *got.NextAttemptAt, now)
+	got, _ = s.Delivery(ctx, p2.ID)
+	if got.Planned || got.State != store.DeliverySkipped || got.LastError != "subscription gone" || got.NextAttemptAt != nil {
+		t.Errorf("unclaimed row: %+v", got)
+	}
 }
 
 func lastSeqs(t *testing.T, s *store.Store) {

@@ -385,7 +385,11 @@ async function deliveries(ctx, orderID) {
     else {
       sec.append(h('ul', { class: 'deliveries' }, ds.map((d) => h('li', { class: `delivery delivery-${d.state}`, dataset: { state: d.state } },
         whoSpan(ctx, d.recipient_id, ''), ` · ${d.kind} · ${i18n.label('channel', d.channel)} · ${i18n.label('dstate', d.state)}`,
-        d.attempts ? ` ×${d.attempts}` : '', d.last_error ? ` · ${d.last_error}` : '', ` · ${i18n.time(d.updated_at || d.created_at)}`,
+        d.attempts ? ` ×${d.attempts}` : '', d.last_error ? ` · ${d.last_error}` : '',
+        // Held for the recipient's receiving window (S2): when it is planned to go.
+        d.state === 'queued' && !d.attempts && d.next_attempt_at
+          ? h('span', { class: 'delivery-planned', text: ` · ${t('order.plannedFor', { at: i18n.time(d.next_attempt_at) })}` })
+          : ` · ${i18n.time(d.updated_at || d.created_at)}`,
         d.channel === 'wechat' && d.detail ? wechatDetail(ctx, d.detail) : null))));
     }
   } catch (e) { sec.append(ctx.app.problem(e)); }
