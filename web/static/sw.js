@@ -13,6 +13,16 @@ const LABELS = {
     decline_cancellation: 'Decline', acknowledge: 'Got it', acknowledge_sos: "I'm on it" },
 };
 const DONE = { 'zh-CN': '已完成', en: 'Done' };
+// Why an action was refused, by the problem's code, in the person's language: never the API's own
+// detail (English, for developers). Anything else opens the app, which explains it in place.
+const REFUSED = {
+  'zh-CN': { notice_stale: '这条通知已过期，操作未执行', invalid_transition: '订单状态已变化，操作未执行',
+    conflict: '订单刚被更新，操作未执行', forbidden: '您无权执行此操作', not_found: '这条通知已不存在',
+    unauthenticated: '登录已过期，请重新登录', rate_limited: '操作太频繁，请稍后再试' },
+  en: { notice_stale: 'This notice is out of date; nothing was changed', invalid_transition: 'The order has moved on; nothing was changed',
+    conflict: 'The order was just updated; nothing was changed', forbidden: 'You may not do this', not_found: 'This notice no longer exists',
+    unauthenticated: 'Your session has ended; please sign in again', rate_limited: 'Too many tries; please wait a moment' },
+};
 
 async function saveSession(s) {
   const c = await caches.open('homebell-session');
@@ -67,7 +77,7 @@ async function openApp(url) {
 
 // runAction calls POST /v1/me/inbox/{id}/actions/{action} as the signed-in person. On success the
 // notification is replaced by a short confirmation; on a refusal (the notice is out of date, the
-// session ended) the app opens where the person can see why.
+// session ended) it says why in the person's language and the app opens where they can see more.
 async function runAction(id, action, url) {
   const s = await session();
   if (!s.token) return openApp(url);
@@ -77,9 +87,10 @@ async function runAction(id, action, url) {
   if (res && res.ok) {
     return self.registration.showNotification(DONE[s.lang === 'en' ? 'en' : 'zh-CN'], { tag: id, silent: true, data: { url } });
   }
-  let detail = '';
-  try { detail = (await res.json()).detail || ''; } catch { /* no body */ }
-  if (detail) await self.registration.showNotification('homebell', { tag: id, body: detail, data: { url } });
+  let code = '';
+  try { code = (await res.json()).code || ''; } catch { /* no body */ }
+  const why = REFUSED[s.lang === 'en' ? 'en' : 'zh-CN'][code];
+  if (why) await self.registration.showNotification('homebell', { tag: id, body: why, data: { url } });
   return openApp(url);
 }
 
