@@ -882,11 +882,16 @@ func idleChild(addr string, o options) error {
 					errc <- err
 					return
 				}
-				// The first frame is stream.open; then CloseRead answers the server's pings (it
-				// closes the connection on any data frame, and an idle stream gets none).
-				if _, _, err := c.Read(ctx); err != nil {
-					errc <- err
-					return
+				// The first frames are stream.open and the unread counts (unread.changed); then
+				// CloseRead answers the server's pings (it closes the connection on any data frame,
+				// and an idle stream gets no more).
+				for seen := false; !seen; {
+					_, raw, err := c.Read(ctx)
+					if err != nil {
+						errc <- err
+						return
+					}
+					seen = bytes.Contains(raw, []byte(`"type":"`+model.EventUnread+`"`))
 				}
 				c.CloseRead(ctx)
 				mu.Lock()
