@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -68,53 +67,12 @@ func (g *chainGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func crashChainRun(t *testing.T, dsn string, load time.Duration) {
-	ctx := context.Background()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	gw := &chainGateway{got: map[string]map[int]map[string]int{}}
 	gsrv := httptest.NewServer(gw)
 	defer gsrv.Close()
-	w := &crashWorld{t: t, dsn: dsn, addr: addr, base: "http://" + addr, stderr: &syncBuffer{},
-		client: &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 32}},
-		extra:  []string{"--webhook-allow-private", "127.0.0.0/8"}}
-	var out, errb syncBuffer
-	if code := run(ctx, []string{"key", "create", "crash", "--db", dsn}, envOf(), &out, &errb); code != 0 {
-		t.Fatalf("key create: %s", errb.String())
-	}
-	w.key = strings.TrimSpace(out.String())
-	w.start()
-	defer func() {
-		select {
-		case <-w.cur.done:
-		default:
-			w.cur.cmd.Process.Kill()
-			<-w.cur.done
-		}
-	}()
-
 	const clients = 3
-	op := mintToken(t, "o-crash", model.RoleOperator)
-	people := []map[string]any{{"id": "o-crash", "role": "operator", "name": "值班运营"}}
-	for i := range clients {
-		people = append(people, map[string]any{"id": fmt.Sprintf("c-%d", i), "role": "customer", "name": fmt.Sprintf("顾客%d", i)},
-			map[string]any{"id": fmt.Sprintf("w-%d", i), "role": "worker", "name": fmt.Sprintf("阿姨%d", i)})
-	}
-	for _, p := range people {
-		id := p["id"].(string)
-		delete(p, "id")
-		if a := w.must("PUT", "/v1/people/"+id, w.key, "", p); a.status/100 != 2 {
-			t.Fatalf("sync person: %d %v", a.status, a.body)
-		}
-	}
-	item := map[string]any{"name": map[string]string{"zh-CN": "日常保洁", "en": "Daily cleaning"}, "duration_minutes": 120,
-		"price_cents": 10000, "active": true}
-	if a := w.must("PUT", "/v1/service-items/clean", op, "", item); a.status/100 != 2 {
-		t.Fatalf("service item: %d %v", a.status, a.body)
-	}
+	w, op := startCrashWorld(t, dsn, clients, []string{"--webhook-allow-private", "127.0.0.0/8"})
+	ctx := context.Background()
 	// A change this close in goes to the worker, not to an operator.
 	pol := w.must("GET", "/v1/admin/policies", op, "", nil)
 	pol.body["change_operator_window_minutes"] = 0

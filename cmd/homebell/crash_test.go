@@ -223,51 +223,10 @@ type crashOrder struct {
 }
 
 func crashRun(t *testing.T, dsn string, load time.Duration) {
-	ctx := context.Background()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	w := &crashWorld{t: t, dsn: dsn, addr: addr, base: "http://" + addr, stderr: &syncBuffer{},
-		client: &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 32}}}
-
-	// A service key, as `homebell key create` makes one (this also creates the schema).
-	var out, errb syncBuffer
-	if code := run(ctx, []string{"key", "create", "crash", "--db", dsn}, envOf(), &out, &errb); code != 0 {
-		t.Fatalf("key create: %s", errb.String())
-	}
-	w.key = strings.TrimSpace(out.String())
-	w.start()
-	defer func() {
-		select {
-		case <-w.cur.done:
-		default:
-			w.cur.cmd.Process.Kill()
-			<-w.cur.done
-		}
-	}()
-
 	const clients = 4
-	op := mintToken(t, "o-crash", model.RoleOperator)
-	people := []map[string]any{{"id": "o-crash", "role": "operator", "name": "值班运营"}}
-	for i := range clients {
-		people = append(people, map[string]any{"id": fmt.Sprintf("c-%d", i), "role": "customer", "name": fmt.Sprintf("顾客%d", i)},
-			map[string]any{"id": fmt.Sprintf("w-%d", i), "role": "worker", "name": fmt.Sprintf("阿姨%d", i)})
-	}
-	for _, p := range people {
-		id := p["id"].(string)
-		delete(p, "id")
-		if a := w.must("PUT", "/v1/people/"+id, w.key, "", p); a.status/100 != 2 {
-			t.Fatalf("sync person: %d %v", a.status, a.body)
-		}
-	}
-	item := map[string]any{"name": map[string]string{"zh-CN": "日常保洁", "en": "Daily cleaning"}, "duration_minutes": 120,
-		"price_cents": 10000, "active": true}
-	if a := w.must("PUT", "/v1/service-items/clean", op, "", item); a.status/100 != 2 {
-		t.Fatalf("service item: %d %v", a.status, a.body)
-	}
+	w, op := startCrashWorld(t, dsn, clients, nil)
+	ctx := context.Background()
+
 	// Reminders one minute before; changes and cancellations this close in need nobody's approval.
 	pol := w.must("GET", "/v1/admin/policies", op, "", nil)
 	if pol.status != 200 {
@@ -517,4 +476,53 @@ func crashRun(t *testing.T, dsn string, load time.Duration) {
 	if n := count(`SELECT COUNT(*) FROM jobs WHERE state = 'scheduled' AND kind = 'booking.reminder' AND run_at < $1`, time.Now().Add(-3*time.Second).UTC()); n != 0 {
 		t.Errorf("%d reminders overdue and never run", n)
 	}
+}
+
+// startCrashWorld starts homebell as a child process on dsn (with extra flags) after creating a
+// service key as `homebell key create` does (which also creates the schema), and syncs an
+// operator, customers c-0… and workers w-0… (clients of each) and the service item "clean". It
+// returns the world and the operator's token; the child is killed when the test ends.
+func startCrashWorld(t *testing.T, dsn string, clients int, extra []string) (*crashWorld, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	w := &crashWorld{t: t, dsn: dsn, addr: addr, base: "http://" + addr, stderr: &syncBuffer{},
+		client: &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 32}}, extra: extra}
+	var out, errb syncBuffer
+	if code := run(context.Background(), []string{"key", "create", "crash", "--db", dsn}, envOf(), &out, &errb); code != 0 {
+		t.Fatalf("key create: %s", errb.String())
+	}
+	w.key = strings.TrimSpace(out.String())
+	w.start()
+	t.Cleanup(func() {
+		select {
+		case <-w.cur.done:
+		default:
+			w.cur.cmd.Process.Kill()
+			<-w.cur.done
+		}
+	})
+	op := mintToken(t, "o-crash", model.RoleOperator)
+	people := []map[string]any{{"id": "o-crash", "role": "operator", "name": "值班运营"}}
+	for i := range clients {
+		people = append(people, map[string]any{"id": fmt.Sprintf("c-%d", i), "role": "customer", "name": fmt.Sprintf("顾客%d", i)},
+			map[string]any{"id": fmt.Sprintf("w-%d", i), "role": "worker", "name": fmt.Sprintf("阿姨%d", i)})
+	}
+	for _, p := range people {
+		id := p["id"].(string)
+		delete(p, "id")
+		if a := w.must("PUT", "/v1/people/"+id, w.key, "", p); a.status/100 != 2 {
+			t.Fatalf("sync person: %d %v", a.status, a.body)
+		}
+	}
+	item := map[string]any{"name": map[string]string{"zh-CN": "日常保洁", "en": "Daily cleaning"}, "duration_minutes": 120,
+		"price_cents": 10000, "active": true}
+	if a := w.must("PUT", "/v1/service-items/clean", op, "", item); a.status/100 != 2 {
+		t.Fatalf("service item: %d %v", a.status, a.body)
+	}
+	return w, op
 }
