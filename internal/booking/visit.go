@@ -179,34 +179,9 @@ func (s *Service) tellOnTheWay(ctx context.Context, tx *store.Tx, o model.Order,
 // onTheWayTimer runs fn for a timer of a worker on the way (JobVisitETA, JobVisitOverdue) when it
 // still matches: the order accepted with the same worker, who set out and has not checked in.
 func (s *Service) onTheWayTimer(ctx context.Context, j store.Job, fn func(tx *store.Tx, o model.Order, v model.Visit, pl visitPayload, p Policy) error) error {
-	var pl visitPayload
-	if err := json.Unmarshal(j.Payload, &pl); err != nil {
-		return fmt.Errorf("booking: visit timer payload: %w", err)
-	}
-	return s.Store.InTx(ctx, func(tx *store.Tx) error {
-		if err := jobs.Complete(ctx, tx); err != nil {
-			return err
-		}
-		o, err := tx.Order(ctx, pl.OrderID)
-		if model.IsCode(err, model.CodeNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if o.Status != model.OrderAccepted || o.WorkerID == "" || o.WorkerID != pl.WorkerID {
-			return nil
-		}
-		v, err := visitOf(ctx, &tx.Queries, o)
-		if err != nil || v.OnTheWayAt == nil || v.ArrivedAt != nil || v.ETA == nil || v.ToldETA == nil {
-			return err
-		}
-		p, err := LoadPolicy(ctx, &tx.Queries)
-		if err != nil {
-			return err
-		}
-		return fn(tx, o, v, pl, p)
-	})
+	return s.runVisitTimer(ctx, j, func(_ model.Order, v model.Visit, _ visitPayload) bool {
+		return v.OnTheWayAt != nil && v.ArrivedAt == nil && v.ETA != nil && v.ToldETA != nil
+	}, fn)
 }
 
 // RunVisitETA is the handler of JobVisitETA: the slip gap after the customer was last told has
@@ -483,6 +458,19 @@ func (s *Service) tellOperatorsOfVisit(ctx context.Context, tx *store.Tx, o mode
 // visitTimer runs fn for a visit timer's order when the timer still matches it: accepted, the
 // same worker and appointment, and the worker has not set out.
 func (s *Service) visitTimer(ctx context.Context, j store.Job, fn func(tx *store.Tx, o model.Order, v model.Visit, p Policy) error) error {
+	return s.runVisitTimer(ctx, j, func(o model.Order, v model.Visit, pl visitPayload) bool {
+		return o.AppointmentAt.Equal(pl.AppointmentAt) && !setOut(v)
+	}, func(tx *store.Tx, o model.Order, v model.Visit, _ visitPayload, p Policy) error {
+		return fn(tx, o, v, p)
+	})
+}
+
+// runVisitTimer is the frame of every visit timer's handler: in one transaction that also
+// completes the job, it loads the timer's order and visit and runs fn with the policy when the
+// order is still accepted by the timer's worker and matches says the rest still holds; a timer
+// that no longer matches (the order moved on since it was scheduled) ends doing nothing.
+func (s *Service) runVisitTimer(ctx context.Context, j store.Job, matches func(o model.Order, v model.Visit, pl visitPayload) bool,
+	fn func(tx *store.Tx, o model.Order, v model.Visit, pl visitPayload, p Policy) error) error {
 	var pl visitPayload
 	if err := json.Unmarshal(j.Payload, &pl); err != nil {
 		return fmt.Errorf("booking: visit timer payload: %w", err)
@@ -498,18 +486,18 @@ func (s *Service) visitTimer(ctx context.Context, j store.Job, fn func(tx *store
 		if err != nil {
 			return err
 		}
-		if o.Status != model.OrderAccepted || o.WorkerID == "" || o.WorkerID != pl.WorkerID || !o.AppointmentAt.Equal(pl.AppointmentAt) {
-			return nil // stale: the order moved on since this timer was scheduled
+		if o.Status != model.OrderAccepted || o.WorkerID == "" || o.WorkerID != pl.WorkerID {
+			return nil
 		}
 		v, err := visitOf(ctx, &tx.Queries, o)
-		if err != nil || setOut(v) {
+		if err != nil || !matches(o, v, pl) {
 			return err
 		}
 		p, err := LoadPolicy(ctx, &tx.Queries)
 		if err != nil {
 			return err
 		}
-		return fn(tx, o, v, p)
+		return fn(tx, o, v, pl, p)
 	})
 }
 
