@@ -364,15 +364,30 @@ func (b *bench) load(ctx context.Context) error {
 		atokens[i] = token(agentID(i), model.RoleAgent)
 	}
 	var cpu0 time.Duration
+	// The profile is stopped when the load has ended, before the report: stopping it from a timer
+	// raced the process's exit and left the file empty.
+	var profMu sync.Mutex
+	var stopProfile func()
 	time.AfterFunc(b.o.warmup, func() {
 		cpu0 = cpuSelf()
 		measuring.Store(true)
 		if b.o.cpuProfile != "" {
 			if f, err := os.Create(b.o.cpuProfile); err == nil && pprof.StartCPUProfile(f) == nil {
-				time.AfterFunc(b.o.duration, func() { pprof.StopCPUProfile(); f.Close() })
+				profMu.Lock()
+				stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+				profMu.Unlock()
 			}
 		}
 	})
+	endProfile := func() {
+		profMu.Lock()
+		if stopProfile != nil {
+			stopProfile()
+			stopProfile = nil
+		}
+		profMu.Unlock()
+	}
+	defer endProfile()
 	var wg sync.WaitGroup
 	var measuredFrom time.Time
 	var once sync.Once
@@ -447,6 +462,7 @@ func (b *bench) load(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	endProfile()
 	el := time.Since(measuredFrom)
 	cpu := cpuSelf() - cpu0
 	fmt.Printf("load average after: %s\n", loadavg())
