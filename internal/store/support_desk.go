@@ -186,10 +186,15 @@ func (q *Queries) SupportList(ctx context.Context, viewerID string, f SupportThr
 	for _, c := range strings.Split(threadCols, ",") {
 		cols += "t." + strings.TrimSpace(c) + ", "
 	}
-	where, order, args := "", "", []any{viewerID}
+	where, order, args, hint := "", "", []any{viewerID}, ""
 	switch {
 	case f.Queued:
 		where, order = "t.agent_id IS NULL AND t.status <> 'resolved'", "t.queued_at, t.conversation_id"
+		if q.dialect == SQLite {
+			// Without statistics SQLite reads "agent_id IS NULL" through the agents' index, every
+			// queued row, and sorts them all for one page; the queue's own index is in page order.
+			hint = " INDEXED BY support_threads_queue"
+		}
 	case f.AgentID != "":
 		where, order = "t.agent_id = $2 AND t.status <> 'resolved'", "t.updated_at DESC, t.conversation_id"
 		args = append(args, f.AgentID)
@@ -205,7 +210,7 @@ func (q *Queries) SupportList(ctx context.Context, viewerID string, f SupportThr
 		rp.id, rp.role, rp.name, rp.avatar_url, rp.bio, COALESCE(ap.name, ''),
 		CASE WHEN m.person_id IS NULL THEN 0 ELSE (SELECT count(*) FROM messages x WHERE x.conversation_id = t.conversation_id
 			AND x.seq > m.last_read_seq AND x.sender_id <> $1) END
-		FROM support_threads t JOIN conversations c ON c.id = t.conversation_id JOIN people rp ON rp.id = t.requester_id
+		FROM support_threads t`+hint+` JOIN conversations c ON c.id = t.conversation_id JOIN people rp ON rp.id = t.requester_id
 		LEFT JOIN people ap ON ap.id = t.agent_id
 		LEFT JOIN conversation_members m ON m.conversation_id = t.conversation_id AND m.person_id = $1 AND m.left_at IS NULL
 		WHERE `+where+` ORDER BY `+order+fmt.Sprintf(` LIMIT $%d`, len(args)), args...)
