@@ -13,16 +13,6 @@ const LABELS = {
     decline_cancellation: 'Decline', acknowledge: 'Got it', acknowledge_sos: "I'm on it" },
 };
 const DONE = { 'zh-CN': '已完成', en: 'Done' };
-// Why an action was refused, by the problem's code, in the person's language: never the API's own
-// detail (English, for developers). Anything else opens the app, which explains it in place.
-const REFUSED = {
-  'zh-CN': { notice_stale: '这条通知已过期，操作未执行', invalid_transition: '订单状态已变化，操作未执行',
-    conflict: '订单刚被更新，操作未执行', forbidden: '您无权执行此操作', not_found: '这条通知已不存在',
-    unauthenticated: '登录已过期，请重新登录', rate_limited: '操作太频繁，请稍后再试' },
-  en: { notice_stale: 'This notice is out of date; nothing was changed', invalid_transition: 'The order has moved on; nothing was changed',
-    conflict: 'The order was just updated; nothing was changed', forbidden: 'You may not do this', not_found: 'This notice no longer exists',
-    unauthenticated: 'Your session has ended; please sign in again', rate_limited: 'Too many tries; please wait a moment' },
-};
 
 async function saveSession(s) {
   const c = await caches.open('homebell-session');
@@ -37,7 +27,9 @@ async function session() {
 }
 
 self.addEventListener('message', (event) => {
-  if (event.data?.type === 'session') event.waitUntil(saveSession({ token: event.data.token, lang: event.data.lang }));
+  if (event.data?.type === 'session') {
+    event.waitUntil(saveSession({ token: event.data.token, lang: event.data.lang, errors: event.data.errors || {} }));
+  }
 });
 
 self.addEventListener('push', (event) => {
@@ -89,7 +81,8 @@ async function runAction(id, action, url) {
   }
   let code = '';
   try { code = (await res.json()).code || ''; } catch { /* no body */ }
-  const why = REFUSED[s.lang === 'en' ? 'en' : 'zh-CN'][code];
+  // The app's own words for the refusal (handed over with the session), never the API's detail.
+  const why = s.errors?.[code];
   if (why) await self.registration.showNotification('homebell', { tag: id, body: why, data: { url } });
   return openApp(url);
 }

@@ -556,6 +556,15 @@ function dateTimeFormat(locale, tz) {
   return f;
 }
 
+/**
+ * errorTexts is every problem code's words in locale ({code: text}, from the err.* keys): the
+ * service worker, which cannot load this module, is handed them with the session (push.js).
+ */
+export function errorTexts(locale) {
+  const d = { ...zh, ...dicts[locale === 'en' ? 'en' : 'zh-CN'] };
+  return Object.fromEntries(Object.keys(d).filter((k) => k.startsWith('err.')).map((k) => [k.slice(4), d[k]]));
+}
+
 export class I18n {
   constructor(locale) { this.set(locale); }
 

@@ -1,6 +1,8 @@
 // push.js: Web Push opt-in — a service worker, the server's VAPID key, and the subscription
 // handed to homebell.
 
+import { errorTexts } from './i18n.js';
+
 export function pushSupported() {
   return 'serviceWorker' in navigator && 'PushManager' in globalThis && 'Notification' in globalThis && globalThis.isSecureContext;
 }
@@ -58,13 +60,14 @@ export async function enablePush(api) {
 
 /**
  * shareSession hands the signed-in person's token and language to the service worker, so a
- * notification's buttons (Y2) run the action as them; an empty token (signed out) withdraws it.
+ * notification's buttons (Y2) run the action as them, with the app's words for a refusal; an
+ * empty token (signed out) withdraws it.
  */
 export async function shareSession(token, lang) {
   if (!('serviceWorker' in navigator)) return;
   try {
     const reg = await navigator.serviceWorker.getRegistration('/sw.js');
     const sw = reg?.active || reg?.waiting || reg?.installing;
-    if (sw) sw.postMessage({ type: 'session', token: token || '', lang });
+    if (sw) sw.postMessage({ type: 'session', token: token || '', lang, errors: errorTexts(lang) });
   } catch { /* no service worker here: nothing to share */ }
 }
