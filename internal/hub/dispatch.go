@@ -1,0 +1,185 @@
+package hub
+
+import (
+	"context"
+	"slices"
+
+	"github.com/homebell/homebell/internal/model"
+)
+
+// Wake tells the open streams of personIDs, on this node and (through the broker) on every other,
+// that their log grew. Notify calls it after commit.
+func (h *Hub) Wake(personIDs ...string) {
+	if len(personIDs) == 0 {
+		return
+	}
+	h.wakeLocal(personIDs)
+	if err := h.broker.Publish(context.Background(), personIDs); err != nil {
+		h.log.Debug("hub: publish wake-up", "err", err)
+	}
+}
+
+// Publish is Wake carrying the committed log entries: streams on this node that are up to date
+// get them without a read; other nodes are woken through the broker and read the log. A stream
+// whose entries do not follow on from what it sent reads the log itself.
+func (h *Hub) Publish(events map[string][]model.Event) {
+	if len(events) == 0 {
+		return
+	}
+	ids := make([]string, 0, len(events))
+	type offer struct {
+		c   *conn
+		evs []model.Event
+	}
+	var offers []offer
+	h.mu.Lock()
+	for id, evs := range events {
+		ids = append(ids, id)
+		for c := range h.people[id] {
+			offers = append(offers, offer{c, evs})
+		}
+	}
+	h.mu.Unlock()
+	for _, o := range offers {
+		o.c.offer(o.evs)
+	}
+	if err := h.broker.Publish(context.Background(), ids); err != nil {
+		h.log.Debug("hub: publish wake-up", "err", err)
+	}
+}
+
+// wakeLocal hands the people to the dispatcher, which reads their new events once for all their
+// streams on this node.
+func (h *Hub) wakeLocal(personIDs []string) {
+	h.wmu.Lock()
+	for _, id := range personIDs {
+		if len(id) > len(broadcastPrefix) && id[:len(broadcastPrefix)] == broadcastPrefix {
+			go h.broadcastLocal([]byte(id[len(broadcastPrefix):]))
+			continue
+		}
+		h.waiting[id] = struct{}{}
+	}
+	h.wmu.Unlock()
+	select {
+	case h.woken <- struct{}{}:
+	default:
+	}
+}
+
+// dispatchChunk is how many people one dispatcher read covers.
+const dispatchChunk = 256
+
+// dispatch reads the new events of woken people, many people per query, and offers them to their
+// streams, so a commit that tells a thousand people costs a few reads, not a thousand. Whatever
+// does not line up (a stream behind, a read that hit its limit or failed) falls back to the
+// stream reading the log itself; the log stays the only source.
+func (h *Hub) dispatch() {
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-h.woken:
+		}
+		h.wmu.Lock()
+		ids := make([]string, 0, len(h.waiting))
+		for id := range h.waiting {
+			ids = append(ids, id)
+		}
+		clear(h.waiting)
+		h.wmu.Unlock()
+		for len(ids) > 0 {
+			n := min(len(ids), dispatchChunk)
+			h.dispatchChunk(ids[:n])
+			ids = ids[n:]
+		}
+	}
+}
+
+func (h *Hub) dispatchChunk(ids []string) {
+	from := make(map[string]int64, len(ids))
+	conns := make(map[string][]*conn, len(ids))
+	h.mu.Lock()
+	for _, id := range ids {
+		for c := range h.people[id] {
+			from[id] = max(from[id], c.last.Load())
+			conns[id] = append(conns[id], c)
+		}
+	}
+	h.mu.Unlock()
+	if len(from) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), h.opt.Poll)
+	evs, truncated, err := h.store.EventsAfterMany(ctx, from, len(from)*h.opt.Batch)
+	cancel()
+	if err != nil {
+		h.log.Warn("hub: read woken events", "err", err)
+	}
+	for id, cs := range conns {
+		for _, c := range cs {
+			switch {
+			case err != nil || truncated || c.last.Load() < from[id]:
+				c.offer(nil) // read the log itself
+			case len(evs[id]) > h.opt.Batch:
+				c.offer(nil) // more than a stream may hold: it reads them a batch at a time
+			case len(evs[id]) > 0:
+				c.offer(evs[id])
+			}
+		}
+	}
+}
+
+// offer gives the stream events read for it (nil: read the log yourself) and wakes it.
+func (c *conn) offer(evs []model.Event) {
+	c.mu.Lock()
+	evs = slices.Clip(evs) // shared between a person's streams: never append in place
+	// Offers may arrive out of order (commits on PostgreSQL run their hooks concurrently); any
+	// gap or overlap falls back to reading the log, which is always right.
+	switch {
+	case evs == nil:
+		c.pending, c.mustRead = nil, true
+	case c.mustRead:
+	case len(c.pending) == 0:
+		c.pending = evs
+	case evs[0].Seq <= c.pending[0].Seq && evs[len(evs)-1].Seq >= c.pending[len(c.pending)-1].Seq:
+		c.pending = evs // covers what was offered before
+	case evs[0].Seq == c.pending[len(c.pending)-1].Seq+1:
+		c.pending = append(c.pending, evs...)
+	default:
+		c.pending, c.mustRead = nil, true
+	}
+	c.mu.Unlock()
+	c.poke()
+}
+
+// take returns the offered events that follow last, or ok=false when the stream must read the
+// log itself.
+func (c *conn) take(last int64) (evs []model.Event, ok bool) {
+	c.mu.Lock()
+	evs, must := c.pending, c.mustRead
+	c.pending, c.mustRead = nil, false
+	c.mu.Unlock()
+	if must || len(evs) == 0 {
+		return nil, false
+	}
+	i := 0
+	for i < len(evs) && evs[i].Seq <= last {
+		i++
+	}
+	evs = evs[i:]
+	if len(evs) > 0 && evs[0].Seq != last+1 {
+		return nil, false
+	}
+	return evs, true
+}
+
+func (c *conn) poke() {
+	if c.hub != nil {
+		c.hub.schedule(c, false)
+		return
+	}
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,79 @@
+package hub
+
+// turnWorkers is how many goroutines run stream turns (a few per core: writes rarely block).
+const turnWorkers = 4
+
+// schedule asks for a turn of an event-driven stream: catch up, and send a heartbeat when ping.
+// At most one turn runs per stream; work that arrives meanwhile makes the running turn go again.
+func (h *Hub) schedule(c *conn, ping bool) {
+	if ping {
+		c.ping.Store(true)
+	}
+	c.again.Store(true)
+	if !c.ready.Load() || !c.busy.CompareAndSwap(false, true) {
+		return
+	}
+	select {
+	case h.turns <- c: // a worker whose stack has already grown for the write path
+	default:
+		go h.turn(c) // the queue is full: don't wait
+	}
+}
+
+// turnWorker runs the turns of event-driven streams until the hub stops.
+func (h *Hub) turnWorker() {
+	for {
+		select {
+		case <-h.stop:
+			return
+		case c := <-h.turns:
+			h.turn(c)
+			h.turnsDone.Add(1)
+		}
+	}
+}
+
+// turn is one burst of work of an event-driven stream. An error ends the stream (its context's
+// cause says why; the stream's AfterFunc closes the connection).
+func (h *Hub) turn(c *conn) {
+	for {
+		c.again.Store(false)
+		if c.ctx.Err() != nil {
+			c.busy.Store(false)
+			return
+		}
+		err := h.catchUp(c, c.sink)
+		if err == nil && c.ping.Swap(false) {
+			if e := c.sink.heartbeat(c.ctx); e != nil {
+				err = h.ended(c, e)
+			}
+		}
+		if err != nil {
+			c.cancel(err)
+			c.busy.Store(false)
+			return
+		}
+		c.busy.Store(false)
+		// Work that came while this turn ran, unless a new turn already took it.
+		if !c.again.Load() || !c.busy.CompareAndSwap(false, true) {
+			return
+		}
+	}
+}
+
+// heartbeatDriven schedules a heartbeat on every event-driven stream.
+func (h *Hub) heartbeatDriven() {
+	h.mu.Lock()
+	var cs []*conn
+	for _, set := range h.people {
+		for c := range set {
+			if c.hub != nil {
+				cs = append(cs, c)
+			}
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range cs {
+		h.schedule(c, true)
+	}
+}
