@@ -609,25 +609,47 @@ func (s *Service) runBatch(ctx context.Context, j store.Job) error {
 	if !c.Pushable(now) {
 		return nil // cancelled or ended: no more pushes
 	}
-	var ids []string
-	if c.Audience.Kind == model.AudienceList {
-		ids, err = s.Store.CampaignMembers(ctx, c.ID, p.After, s.batchSize())
-	} else {
-		ids, err = s.Store.CustomerIDs(ctx, p.After, s.batchSize())
+	_, _, err = s.planPage(ctx, c, p.After, now)
+	return err
+}
+
+// planPage plans the page of c's audience after the id after: it reads the page, commits the next
+// page's job when this one is full, then plans and writes this one. It reports the page's size
+// (0: the audience has been walked) and its last id.
+func (s *Service) planPage(ctx context.Context, c model.Campaign, after string, now time.Time) (int, string, error) {
+	pg, err := s.page(ctx, c, now)
+	if err != nil {
+		return 0, "", err
 	}
-	if err != nil || len(ids) == 0 {
-		return err
+	pg.After, pg.Limit = after, s.batchSize()
+	cands, err := s.Store.PushCandidates(ctx, pg)
+	if err != nil || len(cands) == 0 {
+		return 0, "", err
 	}
-	if len(ids) == s.batchSize() {
-		last := ids[len(ids)-1]
+	last := cands[len(cands)-1].PersonID
+	if len(cands) == pg.Limit {
 		if err := s.Store.InTx(ctx, func(tx *store.Tx) error {
 			return s.Jobs.Schedule(ctx, tx, JobBatch, batchKey(c.ID, last), now, batchPayload{CampaignID: c.ID, After: last}, 5)
 		}); err != nil {
-			return err
+			return 0, "", err
 		}
 	}
-	_, err = s.plan(ctx, c, ids, "p:"+p.After, false, now)
-	return err
+	_, err = s.decide(ctx, c, cands, "p:"+after, false, now)
+	return len(cands), last, err
+}
+
+// page is the fan-out page of c without its bounds: which people, and which facts its audience needs.
+func (s *Service) page(ctx context.Context, c model.Campaign, now time.Time) (store.PushPage, error) {
+	fcap, err := s.FrequencyCap(ctx, &s.Store.Queries)
+	if err != nil {
+		return store.PushPage{}, err
+	}
+	pg := store.PushPage{Since: now.Add(-time.Duration(fcap.Days) * 24 * time.Hour),
+		WithOrders: c.Audience.NeedsOrders() || newCustomersOnly(c)}
+	if c.Audience.Kind == model.AudienceList {
+		pg.ListID = c.ID
+	}
+	return pg, nil
 }
 
 // runPush pushes to people whose receiving window has opened since their batch ran.
@@ -656,27 +678,30 @@ type Plan struct {
 	Audience, Pushed, Capped, Deferred, Off int
 }
 
-// plan decides, for the people ids, who is in c's audience and gets a push now, later (their
-// window is closed: a job at its opening), or not (switched off, capped, nowhere to push), and
-// writes the pushes in one transaction. deferred marks a re-run of people whose window opened:
-// they are counted in the audience once, by their first batch.
+// plan plans the people ids (a page's people whose window has opened, or any ids in tests).
 func (s *Service) plan(ctx context.Context, c model.Campaign, ids []string, batch string, deferred bool, now time.Time) (Plan, error) {
-	var out Plan
-	var lists []string
-	if c.Audience.Kind == model.AudienceList {
-		lists = []string{c.ID}
+	if len(ids) == 0 {
+		return Plan{}, nil
 	}
-	facts, err := s.Store.AudienceFacts(ctx, ids, c.Audience.NeedsOrders() || newCustomersOnly(c), lists)
+	pg, err := s.page(ctx, c, now)
 	if err != nil {
-		return out, err
+		return Plan{}, err
 	}
-	var members []string
-	for _, id := range ids {
-		if f := facts[id]; f != nil && includes(c, *f) {
-			members = append(members, id)
-		}
+	pg.IDs = slices.Clone(ids)
+	slices.Sort(pg.IDs)
+	cands, err := s.Store.PushCandidates(ctx, pg)
+	if err != nil {
+		return Plan{}, err
 	}
-	out.Audience = len(members)
+	return s.decide(ctx, c, cands, batch, deferred, now)
+}
+
+// decide decides, for a page of candidates, who is in c's audience and gets a push now, later
+// (their window is closed: a job at its opening), or not (switched off, capped, nowhere to push),
+// and writes the pushes in one transaction. deferred marks a re-run of people whose window opened:
+// they are counted in the audience once, by their first batch.
+func (s *Service) decide(ctx context.Context, c model.Campaign, cands []store.PushCandidate, batch string, deferred bool, now time.Time) (Plan, error) {
+	var out Plan
 	kind := KindOf(c)
 	eps, err := s.Store.WebhookEndpoints(ctx, true)
 	if err != nil {
@@ -688,27 +713,11 @@ func (s *Service) plan(ctx context.Context, c model.Campaign, ids []string, batc
 			wanted = append(wanted, ep)
 		}
 	}
-	people, err := s.Store.PeopleByIDs(ctx, members)
-	if err != nil {
-		return out, err
-	}
-	prefDocs, err := s.Store.PreferencesOfMany(ctx, members)
-	if err != nil {
-		return out, err
-	}
 	defaults := planner.DefaultPreferences()
 	if _, err := s.Store.Setting(ctx, notify.SettingDefaultPreferences, &defaults); err != nil {
 		return out, err
 	}
-	subs, err := s.Store.PushSubscriptionsOfMany(ctx, members)
-	if err != nil {
-		return out, err
-	}
 	fcap, err := s.FrequencyCap(ctx, &s.Store.Queries)
-	if err != nil {
-		return out, err
-	}
-	recent, err := s.Store.RecentPushCounts(ctx, members, now.Add(-time.Duration(fcap.Days)*24*time.Hour))
 	if err != nil {
 		return out, err
 	}
@@ -716,59 +725,85 @@ func (s *Service) plan(ctx context.Context, c model.Campaign, ids []string, batc
 	if err != nil {
 		return out, err
 	}
+	n := planner.Notification{Kind: kind, Category: planner.CategoryPlatform, Importance: planner.Importance(importance)}
+	// Many people store the same preferences document: each distinct one is parsed once a page.
+	parsed := map[string]planner.Preferences{}
 	type push struct {
-		person model.Person
-		alert  string
+		*store.PushCandidate
+		alert string
 	}
 	var pushes []push
 	later := map[time.Time][]string{}
-	for _, id := range members {
-		person := people[id]
+	for i := range cands {
+		f := &cands[i]
+		if !f.Exists || !includes(c, f.AudienceFacts) {
+			continue
+		}
+		out.Audience++
 		prefs := defaults
-		if raw, ok := prefDocs[id]; ok {
-			prefs = planner.DefaultPreferences()
-			if err := json.Unmarshal(raw, &prefs); err != nil {
-				return out, fmt.Errorf("campaign: preferences of %s: %w", id, err)
+		if f.Prefs != nil {
+			var ok bool
+			if prefs, ok = parsed[string(f.Prefs)]; !ok {
+				prefs = planner.DefaultPreferences()
+				if err := json.Unmarshal(f.Prefs, &prefs); err != nil {
+					return out, fmt.Errorf("campaign: preferences of %s: %w", f.PersonID, err)
+				}
+				parsed[string(f.Prefs)] = prefs
 			}
 		}
-		prefs.TimeZone = person.TimeZone
-		pl := planner.PlanFor(planner.Notification{Kind: kind, Category: planner.CategoryPlatform,
-			Importance: planner.Importance(importance)}, prefs, now)
+		prefs.TimeZone = f.TimeZone
+		pl := planner.PlanFor(n, prefs, now)
 		if !pl.OffApp.Send {
 			out.Off++
 			continue
 		}
-		if len(subs[id]) == 0 && len(wanted) == 0 {
+		if f.Subs == 0 && len(wanted) == 0 {
 			continue // nowhere to push: the message center shows it
 		}
 		if pl.OffApp.At.After(now) {
 			// A promotion waits for the window; it never takes the urgent-before-window exception.
 			at := pl.OffApp.At.UTC().Truncate(time.Minute).Add(time.Minute)
-			later[at] = append(later[at], id)
+			later[at] = append(later[at], f.PersonID)
 			out.Deferred++
 			continue
 		}
-		if recent[id] >= fcap.Pushes {
+		if f.Recent >= fcap.Pushes {
 			out.Capped++
 			continue
 		}
-		pushes = append(pushes, push{person: person, alert: string(pl.OffApp.Alert)})
+		pushes = append(pushes, push{f, string(pl.OffApp.Alert)})
+	}
+	var subs map[string][]store.PushSubscription
+	if slices.ContainsFunc(pushes, func(f push) bool { return f.Subs > 0 }) {
+		if subs, err = s.Store.PushSubscriptionsBetween(ctx, pushes[0].PersonID, pushes[len(pushes)-1].PersonID); err != nil {
+			return out, err
+		}
 	}
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
-		for _, p := range pushes {
-			inserted, err := tx.InsertCampaignPush(ctx, p.person.ID, c.ID, now)
+		if len(pushes) > 0 {
+			ids := make([]string, len(pushes))
+			for i, f := range pushes {
+				ids[i] = f.PersonID
+			}
+			fresh, err := tx.InsertCampaignPushes(ctx, c.ID, ids, now)
 			if err != nil {
 				return err
 			}
-			if !inserted {
-				continue // pushed by an earlier run of this batch
+			isNew := make(map[string]bool, len(fresh))
+			for _, id := range fresh {
+				isNew[id] = true
 			}
-			n := entryNotification(c, p.person.ID, p.person.Locale, kind, importance, now)
-			n.ID = store.CampaignDeliveryPrefix(c.ID) + p.person.ID
-			if err := s.Deliver.Enqueue(ctx, tx, n, p.alert, subs[p.person.ID], wanted); err != nil {
-				return err
+			for _, f := range pushes {
+				if !isNew[f.PersonID] {
+					continue // pushed by an earlier run of this batch
+				}
+				n := entryNotification(c, f.PersonID, f.Locale, kind, importance, now)
+				n.ID = store.CampaignDeliveryPrefix(c.ID) + f.PersonID
+				if err := s.Deliver.Enqueue(ctx, tx, n, f.alert, subs[f.PersonID], wanted); err != nil {
+					return err
+				}
+				out.Pushed++
 			}
-			out.Pushed++
 		}
 		aud := out.Audience
 		if deferred {
