@@ -3,7 +3,6 @@ package web_test
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 
 	"github.com/homebell/homebell/internal/app/apptest"
 	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/testkit"
 )
 
 // book fills the booking form as the customer would and waits for the new order's page.
@@ -519,23 +519,10 @@ func TestS1S2S3BrowserSettingsChangeHowAlertsArrive(t *testing.T) {
 	customer.clean()
 }
 
-// clock is a settable clock for the node (reminders are due work; the test moves time).
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // TestN2BrowserReminderReachesBothOpenApps: when the reminder lead before the appointment is
 // reached, the customer's and the worker's open apps both show "starting soon" live (N2).
 func TestN2BrowserReminderReachesBothOpenApps(t *testing.T) {
-	clk := &clock{now: time.Now()}
+	clk := testkit.NewClock(time.Now())
 	s := newStage(t, apptest.Options{Demo: true, Now: clk.Now, ManualJobs: true})
 	s.newcomer()
 	at := clk.Now().Add(2 * time.Hour).Truncate(time.Minute)

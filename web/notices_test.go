@@ -8,6 +8,7 @@ import (
 
 	"github.com/homebell/homebell/internal/app/apptest"
 	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/testkit"
 )
 
 // TestY1BrowserAcknowledgeAndEscalationsBoard: the worker acknowledges a new assignment ("收到")
@@ -15,7 +16,7 @@ import (
 // operator's escalations board shows it, at the operators' step, live; an SOS from the customer
 // appears there and the operator takes it (Y1) — zh-CN at phone width, en at desktop width.
 func TestY1BrowserAcknowledgeAndEscalationsBoard(t *testing.T) {
-	clk := &clock{now: time.Now().Truncate(time.Second)}
+	clk := testkit.NewClock(time.Now().Truncate(time.Second))
 	s := newStage(t, apptest.Options{Demo: true, Now: clk.Now, ManualJobs: true})
 	op := s.srv.Token("o-zhou", model.RoleOperator)
 	at := clk.Now().Add(72 * time.Hour).Truncate(time.Hour)

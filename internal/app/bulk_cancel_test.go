@@ -10,7 +10,6 @@ import (
 
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
-	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
 )
 
@@ -25,21 +24,18 @@ func TestE3BulkCancellationCommitsInChunks(t *testing.T) {
 		const n = 250
 		from := ordT0.Add(100 * time.Hour)
 		ids := make([]string, n)
-		if err := w.s.Store.InTx(ctx, func(tx *store.Tx) error {
-			for i := range n {
-				o := model.Order{CustomerID: ordCustomer, ServiceItemID: ordItem, Address: "浦东新区 XX 路 12 号", Area: ordArea,
-					AppointmentAt: from.Add(time.Duration(i) * time.Minute), AmountPaidCents: 15000, Status: model.OrderPending}
-				if i%5 == 0 {
-					o.WorkerID, o.Status = ordW2, model.OrderAccepted
-				}
-				if err := tx.InsertOrder(ctx, &o, ordT0); err != nil {
-					return err
-				}
-				ids[i] = o.ID
+		orders := make([]*model.Order, n)
+		for i := range n {
+			o := model.Order{CustomerID: ordCustomer, ServiceItemID: ordItem, Address: "浦东新区 XX 路 12 号", Area: ordArea,
+				AppointmentAt: from.Add(time.Duration(i) * time.Minute), AmountPaidCents: 15000, Status: model.OrderPending}
+			if i%5 == 0 {
+				o.WorkerID, o.Status = ordW2, model.OrderAccepted
 			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
+			orders[i] = &o
+		}
+		w.s.World().At(ordT0).Orders(orders...)
+		for i, o := range orders {
+			ids[i] = o.ID
 		}
 		// Two orders with something open when the storm comes (both in the first chunk): a time
 		// change the customer asked of the worker, and a late cancellation awaiting an operator.

@@ -5,7 +5,6 @@ package app_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"image"
 	"image/png"
@@ -20,6 +19,7 @@ import (
 	"github.com/homebell/homebell/internal/notify"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
+	"github.com/homebell/homebell/internal/testkit"
 )
 
 // cmpT0 is 10:00 in Shanghai.
@@ -28,7 +28,7 @@ var cmpT0 = time.Date(2026, 5, 4, 2, 0, 0, 0, time.UTC)
 type cmpWorld struct {
 	t   *testing.T
 	s   *apptest.Server
-	clk *clock
+	clk *testkit.Clock
 	gw  *gateway
 }
 
@@ -36,36 +36,24 @@ var cmpRoles = map[string]model.Role{"op": model.RoleOperator, "w": model.RoleWo
 
 func newCmpWorld(t *testing.T, dsn string) *cmpWorld {
 	t.Helper()
-	clk := &clock{t: cmpT0}
+	clk := testkit.NewClock(cmpT0)
 	s := apptest.Start(t, dsn, apptest.Options{Now: clk.Now, ManualJobs: true})
 	w := &cmpWorld{t: t, s: s, clk: clk}
-	for _, p := range []model.Person{
-		{ID: "op", Role: model.RoleOperator, Name: "运营"},
-		{ID: "w", Role: model.RoleWorker, Name: "王阿姨"},
-		{ID: "c-new", Role: model.RoleCustomer, Name: "新客", Area: "浦东新区"},
-		{ID: "c-old", Role: model.RoleCustomer, Name: "老客", Locale: model.LocaleEN},
-		{ID: "c-off", Role: model.RoleCustomer, Name: "关闭资讯", Area: "浦东新区"},
-		{ID: "c-xh", Role: model.RoleCustomer, Name: "徐汇客户", Area: "徐汇区"},
-	} {
-		s.AddPerson(p)
-	}
-	err := s.Store.InTx(context.Background(), func(tx *store.Tx) error {
-		for _, it := range []model.ServiceItem{
-			{ID: "daily-cleaning", Name: model.Text{ZH: "日常保洁", EN: "Daily cleaning"}, DurationMinutes: 180, PriceCents: 15000, Active: true},
-			{ID: "deep-cleaning", Name: model.Text{ZH: "深度保洁", EN: "Deep cleaning"}, DurationMinutes: 300, PriceCents: 40000, Active: true},
-		} {
-			if _, err := tx.UpsertServiceItem(context.Background(), &it, cmpT0); err != nil {
-				return err
-			}
-		}
-		// c-old completed a daily cleaning at an address in 浦东新区 (no area on the order).
-		o := model.Order{ID: "o-old", CustomerID: "c-old", ServiceItemID: "daily-cleaning", Address: "浦东新区 世纪大道 1 号",
-			AppointmentAt: cmpT0.Add(-72 * time.Hour), Status: model.OrderCompleted}
-		return tx.InsertOrder(context.Background(), &o, cmpT0.Add(-96*time.Hour))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// c-old completed a daily cleaning at an address in 浦东新区 (no area on the order).
+	old := model.Order{ID: "o-old", CustomerID: "c-old", ServiceItemID: "daily-cleaning", Address: "浦东新区 世纪大道 1 号",
+		AppointmentAt: cmpT0.Add(-72 * time.Hour), Status: model.OrderCompleted}
+	s.World().
+		People(
+			model.Person{ID: "op", Role: model.RoleOperator, Name: "运营"},
+			model.Person{ID: "w", Role: model.RoleWorker, Name: "王阿姨"},
+			model.Person{ID: "c-new", Role: model.RoleCustomer, Name: "新客", Area: "浦东新区"},
+			model.Person{ID: "c-old", Role: model.RoleCustomer, Name: "老客", Locale: model.LocaleEN},
+			model.Person{ID: "c-off", Role: model.RoleCustomer, Name: "关闭资讯", Area: "浦东新区"},
+			model.Person{ID: "c-xh", Role: model.RoleCustomer, Name: "徐汇客户", Area: "徐汇区"}).
+		Items(
+			model.ServiceItem{ID: "daily-cleaning", Name: model.Text{ZH: "日常保洁", EN: "Daily cleaning"}, DurationMinutes: 180, PriceCents: 15000, Active: true},
+			model.ServiceItem{ID: "deep-cleaning", Name: model.Text{ZH: "深度保洁", EN: "Deep cleaning"}, DurationMinutes: 300, PriceCents: 40000, Active: true}).
+		At(cmpT0.Add(-96 * time.Hour)).Orders(&old)
 	w.want(w.as("c-off", "PUT", "/v1/me/preferences", map[string]any{"categories": map[string]bool{"platform": false}}), 200)
 	w.gw = newGateway(t, clk, 200)
 	w.gw.register(t, s, w.tok("op"), []string{notify.KindPromotion, notify.KindNewService})

@@ -12,6 +12,7 @@ import (
 	"github.com/homebell/homebell/internal/config"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/store/storetest"
+	"github.com/homebell/homebell/internal/testkit"
 )
 
 // Order chat (I1) over HTTP on both databases.
@@ -274,7 +275,7 @@ func nextOf(ctx context.Context, t *testing.T, s *wsStream, typ string) streamEv
 func TestI1PushSkippedWhenSeenLiveAndBurstsCollapse(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
-		gclk := &clock{t: w.clk.Now()}
+		gclk := testkit.NewClock(w.clk.Now())
 		adv := func(d time.Duration) { w.clk.Add(d); gclk.Add(d) }
 		g := newGateway(t, gclk, 200)
 		g.register(t, w.s, w.tok(ordOp1), []string{"chat.message"})

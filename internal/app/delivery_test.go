@@ -24,36 +24,19 @@ import (
 	"github.com/homebell/homebell/internal/notify/planner"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
+	"github.com/homebell/homebell/internal/testkit"
 )
-
-// clock is the node's settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // x2Node starts a node with an injected clock (10:00 in Shanghai) whose jobs run only when the
 // test says, with a customer (token returned), an operator and a platform service key.
-func x2Node(t *testing.T, dsn string) (s *apptest.Server, clk *clock, customer, operator, key string) {
+func x2Node(t *testing.T, dsn string) (s *apptest.Server, clk *testkit.Clock, customer, operator, key string) {
 	t.Helper()
 	return x2NodeAt(t, dsn, time.Now().UTC().Truncate(time.Second))
 }
 
-func x2NodeAt(t *testing.T, dsn string, start time.Time) (s *apptest.Server, clk *clock, customer, operator, key string) {
+func x2NodeAt(t *testing.T, dsn string, start time.Time) (s *apptest.Server, clk *testkit.Clock, customer, operator, key string) {
 	t.Helper()
-	clk = &clock{t: start}
+	clk = testkit.NewClock(start)
 	s = apptest.Start(t, dsn, apptest.Options{Now: clk.Now, ManualJobs: true})
 	customer = s.AddPerson(model.Person{ID: "c-1", Role: model.RoleCustomer, Name: "林晓", Phone: "13800000001"})
 	operator = s.AddPerson(model.Person{ID: "op-1", Role: model.RoleOperator, Name: "运营"})
@@ -218,11 +201,7 @@ func TestX2WebPushWaitsForTheReceivingWindow(t *testing.T) {
 		s, clk, customer, operator, _ := x2NodeAt(t, dsn, day.Add(14*time.Hour))
 		prefs := planner.DefaultPreferences()
 		prefs.Window = &planner.ReceivingWindow{Start: "08:00", End: "21:00"}
-		if err := s.Store.InTx(context.Background(), func(tx *store.Tx) error {
-			return tx.PutPreferences(context.Background(), "c-1", prefs, clk.Now())
-		}); err != nil {
-			t.Fatal(err)
-		}
+		s.World().Preferences("c-1", prefs)
 		vapid := s.Do("GET", "/v1/push/vapid-public-key", customer, nil).Str("public_key")
 		b := webpushtest.NewBrowser(t)
 		ps := webpushtest.NewPushService(t, vapid, b)

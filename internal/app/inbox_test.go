@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,19 +15,11 @@ import (
 	"github.com/homebell/homebell/internal/notify"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
+	"github.com/homebell/homebell/internal/testkit"
 )
 
 // Message center and settings (S1-S5), over HTTP on both databases. Notifications are made the
 // way every domain service makes them: App.Notify inside a store transaction.
-
-type inbClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *inbClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *inbClock) Set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-func (c *inbClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // inbT0 is 10:00 in Shanghai.
 var inbT0 = time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
@@ -41,9 +32,9 @@ var shanghai = func() *time.Location {
 	return loc
 }()
 
-func inbNode(t *testing.T, dsn string) (*apptest.Server, *inbClock) {
+func inbNode(t *testing.T, dsn string) (*apptest.Server, *testkit.Clock) {
 	t.Helper()
-	clk := &inbClock{t: inbT0}
+	clk := testkit.NewClock(inbT0)
 	return apptest.Start(t, dsn, apptest.Options{Now: clk.Now, ManualJobs: true}), clk
 }
 
@@ -714,7 +705,7 @@ func TestS5RetentionPurgeAndHistorySearch(t *testing.T) {
 // A node that runs its own jobs schedules the purge on start, once, whatever the number of starts.
 func TestS5PurgeScheduledAtStart(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
-		clk := &inbClock{t: inbT0}
+		clk := testkit.NewClock(inbT0)
 		want := time.Date(2026, 3, 3, 3, 30, 0, 0, shanghai)
 		for start := range 2 {
 			s := apptest.Start(t, dsn, apptest.Options{Now: clk.Now})

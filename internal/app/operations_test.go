@@ -21,6 +21,7 @@ import (
 	"github.com/homebell/homebell/internal/notify"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
+	"github.com/homebell/homebell/internal/testkit"
 )
 
 // scrape reads the node's /metrics.
@@ -56,7 +57,7 @@ func metric(text, name, labels string) float64 {
 // every metric operators watch has moved, on both stores.
 func TestX6MetricsMoveAfterAFlow(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
-		clk := &ordClock{t: ordT0}
+		clk := testkit.NewClock(ordT0)
 		s := apptest.Start(t, dsn, apptest.Options{Now: clk.Now, ManualJobs: true, Config: func(c *config.Config) {
 			c.RateCreatePerMinute, c.RateCreateBurst = 1000, 1000
 			c.RateNotifyPerMinute, c.RateNotifyBurst = 1, 1
@@ -72,7 +73,7 @@ func TestX6MetricsMoveAfterAFlow(t *testing.T) {
 			}
 		}
 
-		gw := newGateway(t, &clock{t: ordT0}, 503, 200)
+		gw := newGateway(t, testkit.NewClock(ordT0), 503, 200)
 		gw.register(t, s, w.key, []string{notify.KindOrderAccepted})
 		order := w.bookAccepted(ordT0.Add(2 * time.Hour))
 		runDue(t, s) // the acceptance's delivery: 503, retrying
@@ -138,7 +139,7 @@ func TestX6MetricsMoveAfterAFlow(t *testing.T) {
 		}
 
 		// Backlog: a delivery due and not run shows as due, with the age of the oldest.
-		gw2 := newGateway(t, &clock{t: ordT0}, 200)
+		gw2 := newGateway(t, testkit.NewClock(ordT0), 200)
 		gw2.register(t, s, w.key, []string{notify.KindServiceCompleted})
 		if err := s.Store.InTx(context.Background(), func(tx *store.Tx) error {
 			_, err := s.App.Notify.Notify(context.Background(), tx, notify.Event{Kind: notify.KindServiceCompleted, Key: order,
@@ -194,12 +195,12 @@ func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return 
 // lines name the job; no line carries a phone number or a token.
 func TestX6StructuredLogsWithRequestIDAndNoPhoneNumbers(t *testing.T) {
 	var logs syncBuffer
-	clk := &ordClock{t: ordT0}
+	clk := testkit.NewClock(ordT0)
 	s := apptest.Start(t, storetest.SQLitePath(t), apptest.Options{Now: clk.Now, ManualJobs: true,
 		Log: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))})
 	ordSeed(t, s)
 	w := &ordWorld{t: t, s: s, clk: clk, key: s.ServiceKey("platform")}
-	gw := newGateway(t, &clock{t: ordT0}, 410) // the gateway refuses for good: a warning with the delivery
+	gw := newGateway(t, testkit.NewClock(ordT0), 410) // the gateway refuses for good: a warning with the delivery
 	gw.register(t, s, w.key, []string{notify.KindOrderAccepted})
 
 	tok := w.tok(ordCustomer)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,17 +12,8 @@ import (
 	"github.com/homebell/homebell/internal/booking"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/store"
+	"github.com/homebell/homebell/internal/testkit"
 )
-
-// ordClock is a settable clock shared by a test and its node(s).
-type ordClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *ordClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *ordClock) Set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-func (c *ordClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // ordT0 is 09:00 in Shanghai on a Sunday.
 var ordT0 = time.Date(2026, 3, 1, 1, 0, 0, 0, time.UTC)
@@ -32,7 +22,7 @@ var ordT0 = time.Date(2026, 3, 1, 1, 0, 0, 0, time.UTC)
 type ordWorld struct {
 	t   *testing.T
 	s   *apptest.Server
-	clk *ordClock
+	clk *testkit.Clock
 	key string
 }
 
@@ -49,10 +39,10 @@ const (
 var ordRoles = map[string]model.Role{ordCustomer: model.RoleCustomer, ordW1: model.RoleWorker, ordW2: model.RoleWorker,
 	ordOp1: model.RoleOperator, ordOp2: model.RoleOperator}
 
-func newOrdWorld(t *testing.T, dsn string, clk *ordClock) *ordWorld {
+func newOrdWorld(t *testing.T, dsn string, clk *testkit.Clock) *ordWorld {
 	t.Helper()
 	if clk == nil {
-		clk = &ordClock{t: ordT0}
+		clk = testkit.NewClock(ordT0)
 	}
 	s := apptest.Start(t, dsn, apptest.Options{Now: clk.Now, ManualJobs: true})
 	w := &ordWorld{t: t, s: s, clk: clk}
@@ -63,24 +53,15 @@ func newOrdWorld(t *testing.T, dsn string, clk *ordClock) *ordWorld {
 
 func ordSeed(t *testing.T, s *apptest.Server) {
 	t.Helper()
-	people := []model.Person{
-		{ID: ordCustomer, Role: model.RoleCustomer, Name: "林晓", AvatarURL: "/avatars/c-lin.svg", Phone: "13800000001", Area: ordArea},
-		{ID: ordW1, Role: model.RoleWorker, Name: "王阿姨", AvatarURL: "/avatars/w-wang.svg", Bio: "十年保洁经验", Phone: "13900000001"},
-		{ID: ordW2, Role: model.RoleWorker, Name: "赵师傅", AvatarURL: "/avatars/w-zhao.svg", Bio: "家电清洗专家", Phone: "13900000002", Locale: model.LocaleEN},
-		{ID: ordOp1, Role: model.RoleOperator, Name: "运营周经理"},
-		{ID: ordOp2, Role: model.RoleOperator, Name: "运营钱主管"},
-	}
-	for _, p := range people {
-		s.AddPerson(p)
-	}
-	err := s.Store.InTx(context.Background(), func(tx *store.Tx) error {
-		_, err := tx.UpsertServiceItem(context.Background(), &model.ServiceItem{ID: ordItem, Name: model.Text{ZH: "日常保洁", EN: "Daily cleaning"},
-			DurationMinutes: 180, PriceCents: 15000, Active: true}, s.App.Now())
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s.World().
+		People(
+			model.Person{ID: ordCustomer, Role: model.RoleCustomer, Name: "林晓", AvatarURL: "/avatars/c-lin.svg", Phone: "13800000001", Area: ordArea},
+			model.Person{ID: ordW1, Role: model.RoleWorker, Name: "王阿姨", AvatarURL: "/avatars/w-wang.svg", Bio: "十年保洁经验", Phone: "13900000001"},
+			model.Person{ID: ordW2, Role: model.RoleWorker, Name: "赵师傅", AvatarURL: "/avatars/w-zhao.svg", Bio: "家电清洗专家", Phone: "13900000002", Locale: model.LocaleEN},
+			model.Person{ID: ordOp1, Role: model.RoleOperator, Name: "运营周经理"},
+			model.Person{ID: ordOp2, Role: model.RoleOperator, Name: "运营钱主管"}).
+		Items(model.ServiceItem{ID: ordItem, Name: model.Text{ZH: "日常保洁", EN: "Daily cleaning"},
+			DurationMinutes: 180, PriceCents: 15000, Active: true})
 }
 
 // tok is a fresh token for a test person (tokens last an hour of the node's clock).

@@ -18,6 +18,7 @@ import (
 	"github.com/homebell/homebell/internal/notify"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
+	"github.com/homebell/homebell/internal/testkit"
 )
 
 func TestN1AcceptTellsCustomerWorkerCard(t *testing.T) {
@@ -164,7 +165,7 @@ func TestN2ReminderRetargetedByWorkerChange(t *testing.T) {
 
 func TestN2ReminderFiresOnceAfterRestart(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
-		clk := &ordClock{t: ordT0}
+		clk := testkit.NewClock(ordT0)
 		w1 := newOrdWorld(t, dsn, clk)
 		past := w1.bookAccepted(ordT0.Add(2 * time.Hour))  // its appointment passes while the node is down
 		later := w1.bookAccepted(ordT0.Add(4 * time.Hour)) // its reminder falls due while the node is down
@@ -647,7 +648,7 @@ func TestOrderIdempotencyKeyOneTransition(t *testing.T) {
 }
 
 func TestDemoSeedsOrdersOnce(t *testing.T) {
-	clk := &ordClock{t: ordT0}
+	clk := testkit.NewClock(ordT0)
 	s := apptest.Start(t, storetest.SQLitePath(t), apptest.Options{Now: clk.Now, Demo: true, ManualJobs: true})
 	op := s.Token("o-zhou", model.RoleOperator)
 	r := s.Do("GET", "/v1/orders", op, nil)

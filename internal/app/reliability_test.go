@@ -12,12 +12,13 @@ import (
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
+	"github.com/homebell/homebell/internal/testkit"
 )
 
 // relWorld is an order world whose node takes cfg adjustments (rate limits on, …).
 func relWorld(t *testing.T, dsn string, adjust func(*config.Config)) *ordWorld {
 	t.Helper()
-	clk := &ordClock{t: ordT0}
+	clk := testkit.NewClock(ordT0)
 	s := apptest.Start(t, dsn, apptest.Options{Now: clk.Now, ManualJobs: true, Config: adjust})
 	w := &ordWorld{t: t, s: s, clk: clk}
 	ordSeed(t, s)

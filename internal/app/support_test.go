@@ -12,6 +12,7 @@ import (
 	"github.com/homebell/homebell/internal/app/apptest"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/store/storetest"
+	"github.com/homebell/homebell/internal/testkit"
 )
 
 // Online customer service (I3) over HTTP on both databases.
@@ -103,7 +104,7 @@ func (w *ordWorld) support(id, conv string) *apptest.Response {
 func TestI3SupportFlow(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := supWorld(t, dsn)
-		gclk := &clock{t: w.clk.Now()}
+		gclk := testkit.NewClock(w.clk.Now())
 		adv := func(d time.Duration) { w.clk.Add(d); gclk.Add(d) }
 		g := newGateway(t, gclk, 200)
 		g.register(t, w.s, w.tok(ordOp1), []string{"support.message"})

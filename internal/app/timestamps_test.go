@@ -11,6 +11,7 @@ import (
 	"github.com/homebell/homebell/internal/app/apptest"
 	"github.com/homebell/homebell/internal/notify"
 	"github.com/homebell/homebell/internal/store/storetest"
+	"github.com/homebell/homebell/internal/testkit"
 )
 
 // timestampLike is any string a client would take for a timestamp; oneTimestampForm is the one
@@ -46,7 +47,7 @@ func TestX6EveryTimestampHasOneForm(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		// A clock with nanoseconds whose microseconds end in zeros, and an appointment on the whole
 		// hour: the widths that mixed (9 digits fresh, ".5" back from the store, none).
-		clk := &ordClock{t: ordT0.Add(500*time.Millisecond + 1)}
+		clk := testkit.NewClock(ordT0.Add(500*time.Millisecond + 1))
 		w := newOrdWorld(t, dsn, clk)
 		gw := newGateway(t, clk, 200)
 		gw.register(t, w.s, w.key, []string{notify.KindOrderAccepted, notify.KindChangeRequested})

@@ -27,6 +27,7 @@ import (
 	"github.com/homebell/homebell/internal/notify"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
+	"github.com/homebell/homebell/internal/testkit"
 )
 
 const (
@@ -47,7 +48,7 @@ func y3WeChat(t *testing.T) *wechattest.Server {
 }
 
 // y3Node starts a node (clock at ordT0, jobs by hand) that sends through the stand-in.
-func y3Node(t *testing.T, dsn string, wx *wechattest.Server, clk *ordClock) *ordWorld {
+func y3Node(t *testing.T, dsn string, wx *wechattest.Server, clk *testkit.Clock) *ordWorld {
 	t.Helper()
 	s := apptest.Start(t, dsn, apptest.Options{Now: clk.Now, ManualJobs: true, Config: func(c *config.Config) {
 		c.WeChatAppID, c.WeChatSecret, c.WeChatAPI, c.WeChatState = y3App, y3Secret, wx.URL, "trial"
@@ -128,7 +129,7 @@ func y3Delivery(w *ordWorld, n, channel string) (store.Delivery, deliver.WeChatD
 func TestY3WeChatSubscribeMessages(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		wx := y3WeChat(t)
-		clk := &ordClock{t: ordT0}
+		clk := testkit.NewClock(ordT0)
 		w := y3Node(t, dsn, wx, clk)
 		ordSeed(t, w.s)
 		gw := newY3Gateway(t)
@@ -291,7 +292,7 @@ func TestY3WeChatSubscribeMessages(t *testing.T) {
 func TestY3TokenRefreshedOnceAcrossNodes(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		wx := y3WeChat(t)
-		clk := &ordClock{t: ordT0}
+		clk := testkit.NewClock(ordT0)
 		a := y3Node(t, dsn, wx, clk)
 		ordSeed(t, a.s)
 		b := y3Node(t, dsn, wx, clk)
@@ -336,7 +337,7 @@ func TestY3TokenRefreshedOnceAcrossNodes(t *testing.T) {
 func TestY3WeChatIsAStepOfTheChain(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		wx := y3WeChat(t)
-		clk := &ordClock{t: ordT0}
+		clk := testkit.NewClock(ordT0)
 		w := y3Node(t, dsn, wx, clk)
 		ordSeed(t, w.s)
 		g := newGateway(t, w.clk, 200)

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/homebell/homebell/internal/notify/planner"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
+	"github.com/homebell/homebell/internal/testkit"
 )
 
 // S2 (#11): the product note's exception — a notice about a service that starts before the
@@ -22,14 +22,8 @@ func TestS2EveryNoticeAboutAServiceBeforeTheWindowGoesAtOnce(t *testing.T) {
 		w := newOrdWorld(t, dsn, nil) // 09:00 in Shanghai
 		prefs := planner.DefaultPreferences()
 		prefs.Window = &planner.ReceivingWindow{Start: "12:00", End: "21:00"} // opens in 3 hours
-		for _, id := range []string{ordCustomer, ordW2} {
-			if err := w.s.Store.InTx(context.Background(), func(tx *store.Tx) error {
-				return tx.PutPreferences(context.Background(), id, prefs, w.clk.Now())
-			}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		gw := newGateway(t, &clock{t: ordT0}, 200)
+		w.s.World().Preferences(ordCustomer, prefs).Preferences(ordW2, prefs)
+		gw := newGateway(t, testkit.NewClock(ordT0), 200)
 		gw.register(t, w.s, w.key, []string{notify.KindOrderAccepted, notify.KindWorkerChanged, notify.KindOrderAssigned,
 			notify.KindScheduleChanged, notify.KindOrderCancelled})
 		seen := 0
@@ -113,11 +107,7 @@ func TestS2HeldDeliveryIsQueuedWithItsPlannedTime(t *testing.T) {
 		w := newOrdWorld(t, dsn, nil) // 09:00 in Shanghai
 		prefs := planner.DefaultPreferences()
 		prefs.Window = &planner.ReceivingWindow{Start: "12:00", End: "21:00"} // opens in 3 hours
-		if err := w.s.Store.InTx(context.Background(), func(tx *store.Tx) error {
-			return tx.PutPreferences(context.Background(), ordCustomer, prefs, w.clk.Now())
-		}); err != nil {
-			t.Fatal(err)
-		}
+		w.s.World().Preferences(ordCustomer, prefs)
 		kinds := []string{notify.KindOrderAccepted}
 		gw := newGateway(t, w.clk, 200)
 		sms := gw.register(t, w.s, w.key, kinds)

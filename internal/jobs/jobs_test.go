@@ -14,22 +14,14 @@ import (
 	"github.com/homebell/homebell/internal/jobs"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
+	"github.com/homebell/homebell/internal/testkit"
 )
-
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 var t0 = time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
 
-func setup(t *testing.T, dsn string) (*store.Store, *jobs.Runner, *clock) {
+func setup(t *testing.T, dsn string) (*store.Store, *jobs.Runner, *testkit.Clock) {
 	st := storetest.Open(t, dsn)
-	c := &clock{t: t0}
+	c := testkit.NewClock(t0)
 	return st, jobs.New(st, c.Now, slog.New(slog.DiscardHandler)), c
 }
 
@@ -70,11 +62,11 @@ func TestJobRunsWhenDueAndMovesAndCancelsByKey(t *testing.T) {
 		}
 		// Moving the job by its key replaces it: the old time never fires.
 		schedule(t, st, r, "remind", "reminder:o1", t0.Add(2*time.Hour), "moved", 1)
-		c.Advance(90 * time.Minute)
+		c.Add(90 * time.Minute)
 		if n := runDue(t, r); n != 0 {
 			t.Fatalf("the old time fired (%d jobs)", n)
 		}
-		c.Advance(31 * time.Minute)
+		c.Add(31 * time.Minute)
 		if n := runDue(t, r); n != 1 {
 			t.Fatalf("ran %d jobs at the moved time, want 1", n)
 		}
@@ -88,7 +80,7 @@ func TestJobRunsWhenDueAndMovesAndCancelsByKey(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		c.Advance(time.Hour)
+		c.Add(time.Hour)
 		runDue(t, r)
 		if fmt.Sprint(got) != "[moved]" {
 			t.Fatalf("ran %v, want [moved]", got)
@@ -118,13 +110,13 @@ func TestJobRetriesWithBackoffThenFails(t *testing.T) {
 			t.Fatalf("after a failure the job is %+v, want rescheduled later with the error", j)
 		}
 		first := j.RunAt.Sub(t0)
-		c.Advance(first)
+		c.Add(first)
 		runDue(t, r)
 		j, _ = st.JobByKey(context.Background(), "flaky:1")
 		if second := j.RunAt.Sub(c.Now()); second <= first {
 			t.Fatalf("backoff did not grow: %v then %v", first, second)
 		}
-		c.Advance(time.Hour)
+		c.Add(time.Hour)
 		runDue(t, r)
 		j, _ = st.JobByKey(context.Background(), "flaky:1")
 		if j.State != store.JobFailed || j.Attempts != 3 || calls.Load() != 3 {
@@ -148,7 +140,7 @@ func TestJobRetryAtAndLeaseRecovery(t *testing.T) {
 		if j.State != store.JobScheduled || !j.RunAt.Equal(t0.Add(10*time.Minute)) {
 			t.Fatalf("Retry(at) gave %+v", j)
 		}
-		c.Advance(10 * time.Minute)
+		c.Add(10 * time.Minute)
 		if runDue(t, r) != 1 {
 			t.Fatal("the retried job did not run at its time")
 		}
@@ -164,7 +156,7 @@ func TestJobRetryAtAndLeaseRecovery(t *testing.T) {
 		if runDue(t, r) != 0 {
 			t.Fatal("a job claimed by a live node ran twice")
 		}
-		c.Advance(2 * time.Minute)
+		c.Add(2 * time.Minute)
 		if runDue(t, r) != 1 {
 			t.Fatal("a job of a dead node was not recovered after its lease")
 		}
@@ -180,7 +172,7 @@ func TestJobsRunOnceAcrossNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st2.Close() })
-	c := &clock{t: t0}
+	c := testkit.NewClock(t0)
 	var runs sync.Map
 	var dup atomic.Int32
 	h := func(ctx context.Context, j store.Job) error {
@@ -291,7 +283,7 @@ func TestHeartbeatKeepsALongJobFromRunningTwice(t *testing.T) {
 		go func() { defer close(done); runDue(t, a) }()
 		<-entered
 		for range 4 { // a minute of work, a heartbeat every 15 s (the lease)
-			c.Advance(a.Lease - time.Second)
+			c.Add(a.Lease - time.Second)
 			if err := a.Heartbeat(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -300,7 +292,7 @@ func TestHeartbeatKeepsALongJobFromRunningTwice(t *testing.T) {
 			}
 		}
 		// Without heartbeats the lease runs out and the job is run again: the test can fail.
-		c.Advance(a.Lease + time.Second)
+		c.Add(a.Lease + time.Second)
 		if n := runDue(t, b); n != 1 {
 			t.Fatalf("a job whose lease ran out was not taken over (%d)", n)
 		}
@@ -357,7 +349,7 @@ func TestJobCompletedInTheHandlersTransaction(t *testing.T) {
 			_ = json.Unmarshal(j.Payload, &key)
 			if key == "lease" && j.Attempts == 1 {
 				// This attempt stalls past its lease; another node claims the job and runs it.
-				c.Advance(time.Hour)
+				c.Add(time.Hour)
 				if n, err := r2.RunDue(ctx); err != nil || n != 1 {
 					return fmt.Errorf("the other node ran %d jobs: %v", n, err)
 				}
@@ -412,7 +404,7 @@ func TestJobCompletedInTheHandlersTransaction(t *testing.T) {
 		if _, found := setting("rollback"); found {
 			t.Fatal("the rolled-back work was kept")
 		}
-		c.Advance(time.Hour)
+		c.Add(time.Hour)
 		runDue(t, r)
 		if j, _ := st.JobByKey(ctx, "work:rollback"); j.State != store.JobDone || j.Attempts != 2 {
 			t.Fatalf("the retry: %+v", j)

@@ -35,6 +35,7 @@ import (
 	"github.com/homebell/homebell/internal/hub"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/store"
+	"github.com/homebell/homebell/internal/testkit"
 )
 
 // Secret is the HS256 secret the test node shares with its "platform": tokens signed with it are
@@ -188,19 +189,13 @@ func (s *Server) ServiceKey(name string) string {
 // AddPerson stores p directly (defaults filled in) and returns a token for them.
 func (s *Server) AddPerson(p model.Person) string {
 	s.t.Helper()
-	p.Normalize()
-	if err := p.Validate(); err != nil {
-		s.t.Fatalf("apptest: person %s: %v", p.ID, err)
-	}
-	err := s.Store.InTx(context.Background(), func(tx *store.Tx) error {
-		_, err := tx.UpsertPerson(context.Background(), &p, s.App.Now())
-		return err
-	})
-	if err != nil {
-		s.t.Fatalf("apptest: add person %s: %v", p.ID, err)
-	}
+	s.World().People(p)
 	return s.Token(p.ID, p.Role)
 }
+
+// World is a builder of the node's test world (people, service items, orders, settings), written
+// straight to its store at the node's clock.
+func (s *Server) World() *testkit.World { return testkit.On(s.t, s.Store, s.App.Now) }
 
 // Do sends a request and reads the whole answer. token is sent as "Authorization: Bearer" unless
 // empty. body is sent as is when it is []byte, string or io.Reader, as JSON otherwise, nothing
