@@ -51,8 +51,10 @@ type Service struct {
 	// BatchSize is how many people one fan-out job plans (DefaultBatchSize when 0).
 	BatchSize int
 
-	mu    sync.Mutex
-	cache *shown
+	mu         sync.Mutex
+	cache      *shown
+	gen        uint64 // counts invalidations: a load begun before one is not kept
+	refreshing bool   // a reader is reloading an expired cache; the others keep using it meanwhile
 }
 
 // Register adds the campaign job handlers to r.

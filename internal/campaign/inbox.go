@@ -3,8 +3,11 @@ package campaign
 import (
 	"cmp"
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/homebell/homebell/internal/model"
@@ -21,8 +24,9 @@ import (
 // message center page costs a handful of small indexed reads however many campaigns run.
 
 // cacheTTL bounds how stale the cached campaigns may be: a campaign another node created shows
-// within it.
-const cacheTTL = time.Second
+// within it (plus one reload). An expired cache is reloaded by one reader while the others keep
+// using it, so no page waits for a reload except after a write on this node.
+const cacheTTL = 500 * time.Millisecond
 
 // shown is the cache: the campaigns a message center may show, and their importance.
 type shown struct {
@@ -30,24 +34,54 @@ type shown struct {
 	list     []model.Campaign // not cancelled, sent within the platform retention or still to come
 	rank     map[string]string
 	retained time.Duration
-	lists    []string // ids of list campaigns among them
-	orders   bool     // some campaign's audience reads orders
+	orders   bool // some campaign's audience reads orders
 }
 
 func (s *Service) invalidate() {
 	s.mu.Lock()
 	s.cache = nil
+	s.gen++
 	s.mu.Unlock()
 }
 
-// shownNow returns the cached campaigns, reloading them when stale.
+// shownNow returns the cached campaigns, reloading them when stale or dropped.
 func (s *Service) shownNow(ctx context.Context, now time.Time) (*shown, error) {
 	s.mu.Lock()
-	c := s.cache
-	s.mu.Unlock()
+	c, gen := s.cache, s.gen
 	if c != nil && !now.Before(c.loaded) && now.Sub(c.loaded) < cacheTTL {
+		s.mu.Unlock()
 		return c, nil
 	}
+	if c != nil && s.refreshing && !now.Before(c.loaded) && now.Sub(c.loaded) < 4*cacheTTL {
+		s.mu.Unlock()
+		return c, nil // expired, not dropped: another reader is reloading it
+	}
+	mine := c != nil && !s.refreshing
+	if mine {
+		s.refreshing = true
+	}
+	s.mu.Unlock()
+	if mine {
+		defer func() {
+			s.mu.Lock()
+			s.refreshing = false
+			s.mu.Unlock()
+		}()
+	}
+	c, err := s.loadShown(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.gen == gen {
+		s.cache = c
+	}
+	s.mu.Unlock()
+	return c, nil
+}
+
+// loadShown reads the campaigns message centers may show.
+func (s *Service) loadShown(ctx context.Context, now time.Time) (*shown, error) {
 	ret, err := s.Store.RetentionDays(ctx)
 	if err != nil {
 		return nil, err
@@ -62,7 +96,7 @@ func (s *Service) shownNow(ctx context.Context, now time.Time) (*shown, error) {
 		return nil, err
 	}
 	slices.Reverse(list) // newest first: the message center's time order
-	c = &shown{loaded: now, list: list, retained: retained, rank: map[string]string{}}
+	c := &shown{loaded: now, list: list, retained: retained, rank: map[string]string{}}
 	for _, k := range []string{notify.KindPromotion, notify.KindNewService} {
 		kd, _ := notify.KindByID(k)
 		imp := kd.Importance
@@ -72,14 +106,8 @@ func (s *Service) shownNow(ctx context.Context, now time.Time) (*shown, error) {
 		c.rank[k] = string(imp)
 	}
 	for _, x := range list {
-		if x.Audience.Kind == model.AudienceList {
-			c.lists = append(c.lists, x.ID)
-		}
 		c.orders = c.orders || x.Audience.NeedsOrders() || newCustomersOnly(x)
 	}
-	s.mu.Lock()
-	s.cache = c
-	s.mu.Unlock()
 	return c, nil
 }
 
@@ -142,43 +170,35 @@ func (s *Service) entriesOf(ctx context.Context, personID string, now time.Time)
 	if len(visible) == 0 {
 		return out, nil // no campaign runs: the message center costs nothing more
 	}
-	person, err := s.Store.Person(ctx, personID)
-	if model.IsCode(err, model.CodeNotFound) {
-		return out, nil
-	}
-	if err != nil {
+	r, err := s.Store.CampaignReaderOf(ctx, personID, notify.SettingDefaultPreferences, sh.orders)
+	if err != nil || !r.Found {
 		return out, err
 	}
-	prefs, err := s.Notify.PreferencesOf(ctx, &s.Store.Queries, person)
-	if err != nil {
-		return out, err
+	// As notify.PreferencesOf: their own document, else the operators' defaults, over the built-in ones.
+	prefs := planner.DefaultPreferences()
+	doc := r.Prefs
+	if doc == nil {
+		doc = r.Defaults
+	}
+	if doc != nil {
+		if err := json.Unmarshal(doc, &prefs); err != nil {
+			return out, fmt.Errorf("campaign: preferences of %s: %w", personID, err)
+		}
 	}
 	if on, ok := prefs.Categories[planner.CategoryPlatform]; ok && !on {
 		return out, nil // platform news switched off: neither seen nor pushed
 	}
-	facts, err := s.Store.AudienceFacts(ctx, []string{personID}, sh.orders, sh.lists)
-	if err != nil {
-		return out, err
-	}
-	f := facts[personID]
-	if f == nil {
-		return out, nil
-	}
-	reads, err := s.Store.CampaignReads(ctx, personID)
-	if err != nil {
-		return out, err
-	}
-	out = entries{personID: personID, locale: person.Locale, rank: sh.rank, now: now}
+	out = entries{personID: personID, locale: r.Locale, rank: sh.rank, now: now}
 	for _, c := range visible {
 		kind := KindOf(*c)
 		if on, ok := prefs.Kinds[kind]; ok && !on {
 			continue
 		}
-		if !includes(*c, *f) {
+		if !includes(*c, r.Facts) {
 			continue
 		}
-		r, read := reads[c.ID]
-		out.list = append(out.list, entry{c: c, kind: kind, read: read, readAt: r.ReadAt})
+		rd, read := r.Reads[c.ID]
+		out.list = append(out.list, entry{c: c, kind: kind, read: read, readAt: rd.ReadAt})
 	}
 	return out, nil
 }
@@ -274,20 +294,34 @@ func (s *Service) inReadersLocale(ctx context.Context, personID string, rows []m
 // Inbox is one page of a person's message center: their notifications and the campaigns shown to
 // them, merged in the query's order (keyset paging, see store.Inbox).
 func (s *Service) Inbox(ctx context.Context, iq store.InboxQuery) ([]model.Notification, error) {
+	if iq.OrderID != "" || (iq.Category != "" && iq.Category != string(planner.CategoryPlatform)) ||
+		(iq.Kind != "" && iq.Kind != notify.KindPromotion && iq.Kind != notify.KindNewService) {
+		rows, err := s.Store.Inbox(ctx, iq)
+		if err != nil {
+			return nil, err
+		}
+		return s.inReadersLocale(ctx, iq.RecipientID, rows) // no campaign can match
+	}
+	// The notifications and the reader's campaign facts are two independent reads: run at once,
+	// the page waits for the slower of them, not for both in turn.
+	var es entries
+	var esErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		es, esErr = s.entriesOf(ctx, iq.RecipientID, s.Now())
+	}()
 	rows, err := s.Store.Inbox(ctx, iq)
+	if err == nil {
+		rows, err = s.inReadersLocale(ctx, iq.RecipientID, rows)
+	}
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
-	if rows, err = s.inReadersLocale(ctx, iq.RecipientID, rows); err != nil {
-		return nil, err
-	}
-	if iq.OrderID != "" || (iq.Category != "" && iq.Category != string(planner.CategoryPlatform)) ||
-		(iq.Kind != "" && iq.Kind != notify.KindPromotion && iq.Kind != notify.KindNewService) {
-		return rows, nil // no campaign can match
-	}
-	es, err := s.entriesOf(ctx, iq.RecipientID, s.Now())
-	if err != nil || len(es.list) == 0 {
-		return rows, err
+	if esErr != nil || len(es.list) == 0 {
+		return rows, esErr
 	}
 	search := strings.ToLower(strings.TrimSpace(iq.Search))
 	var cand []entry
