@@ -1,11 +1,6 @@
 package hub
 
-import (
-	"context"
-	"time"
-
-	"github.com/homebell/homebell/internal/model"
-)
+import "github.com/homebell/homebell/internal/model"
 
 // BroadcastEvent is the type of a broadcast frame: one event for every open stream, written to no
 // person's log (seq 0, and no SSE id, so it never moves a client's resume position). A campaign
@@ -20,13 +15,13 @@ const broadcastPrefix = "\x00broadcast:"
 // Broadcast sends data as one BroadcastEvent frame to every open stream on every node.
 func (h *Hub) Broadcast(data []byte) {
 	h.broadcastLocal(data)
-	if err := h.broker.Publish(context.Background(), []string{broadcastPrefix + string(data)}); err != nil {
+	if err := h.broker.Publish(h.ctx, []string{broadcastPrefix + string(data)}); err != nil {
 		h.log.Debug("hub: publish broadcast", "err", err)
 	}
 }
 
 func (h *Hub) broadcastLocal(data []byte) {
-	ev := model.Event{Type: BroadcastEvent, Data: data, CreatedAt: time.Now().UTC()}
+	ev := model.Event{Type: BroadcastEvent, Data: data, CreatedAt: h.now()}
 	h.mu.Lock()
 	var cs []*conn
 	for _, set := range h.people {

@@ -14,7 +14,7 @@ func (h *Hub) Wake(personIDs ...string) {
 		return
 	}
 	h.wakeLocal(personIDs)
-	if err := h.broker.Publish(context.Background(), personIDs); err != nil {
+	if err := h.broker.Publish(h.ctx, personIDs); err != nil {
 		h.log.Debug("hub: publish wake-up", "err", err)
 	}
 }
@@ -43,7 +43,7 @@ func (h *Hub) Publish(events map[string][]model.Event) {
 	for _, o := range offers {
 		o.c.offer(o.evs)
 	}
-	if err := h.broker.Publish(context.Background(), ids); err != nil {
+	if err := h.broker.Publish(h.ctx, ids); err != nil {
 		h.log.Debug("hub: publish wake-up", "err", err)
 	}
 }
@@ -54,7 +54,8 @@ func (h *Hub) wakeLocal(personIDs []string) {
 	h.wmu.Lock()
 	for _, id := range personIDs {
 		if len(id) > len(broadcastPrefix) && id[:len(broadcastPrefix)] == broadcastPrefix {
-			go h.broadcastLocal([]byte(id[len(broadcastPrefix):]))
+			data := []byte(id[len(broadcastPrefix):])
+			h.spawn(func() { h.broadcastLocal(data) })
 			continue
 		}
 		h.waiting[id] = struct{}{}
@@ -76,7 +77,7 @@ const dispatchChunk = 256
 func (h *Hub) dispatch() {
 	for {
 		select {
-		case <-h.stop:
+		case <-h.ctx.Done():
 			return
 		case <-h.woken:
 		}
@@ -109,7 +110,7 @@ func (h *Hub) dispatchChunk(ids []string) {
 	if len(from) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), h.opt.Poll)
+	ctx, cancel := context.WithTimeout(h.ctx, h.opt.Poll)
 	evs, truncated, err := h.store.EventsAfterMany(ctx, from, len(from)*h.opt.Batch)
 	cancel()
 	if err != nil {

@@ -1,7 +1,10 @@
 package hub
 
 import (
+	"context"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/homebell/homebell/internal/model"
 )
@@ -70,4 +73,142 @@ func equal(a, b []int64) bool {
 		}
 	}
 	return true
+}
+
+// woken waits until c is woken. The timeout only ends a failing test: a correct hub wakes the
+// stream as soon as the dispatcher has read.
+func woken(t *testing.T, c *conn) {
+	t.Helper()
+	select {
+	case <-c.wake:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stream was never woken")
+	}
+}
+
+// takeNow is what a stream would send after last: the offered events, or nil and false when it
+// must read the log itself.
+func takeNow(c *conn) ([]int64, bool) {
+	evs, ok := c.take(c.last.Load())
+	return seqs(evs), ok
+}
+
+// One read serves every woken person: up-to-date streams get their new events offered; a stream
+// behind another of the same person's, one with more than a batch waiting, and every stream when
+// the read fails, read the log themselves.
+func TestX1DispatchReadsOnceForAllWokenPeople(t *testing.T) {
+	st := testStore(t)
+	h := testHub(t, st, nil, Options{Batch: 3})
+	ctx := context.Background()
+	a, b, many, quiet := person(t, "a"), person(t, "b"), person(t, "many"), person(t, "quiet")
+	appendEvents(t, st, a, "t", 2)
+	appendEvents(t, st, b, "t", 3)
+	appendEvents(t, st, many, "t", 4)
+	a1, _ := h.register(ctx, a, 0, false)
+	a2, _ := h.register(ctx, a, 0, false)
+	bBehind, _ := h.register(ctx, b, 0, false)
+	bAhead, _ := h.register(ctx, b, 2, false)
+	m, _ := h.register(ctx, many, 0, false)
+	q, _ := h.register(ctx, quiet, 0, false)
+	h.dispatchChunk([]string{a, b, many, quiet})
+	for _, tc := range []struct {
+		name string
+		c    *conn
+		want []int64
+		ok   bool
+	}{
+		{"a's first stream", a1, []int64{1, 2}, true},
+		{"a's second stream", a2, []int64{1, 2}, true},
+		{"b's stream behind the other", bBehind, nil, false},
+		{"b's stream ahead", bAhead, []int64{3}, true},
+		{"more than a batch", m, nil, false},
+		{"nothing new", q, nil, false},
+	} {
+		got, ok := takeNow(tc.c)
+		if ok != tc.ok || !slices.Equal(got, tc.want) && tc.ok {
+			t.Errorf("%s: take %v %v, want %v %v", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+	if len(q.wake) != 0 {
+		t.Error("a stream with nothing new was woken")
+	}
+
+	// A read that fails (here: the hub is closing) sends every woken stream to the log.
+	appendEvents(t, st, a, "t", 1)
+	a1.last.Store(2)
+	h.cancel()
+	h.dispatchChunk([]string{a})
+	if got, ok := takeNow(a1); ok {
+		t.Errorf("after a failed read the stream took %v, want a read of the log", got)
+	}
+}
+
+// Wake tells the other nodes and hands the people to the dispatcher, whose read reaches the
+// streams; a wake-up from another node does the same without publishing again.
+func TestX1WakeReachesStreamsHereAndOtherNodes(t *testing.T) {
+	st := testStore(t)
+	b := &recordingBroker{}
+	h := testHub(t, st, b, Options{})
+	if err := b.Subscribe(h.wakeLocal); err != nil {
+		t.Fatal(err)
+	}
+	h.spawn(h.dispatch)
+	a, c := person(t, "a"), person(t, "c")
+	ca, _ := h.register(context.Background(), a, 0, false)
+	cc, _ := h.register(context.Background(), c, 0, false)
+	appendEvents(t, st, a, "t", 1)
+	appendEvents(t, st, c, "t", 2)
+
+	h.Wake(a)
+	woken(t, ca) // by the dispatcher's offer
+	if got, ok := takeNow(ca); !ok || !slices.Equal(got, []int64{1}) {
+		t.Errorf("woken stream takes %v %v, want [1] from the dispatcher", got, ok)
+	}
+	if got := b.sent(); len(got) != 1 || !slices.Equal(got[0], []string{a}) {
+		t.Errorf("published %v, want [[%s]]", got, a)
+	}
+
+	b.deliver(c) // another node's commit
+	woken(t, cc)
+	if got, ok := takeNow(cc); !ok || !slices.Equal(got, []int64{1, 2}) {
+		t.Errorf("stream woken by another node takes %v %v, want [1 2]", got, ok)
+	}
+	if got := b.sent(); len(got) != 1 {
+		t.Errorf("a wake-up from another node was published again: %v", got)
+	}
+	h.Wake() // nobody: nothing published
+	if got := b.sent(); len(got) != 1 {
+		t.Errorf("an empty wake-up was published: %v", got)
+	}
+}
+
+// Publish hands committed entries to this node's streams without reading the log, and wakes the
+// other nodes, which read it.
+func TestX1PublishOffersCommittedEntriesWithoutARead(t *testing.T) {
+	b := &recordingBroker{}
+	h := testHub(t, nil, b, Options{}) // no store: a read would fail the test
+	a, c := person(t, "a"), person(t, "c")
+	s1, _ := h.register(context.Background(), a, 0, false)
+	s2, _ := h.register(context.Background(), a, 0, false)
+	h.Publish(map[string][]model.Event{a: evs(1, 2), c: evs(5)})
+	for _, s := range []*conn{s1, s2} {
+		if len(s.wake) != 1 {
+			t.Error("a stream was not woken")
+		}
+		if got, ok := takeNow(s); !ok || !slices.Equal(got, []int64{1, 2}) {
+			t.Errorf("stream takes %v %v, want [1 2]", got, ok)
+		}
+	}
+	got := b.sent()
+	if len(got) != 1 {
+		t.Fatalf("published %v, want one wake-up", got)
+	}
+	slices.Sort(got[0])
+	if want := []string{a, c}; !slices.Equal(got[0], want) {
+		t.Errorf("published %v, want %v", got[0], want)
+	}
+	h.Publish(nil)
+	if len(b.sent()) != 1 {
+		t.Error("an empty publish reached the broker")
+	}
 }

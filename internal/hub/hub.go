@@ -58,6 +58,9 @@ type Options struct {
 	// sends them as an unread.changed frame when it opens and after every batch of events that
 	// changes them, so clients never compute counts themselves.
 	Unread func(ctx context.Context, personID string) (any, error)
+	// Now is the clock of the frames the hub makes itself (stream.open, unread.changed,
+	// broadcasts); time.Now when nil. Write deadlines on connections stay on the wall clock.
+	Now func() time.Time
 }
 
 func (o *Options) defaults() {
@@ -75,6 +78,9 @@ func (o *Options) defaults() {
 	}
 	if o.Batch <= 0 {
 		o.Batch = 64
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 }
 
@@ -100,9 +106,17 @@ type Hub struct {
 	serial uint64
 	closed bool
 
-	stop     chan struct{}
-	stopOnce sync.Once
-	done     chan struct{}
+	// ctx lives as long as the hub (Close cancels it): the hub's own reads of the log, its
+	// wake-ups to other nodes, and every goroutine it started end with it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// life counts the goroutines the hub started (see spawn); Close waits for them. Once stopping
+	// is set (under gomu), nothing new starts.
+	gomu      sync.Mutex
+	stopping  bool
+	life      sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
 
 	// Wake-ups waiting for the dispatcher, which reads the log once for all of them.
 	wmu     sync.Mutex
@@ -125,24 +139,50 @@ type Hub struct {
 
 // New makes a hub and starts its safety-net poll; broker nil means Local. Close stops it.
 func New(st *store.Store, broker Broker, log *slog.Logger, opt Options) (*Hub, error) {
-	opt.defaults()
 	if broker == nil {
 		broker = &Local{}
 	}
-	h := &Hub{store: st, broker: broker, log: log, opt: opt, people: map[string]map[*conn]struct{}{},
-		stop: make(chan struct{}), done: make(chan struct{}), waiting: map[string]struct{}{}, woken: make(chan struct{}, 1)}
+	h := newHub(st, broker, log, opt)
 	if err := broker.Subscribe(h.wakeLocal); err != nil {
+		h.cancel()
 		return nil, err
 	}
-	h.turns = make(chan *conn, 4096)
 	for range turnWorkers {
-		go h.turnWorker()
+		h.spawn(h.turnWorker)
 	}
-	go h.unstall()
-	go h.pollLoop()
-	go h.dispatch()
+	h.spawn(h.unstall)
+	h.spawn(h.pollLoop)
+	h.spawn(h.dispatch)
 	return h, nil
 }
+
+// newHub makes a hub that runs nothing yet: New starts its goroutines; unit tests start the
+// parts they test.
+func newHub(st *store.Store, broker Broker, log *slog.Logger, opt Options) *Hub {
+	opt.defaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &Hub{store: st, broker: broker, log: log, opt: opt, people: map[string]map[*conn]struct{}{},
+		waiting: map[string]struct{}{}, woken: make(chan struct{}, 1), turns: make(chan *conn, 4096)}
+	h.ctx, h.cancel = context.WithCancel(context.Background())
+	return h
+}
+
+// spawn runs f on a goroutine of the hub's, which Close waits for. Once Close has begun it starts
+// nothing and reports false: the streams are closed by then, so there is no work left to do.
+func (h *Hub) spawn(f func()) bool {
+	h.gomu.Lock()
+	defer h.gomu.Unlock()
+	if h.stopping {
+		return false
+	}
+	h.life.Go(f)
+	return true
+}
+
+// now is the injected clock, in UTC.
+func (h *Hub) now() time.Time { return h.opt.Now().UTC() }
 
 // Options reports the hub's settings after defaults.
 func (h *Hub) Options() Options { return h.opt }
@@ -172,15 +212,23 @@ func (h *Hub) Shutdown() {
 	}
 }
 
-// Close shuts the hub down, waits for its streams to close (a WebSocket close handshake takes at
-// most 5 s) and stops its poll, dispatcher and broker.
+// Close shuts the hub down: it closes every stream, waits for the WebSocket streams to close (a
+// close handshake takes at most 5 s) and for the last presence calls, then stops the poll, the
+// dispatcher, the turn workers and the watchdog, waits for every goroutine it started, and closes
+// the broker. Calling it again returns the first call's result.
 func (h *Hub) Close() error {
-	h.Shutdown()
-	h.streams.Wait()
-	// The last streams' "offline" is told before Close returns, while what it writes to (the
-	// store, for agents' presence) is still open.
-	h.presenceRuns.Wait()
-	h.stopOnce.Do(func() { close(h.stop) })
-	<-h.done
-	return h.broker.Close()
+	h.closeOnce.Do(func() {
+		h.Shutdown()
+		h.streams.Wait()
+		// The last streams' "offline" is told before Close returns, while what it writes to (the
+		// store, for agents' presence) is still open.
+		h.presenceRuns.Wait()
+		h.gomu.Lock()
+		h.stopping = true
+		h.gomu.Unlock()
+		h.cancel()
+		h.life.Wait()
+		h.closeErr = h.broker.Close()
+	})
+	return h.closeErr
 }

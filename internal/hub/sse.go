@@ -44,7 +44,7 @@ func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request, personID string, 
 	s := &sseSink{w: w, rc: rc, timeout: h.opt.WriteTimeout}
 	_, _ = w.Write([]byte("retry: 2000\n"))
 	raw, _ := json.Marshal(map[string]int64{"last_seq": last})
-	if err := s.send(c.ctx, []model.Event{{Seq: after, Type: OpenEvent, Data: raw, CreatedAt: time.Now().UTC()}}); err != nil {
+	if err := s.send(c.ctx, []model.Event{{Seq: after, Type: OpenEvent, Data: raw, CreatedAt: h.now()}}); err != nil {
 		return nil
 	}
 	h.sendUnread(c, s)
@@ -90,6 +90,7 @@ func (s *sseSink) heartbeat(context.Context) error { return s.write(": ping\n\n"
 
 // write sends text and flushes it to the client within the write timeout.
 func (s *sseSink) write(text string) error {
+	// A deadline on the connection is wall-clock time, whatever the hub's clock says.
 	_ = s.rc.SetWriteDeadline(time.Now().Add(s.timeout))
 	defer func() { _ = s.rc.SetWriteDeadline(time.Time{}) }()
 	if _, err := s.w.Write([]byte(text)); err != nil {

@@ -117,7 +117,7 @@ func (h *Hub) sendUnread(c *conn, s sink) {
 	if err != nil {
 		return
 	}
-	_ = s.send(c.ctx, []model.Event{{Type: model.EventUnread, Data: raw, CreatedAt: time.Now().UTC()}})
+	_ = s.send(c.ctx, []model.Event{{Type: model.EventUnread, Data: raw, CreatedAt: h.now()}})
 }
 
 // inNoLog reports whether frames of type are in no person's log (seq 0): SSE sends them without

@@ -16,7 +16,10 @@ func (h *Hub) schedule(c *conn, ping bool) {
 	select {
 	case h.turns <- c: // a worker whose stack has already grown for the write path
 	default:
-		go h.turn(c) // the queue is full: don't wait
+		// The queue is full: don't wait. A hub that is closing runs no more turns.
+		if !h.spawn(func() { h.turn(c) }) {
+			c.busy.Store(false)
+		}
 	}
 }
 
@@ -24,7 +27,7 @@ func (h *Hub) schedule(c *conn, ping bool) {
 func (h *Hub) turnWorker() {
 	for {
 		select {
-		case <-h.stop:
+		case <-h.ctx.Done():
 			return
 		case c := <-h.turns:
 			h.turn(c)

@@ -14,24 +14,27 @@ func (h *Hub) unstall() {
 	var last int64
 	for {
 		select {
-		case <-h.stop:
+		case <-h.ctx.Done():
 			return
 		case <-t.C:
 		}
 		done := h.turnsDone.Load()
 		if done == last && len(h.turns) > 0 {
-			go func() {
-				for {
-					select {
-					case c := <-h.turns:
-						h.turn(c)
-						h.turnsDone.Add(1)
-					default:
-						return
-					}
-				}
-			}()
+			h.spawn(h.drainTurns)
 		}
 		last = done
+	}
+}
+
+// drainTurns runs queued turns until the queue is empty.
+func (h *Hub) drainTurns() {
+	for {
+		select {
+		case c := <-h.turns:
+			h.turn(c)
+			h.turnsDone.Add(1)
+		default:
+			return
+		}
 	}
 }

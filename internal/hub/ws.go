@@ -71,7 +71,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, personID string, a
 	})
 	c.sink = &wsSink{ws: ws, timeout: h.opt.WriteTimeout}
 	raw, _ := json.Marshal(map[string]int64{"last_seq": last})
-	if err := c.sink.send(c.ctx, []model.Event{{Seq: after, Type: OpenEvent, Data: raw, CreatedAt: time.Now().UTC()}}); err != nil {
+	if err := c.sink.send(c.ctx, []model.Event{{Seq: after, Type: OpenEvent, Data: raw, CreatedAt: h.now()}}); err != nil {
 		c.cancel(h.ended(c, err))
 		return nil
 	}
