@@ -141,13 +141,22 @@ func (a *App) init(ctx context.Context) error {
 	a.Metrics = observe.New(reg)
 	a.Metrics.WatchStore(a.Store, a.Now)
 	a.Store.ObserveTx = a.Metrics.Transaction
-	a.Notify = &notify.Service{Store: a.Store, Jobs: a.Jobs, Now: a.Now, Metrics: a.Metrics}
+	// The realtime hub (X1) first: the services it wakes take it when they are made.
+	if err := a.initHub(); err != nil {
+		return err
+	}
+	h := a.Hub
+	// OffApp: off-app delivery jobs are scheduled; initDelivery registers their handlers before
+	// anything is served.
+	a.Notify = &notify.Service{Store: a.Store, Jobs: a.Jobs, Now: a.Now, Metrics: a.Metrics,
+		Wake: h.Wake, Publish: h.Publish, OffApp: true}
 	a.API = &api.API{Cfg: a.Cfg, Store: a.Store, Verifier: verifier, Now: a.Now, Log: a.Log, Registry: reg,
 		Metrics: a.Metrics, Static: web.Handler()}
 	if a.Cfg.Demo {
 		a.API.DevSecret = secret
 	}
-	a.Booking = &booking.Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Now: a.Now, Metrics: a.Metrics}
+	a.Booking = &booking.Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Now: a.Now, Metrics: a.Metrics,
+		Publish: h.Publish}
 	a.Jobs.Handle(booking.JobReminder, a.Booking.RunReminder)
 	a.Jobs.Handle(booking.JobVisitNudge, a.Booking.RunVisitNudge)
 	a.Jobs.Handle(booking.JobVisitLate, a.Booking.RunVisitLate)
@@ -158,10 +167,10 @@ func (a *App) init(ctx context.Context) error {
 	a.Notify.Stale = a.Booking.NoticeStale
 	a.Jobs.Handle(booking.JobSOSPage, a.Booking.RunSOSPage)
 	a.API.Booking = a.Booking
-	a.Support = &support.Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Now: a.Now}
+	a.Support = &support.Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Now: a.Now, Publish: h.Publish}
 	a.API.Support = a.Support
 	// Conversations (I1): order chat opens and follows worker changes in booking's transactions.
-	a.Chat = &chat.Service{Store: a.Store, Notify: a.Notify, Now: a.Now, Mask: maskContacts}
+	a.Chat = &chat.Service{Store: a.Store, Notify: a.Notify, Now: a.Now, Mask: maskContacts, Publish: h.Publish}
 	a.Booking.WorkerChanged = a.Chat.WorkerChanged
 	a.Booking.HouseholdChanged = a.Chat.HouseholdChanged
 	a.API.Chat = a.Chat
@@ -217,8 +226,8 @@ func (a *App) initFiles() {
 	a.Files.AllowReaders(a.Booking.MayReadVisitPhoto)
 }
 
-// initDelivery wires realtime streams (X1) and off-app delivery (X2) into notify and the API.
-func (a *App) initDelivery(ctx context.Context) error {
+// initHub makes the realtime hub (X1), with NATS between nodes when configured.
+func (a *App) initHub() error {
 	var broker hub.Broker
 	if a.Cfg.NATS != "" {
 		b, err := hub.NewNATS(a.Cfg.NATS, a.Cfg.NATSPrefix, a.Log)
@@ -228,6 +237,9 @@ func (a *App) initDelivery(ctx context.Context) error {
 		broker = b
 	}
 	a.hubOpt.Metrics = a.Metrics
+	if a.hubOpt.Now == nil {
+		a.hubOpt.Now = a.Now
+	}
 	// Streams send unread.changed with the counts the message center shows (campaigns included);
 	// a.Campaigns is wired below, before anything is served.
 	a.hubOpt.Unread = func(ctx context.Context, personID string) (any, error) {
@@ -242,15 +254,17 @@ func (a *App) initDelivery(ctx context.Context) error {
 	}
 	a.Hub = h
 	a.Metrics.WatchDegraded(h.Degraded)
-	a.Notify.Wake = h.Wake
-	a.Notify.Publish = h.Publish
+	return nil
+}
+
+// initDelivery wires agents' presence from the realtime streams (I3) and off-app delivery (X2)
+// into notify and the API.
+func (a *App) initDelivery(ctx context.Context) error {
+	h := a.Hub
 	allowNets, err := a.Cfg.WebhookAllowedNets()
 	if err != nil {
 		return err
 	}
-	a.Chat.Publish = h.Publish
-	a.Booking.Publish = h.Publish
-	a.Support.Publish = h.Publish
 	// Agents' presence (I3): applied one at a time, each time with the hub's state as it is then
 	// (the hook's goroutines may run out of order).
 	var presence sync.Mutex
@@ -281,7 +295,6 @@ func (a *App) initDelivery(ctx context.Context) error {
 		a.Notify.WeChat = true
 	}
 	a.Deliver.Register(a.Jobs)
-	a.Notify.OffApp = true
 	a.API.Hub, a.API.VAPIDPublic, a.API.Deliver = h, keys.Public, a.Deliver
 	return nil
 }
