@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/store"
+	"github.com/homebell/homebell/internal/testkit"
 )
 
 // Every test of the package leaves no goroutine behind: the hub's own, the streams' and the
@@ -65,10 +67,17 @@ func testStore(t *testing.T) *store.Store {
 	return shared.st
 }
 
-// person is a person id of this test's own.
+// person is a person id of this test's own, in this run of it (-count reruns a test against the
+// same shared store).
 func person(t *testing.T, name string) string {
-	return strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()) + "-" + name
+	run, _ := runs.LoadOrStore(t, runCount.Add(1))
+	return fmt.Sprintf("%s-%d-%s", strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()), run, name)
 }
+
+var (
+	runs     sync.Map // *testing.T → its run number
+	runCount atomic.Int64
+)
 
 // appendEvents commits n events of type typ to person's log and returns them as stored.
 func appendEvents(t *testing.T, st *store.Store, person, typ string, n int) []model.Event {
@@ -76,7 +85,7 @@ func appendEvents(t *testing.T, st *store.Store, person, typ string, n int) []mo
 	var out []model.Event
 	err := st.InTx(context.Background(), func(tx *store.Tx) error {
 		for range n {
-			ev, err := tx.AppendEventRecord(context.Background(), person, typ, map[string]int{"n": len(out)}, fixedNow())
+			ev, err := tx.AppendEventRecord(context.Background(), person, typ, map[string]int{"n": len(out)}, t0)
 			if err != nil {
 				return err
 			}
@@ -90,9 +99,12 @@ func appendEvents(t *testing.T, st *store.Store, person, typ string, n int) []mo
 	return out
 }
 
-// fixedNow is the injected clock of the tests: far from the wall clock, so a frame stamped with
-// time.Now shows.
-func fixedNow() time.Time { return time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC) }
+// t0 is where the tests' clocks (testkit.Clock) start: far from the wall clock, so a frame
+// stamped with time.Now shows.
+var t0 = time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
+
+// clockAtT0 is a fresh test clock's Now.
+func clockAtT0() func() time.Time { return testkit.NewClock(t0).Now }
 
 // testHub makes a hub that runs nothing yet (see newHub) with the tests' clock and the broker b
 // (a recordingBroker when nil). A test starts the parts it tests; Close stops them.
@@ -102,7 +114,7 @@ func testHub(t *testing.T, st *store.Store, b Broker, opt Options) *Hub {
 		b = &recordingBroker{}
 	}
 	if opt.Now == nil {
-		opt.Now = fixedNow
+		opt.Now = clockAtT0()
 	}
 	h := newHub(st, b, nil, opt)
 	t.Cleanup(func() { h.Close() })
@@ -175,7 +187,7 @@ func TestX1CloseStopsEveryGoroutineTheHubStarted(t *testing.T) {
 	st := testStore(t)
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	b := &recordingBroker{}
-	h, err := New(st, b, nil, Options{Now: fixedNow, Heartbeat: time.Hour, Poll: time.Hour})
+	h, err := New(st, b, nil, Options{Now: clockAtT0(), Heartbeat: time.Hour, Poll: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,8 +250,8 @@ func TestX1CloseStopsEveryGoroutineTheHubStarted(t *testing.T) {
 		}
 	}
 	for name, open := range map[string]model.Event{"websocket": wsFrame(), "sse": sseFrame()} {
-		if open.Type != OpenEvent || !open.CreatedAt.Equal(fixedNow()) {
-			t.Errorf("%s opened with %s at %s, want %s at the hub's clock %s", name, open.Type, open.CreatedAt, OpenEvent, fixedNow())
+		if open.Type != OpenEvent || !open.CreatedAt.Equal(t0) {
+			t.Errorf("%s opened with %s at %s, want %s at the hub's clock %s", name, open.Type, open.CreatedAt, OpenEvent, t0)
 		}
 	}
 	if n := h.Connections(); n != 2 {

@@ -31,7 +31,7 @@ func TestX1PollRunsEveryPoll(t *testing.T) {
 	st := testStore(t)
 	p := person(t, "a")
 	synctest.Test(t, func(t *testing.T) {
-		h := newHub(st, &Local{}, nil, Options{Poll: 5 * time.Second, Heartbeat: time.Hour, Now: fixedNow})
+		h := newHub(st, &Local{}, nil, Options{Poll: 5 * time.Second, Heartbeat: time.Hour, Now: clockAtT0()})
 		h.spawn(h.pollLoop)
 		c, _ := h.register(context.Background(), p, 0, false)
 		appendEvents(t, st, p, "t", 1)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/testkit"
 )
 
 // The hand-built frame is the same JSON encoding/json makes of a model.Event.
@@ -99,10 +100,11 @@ func unreadCounts(_ context.Context, personID string) (any, error) {
 }
 
 // A stream catches up from the log a batch at a time, then sends the unread counts once, stamped
-// with the hub's clock.
+// with the hub's clock as it is then.
 func TestX1CatchUpSendsTheLogInBatchesThenTheCounts(t *testing.T) {
 	st := testStore(t)
-	h := testHub(t, st, nil, Options{Batch: 2, Unread: unreadCounts})
+	clk := testkit.NewClock(t0)
+	h := testHub(t, st, nil, Options{Batch: 2, Unread: unreadCounts, Now: clk.Now})
 	p := person(t, "c")
 	appendEvents(t, st, p, model.EventNotification, 5)
 	c, _ := h.register(context.Background(), p, 0, false)
@@ -118,11 +120,19 @@ func TestX1CatchUpSendsTheLogInBatchesThenTheCounts(t *testing.T) {
 		t.Errorf("last %d, want 5", c.last.Load())
 	}
 	u := s.sends[3][0]
-	if !u.CreatedAt.Equal(fixedNow()) || string(u.Data) != `{"total":3}` {
+	if !u.CreatedAt.Equal(t0) || string(u.Data) != `{"total":3}` {
 		t.Errorf("unread frame %s at %s, want the counts at the hub's clock", u.Data, u.CreatedAt)
 	}
 	if err := h.catchUp(c, s); err != nil || len(s.frames()) != 4 {
 		t.Errorf("a caught-up stream sent %v (%v), want nothing more", s.frames()[4:], err)
+	}
+	clk.Add(time.Hour)
+	appendEvents(t, st, p, model.EventRead, 1)
+	if err := h.catchUp(c, s); err != nil {
+		t.Fatal(err)
+	}
+	if u := s.sends[len(s.sends)-1][0]; u.Type != model.EventUnread || !u.CreatedAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("after a read: %s at %s, want unread.changed an hour later", u.Type, u.CreatedAt)
 	}
 }
 
@@ -152,7 +162,7 @@ func TestX1CatchUpSendsCountsOnlyWhenTheyChange(t *testing.T) {
 	if got := s.frames(); !slices.EqualFunc(got, want, slices.Equal) {
 		t.Fatalf("sent %v, want %v", got, want)
 	}
-	if b := s.sends[3][0]; b.Type != BroadcastEvent || !b.CreatedAt.Equal(fixedNow()) {
+	if b := s.sends[3][0]; b.Type != BroadcastEvent || !b.CreatedAt.Equal(t0) {
 		t.Errorf("broadcast frame %+v, want %s at the hub's clock", b, BroadcastEvent)
 	}
 }
@@ -197,7 +207,7 @@ func TestX1StreamLoopSendsWhenWokenAndHeartbeats(t *testing.T) {
 	st := testStore(t)
 	p := person(t, "c")
 	synctest.Test(t, func(t *testing.T) {
-		h := newHub(st, &Local{}, nil, Options{Heartbeat: 25 * time.Second, Now: fixedNow})
+		h := newHub(st, &Local{}, nil, Options{Heartbeat: 25 * time.Second, Now: clockAtT0()})
 		c, err := h.register(context.Background(), p, 0, false)
 		if err != nil {
 			t.Fatal(err)

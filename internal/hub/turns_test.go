@@ -10,7 +10,7 @@ import (
 )
 
 // quiet are options under which neither the poll nor the heartbeats tick during a test.
-var quiet = Options{Poll: time.Hour, Heartbeat: time.Hour, Now: fixedNow}
+var quiet = Options{Poll: time.Hour, Heartbeat: time.Hour, Now: clockAtT0()}
 
 // driven registers an event-driven (WebSocket-model) stream of person writing to s, ready for
 // turns.
