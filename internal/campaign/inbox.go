@@ -26,7 +26,7 @@ import (
 // cacheTTL bounds how stale the cached campaigns may be: a campaign another node created shows
 // within it (plus one reload). An expired cache is reloaded by one reader while the others keep
 // using it, so no page waits for a reload except after a write on this node.
-const cacheTTL = 500 * time.Millisecond
+const cacheTTL = 250 * time.Millisecond
 
 // shown is the cache: the campaigns a message center may show, and their importance.
 type shown struct {
