@@ -16,6 +16,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -523,6 +525,68 @@ func BenchmarkCampaignVisible(b *testing.B) {
 			reportLatencies(b, lat[0][1], "ms-now-other-node")
 			reportLatencies(b, lat[1][0], "ms-scheduled-this-node")
 			reportLatencies(b, lat[1][1], "ms-scheduled-other-node")
+			reportPeakRSS(b)
+		})
+	}
+}
+
+// BenchmarkFanOut runs a whole "all customers" campaign's off-app fan-out through the durable jobs
+// runner, as a node does: each page's job commits the next page's job and then plans its own, and
+// the runner runs up to its Concurrency (16) pages at once. It reports people per second of wall
+// time from the first page's job to the last page planned, and per CPU-second.
+func BenchmarkFanOut(b *testing.B) {
+	for _, dialect := range benchDialects() {
+		s, ids := benchService(b, dialect, benchCustomers())
+		b.Run(dialect, func(b *testing.B) {
+			ctx := context.Background()
+			var planned atomic.Int64
+			r := jobs.New(s.Store, s.Now, slog.New(slog.DiscardHandler))
+			s.Jobs = r
+			r.Handle(JobBatch, func(ctx context.Context, j store.Job) error {
+				var p batchPayload
+				if err := json.Unmarshal(j.Payload, &p); err != nil {
+					return err
+				}
+				c, err := s.Store.Campaign(ctx, p.CampaignID)
+				if err != nil {
+					return err
+				}
+				n, _, err := s.planPage(ctx, c, p.After, s.Now())
+				planned.Add(int64(n))
+				return err
+			})
+			runCtx, stop := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { defer close(done); r.Run(runCtx) }()
+			defer func() { stop(); <-done }()
+			b.ResetTimer()
+			t0, cpu0 := time.Now(), cpuTime()+backendCPU(s.Store)
+			for i := range b.N {
+				planned.Store(0)
+				c := model.Campaign{ID: model.NewID(), Kind: model.CampaignPromotion, Title: model.Text{ZH: "全员 " + strconv.Itoa(i), EN: "All"},
+					Body: model.Text{ZH: "优惠", EN: "Offer"}, ServiceItemIDs: []string{}, Rules: []model.PromotionRule{},
+					Audience: model.Audience{Kind: model.AudienceAll}, SendAt: benchNow, State: model.CampaignLive, Version: 1,
+					CreatedAt: benchNow, UpdatedAt: benchNow}
+				if err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+					if err := tx.InsertCampaign(ctx, &c); err != nil {
+						return err
+					}
+					return r.Schedule(ctx, tx, JobBatch, batchKey(c.ID, ""), benchNow, batchPayload{CampaignID: c.ID}, 5)
+				}); err != nil {
+					b.Fatal(err)
+				}
+				for planned.Load() < int64(len(ids)) {
+					if time.Since(t0) > 20*time.Minute {
+						b.Fatalf("fan-out planned %d of %d people in 20 minutes", planned.Load(), len(ids))
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+			el, cpu := time.Since(t0), cpuTime()+backendCPU(s.Store)-cpu0
+			b.StopTimer()
+			people := float64(len(ids) * b.N)
+			b.ReportMetric(people/el.Seconds(), "people/s")
+			b.ReportMetric(people/cpu.Seconds(), "people/CPU-s")
 			reportPeakRSS(b)
 		})
 	}
