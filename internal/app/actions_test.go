@@ -22,6 +22,7 @@ import (
 // order moves, the notice is read and its chain stops. Pressing it again, acting on someone
 // else's notice, or on an action the notice does not carry changes nothing.
 func TestY2ActionFromWebPushButton(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		order := w.bookAccepted(ordT0.Add(48 * time.Hour))
@@ -61,6 +62,7 @@ func TestY2ActionFromWebPushButton(t *testing.T) {
 // Y2: an operator approves a cancellation from the message center; the other operator's same
 // notice is stale then. A cancelled order makes a pending time change's notice stale.
 func TestY2ActionFromMessageCenterAndStaleNotices(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		order := w.bookAccepted(ordT0.Add(time.Hour)) // close: the cancellation needs approval
@@ -98,6 +100,7 @@ func TestY2ActionFromMessageCenterAndStaleNotices(t *testing.T) {
 // platform redeems one ("回复1确认") with its service key. A reused, forged or expired token is
 // refused, and a token of a stale notice changes nothing.
 func TestY2ActionFromGatewayToken(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		g := newGateway(t, w.clk, 200)
@@ -166,6 +169,7 @@ func TestY2ActionFromGatewayToken(t *testing.T) {
 // that may have leaked with a lost answer); the daily retention purge deletes tokens a day after
 // they expired and keeps live ones; a purged token is refused as expired, a live one still runs.
 func TestY2ExpiredActionTokensPurged(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		g := newGateway(t, w.clk, 503, 200)
@@ -250,6 +254,7 @@ func TestY2ExpiredActionTokensPurged(t *testing.T) {
 // order's chat be written (7 days after completion), with the app's own rule: once the chat
 // closed for writing, the reply from the notice is refused as out of date and nothing is sent.
 func TestY2ChatReplyFromNoticeAfterCompletion(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		order := w.completedBy(ordW1, ordT0.Add(10*time.Minute))

@@ -37,6 +37,7 @@ func wantProblem(t *testing.T, r *apptest.Response, status int, code model.Code)
 // The acceptance story: a platform backend syncs a person with a service key, the person
 // reads themself with a platform JWT, and bad credentials are refused — on both databases.
 func TestFoundationWholeProgram(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		s := apptest.Start(t, dsn, apptest.Options{})
 		key := s.ServiceKey("crm")
@@ -231,6 +232,7 @@ func TestFoundationWholeProgram(t *testing.T) {
 
 // The store becomes unreachable: /readyz says so, /healthz still answers.
 func TestReadyzFailsWhenTheDatabaseIsGone(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t, storetest.SQLitePath(t), apptest.Options{})
 	if err := s.Store.Close(); err != nil {
 		t.Fatal(err)
@@ -243,6 +245,7 @@ func TestReadyzFailsWhenTheDatabaseIsGone(t *testing.T) {
 
 // The demo: seeded catalogue and people, and a sign-in that returns a working token.
 func TestDemoSignIn(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t, storetest.SQLitePath(t), apptest.Options{Demo: true})
 	r := s.Do("GET", "/v1/demo/people", "", nil)
 	roles := map[string]int{}
@@ -375,6 +378,7 @@ func TestShutdownTimeoutCutsOffStuckRequests(t *testing.T) {
 
 // A method a path does not take is 405 with Allow; a path that does not exist is 404.
 func TestUnsupportedMethodIs405WithAllow(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t, storetest.SQLitePath(t), apptest.Options{})
 	tok := s.AddPerson(model.Person{ID: "c-1", Role: model.RoleCustomer, Name: "林晓"})
 	r := s.Do("DELETE", "/v1/me", tok, nil)
@@ -388,6 +392,7 @@ func TestUnsupportedMethodIs405WithAllow(t *testing.T) {
 // X2: a Web Push subscription may name only a known push service, so nobody can make the server
 // POST to an address of their choosing.
 func TestX2PushSubscriptionOnlyToKnownPushServices(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t, storetest.SQLitePath(t), apptest.Options{Config: func(c *config.Config) {
 		c.PushHosts = config.Default().PushHosts
 	}})

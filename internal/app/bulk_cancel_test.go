@@ -18,6 +18,7 @@ import (
 // before it cancelled and told, and nothing of its own; the retry cancels the rest and tells
 // nobody twice. Everyone concerned is told once: customer, worker (if any), every operator.
 func TestE3BulkCancellationCommitsInChunks(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		ctx := context.Background()
@@ -138,6 +139,7 @@ func TestE3BulkCancellationCommitsInChunks(t *testing.T) {
 // would cancel — how many active orders, which (by appointment), how many of the range's orders
 // have ended — and asking changes nothing and tells nobody.
 func TestE3BulkCancellationPreview(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		first := w.bookAccepted(ordT0.Add(50 * time.Hour))

@@ -148,6 +148,7 @@ func (w *cmpWorld) promotion(title string, audience map[string]any, sendAt time.
 // P1: validation, targeting by area (profile area or order address), schedule, edit and cancel
 // before it goes, switches, a customer joining later, read state, stats, and the end of a promotion.
 func TestP1PromotionTargetingScheduleAndStats(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newCmpWorld(t, dsn)
 		// Only operators and the platform write; every bad field is named.
@@ -272,6 +273,7 @@ func TestP1PromotionTargetingScheduleAndStats(t *testing.T) {
 
 // P1: keyset paging over notifications and campaigns merged, in both sorts.
 func TestP1MessageCenterPagesMergeCampaigns(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newCmpWorld(t, dsn)
 		var ids []string
@@ -315,6 +317,7 @@ func TestP1MessageCenterPagesMergeCampaigns(t *testing.T) {
 // P1: the frequency cap (operator-set) and the receiving window: what the cap drops still shows in
 // the message center; a push outside the window waits for it to open.
 func TestP1FrequencyCapAndReceivingWindow(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newCmpWorld(t, dsn)
 		if r := w.want(w.as("op", "GET", "/v1/admin/frequency-cap", nil), 200); r.JSON["pushes"] != float64(2) || r.JSON["days"] != float64(7) {
@@ -368,6 +371,7 @@ func TestP1FrequencyCapAndReceivingWindow(t *testing.T) {
 // and when it fits; an operator can announce an item again; a customer with new-service news off
 // does not see it.
 func TestP2NewServiceAnnounced(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newCmpWorld(t, dsn)
 		w.want(w.as("c-old", "PUT", "/v1/me/preferences", map[string]any{"kinds": map[string]bool{notify.KindNewService: false}}), 200)
@@ -414,6 +418,7 @@ func TestP2NewServiceAnnounced(t *testing.T) {
 // P1: a promotion's image is an operator's upload (POST /v1/files); its audience may read it,
 // nobody else.
 func TestP1PromotionImage(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newCmpWorld(t, dsn)
 		img := image.NewRGBA(image.Rect(0, 0, 64, 48))

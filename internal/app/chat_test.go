@@ -48,6 +48,7 @@ func (w *ordWorld) texts(id, conv string) []string {
 // I1: the customer and the worker talk before, during and after the service; retries never
 // double a message; the chat closes for writing a set time after completion and stays readable.
 func TestI1ChatBeforeDuringAfterService(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		orderID := w.book(ordT0.Add(48 * time.Hour))
@@ -126,6 +127,7 @@ func TestI1ChatBeforeDuringAfterService(t *testing.T) {
 
 // I1: a cancelled order's chat stays writable for 24 hours, then closes.
 func TestI1ChatClosesAfterCancellation(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		orderID := w.bookAccepted(ordT0.Add(72 * time.Hour))
@@ -143,6 +145,7 @@ func TestI1ChatClosesAfterCancellation(t *testing.T) {
 // I1, E2: a worker change moves the chat to the new worker in the commit that makes it; the
 // removed worker is refused everything from then on, and their stream gets no more frames.
 func TestI1WorkerChangeMovesAccess(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		orderID := w.bookAccepted(ordT0.Add(48 * time.Hour))
@@ -194,6 +197,7 @@ func TestI1WorkerChangeMovesAccess(t *testing.T) {
 
 // I1, X1: read receipts and typing reach the other member's open stream at once.
 func TestI1ReceiptsAndTypingLive(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		orderID := w.bookAccepted(ordT0.Add(48 * time.Hour))
@@ -273,6 +277,7 @@ func nextOf(ctx context.Context, t *testing.T, s *wsStream, typ string) streamEv
 // push saying how many messages wait, at most one a minute per conversation; the message center
 // shows the conversation as one entry; a muted conversation pushes nothing.
 func TestI1PushSkippedWhenSeenLiveAndBurstsCollapse(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		gclk := testkit.NewClock(w.clk.Now())
@@ -374,6 +379,7 @@ func TestI1PushSkippedWhenSeenLiveAndBurstsCollapse(t *testing.T) {
 // their language, and only operators see the original — each of their reads in the order's
 // audit trail.
 func TestI1MaskedContactsAndOperatorReadsAudited(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		orderID := w.bookAccepted(ordT0.Add(48 * time.Hour))
@@ -437,6 +443,7 @@ func containsAny(s string, subs ...string) bool {
 // the conversation's current members (and operators, for disputes) and nobody else — a worker
 // removed from the order loses the image and its thumbnail in the commit that removes them.
 func TestI1ImagesFollowMembership(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		other := w.s.AddPerson(model.Person{ID: "c-other", Role: model.RoleCustomer, Name: "路人甲"})
@@ -480,6 +487,7 @@ func TestI1ImagesFollowMembership(t *testing.T) {
 // I1: typing is passed on at most once a second per person and conversation; posts in between
 // are answered 204 but tell nobody.
 func TestI1TypingRateLimited(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		orderID := w.bookAccepted(ordT0.Add(48 * time.Hour))
@@ -535,6 +543,7 @@ func TestI1TypingRateLimited(t *testing.T) {
 // completed, cancelled-and-closed and worker-less orders (the list builds a page's views with one
 // query per kind of data, the single view the same way).
 func TestI1ConversationListMatchesEachConversation(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		open := w.bookAccepted(ordT0.Add(48 * time.Hour))
@@ -584,6 +593,7 @@ func TestI1ConversationListMatchesEachConversation(t *testing.T) {
 // neither uses up the person's creating bucket, so a lively chat is never refused with 429 while
 // messages themselves stay limited like other creating requests.
 func TestI1ChatReadAndTypingOutsideTheCreatingBucket(t *testing.T) {
+	t.Parallel()
 	w := relWorld(t, storetest.SQLitePath(t), func(c *config.Config) {
 		c.RateCreatePerMinute, c.RateCreateBurst = 6, 6 // booking takes one
 		c.RateNotifyPerMinute, c.RateNotifyBurst = 2, 1

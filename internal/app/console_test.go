@@ -22,6 +22,7 @@ type approvals struct {
 // second request replaces the first rather than adding one; the worker does not see it; a
 // cancelled order's request is gone (E2; issue 15 item 6).
 func TestE2WorkerChangeRequestWaitsInApprovals(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		id := w.bookAccepted(ordT0.Add(48 * time.Hour))

@@ -100,6 +100,7 @@ func deliveries(t *testing.T, s *apptest.Server, token, query string) []store.De
 // signed with the server's VAPID key, with urgency and TTL from its importance and the alert
 // style in the payload.
 func TestX2WebPushDelivered(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		s, _, customer, operator, _ := x2Node(t, dsn)
 		r := s.Do("GET", "/v1/push/vapid-public-key", customer, nil)
@@ -166,6 +167,7 @@ func TestX2WebPushDelivered(t *testing.T) {
 // X2: a push service answering 410 Gone means the browser unsubscribed: the subscription is
 // removed and the delivery log says why.
 func TestX2WebPushGoneRemovesSubscription(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		s, _, customer, operator, _ := x2Node(t, dsn)
 		vapid := s.Do("GET", "/v1/push/vapid-public-key", customer, nil).Str("public_key")
@@ -195,6 +197,7 @@ func TestX2WebPushGoneRemovesSubscription(t *testing.T) {
 // X2: off-app pushes wait for the recipient's receiving window; the message center and the open
 // app get the notification at once.
 func TestX2WebPushWaitsForTheReceivingWindow(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		day := time.Now().UTC().Truncate(24 * time.Hour)
 		// 22:00 in Shanghai; the customer takes alerts from 08:00 to 21:00.
@@ -295,6 +298,7 @@ func (g *gateway) register(t *testing.T, s *apptest.Server, token string, kinds 
 // X2: webhooks are signed per Standard Webhooks and carry what a gateway needs (the phone for
 // SMS); a failing gateway is retried with backoff, with the same webhook-id, until it accepts.
 func TestX2WebhookSignedAndRetried(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		s, clk, customer, operator, key := x2Node(t, dsn)
 		g := newGateway(t, clk, 503, 503, 200)
@@ -355,6 +359,7 @@ func TestX2WebhookSignedAndRetried(t *testing.T) {
 
 // X2: a gateway that fails for a whole retry chain (about 24 h) is paused, and operators are told.
 func TestX2WebhookEndpointPausedTellsOperators(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		s, clk, _, _, key := x2Node(t, dsn) // tokens expire as the clock moves a day: read with the key
 		g := newGateway(t, clk, 503)
@@ -410,6 +415,7 @@ func TestX2WebhookEndpointPausedTellsOperators(t *testing.T) {
 // X2/X4: the delivery log tells operators, per notification and order, which channel and target
 // got what, and how it went; people other than operators and the platform may not read it.
 func TestX2DeliveryLog(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		s, clk, customer, operator, key := x2Node(t, dsn)
 		vapid := s.Do("GET", "/v1/push/vapid-public-key", customer, nil).Str("public_key")

@@ -52,6 +52,7 @@ func newFeedbackWorld(t *testing.T, dsn string) *ordWorld {
 // filters, tags, sets a status and answers; the author is told and sees the status, the answer
 // and the history, without the operators' tags.
 func TestI4FeedbackSubmitTriageAnswer(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newFeedbackWorld(t, dsn)
 		order := w.bookAccepted(ordT0.Add(48 * time.Hour))
@@ -193,6 +194,7 @@ func TestI4FeedbackSubmitTriageAnswer(t *testing.T) {
 
 // TestI4FeedbackAccess: nobody but the author and operators sees feedback; only operators triage.
 func TestI4FeedbackAccess(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newFeedbackWorld(t, dsn)
 		id := w.want(w.as(ordCustomer, "POST", "/v1/feedback", map[string]any{"topic": "service_quality", "text": "阿姨很准时"}), 201).Str("id")

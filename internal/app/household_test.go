@@ -81,6 +81,7 @@ func newHHWorld(t *testing.T, dsn string) *hhWorld {
 // Y5: each watcher is told of the order in their own language, time zone and preferences, only
 // of the orders they watch, and never of money.
 func TestY5WatchersToldInTheirLanguageZoneAndPreferences(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		h := newHHWorld(t, dsn)
 		h.want(h.as(ordW1, "POST", "/v1/orders/"+h.order+"/accept", nil), 200)
@@ -159,6 +160,7 @@ func (w *ordWorld) inboxAbout(personID, orderID string) int {
 // Y5, X5: a watcher reads the order without its payment details and its timeline; never the
 // customer's other orders; the worker sees a watcher's display name only; watchers change nothing.
 func TestY5WatcherSeesTheOrderWithoutPaymentOnly(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		h := newHHWorld(t, dsn)
 		h.want(h.as(ordW1, "POST", "/v1/orders/"+h.order+"/accept", nil), 200)
@@ -237,6 +239,7 @@ func TestY5WatcherSeesTheOrderWithoutPaymentOnly(t *testing.T) {
 // Y5, I1, E1: the chat right decides whether a watcher is in the order's conversation (their role
 // shown); the answer right whether they answer the worker's time change for the customer.
 func TestY5ChatAndAnswerRights(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		h := newHHWorld(t, dsn)
 		h.want(h.as(ordW1, "POST", "/v1/orders/"+h.order+"/accept", nil), 200)
@@ -320,6 +323,7 @@ func TestY5ChatAndAnswerRights(t *testing.T) {
 // the chat and its images, the watched list — and their open stream is told and then gets
 // nothing more of the order.
 func TestY5RemovalCutsAccessOnEveryEndpoint(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		h := newHHWorld(t, dsn)
 		h.want(h.as(ordW1, "POST", "/v1/orders/"+h.order+"/accept", nil), 200)
@@ -418,6 +422,7 @@ func TestY5RemovalCutsAccessOnEveryEndpoint(t *testing.T) {
 // (invited by phone) only once the platform resolved his invite, and again when c-lin adds him to
 // another order. The kind is in the catalogue with its settings label; the customer is not told.
 func TestY5WatcherToldWhenAdded(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		h := newHHWorld(t, dsn)
 
@@ -467,6 +472,7 @@ func TestY5WatcherToldWhenAdded(t *testing.T) {
 // the customer has it in the message center; once the platform resolves it the invitee is told
 // they were added. Adding a person already in the household sends no invite.
 func TestY5InviteReachesThePlatformByWebhook(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		w.s.AddPerson(model.Person{ID: hhSon, Role: model.RoleCustomer, Name: "林小东", Phone: "13800000003"})

@@ -14,6 +14,7 @@ import (
 // can be searched in either language), and Chinese again after switching back (X3; issue 15
 // item 11).
 func TestX3MessageCenterFollowsReadersLanguage(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		w.bookAccepted(ordT0.Add(48 * time.Hour))

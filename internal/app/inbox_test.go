@@ -181,6 +181,7 @@ func deliverJob(t *testing.T, s *apptest.Server, n model.Notification) (store.Jo
 }
 
 func TestS1SwitchesOverHTTP(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		s, _ := inbNode(t, dsn)
 		c := s.AddPerson(model.Person{ID: "c-1", Role: model.RoleCustomer, Name: "林晓"})
@@ -284,6 +285,7 @@ func TestS1SwitchesOverHTTP(t *testing.T) {
 }
 
 func TestS2ReceivingWindowDefersOffApp(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		s, clk := inbNode(t, dsn)
 		s.App.Notify.OffApp = true // set before any request: off-app delivery jobs are what S2 defers
@@ -347,6 +349,7 @@ func TestS2ReceivingWindowDefersOffApp(t *testing.T) {
 }
 
 func TestS3AlertStyleCarried(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		s, _ := inbNode(t, dsn)
 		s.App.Notify.OffApp = true
@@ -390,6 +393,7 @@ func TestS3AlertStyleCarried(t *testing.T) {
 }
 
 func TestS4MessageCenterSortsAndFilters(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		s, clk := inbNode(t, dsn)
 		c := s.AddPerson(model.Person{ID: "c-1", Role: model.RoleCustomer, Name: "林晓"})
@@ -610,6 +614,7 @@ func mapsEqual(a, b map[string]int) bool {
 }
 
 func TestS5RetentionPurgeAndHistorySearch(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		s, clk := inbNode(t, dsn)
 		c := s.AddPerson(model.Person{ID: "c-1", Role: model.RoleCustomer, Name: "林晓"})
@@ -704,6 +709,7 @@ func TestS5RetentionPurgeAndHistorySearch(t *testing.T) {
 
 // A node that runs its own jobs schedules the purge on start, once, whatever the number of starts.
 func TestS5PurgeScheduledAtStart(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		clk := testkit.NewClock(inbT0)
 		want := time.Date(2026, 3, 3, 3, 30, 0, 0, shanghai)

@@ -53,6 +53,7 @@ func wantTrail(t *testing.T, got []string, want ...string) {
 // another device the rest of the chain is cancelled — the operators are never told. Each step
 // is in the order's audit trail.
 func TestY1ChainEscalatesStepByStepAndStopsWhenRead(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		g := newGateway(t, w.clk, 200)
@@ -119,6 +120,7 @@ func TestY1ChainEscalatesStepByStepAndStopsWhenRead(t *testing.T) {
 // the chain; steps with nowhere to go (no browser, no gateway) hand over at once, so the
 // operators are told; "收到" on the order page ends it and clears the board.
 func TestY1AssignmentNeedsAcknowledgement(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		order := w.book(ordT0.Add(48 * time.Hour))
@@ -165,6 +167,7 @@ func TestY1AssignmentNeedsAcknowledgement(t *testing.T) {
 // Y1: the gateway's signed receipts move the chain: failed runs the next step at once, read
 // stops it; an unsigned or wrongly signed receipt is refused and changes nothing.
 func TestY1ReceiptsMoveTheChain(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		g := newGateway(t, w.clk, 200)
@@ -222,6 +225,7 @@ func TestY1ReceiptsMoveTheChain(t *testing.T) {
 // Y1: an SOS from an order pages every operator at once — outside their receiving window too —
 // and again every 2 minutes until one acknowledges; then paging stops and the raiser is told.
 func TestY1SOSRepeatsUntilAcknowledged(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		order := w.bookAccepted(ordT0.Add(3 * time.Hour))
@@ -269,6 +273,7 @@ func TestY1SOSRepeatsUntilAcknowledged(t *testing.T) {
 
 // Y1: operators set a kind's deadline and chain; a step list is data (an unknown step refused).
 func TestY1OperatorsSetDeadlinesAndChains(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		r := w.want(w.as(ordOp1, "GET", "/v1/admin/notice-chains", nil), 200)
@@ -304,6 +309,7 @@ func TestY1OperatorsSetDeadlinesAndChains(t *testing.T) {
 // Y1: a deadline never falls after the notice stops mattering: an assignment half an hour before
 // the appointment squeezes its three 15-minute steps into that half hour.
 func TestY1DeadlineBeforeTheAppointment(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		order := w.book(ordT0.Add(30 * time.Minute))

@@ -56,6 +56,7 @@ func metric(text, name, labels string) float64 {
 // the second try, reminders fired late, a stream open, a request refused by the rate limit —
 // every metric operators watch has moved, on both stores.
 func TestX6MetricsMoveAfterAFlow(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		clk := testkit.NewClock(ordT0)
 		s := apptest.Start(t, dsn, apptest.Options{Now: clk.Now, ManualJobs: true, Config: func(c *config.Config) {
@@ -194,6 +195,7 @@ func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return 
 // client's X-Request-Id when valid, echoed back; a new one otherwise), route and person; a job's
 // lines name the job; no line carries a phone number or a token.
 func TestX6StructuredLogsWithRequestIDAndNoPhoneNumbers(t *testing.T) {
+	t.Parallel()
 	var logs syncBuffer
 	clk := testkit.NewClock(ordT0)
 	s := apptest.Start(t, storetest.SQLitePath(t), apptest.Options{Now: clk.Now, ManualJobs: true,
@@ -293,6 +295,7 @@ func findLog(lines []map[string]any, key string, value any) map[string]any {
 // X6 (operations, #11): with --metrics-addr the metrics are served on that listener only, and
 // with --metrics-token only to a caller that sends it.
 func TestX6MetricsOnTheirOwnListenerBehindAToken(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t, storetest.SQLitePath(t), apptest.Options{Config: func(c *config.Config) {
 		c.MetricsAddr, c.MetricsToken = "127.0.0.1:0", "scrape-secret"
 	}})
@@ -334,6 +337,7 @@ func TestX6MetricsOnTheirOwnListenerBehindAToken(t *testing.T) {
 // X1 (operations, #11): a NATS server that cannot be reached at start is logged, and /readyz
 // reports the node degraded (still 200: it serves, and streams catch up by polling).
 func TestX1NATSUnreachableAtStartIsDegraded(t *testing.T) {
+	t.Parallel()
 	var logs syncBuffer
 	s := apptest.Start(t, storetest.SQLitePath(t), apptest.Options{
 		Log: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn})),

@@ -37,6 +37,7 @@ func (l orderList) ids() []string {
 // cursor without repeating or losing an order; customers and workers still see only their own;
 // bad parameters are refused naming the field (issue 15, the operator's console).
 func TestConsoleOrderListFiltersSearchSortAndPages(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		ctx := context.Background()

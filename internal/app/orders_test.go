@@ -22,6 +22,7 @@ import (
 )
 
 func TestN1AcceptTellsCustomerWorkerCard(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		at := ordT0.Add(48 * time.Hour)
@@ -79,6 +80,7 @@ func TestN1AcceptTellsCustomerWorkerCard(t *testing.T) {
 }
 
 func TestN2ReminderFollowsReschedule(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		// Operators set 45 minutes for this item (and keep 30 for others).
@@ -128,6 +130,7 @@ func TestN2ReminderFollowsReschedule(t *testing.T) {
 }
 
 func TestN2ReminderRemovedByCancellation(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		a := ordT0.Add(48 * time.Hour)
@@ -146,6 +149,7 @@ func TestN2ReminderRemovedByCancellation(t *testing.T) {
 }
 
 func TestN2ReminderRetargetedByWorkerChange(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		a := ordT0.Add(48 * time.Hour)
@@ -164,6 +168,7 @@ func TestN2ReminderRetargetedByWorkerChange(t *testing.T) {
 }
 
 func TestN2ReminderFiresOnceAfterRestart(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		clk := testkit.NewClock(ordT0)
 		w1 := newOrdWorld(t, dsn, clk)
@@ -197,6 +202,7 @@ func TestN2ReminderFiresOnceAfterRestart(t *testing.T) {
 }
 
 func TestN3CompletionInvitesReview(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		id := w.bookAccepted(ordSoon)
@@ -232,6 +238,7 @@ func TestN3CompletionInvitesReview(t *testing.T) {
 }
 
 func TestE1TimeChangeAcceptedTellsBothParties(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		a := ordT0.Add(48 * time.Hour)
@@ -280,6 +287,7 @@ func TestE1TimeChangeAcceptedTellsBothParties(t *testing.T) {
 }
 
 func TestE1DeclineAndOperatorWindowAndEscalation(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		a := ordT0.Add(48 * time.Hour)
@@ -337,6 +345,7 @@ func TestE1DeclineAndOperatorWindowAndEscalation(t *testing.T) {
 }
 
 func TestE2WorkerChangeTellsCustomerAndNewWorker(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		a := ordT0.Add(48 * time.Hour)
@@ -391,6 +400,7 @@ func TestE2WorkerChangeTellsCustomerAndNewWorker(t *testing.T) {
 }
 
 func TestE3CancellationRefundTerms(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		everyone := []string{ordCustomer, ordW1, ordOp1, ordOp2}
@@ -492,6 +502,7 @@ func TestE3CancellationRefundTerms(t *testing.T) {
 // X4: the order's audit trail — every transition, every notification and to whom — in order;
 // a customer or worker sees only the notifications sent to them (#11).
 func TestX4OrderTimeline(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		a := ordT0.Add(48 * time.Hour)
@@ -556,6 +567,7 @@ func TestX4OrderTimeline(t *testing.T) {
 }
 
 func TestOrderAcceptRaceOneWins(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		for round := range 5 {
@@ -592,6 +604,7 @@ func TestOrderAcceptRaceOneWins(t *testing.T) {
 }
 
 func TestOrderTransactionFailureLeavesNothing(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		id := w.book(ordT0.Add(48 * time.Hour))
@@ -619,6 +632,7 @@ func TestOrderTransactionFailureLeavesNothing(t *testing.T) {
 }
 
 func TestOrderIdempotencyKeyOneTransition(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		id := w.book(ordSoon)
@@ -648,6 +662,7 @@ func TestOrderIdempotencyKeyOneTransition(t *testing.T) {
 }
 
 func TestDemoSeedsOrdersOnce(t *testing.T) {
+	t.Parallel()
 	clk := testkit.NewClock(ordT0)
 	s := apptest.Start(t, storetest.SQLitePath(t), apptest.Options{Now: clk.Now, Demo: true, ManualJobs: true})
 	op := s.Token("o-zhou", model.RoleOperator)
@@ -696,6 +711,7 @@ func TestDemoSeedsOrdersOnce(t *testing.T) {
 // Every step from every status over HTTP: allowed steps succeed, the rest are refused with
 // 409 invalid_transition (the rules themselves: booking.TestOrderTransitionTable).
 func TestOrderTransitionsOverHTTP(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		at := ordSoon // inside the start window
@@ -750,6 +766,7 @@ func TestOrderTransitionsOverHTTP(t *testing.T) {
 
 // E3: the refund reaches the platform as an event — the order.cancelled webhook carries it.
 func TestE3RefundHandedToPlatformWebhook(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		var mu sync.Mutex
 		var got []map[string]any

@@ -221,6 +221,7 @@ func permissionMatrix(w map[string]string) map[string]pmEntry {
 // each role, the owner, a stranger of the same role, a removed worker and a service key. A route
 // that is not in the matrix fails the test, so a new route must say who may call it.
 func TestIssue10PermissionMatrix(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w, ids, tok := pmWorld(t, dsn)
 		matrix := permissionMatrix(ids)
@@ -411,6 +412,7 @@ func pmSend(t *testing.T, s *apptest.Server, method, path, token string, body an
 // answered with a problem document, never a 5xx. Then the fields that take zones and times
 // refuse unknown zones, "Local", and past or far-future times.
 func TestIssue10BadInputNeverFails(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w, ids, tok := pmWorld(t, dsn)
 		matrix := permissionMatrix(ids)

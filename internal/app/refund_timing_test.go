@@ -13,6 +13,7 @@ import (
 // operators are all told how the refund is handled, including when it arrives — the worker's and
 // operators' notices carry the same expected date as the customer's.
 func TestE3RefundTimingToldToEveryone(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		id := w.bookAccepted(ordT0.Add(72 * time.Hour))

@@ -36,6 +36,7 @@ func relProblem(t *testing.T, r *apptest.Response, status int, code model.Code) 
 // Issue 10, defect 3: NUL (and other control characters) in a JSON string, a path id, cursor= or
 // q= answered 500 on PostgreSQL. They are refused with 400 on both stores.
 func TestIssue10ControlCharactersAre400(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := relWorld(t, dsn, nil)
 		tok := w.tok(ordCustomer)
@@ -64,6 +65,7 @@ func TestIssue10ControlCharactersAre400(t *testing.T) {
 // Issue 10, defect 4: with the database out of reach (here: its tables gone) the API answered
 // 500; it answers 503 unavailable with Retry-After, and /readyz checks the schema version.
 func TestIssue10DatabaseGoneIs503AndReadyzChecksTheSchema(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := relWorld(t, dsn, nil)
 		if r := w.s.Do("GET", "/readyz", "", nil); r.Status != 200 {
@@ -99,6 +101,7 @@ func TestIssue10DatabaseGoneIs503AndReadyzChecksTheSchema(t *testing.T) {
 // Issue 10, defect 7: ?access_token= was accepted on every GET route. Only the two stream routes
 // take it.
 func TestIssue10AccessTokenOnlyOnStreamRoutes(t *testing.T) {
+	t.Parallel()
 	w := relWorld(t, storetest.SQLitePath(t), nil)
 	tok := w.tok(ordOp1)
 	for _, path := range []string{"/v1/me", "/v1/orders", "/v1/admin/webhooks", "/v1/me/inbox"} {
@@ -120,6 +123,7 @@ func TestIssue10AccessTokenOnlyOnStreamRoutes(t *testing.T) {
 // Issue 10, defect 9: appointments and new times 10 years ahead or at 9999-12-31, and a bulk
 // cancellation over 100 years, were accepted. The policy bounds them.
 func TestIssue10DatesAreBounded(t *testing.T) {
+	t.Parallel()
 	w := relWorld(t, storetest.SQLitePath(t), nil)
 	tok := w.tok(ordCustomer)
 	for _, at := range []time.Time{ordT0.Add(10 * 365 * 24 * time.Hour), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), ordT0.Add(181 * 24 * time.Hour)} {
@@ -144,6 +148,7 @@ func TestIssue10DatesAreBounded(t *testing.T) {
 // rate_limited with Retry-After, tighter on requests that notify others; one open worker change
 // per order.
 func TestIssue10RateLimits(t *testing.T) {
+	t.Parallel()
 	w := relWorld(t, storetest.SQLitePath(t), func(c *config.Config) {
 		c.RateCreatePerMinute, c.RateCreateBurst = 6, 3 // a token every 10 s
 		c.RateNotifyPerMinute, c.RateNotifyBurst = 2, 1 // a token every 30 s

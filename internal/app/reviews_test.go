@@ -60,6 +60,7 @@ func wantFields(t *testing.T, r *apptest.Response, fields ...string) {
 // for 24 hours; the customer is told of the reply; operators hide a reply and a review and their
 // authors are told why; the worker's rating on their card counts only visible reviews.
 func TestI2ReviewReplyAndModeration(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		// Not before the service is done.
@@ -210,6 +211,7 @@ func TestI2ReviewReplyAndModeration(t *testing.T) {
 // I2 access: on every review endpoint a stranger, another customer, another worker, the removed
 // worker, an agent and an anonymous caller are refused; roles cannot do each other's part.
 func TestI2ReviewAccess(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		other := w.s.AddPerson(model.Person{ID: "c-other", Role: model.RoleCustomer, Name: "路人甲"})
@@ -307,6 +309,7 @@ func uploadPNG(t *testing.T, s *apptest.Server, token string, shade uint8) strin
 // may then see them (files access rule), nobody else — and the worker no longer once the review
 // is hidden.
 func TestI2ReviewPhotosReadableByTheOrderOnly(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		other := w.s.AddPerson(model.Person{ID: "c-other", Role: model.RoleCustomer, Name: "路人甲"})

@@ -13,6 +13,7 @@ const deskAgent = "a-chen"
 // TestI3DeskSettings: operators set an agent's capacity, the business hours and canned replies;
 // the agent sets themself away; nobody else may.
 func TestI3DeskSettings(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		w.s.AddPerson(model.Person{ID: deskAgent, Role: model.RoleAgent, Name: "客服小陈"})

@@ -102,6 +102,7 @@ func (w *ordWorld) support(id, conv string) *apptest.Response {
 // transfer with a note → pending → resolve → rating (a low one tells operators) → the customer
 // writes again and it reopens to the agent → rated again on the next resolve.
 func TestI3SupportFlow(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := supWorld(t, dsn)
 		gclk := testkit.NewClock(w.clk.Now())
@@ -275,6 +276,7 @@ func TestI3SupportFlow(t *testing.T) {
 
 // I3: two agents claim the same queued conversation at once: exactly one holds it.
 func TestI3TwoAgentsClaimOneWins(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := supWorld(t, dsn)
 		for i := range 5 {
@@ -331,6 +333,7 @@ func TestI3TwoAgentsClaimOneWins(t *testing.T) {
 // I3: an agent whose stream closed keeps their conversations for offline_after_minutes, then
 // they return to the queue and go to an agent who is online; an agent back in time keeps theirs.
 func TestI3OfflineAgentReturnsToQueue(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := supWorld(t, dsn)
 		hours := w.want(w.as(ordOp1, "GET", "/v1/admin/support/hours", nil), 200).JSON
@@ -403,6 +406,7 @@ func TestI3OfflineAgentReturnsToQueue(t *testing.T) {
 // I3: out of business hours the customer gets one automatic reply saying when agents answer,
 // not one per message; in hours with nobody online, one saying by when today.
 func TestI3OutOfHoursAutoReplyOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := supWorld(t, dsn)
 		// 23:00 on Sunday in Shanghai: closed until Monday 09:00.
@@ -450,6 +454,7 @@ func TestI3OutOfHoursAutoReplyOnce(t *testing.T) {
 // I3: the first message carries an image: the agent who holds the conversation and other agents
 // see it; a stranger does not.
 func TestI3SupportChatWithImage(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := supWorld(t, dsn)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -489,6 +494,7 @@ func TestI3SupportChatWithImage(t *testing.T) {
 // I3: customers never see another's support conversation; workers only their own; agents see
 // support conversations but not order chats; only the desk works the queue.
 func TestI3Access(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := supWorld(t, dsn)
 		orderID := w.bookAccepted(ordT0.Add(48 * time.Hour))
@@ -584,6 +590,7 @@ func TestI3Access(t *testing.T) {
 // I3, X1: an agent who is online but away takes no conversation, yet their console hears that the
 // queue grew (support.queue, after commit) and the queued conversation waits for them.
 func TestI3QueueSignalReachesOnlineAgents(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := supWorld(t, dsn)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -44,6 +44,7 @@ func timestampsOf(path string, v any, out map[string]string) {
 // (microseconds, trailing zeros trimmed before), and whether it is a field of an answer or sits
 // in a notification's data, an audit entry's details or a stream frame.
 func TestX6EveryTimestampHasOneForm(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		// A clock with nanoseconds whose microseconds end in zeros, and an appointment on the whole
 		// hour: the widths that mixed (9 digits fresh, ".5" back from the store, none).

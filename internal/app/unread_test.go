@@ -17,6 +17,7 @@ import (
 // device — so clients never count themselves. The frame is in no log (seq 0; SSE sends it
 // without an id, so resuming is unaffected).
 func TestX1UnreadChangedWhenCountsChange(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		s := apptest.Start(t, dsn, apptest.Options{})
 		tok := s.AddPerson(model.Person{ID: "c-1", Role: model.RoleCustomer, Name: "林晓"})

@@ -14,6 +14,7 @@ import (
 // request in one round, as docs/api.md promises (issue #11: an unknown member used to hide a
 // missing name, a malformed time a missing address).
 func TestX6ValidationNamesEveryField(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		cust := w.tok(ordCustomer)

@@ -54,6 +54,7 @@ func (w *ordWorld) visitOf(who, orderID string) map[string]any {
 // recorded), and the completion carries photos the customer's notice shows and only the order's
 // parties can read.
 func TestY4VisitOnTheWayStartCodeOverrideAndPhotos(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		w.s.AddPerson(model.Person{ID: "c-chen", Role: model.RoleCustomer, Name: "陈先生"})
@@ -221,6 +222,7 @@ func TestY4VisitOnTheWayStartCodeOverrideAndPhotos(t *testing.T) {
 // the worker sets out; a worker on the way in time is neither nudged nor reported; and past the
 // start window nobody starts the service. The policy moves the nudge.
 func TestY4NudgeThenOperatorNoticeAndStartWindow(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		appt := ordT0.Add(4 * time.Hour)
@@ -299,6 +301,7 @@ func TestY4NudgeThenOperatorNoticeAndStartWindow(t *testing.T) {
 // when the gap ends, the estimate as it is then — and nothing when it came back within the
 // margin meanwhile.
 func TestY4ETAUpdatesInsideTheGapCoalesce(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		appt := ordT0.Add(3 * time.Hour) // 12:00 in Shanghai
@@ -356,6 +359,7 @@ func TestY4ETAUpdatesInsideTheGapCoalesce(t *testing.T) {
 // estimate is past by the margin without a check-in they are nudged, once per estimate; a check-in
 // ends it.
 func TestY4NudgeRelativeToTheWorkersEstimate(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		appt := ordT0.Add(4 * time.Hour) // 13:00 in Shanghai

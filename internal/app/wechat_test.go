@@ -127,6 +127,7 @@ func y3Delivery(w *ordWorld, n, channel string) (store.Delivery, deliver.WeChatD
 // the next notice goes to the gateway at once; a refused field (47003) is logged with its name
 // and gives the authorisation back; an expired token (40001) is refreshed once.
 func TestY3WeChatSubscribeMessages(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		wx := y3WeChat(t)
 		clk := testkit.NewClock(ordT0)
@@ -290,6 +291,7 @@ func TestY3WeChatSubscribeMessages(t *testing.T) {
 // Y3: two nodes on one database share one access token: fetched once when there is none, and
 // refreshed once when WeChat refuses it — however many sends on both nodes find it stale at once.
 func TestY3TokenRefreshedOnceAcrossNodes(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		wx := y3WeChat(t)
 		clk := testkit.NewClock(ordT0)
@@ -335,6 +337,7 @@ func TestY3TokenRefreshedOnceAcrossNodes(t *testing.T) {
 // subscribe message (checked by the stand-in), and reading it then cancels the gateway step; when
 // WeChat says she has none left (43101) the chain moves to the gateway at once.
 func TestY3WeChatIsAStepOfTheChain(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		wx := y3WeChat(t)
 		clk := testkit.NewClock(ordT0)

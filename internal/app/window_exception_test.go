@@ -18,6 +18,7 @@ import (
 // such a service (accepted, worker changed, assigned, time changed, cancelled), not only the
 // reminder. A notice about a service after the window opens still waits for it.
 func TestS2EveryNoticeAboutAServiceBeforeTheWindowGoesAtOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil) // 09:00 in Shanghai
 		prefs := planner.DefaultPreferences()
@@ -103,6 +104,7 @@ func TestS2EveryNoticeAboutAServiceBeforeTheWindowGoesAtOnce(t *testing.T) {
 // timeline — and that same row becomes sent when the window opens; a target gone meanwhile ends
 // skipped with the reason. No delivery is ever doubled.
 func TestS2HeldDeliveryIsQueuedWithItsPlannedTime(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil) // 09:00 in Shanghai
 		prefs := planner.DefaultPreferences()

@@ -44,6 +44,7 @@ func runDue(t *testing.T, r *jobs.Runner) int {
 }
 
 func TestJobRunsWhenDueAndMovesAndCancelsByKey(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		st, r, c := setup(t, dsn)
 		var got []string
@@ -93,6 +94,7 @@ func TestJobRunsWhenDueAndMovesAndCancelsByKey(t *testing.T) {
 }
 
 func TestJobRetriesWithBackoffThenFails(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		st, r, c := setup(t, dsn)
 		var calls atomic.Int32
@@ -126,6 +128,7 @@ func TestJobRetriesWithBackoffThenFails(t *testing.T) {
 }
 
 func TestJobRetryAtAndLeaseRecovery(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		st, r, c := setup(t, dsn)
 		r.Handle("later", func(ctx context.Context, j store.Job) error {
@@ -165,6 +168,7 @@ func TestJobRetryAtAndLeaseRecovery(t *testing.T) {
 
 // Several runners on one PostgreSQL database (several nodes) run every job exactly once.
 func TestJobsRunOnceAcrossNodes(t *testing.T) {
+	t.Parallel()
 	dsn := storetest.PostgresURL(t)
 	st1 := storetest.Open(t, dsn)
 	st2, err := store.Open(context.Background(), dsn)
@@ -213,6 +217,7 @@ func TestJobsRunOnceAcrossNodes(t *testing.T) {
 // ran out, so reminders due then were late or lost. A node starting up recovers the claims of
 // its previous life at once; on PostgreSQL it leaves other nodes' claims alone.
 func TestRestartedNodeRecoversItsClaimsAtOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		st, r, c := setup(t, dsn)
 		var ran atomic.Int32
@@ -262,6 +267,7 @@ func TestRestartedNodeRecoversItsClaimsAtOnce(t *testing.T) {
 // Issue 10, defect 1: the heartbeat extends the lease of a running job, so a job that runs longer
 // than its lease is not taken over (and run a second time) by another runner.
 func TestHeartbeatKeepsALongJobFromRunningTwice(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		st, a, c := setup(t, dsn)
 		b := jobs.New(st, c.Now, slog.New(slog.DiscardHandler))
@@ -307,19 +313,19 @@ func TestHeartbeatKeepsALongJobFromRunningTwice(t *testing.T) {
 // A runner claims no more jobs than it can run at once, so no claimed job waits for a slot while
 // its lease runs out.
 func TestRunnerClaimsNoMoreThanItRuns(t *testing.T) {
+	t.Parallel()
 	st, r, c := setup(t, storetest.SQLitePath(t))
 	r.Concurrency = 2
 	release := make(chan struct{})
-	var started atomic.Int32
-	r.Handle("slow", func(ctx context.Context, j store.Job) error { started.Add(1); <-release; return nil })
+	started := make(chan struct{}, 5)
+	r.Handle("slow", func(ctx context.Context, j store.Job) error { started <- struct{}{}; <-release; return nil })
 	for i := range 5 {
 		schedule(t, st, r, "slow", fmt.Sprintf("slow:%d", i), t0, nil, 1)
 	}
 	done := make(chan int)
 	go func() { done <- runDue(t, r) }()
-	for started.Load() < 2 {
-		time.Sleep(time.Millisecond)
-	}
+	<-started // two handlers run, and wait for release
+	<-started
 	var running int
 	if err := st.InTx(context.Background(), func(tx *store.Tx) error {
 		jobs, err := tx.ClaimDueJobsAs(context.Background(), "probe", c.Now(), time.Nanosecond, 100)
@@ -339,6 +345,7 @@ func TestRunnerClaimsNoMoreThanItRuns(t *testing.T) {
 // together: a rolled-back transaction leaves the job to be retried, and an attempt whose lease was
 // lost to another claim has its work rolled back instead of doubled.
 func TestJobCompletedInTheHandlersTransaction(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		st, r, c := setup(t, dsn)
 		ctx := context.Background()

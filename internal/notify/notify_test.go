@@ -16,6 +16,7 @@ import (
 var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 
 func TestEveryKindRendersInBothLanguages(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, storetest.SQLitePath(t))
 	zh := storetest.Person("zh", model.RoleCustomer)
 	en := storetest.Person("en", model.RoleWorker)
@@ -69,6 +70,7 @@ func TestEveryKindRendersInBothLanguages(t *testing.T) {
 }
 
 func TestNotifySameKeyTellsOnce(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, storetest.SQLitePath(t))
 	storetest.AddPeople(t, st, storetest.Person("c", model.RoleCustomer))
 	svc := &notify.Service{Store: st, Jobs: jobs.New(st, func() time.Time { return t0 }, nil), Now: func() time.Time { return t0 }}
@@ -94,6 +96,7 @@ func TestNotifySameKeyTellsOnce(t *testing.T) {
 }
 
 func TestNotifySchedulesOffAppOnlyWithSomewhereToGo(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, storetest.SQLitePath(t))
 	storetest.AddPeople(t, st, storetest.Person("c1", model.RoleCustomer), storetest.Person("c2", model.RoleCustomer))
 	svc := &notify.Service{Store: st, Jobs: jobs.New(st, func() time.Time { return t0 }, nil), Now: func() time.Time { return t0 }, OffApp: true}
@@ -134,6 +137,7 @@ func TestNotifySchedulesOffAppOnlyWithSomewhereToGo(t *testing.T) {
 // NotifyMany writes what Notify writes for each event — the same rows, event-log entries in
 // order with consecutive seqs, delivery jobs only where they can go — and tells nobody twice.
 func TestNotifyManyMatchesNotify(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) { notifyManyMatchesNotify(t, dsn) })
 }
 
