@@ -29,6 +29,7 @@ import (
 	"github.com/homebell/homebell/internal/deliver"
 	"github.com/homebell/homebell/internal/files"
 	"github.com/homebell/homebell/internal/hub"
+	"github.com/homebell/homebell/internal/idem"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
 	"github.com/homebell/homebell/internal/observe"
@@ -66,6 +67,8 @@ type API struct {
 	Booking *booking.Service
 	// Deliver owns push subscriptions and webhook endpoints (X2).
 	Deliver *deliver.Service
+	// Keys records Idempotency-Keys and their answers.
+	Keys *idem.Keys
 	// Actions runs what a notice asks from the notice itself (Y2).
 	Actions *actions.Service
 	// Files takes image uploads and serves them to those allowed to see them.
@@ -355,8 +358,8 @@ func principal(r *http.Request) auth.Principal {
 // idempotent honours Idempotency-Key on creating POSTs: the same key with the same request answers
 // the first answer without a second effect; with a different request it is refused (422).
 //
-// The key's record is written by the store inside the action's own transaction (the claim travels
-// in the request's context to store.InTx), so it exists exactly when the action committed: a
+// The key's record is written by the store inside the action's own transaction (idem.Keys.Claim
+// puts the claim in the request's context, where store.InTx finds it), so it exists exactly when the action committed: a
 // request that never committed leaves no key behind and its retry runs; a concurrent duplicate
 // finds the record, rolls back and answers with the first request's answer. The answer is
 // recorded right after the commit, except on routes that can rebuild it from current state
@@ -384,22 +387,22 @@ func (a *API) idempotent(rt route) handlerFunc {
 		request := r.Method + " " + r.URL.Path + " " + hex.EncodeToString(sum[:])
 		who := principal(r).ID
 		// A retry of a request that committed (or was refused) answers from its record.
-		if rec, found, err := a.Store.IdempotencyKey(r.Context(), who, key); err != nil {
+		if rec, found, err := a.Keys.Find(r.Context(), who, key); err != nil {
 			return err
 		} else if found {
 			return a.replay(w, r, rt, request, rec)
 		}
-		claim := &store.IdempotencyClaim{Principal: who, Key: key, Request: request, Now: a.Now()}
-		r = r.WithContext(store.WithIdempotencyClaim(r.Context(), claim))
+		ctx, claim := a.Keys.Claim(r.Context(), who, key, request)
+		r = r.WithContext(ctx)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		rw := &recorder{header: http.Header{}, status: 200}
 		herr := next(rw, r)
-		ctx := context.WithoutCancel(r.Context())
-		if errors.Is(herr, store.ErrIdempotencyDuplicate) {
+		ctx = context.WithoutCancel(r.Context())
+		if errors.Is(herr, idem.ErrDuplicate) {
 			// Another request with this key committed (or is committing, in the same group commit)
 			// while this one ran: answer with its answer once it is visible.
 			for range 100 {
-				rec, found, err := a.Store.IdempotencyKey(ctx, who, key)
+				rec, found, err := a.Keys.Find(ctx, who, key)
 				if err != nil {
 					return err
 				}
@@ -414,9 +417,9 @@ func (a *API) idempotent(rt route) handlerFunc {
 		switch {
 		case herr == nil && rw.status < 400:
 			if !claim.Committed() || rt.Rebuild == nil {
-				if _, err := a.Store.RecordIdempotencyAnswer(ctx, claim, rw.status, rw.body.Bytes()); err != nil {
+				if _, err := a.Keys.Finish(ctx, claim, rw.status, rw.body.Bytes()); err != nil {
 					// The action committed: a retry rebuilds or reports the answer.
-					a.Log.Error("idempotency: record answer", "err", err)
+					a.Log.Error("idempotency: record answer", "route", rt.Pattern, "status", rw.status, "err", err)
 				}
 			}
 		case herr != nil && errors.As(herr, &e) && e.Code.Status() < 500:
@@ -426,7 +429,7 @@ func (a *API) idempotent(rt route) handlerFunc {
 			p.Instance = r.URL.Path
 			var buf bytes.Buffer
 			_ = jsonEncode(&buf, p)
-			rec, err := a.Store.RecordIdempotencyAnswer(ctx, claim, p.Status, buf.Bytes())
+			rec, err := a.Keys.Finish(ctx, claim, p.Status, buf.Bytes())
 			if err != nil {
 				// The refusal stands; a retry runs the request again and is refused again.
 				a.Log.Error("idempotency: record refusal", "route", rt.Pattern, "status", p.Status, "err", err)
@@ -483,7 +486,7 @@ func (a *API) replay(w http.ResponseWriter, r *http.Request, rt route, request s
 					return r.Context().Err()
 				case <-time.After(20 * time.Millisecond):
 				}
-				next, found, err := a.Store.IdempotencyKey(r.Context(), principal(r).ID, r.Header.Get("Idempotency-Key"))
+				next, found, err := a.Keys.Find(r.Context(), principal(r).ID, r.Header.Get("Idempotency-Key"))
 				if err != nil {
 					return err
 				}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/homebell/homebell/internal/auth"
 	"github.com/homebell/homebell/internal/config"
+	"github.com/homebell/homebell/internal/idem"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
@@ -48,7 +49,8 @@ func startThings(t *testing.T, dsn string) *thingsServer {
 	ts := &thingsServer{entered: make(chan struct{}), release: make(chan struct{})}
 	now := func() time.Time { return time.Now().Add(time.Duration(ts.clock.Load()) * time.Second) }
 	a := &API{Cfg: config.Default(), Store: st, Verifier: v, Now: now,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry()}
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
+		Keys: &idem.Keys{Store: st, Now: now}}
 	a.Handler() // sets up the metrics the wrapper records
 	var seq atomic.Int32
 	create := func(w http.ResponseWriter, r *http.Request) error {

@@ -33,6 +33,7 @@ import (
 	"github.com/homebell/homebell/internal/deliver/wechat"
 	"github.com/homebell/homebell/internal/files"
 	"github.com/homebell/homebell/internal/hub"
+	"github.com/homebell/homebell/internal/idem"
 	"github.com/homebell/homebell/internal/jobs"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
@@ -151,7 +152,7 @@ func (a *App) init(ctx context.Context) error {
 	a.Notify = &notify.Service{Store: a.Store, Jobs: a.Jobs, Now: a.Now, Metrics: a.Metrics,
 		Wake: h.Wake, Publish: h.Publish, OffApp: true}
 	a.API = &api.API{Cfg: a.Cfg, Store: a.Store, Verifier: verifier, Now: a.Now, Log: a.Log, Registry: reg,
-		Metrics: a.Metrics, Static: web.Handler()}
+		Metrics: a.Metrics, Static: web.Handler(), Keys: &idem.Keys{Store: a.Store, Now: a.Now}}
 	if a.Cfg.Demo {
 		a.API.DevSecret = secret
 	}
