@@ -44,7 +44,7 @@ func (a *API) postPushSubscription(w http.ResponseWriter, r *http.Request) error
 	if err := v.Err(); err != nil {
 		return err
 	}
-	sub := store.PushSubscription{PersonID: principal(r).ID, Endpoint: in.Endpoint, P256dh: in.Keys.P256dh, Auth: in.Keys.Auth}
+	sub := model.PushSubscription{PersonID: principal(r).ID, Endpoint: in.Endpoint, P256dh: in.Keys.P256dh, Auth: in.Keys.Auth}
 	created, err := a.Deliver.SavePushSubscription(r.Context(), &sub)
 	if err != nil {
 		return err
@@ -57,7 +57,7 @@ func (a *API) listPushSubscriptions(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, page[store.PushSubscription]{Items: subs})
+	return writeJSON(w, http.StatusOK, page[model.PushSubscription]{Items: subs})
 }
 
 func (a *API) deletePushSubscription(w http.ResponseWriter, r *http.Request) error {
@@ -99,7 +99,7 @@ func (in webhookInput) validate() error {
 
 // webhookCreated is a new endpoint with its signing secret, shown this once.
 type webhookCreated struct {
-	store.WebhookEndpoint
+	model.WebhookEndpoint
 	Secret string `json:"secret"`
 }
 
@@ -118,7 +118,7 @@ func (a *API) postWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ep := store.WebhookEndpoint{URL: *in.URL, Secret: secret, Active: in.Active == nil || *in.Active}
+	ep := model.WebhookEndpoint{URL: *in.URL, Secret: secret, Active: in.Active == nil || *in.Active}
 	if in.Kinds != nil {
 		ep.Kinds = *in.Kinds
 	}
@@ -136,7 +136,7 @@ func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, page[store.WebhookEndpoint]{Items: eps})
+	return writeJSON(w, http.StatusOK, page[model.WebhookEndpoint]{Items: eps})
 }
 
 func (a *API) patchWebhook(w http.ResponseWriter, r *http.Request) error {
@@ -168,7 +168,7 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 	f := store.DeliveryFilter{NotificationID: q.Get("notification_id"), OrderID: q.Get("order_id"), State: q.Get("state"),
 		Before: q.Get("cursor")}
 	switch f.State {
-	case "", store.DeliveryQueued, store.DeliverySent, store.DeliveryFailed, store.DeliveryRetrying, store.DeliverySkipped:
+	case "", model.DeliveryQueued, model.DeliverySent, model.DeliveryFailed, model.DeliveryRetrying, model.DeliverySkipped:
 	default:
 		return model.Invalid(model.FieldError{Field: "state", Message: "must be queued, sent, failed, retrying or skipped"})
 	}
@@ -185,12 +185,12 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 	if len(ds) == limit {
 		next = ds[len(ds)-1].ID
 	}
-	return writeJSON(w, http.StatusOK, page[store.Delivery]{Items: ds, NextCursor: next})
+	return writeJSON(w, http.StatusOK, page[model.Delivery]{Items: ds, NextCursor: next})
 }
 
 // orderDeliveries is the off-app part of an order's timeline (X4): every delivery for operators and
 // the platform; for a customer or worker, only the deliveries made to them.
-func (a *API) orderDeliveries(r *http.Request) ([]store.Delivery, error) {
+func (a *API) orderDeliveries(r *http.Request) ([]model.Delivery, error) {
 	ds, err := a.Store.DeliveriesForOrder(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return nil, err
@@ -199,7 +199,7 @@ func (a *API) orderDeliveries(r *http.Request) ([]store.Delivery, error) {
 	if p.Is(operators...) {
 		return ds, nil
 	}
-	mine := []store.Delivery{}
+	mine := []model.Delivery{}
 	for _, d := range ds {
 		if d.RecipientID == p.ID {
 			mine = append(mine, d)

@@ -7,7 +7,6 @@ import (
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
 	"github.com/homebell/homebell/internal/notify/planner"
-	"github.com/homebell/homebell/internal/store"
 )
 
 // Notification settings (S1-S3) and their operator side: importance per kind, retention per
@@ -213,7 +212,7 @@ func (a *API) putRetention(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, a.Cfg.MaxBodyBytes, &in); err != nil {
 		return err
 	}
-	rt := store.DefaultRetention()
+	rt := model.DefaultRetention()
 	var v model.Validator
 	for _, f := range []struct {
 		name string

@@ -14,7 +14,6 @@ import (
 	"github.com/homebell/homebell/internal/deliver"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
-	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
 )
 
@@ -230,7 +229,7 @@ func TestY2ExpiredActionTokensPurged(t *testing.T) {
 			}
 		}
 		live := tokenOf(fresh)
-		if j := w.job("retention"); j.State != store.JobScheduled || !j.RunAt.After(w.clk.Now()) {
+		if j := w.job("retention"); j.State != model.JobScheduled || !j.RunAt.After(w.clk.Now()) {
 			t.Fatalf("the retention purge did not run: %+v", j)
 		}
 		if all, alive := tokens(time.Time{}), tokens(w.clk.Now()); all != alive || alive < len(fresh.Actions) {

@@ -83,14 +83,14 @@ func subscribe(t *testing.T, s *apptest.Server, token, endpoint string, b webpus
 		"keys": map[string]string{"p256dh": b.P256dh(), "auth": b.AuthSecret()}})
 }
 
-func deliveries(t *testing.T, s *apptest.Server, token, query string) []store.Delivery {
+func deliveries(t *testing.T, s *apptest.Server, token, query string) []model.Delivery {
 	t.Helper()
 	r := s.Do("GET", "/v1/admin/deliveries?"+query, token, nil)
 	if r.Status != 200 {
 		t.Fatalf("%s", r)
 	}
 	var p struct {
-		Items []store.Delivery `json:"items"`
+		Items []model.Delivery `json:"items"`
 	}
 	r.Decode(t, &p)
 	return p.Items
@@ -377,7 +377,7 @@ func TestX2WebhookEndpointPausedTellsOperators(t *testing.T) {
 		if len(ds) != 1 || ds[0].State != "failed" || ds[0].Attempts != webhook.MaxAttempts {
 			t.Fatalf("delivery after the whole chain: %+v", ds)
 		}
-		var ep store.WebhookEndpoint
+		var ep model.WebhookEndpoint
 		for _, it := range s.Do("GET", "/v1/admin/webhooks", key, nil).Items() {
 			if it["id"] == id {
 				raw, _ := json.Marshal(it)
@@ -431,7 +431,7 @@ func TestX2DeliveryLog(t *testing.T) {
 		if len(ds) != 2 {
 			t.Fatalf("deliveries of the order: %+v", ds)
 		}
-		by := map[string]store.Delivery{}
+		by := map[string]model.Delivery{}
 		for _, d := range ds {
 			by[d.Channel] = d
 			if d.NotificationID != n.ID || d.RecipientID != "c-1" || d.OrderID != "o-9" || d.Kind != notify.KindServiceCompleted {

@@ -167,7 +167,7 @@ func fieldsOf(r *apptest.Response) []string {
 	return out
 }
 
-func deliverJob(t *testing.T, s *apptest.Server, n model.Notification) (store.Job, notify.DeliverPayload) {
+func deliverJob(t *testing.T, s *apptest.Server, n model.Notification) (model.Job, notify.DeliverPayload) {
 	t.Helper()
 	j, err := s.Store.JobByKey(context.Background(), "deliver:"+n.ID)
 	if err != nil {
@@ -674,7 +674,7 @@ func TestS5RetentionPurgeAndHistorySearch(t *testing.T) {
 			t.Errorf("the 40-day-old booking (180-day retention) is gone: %+v", it)
 		}
 		// The job scheduled its next run.
-		if j, _ := s.Store.JobByKey(ctx, "retention"); j.State != store.JobScheduled || !j.RunAt.Equal(time.Date(2026, 4, 12, 3, 30, 0, 0, shanghai)) {
+		if j, _ := s.Store.JobByKey(ctx, "retention"); j.State != model.JobScheduled || !j.RunAt.Equal(time.Date(2026, 4, 12, 3, 30, 0, 0, shanghai)) {
 			t.Errorf("after the run: %+v, want scheduled for the next day 03:30", j)
 		}
 
@@ -716,7 +716,7 @@ func TestS5PurgeScheduledAtStart(t *testing.T) {
 		for start := range 2 {
 			s := apptest.Start(t, dsn, apptest.Options{Now: clk.Now})
 			j, err := s.Store.JobByKey(context.Background(), "retention")
-			if err != nil || j.Kind != "retention.purge" || j.State != store.JobScheduled || !j.RunAt.Equal(want) {
+			if err != nil || j.Kind != "retention.purge" || j.State != model.JobScheduled || !j.RunAt.Equal(want) {
 				t.Fatalf("start %d: retention job %+v (%v), want retention.purge scheduled at %s", start, j, err, want)
 			}
 			if err := s.Stop(); err != nil {
@@ -732,7 +732,7 @@ func inbSubscribe(t *testing.T, s *apptest.Server, ids ...string) {
 	t.Helper()
 	for _, id := range ids {
 		if err := s.Store.InTx(context.Background(), func(tx *store.Tx) error {
-			_, err := tx.PutPushSubscription(context.Background(), &store.PushSubscription{PersonID: id,
+			_, err := tx.PutPushSubscription(context.Background(), &model.PushSubscription{PersonID: id,
 				Endpoint: "https://push.example/" + id, P256dh: "k", Auth: "a"}, s.App.Now())
 			return err
 		}); err != nil {

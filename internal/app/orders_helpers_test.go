@@ -151,7 +151,7 @@ func ordData(t *testing.T, n model.Notification) map[string]any {
 }
 
 // job returns the job with key.
-func (w *ordWorld) job(key string) store.Job {
+func (w *ordWorld) job(key string) model.Job {
 	w.t.Helper()
 	j, err := w.s.Store.JobByKey(context.Background(), key)
 	if err != nil {
@@ -160,7 +160,7 @@ func (w *ordWorld) job(key string) store.Job {
 	return j
 }
 
-func (w *ordWorld) reminder(orderID, audience string) (store.Job, booking.ReminderPayload) {
+func (w *ordWorld) reminder(orderID, audience string) (model.Job, booking.ReminderPayload) {
 	w.t.Helper()
 	j := w.job(booking.ReminderKey(orderID, audience))
 	var p booking.ReminderPayload

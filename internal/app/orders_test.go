@@ -16,7 +16,6 @@ import (
 	"github.com/homebell/homebell/internal/booking"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
-	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
 	"github.com/homebell/homebell/internal/testkit"
 )
@@ -95,7 +94,7 @@ func TestN2ReminderFollowsReschedule(t *testing.T) {
 		a := ordT0.Add(48 * time.Hour)
 		id := w.bookAccepted(a)
 		j, pl := w.reminder(id, "customer")
-		if !j.RunAt.Equal(a.Add(-45*time.Minute)) || pl.WorkerID != ordW1 || j.State != store.JobScheduled {
+		if !j.RunAt.Equal(a.Add(-45*time.Minute)) || pl.WorkerID != ordW1 || j.State != model.JobScheduled {
 			t.Fatalf("reminder %+v %+v, want at %s", j, pl, a.Add(-45*time.Minute))
 		}
 		// E1 moves it a day later.
@@ -137,7 +136,7 @@ func TestN2ReminderRemovedByCancellation(t *testing.T) {
 		id := w.bookAccepted(a)
 		w.want(w.as(ordCustomer, "POST", "/v1/orders/"+id+"/cancel", map[string]any{"reason": "行程有变"}), 200)
 		for _, aud := range []string{"customer", "worker"} {
-			if j, _ := w.reminder(id, aud); j.State != store.JobCancelled {
+			if j, _ := w.reminder(id, aud); j.State != model.JobCancelled {
 				t.Errorf("%s reminder is %s after cancellation", aud, j.State)
 			}
 		}
@@ -189,7 +188,7 @@ func TestN2ReminderFiresOnceAfterRestart(t *testing.T) {
 			}
 		}
 		for _, aud := range []string{"customer", "worker"} {
-			if j, _ := w.reminder(later, aud); j.State != store.JobDone || j.Attempts != 1 {
+			if j, _ := w.reminder(later, aud); j.State != model.JobDone || j.Attempts != 1 {
 				t.Errorf("%s reminder: %s after %d attempts", aud, j.State, j.Attempts)
 			}
 		}
@@ -387,7 +386,7 @@ func TestE2WorkerChangeTellsCustomerAndNewWorker(t *testing.T) {
 		if got := w.inbox(ordOp1, notify.KindWorkerChangeRequested); len(got) != 2 {
 			t.Errorf("operator has %d worker-change notices, want 2", len(got))
 		}
-		if j, _ := w.reminder(id, "worker"); j.State != store.JobCancelled {
+		if j, _ := w.reminder(id, "worker"); j.State != model.JobCancelled {
 			t.Errorf("reminder after withdrawal: %s", j.State)
 		}
 		// Another worker accepts: the customer hears of a change, with the new card.

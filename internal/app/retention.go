@@ -62,7 +62,7 @@ func (a *App) ScheduleRetention(ctx context.Context) error {
 	return a.Store.InTx(ctx, func(tx *store.Tx) error {
 		j, err := tx.JobByKey(ctx, retentionKey)
 		switch {
-		case err == nil && (j.State == store.JobScheduled || j.State == store.JobRunning):
+		case err == nil && (j.State == model.JobScheduled || j.State == model.JobRunning):
 			return nil
 		case err != nil && !model.IsCode(err, model.CodeNotFound):
 			return err
@@ -73,7 +73,7 @@ func (a *App) ScheduleRetention(ctx context.Context) error {
 
 // runRetention purges, then schedules tomorrow's run. A failure tries again in an hour rather
 // than giving up: the job must never end.
-func (a *App) runRetention(ctx context.Context, _ store.Job) error {
+func (a *App) runRetention(ctx context.Context, _ model.Job) error {
 	now := a.Now()
 	report, err := a.PurgeExpired(ctx, now)
 	if err != nil {

@@ -104,7 +104,7 @@ func y3Balance(l deliver.WeChatLedger, tpl string) int {
 }
 
 // y3Delivery returns the delivery of notification n on channel, as the operators' log shows it.
-func y3Delivery(w *ordWorld, n, channel string) (store.Delivery, deliver.WeChatDetail, bool) {
+func y3Delivery(w *ordWorld, n, channel string) (model.Delivery, deliver.WeChatDetail, bool) {
 	w.t.Helper()
 	for _, d := range deliveries(w.t, w.s, w.tok(ordOp1), "notification_id="+n) {
 		if d.Channel == channel {
@@ -117,7 +117,7 @@ func y3Delivery(w *ordWorld, n, channel string) (store.Delivery, deliver.WeChatD
 			return d, det, true
 		}
 	}
-	return store.Delivery{}, deliver.WeChatDetail{}, false
+	return model.Delivery{}, deliver.WeChatDetail{}, false
 }
 
 // Y3: the platform binds c-lin and reports her authorisations; the operator maps "booking
@@ -181,8 +181,8 @@ func TestY3WeChatSubscribeMessages(t *testing.T) {
 		if gw.received(n1.ID) {
 			t.Error("the gateway got a notice WeChat carried")
 		}
-		d, det, ok := y3Delivery(w, n1.ID, store.ChannelWeChat)
-		if !ok || d.State != store.DeliverySent || det.TemplateID != y3Tpl || det.LedgerBefore != 2 || det.LedgerAfter != 1 ||
+		d, det, ok := y3Delivery(w, n1.ID, model.ChannelWeChat)
+		if !ok || d.State != model.DeliverySent || det.TemplateID != y3Tpl || det.LedgerBefore != 2 || det.LedgerAfter != 1 ||
 			det.ErrCode == nil || *det.ErrCode != 0 || det.MsgID == 0 {
 			t.Errorf("the delivery log of the WeChat send: %+v %+v", d, det)
 		}
@@ -208,7 +208,7 @@ func TestY3WeChatSubscribeMessages(t *testing.T) {
 			t.Fatalf("promotion: %v %v", promo, err)
 		}
 		runDue(t, w.s)
-		if _, _, ok := y3Delivery(w, promo[0].ID, store.ChannelWeChat); ok || len(wx.Sent()) != 1 || !gw.received(promo[0].ID) {
+		if _, _, ok := y3Delivery(w, promo[0].ID, model.ChannelWeChat); ok || len(wx.Sent()) != 1 || !gw.received(promo[0].ID) {
 			t.Errorf("a promotion went to WeChat (%d sent) or missed the gateway", len(wx.Sent()))
 		}
 
@@ -217,7 +217,7 @@ func TestY3WeChatSubscribeMessages(t *testing.T) {
 		n2 := w.one(ordCustomer, notify.KindOrderAccepted, order2)
 		w.want(w.as(ordCustomer, "POST", "/v1/me/inbox/read", map[string]any{"ids": []string{n2.ID}}), 200)
 		runDue(t, w.s)
-		if _, _, ok := y3Delivery(w, n2.ID, store.ChannelWeChat); ok || len(wx.Sent()) != 1 {
+		if _, _, ok := y3Delivery(w, n2.ID, model.ChannelWeChat); ok || len(wx.Sent()) != 1 {
 			t.Errorf("a read notice went to WeChat")
 		}
 		if b := y3Balance(y3Ledger(w), y3Tpl); b != 1 {
@@ -228,8 +228,8 @@ func TestY3WeChatSubscribeMessages(t *testing.T) {
 		order3 := w.bookAccepted(ordT0.Add(52 * time.Hour))
 		runDue(t, w.s)
 		n3 := w.one(ordCustomer, notify.KindOrderAccepted, order3)
-		d, det, _ = y3Delivery(w, n3.ID, store.ChannelWeChat)
-		if d.State != store.DeliveryFailed || det.ErrCode == nil || *det.ErrCode != wechat.ErrNoAuthorisation ||
+		d, det, _ = y3Delivery(w, n3.ID, model.ChannelWeChat)
+		if d.State != model.DeliveryFailed || det.ErrCode == nil || *det.ErrCode != wechat.ErrNoAuthorisation ||
 			det.LedgerBefore != 1 || det.LedgerAfter != 0 || !det.FellBack {
 			t.Errorf("43101: %+v %+v", d, det)
 		}
@@ -245,8 +245,8 @@ func TestY3WeChatSubscribeMessages(t *testing.T) {
 		order4 := w.bookAccepted(ordT0.Add(54 * time.Hour))
 		runDue(t, w.s)
 		n4 := w.one(ordCustomer, notify.KindOrderAccepted, order4)
-		d, det, _ = y3Delivery(w, n4.ID, store.ChannelWeChat)
-		if d.State != store.DeliverySkipped || !det.FellBack || !gw.received(n4.ID) {
+		d, det, _ = y3Delivery(w, n4.ID, model.ChannelWeChat)
+		if d.State != model.DeliverySkipped || !det.FellBack || !gw.received(n4.ID) {
 			t.Errorf("no authorisation left: %+v %+v, gateway %v", d, det, gw.received(n4.ID))
 		}
 		if answers := wx.Answers(); len(answers) != 2 {
@@ -264,8 +264,8 @@ func TestY3WeChatSubscribeMessages(t *testing.T) {
 		order5 := w.bookAccepted(ordT0.Add(56 * time.Hour))
 		runDue(t, w.s)
 		n5 := w.one(ordCustomer, notify.KindOrderAccepted, order5)
-		d, det, _ = y3Delivery(w, n5.ID, store.ChannelWeChat)
-		if d.State != store.DeliveryFailed || det.ErrCode == nil || *det.ErrCode != wechat.ErrBadField || det.Field != "thing9" ||
+		d, det, _ = y3Delivery(w, n5.ID, model.ChannelWeChat)
+		if d.State != model.DeliveryFailed || det.ErrCode == nil || *det.ErrCode != wechat.ErrBadField || det.Field != "thing9" ||
 			det.LedgerBefore != 1 || det.LedgerAfter != 1 || !gw.received(n5.ID) {
 			t.Errorf("47003: %+v %+v", d, det)
 		}
@@ -278,8 +278,8 @@ func TestY3WeChatSubscribeMessages(t *testing.T) {
 		order6 := w.bookAccepted(ordT0.Add(58 * time.Hour))
 		runDue(t, w.s)
 		n6 := w.one(ordCustomer, notify.KindOrderAccepted, order6)
-		d, _, _ = y3Delivery(w, n6.ID, store.ChannelWeChat)
-		if d.State != store.DeliverySent || wx.TokenFetches() != fetches+1 || len(wx.Sent()) != 2 || gw.received(n6.ID) {
+		d, _, _ = y3Delivery(w, n6.ID, model.ChannelWeChat)
+		if d.State != model.DeliverySent || wx.TokenFetches() != fetches+1 || len(wx.Sent()) != 2 || gw.received(n6.ID) {
 			t.Errorf("after 40001: %+v, %d token fetches (was %d)", d, wx.TokenFetches(), fetches)
 		}
 		if b := y3Balance(y3Ledger(w), y3Tpl); b != 0 || wx.Grants(y3OpenID, y3Tpl) != 0 {
@@ -422,8 +422,8 @@ func TestY3WeChatIsAStepOfTheChain(t *testing.T) {
 		if b := balance(); b != 1 {
 			t.Errorf("balance after the WeChat step: %d, want 1", b)
 		}
-		d, det, ok := y3Delivery(w, n2.ID, store.ChannelWeChat)
-		if !ok || d.Step != 1 || d.State != store.DeliverySent || det.LedgerBefore != 2 || det.LedgerAfter != 1 {
+		d, det, ok := y3Delivery(w, n2.ID, model.ChannelWeChat)
+		if !ok || d.Step != 1 || d.State != model.DeliverySent || det.LedgerBefore != 2 || det.LedgerAfter != 1 {
 			t.Errorf("the delivery log of the WeChat step: %+v %+v", d, det)
 		}
 		if len(escalated(n2.ID)) != 0 {
@@ -445,8 +445,8 @@ func TestY3WeChatIsAStepOfTheChain(t *testing.T) {
 		if got := escalated(n3.ID); len(got) != 1 || got[0] != 2 {
 			t.Fatalf("after 43101 the gateway step: %v, want [2]", got)
 		}
-		d, det, _ = y3Delivery(w, n3.ID, store.ChannelWeChat)
-		if d.State != store.DeliveryFailed || det.ErrCode == nil || *det.ErrCode != wechat.ErrNoAuthorisation || balance() != 0 {
+		d, det, _ = y3Delivery(w, n3.ID, model.ChannelWeChat)
+		if d.State != model.DeliveryFailed || det.ErrCode == nil || *det.ErrCode != wechat.ErrNoAuthorisation || balance() != 0 {
 			t.Errorf("43101: %+v %+v, balance %d", d, det, balance())
 		}
 		wantTrail(t, w.trail(order3, ordW1), "inapp sent", "wechat sent", "wechat failed", "gateway sent")

@@ -124,8 +124,8 @@ func TestS2HeldDeliveryIsQueuedWithItsPlannedTime(t *testing.T) {
 			}
 		}
 		planned := model.FormatTime(ordT0.Add(3 * time.Hour)) // 12:00 in Shanghai
-		customers := func(ds []store.Delivery) map[string]store.Delivery {
-			out := map[string]store.Delivery{}
+		customers := func(ds []model.Delivery) map[string]model.Delivery {
+			out := map[string]model.Delivery{}
 			for _, d := range ds {
 				if d.RecipientID != ordCustomer {
 					continue

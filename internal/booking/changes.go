@@ -234,7 +234,7 @@ func (s *Service) AnswerTimeChange(ctx context.Context, a Actor, orderID, change
 
 // RunEscalation is the handler of JobEscalation: a request still unanswered at its deadline goes
 // to the operators.
-func (s *Service) RunEscalation(ctx context.Context, j store.Job) error {
+func (s *Service) RunEscalation(ctx context.Context, j model.Job) error {
 	var p struct {
 		ChangeID string `json:"change_id"`
 	}

@@ -162,7 +162,7 @@ func (s *Service) pageSOS(ctx context.Context, tx *store.Tx, sos *model.SOSAlert
 }
 
 // RunSOSPage is the handler of JobSOSPage: page again unless an operator acknowledged.
-func (s *Service) RunSOSPage(ctx context.Context, j store.Job) error {
+func (s *Service) RunSOSPage(ctx context.Context, j model.Job) error {
 	var p struct {
 		SOSID string `json:"sos_id"`
 	}

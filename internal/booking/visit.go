@@ -178,7 +178,7 @@ func (s *Service) tellOnTheWay(ctx context.Context, tx *store.Tx, o model.Order,
 
 // onTheWayTimer runs fn for a timer of a worker on the way (JobVisitETA, JobVisitOverdue) when it
 // still matches: the order accepted with the same worker, who set out and has not checked in.
-func (s *Service) onTheWayTimer(ctx context.Context, j store.Job, fn func(tx *store.Tx, o model.Order, v model.Visit, pl visitPayload, p Policy) error) error {
+func (s *Service) onTheWayTimer(ctx context.Context, j model.Job, fn func(tx *store.Tx, o model.Order, v model.Visit, pl visitPayload, p Policy) error) error {
 	return s.runVisitTimer(ctx, j, func(_ model.Order, v model.Visit, _ visitPayload) bool {
 		return v.OnTheWayAt != nil && v.ArrivedAt == nil && v.ETA != nil && v.ToldETA != nil
 	}, fn)
@@ -187,7 +187,7 @@ func (s *Service) onTheWayTimer(ctx context.Context, j store.Job, fn func(tx *st
 // RunVisitETA is the handler of JobVisitETA: the slip gap after the customer was last told has
 // ended; if the estimate now slips past the margin from what they were told, they are told the
 // estimate as it is now (one notice for every update inside the gap).
-func (s *Service) RunVisitETA(ctx context.Context, j store.Job) error {
+func (s *Service) RunVisitETA(ctx context.Context, j model.Job) error {
 	return s.onTheWayTimer(ctx, j, func(tx *store.Tx, o model.Order, v model.Visit, _ visitPayload, p Policy) error {
 		now := s.Now()
 		if v.ETA.Sub(*v.ToldETA) <= p.Visit.slipMargin() {
@@ -211,7 +211,7 @@ func (s *Service) RunVisitETA(ctx context.Context, j store.Job) error {
 // RunVisitOverdue is the handler of JobVisitOverdue: the worker's own estimate passed by the slip
 // margin and they have not checked in; they are nudged once per estimate, relative to it (a worker
 // on the way is never nudged as if they had not set out), while the visit can still start.
-func (s *Service) RunVisitOverdue(ctx context.Context, j store.Job) error {
+func (s *Service) RunVisitOverdue(ctx context.Context, j model.Job) error {
 	return s.onTheWayTimer(ctx, j, func(tx *store.Tx, o model.Order, v model.Visit, pl visitPayload, p Policy) error {
 		if pl.ETA == nil || !v.ETA.Equal(*pl.ETA) {
 			return nil // a newer estimate re-armed it
@@ -457,7 +457,7 @@ func (s *Service) tellOperatorsOfVisit(ctx context.Context, tx *store.Tx, o mode
 
 // visitTimer runs fn for a visit timer's order when the timer still matches it: accepted, the
 // same worker and appointment, and the worker has not set out.
-func (s *Service) visitTimer(ctx context.Context, j store.Job, fn func(tx *store.Tx, o model.Order, v model.Visit, p Policy) error) error {
+func (s *Service) visitTimer(ctx context.Context, j model.Job, fn func(tx *store.Tx, o model.Order, v model.Visit, p Policy) error) error {
 	return s.runVisitTimer(ctx, j, func(o model.Order, v model.Visit, pl visitPayload) bool {
 		return o.AppointmentAt.Equal(pl.AppointmentAt) && !setOut(v)
 	}, func(tx *store.Tx, o model.Order, v model.Visit, _ visitPayload, p Policy) error {
@@ -469,7 +469,7 @@ func (s *Service) visitTimer(ctx context.Context, j store.Job, fn func(tx *store
 // completes the job, it loads the timer's order and visit and runs fn with the policy when the
 // order is still accepted by the timer's worker and matches says the rest still holds; a timer
 // that no longer matches (the order moved on since it was scheduled) ends doing nothing.
-func (s *Service) runVisitTimer(ctx context.Context, j store.Job, matches func(o model.Order, v model.Visit, pl visitPayload) bool,
+func (s *Service) runVisitTimer(ctx context.Context, j model.Job, matches func(o model.Order, v model.Visit, pl visitPayload) bool,
 	fn func(tx *store.Tx, o model.Order, v model.Visit, pl visitPayload, p Policy) error) error {
 	var pl visitPayload
 	if err := json.Unmarshal(j.Payload, &pl); err != nil {
@@ -503,7 +503,7 @@ func (s *Service) runVisitTimer(ctx context.Context, j store.Job, matches func(o
 
 // RunVisitNudge is the handler of JobVisitNudge: the worker has not set out a while before the
 // appointment; they are nudged once.
-func (s *Service) RunVisitNudge(ctx context.Context, j store.Job) error {
+func (s *Service) RunVisitNudge(ctx context.Context, j model.Job) error {
 	return s.visitTimer(ctx, j, func(tx *store.Tx, o model.Order, v model.Visit, p Policy) error {
 		now := s.Now()
 		if !now.Before(o.AppointmentAt) {
@@ -530,7 +530,7 @@ func (s *Service) RunVisitNudge(ctx context.Context, j store.Job) error {
 // RunVisitLate is the handler of JobVisitLate: at the appointment the worker still has not set
 // out; the operators are told, and the approvals board lists the order until it is settled
 // (the worker sets out, an operator reassigns, moves or cancels it).
-func (s *Service) RunVisitLate(ctx context.Context, j store.Job) error {
+func (s *Service) RunVisitLate(ctx context.Context, j model.Job) error {
 	return s.visitTimer(ctx, j, func(tx *store.Tx, o model.Order, v model.Visit, p Policy) error {
 		v.LateFor = ptr(o.AppointmentAt)
 		if err := tx.PutVisit(ctx, &v, s.Now()); err != nil {

@@ -543,7 +543,7 @@ func announcement(it model.ServiceItem, p auth.Principal, now time.Time) model.C
 
 // runGoLive marks a due campaign live, wakes every open app with one broadcast, and starts the
 // off-app fan-out.
-func (s *Service) runGoLive(ctx context.Context, j store.Job) error {
+func (s *Service) runGoLive(ctx context.Context, j model.Job) error {
 	var p idPayload
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return fmt.Errorf("campaign: payload: %w", err)
@@ -595,7 +595,7 @@ type batchPayload struct {
 
 // runBatch plans one page of the audience. The next page's job is committed first, so pages run
 // side by side on the runner's workers (and on every node).
-func (s *Service) runBatch(ctx context.Context, j store.Job) error {
+func (s *Service) runBatch(ctx context.Context, j model.Job) error {
 	var p batchPayload
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return fmt.Errorf("campaign: payload: %w", err)
@@ -655,7 +655,7 @@ func (s *Service) page(ctx context.Context, c model.Campaign, now time.Time) (st
 }
 
 // runPush pushes to people whose receiving window has opened since their batch ran.
-func (s *Service) runPush(ctx context.Context, j store.Job) error {
+func (s *Service) runPush(ctx context.Context, j model.Job) error {
 	var p batchPayload
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return fmt.Errorf("campaign: payload: %w", err)
@@ -709,7 +709,7 @@ func (s *Service) decide(ctx context.Context, c model.Campaign, cands []store.Pu
 	if err != nil {
 		return out, err
 	}
-	var wanted []store.WebhookEndpoint
+	var wanted []model.WebhookEndpoint
 	for _, ep := range eps {
 		if ep.Wants(kind) {
 			wanted = append(wanted, ep)

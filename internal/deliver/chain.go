@@ -46,7 +46,7 @@ func (s *Service) registerChain() {
 }
 
 // runStep is the handler of notify.JobNoticeStep.
-func (s *Service) runStep(ctx context.Context, j store.Job) error {
+func (s *Service) runStep(ctx context.Context, j model.Job) error {
 	var p notify.StepPayload
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return fmt.Errorf("deliver: step payload: %w", err)
@@ -152,7 +152,7 @@ func (s *Service) nextStepAt(ctx context.Context, tx *store.Tx, c model.NoticeCh
 
 // AdvanceChain runs the next step of the chain of a delivery that failed (by a gateway's receipt
 // or after its last attempt) at once, inside tx: a failed step moves to the next one.
-func (s *Service) AdvanceChain(ctx context.Context, tx *store.Tx, d store.Delivery, why string) error {
+func (s *Service) AdvanceChain(ctx context.Context, tx *store.Tx, d model.Delivery, why string) error {
 	if d.Step <= 0 {
 		return nil
 	}

@@ -139,7 +139,7 @@ type sendPayload struct {
 
 // deliver fans one notification out to the recipient's push subscriptions and the webhook
 // endpoints that want its kind.
-func (s *Service) deliver(ctx context.Context, j store.Job) error {
+func (s *Service) deliver(ctx context.Context, j model.Job) error {
 	var p notify.DeliverPayload
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return fmt.Errorf("deliver: payload: %w", err)
@@ -205,18 +205,18 @@ func (s *Service) skipPlanned(ctx context.Context, tx *store.Tx, notificationID,
 // Enqueue writes, inside tx, one delivery-log row and one send job per target of n: the person's
 // push subscriptions subs and the webhook endpoints eps (which the caller has matched to n.Kind).
 // A target that has a row for n already is skipped, so a retried caller sends once.
-func (s *Service) Enqueue(ctx context.Context, tx *store.Tx, n model.Notification, alert string, subs []store.PushSubscription, eps []store.WebhookEndpoint) error {
+func (s *Service) Enqueue(ctx context.Context, tx *store.Tx, n model.Notification, alert string, subs []model.PushSubscription, eps []model.WebhookEndpoint) error {
 	return s.EnqueueStep(ctx, tx, n, alert, subs, eps, 0, "")
 }
 
 // EnqueueStep is Enqueue for step of a notice's chain (0: the first telling); its webhooks carry
 // escalation (Y1).
-func (s *Service) EnqueueStep(ctx context.Context, tx *store.Tx, n model.Notification, alert string, subs []store.PushSubscription,
-	eps []store.WebhookEndpoint, step int, escalation string) error {
+func (s *Service) EnqueueStep(ctx context.Context, tx *store.Tx, n model.Notification, alert string, subs []model.PushSubscription,
+	eps []model.WebhookEndpoint, step int, escalation string) error {
 	now := s.Now()
 	add := func(channel, target, kind string, maxAttempts int) error {
-		d := store.Delivery{NotificationID: n.ID, RecipientID: n.RecipientID, OrderID: n.OrderID, Kind: n.Kind,
-			Channel: channel, Target: target, State: store.DeliveryQueued, NextAttemptAt: &now, Step: step}
+		d := model.Delivery{NotificationID: n.ID, RecipientID: n.RecipientID, OrderID: n.OrderID, Kind: n.Kind,
+			Channel: channel, Target: target, State: model.DeliveryQueued, NextAttemptAt: &now, Step: step}
 		inserted, err := tx.InsertDelivery(ctx, &d, now)
 		if err != nil || !inserted {
 			return err
@@ -224,12 +224,12 @@ func (s *Service) EnqueueStep(ctx context.Context, tx *store.Tx, n model.Notific
 		return s.Jobs.Schedule(ctx, tx, kind, "delivery:"+d.ID, now, sendPayload{DeliveryID: d.ID, Alert: alert, Escalation: escalation}, maxAttempts)
 	}
 	for _, sub := range subs {
-		if err := add(store.ChannelWebPush, sub.ID, JobWebPush, PushMaxAttempts); err != nil {
+		if err := add(model.ChannelWebPush, sub.ID, JobWebPush, PushMaxAttempts); err != nil {
 			return err
 		}
 	}
 	for _, ep := range eps {
-		if err := add(store.ChannelWebhook, ep.ID, JobWebhook, webhook.MaxAttempts); err != nil {
+		if err := add(model.ChannelWebhook, ep.ID, JobWebhook, webhook.MaxAttempts); err != nil {
 			return err
 		}
 	}
@@ -237,10 +237,10 @@ func (s *Service) EnqueueStep(ctx context.Context, tx *store.Tx, n model.Notific
 }
 
 // load reads a send job's delivery; done is true when there is nothing left to do.
-func (s *Service) load(ctx context.Context, j store.Job) (sendPayload, store.Delivery, bool, error) {
+func (s *Service) load(ctx context.Context, j model.Job) (sendPayload, model.Delivery, bool, error) {
 	var p sendPayload
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
-		return p, store.Delivery{}, true, fmt.Errorf("deliver: payload: %w", err)
+		return p, model.Delivery{}, true, fmt.Errorf("deliver: payload: %w", err)
 	}
 	d, err := s.Store.Delivery(ctx, p.DeliveryID)
 	if model.IsCode(err, model.CodeNotFound) {
@@ -250,13 +250,13 @@ func (s *Service) load(ctx context.Context, j store.Job) (sendPayload, store.Del
 		return p, d, false, err
 	}
 	switch d.State {
-	case store.DeliverySent, store.DeliveryFailed, store.DeliverySkipped:
+	case model.DeliverySent, model.DeliveryFailed, model.DeliverySkipped:
 		return p, d, true, nil
 	}
 	return p, d, false, nil
 }
 
-func (s *Service) finish(ctx context.Context, d *store.Delivery, state, reason string) error {
+func (s *Service) finish(ctx context.Context, d *model.Delivery, state, reason string) error {
 	d.State, d.NextAttemptAt = state, nil
 	if reason != "" {
 		d.LastError = reason
@@ -265,31 +265,31 @@ func (s *Service) finish(ctx context.Context, d *store.Delivery, state, reason s
 		if err := tx.UpdateDelivery(ctx, d, s.Now()); err != nil {
 			return err
 		}
-		if state == store.DeliveryFailed || state == store.DeliverySkipped {
+		if state == model.DeliveryFailed || state == model.DeliverySkipped {
 			return s.AdvanceChain(ctx, tx, *d, d.LastError)
 		}
 		return nil
 	})
 }
 
-func (s *Service) sendPush(ctx context.Context, j store.Job) error {
+func (s *Service) sendPush(ctx context.Context, j model.Job) error {
 	p, d, done, err := s.load(ctx, j)
 	if done || err != nil {
 		return err
 	}
 	if s.Push == nil {
-		return s.finish(ctx, &d, store.DeliverySkipped, "Web Push is not configured")
+		return s.finish(ctx, &d, model.DeliverySkipped, "Web Push is not configured")
 	}
 	sub, err := s.Store.PushSubscription(ctx, d.Target)
 	if model.IsCode(err, model.CodeNotFound) {
-		return s.finish(ctx, &d, store.DeliverySkipped, "subscription removed")
+		return s.finish(ctx, &d, model.DeliverySkipped, "subscription removed")
 	}
 	if err != nil {
 		return err
 	}
 	n, err := s.notification(ctx, d.RecipientID, d.NotificationID)
 	if model.IsCode(err, model.CodeNotFound) {
-		return s.finish(ctx, &d, store.DeliverySkipped, "notification removed")
+		return s.finish(ctx, &d, model.DeliverySkipped, "notification removed")
 	}
 	if err != nil {
 		return err
@@ -307,10 +307,10 @@ func (s *Service) sendPush(ctx context.Context, j store.Job) error {
 	s.count(ctx, d, outcome(res.OK(), res.Retryable && !res.Gone, res.Retryable && !res.Gone && d.Attempts < PushMaxAttempts), now)
 	switch {
 	case res.OK():
-		return s.finish(ctx, &d, store.DeliverySent, "")
+		return s.finish(ctx, &d, model.DeliverySent, "")
 	case res.Gone:
 		// The browser unsubscribed: forget the subscription so no later notification tries it.
-		d.State, d.NextAttemptAt = store.DeliveryFailed, nil
+		d.State, d.NextAttemptAt = model.DeliveryFailed, nil
 		d.LastError = "subscription gone, removed: " + res.Error
 		return s.Store.InTx(ctx, func(tx *store.Tx) error {
 			if err := tx.DeletePushSubscription(ctx, "", sub.ID); err != nil && !model.IsCode(err, model.CodeNotFound) {
@@ -325,7 +325,7 @@ func (s *Service) sendPush(ctx context.Context, j store.Job) error {
 		next := now.Add(max(webhook.Backoff(d.Attempts), min(res.RetryAfter, time.Hour)))
 		return s.retry(ctx, &d, next, res.Error)
 	default:
-		return s.finish(ctx, &d, store.DeliveryFailed, "")
+		return s.finish(ctx, &d, model.DeliveryFailed, "")
 	}
 }
 
@@ -347,7 +347,7 @@ func outcome(ok, retryable, again bool) string {
 // written when the recipient's window allowed) it came.
 // A delivery that ends failed is logged with its ids (never the recipient's phone or the target's
 // URL, which may hold a token).
-func (s *Service) count(ctx context.Context, d store.Delivery, outcome string, now time.Time) {
+func (s *Service) count(ctx context.Context, d model.Delivery, outcome string, now time.Time) {
 	s.Metrics.Delivery(d.Channel, outcome, now.Sub(d.CreatedAt))
 	if outcome == observe.OutcomeFailed || outcome == observe.OutcomeGaveUp {
 		s.Log.WarnContext(ctx, "deliver: delivery failed", "delivery_id", d.ID, "notification_id", d.NotificationID,
@@ -367,8 +367,8 @@ func pushLink(n model.Notification) string {
 }
 
 // retry records a failed attempt and asks the runner for another at next.
-func (s *Service) retry(ctx context.Context, d *store.Delivery, next time.Time, reason string) error {
-	d.State, d.NextAttemptAt = store.DeliveryRetrying, &next
+func (s *Service) retry(ctx context.Context, d *model.Delivery, next time.Time, reason string) error {
+	d.State, d.NextAttemptAt = model.DeliveryRetrying, &next
 	if err := s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.UpdateDelivery(ctx, d, s.Now()) }); err != nil {
 		return err
 	}
@@ -402,24 +402,24 @@ type WebhookRecipient struct {
 	Phone    string     `json:"phone"`
 }
 
-func (s *Service) sendHook(ctx context.Context, j store.Job) error {
+func (s *Service) sendHook(ctx context.Context, j model.Job) error {
 	p, d, done, err := s.load(ctx, j)
 	if done || err != nil {
 		return err
 	}
 	ep, err := s.Store.WebhookEndpoint(ctx, d.Target)
 	if model.IsCode(err, model.CodeNotFound) {
-		return s.finish(ctx, &d, store.DeliverySkipped, "endpoint removed")
+		return s.finish(ctx, &d, model.DeliverySkipped, "endpoint removed")
 	}
 	if err != nil {
 		return err
 	}
 	if !ep.Active {
-		return s.finish(ctx, &d, store.DeliverySkipped, "endpoint paused")
+		return s.finish(ctx, &d, model.DeliverySkipped, "endpoint paused")
 	}
 	n, err := s.notification(ctx, d.RecipientID, d.NotificationID)
 	if model.IsCode(err, model.CodeNotFound) {
-		return s.finish(ctx, &d, store.DeliverySkipped, "notification removed")
+		return s.finish(ctx, &d, model.DeliverySkipped, "notification removed")
 	}
 	if err != nil {
 		return err
@@ -442,7 +442,7 @@ func (s *Service) sendHook(ctx context.Context, j store.Job) error {
 	}
 	secret, err := webhook.DecodeSecret(ep.Secret)
 	if err != nil {
-		return s.finish(ctx, &d, store.DeliveryFailed, "endpoint secret: "+err.Error())
+		return s.finish(ctx, &d, model.DeliveryFailed, "endpoint secret: "+err.Error())
 	}
 	// webhook-id is the delivery id, the same on every retry, so the gateway can drop duplicates.
 	res := s.Hooks.Send(ctx, ep.URL, secret, d.ID, body)
@@ -452,7 +452,7 @@ func (s *Service) sendHook(ctx context.Context, j store.Job) error {
 	s.count(ctx, d, outcome(res.OK(), res.Retryable, res.Retryable && !webhook.GiveUpAfter(d.Attempts)), now)
 	switch {
 	case res.OK():
-		d.State, d.NextAttemptAt = store.DeliverySent, nil
+		d.State, d.NextAttemptAt = model.DeliverySent, nil
 		return s.Store.InTx(ctx, func(tx *store.Tx) error {
 			if err := tx.UpdateDelivery(ctx, &d, now); err != nil {
 				return err
@@ -464,7 +464,7 @@ func (s *Service) sendHook(ctx context.Context, j store.Job) error {
 	}
 	// The delivery has failed for good: count it against the endpoint, and pause an endpoint that
 	// keeps failing so operators fix it instead of it failing silently.
-	d.State, d.NextAttemptAt = store.DeliveryFailed, nil
+	d.State, d.NextAttemptAt = model.DeliveryFailed, nil
 	return s.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.UpdateDelivery(ctx, &d, now); err != nil {
 			return err
@@ -507,7 +507,7 @@ func (s *Service) pauseAfter() int {
 }
 
 // endpointName names an endpoint in a notice without its query string, which may hold a token.
-func endpointName(ep store.WebhookEndpoint) string {
+func endpointName(ep model.WebhookEndpoint) string {
 	name := ep.URL
 	if u, err := url.Parse(ep.URL); err == nil {
 		name = u.Scheme + "://" + u.Host + u.Path

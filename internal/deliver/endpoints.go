@@ -13,7 +13,7 @@ import (
 
 // SavePushSubscription stores sub for its person (a browser re-subscribing replaces its keys) and
 // reports whether it was new.
-func (s *Service) SavePushSubscription(ctx context.Context, sub *store.PushSubscription) (created bool, err error) {
+func (s *Service) SavePushSubscription(ctx context.Context, sub *model.PushSubscription) (created bool, err error) {
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		created, err = tx.PutPushSubscription(ctx, sub, s.Now())
 		return err
@@ -30,7 +30,7 @@ func (s *Service) DeletePushSubscription(ctx context.Context, personID, id strin
 }
 
 // CreateWebhookEndpoint registers ep (its secret already made by the caller).
-func (s *Service) CreateWebhookEndpoint(ctx context.Context, ep *store.WebhookEndpoint) error {
+func (s *Service) CreateWebhookEndpoint(ctx context.Context, ep *model.WebhookEndpoint) error {
 	if err := s.checkWebhookURL(ctx, ep.URL); err != nil {
 		return err
 	}
@@ -46,8 +46,8 @@ type WebhookPatch struct {
 }
 
 // UpdateWebhookEndpoint applies p to endpoint id and returns it as stored.
-func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id string, p WebhookPatch) (store.WebhookEndpoint, error) {
-	var ep store.WebhookEndpoint
+func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id string, p WebhookPatch) (model.WebhookEndpoint, error) {
+	var ep model.WebhookEndpoint
 	if p.URL != nil {
 		if err := s.checkWebhookURL(ctx, *p.URL); err != nil {
 			return ep, err

@@ -34,17 +34,17 @@ const (
 
 // TakeReceipt verifies and applies a gateway's signed receipt (body as received, with its
 // webhook-id, webhook-timestamp and webhook-signature headers).
-func (s *Service) TakeReceipt(ctx context.Context, h http.Header, body []byte) (store.Delivery, error) {
+func (s *Service) TakeReceipt(ctx context.Context, h http.Header, body []byte) (model.Delivery, error) {
 	var rc Receipt
 	if err := json.Unmarshal(body, &rc); err != nil {
-		return store.Delivery{}, model.Invalid(model.FieldError{Field: "body", Message: "is not a receipt: " + err.Error()})
+		return model.Delivery{}, model.Invalid(model.FieldError{Field: "body", Message: "is not a receipt: " + err.Error()})
 	}
 	var v model.Validator
 	v.Check(rc.DeliveryID != "" && len(rc.DeliveryID) <= 100, "delivery_id", "is required")
 	v.Check(rc.Status == ReceiptDelivered || rc.Status == ReceiptFailed || rc.Status == ReceiptRead, "status", "must be delivered, failed or read")
 	v.Check(len([]rune(rc.Detail)) <= 500, "detail", "at most 500 characters")
 	if err := v.Err(); err != nil {
-		return store.Delivery{}, err
+		return model.Delivery{}, err
 	}
 	refused := model.Errorf(model.CodeUnauthenticated, "the receipt's signature does not verify for its delivery's endpoint")
 	d, err := s.Store.Delivery(ctx, rc.DeliveryID)
@@ -54,22 +54,22 @@ func (s *Service) TakeReceipt(ctx context.Context, h http.Header, body []byte) (
 	if err != nil {
 		return d, err
 	}
-	if d.Channel != store.ChannelWebhook {
-		return store.Delivery{}, refused
+	if d.Channel != model.ChannelWebhook {
+		return model.Delivery{}, refused
 	}
 	ep, err := s.Store.WebhookEndpoint(ctx, d.Target)
 	if model.IsCode(err, model.CodeNotFound) {
-		return store.Delivery{}, refused
+		return model.Delivery{}, refused
 	}
 	if err != nil {
-		return store.Delivery{}, err
+		return model.Delivery{}, err
 	}
 	secret, err := webhook.DecodeSecret(ep.Secret)
 	if err != nil {
-		return store.Delivery{}, refused
+		return model.Delivery{}, refused
 	}
 	if err := webhook.Verify(secret, h, body, s.Now(), webhook.DefaultTolerance); err != nil {
-		return store.Delivery{}, refused
+		return model.Delivery{}, refused
 	}
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		now := s.Now()
@@ -97,7 +97,7 @@ func (s *Service) TakeReceipt(ctx context.Context, h http.Header, body []byte) (
 		return nil
 	})
 	if err != nil {
-		return store.Delivery{}, fmt.Errorf("deliver: receipt: %w", err)
+		return model.Delivery{}, fmt.Errorf("deliver: receipt: %w", err)
 	}
 	if rc.Status == ReceiptRead {
 		markRead := s.Notify.MarkRead
@@ -105,7 +105,7 @@ func (s *Service) TakeReceipt(ctx context.Context, h http.Header, body []byte) (
 			markRead = s.MarkRead
 		}
 		if _, err := markRead(ctx, d.RecipientID, notify.ReadSelection{IDs: []string{d.NotificationID}}); err != nil {
-			return store.Delivery{}, err
+			return model.Delivery{}, err
 		}
 	}
 	return s.Store.Delivery(ctx, d.ID)

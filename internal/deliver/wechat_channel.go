@@ -114,7 +114,7 @@ func (d WeChatDetail) raw() json.RawMessage {
 // planWeChat decides, inside deliver, whether n goes to WeChat first. handled is true when it
 // wrote what is needed (a WeChat send job, or a skipped WeChat row and the fall-back deliveries);
 // false leaves n to the other channels as before.
-func (s *Service) planWeChat(ctx context.Context, n model.Notification, alert string, subs []store.PushSubscription, eps []store.WebhookEndpoint) (handled bool, err error) {
+func (s *Service) planWeChat(ctx context.Context, n model.Notification, alert string, subs []model.PushSubscription, eps []model.WebhookEndpoint) (handled bool, err error) {
 	if s.WeChat == nil || n.ReadAt != nil {
 		return false, nil
 	}
@@ -132,12 +132,12 @@ func (s *Service) planWeChat(ctx context.Context, n model.Notification, alert st
 		return false, err
 	}
 	now := s.Now()
-	d := store.Delivery{NotificationID: n.ID, RecipientID: n.RecipientID, OrderID: n.OrderID, Kind: n.Kind,
-		Channel: store.ChannelWeChat, Target: b.OpenID, State: store.DeliveryQueued, NextAttemptAt: &now}
+	d := model.Delivery{NotificationID: n.ID, RecipientID: n.RecipientID, OrderID: n.OrderID, Kind: n.Kind,
+		Channel: model.ChannelWeChat, Target: b.OpenID, State: model.DeliveryQueued, NextAttemptAt: &now}
 	return true, s.Store.InTx(ctx, func(tx *store.Tx) error {
 		if bal <= 0 {
 			// Nothing to spend: the log says so, and the next channel carries it.
-			d.State, d.NextAttemptAt = store.DeliverySkipped, nil
+			d.State, d.NextAttemptAt = model.DeliverySkipped, nil
 			d.LastError = "no WeChat authorisation left for the template; fell back to the next channel"
 			d.Detail = WeChatDetail{TemplateID: tpl.TemplateID, OpenID: b.OpenID, FellBack: true}.raw()
 			if _, err := tx.InsertDelivery(ctx, &d, now); err != nil {
@@ -201,8 +201,8 @@ func (s *Service) stepWeChat(ctx context.Context, tx *store.Tx, c model.NoticeCh
 		return false, "no WeChat authorisation left for template " + tpl.TemplateID, nil
 	}
 	now := s.Now()
-	d := store.Delivery{NotificationID: n.ID, RecipientID: n.RecipientID, OrderID: n.OrderID, Kind: n.Kind,
-		Channel: store.ChannelWeChat, Target: b.OpenID, State: store.DeliveryQueued, NextAttemptAt: &now, Step: step,
+	d := model.Delivery{NotificationID: n.ID, RecipientID: n.RecipientID, OrderID: n.OrderID, Kind: n.Kind,
+		Channel: model.ChannelWeChat, Target: b.OpenID, State: model.DeliveryQueued, NextAttemptAt: &now, Step: step,
 		Detail: WeChatDetail{TemplateID: tpl.TemplateID, OpenID: b.OpenID, LedgerBefore: bal, LedgerAfter: bal}.raw()}
 	inserted, err := tx.InsertDelivery(ctx, &d, now)
 	if err != nil {
@@ -219,7 +219,7 @@ func (s *Service) stepWeChat(ctx context.Context, tx *store.Tx, c model.NoticeCh
 // seen reports whether the recipient has seen n, so a WeChat send of it is pointless: read in the
 // app, or — for a chain's step — the chain ended (read, acknowledged, moot). A notice that must be
 // acknowledged still goes out when merely opened.
-func (s *Service) seen(ctx context.Context, d store.Delivery, n model.Notification) (bool, error) {
+func (s *Service) seen(ctx context.Context, d model.Delivery, n model.Notification) (bool, error) {
 	if d.Step <= 0 {
 		return n.ReadAt != nil, nil
 	}
@@ -234,7 +234,7 @@ func (s *Service) seen(ctx context.Context, d store.Delivery, n model.Notificati
 }
 
 // sendWeChat is one attempt at a WeChat send.
-func (s *Service) sendWeChat(ctx context.Context, j store.Job) error {
+func (s *Service) sendWeChat(ctx context.Context, j model.Job) error {
 	p, d, done, err := s.load(ctx, j)
 	if done || err != nil {
 		return err
@@ -243,7 +243,7 @@ func (s *Service) sendWeChat(ctx context.Context, j store.Job) error {
 	_ = json.Unmarshal(d.Detail, &det)
 	n, err := s.notification(ctx, d.RecipientID, d.NotificationID)
 	if model.IsCode(err, model.CodeNotFound) {
-		return s.finish(ctx, &d, store.DeliverySkipped, "notification removed")
+		return s.finish(ctx, &d, model.DeliverySkipped, "notification removed")
 	}
 	if err != nil {
 		return err
@@ -253,22 +253,22 @@ func (s *Service) sendWeChat(ctx context.Context, j store.Job) error {
 			return err
 		}
 		// Seen in the app already: an authorisation is not spent on it, and nothing else is sent.
-		d.State, d.NextAttemptAt, d.LastError = store.DeliverySkipped, nil, "read in the app before it went out"
+		d.State, d.NextAttemptAt, d.LastError = model.DeliverySkipped, nil, "read in the app before it went out"
 		return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.UpdateDelivery(ctx, &d, s.Now()) })
 	}
 	if s.WeChat == nil {
-		return s.fallBack(ctx, &d, &det, n, p.Alert, store.DeliverySkipped, "WeChat is not configured on this node", nil)
+		return s.fallBack(ctx, &d, &det, n, p.Alert, model.DeliverySkipped, "WeChat is not configured on this node", nil)
 	}
 	b, err := s.Store.WeChatBinding(ctx, d.RecipientID)
 	if model.IsCode(err, model.CodeNotFound) {
-		return s.fallBack(ctx, &d, &det, n, p.Alert, store.DeliverySkipped, "the person is no longer bound to WeChat", nil)
+		return s.fallBack(ctx, &d, &det, n, p.Alert, model.DeliverySkipped, "the person is no longer bound to WeChat", nil)
 	}
 	if err != nil {
 		return err
 	}
 	tpl, err := s.Store.WeChatTemplateForKind(ctx, n.Kind)
 	if model.IsCode(err, model.CodeNotFound) || (err == nil && !tpl.Active) {
-		return s.fallBack(ctx, &d, &det, n, p.Alert, store.DeliverySkipped, "no active WeChat template for the kind", nil)
+		return s.fallBack(ctx, &d, &det, n, p.Alert, model.DeliverySkipped, "no active WeChat template for the kind", nil)
 	}
 	if err != nil {
 		return err
@@ -297,7 +297,7 @@ func (s *Service) sendWeChat(ctx context.Context, j store.Job) error {
 	}
 	det.LedgerBefore, det.LedgerAfter = spend.Before, spend.After
 	if !spend.Applied && !spend.Duplicate {
-		return s.fallBack(ctx, &d, &det, n, p.Alert, store.DeliverySkipped,
+		return s.fallBack(ctx, &d, &det, n, p.Alert, model.DeliverySkipped,
 			"no WeChat authorisation left for the template; fell back to the next channel", nil)
 	}
 	ans, sendErr := s.WeChatSend(ctx, msg)
@@ -313,7 +313,7 @@ func (s *Service) sendWeChat(ctx context.Context, j store.Job) error {
 		d.LastError = sendErr.Error()
 		if d.Attempts < WeChatMaxAttempts {
 			next := s.Now().Add(webhookBackoff(d.Attempts))
-			d.State, d.NextAttemptAt = store.DeliveryRetrying, &next
+			d.State, d.NextAttemptAt = model.DeliveryRetrying, &next
 			if err := s.Store.InTx(ctx, func(tx *store.Tx) error {
 				if err := unspend(tx); err != nil {
 					return err
@@ -325,14 +325,14 @@ func (s *Service) sendWeChat(ctx context.Context, j store.Job) error {
 			}
 			return jobs.Retry(next, sendErr)
 		}
-		return s.fallBack(ctx, &d, &det, n, p.Alert, store.DeliveryFailed, "WeChat unreachable: "+sendErr.Error(), unspend)
+		return s.fallBack(ctx, &d, &det, n, p.Alert, model.DeliveryFailed, "WeChat unreachable: "+sendErr.Error(), unspend)
 	}
 	code := ans.ErrCode
 	det.ErrCode, det.ErrMsg, det.MsgID = &code, ans.ErrMsg, ans.MsgID
 	d.LastStatus = 200
 	switch code {
 	case 0:
-		d.State, d.NextAttemptAt, d.LastError = store.DeliverySent, nil, ""
+		d.State, d.NextAttemptAt, d.LastError = model.DeliverySent, nil, ""
 		d.Detail = det.raw()
 		return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.UpdateDelivery(ctx, &d, s.Now()) })
 	case wechat.ErrNoAuthorisation:
@@ -345,18 +345,18 @@ func (s *Service) sendWeChat(ctx context.Context, j store.Job) error {
 			}
 			return err
 		}
-		return s.fallBack(ctx, &d, &det, n, p.Alert, store.DeliveryFailed,
+		return s.fallBack(ctx, &d, &det, n, p.Alert, model.DeliveryFailed,
 			fmt.Sprintf("WeChat %d (no authorisation): ledger zeroed, fell back to the next channel", code), revoke)
 	case wechat.ErrBadField:
 		det.Field = badField(ans.ErrMsg)
 		s.Log.Warn("deliver: WeChat refused a template field", "delivery", d.ID, "kind", n.Kind,
 			"template", tpl.TemplateID, "field", det.Field, "errmsg", ans.ErrMsg)
-		return s.fallBack(ctx, &d, &det, n, p.Alert, store.DeliveryFailed,
+		return s.fallBack(ctx, &d, &det, n, p.Alert, model.DeliveryFailed,
 			fmt.Sprintf("WeChat %d: field %s refused (%s)", code, det.Field, ans.ErrMsg), unspend)
 	case wechat.ErrBusy:
 		if d.Attempts < WeChatMaxAttempts {
 			next := s.Now().Add(webhookBackoff(d.Attempts))
-			d.State, d.NextAttemptAt, d.LastError = store.DeliveryRetrying, &next, "WeChat busy"
+			d.State, d.NextAttemptAt, d.LastError = model.DeliveryRetrying, &next, "WeChat busy"
 			if err := s.Store.InTx(ctx, func(tx *store.Tx) error {
 				if err := unspend(tx); err != nil {
 					return err
@@ -369,13 +369,13 @@ func (s *Service) sendWeChat(ctx context.Context, j store.Job) error {
 			return jobs.Retry(next, errors.New("WeChat busy"))
 		}
 	}
-	return s.fallBack(ctx, &d, &det, n, p.Alert, store.DeliveryFailed, fmt.Sprintf("WeChat %d: %s", code, ans.ErrMsg), unspend)
+	return s.fallBack(ctx, &d, &det, n, p.Alert, model.DeliveryFailed, fmt.Sprintf("WeChat %d: %s", code, ans.ErrMsg), unspend)
 }
 
 // fallBack ends a WeChat delivery in state with reason and, in the same transaction, runs change
 // (a ledger entry) and hands the notice to the person's other channels — or, for a chain's step,
 // to the chain's next step, at once.
-func (s *Service) fallBack(ctx context.Context, d *store.Delivery, det *WeChatDetail, n model.Notification, alert, state, reason string, change func(tx *store.Tx) error) error {
+func (s *Service) fallBack(ctx context.Context, d *model.Delivery, det *WeChatDetail, n model.Notification, alert, state, reason string, change func(tx *store.Tx) error) error {
 	if d.Step > 0 {
 		return s.Store.InTx(ctx, func(tx *store.Tx) error {
 			if change != nil {
@@ -415,7 +415,7 @@ func (s *Service) fallBack(ctx context.Context, d *store.Delivery, det *WeChatDe
 }
 
 // wantedEndpoints lists the active webhook endpoints that take kind.
-func (s *Service) wantedEndpoints(ctx context.Context, kind string) ([]store.WebhookEndpoint, error) {
+func (s *Service) wantedEndpoints(ctx context.Context, kind string) ([]model.WebhookEndpoint, error) {
 	eps, err := s.Store.WebhookEndpoints(ctx, true)
 	if err != nil {
 		return nil, err

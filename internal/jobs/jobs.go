@@ -29,7 +29,7 @@ import (
 
 // Handler runs one job. Returning nil finishes it; Retry asks for another attempt at a time;
 // any other error retries with backoff until the job's attempts run out.
-type Handler func(ctx context.Context, j store.Job) error
+type Handler func(ctx context.Context, j model.Job) error
 
 // RetryError asks the runner to run the job again at At.
 type RetryError struct {
@@ -48,7 +48,7 @@ func Retry(at time.Time, err error) error { return &RetryError{At: at, Err: err}
 // running is the job a handler runs, in its context, so that the handler can complete it in its
 // own transaction (Complete).
 type running struct {
-	job       store.Job
+	job       model.Job
 	now       func() time.Time
 	completed atomic.Bool
 }
@@ -146,7 +146,7 @@ func (r *Runner) Schedule(ctx context.Context, tx *store.Tx, kind, key string, r
 	if err != nil {
 		return fmt.Errorf("jobs: payload of %s: %w", kind, err)
 	}
-	if err := tx.ScheduleJob(ctx, store.Job{Kind: kind, Key: key, Payload: raw, RunAt: runAt, MaxAttempts: maxAttempts}, r.now()); err != nil {
+	if err := tx.ScheduleJob(ctx, model.Job{Kind: kind, Key: key, Payload: raw, RunAt: runAt, MaxAttempts: maxAttempts}, r.now()); err != nil {
 		return err
 	}
 	if !runAt.After(r.now()) {
@@ -170,14 +170,14 @@ func (r *Runner) ScheduleMany(ctx context.Context, tx *store.Tx, js []Planned) e
 		return nil
 	}
 	now := r.now()
-	list := make([]store.Job, 0, len(js))
+	list := make([]model.Job, 0, len(js))
 	due := false
 	for _, j := range js {
 		raw, err := json.Marshal(j.Payload)
 		if err != nil {
 			return fmt.Errorf("jobs: payload of %s: %w", j.Kind, err)
 		}
-		list = append(list, store.Job{Kind: j.Kind, Key: j.Key, Payload: raw, RunAt: j.RunAt, MaxAttempts: j.MaxAttempts})
+		list = append(list, model.Job{Kind: j.Kind, Key: j.Key, Payload: raw, RunAt: j.RunAt, MaxAttempts: j.MaxAttempts})
 		due = due || !j.RunAt.After(now)
 	}
 	if err := tx.ScheduleJobs(ctx, list, now); err != nil {
@@ -285,7 +285,7 @@ func (r *Runner) runDue(ctx context.Context, sem chan struct{}, wg *sync.WaitGro
 	if limit <= 0 {
 		return 0, nil // a finishing job wakes the runner
 	}
-	var claimed []store.Job
+	var claimed []model.Job
 	err := r.store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		claimed, err = tx.ClaimDueJobsAs(ctx, r.Life, r.now(), r.Lease, limit)
@@ -306,7 +306,7 @@ func (r *Runner) runDue(ctx context.Context, sem chan struct{}, wg *sync.WaitGro
 	return len(claimed), nil
 }
 
-func (r *Runner) run(ctx context.Context, j store.Job) {
+func (r *Runner) run(ctx context.Context, j model.Job) {
 	h, ok := r.handlers[j.Kind]
 	// What the handler logs with its context names the job.
 	ctx = observe.WithAttrs(ctx, slog.String("job_id", j.ID), slog.String("job_kind", j.Kind))
@@ -328,17 +328,17 @@ func (r *Runner) run(ctx context.Context, j store.Job) {
 	if errors.Is(err, store.ErrLeaseLost) {
 		return // another claim runs it now; its outcome is not this attempt's to record
 	}
-	state, retryAt, msg := store.JobDone, time.Time{}, ""
+	state, retryAt, msg := model.JobDone, time.Time{}, ""
 	if err != nil {
 		msg = err.Error()
 		var re *RetryError
 		switch {
 		case errors.As(err, &re):
-			state, retryAt = store.JobScheduled, re.At
+			state, retryAt = model.JobScheduled, re.At
 		case j.Attempts < j.MaxAttempts:
-			state, retryAt = store.JobScheduled, r.now().Add(backoff(j.Attempts))
+			state, retryAt = model.JobScheduled, r.now().Add(backoff(j.Attempts))
 		default:
-			state = store.JobFailed
+			state = model.JobFailed
 			r.log.WarnContext(ctx, "jobs: gave up", "attempts", j.Attempts, "err", err)
 		}
 	}
@@ -350,7 +350,7 @@ func (r *Runner) run(ctx context.Context, j store.Job) {
 	}
 }
 
-func safeRun(ctx context.Context, h Handler, j store.Job) (err error) {
+func safeRun(ctx context.Context, h Handler, j model.Job) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("panic: %v", v)

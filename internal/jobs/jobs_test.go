@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/homebell/homebell/internal/jobs"
+	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
 	"github.com/homebell/homebell/internal/testkit"
@@ -49,7 +50,7 @@ func TestJobRunsWhenDueAndMovesAndCancelsByKey(t *testing.T) {
 		st, r, c := setup(t, dsn)
 		var got []string
 		var mu sync.Mutex
-		r.Handle("remind", func(ctx context.Context, j store.Job) error {
+		r.Handle("remind", func(ctx context.Context, j model.Job) error {
 			var p string
 			_ = json.Unmarshal(j.Payload, &p)
 			mu.Lock()
@@ -87,7 +88,7 @@ func TestJobRunsWhenDueAndMovesAndCancelsByKey(t *testing.T) {
 			t.Fatalf("ran %v, want [moved]", got)
 		}
 		j, err := st.JobByKey(context.Background(), "reminder:o2")
-		if err != nil || j.State != store.JobCancelled {
+		if err != nil || j.State != model.JobCancelled {
 			t.Fatalf("cancelled job = %+v, %v", j, err)
 		}
 	})
@@ -98,7 +99,7 @@ func TestJobRetriesWithBackoffThenFails(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		st, r, c := setup(t, dsn)
 		var calls atomic.Int32
-		r.Handle("flaky", func(ctx context.Context, j store.Job) error {
+		r.Handle("flaky", func(ctx context.Context, j model.Job) error {
 			calls.Add(1)
 			if j.Attempts == 2 {
 				panic("boom") // a panicking handler is a failed attempt, not a dead runner
@@ -108,7 +109,7 @@ func TestJobRetriesWithBackoffThenFails(t *testing.T) {
 		schedule(t, st, r, "flaky", "flaky:1", t0, nil, 3)
 		runDue(t, r)
 		j, _ := st.JobByKey(context.Background(), "flaky:1")
-		if j.State != store.JobScheduled || !j.RunAt.After(t0) || j.LastError != "gateway down" {
+		if j.State != model.JobScheduled || !j.RunAt.After(t0) || j.LastError != "gateway down" {
 			t.Fatalf("after a failure the job is %+v, want rescheduled later with the error", j)
 		}
 		first := j.RunAt.Sub(t0)
@@ -121,7 +122,7 @@ func TestJobRetriesWithBackoffThenFails(t *testing.T) {
 		c.Add(time.Hour)
 		runDue(t, r)
 		j, _ = st.JobByKey(context.Background(), "flaky:1")
-		if j.State != store.JobFailed || j.Attempts != 3 || calls.Load() != 3 {
+		if j.State != model.JobFailed || j.Attempts != 3 || calls.Load() != 3 {
 			t.Fatalf("after 3 attempts: %+v calls=%d, want failed", j, calls.Load())
 		}
 	})
@@ -131,7 +132,7 @@ func TestJobRetryAtAndLeaseRecovery(t *testing.T) {
 	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		st, r, c := setup(t, dsn)
-		r.Handle("later", func(ctx context.Context, j store.Job) error {
+		r.Handle("later", func(ctx context.Context, j model.Job) error {
 			if j.Attempts == 1 {
 				return jobs.Retry(t0.Add(10*time.Minute), errors.New("window closed"))
 			}
@@ -140,7 +141,7 @@ func TestJobRetryAtAndLeaseRecovery(t *testing.T) {
 		schedule(t, st, r, "later", "later:1", t0, nil, 1)
 		runDue(t, r)
 		j, _ := st.JobByKey(context.Background(), "later:1")
-		if j.State != store.JobScheduled || !j.RunAt.Equal(t0.Add(10*time.Minute)) {
+		if j.State != model.JobScheduled || !j.RunAt.Equal(t0.Add(10*time.Minute)) {
 			t.Fatalf("Retry(at) gave %+v", j)
 		}
 		c.Add(10 * time.Minute)
@@ -179,7 +180,7 @@ func TestJobsRunOnceAcrossNodes(t *testing.T) {
 	c := testkit.NewClock(t0)
 	var runs sync.Map
 	var dup atomic.Int32
-	h := func(ctx context.Context, j store.Job) error {
+	h := func(ctx context.Context, j model.Job) error {
 		if _, loaded := runs.LoadOrStore(j.ID, true); loaded {
 			dup.Add(1)
 		}
@@ -221,7 +222,7 @@ func TestRestartedNodeRecoversItsClaimsAtOnce(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		st, r, c := setup(t, dsn)
 		var ran atomic.Int32
-		r.Handle("remind", func(ctx context.Context, j store.Job) error { ran.Add(1); return nil })
+		r.Handle("remind", func(ctx context.Context, j model.Job) error { ran.Add(1); return nil })
 		r.SetNode("n1")
 		previous := r.Life
 		schedule(t, st, r, "remind", "reminder:crash", t0, nil, 3)
@@ -258,7 +259,7 @@ func TestRestartedNodeRecoversItsClaimsAtOnce(t *testing.T) {
 		if got := runDue(t, r); got != int(want) || ran.Load() != int32(want) {
 			t.Fatalf("after restart ran %d (handler %d), want %d", got, ran.Load(), want)
 		}
-		if j, _ := st.JobByKey(context.Background(), "reminder:crash"); j.State != store.JobDone {
+		if j, _ := st.JobByKey(context.Background(), "reminder:crash"); j.State != model.JobDone {
 			t.Errorf("recovered job is %s", j.State)
 		}
 	})
@@ -275,7 +276,7 @@ func TestHeartbeatKeepsALongJobFromRunningTwice(t *testing.T) {
 		b.SetNode("b")
 		var runs atomic.Int32
 		entered, release := make(chan struct{}), make(chan struct{})
-		long := func(ctx context.Context, j store.Job) error {
+		long := func(ctx context.Context, j model.Job) error {
 			if runs.Add(1) == 1 {
 				entered <- struct{}{}
 				<-release
@@ -318,7 +319,7 @@ func TestRunnerClaimsNoMoreThanItRuns(t *testing.T) {
 	r.Concurrency = 2
 	release := make(chan struct{})
 	started := make(chan struct{}, 5)
-	r.Handle("slow", func(ctx context.Context, j store.Job) error { started <- struct{}{}; <-release; return nil })
+	r.Handle("slow", func(ctx context.Context, j model.Job) error { started <- struct{}{}; <-release; return nil })
 	for i := range 5 {
 		schedule(t, st, r, "slow", fmt.Sprintf("slow:%d", i), t0, nil, 1)
 	}
@@ -351,7 +352,7 @@ func TestJobCompletedInTheHandlersTransaction(t *testing.T) {
 		ctx := context.Background()
 		failOnce := true
 		var r2 *jobs.Runner
-		r.Handle("work", func(ctx context.Context, j store.Job) error {
+		r.Handle("work", func(ctx context.Context, j model.Job) error {
 			var key string
 			_ = json.Unmarshal(j.Payload, &key)
 			if key == "lease" && j.Attempts == 1 {
@@ -376,7 +377,7 @@ func TestJobCompletedInTheHandlersTransaction(t *testing.T) {
 			})
 		})
 		r2 = jobs.New(st, c.Now, slog.New(slog.DiscardHandler))
-		r2.Handle("work", func(ctx context.Context, j store.Job) error {
+		r2.Handle("work", func(ctx context.Context, j model.Job) error {
 			return st.InTx(ctx, func(tx *store.Tx) error {
 				if err := jobs.Complete(ctx, tx); err != nil {
 					return err
@@ -395,7 +396,7 @@ func TestJobCompletedInTheHandlersTransaction(t *testing.T) {
 
 		schedule(t, st, r, "work", "work:ok", t0, "ok", 2)
 		runDue(t, r)
-		if j, _ := st.JobByKey(ctx, "work:ok"); j.State != store.JobDone || j.Attempts != 1 {
+		if j, _ := st.JobByKey(ctx, "work:ok"); j.State != model.JobDone || j.Attempts != 1 {
 			t.Fatalf("a job completed in its transaction: %+v", j)
 		}
 		if v, found := setting("ok"); !found || v != 1 {
@@ -405,7 +406,7 @@ func TestJobCompletedInTheHandlersTransaction(t *testing.T) {
 		schedule(t, st, r, "work", "work:rollback", c.Now(), "rollback", 2)
 		runDue(t, r)
 		j, _ := st.JobByKey(ctx, "work:rollback")
-		if j.State != store.JobScheduled || j.Attempts != 1 {
+		if j.State != model.JobScheduled || j.Attempts != 1 {
 			t.Fatalf("a job whose transaction rolled back after Complete must be retried: %+v", j)
 		}
 		if _, found := setting("rollback"); found {
@@ -413,13 +414,13 @@ func TestJobCompletedInTheHandlersTransaction(t *testing.T) {
 		}
 		c.Add(time.Hour)
 		runDue(t, r)
-		if j, _ := st.JobByKey(ctx, "work:rollback"); j.State != store.JobDone || j.Attempts != 2 {
+		if j, _ := st.JobByKey(ctx, "work:rollback"); j.State != model.JobDone || j.Attempts != 2 {
 			t.Fatalf("the retry: %+v", j)
 		}
 
 		schedule(t, st, r, "work", "work:lease", c.Now(), "lease", 3)
 		runDue(t, r)
-		if j, _ := st.JobByKey(ctx, "work:lease"); j.State != store.JobDone || j.Attempts != 2 {
+		if j, _ := st.JobByKey(ctx, "work:lease"); j.State != model.JobDone || j.Attempts != 2 {
 			t.Fatalf("the job taken over after its lease: %+v", j)
 		}
 		if v, _ := setting("lease"); v != 102 {

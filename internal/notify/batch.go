@@ -45,7 +45,7 @@ func (s *Service) NotifyMany(ctx context.Context, tx *store.Tx, evs []Event) ([]
 	if _, err := tx.Setting(ctx, SettingImportance, &overrides); err != nil {
 		return nil, err
 	}
-	var endpoints []store.WebhookEndpoint
+	var endpoints []model.WebhookEndpoint
 	if s.OffApp {
 		var err error
 		if endpoints, err = tx.WebhookEndpoints(ctx, true); err != nil {
@@ -241,7 +241,7 @@ func (s *Service) NotifyMany(ctx context.Context, tx *store.Tx, evs []Event) ([]
 // planHeld writes the planned delivery rows (S2, as Notify does) of the notifications in all whose
 // off-app deliveries wait for a receiving window, reading the recipients' push subscriptions in one
 // query per 500 people.
-func (s *Service) planHeld(ctx context.Context, tx *store.Tx, all []told, inserted []bool, endpoints []store.WebhookEndpoint, now time.Time) error {
+func (s *Service) planHeld(ctx context.Context, tx *store.Tx, all []told, inserted []bool, endpoints []model.WebhookEndpoint, now time.Time) error {
 	var ids []string
 	need := map[string]bool{}
 	for i, t := range all {
@@ -250,7 +250,7 @@ func (s *Service) planHeld(ctx context.Context, tx *store.Tx, all []told, insert
 			ids = append(ids, t.n.RecipientID)
 		}
 	}
-	subs := make(map[string][]store.PushSubscription, len(ids))
+	subs := make(map[string][]model.PushSubscription, len(ids))
 	for start := 0; start < len(ids); start += 500 {
 		got, err := tx.PushSubscriptionsOfMany(ctx, ids[start:min(start+500, len(ids))])
 		if err != nil {
@@ -264,7 +264,7 @@ func (s *Service) planHeld(ctx context.Context, tx *store.Tx, all []told, insert
 		if !inserted[i] || !t.plan.OffApp.Send || !t.plan.OffApp.At.After(now) {
 			continue
 		}
-		var hooks []store.WebhookEndpoint
+		var hooks []model.WebhookEndpoint
 		for _, ep := range endpoints {
 			if ep.Wants(t.n.Kind) {
 				hooks = append(hooks, ep)
@@ -272,7 +272,7 @@ func (s *Service) planHeld(ctx context.Context, tx *store.Tx, all []told, insert
 		}
 		own := subs[t.n.RecipientID]
 		if own == nil {
-			own = []store.PushSubscription{}
+			own = []model.PushSubscription{}
 		}
 		if err := planDeliveries(ctx, tx, *t.n, t.plan.OffApp.At, hooks, own, now); err != nil {
 			return err

@@ -171,7 +171,7 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 	}
 	now := s.Now()
 	hookWants := false                // some active webhook endpoint takes this kind
-	var hooks []store.WebhookEndpoint // those endpoints
+	var hooks []model.WebhookEndpoint // those endpoints
 	if s.OffApp {
 		eps, err := tx.WebhookEndpoints(ctx, true)
 		if err != nil {
@@ -343,9 +343,9 @@ func (s *Service) scheduleThread(ctx context.Context, tx *store.Tx, n model.Noti
 	case model.IsCode(err, model.CodeNotFound):
 	case err != nil:
 		return err
-	case j.State == store.JobScheduled:
+	case j.State == model.JobScheduled:
 		return nil // pending: it reads the entry as it is when it runs
-	case j.State == store.JobCancelled:
+	case j.State == model.JobCancelled:
 		// The recipient read the entry before it went out (CancelThreadDelivery): nothing was
 		// sent, so nothing to space from.
 	default:
@@ -393,8 +393,8 @@ func Operators(ctx context.Context, q *store.Queries) ([]Recipient, error) {
 // subscriptions (subs, or read here when nil) and the webhook endpoints hooks that take its kind —,
 // queued with the planned time at, so operators see what will go and when. The delivery job claims
 // these rows when the window opens (internal/deliver) and skips those whose target is gone.
-func planDeliveries(ctx context.Context, tx *store.Tx, n model.Notification, at time.Time, hooks []store.WebhookEndpoint,
-	subs []store.PushSubscription, now time.Time) error {
+func planDeliveries(ctx context.Context, tx *store.Tx, n model.Notification, at time.Time, hooks []model.WebhookEndpoint,
+	subs []model.PushSubscription, now time.Time) error {
 	if subs == nil {
 		var err error
 		if subs, err = tx.PushSubscriptions(ctx, n.RecipientID); err != nil {
@@ -403,18 +403,18 @@ func planDeliveries(ctx context.Context, tx *store.Tx, n model.Notification, at 
 	}
 	add := func(channel, target string) error {
 		at := at
-		d := store.Delivery{NotificationID: n.ID, RecipientID: n.RecipientID, OrderID: n.OrderID, Kind: n.Kind,
-			Channel: channel, Target: target, State: store.DeliveryQueued, NextAttemptAt: &at, Planned: true}
+		d := model.Delivery{NotificationID: n.ID, RecipientID: n.RecipientID, OrderID: n.OrderID, Kind: n.Kind,
+			Channel: channel, Target: target, State: model.DeliveryQueued, NextAttemptAt: &at, Planned: true}
 		_, err := tx.InsertDelivery(ctx, &d, now)
 		return err
 	}
 	for _, sub := range subs {
-		if err := add(store.ChannelWebPush, sub.ID); err != nil {
+		if err := add(model.ChannelWebPush, sub.ID); err != nil {
 			return err
 		}
 	}
 	for _, ep := range hooks {
-		if err := add(store.ChannelWebhook, ep.ID); err != nil {
+		if err := add(model.ChannelWebhook, ep.ID); err != nil {
 			return err
 		}
 	}

@@ -123,7 +123,7 @@ func TestNotifySchedulesOffAppOnlyWithSomewhereToGo(t *testing.T) {
 		t.Fatalf("no push subscription and no webhook, yet %d delivery jobs", n)
 	}
 	if err := st.InTx(context.Background(), func(tx *store.Tx) error {
-		_, err := tx.PutPushSubscription(context.Background(), &store.PushSubscription{PersonID: "c2", Endpoint: "https://push.example/1", P256dh: "k", Auth: "a"}, t0)
+		_, err := tx.PutPushSubscription(context.Background(), &model.PushSubscription{PersonID: "c2", Endpoint: "https://push.example/1", P256dh: "k", Auth: "a"}, t0)
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -149,7 +149,7 @@ func notifyManyMatchesNotify(t *testing.T, dsn string) {
 		storetest.Person("w", model.RoleWorker), en)
 	ctx := context.Background()
 	if err := st.InTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.PutPushSubscription(ctx, &store.PushSubscription{PersonID: "many", Endpoint: "https://push.example/1", P256dh: "k", Auth: "a"}, t0)
+		_, err := tx.PutPushSubscription(ctx, &model.PushSubscription{PersonID: "many", Endpoint: "https://push.example/1", P256dh: "k", Auth: "a"}, t0)
 		return err
 	}); err != nil {
 		t.Fatal(err)

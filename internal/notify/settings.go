@@ -39,7 +39,7 @@ func (s *Service) SaveImportance(ctx context.Context, overrides map[string]strin
 }
 
 // SaveRetention sets how long each category is kept; the next daily purge applies it.
-func (s *Service) SaveRetention(ctx context.Context, rt store.Retention) error {
+func (s *Service) SaveRetention(ctx context.Context, rt model.Retention) error {
 	return s.putSetting(ctx, store.SettingRetention, rt)
 }
 

@@ -164,9 +164,9 @@ func (q *Queries) AppendEventRecords(ctx context.Context, recs []NewEventRecord,
 
 // ScheduleJobs inserts jobs as ScheduleJob does each (a job with a key replaces the job of that
 // key). Of several with the same key in js, the last one counts.
-func (q *Queries) ScheduleJobs(ctx context.Context, js []Job, now time.Time) error {
+func (q *Queries) ScheduleJobs(ctx context.Context, js []model.Job, now time.Time) error {
 	byKey := map[string]int{}
-	var list []Job
+	var list []model.Job
 	for _, j := range js {
 		if j.ID == "" {
 			j.ID = model.NewID()

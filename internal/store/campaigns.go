@@ -389,8 +389,8 @@ func (q *Queries) PeopleByIDs(ctx context.Context, ids []string) (map[string]mod
 }
 
 // PushSubscriptionsOfMany lists the push subscriptions of people, by person id.
-func (q *Queries) PushSubscriptionsOfMany(ctx context.Context, ids []string) (map[string][]PushSubscription, error) {
-	out := map[string][]PushSubscription{}
+func (q *Queries) PushSubscriptionsOfMany(ctx context.Context, ids []string) (map[string][]model.PushSubscription, error) {
+	out := map[string][]model.PushSubscription{}
 	if len(ids) == 0 {
 		return out, nil
 	}

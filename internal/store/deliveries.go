@@ -13,94 +13,10 @@ import (
 	"github.com/homebell/homebell/internal/model"
 )
 
-// PushSubscription is a browser's Web Push subscription, owned by one person (X2).
-type PushSubscription struct {
-	ID        string    `json:"id"`
-	PersonID  string    `json:"person_id"`
-	Endpoint  string    `json:"endpoint"`
-	P256dh    string    `json:"p256dh"`
-	Auth      string    `json:"auth"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
-
-// WebhookEndpoint is a gateway of the platform that receives signed notifications (X2).
-type WebhookEndpoint struct {
-	ID          string   `json:"id"`
-	URL         string   `json:"url"`
-	Secret      string   `json:"-"` // whsec_…; shown once, when the endpoint is made
-	Kinds       []string `json:"kinds"`
-	Description string   `json:"description"`
-	Active      bool     `json:"active"`
-	// FailedDeliveries counts deliveries that ended failed since the last success.
-	FailedDeliveries int        `json:"failed_deliveries"`
-	LastSuccessAt    *time.Time `json:"last_success_at"`
-	PausedAt         *time.Time `json:"paused_at"`
-	CreatedAt        time.Time  `json:"created_at"`
-	UpdatedAt        time.Time  `json:"updated_at"`
-}
-
-// Wants reports whether the endpoint takes notifications of kind (no kinds = all).
-func (e WebhookEndpoint) Wants(kind string) bool {
-	if len(e.Kinds) == 0 {
-		return true
-	}
-	for _, k := range e.Kinds {
-		if k == kind {
-			return true
-		}
-	}
-	return false
-}
-
-// Delivery channels and states of the delivery log.
-const (
-	ChannelWebPush = "webpush"
-	ChannelWebhook = "webhook"
-	ChannelWeChat  = "wechat"
-
-	DeliveryQueued   = "queued"
-	DeliverySent     = "sent"
-	DeliveryFailed   = "failed"
-	DeliveryRetrying = "retrying"
-	DeliverySkipped  = "skipped"
-)
-
-// Delivery is one off-app delivery of a notification to one target (a push subscription or a
-// webhook endpoint), and how it went.
-type Delivery struct {
-	ID             string     `json:"id"`
-	NotificationID string     `json:"notification_id"`
-	RecipientID    string     `json:"recipient_id"`
-	OrderID        string     `json:"order_id,omitempty"`
-	Kind           string     `json:"kind"`
-	Channel        string     `json:"channel"`
-	Target         string     `json:"target"`
-	State          string     `json:"state"`
-	Attempts       int        `json:"attempts"`
-	LastStatus     int        `json:"last_status"`
-	LastError      string     `json:"last_error"`
-	NextAttemptAt  *time.Time `json:"next_attempt_at"`
-	// Detail is what the channel wants shown beside the outcome, as a JSON object (WeChat: the
-	// template, the ledger before and after, WeChat's answer); absent for the other channels.
-	Detail json.RawMessage `json:"detail,omitempty"`
-	// Step is the notice's chain step that made this delivery (0: the first telling; Y1).
-	Step int `json:"step"`
-	// Receipt is what the gateway reported back: delivered, failed or read ("" none yet).
-	Receipt   string     `json:"receipt"`
-	ReceiptAt *time.Time `json:"receipt_at"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
-	// Planned marks a delivery held for the recipient's receiving window (S2): queued, with the
-	// planned time as NextAttemptAt and no send job until the window opens and the delivery job
-	// claims it.
-	Planned bool `json:"-"`
-}
-
 const pushSubCols = `id, person_id, endpoint, p256dh, auth, created_at, updated_at`
 
-func scanPushSub(row interface{ Scan(...any) error }) (PushSubscription, error) {
-	var s PushSubscription
+func scanPushSub(row interface{ Scan(...any) error }) (model.PushSubscription, error) {
+	var s model.PushSubscription
 	err := row.Scan(&s.ID, &s.PersonID, &s.Endpoint, &s.P256dh, &s.Auth, &s.CreatedAt, &s.UpdatedAt)
 	s.CreatedAt, s.UpdatedAt = s.CreatedAt.UTC(), s.UpdatedAt.UTC()
 	return s, err
@@ -109,7 +25,7 @@ func scanPushSub(row interface{ Scan(...any) error }) (PushSubscription, error) 
 // PutPushSubscription stores s, keyed by its endpoint: a browser that subscribes again (or for
 // another person) replaces its row and keeps its id. s is updated to what is stored; created is
 // false when the endpoint was known.
-func (q *Queries) PutPushSubscription(ctx context.Context, s *PushSubscription, now time.Time) (created bool, err error) {
+func (q *Queries) PutPushSubscription(ctx context.Context, s *model.PushSubscription, now time.Time) (created bool, err error) {
 	if s.ID == "" {
 		s.ID = model.NewID()
 	}
@@ -127,14 +43,14 @@ func (q *Queries) PutPushSubscription(ctx context.Context, s *PushSubscription, 
 }
 
 // PushSubscriptions lists a person's subscriptions, oldest first.
-func (q *Queries) PushSubscriptions(ctx context.Context, personID string) ([]PushSubscription, error) {
+func (q *Queries) PushSubscriptions(ctx context.Context, personID string) ([]model.PushSubscription, error) {
 	rows, err := q.q.QueryContext(ctx, `SELECT `+pushSubCols+` FROM push_subscriptions WHERE person_id = $1
 		ORDER BY created_at, id`, personID)
 	if err != nil {
 		return nil, fmt.Errorf("store: push subscriptions: %w", err)
 	}
 	defer rows.Close()
-	out := []PushSubscription{}
+	out := []model.PushSubscription{}
 	for rows.Next() {
 		s, err := scanPushSub(rows)
 		if err != nil {
@@ -146,7 +62,7 @@ func (q *Queries) PushSubscriptions(ctx context.Context, personID string) ([]Pus
 }
 
 // PushSubscription returns one subscription by id.
-func (q *Queries) PushSubscription(ctx context.Context, id string) (PushSubscription, error) {
+func (q *Queries) PushSubscription(ctx context.Context, id string) (model.PushSubscription, error) {
 	s, err := scanPushSub(q.q.QueryRowContext(ctx, `SELECT `+pushSubCols+` FROM push_subscriptions WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, notFound("push subscription", id)
@@ -175,8 +91,8 @@ func (q *Queries) DeletePushSubscription(ctx context.Context, personID, id strin
 
 const webhookCols = `id, url, secret, kinds, description, active, failed_deliveries, last_success_at, paused_at, created_at, updated_at`
 
-func scanWebhook(row interface{ Scan(...any) error }) (WebhookEndpoint, error) {
-	var e WebhookEndpoint
+func scanWebhook(row interface{ Scan(...any) error }) (model.WebhookEndpoint, error) {
+	var e model.WebhookEndpoint
 	var kinds string
 	var success, paused sql.NullTime
 	err := row.Scan(&e.ID, &e.URL, &e.Secret, &kinds, &e.Description, &e.Active, &e.FailedDeliveries, &success, &paused,
@@ -210,7 +126,7 @@ func kindsJSON(kinds []string) string {
 }
 
 // InsertWebhookEndpoint stores a new endpoint (ID made when empty).
-func (q *Queries) InsertWebhookEndpoint(ctx context.Context, e *WebhookEndpoint, now time.Time) error {
+func (q *Queries) InsertWebhookEndpoint(ctx context.Context, e *model.WebhookEndpoint, now time.Time) error {
 	if e.ID == "" {
 		e.ID = model.NewID()
 	}
@@ -227,7 +143,7 @@ func (q *Queries) InsertWebhookEndpoint(ctx context.Context, e *WebhookEndpoint,
 }
 
 // WebhookEndpoint returns one endpoint.
-func (q *Queries) WebhookEndpoint(ctx context.Context, id string) (WebhookEndpoint, error) {
+func (q *Queries) WebhookEndpoint(ctx context.Context, id string) (model.WebhookEndpoint, error) {
 	e, err := scanWebhook(q.q.QueryRowContext(ctx, `SELECT `+webhookCols+` FROM webhook_endpoints WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, notFound("webhook endpoint", id)
@@ -239,7 +155,7 @@ func (q *Queries) WebhookEndpoint(ctx context.Context, id string) (WebhookEndpoi
 }
 
 // WebhookEndpoints lists every endpoint (activeOnly: the ones receiving), oldest first.
-func (q *Queries) WebhookEndpoints(ctx context.Context, activeOnly bool) ([]WebhookEndpoint, error) {
+func (q *Queries) WebhookEndpoints(ctx context.Context, activeOnly bool) ([]model.WebhookEndpoint, error) {
 	query := `SELECT ` + webhookCols + ` FROM webhook_endpoints`
 	if activeOnly {
 		query += ` WHERE active = TRUE`
@@ -249,7 +165,7 @@ func (q *Queries) WebhookEndpoints(ctx context.Context, activeOnly bool) ([]Webh
 		return nil, fmt.Errorf("store: webhook endpoints: %w", err)
 	}
 	defer rows.Close()
-	out := []WebhookEndpoint{}
+	out := []model.WebhookEndpoint{}
 	for rows.Next() {
 		e, err := scanWebhook(rows)
 		if err != nil {
@@ -262,7 +178,7 @@ func (q *Queries) WebhookEndpoints(ctx context.Context, activeOnly bool) ([]Webh
 
 // UpdateWebhookEndpoint stores e's url, kinds, description and active flag. Re-activating an
 // endpoint clears its pause and failure count.
-func (q *Queries) UpdateWebhookEndpoint(ctx context.Context, e *WebhookEndpoint, now time.Time) error {
+func (q *Queries) UpdateWebhookEndpoint(ctx context.Context, e *model.WebhookEndpoint, now time.Time) error {
 	e.UpdatedAt = utc(now)
 	if e.Active {
 		e.PausedAt, e.FailedDeliveries = nil, 0
@@ -306,10 +222,10 @@ func (q *Queries) WebhookSucceeded(ctx context.Context, id string, now time.Time
 }
 
 // WebhookDeliveryFailed counts a delivery that ended failed and returns the endpoint as it now is.
-func (q *Queries) WebhookDeliveryFailed(ctx context.Context, id string) (WebhookEndpoint, error) {
+func (q *Queries) WebhookDeliveryFailed(ctx context.Context, id string) (model.WebhookEndpoint, error) {
 	if _, err := q.q.ExecContext(ctx, `UPDATE webhook_endpoints SET failed_deliveries = failed_deliveries + 1
 		WHERE id = $1`, id); err != nil {
-		return WebhookEndpoint{}, fmt.Errorf("store: webhook failure: %w", err)
+		return model.WebhookEndpoint{}, fmt.Errorf("store: webhook failure: %w", err)
 	}
 	return q.WebhookEndpoint(ctx, id)
 }
@@ -328,8 +244,8 @@ func (q *Queries) PauseWebhookEndpoint(ctx context.Context, id string, now time.
 const deliveryCols = `id, notification_id, recipient_id, order_id, kind, channel, target, state, attempts, last_status,
 	last_error, next_attempt_at, created_at, updated_at, detail, step, receipt, receipt_at, planned`
 
-func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
-	var d Delivery
+func scanDelivery(row interface{ Scan(...any) error }) (model.Delivery, error) {
+	var d model.Delivery
 	var orderID sql.NullString
 	var next, receiptAt sql.NullTime
 	var detail string
@@ -348,12 +264,12 @@ func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
 // A planned row there (held for the receiving window, S2) is not a second delivery but this one:
 // it is claimed — it takes d's state, next attempt, error and detail and is no longer planned —,
 // inserted is true and d takes its id, so the log keeps one row per delivery.
-func (q *Queries) InsertDelivery(ctx context.Context, d *Delivery, now time.Time) (inserted bool, err error) {
+func (q *Queries) InsertDelivery(ctx context.Context, d *model.Delivery, now time.Time) (inserted bool, err error) {
 	if d.ID == "" {
 		d.ID = model.NewID()
 	}
 	if d.State == "" {
-		d.State = DeliveryQueued
+		d.State = model.DeliveryQueued
 	}
 	d.CreatedAt, d.UpdatedAt = utc(now), utc(now)
 	var orderID any
@@ -392,7 +308,7 @@ func (q *Queries) DropPlannedDeliveries(ctx context.Context, notificationID stri
 // endpoint is gone, the notice went by WeChat, or it was removed); it returns how many.
 func (q *Queries) SkipPlannedDeliveries(ctx context.Context, notificationID, reason string, now time.Time) (int, error) {
 	res, err := q.q.ExecContext(ctx, `UPDATE deliveries SET state = $2, last_error = $3, next_attempt_at = NULL,
-		planned = FALSE, updated_at = $4 WHERE notification_id = $1 AND planned`, notificationID, DeliverySkipped, reason, utc(now))
+		planned = FALSE, updated_at = $4 WHERE notification_id = $1 AND planned`, notificationID, model.DeliverySkipped, reason, utc(now))
 	if err != nil {
 		return 0, fmt.Errorf("store: skip planned deliveries: %w", err)
 	}
@@ -408,7 +324,7 @@ func nullPtrTime(t *time.Time) any {
 }
 
 // Delivery returns one delivery.
-func (q *Queries) Delivery(ctx context.Context, id string) (Delivery, error) {
+func (q *Queries) Delivery(ctx context.Context, id string) (model.Delivery, error) {
 	d, err := scanDelivery(q.q.QueryRowContext(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, notFound("delivery", id)
@@ -420,7 +336,7 @@ func (q *Queries) Delivery(ctx context.Context, id string) (Delivery, error) {
 }
 
 // UpdateDelivery stores the outcome fields of d (state, attempts, last status and error, next attempt).
-func (q *Queries) UpdateDelivery(ctx context.Context, d *Delivery, now time.Time) error {
+func (q *Queries) UpdateDelivery(ctx context.Context, d *model.Delivery, now time.Time) error {
 	d.UpdatedAt = utc(now)
 	_, err := q.q.ExecContext(ctx, `UPDATE deliveries SET state = $2, attempts = $3, last_status = $4, last_error = $5,
 		next_attempt_at = $6, updated_at = $7, detail = $8 WHERE id = $1`,
@@ -441,7 +357,7 @@ type DeliveryFilter struct {
 }
 
 // Deliveries lists the delivery log, newest first.
-func (q *Queries) Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error) {
+func (q *Queries) Deliveries(ctx context.Context, f DeliveryFilter) ([]model.Delivery, error) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -474,18 +390,18 @@ func (q *Queries) Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery,
 
 // DeliveriesForOrder lists every off-app delivery about an order, oldest first (X4: the order
 // timeline shows what was sent to whom, when and on which channel).
-func (q *Queries) DeliveriesForOrder(ctx context.Context, orderID string) ([]Delivery, error) {
+func (q *Queries) DeliveriesForOrder(ctx context.Context, orderID string) ([]model.Delivery, error) {
 	return q.collectDeliveries(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE order_id = $1
 		ORDER BY created_at, id`, orderID)
 }
 
-func (q *Queries) collectDeliveries(ctx context.Context, query string, args ...any) ([]Delivery, error) {
+func (q *Queries) collectDeliveries(ctx context.Context, query string, args ...any) ([]model.Delivery, error) {
 	rows, err := q.q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: deliveries: %w", err)
 	}
 	defer rows.Close()
-	out := []Delivery{}
+	out := []model.Delivery{}
 	for rows.Next() {
 		d, err := scanDelivery(rows)
 		if err != nil {

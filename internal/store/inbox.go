@@ -233,35 +233,11 @@ func (q *Queries) PurgeIdempotencyKeysBatch(ctx context.Context, before time.Tim
 // SettingRetention is the settings key of the message center's retention per category (S5).
 const SettingRetention = "retention_days"
 
-// Retention is how many days notifications of each category are kept (S5); operators set it.
-type Retention struct {
-	ServiceDays     int `json:"service_days"`
-	ExceptionDays   int `json:"exception_days"`
-	PlatformDays    int `json:"platform_days"`
-	InteractionDays int `json:"interaction_days"`
-}
-
-// DefaultRetention keeps the service record and conversations half a year, platform news a month.
-func DefaultRetention() Retention {
-	return Retention{ServiceDays: 180, ExceptionDays: 180, PlatformDays: 30, InteractionDays: 180}
-}
-
-// ByCategory lists the retention of every category, by category name.
-func (r Retention) ByCategory() map[string]int {
-	return map[string]int{"service": r.ServiceDays, "exception": r.ExceptionDays, "platform": r.PlatformDays,
-		"interaction": r.InteractionDays}
-}
-
-// Longest is the longest retention of any category (the event log is kept that long).
-func (r Retention) Longest() int {
-	return max(r.ServiceDays, r.ExceptionDays, r.PlatformDays, r.InteractionDays)
-}
-
 // RetentionDays reads the operators' retention, DefaultRetention where unset.
-func (q *Queries) RetentionDays(ctx context.Context) (Retention, error) {
-	r := DefaultRetention()
+func (q *Queries) RetentionDays(ctx context.Context) (model.Retention, error) {
+	r := model.DefaultRetention()
 	if _, err := q.Setting(ctx, SettingRetention, &r); err != nil {
-		return DefaultRetention(), err
+		return model.DefaultRetention(), err
 	}
 	return r, nil
 }

@@ -10,34 +10,10 @@ import (
 	"github.com/homebell/homebell/internal/model"
 )
 
-// Job is a durable unit of work that runs at RunAt, at least once.
-type Job struct {
-	ID          string    `json:"id"`
-	Kind        string    `json:"kind"`
-	Key         string    `json:"key,omitempty"` // unique when set; "" = no key
-	Payload     []byte    `json:"payload"`
-	State       string    `json:"state"` // scheduled, running, done, failed, cancelled
-	RunAt       time.Time `json:"run_at"`
-	Attempts    int       `json:"attempts"`
-	MaxAttempts int       `json:"max_attempts"`
-	LastError   string    `json:"last_error,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-}
-
-// Job states.
-const (
-	JobScheduled = "scheduled"
-	JobRunning   = "running"
-	JobDone      = "done"
-	JobFailed    = "failed"
-	JobCancelled = "cancelled"
-)
-
 const jobCols = `id, kind, key, payload, state, run_at, attempts, max_attempts, last_error, created_at, updated_at`
 
-func scanJob(row interface{ Scan(...any) error }) (Job, error) {
-	var j Job
+func scanJob(row interface{ Scan(...any) error }) (model.Job, error) {
+	var j model.Job
 	var key sql.NullString
 	var payload string
 	err := row.Scan(&j.ID, &j.Kind, &key, &payload, &j.State, &j.RunAt, &j.Attempts, &j.MaxAttempts, &j.LastError, &j.CreatedAt, &j.UpdatedAt)
@@ -48,7 +24,7 @@ func scanJob(row interface{ Scan(...any) error }) (Job, error) {
 
 // ScheduleJob inserts j. A job with a key replaces the job of the same key (whatever its state):
 // moving a reminder is scheduling it again under its key.
-func (q *Queries) ScheduleJob(ctx context.Context, j Job, now time.Time) error {
+func (q *Queries) ScheduleJob(ctx context.Context, j model.Job, now time.Time) error {
 	if j.ID == "" {
 		j.ID = model.NewID()
 	}
@@ -82,7 +58,7 @@ func (q *Queries) CancelJob(ctx context.Context, key string, now time.Time) (can
 }
 
 // JobByKey returns the job with key.
-func (q *Queries) JobByKey(ctx context.Context, key string) (Job, error) {
+func (q *Queries) JobByKey(ctx context.Context, key string) (model.Job, error) {
 	j, err := scanJob(q.q.QueryRowContext(ctx, `SELECT `+jobCols+` FROM jobs WHERE key = $1`, key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return j, notFound("job", key)
@@ -96,13 +72,13 @@ func (q *Queries) JobByKey(ctx context.Context, key string) (Job, error) {
 // ClaimDueJobs marks up to limit due jobs as running until now+lease and returns them. Jobs whose
 // lease ran out (their node died mid-run) are due again. On PostgreSQL, SKIP LOCKED lets several
 // nodes claim side by side without taking the same job.
-func (q *Queries) ClaimDueJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Job, error) {
+func (q *Queries) ClaimDueJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]model.Job, error) {
 	return q.ClaimDueJobsAs(ctx, "", now, lease, limit)
 }
 
 // ClaimDueJobsAs is ClaimDueJobs for the node life owner, which it records on the claims (see
 // ExtendJobLeases and RecoverJobs).
-func (q *Queries) ClaimDueJobsAs(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]Job, error) {
+func (q *Queries) ClaimDueJobsAs(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]model.Job, error) {
 	lock := ""
 	if q.dialect == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
@@ -116,7 +92,7 @@ func (q *Queries) ClaimDueJobsAs(ctx context.Context, owner string, now time.Tim
 		return nil, fmt.Errorf("store: claim jobs: %w", err)
 	}
 	defer rows.Close()
-	var out []Job
+	var out []model.Job
 	for rows.Next() {
 		j, err := scanJob(rows)
 		if err != nil {
@@ -166,7 +142,7 @@ func (q *Queries) FinishJob(ctx context.Context, id string, attempt int, state s
 		lastErr = lastErr[:500]
 	}
 	runAt := any(nil)
-	if state == JobScheduled {
+	if state == model.JobScheduled {
 		runAt = utc(retryAt)
 	}
 	_, err := q.q.ExecContext(ctx, `UPDATE jobs SET state = $3, run_at = COALESCE($4, run_at), last_error = $5,

@@ -10,17 +10,8 @@ import (
 	"github.com/homebell/homebell/internal/model"
 )
 
-// ServiceKey is a platform backend's credential. Only a hash of its secret is stored.
-type ServiceKey struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	SecretHash string     `json:"-"`
-	CreatedAt  time.Time  `json:"created_at"`
-	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
-}
-
 // CreateServiceKey stores a new key.
-func (q *Queries) CreateServiceKey(ctx context.Context, k ServiceKey) error {
+func (q *Queries) CreateServiceKey(ctx context.Context, k model.ServiceKey) error {
 	_, err := q.q.ExecContext(ctx, `INSERT INTO service_keys (id, name, secret_hash, created_at) VALUES ($1,$2,$3,$4)`,
 		k.ID, k.Name, k.SecretHash, utc(k.CreatedAt))
 	if err != nil {
@@ -30,8 +21,8 @@ func (q *Queries) CreateServiceKey(ctx context.Context, k ServiceKey) error {
 }
 
 // ServiceKey returns a key by id, revoked or not.
-func (q *Queries) ServiceKey(ctx context.Context, id string) (ServiceKey, error) {
-	var k ServiceKey
+func (q *Queries) ServiceKey(ctx context.Context, id string) (model.ServiceKey, error) {
+	var k model.ServiceKey
 	var revoked sql.NullTime
 	err := q.q.QueryRowContext(ctx, `SELECT id, name, secret_hash, created_at, revoked_at FROM service_keys WHERE id = $1`, id).
 		Scan(&k.ID, &k.Name, &k.SecretHash, &k.CreatedAt, &revoked)

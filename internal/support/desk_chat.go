@@ -833,7 +833,7 @@ func offlineAfter(h model.BusinessHours) time.Duration {
 
 // RunAgentOffline is the job that returns an agent's conversations to the queue when they have
 // stayed offline for offline_after_minutes. It does nothing if they came back meanwhile.
-func (s *Service) RunAgentOffline(ctx context.Context, j store.Job) error {
+func (s *Service) RunAgentOffline(ctx context.Context, j model.Job) error {
 	var p struct {
 		AgentID string `json:"agent_id"`
 	}

@@ -24,7 +24,7 @@ func init() {
 func pushSubscriptionsByEndpoint(t *testing.T, s *store.Store) {
 	ctx := context.Background()
 	AddPeople(t, s, Person("a", model.RoleCustomer), Person("b", model.RoleWorker))
-	sub := store.PushSubscription{PersonID: "a", Endpoint: "https://push.example/1", P256dh: "k1", Auth: "a1"}
+	sub := model.PushSubscription{PersonID: "a", Endpoint: "https://push.example/1", P256dh: "k1", Auth: "a1"}
 	var created bool
 	write(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
 		created, err = tx.PutPushSubscription(ctx, &sub, T0)
@@ -35,7 +35,7 @@ func pushSubscriptionsByEndpoint(t *testing.T, s *store.Store) {
 	}
 	wantUTC(t, "created_at", sub.CreatedAt, T0)
 	// The same browser, now signed in as b, with new keys: one row, same id, new owner.
-	again := store.PushSubscription{PersonID: "b", Endpoint: "https://push.example/1", P256dh: "k2", Auth: "a2"}
+	again := model.PushSubscription{PersonID: "b", Endpoint: "https://push.example/1", P256dh: "k2", Auth: "a2"}
 	write(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
 		created, err = tx.PutPushSubscription(ctx, &again, at(time.Hour))
 		return err
@@ -57,8 +57,8 @@ func pushSubscriptionsByEndpoint(t *testing.T, s *store.Store) {
 
 func webhookEndpointLifecycle(t *testing.T, s *store.Store) {
 	ctx := context.Background()
-	ep := store.WebhookEndpoint{URL: "https://gw.example/h", Secret: "whsec_x", Kinds: []string{"order.accepted"}, Active: true}
-	all := store.WebhookEndpoint{URL: "https://gw.example/all", Secret: "whsec_y", Active: true}
+	ep := model.WebhookEndpoint{URL: "https://gw.example/h", Secret: "whsec_x", Kinds: []string{"order.accepted"}, Active: true}
+	all := model.WebhookEndpoint{URL: "https://gw.example/all", Secret: "whsec_y", Active: true}
 	write(t, s, func(ctx context.Context, tx *store.Tx) error {
 		if err := tx.InsertWebhookEndpoint(ctx, &ep, T0); err != nil {
 			return err
@@ -72,7 +72,7 @@ func webhookEndpointLifecycle(t *testing.T, s *store.Store) {
 	if a, _ := s.WebhookEndpoint(ctx, all.ID); !a.Wants("anything") || a.Kinds == nil {
 		t.Errorf("no kinds must mean every kind, as an empty list: %+v", a)
 	}
-	var after store.WebhookEndpoint
+	var after model.WebhookEndpoint
 	write(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
 		if _, err = tx.WebhookDeliveryFailed(ctx, ep.ID); err != nil {
 			return err
@@ -123,14 +123,14 @@ func webhookEndpointLifecycle(t *testing.T, s *store.Store) {
 func deliveryLog(t *testing.T, s *store.Store) {
 	ctx := context.Background()
 	next := at(time.Minute)
-	d1 := store.Delivery{NotificationID: "n1", RecipientID: "a", OrderID: "o1", Kind: "order.accepted", Channel: store.ChannelWebPush,
+	d1 := model.Delivery{NotificationID: "n1", RecipientID: "a", OrderID: "o1", Kind: "order.accepted", Channel: model.ChannelWebPush,
 		Target: "sub1", NextAttemptAt: &next}
-	d2 := store.Delivery{NotificationID: "n1", RecipientID: "a", OrderID: "o1", Kind: "order.accepted", Channel: store.ChannelWebhook, Target: "ep1"}
-	d3 := store.Delivery{NotificationID: "n2", RecipientID: "b", Kind: "platform.promotion", Channel: store.ChannelWebhook, Target: "ep1"}
-	dup := store.Delivery{NotificationID: "n1", RecipientID: "a", Channel: store.ChannelWebPush, Target: "sub1"}
+	d2 := model.Delivery{NotificationID: "n1", RecipientID: "a", OrderID: "o1", Kind: "order.accepted", Channel: model.ChannelWebhook, Target: "ep1"}
+	d3 := model.Delivery{NotificationID: "n2", RecipientID: "b", Kind: "platform.promotion", Channel: model.ChannelWebhook, Target: "ep1"}
+	dup := model.Delivery{NotificationID: "n1", RecipientID: "a", Channel: model.ChannelWebPush, Target: "sub1"}
 	var ins [4]bool
 	write(t, s, func(ctx context.Context, tx *store.Tx) error {
-		for i, d := range []*store.Delivery{&d1, &d2, &d3, &dup} {
+		for i, d := range []*model.Delivery{&d1, &d2, &d3, &dup} {
 			var err error
 			if ins[i], err = tx.InsertDelivery(ctx, d, at(time.Duration(i)*time.Second)); err != nil {
 				return err
@@ -142,14 +142,14 @@ func deliveryLog(t *testing.T, s *store.Store) {
 		t.Fatalf("inserted %v; the second delivery of n1 to sub1 must be refused", ins)
 	}
 	got, err := s.Delivery(ctx, d1.ID)
-	if err != nil || got.State != store.DeliveryQueued || got.NextAttemptAt == nil || got.OrderID != "o1" {
+	if err != nil || got.State != model.DeliveryQueued || got.NextAttemptAt == nil || got.OrderID != "o1" {
 		t.Fatalf("read back %+v %v", got, err)
 	}
 	wantUTC(t, "next_attempt_at", *got.NextAttemptAt, next)
-	got.State, got.Attempts, got.LastStatus, got.LastError, got.NextAttemptAt = store.DeliverySent, 1, 201, "", nil
+	got.State, got.Attempts, got.LastStatus, got.LastError, got.NextAttemptAt = model.DeliverySent, 1, 201, "", nil
 	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.UpdateDelivery(ctx, &got, at(time.Hour)) })
 	got, _ = s.Delivery(ctx, d1.ID)
-	if got.State != store.DeliverySent || got.Attempts != 1 || got.LastStatus != 201 || got.NextAttemptAt != nil {
+	if got.State != model.DeliverySent || got.Attempts != 1 || got.LastStatus != 201 || got.NextAttemptAt != nil {
 		t.Errorf("after update: %+v", got)
 	}
 	wantUTC(t, "updated_at", got.UpdatedAt, at(time.Hour))
@@ -166,7 +166,7 @@ func deliveryLog(t *testing.T, s *store.Store) {
 	if n := count(store.DeliveryFilter{NotificationID: "n1"}); n != 2 {
 		t.Errorf("n1: %d", n)
 	}
-	if n := count(store.DeliveryFilter{OrderID: "o1", State: store.DeliveryQueued}); n != 1 {
+	if n := count(store.DeliveryFilter{OrderID: "o1", State: model.DeliveryQueued}); n != 1 {
 		t.Errorf("o1 queued: %d", n)
 	}
 	page1, _ := s.Deliveries(ctx, store.DeliveryFilter{Limit: 2})
@@ -190,12 +190,12 @@ func deliveryLog(t *testing.T, s *store.Store) {
 func plannedDelivery(t *testing.T, s *store.Store) {
 	ctx := context.Background()
 	planned := at(3 * time.Hour)
-	p1 := store.Delivery{NotificationID: "n9", RecipientID: "a", OrderID: "o9", Kind: "order.accepted", Channel: store.ChannelWebhook,
+	p1 := model.Delivery{NotificationID: "n9", RecipientID: "a", OrderID: "o9", Kind: "order.accepted", Channel: model.ChannelWebhook,
 		Target: "ep1", NextAttemptAt: &planned, Planned: true}
-	p2 := store.Delivery{NotificationID: "n9", RecipientID: "a", OrderID: "o9", Kind: "order.accepted", Channel: store.ChannelWebPush,
+	p2 := model.Delivery{NotificationID: "n9", RecipientID: "a", OrderID: "o9", Kind: "order.accepted", Channel: model.ChannelWebPush,
 		Target: "sub-gone", NextAttemptAt: &planned, Planned: true}
 	write(t, s, func(ctx context.Context, tx *store.Tx) error {
-		for _, d := range []*store.Delivery{&p1, &p2} {
+		for _, d := range []*model.Delivery{&p1, &p2} {
 			if ok, err := tx.InsertDelivery(ctx, d, T0); err != nil || !ok {
 				return fmt.Errorf("planned insert: %v %v", ok, err)
 			}
@@ -203,13 +203,13 @@ func plannedDelivery(t *testing.T, s *store.Store) {
 		return nil
 	})
 	got, err := s.Delivery(ctx, p1.ID)
-	if err != nil || got.State != store.DeliveryQueued || !got.Planned || got.NextAttemptAt == nil {
+	if err != nil || got.State != model.DeliveryQueued || !got.Planned || got.NextAttemptAt == nil {
 		t.Fatalf("planned row: %+v %v", got, err)
 	}
 	wantUTC(t, "planned next_attempt_at", *got.NextAttemptAt, planned)
 	now := at(3*time.Hour + time.Minute)
-	send := store.Delivery{NotificationID: "n9", RecipientID: "a", OrderID: "o9", Kind: "order.accepted", Channel: store.ChannelWebhook,
-		Target: "ep1", State: store.DeliveryQueued, NextAttemptAt: &now}
+	send := model.Delivery{NotificationID: "n9", RecipientID: "a", OrderID: "o9", Kind: "order.accepted", Channel: model.ChannelWebhook,
+		Target: "ep1", State: model.DeliveryQueued, NextAttemptAt: &now}
 	again := send
 	var claimed, doubled bool
 	var skipped int
@@ -232,12 +232,12 @@ func plannedDelivery(t *testing.T, s *store.Store) {
 		t.Fatalf("rows of n9: %+v, want the two planned ones only", ds)
 	}
 	got, _ = s.Delivery(ctx, p1.ID)
-	if got.Planned || got.State != store.DeliveryQueued || got.NextAttemptAt == nil {
+	if got.Planned || got.State != model.DeliveryQueued || got.NextAttemptAt == nil {
 		t.Errorf("claimed row: %+v", got)
 	}
 	wantUTC(t, "claimed next_attempt_at", *got.NextAttemptAt, now)
 	got, _ = s.Delivery(ctx, p2.ID)
-	if got.Planned || got.State != store.DeliverySkipped || got.LastError != "subscription gone" || got.NextAttemptAt != nil {
+	if got.Planned || got.State != model.DeliverySkipped || got.LastError != "subscription gone" || got.NextAttemptAt != nil {
 		t.Errorf("unclaimed row: %+v", got)
 	}
 }

@@ -107,7 +107,7 @@ func txFailedStatement(t *testing.T, s *store.Store) {
 			errs[i] = s.InTx(ctx, func(tx *store.Tx) error {
 				if i == 3 {
 					// A second service key with the same id: refused, and handled.
-					k := store.ServiceKey{ID: "dup", Name: "x", SecretHash: "h", CreatedAt: T0}
+					k := model.ServiceKey{ID: "dup", Name: "x", SecretHash: "h", CreatedAt: T0}
 					_ = tx.CreateServiceKey(ctx, k)
 					if err := tx.CreateServiceKey(ctx, k); err == nil {
 						return errors.New("a duplicate key was accepted")

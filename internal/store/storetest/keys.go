@@ -18,7 +18,7 @@ func init() {
 
 func keysLifecycle(t *testing.T, s *store.Store) {
 	ctx := context.Background()
-	k := store.ServiceKey{ID: "0123456789abcdef", Name: "crm backend", SecretHash: "5e88489…hash", CreatedAt: T0}
+	k := model.ServiceKey{ID: "0123456789abcdef", Name: "crm backend", SecretHash: "5e88489…hash", CreatedAt: T0}
 	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.CreateServiceKey(ctx, k) })
 
 	got, err := s.ServiceKey(ctx, k.ID)
@@ -57,9 +57,9 @@ func keysLifecycle(t *testing.T, s *store.Store) {
 
 func keysUnique(t *testing.T, s *store.Store) {
 	ctx := context.Background()
-	k := store.ServiceKey{ID: "aaaaaaaaaaaaaaaa", Name: "one", SecretHash: "h1", CreatedAt: T0}
+	k := model.ServiceKey{ID: "aaaaaaaaaaaaaaaa", Name: "one", SecretHash: "h1", CreatedAt: T0}
 	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.CreateServiceKey(ctx, k) })
-	k2 := store.ServiceKey{ID: k.ID, Name: "two", SecretHash: "h2", CreatedAt: T0}
+	k2 := model.ServiceKey{ID: k.ID, Name: "two", SecretHash: "h2", CreatedAt: T0}
 	if err := s.InTx(ctx, func(tx *store.Tx) error { return tx.CreateServiceKey(ctx, k2) }); err == nil {
 		t.Fatal("a second key with the same id was stored")
 	}

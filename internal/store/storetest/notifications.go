@@ -177,7 +177,7 @@ func jobsLifecycle(t *testing.T, s *store.Store) {
 		t.Fatalf("no jobs: next %v err %v", next, err)
 	}
 	write(t, s, func(ctx context.Context, tx *store.Tx) error {
-		for _, j := range []store.Job{
+		for _, j := range []model.Job{
 			{Kind: "reminder", Key: "r:1", Payload: []byte(`{"n":1}`), RunAt: at(10 * time.Minute), MaxAttempts: 3},
 			{Kind: "reminder", Key: "r:2", Payload: []byte(`{}`), RunAt: at(5 * time.Minute)},
 			{Kind: "deliver", Payload: []byte(`{}`), RunAt: at(20 * time.Minute)},
@@ -193,7 +193,7 @@ func jobsLifecycle(t *testing.T, s *store.Store) {
 
 	// Moving r:1 by its key replaces it; cancelling r:2 removes it from the due list.
 	write(t, s, func(ctx context.Context, tx *store.Tx) error {
-		if err := tx.ScheduleJob(ctx, store.Job{Kind: "reminder", Key: "r:1", Payload: []byte(`{"n":2}`), RunAt: at(15 * time.Minute), MaxAttempts: 3}, T0); err != nil {
+		if err := tx.ScheduleJob(ctx, model.Job{Kind: "reminder", Key: "r:1", Payload: []byte(`{"n":2}`), RunAt: at(15 * time.Minute), MaxAttempts: 3}, T0); err != nil {
 			return err
 		}
 		ok, err := tx.CancelJob(ctx, "r:2", T0)
@@ -204,16 +204,16 @@ func jobsLifecycle(t *testing.T, s *store.Store) {
 	})
 	next, _ = s.NextJobAt(ctx)
 	wantUTC(t, "next job after move and cancel", next, at(15*time.Minute))
-	if j, _ := s.JobByKey(ctx, "r:2"); j.State != store.JobCancelled {
+	if j, _ := s.JobByKey(ctx, "r:2"); j.State != model.JobCancelled {
 		t.Errorf("r:2 state %s, want cancelled", j.State)
 	}
 
-	var claimed []store.Job
+	var claimed []model.Job
 	write(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
 		claimed, err = tx.ClaimDueJobs(ctx, at(16*time.Minute), time.Minute, 10)
 		return err
 	})
-	if len(claimed) != 1 || claimed[0].Key != "r:1" || string(claimed[0].Payload) != `{"n":2}` || claimed[0].Attempts != 1 || claimed[0].State != store.JobRunning {
+	if len(claimed) != 1 || claimed[0].Key != "r:1" || string(claimed[0].Payload) != `{"n":2}` || claimed[0].Attempts != 1 || claimed[0].State != model.JobRunning {
 		t.Fatalf("claimed %+v, want r:1 with the moved payload, attempt 1", claimed)
 	}
 	// A running job is not claimed again until its lease runs out.
@@ -225,10 +225,10 @@ func jobsLifecycle(t *testing.T, s *store.Store) {
 		return err
 	})
 	write(t, s, func(ctx context.Context, tx *store.Tx) error {
-		return tx.FinishJob(ctx, claimed[0].ID, 1, store.JobScheduled, at(30*time.Minute), "try later", at(16*time.Minute))
+		return tx.FinishJob(ctx, claimed[0].ID, 1, model.JobScheduled, at(30*time.Minute), "try later", at(16*time.Minute))
 	})
 	j, _ := s.JobByKey(ctx, "r:1")
-	if j.State != store.JobScheduled || j.LastError != "try later" {
+	if j.State != model.JobScheduled || j.LastError != "try later" {
 		t.Errorf("after retry: %+v", j)
 	}
 	wantUTC(t, "retry run_at", j.RunAt, at(30*time.Minute))
@@ -241,7 +241,7 @@ func jobsLifecycle(t *testing.T, s *store.Store) {
 			return err
 		}
 		for _, c := range claimed {
-			if err := tx.FinishJob(ctx, c.ID, c.Attempts, store.JobDone, time.Time{}, "", at(time.Hour)); err != nil {
+			if err := tx.FinishJob(ctx, c.ID, c.Attempts, model.JobDone, time.Time{}, "", at(time.Hour)); err != nil {
 				return err
 			}
 		}

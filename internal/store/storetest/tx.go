@@ -128,7 +128,7 @@ func timeRoundTrip(t *testing.T, s *store.Store) {
 	stored := local.Truncate(time.Microsecond)
 	p := Person("c-1", model.RoleCustomer)
 	it := item("nanny", true)
-	k := store.ServiceKey{ID: "k1", Name: "k", SecretHash: "h", CreatedAt: local}
+	k := model.ServiceKey{ID: "k1", Name: "k", SecretHash: "h", CreatedAt: local}
 	write(t, s, func(ctx context.Context, tx *store.Tx) error {
 		if _, err := tx.UpsertPerson(ctx, &p, local); err != nil {
 			return err
