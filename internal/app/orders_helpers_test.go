@@ -11,7 +11,6 @@ import (
 	"github.com/homebell/homebell/internal/app/apptest"
 	"github.com/homebell/homebell/internal/booking"
 	"github.com/homebell/homebell/internal/model"
-	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/testkit"
 )
 

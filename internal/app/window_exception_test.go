@@ -8,7 +8,6 @@ import (
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
 	"github.com/homebell/homebell/internal/notify/planner"
-	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
 	"github.com/homebell/homebell/internal/testkit"
 )

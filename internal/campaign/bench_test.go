@@ -542,7 +542,7 @@ func BenchmarkFanOut(b *testing.B) {
 			var planned atomic.Int64
 			r := jobs.New(s.Store, s.Now, slog.New(slog.DiscardHandler))
 			s.Jobs = r
-			r.Handle(JobBatch, func(ctx context.Context, j store.Job) error {
+			r.Handle(JobBatch, func(ctx context.Context, j model.Job) error {
 				var p batchPayload
 				if err := json.Unmarshal(j.Payload, &p); err != nil {
 					return err

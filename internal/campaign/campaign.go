@@ -775,7 +775,7 @@ func (s *Service) decide(ctx context.Context, c model.Campaign, cands []store.Pu
 		}
 		pushes = append(pushes, push{f, string(pl.OffApp.Alert)})
 	}
-	var subs map[string][]store.PushSubscription
+	var subs map[string][]model.PushSubscription
 	if slices.ContainsFunc(pushes, func(f push) bool { return f.Subs > 0 }) {
 		if subs, err = s.Store.PushSubscriptionsBetween(ctx, pushes[0].PersonID, pushes[len(pushes)-1].PersonID); err != nil {
 			return out, err

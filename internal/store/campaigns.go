@@ -662,8 +662,8 @@ func addOrderFact(f *model.AudienceFacts, item, area, addr, status string) {
 
 // PushSubscriptionsBetween lists the push subscriptions of the people with ids from first through
 // last, by person id (a fan-out page's range).
-func (q *Queries) PushSubscriptionsBetween(ctx context.Context, first, last string) (map[string][]PushSubscription, error) {
-	out := map[string][]PushSubscription{}
+func (q *Queries) PushSubscriptionsBetween(ctx context.Context, first, last string) (map[string][]model.PushSubscription, error) {
+	out := map[string][]model.PushSubscription{}
 	rows, err := q.q.QueryContext(ctx, `SELECT `+pushSubCols+` FROM push_subscriptions WHERE person_id >= $1 AND person_id <= $2
 		ORDER BY created_at, id`, first, last)
 	if err != nil {
