@@ -137,7 +137,8 @@ type Hub struct {
 	presenceRuns sync.WaitGroup
 }
 
-// New makes a hub and starts its safety-net poll; broker nil means Local. Close stops it.
+// New makes a hub and starts its goroutines (turn workers, watchdog, poll, dispatcher); broker nil
+// means Local. Close stops them and waits for them.
 func New(st *store.Store, broker Broker, log *slog.Logger, opt Options) (*Hub, error) {
 	if broker == nil {
 		broker = &Local{}
