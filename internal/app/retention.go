@@ -148,7 +148,7 @@ func (a *App) PurgeExpired(ctx context.Context, now time.Time) (PurgeReport, err
 			return tx.PurgeFinishedJobs(ctx, now.Add(-finishedJobsKept), purgeBatch)
 		}},
 		{"idempotency keys", &rep.IdempotencyKeys, func(tx *store.Tx) (int64, error) {
-			return tx.PurgeIdempotencyKeysBatch(ctx, now.Add(-idempotencyKeysKept), purgeBatch)
+			return tx.PurgeIdempotencyKeys(ctx, now.Add(-idempotencyKeysKept), purgeBatch)
 		}},
 		{"action tokens", &rep.ActionTokens, func(tx *store.Tx) (int64, error) {
 			return tx.PurgeActionTokens(ctx, now.Add(-actionTokensKept), purgeBatch)

@@ -132,9 +132,10 @@ func (s *Store) RecordIdempotencyAnswer(ctx context.Context, c *IdempotencyClaim
 	return rec, err
 }
 
-// PurgeIdempotencyKeys deletes records older than before.
-func (q *Queries) PurgeIdempotencyKeys(ctx context.Context, before time.Time) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, utc(before))
+// PurgeIdempotencyKeys deletes up to limit Idempotency-Key records created before before.
+func (q *Queries) PurgeIdempotencyKeys(ctx context.Context, before time.Time, limit int) (int64, error) {
+	res, err := q.q.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE (principal, key) IN (SELECT principal, key
+		FROM idempotency_keys WHERE created_at < $1 LIMIT $2)`, utc(before), limit)
 	if err != nil {
 		return 0, fmt.Errorf("store: purge idempotency keys: %w", err)
 	}

@@ -185,51 +185,6 @@ func (q *Queries) MarkRead(ctx context.Context, recipientID string, sel ReadSele
 	return res.RowsAffected()
 }
 
-// The purges below delete at most limit rows per call, so a caller can run each batch in a
-// transaction of its own and keep SQLite's one writer free for users between batches. DELETE …
-// LIMIT is not portable; deleting by the keys of a limited sub-select is.
-
-// PurgeNotifications deletes up to limit notifications of category created before before (S5).
-func (q *Queries) PurgeNotifications(ctx context.Context, category string, before time.Time, limit int) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `DELETE FROM notifications WHERE id IN (SELECT id FROM notifications
-		WHERE category = $1 AND created_at < $2 LIMIT $3)`, category, utc(before), limit)
-	if err != nil {
-		return 0, fmt.Errorf("store: purge %s notifications: %w", category, err)
-	}
-	return res.RowsAffected()
-}
-
-// PurgeEvents deletes up to limit event-log entries created before before. The seq counters stay:
-// a person's seq never goes back.
-func (q *Queries) PurgeEvents(ctx context.Context, before time.Time, limit int) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `DELETE FROM person_events WHERE (person_id, seq) IN (SELECT person_id, seq
-		FROM person_events WHERE created_at < $1 LIMIT $2)`, utc(before), limit)
-	if err != nil {
-		return 0, fmt.Errorf("store: purge events: %w", err)
-	}
-	return res.RowsAffected()
-}
-
-// PurgeFinishedJobs deletes up to limit done, failed or cancelled jobs last changed before before.
-func (q *Queries) PurgeFinishedJobs(ctx context.Context, before time.Time, limit int) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs
-		WHERE state IN ('done','failed','cancelled') AND updated_at < $1 LIMIT $2)`, utc(before), limit)
-	if err != nil {
-		return 0, fmt.Errorf("store: purge jobs: %w", err)
-	}
-	return res.RowsAffected()
-}
-
-// PurgeIdempotencyKeysBatch deletes up to limit Idempotency-Key records created before before.
-func (q *Queries) PurgeIdempotencyKeysBatch(ctx context.Context, before time.Time, limit int) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE (principal, key) IN (SELECT principal, key
-		FROM idempotency_keys WHERE created_at < $1 LIMIT $2)`, utc(before), limit)
-	if err != nil {
-		return 0, fmt.Errorf("store: purge idempotency keys: %w", err)
-	}
-	return res.RowsAffected()
-}
-
 // SettingRetention is the settings key of the message center's retention per category (S5).
 const SettingRetention = "retention_days"
 

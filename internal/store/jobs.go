@@ -186,15 +186,6 @@ func (q *Queries) NextJobAt(ctx context.Context) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// PurgeJobs deletes finished jobs older than before.
-func (q *Queries) PurgeJobs(ctx context.Context, before time.Time) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `DELETE FROM jobs WHERE state IN ('done','cancelled','failed') AND updated_at < $1`, utc(before))
-	if err != nil {
-		return 0, fmt.Errorf("store: purge jobs: %w", err)
-	}
-	return res.RowsAffected()
-}
-
 // JobBacklog is the backlog of one job kind: how many scheduled jobs are due, and since when
 // the oldest of them is.
 type JobBacklog struct {
@@ -236,4 +227,14 @@ func (q *Queries) JobBacklog(ctx context.Context, now time.Time) ([]JobBacklog, 
 		out[i].OldestDueAt = out[i].OldestDueAt.UTC()
 	}
 	return out, nil
+}
+
+// PurgeFinishedJobs deletes up to limit done, failed or cancelled jobs last changed before before.
+func (q *Queries) PurgeFinishedJobs(ctx context.Context, before time.Time, limit int) (int64, error) {
+	res, err := q.q.ExecContext(ctx, `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs
+		WHERE state IN ('done','failed','cancelled') AND updated_at < $1 LIMIT $2)`, utc(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("store: purge jobs: %w", err)
+	}
+	return res.RowsAffected()
 }

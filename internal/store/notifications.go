@@ -142,69 +142,6 @@ func (q *Queries) CountNotifications(ctx context.Context, recipientID string) (i
 	return n, nil
 }
 
-// AppendEvent adds an entry to a person's event log and returns its seq. The seq counter row is
-// locked for the rest of the transaction, so a person's events commit in seq order.
-func (q *Queries) AppendEvent(ctx context.Context, personID, typ string, data any, now time.Time) (int64, error) {
-	ev, err := q.AppendEventRecord(ctx, personID, typ, data, now)
-	return ev.Seq, err
-}
-
-// AppendEventRecord is AppendEvent returning the entry as stored, so the realtime hub can hand it
-// to open streams after commit without reading it back.
-func (q *Queries) AppendEventRecord(ctx context.Context, personID, typ string, data any, now time.Time) (model.Event, error) {
-	raw, err := model.MarshalJSON(data)
-	if err != nil {
-		return model.Event{}, fmt.Errorf("store: event payload: %w", err)
-	}
-	var seq int64
-	err = q.q.QueryRowContext(ctx, `INSERT INTO person_seq (person_id, seq) VALUES ($1, 1)
-		ON CONFLICT (person_id) DO UPDATE SET seq = person_seq.seq + 1 RETURNING seq`, personID).Scan(&seq)
-	if err != nil {
-		return model.Event{}, fmt.Errorf("store: next seq for %s: %w", personID, err)
-	}
-	now = utc(now)
-	if _, err := q.q.ExecContext(ctx, `INSERT INTO person_events (person_id, seq, type, payload, created_at)
-		VALUES ($1,$2,$3,$4,$5)`, personID, seq, typ, string(raw), now); err != nil {
-		return model.Event{}, fmt.Errorf("store: append event: %w", err)
-	}
-	return model.Event{Seq: seq, Type: typ, Data: raw, CreatedAt: now}, nil
-}
-
-// EventsAfter returns a person's events with seq > after, in order, at most limit.
-func (q *Queries) EventsAfter(ctx context.Context, personID string, after int64, limit int) ([]model.Event, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT seq, type, payload, created_at FROM person_events
-		WHERE person_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, personID, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: events: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Event
-	for rows.Next() {
-		var e model.Event
-		var payload string
-		if err := rows.Scan(&e.Seq, &e.Type, &payload, &e.CreatedAt); err != nil {
-			return nil, fmt.Errorf("store: events: %w", err)
-		}
-		e.Data = json.RawMessage(payload)
-		e.CreatedAt = e.CreatedAt.UTC()
-		out = append(out, e)
-	}
-	return out, rows.Err()
-}
-
-// LastSeq is the newest seq of a person's log (0 when empty).
-func (q *Queries) LastSeq(ctx context.Context, personID string) (int64, error) {
-	var seq int64
-	err := q.q.QueryRowContext(ctx, `SELECT seq FROM person_seq WHERE person_id = $1`, personID).Scan(&seq)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("store: last seq: %w", err)
-	}
-	return seq, nil
-}
-
 // Preferences reads a person's stored preferences JSON into v; found is false if they never set any.
 func (q *Queries) Preferences(ctx context.Context, personID string, v any) (found bool, err error) {
 	var raw string
@@ -275,4 +212,19 @@ func (q *Queries) MarkThreadRead(ctx context.Context, recipientID, eventKey stri
 		return "", fmt.Errorf("store: mark thread read: %w", err)
 	}
 	return id, nil
+}
+
+// The purges (here, in events.go, jobs.go and idempotency.go) delete at most limit rows per call,
+// so a caller can run each batch in a transaction of its own and keep SQLite's one writer free for
+// users between batches. DELETE … LIMIT is not portable; deleting by the keys of a limited
+// sub-select is.
+
+// PurgeNotifications deletes up to limit notifications of category created before before (S5).
+func (q *Queries) PurgeNotifications(ctx context.Context, category string, before time.Time, limit int) (int64, error) {
+	res, err := q.q.ExecContext(ctx, `DELETE FROM notifications WHERE id IN (SELECT id FROM notifications
+		WHERE category = $1 AND created_at < $2 LIMIT $3)`, category, utc(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("store: purge %s notifications: %w", category, err)
+	}
+	return res.RowsAffected()
 }

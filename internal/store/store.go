@@ -173,8 +173,7 @@ func (s *Store) Close() error {
 	return err
 }
 
-// DB is the writer database handle, for the job queue that shares it (River inserts jobs in our
-// transactions and must see the same database).
+// DB is the writer database handle, for tests that inspect or damage the database directly.
 func (s *Store) DB() *sql.DB { return s.w }
 
 // Ping checks that the database answers (readiness).
@@ -274,7 +273,7 @@ type Tx struct {
 	afterCommit []func()
 }
 
-// SQL is the underlying transaction, for the job queue's InsertTx.
+// SQL is the underlying transaction, for tests that run raw statements inside one.
 func (tx *Tx) SQL() *sql.Tx { return tx.tx }
 
 // AfterCommit registers f to run once the transaction has committed (e.g. waking realtime

@@ -133,7 +133,7 @@ func idemPurge(t *testing.T, s *store.Store) {
 	_ = commitKey(t, s, "p", "new", "r", at(2*time.Hour), "")
 	var n int64
 	write(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
-		n, err = tx.PurgeIdempotencyKeys(ctx, at(time.Hour))
+		n, err = tx.PurgeIdempotencyKeys(ctx, at(time.Hour), 1000)
 		return err
 	})
 	if n != 1 {

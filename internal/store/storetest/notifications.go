@@ -511,7 +511,7 @@ func inboxPurge(t *testing.T, s *store.Store) {
 	commitKey(t, s, "c-1", "k1", "POST /x", T0, "")
 	commitKey(t, s, "c-1", "k2", "POST /x", at(2*24*time.Hour), "")
 	write(t, s, func(ctx context.Context, tx *store.Tx) error {
-		n, err := tx.PurgeIdempotencyKeysBatch(ctx, at(24*time.Hour), 10)
+		n, err := tx.PurgeIdempotencyKeys(ctx, at(24*time.Hour), 10)
 		if err == nil && n != 1 {
 			err = fmt.Errorf("purged %d idempotency keys, want 1", n)
 		}
