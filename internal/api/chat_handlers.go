@@ -82,6 +82,19 @@ func (a *API) postMessage(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, status, res)
 }
 
+// rebuildMessage answers a retry of a committed send with the message as it is now (chat.Sent).
+func (a *API) rebuildMessage(w http.ResponseWriter, r *http.Request, ref string) error {
+	res, dup, err := a.Chat.Sent(r.Context(), actor(r), r.PathValue("id"), ref)
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if dup {
+		status = http.StatusOK
+	}
+	return writeJSON(w, status, res)
+}
+
 func (a *API) postConversationRead(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Seq int64 `json:"seq"`

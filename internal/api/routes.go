@@ -151,7 +151,7 @@ func (a *API) routes() []route {
 		{Pattern: "GET /v1/me/conversations", Roles: people, Handler: a.listMyConversations},
 		{Pattern: "GET /v1/conversations/{id}", Roles: chatParties, Handler: a.getConversation},
 		{Pattern: "GET /v1/conversations/{id}/messages", Roles: chatParties, Handler: a.listMessages},
-		{Pattern: "POST /v1/conversations/{id}/messages", Roles: people, Creates: true, Handler: a.postMessage},
+		{Pattern: "POST /v1/conversations/{id}/messages", Roles: people, Creates: true, Handler: a.postMessage, Rebuild: a.rebuildMessage},
 		// An open chat posts a read position per arriving message and typing every few seconds:
 		// neither counts against the creating bucket (typing is limited per conversation by chat).
 		{Pattern: "POST /v1/conversations/{id}/read", Roles: people, Limit: limitNone, Handler: a.postConversationRead},

@@ -556,9 +556,13 @@ type VisitView struct {
 }
 
 func (s *Service) visitView(ctx context.Context, q *store.Queries, o model.Order) (*VisitView, []model.OrderPhoto, error) {
-	photos, err := q.OrderPhotos(ctx, o.ID)
-	if err != nil {
-		return nil, nil, err
+	photos := []model.OrderPhoto{}
+	if o.Status == model.OrderCompleted || o.Status == model.OrderCancelled {
+		// Photos come with the completion (Complete): an open order has none to read.
+		var err error
+		if photos, err = q.OrderPhotos(ctx, o.ID); err != nil {
+			return nil, nil, err
+		}
 	}
 	if o.WorkerID == "" {
 		return nil, photos, nil

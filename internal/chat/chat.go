@@ -312,10 +312,48 @@ func (s *Service) Send(ctx context.Context, a Actor, conversationID string, in S
 	var out SendResult
 	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		out, err = s.SendTx(ctx, tx, a, conversationID, in)
-		return err
+		if out, err = s.SendTx(ctx, tx, a, conversationID, in); err != nil {
+			return err
+		}
+		// A retry under the same Idempotency-Key is answered by Sent from this, with no second
+		// commit to record the answer.
+		ref := in.ClientID
+		if out.Duplicate {
+			ref = dupRef + ref
+		}
+		store.NoteCreated(ctx, ref)
+		return nil
 	})
 	return out, err
+}
+
+// dupRef marks the idempotency ref of a send that found its client id taken (answered 200).
+const dupRef = "dup:"
+
+// Sent is the answer Send gave under the idempotency ref it noted: the sender's message with that
+// client id as it is now, told as new (201) or as a duplicate (200).
+func (s *Service) Sent(ctx context.Context, a Actor, conversationID, ref string) (SendResult, bool, error) {
+	clientID, dup := strings.CutPrefix(ref, dupRef)
+	acc, err := s.load(ctx, &s.Store.Queries, a, conversationID, false)
+	if err != nil {
+		return SendResult{}, false, err
+	}
+	if acc.member == nil {
+		return SendResult{}, false, model.Errorf(model.CodeForbidden, "only the conversation's members write in it; operators read it")
+	}
+	sender, err := s.Store.Person(ctx, a.ID)
+	if err != nil {
+		return SendResult{}, false, err
+	}
+	m, found, err := s.Store.MessageByClientID(ctx, acc.conv.ID, a.ID, clientID)
+	if err != nil {
+		return SendResult{}, false, err
+	}
+	if !found {
+		return SendResult{}, false, model.Errorf(model.CodeNotFound, "no message with client id %q", clientID)
+	}
+	m.Original = ""
+	return SendResult{Message: m, Duplicate: dup, Masked: maskedNotice(sender.Locale, m.Masked)}, dup, nil
 }
 
 // SendTx is Send inside the caller's transaction (a support conversation opens with its first

@@ -44,6 +44,7 @@ func (q *Queries) InsertWatcher(ctx context.Context, w *model.Watcher, now time.
 		w.ID = model.NewID()
 	}
 	w.CreatedAt, w.UpdatedAt = utc(now), utc(now)
+	q.forgetWatchers()
 	_, err := q.q.ExecContext(ctx, `INSERT INTO household_watchers (`+watcherCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
 		w.ID, w.CustomerID, w.PersonID, w.OrderID, w.Phone, w.CanChat, w.CanAnswerChanges, w.Status, w.CreatedAt, w.UpdatedAt)
 	if isUniqueViolation(err) {
@@ -70,6 +71,7 @@ func (q *Queries) Watcher(ctx context.Context, id string) (model.Watcher, error)
 // UpdateWatcher writes a watcher's person, rights and status.
 func (q *Queries) UpdateWatcher(ctx context.Context, w *model.Watcher, now time.Time) error {
 	w.UpdatedAt = utc(now)
+	q.forgetWatchers()
 	res, err := q.q.ExecContext(ctx, `UPDATE household_watchers SET person_id = $2, can_chat = $3, can_answer_changes = $4,
 		status = $5, updated_at = $6 WHERE id = $1`, w.ID, w.PersonID, w.CanChat, w.CanAnswerChanges, w.Status, w.UpdatedAt)
 	if isUniqueViolation(err) {
@@ -86,6 +88,7 @@ func (q *Queries) UpdateWatcher(ctx context.Context, w *model.Watcher, now time.
 
 // DeleteWatcher removes a watcher; removed is false when it was gone already.
 func (q *Queries) DeleteWatcher(ctx context.Context, id string) (removed bool, err error) {
+	q.forgetWatchers()
 	res, err := q.q.ExecContext(ctx, `DELETE FROM household_watchers WHERE id = $1`, id)
 	if err != nil {
 		return false, fmt.Errorf("store: delete watcher %s: %w", id, err)
@@ -102,12 +105,31 @@ func (q *Queries) WatchersOfCustomer(ctx context.Context, customerID string) ([]
 
 // WatchersOfOrder lists the active watchers of an order: those of the order and those of all the
 // customer's orders; the person_id condition lets the partial index household_watchers_scope serve it.
+// Every telling of an order's customer asks for them, so a customer's active watchers are read
+// through the read cache and filtered here.
 func (q *Queries) WatchersOfOrder(ctx context.Context, o model.Order) ([]model.Watcher, error) {
-	return q.watchers(ctx, "watchers of order", `SELECT `+watcherCols+` FROM household_watchers
-		WHERE customer_id = $1 AND person_id <> '' AND status = 'active' AND (order_id = '' OR order_id = $2)
-		ORDER BY created_at, id`,
-		o.CustomerID, o.ID)
+	var m map[string]cached[[]model.Watcher]
+	if q.rc != nil {
+		m = q.rc.watchers
+	}
+	all, err := cachedRead(q, m, o.CustomerID, func() ([]model.Watcher, error) {
+		return q.watchers(ctx, "watchers of order", `SELECT `+watcherCols+` FROM household_watchers
+			WHERE customer_id = $1 AND person_id <> '' AND status = 'active' ORDER BY created_at, id`, o.CustomerID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []model.Watcher
+	for _, w := range all {
+		if w.OrderID == "" || w.OrderID == o.ID {
+			out = append(out, w)
+		}
+	}
+	return out, nil
 }
+
+// forgetWatchers drops the cached watchers of every customer (see forget): a household changed.
+func (q *Queries) forgetWatchers() { q.forget(func() { cacheClear(q.rc, q.rc.watchers) }) }
 
 // WatchesOf lists the active rows by which a person watches the orders of a customer.
 func (q *Queries) WatchesOf(ctx context.Context, personID, customerID string) ([]model.Watcher, error) {

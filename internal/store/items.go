@@ -23,27 +23,20 @@ func scanItem(row interface{ Scan(...any) error }) (model.ServiceItem, error) {
 
 // ServiceItem returns one catalogue item.
 func (q *Queries) ServiceItem(ctx context.Context, id string) (model.ServiceItem, error) {
-	if q.rc != nil && !q.inTx {
-		if it, ok := cacheGet(q.rc, q.rc.items, id); ok {
-			return it, nil
-		}
-	}
-	var gen uint64
+	var m map[string]cached[model.ServiceItem]
 	if q.rc != nil {
-		gen = q.rc.generation()
+		m = q.rc.items
 	}
-	read := time.Now()
-	it, err := scanItem(q.q.QueryRowContext(ctx, `SELECT `+itemCols+` FROM service_items WHERE id = $1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return it, notFound("service item", id)
-	}
-	if err != nil {
-		return it, fmt.Errorf("store: service item %s: %w", id, err)
-	}
-	if q.rc != nil && !q.inTx {
-		cachePut(q.rc, q.rc.items, id, it, read, gen)
-	}
-	return it, nil
+	return cachedRead(q, m, id, func() (model.ServiceItem, error) {
+		it, err := scanItem(q.q.QueryRowContext(ctx, `SELECT `+itemCols+` FROM service_items WHERE id = $1`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return it, notFound("service item", id)
+		}
+		if err != nil {
+			return it, fmt.Errorf("store: service item %s: %w", id, err)
+		}
+		return it, nil
+	})
 }
 
 // ServiceItems lists the catalogue, active items only unless all is set.

@@ -144,15 +144,26 @@ func (q *Queries) CountNotifications(ctx context.Context, recipientID string) (i
 
 // Preferences reads a person's stored preferences JSON into v; found is false if they never set any.
 func (q *Queries) Preferences(ctx context.Context, personID string, v any) (found bool, err error) {
-	var raw string
-	err = q.q.QueryRowContext(ctx, `SELECT prefs FROM preferences WHERE person_id = $1`, personID).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+	var m map[string]cached[rawRow]
+	if q.rc != nil {
+		m = q.rc.prefs
 	}
+	row, err := cachedRead(q, m, personID, func() (rawRow, error) {
+		var r rawRow
+		err := q.q.QueryRowContext(ctx, `SELECT prefs FROM preferences WHERE person_id = $1`, personID).Scan(&r.raw)
+		if errors.Is(err, sql.ErrNoRows) {
+			return r, nil
+		}
+		r.found = err == nil
+		return r, err
+	})
 	if err != nil {
 		return false, fmt.Errorf("store: preferences: %w", err)
 	}
-	if err := json.Unmarshal([]byte(raw), v); err != nil {
+	if !row.found {
+		return false, nil
+	}
+	if err := json.Unmarshal([]byte(row.raw), v); err != nil {
 		return false, fmt.Errorf("store: preferences: %w", err)
 	}
 	return true, nil
@@ -164,6 +175,7 @@ func (q *Queries) PutPreferences(ctx context.Context, personID string, v any, no
 	if err != nil {
 		return fmt.Errorf("store: preferences: %w", err)
 	}
+	q.forget(func() { cacheDrop(q.rc, q.rc.prefs, personID) })
 	_, err = q.q.ExecContext(ctx, `INSERT INTO preferences (person_id, prefs, updated_at) VALUES ($1,$2,$3)
 		ON CONFLICT (person_id) DO UPDATE SET prefs = excluded.prefs, updated_at = excluded.updated_at`,
 		personID, string(raw), utc(now))

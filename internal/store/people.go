@@ -23,27 +23,20 @@ func scanPerson(row interface{ Scan(...any) error }) (model.Person, error) {
 
 // Person returns one person by id.
 func (q *Queries) Person(ctx context.Context, id string) (model.Person, error) {
-	if q.rc != nil && !q.inTx {
-		if p, ok := cacheGet(q.rc, q.rc.people, id); ok {
-			return p, nil
-		}
-	}
-	var gen uint64
+	var m map[string]cached[model.Person]
 	if q.rc != nil {
-		gen = q.rc.generation()
+		m = q.rc.people
 	}
-	read := time.Now()
-	p, err := scanPerson(q.q.QueryRowContext(ctx, `SELECT `+personCols+` FROM people WHERE id = $1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return p, notFound("person", id)
-	}
-	if err != nil {
-		return p, fmt.Errorf("store: person %s: %w", id, err)
-	}
-	if q.rc != nil && !q.inTx {
-		cachePut(q.rc, q.rc.people, id, p, read, gen)
-	}
-	return p, nil
+	return cachedRead(q, m, id, func() (model.Person, error) {
+		p, err := scanPerson(q.q.QueryRowContext(ctx, `SELECT `+personCols+` FROM people WHERE id = $1`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return p, notFound("person", id)
+		}
+		if err != nil {
+			return p, fmt.Errorf("store: person %s: %w", id, err)
+		}
+		return p, nil
+	})
 }
 
 // People lists people, optionally of one role, ordered by id, after the cursor id.

@@ -15,14 +15,27 @@ const readCacheTTL = 2 * time.Second
 const readCacheMax = 100_000
 
 // readCache holds rows that every request reads and that rarely change — the person behind a
-// token, the service item of an order — for the read pool only (Store.Queries). Reads inside a
-// transaction always go to the database, so what a transaction decides on is never stale.
+// token, the service item of an order, the platform's settings, a person's preferences, a worker's
+// rating. Reads through the pool and inside transactions use it alike, except that a transaction
+// that has written such a row reads its own writes from the database (and caches nothing) until
+// it ends. What a transaction decides on from these rows is therefore at most readCacheTTL old
+// when another node wrote them, and current when this node did.
 type readCache struct {
-	now    func() time.Time
-	mu     sync.Mutex
-	gen    uint64 // counts drops: a row read before a drop is not cached after it
-	people map[string]cached[model.Person]
-	items  map[string]cached[model.ServiceItem]
+	now      func() time.Time
+	mu       sync.Mutex
+	gen      uint64 // counts drops: a row read before a drop is not cached after it
+	people   map[string]cached[model.Person]
+	items    map[string]cached[model.ServiceItem]
+	settings map[string]cached[rawRow] // by key
+	prefs    map[string]cached[rawRow] // by person id
+	ratings  map[string]cached[model.Rating]
+	watchers map[string]cached[[]model.Watcher] // a customer's active watchers, by customer id
+}
+
+// rawRow is a JSON document as stored, or its absence.
+type rawRow struct {
+	raw   string
+	found bool
 }
 
 type cached[T any] struct {
@@ -31,7 +44,9 @@ type cached[T any] struct {
 }
 
 func newReadCache() *readCache {
-	return &readCache{now: time.Now, people: map[string]cached[model.Person]{}, items: map[string]cached[model.ServiceItem]{}}
+	return &readCache{now: time.Now, people: map[string]cached[model.Person]{}, items: map[string]cached[model.ServiceItem]{},
+		settings: map[string]cached[rawRow]{}, prefs: map[string]cached[rawRow]{}, ratings: map[string]cached[model.Rating]{},
+		watchers: map[string]cached[[]model.Watcher]{}}
 }
 
 func cacheGet[T any](c *readCache, m map[string]cached[T], id string) (T, bool) {
@@ -71,14 +86,44 @@ func cacheDrop[T any](c *readCache, m map[string]cached[T], id string) {
 	c.mu.Unlock()
 }
 
-// forget drops a row this node is writing: now, and again after the write commits (a reader may
-// have cached the old row in between).
+func cacheClear[T any](c *readCache, m map[string]cached[T]) {
+	c.mu.Lock()
+	c.gen++
+	clear(m)
+	c.mu.Unlock()
+}
+
+// forget drops a row this node is writing: now, and again when the transaction ends, committed
+// or not (a reader may have cached the old row, or — in SQLite's shared transaction — the new
+// uncommitted one, in between). From here on the transaction reads such rows from the database.
 func (q *Queries) forget(drop func()) {
 	if q.rc == nil {
 		return
 	}
 	drop()
-	if q.afterCommit != nil {
-		q.afterCommit(drop)
+	if q.atEnd != nil {
+		q.wrote = true
+		q.atEnd(drop)
 	}
+}
+
+// cachedRead reads the row id of m through the cache when q may use it (see readCache), and
+// keeps what it read.
+func cachedRead[T any](q *Queries, m map[string]cached[T], id string, read func() (T, error)) (T, error) {
+	use := q.rc != nil && !q.wrote
+	if use {
+		if v, ok := cacheGet(q.rc, m, id); ok {
+			return v, nil
+		}
+	}
+	var gen uint64
+	if use {
+		gen = q.rc.generation()
+	}
+	at := time.Now()
+	v, err := read()
+	if use && err == nil {
+		cachePut(q.rc, m, id, v, at, gen)
+	}
+	return v, err
 }

@@ -89,6 +89,7 @@ func (q *Queries) InsertReview(ctx context.Context, r *model.Review, now time.Ti
 		return fmt.Errorf("store: insert review: %w", err)
 	}
 	args := append(append([]any{r.ID}, cols...), r.Version, r.CreatedAt, r.UpdatedAt)
+	q.forgetRatings()
 	_, err = q.q.ExecContext(ctx, `INSERT INTO reviews (`+reviewCols+`)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)`, args...)
 	if isUniqueViolation(err) {
@@ -131,6 +132,7 @@ func (q *Queries) UpdateReview(ctx context.Context, r *model.Review, now time.Ti
 	if err != nil {
 		return fmt.Errorf("store: update review: %w", err)
 	}
+	q.forgetRatings()
 	res, err := q.q.ExecContext(ctx, `UPDATE reviews SET hidden_at = $3, hidden_by = $4, hidden_reason = $5,
 		reply_text = $6, replied_at = $7, reply_edited_at = $8, reply_hidden_at = $9, reply_hidden_by = $10,
 		reply_hidden_reason = $11, version = version + 1, updated_at = $12 WHERE id = $1 AND version = $2`,
@@ -201,15 +203,24 @@ func boolInt(b bool) int {
 // WorkerRating is a worker's average stars over their reviews that are not hidden, rounded to
 // one decimal.
 func (q *Queries) WorkerRating(ctx context.Context, workerID string) (model.Rating, error) {
-	var r model.Rating
-	var sum int64
-	err := q.q.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(rating), 0) FROM reviews
-		WHERE worker_id = $1 AND hidden_at IS NULL`, workerID).Scan(&r.Count, &sum)
-	if err != nil {
-		return r, fmt.Errorf("store: rating of %s: %w", workerID, err)
+	var m map[string]cached[model.Rating]
+	if q.rc != nil {
+		m = q.rc.ratings
 	}
-	if r.Count > 0 {
-		r.Average = math.Round(float64(sum)/float64(r.Count)*10) / 10
-	}
-	return r, nil
+	return cachedRead(q, m, workerID, func() (model.Rating, error) {
+		var r model.Rating
+		var sum int64
+		err := q.q.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(rating), 0) FROM reviews
+			WHERE worker_id = $1 AND hidden_at IS NULL`, workerID).Scan(&r.Count, &sum)
+		if err != nil {
+			return r, fmt.Errorf("store: rating of %s: %w", workerID, err)
+		}
+		if r.Count > 0 {
+			r.Average = math.Round(float64(sum)/float64(r.Count)*10) / 10
+		}
+		return r, nil
+	})
 }
+
+// forgetRatings drops the cached workers' ratings: a review came or was hidden or shown again.
+func (q *Queries) forgetRatings() { q.forget(func() { cacheClear(q.rc, q.rc.ratings) }) }

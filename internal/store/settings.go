@@ -11,19 +11,33 @@ import (
 
 // Setting reads a platform setting into v; found is false when it was never set (v untouched).
 func (q *Queries) Setting(ctx context.Context, key string, v any) (found bool, err error) {
-	var raw string
-	err = q.q.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+	var m map[string]cached[rawRow]
+	if q.rc != nil {
+		m = q.rc.settings
 	}
+	row, err := cachedRead(q, m, key, func() (rawRow, error) {
+		var r rawRow
+		err := q.q.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&r.raw)
+		if errors.Is(err, sql.ErrNoRows) {
+			return r, nil
+		}
+		r.found = err == nil
+		return r, err
+	})
 	if err != nil {
 		return false, fmt.Errorf("store: setting %s: %w", key, err)
 	}
-	if err := json.Unmarshal([]byte(raw), v); err != nil {
+	if !row.found {
+		return false, nil
+	}
+	if err := json.Unmarshal([]byte(row.raw), v); err != nil {
 		return false, fmt.Errorf("store: setting %s: %w", key, err)
 	}
 	return true, nil
 }
+
+// forgetSetting drops key from the read cache (see forget).
+func (q *Queries) forgetSetting(key string) { q.forget(func() { cacheDrop(q.rc, q.rc.settings, key) }) }
 
 // PutSetting stores a platform setting as JSON.
 func (q *Queries) PutSetting(ctx context.Context, key string, v any, now time.Time) error {
@@ -31,6 +45,7 @@ func (q *Queries) PutSetting(ctx context.Context, key string, v any, now time.Ti
 	if err != nil {
 		return fmt.Errorf("store: setting %s: %w", key, err)
 	}
+	q.forgetSetting(key)
 	_, err = q.q.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1,$2,$3)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, string(raw), utc(now))
 	if err != nil {
@@ -47,6 +62,7 @@ func (q *Queries) InsertSettingIfAbsent(ctx context.Context, key string, v any, 
 	if err != nil {
 		return fmt.Errorf("store: setting %s: %w", key, err)
 	}
+	q.forgetSetting(key)
 	if _, err := q.q.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1,$2,$3)
 		ON CONFLICT (key) DO NOTHING`, key, string(raw), utc(now)); err != nil {
 		return fmt.Errorf("store: insert setting %s: %w", key, err)

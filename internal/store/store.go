@@ -52,11 +52,12 @@ type querier interface {
 type Queries struct {
 	q       querier
 	dialect Dialect
-	// rc caches rows read through the read pool (see readcache.go). Store.Queries reads through
-	// it; a Tx's Queries only invalidates it, after registering the drop with afterCommit.
-	rc          *readCache
-	inTx        bool
-	afterCommit func(func())
+	// rc caches rows that rarely change (see readcache.go). A Tx's writes drop what they change,
+	// at once and again when the transaction ends (atEnd); wrote is set from its first such write.
+	rc    *readCache
+	inTx  bool
+	atEnd func(func())
+	wrote bool
 }
 
 // Dialect reports which database the queries run on.
@@ -271,6 +272,7 @@ type Tx struct {
 	unit        *unit // SQLite: the savepoint in the shared transaction
 	ended       bool
 	afterCommit []func()
+	atEnd       []func() // run when the transaction ends, committed or not: cache drops
 }
 
 // SQL is the underlying transaction, for tests that run raw statements inside one.
@@ -350,7 +352,7 @@ func (s *Store) begin(ctx context.Context) (*Tx, error) {
 // newTx makes the Tx of a transaction (or of a unit of work in a shared one).
 func (s *Store) newTx(q querier, sqlTx *sql.Tx, u *unit) *Tx {
 	tx := &Tx{Queries: Queries{q: q, dialect: s.dialect, rc: s.rc, inTx: true}, tx: sqlTx, unit: u}
-	tx.Queries.afterCommit = tx.AfterCommit
+	tx.Queries.atEnd = func(f func()) { tx.atEnd = append(tx.atEnd, f) }
 	return tx
 }
 
@@ -360,6 +362,7 @@ func (tx *Tx) rollback() {
 		return
 	}
 	tx.ended = true
+	defer tx.end()
 	if tx.unit != nil {
 		tx.unit.rollback()
 		return
@@ -370,10 +373,19 @@ func (tx *Tx) rollback() {
 // commit makes the work durable; it returns when it is, or failed.
 func (tx *Tx) commit() error {
 	tx.ended = true
+	defer tx.end()
 	if tx.unit != nil {
 		return tx.unit.commit()
 	}
 	return tx.tx.Commit()
+}
+
+// end runs the atEnd hooks once the transaction has committed or rolled back.
+func (tx *Tx) end() {
+	for _, f := range tx.atEnd {
+		f()
+	}
+	tx.atEnd = nil
 }
 
 // txQueries is what a transaction's queries run on: the statement cache on SQLite.

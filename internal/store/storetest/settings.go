@@ -15,6 +15,7 @@ func init() {
 		Case{"settings/put then get, and put again replaces", settingsPutGet},
 		Case{"settings/insert-if-absent keeps the first value", settingsInsertIfAbsent},
 		Case{"settings/insert-if-absent racing writers agree on one value", settingsInsertRace},
+		Case{"settings/the read cache follows transactions: own writes, rollbacks, commits", settingsCacheFollowsTransactions},
 	)
 }
 
@@ -103,4 +104,62 @@ func settingsInsertRace(t *testing.T, s *store.Store) {
 			t.Fatalf("writers disagree: %q", got)
 		}
 	}
+}
+
+// The settings, preferences and ratings are read through the node's read cache, inside
+// transactions too: a transaction sees its own writes, a rolled-back write is never seen, and a
+// committed one is seen at once by every later read on this node.
+func settingsCacheFollowsTransactions(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		return tx.PutSetting(ctx, "reminder", leadTimes{ReminderMinutes: 10}, T0)
+	})
+	read := func(q *store.Queries) int {
+		t.Helper()
+		var v leadTimes
+		if _, err := q.Setting(ctx, "reminder", &v); err != nil {
+			t.Fatal(err)
+		}
+		return v.ReminderMinutes
+	}
+	if got := read(&s.Queries); got != 10 { // cached from here on
+		t.Fatalf("setting = %d, want 10", got)
+	}
+	errRollback := fmt.Errorf("roll back")
+	err := s.InTx(ctx, func(tx *store.Tx) error {
+		if got := read(&tx.Queries); got != 10 {
+			t.Errorf("in a transaction before its write: %d, want 10", got)
+		}
+		if err := tx.PutSetting(ctx, "reminder", leadTimes{ReminderMinutes: 20}, at(time.Minute)); err != nil {
+			return err
+		}
+		if got := read(&tx.Queries); got != 20 {
+			t.Errorf("a transaction reads its own write: got %d, want 20", got)
+		}
+		if got := read(&s.Queries); got != 10 {
+			t.Errorf("while the write is uncommitted another reader sees %d, want 10", got)
+		}
+		return errRollback
+	})
+	if err != errRollback {
+		t.Fatalf("InTx = %v", err)
+	}
+	if got := read(&s.Queries); got != 10 {
+		t.Errorf("after the rollback the pool reads %d, want 10", got)
+	}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		if got := read(&tx.Queries); got != 10 {
+			t.Errorf("a later transaction reads %d, want 10", got)
+		}
+		return tx.PutSetting(ctx, "reminder", leadTimes{ReminderMinutes: 30}, at(2*time.Minute))
+	})
+	if got := read(&s.Queries); got != 30 {
+		t.Errorf("after the commit the pool reads %d, want 30", got)
+	}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		if got := read(&tx.Queries); got != 30 {
+			t.Errorf("after the commit a transaction reads %d, want 30", got)
+		}
+		return nil
+	})
 }
