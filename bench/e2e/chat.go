@@ -112,7 +112,7 @@ func (b *bench) chat(ctx context.Context) error {
 				return err
 			}
 		}
-		cpu0 := cpuOf(b.o.pid)
+		cpu0, st0 := cpuOf(b.o.pid), b.statements()
 		t0 := time.Now()
 		for i := range b.o.chat {
 			if err := b.send(ctx, ps[0], fmt.Sprintf("明天上午九点到，第 %d 条", i), r.add); err != nil {
@@ -121,7 +121,9 @@ func (b *bench) chat(ctx context.Context) error {
 		}
 		el := time.Since(t0)
 		fmt.Printf("chat sequential, one sender, %d messages in %s (load average %s):\n", b.o.chat, el.Round(time.Millisecond), loadavg())
-		r.report(b, el, cpuOf(b.o.pid)-cpu0)
+		cpu := cpuOf(b.o.pid) - cpu0
+		r.stmts = b.statements() - st0
+		r.report(b, el, cpu)
 	}
 	if b.o.chatClients > 0 && b.o.duration > 0 {
 		r := &chatRecorder{from: time.Now().Add(b.o.warmup)}
@@ -192,6 +194,7 @@ type chatRecorder struct {
 	mu            sync.Mutex
 	from          time.Time
 	frames, resps []time.Duration
+	stmts         uint64 // SQL statements the server ran in the measured part (0: not known)
 }
 
 func (r *chatRecorder) add(start time.Time, resp, frame time.Duration) {
@@ -214,5 +217,8 @@ func (r *chatRecorder) report(b *bench, el, cpu time.Duration) {
 	if b.o.pid > 0 && n > 0 {
 		fmt.Printf("  server CPU (utime+stime of pid %d from /proc): %.3f ms per message, %.0f%% of one core; server RSS %s\n",
 			b.o.pid, ms(cpu)/float64(n), 100*cpu.Seconds()/el.Seconds(), rssOf(b.o.pid))
+	}
+	if r.stmts > 0 && n > 0 {
+		fmt.Printf("  SQL statements run by the server's store: %.1f per message\n", float64(r.stmts)/float64(n))
 	}
 }

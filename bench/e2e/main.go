@@ -69,6 +69,7 @@ import (
 	"github.com/homebell/homebell/internal/auth"
 	"github.com/homebell/homebell/internal/config"
 	"github.com/homebell/homebell/internal/model"
+	"github.com/homebell/homebell/internal/store"
 )
 
 func main() {
@@ -335,6 +336,8 @@ func serveChild(dsn string, o options) error {
 			if out, err = os.Create(f[1]); err == nil {
 				err = errors.Join(pprof.Lookup("allocs").WriteTo(out, 0), out.Close())
 			}
+		case "stmts":
+			answer = strconv.FormatUint(store.Statements(), 10)
 		case "mem":
 			for range 4 {
 				runtime.GC()
@@ -593,6 +596,7 @@ type recorder struct {
 	resps   [5][]time.Duration
 	actions int
 	told    int
+	stmts   uint64 // SQL statements the server ran in the measured part (0: not known)
 }
 
 func (r *recorder) add(s sample) {
@@ -617,7 +621,7 @@ func (b *bench) sequential(ctx context.Context) error {
 			return err
 		}
 	}
-	cpu0 := cpuOf(b.o.pid)
+	cpu0, st0 := cpuOf(b.o.pid), b.statements()
 	t0 := time.Now()
 	for range b.o.seq {
 		if err := b.cycle(ctx, 0, 0, wtok, r.add); err != nil {
@@ -626,6 +630,7 @@ func (b *bench) sequential(ctx context.Context) error {
 	}
 	el := time.Since(t0)
 	cpu := cpuOf(b.o.pid) - cpu0
+	r.stmts = b.statements() - st0
 	fmt.Printf("\nsequential, one client, %d cycles in %s (load average %s):\n", b.o.seq, el.Round(time.Millisecond), loadavg())
 	b.report(r, el, cpu)
 	return nil
@@ -653,7 +658,7 @@ func (b *bench) concurrent(ctx context.Context) error {
 		}()
 	}
 	time.Sleep(time.Until(r.from))
-	cpu0 := cpuOf(b.o.pid)
+	cpu0, st0 := cpuOf(b.o.pid), b.statements()
 	if b.srv != nil && b.o.memProfile != "" {
 		if _, err := b.srv.command("allocs " + b.o.memProfile + ".base"); err != nil {
 			return err
@@ -670,6 +675,7 @@ func (b *bench) concurrent(ctx context.Context) error {
 		return err
 	}
 	cpu := cpuOf(b.o.pid) - cpu0
+	stmts := b.statements() - st0
 	el := time.Since(r.from)
 	if b.srv != nil && b.o.cpuProfile != "" {
 		_, _ = b.srv.command("cpu-stop")
@@ -685,6 +691,9 @@ func (b *bench) concurrent(ctx context.Context) error {
 	default:
 	}
 	fmt.Printf("\nconcurrent, %d clients, %s measured after %s warm-up (load average %s):\n", b.o.clients, el.Round(time.Millisecond), b.o.warmup, la)
+	r.mu.Lock()
+	r.stmts = stmts
+	r.mu.Unlock()
 	b.report(r, el, cpu)
 	return nil
 }
@@ -708,6 +717,24 @@ func (b *bench) report(r *recorder, el time.Duration, cpu time.Duration) {
 		fmt.Printf("  server CPU (utime+stime of pid %d from /proc): %.3f ms per action, %.3f ms per notifying action, %.0f%% of one core; server RSS %s\n",
 			b.o.pid, ms(cpu)/float64(r.actions), ms(cpu)/float64(max(r.told, 1)), 100*cpu.Seconds()/secs, rssOf(b.o.pid))
 	}
+	if r.stmts > 0 && r.actions > 0 {
+		fmt.Printf("  SQL statements run by the server's store: %.1f per action, %.1f per notifying action\n",
+			float64(r.stmts)/float64(r.actions), float64(r.stmts)/float64(max(r.told, 1)))
+	}
+}
+
+// statements is how many SQL statements the child server's store has run (store.Statements), or
+// 0 when the server is not this bench's child.
+func (b *bench) statements() uint64 {
+	if b.srv == nil {
+		return 0
+	}
+	line, err := b.srv.command("stmts")
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.ParseUint(strings.TrimSpace(line), 10, 64)
+	return n
 }
 
 func ms(d time.Duration) float64 { return float64(d) / 1e6 }

@@ -149,7 +149,7 @@ func (s *Service) Open(ctx context.Context, tx *store.Tx, c model.Conversation, 
 		return c, err
 	}
 	for _, m := range members {
-		if err := s.AddMember(ctx, tx, c.ID, m.PersonID, m.Role); err != nil {
+		if err := s.addMember(ctx, tx, c, m.PersonID, m.Role); err != nil {
 			return c, err
 		}
 	}
@@ -163,6 +163,11 @@ func (s *Service) AddMember(ctx context.Context, tx *store.Tx, conversationID, p
 	if err != nil {
 		return err
 	}
+	return s.addMember(ctx, tx, c, personID, role)
+}
+
+// addMember is AddMember to the conversation c as the caller read it in tx.
+func (s *Service) addMember(ctx context.Context, tx *store.Tx, c model.Conversation, personID string, role model.Role) error {
 	sortAt := c.CreatedAt
 	if c.LastMessageAt != nil {
 		sortAt = *c.LastMessageAt
@@ -435,14 +440,18 @@ func (s *Service) SendTx(ctx context.Context, tx *store.Tx, a Actor, conversatio
 				return err
 			}
 			events[m.PersonID] = append(events[m.PersonID], ev)
-			if m.PersonID == a.ID {
+		}
+		// Published before the notices' events (their seqs come after), so an open stream gets
+		// both in order from the publishes and never reads its log back for a gap.
+		s.publishAfter(tx, events)
+		for _, m := range members {
+			if !m.Active() || m.PersonID == a.ID {
 				continue
 			}
 			if err := s.tell(ctx, tx, acc.conv, m, sender, visible); err != nil {
 				return err
 			}
 		}
-		s.publishAfter(tx, events)
 		if hook := s.OnSent[acc.conv.Kind]; hook != nil {
 			return hook(ctx, tx, acc.conv, *acc.member, visible)
 		}

@@ -23,30 +23,35 @@ import (
 // WorkerChanged is booking's hook: it opens the order's conversation when the order first gets a
 // worker and moves membership from the previous worker to the current one.
 func (s *Service) WorkerChanged(ctx context.Context, tx *store.Tx, o model.Order, previousWorkerID string) error {
-	_, err := tx.OrderConversation(ctx, o.ID, model.ConversationOrder)
+	c, err := tx.OrderConversation(ctx, o.ID, model.ConversationOrder)
 	if model.IsCode(err, model.CodeNotFound) && o.WorkerID == "" {
 		return nil // never had a conversation and nobody to talk to yet
 	}
 	if err != nil && !model.IsCode(err, model.CodeNotFound) {
 		return err
 	}
-	_, err = s.ensureOrder(ctx, tx, o)
+	_, err = s.ensureOrderRead(ctx, tx, o, c, err == nil)
 	return err
 }
 
 // ensureOrder returns the order's conversation, creating it if needed, with exactly the order's
 // customer and current worker as active members.
 func (s *Service) ensureOrder(ctx context.Context, tx *store.Tx, o model.Order) (model.Conversation, error) {
+	c, err := tx.OrderConversation(ctx, o.ID, model.ConversationOrder)
+	if err != nil && !model.IsCode(err, model.CodeNotFound) {
+		return c, err
+	}
+	return s.ensureOrderRead(ctx, tx, o, c, err == nil)
+}
+
+// ensureOrderRead is ensureOrder once the order's conversation c was read in tx (found: it exists).
+func (s *Service) ensureOrderRead(ctx context.Context, tx *store.Tx, o model.Order, c model.Conversation, found bool) (model.Conversation, error) {
 	wanted, err := orderMembers(ctx, &tx.Queries, o)
 	if err != nil {
 		return model.Conversation{}, err
 	}
-	c, err := tx.OrderConversation(ctx, o.ID, model.ConversationOrder)
-	if model.IsCode(err, model.CodeNotFound) {
+	if !found {
 		return s.Open(ctx, tx, model.Conversation{Kind: model.ConversationOrder, OrderID: o.ID}, wanted)
-	}
-	if err != nil {
-		return c, err
 	}
 	members, err := tx.Members(ctx, c.ID)
 	if err != nil {
@@ -70,7 +75,7 @@ func (s *Service) ensureOrder(ctx context.Context, tx *store.Tx, o model.Order) 
 		}
 	}
 	for id, role := range want {
-		if err := s.AddMember(ctx, tx, c.ID, id, role); err != nil {
+		if err := s.addMember(ctx, tx, c, id, role); err != nil {
 			return c, err
 		}
 	}

@@ -99,7 +99,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect postgres: %w", err)
 	}
-	return &Store{Queries: Queries{q: db, dialect: Postgres, rc: newReadCache()}, w: db, r: db, dsn: dsn}, nil
+	return &Store{Queries: Queries{q: counting{db}, dialect: Postgres, rc: newReadCache()}, w: db, r: db, dsn: dsn}, nil
 }
 
 func openSQLite(ctx context.Context, dsn string) (*Store, error) {
@@ -157,7 +157,7 @@ func openSQLite(ctx context.Context, dsn string) (*Store, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	st := &Store{w: w, r: r, dsn: path, wstmts: newStmtCache(w), rstmts: newStmtCache(r), group: newGroup()}
-	st.Queries = Queries{q: dbQuerier{db: r, cache: st.rstmts}, dialect: SQLite, rc: newReadCache()}
+	st.Queries = Queries{q: counting{dbQuerier{db: r, cache: st.rstmts}}, dialect: SQLite, rc: newReadCache()}
 	return st, nil
 }
 
@@ -351,7 +351,7 @@ func (s *Store) begin(ctx context.Context) (*Tx, error) {
 
 // newTx makes the Tx of a transaction (or of a unit of work in a shared one).
 func (s *Store) newTx(q querier, sqlTx *sql.Tx, u *unit) *Tx {
-	tx := &Tx{Queries: Queries{q: q, dialect: s.dialect, rc: s.rc, inTx: true}, tx: sqlTx, unit: u}
+	tx := &Tx{Queries: Queries{q: counting{q}, dialect: s.dialect, rc: s.rc, inTx: true}, tx: sqlTx, unit: u}
 	tx.Queries.atEnd = func(f func()) { tx.atEnd = append(tx.atEnd, f) }
 	return tx
 }
