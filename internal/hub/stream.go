@@ -54,10 +54,8 @@ func (h *Hub) catchUp(c *conn, s sink) error {
 		}
 		changed = true // a campaign went live: the platform count grew
 	}
-	if evs, ok := c.take(c.last.Load()); ok {
-		if len(evs) == 0 {
-			return nil
-		}
+	// deliver sends evs and moves the stream past them.
+	deliver := func(evs []model.Event) error {
 		if err := s.send(c.ctx, evs); err != nil {
 			changed = false
 			return h.ended(c, err)
@@ -65,6 +63,12 @@ func (h *Hub) catchUp(c *conn, s sink) error {
 		c.last.Store(evs[len(evs)-1].Seq)
 		changed = changed || countsChange(evs)
 		return nil
+	}
+	if evs, ok := c.take(c.last.Load()); ok {
+		if len(evs) == 0 {
+			return nil
+		}
+		return deliver(evs)
 	}
 	for {
 		evs, err := h.store.EventsAfter(c.ctx, c.person, c.last.Load(), h.opt.Batch)
@@ -77,12 +81,9 @@ func (h *Hub) catchUp(c *conn, s sink) error {
 		if len(evs) == 0 {
 			return nil
 		}
-		if err := s.send(c.ctx, evs); err != nil {
-			changed = false
-			return h.ended(c, err)
+		if err := deliver(evs); err != nil {
+			return err
 		}
-		c.last.Store(evs[len(evs)-1].Seq)
-		changed = changed || countsChange(evs)
 		if len(evs) < h.opt.Batch {
 			return nil
 		}
