@@ -558,7 +558,9 @@ func TestN2BrowserReminderReachesBothOpenApps(t *testing.T) {
 func TestE3BrowserOperatorBulkCancelForWeather(t *testing.T) {
 	s := newStage(t, apptest.Options{Demo: true})
 	s.newcomer() // lives in 浦东新区
-	at := time.Now().Add(30 * time.Hour).Truncate(time.Hour)
+	// At 37 past the hour, with a 10-minute range either side: the demo data's orders sit on
+	// whole and half hours, so none of them falls in the range whatever the time of day.
+	at := time.Now().Add(30 * time.Hour).Truncate(time.Hour).Add(37 * time.Minute)
 	inArea := s.order("c-xu", "w-wang", "daily-cleaning", at)
 	elsewhere := s.order("c-emma", "", "nanny", at) // 静安区
 	customer := s.signIn("c-xu")
@@ -568,8 +570,8 @@ func TestE3BrowserOperatorBulkCancelForWeather(t *testing.T) {
 	operator.nav("#/orders")
 	operator.click("#bulk-form-toggle")
 	operator.fill("#bulk-area", "浦东新区")
-	operator.fill("#bulk-from", at.Add(-time.Hour).In(shanghai()).Format("2006-01-02T15:04"))
-	operator.fill("#bulk-to", at.Add(time.Hour).In(shanghai()).Format("2006-01-02T15:04"))
+	operator.fill("#bulk-from", at.Add(-10*time.Minute).In(shanghai()).Format("2006-01-02T15:04"))
+	operator.fill("#bulk-to", at.Add(10*time.Minute).In(shanghai()).Format("2006-01-02T15:04"))
 	operator.fill("#bulk-reason", "台风红色预警")
 	// No browser confirm(): the form first shows what it would cancel, counted, and nothing is
 	// cancelled until the operator confirms that.
@@ -592,8 +594,8 @@ func TestE3BrowserOperatorBulkCancelForWeather(t *testing.T) {
 	operator.waitText("#bulk-form-toggle", "Cancel in bulk")
 	operator.eval(`document.querySelector('#bulk').open = true`, nil)
 	operator.fill("#bulk-area", "浦东新区")
-	operator.fill("#bulk-from", at.Add(-time.Hour).In(shanghai()).Format("2006-01-02T15:04"))
-	operator.fill("#bulk-to", at.Add(time.Hour).In(shanghai()).Format("2006-01-02T15:04"))
+	operator.fill("#bulk-from", at.Add(-10*time.Minute).In(shanghai()).Format("2006-01-02T15:04"))
+	operator.fill("#bulk-to", at.Add(10*time.Minute).In(shanghai()).Format("2006-01-02T15:04"))
 	operator.fill("#bulk-reason", "台风红色预警")
 	operator.click("#bulk-submit")
 	operator.waitText("#bulk-count", "Orders to be cancelled: 1")
