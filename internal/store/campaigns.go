@@ -395,20 +395,7 @@ func (q *Queries) PushSubscriptionsOfMany(ctx context.Context, ids []string) (ma
 		return out, nil
 	}
 	args, in := inList(nil, ids)
-	rows, err := q.q.QueryContext(ctx, `SELECT `+pushSubCols+` FROM push_subscriptions WHERE person_id IN `+in+
-		` ORDER BY created_at, id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: push subscriptions: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		s, err := scanPushSub(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: push subscriptions: %w", err)
-		}
-		out[s.PersonID] = append(out[s.PersonID], s)
-	}
-	return out, rows.Err()
+	return q.pushSubsByPerson(ctx, `person_id IN `+in, args...)
 }
 
 // PutCampaignBatch records what one fan-out batch found (replacing an earlier run of it).
@@ -663,21 +650,7 @@ func addOrderFact(f *model.AudienceFacts, item, area, addr, status string) {
 // PushSubscriptionsBetween lists the push subscriptions of the people with ids from first through
 // last, by person id (a fan-out page's range).
 func (q *Queries) PushSubscriptionsBetween(ctx context.Context, first, last string) (map[string][]model.PushSubscription, error) {
-	out := map[string][]model.PushSubscription{}
-	rows, err := q.q.QueryContext(ctx, `SELECT `+pushSubCols+` FROM push_subscriptions WHERE person_id >= $1 AND person_id <= $2
-		ORDER BY created_at, id`, first, last)
-	if err != nil {
-		return nil, fmt.Errorf("store: push subscriptions: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		s, err := scanPushSub(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: push subscriptions: %w", err)
-		}
-		out[s.PersonID] = append(out[s.PersonID], s)
-	}
-	return out, rows.Err()
+	return q.pushSubsByPerson(ctx, `person_id >= $1 AND person_id <= $2`, first, last)
 }
 
 // InsertCampaignPushes records platform pushes of a campaign to people in multi-row statements

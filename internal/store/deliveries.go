@@ -44,21 +44,22 @@ func (q *Queries) PutPushSubscription(ctx context.Context, s *model.PushSubscrip
 
 // PushSubscriptions lists a person's subscriptions, oldest first.
 func (q *Queries) PushSubscriptions(ctx context.Context, personID string) ([]model.PushSubscription, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+pushSubCols+` FROM push_subscriptions WHERE person_id = $1
-		ORDER BY created_at, id`, personID)
+	return q.pushSubs(ctx, `person_id = $1`, personID)
+}
+
+// pushSubs lists the push subscriptions that match where, oldest first.
+func (q *Queries) pushSubs(ctx context.Context, where string, args ...any) ([]model.PushSubscription, error) {
+	return queryAll(ctx, q.q, "push subscriptions", func(r rowScanner) (model.PushSubscription, error) { return scanPushSub(r) },
+		`SELECT `+pushSubCols+` FROM push_subscriptions WHERE `+where+` ORDER BY created_at, id`, args...)
+}
+
+// pushSubsByPerson is pushSubs filed by person id.
+func (q *Queries) pushSubsByPerson(ctx context.Context, where string, args ...any) (map[string][]model.PushSubscription, error) {
+	subs, err := q.pushSubs(ctx, where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: push subscriptions: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := []model.PushSubscription{}
-	for rows.Next() {
-		s, err := scanPushSub(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: push subscriptions: %w", err)
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return groupBy(subs, func(s model.PushSubscription) string { return s.PersonID }), nil
 }
 
 // PushSubscription returns one subscription by id.

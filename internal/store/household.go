@@ -21,20 +21,7 @@ func scanWatcher(row interface{ Scan(...any) error }) (model.Watcher, error) {
 }
 
 func (q *Queries) watchers(ctx context.Context, what, query string, args ...any) ([]model.Watcher, error) {
-	rows, err := q.q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	defer rows.Close()
-	out := []model.Watcher{}
-	for rows.Next() {
-		w, err := scanWatcher(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: %s: %w", what, err)
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.q, what, func(r rowScanner) (model.Watcher, error) { return scanWatcher(r) }, query, args...)
 }
 
 // InsertWatcher stores a new watcher (or invite). A second row for the same customer, person and
