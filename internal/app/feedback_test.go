@@ -44,7 +44,6 @@ func newFeedbackWorld(t *testing.T, dsn string) *ordWorld {
 	t.Helper()
 	w := newOrdWorld(t, dsn, nil)
 	w.s.AddPerson(model.Person{ID: fbOther, Role: model.RoleCustomer, Name: "宋女士"})
-	ordRoles[fbOther] = model.RoleCustomer
 	return w
 }
 

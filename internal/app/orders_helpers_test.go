@@ -35,8 +35,12 @@ const (
 	ordArea     = "浦东新区"
 )
 
+// ordRoles are the roles of every person the worlds built on ordWorld add. It is only read while
+// tests run (they run in parallel), so the support, desk and feedback worlds' people are here too.
 var ordRoles = map[string]model.Role{ordCustomer: model.RoleCustomer, ordW1: model.RoleWorker, ordW2: model.RoleWorker,
-	ordOp1: model.RoleOperator, ordOp2: model.RoleOperator}
+	ordOp1: model.RoleOperator, ordOp2: model.RoleOperator,
+	supAgentA: model.RoleAgent, supAgentB: model.RoleAgent, supCustomer: model.RoleCustomer, // deskAgent is supAgentA
+	fbOther: model.RoleCustomer}
 
 func newOrdWorld(t *testing.T, dsn string, clk *testkit.Clock) *ordWorld {
 	t.Helper()

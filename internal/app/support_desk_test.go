@@ -17,7 +17,6 @@ func TestI3DeskSettings(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		w.s.AddPerson(model.Person{ID: deskAgent, Role: model.RoleAgent, Name: "客服小陈"})
-		ordRoles[deskAgent] = model.RoleAgent
 
 		me := w.want(w.as(deskAgent, "GET", "/v1/support/me", nil), 200)
 		if me.JSON["capacity"] != float64(5) || me.JSON["away"] != false {

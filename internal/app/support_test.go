@@ -30,7 +30,6 @@ func supWorld(t *testing.T, dsn string) *ordWorld {
 	w.s.AddPerson(model.Person{ID: supAgentA, Role: model.RoleAgent, Name: "客服小陈"})
 	w.s.AddPerson(model.Person{ID: supAgentB, Role: model.RoleAgent, Name: "客服小李"})
 	w.s.AddPerson(model.Person{ID: supCustomer, Role: model.RoleCustomer, Name: "张伟"})
-	ordRoles[supAgentA], ordRoles[supAgentB], ordRoles[supCustomer] = model.RoleAgent, model.RoleAgent, model.RoleCustomer
 	return w
 }
 
