@@ -112,6 +112,12 @@ func (b *bench) chat(ctx context.Context) error {
 				return err
 			}
 		}
+		profile := b.srv != nil && b.o.cpuProfile != "" && b.o.clients == 0 // -clients 0: the profile is of this phase
+		if profile {
+			if _, err := b.srv.command("cpu-start " + b.o.cpuProfile); err != nil {
+				return err
+			}
+		}
 		cpu0, st0 := cpuOf(b.o.pid), b.statements()
 		t0 := time.Now()
 		for i := range b.o.chat {
@@ -120,6 +126,9 @@ func (b *bench) chat(ctx context.Context) error {
 			}
 		}
 		el := time.Since(t0)
+		if profile {
+			_, _ = b.srv.command("cpu-stop")
+		}
 		fmt.Printf("chat sequential, one sender, %d messages in %s (load average %s):\n", b.o.chat, el.Round(time.Millisecond), loadavg())
 		cpu := cpuOf(b.o.pid) - cpu0
 		r.stmts = b.statements() - st0

@@ -110,7 +110,7 @@ func run() error {
 	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "concurrent phase, unmeasured warm-up")
 	flag.IntVar(&o.idle, "idle", 0, "idle WebSocket streams for the memory measure (at most 19000)")
 	flag.IntVar(&o.idleAddrs, "idle-addrs", 4, "source addresses 127.0.0.2… the idle streams come from")
-	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "server CPU profile of the measured concurrent phase, or with -clients 0 of the reminders' window or the bulk cancellation (needs the child server)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "server CPU profile of the measured concurrent phase, or with -clients 0 of the reminders' window, the bulk cancellation or the sequential chat (needs the child server)")
 	flag.StringVar(&o.memProfile, "memprofile", "", "server allocation profile of the measured concurrent phase (diff it with -base FILE.base)")
 	flag.BoolVar(&o.offApp, "offapp", true, "child server runs its job runner")
 	flag.IntVar(&o.chat, "chat", 0, "order chat: messages sent one after the other, each timed to the worker's frame (0 skips)")

@@ -30,6 +30,7 @@ func (q *Queries) PutPushSubscription(ctx context.Context, s *model.PushSubscrip
 		s.ID = model.NewID()
 	}
 	id := s.ID
+	q.forgetPushSubs()
 	row := q.q.QueryRowContext(ctx, `INSERT INTO push_subscriptions (`+pushSubCols+`) VALUES ($1,$2,$3,$4,$5,$6,$6)
 		ON CONFLICT (endpoint) DO UPDATE SET person_id = excluded.person_id, p256dh = excluded.p256dh,
 		auth = excluded.auth, updated_at = excluded.updated_at
@@ -42,10 +43,24 @@ func (q *Queries) PutPushSubscription(ctx context.Context, s *model.PushSubscrip
 	return got.ID == id, nil
 }
 
-// PushSubscriptions lists a person's subscriptions, oldest first.
+// PushSubscriptions lists a person's subscriptions, oldest first, through the read cache (every
+// notice's delivery plan reads them). The slice is shared: do not modify it.
 func (q *Queries) PushSubscriptions(ctx context.Context, personID string) ([]model.PushSubscription, error) {
-	return q.pushSubs(ctx, `person_id = $1`, personID)
+	var m map[string]cached[[]model.PushSubscription]
+	if q.rc != nil {
+		m = q.rc.pushSubs
+	}
+	return cachedRead(q, m, personID, func() ([]model.PushSubscription, error) {
+		return q.pushSubs(ctx, `person_id = $1`, personID)
+	})
 }
+
+// forgetPushSubs drops every cached person's subscriptions: a write may move an endpoint from one
+// person to another.
+func (q *Queries) forgetPushSubs() { q.forget(func() { cacheClear(q.rc, q.rc.pushSubs) }) }
+
+// forgetWebhooks drops the cached active endpoints.
+func (q *Queries) forgetWebhooks() { q.forget(func() { cacheClear(q.rc, q.rc.webhooks) }) }
 
 // pushSubs lists the push subscriptions that match where, oldest first.
 func (q *Queries) pushSubs(ctx context.Context, where string, args ...any) ([]model.PushSubscription, error) {
@@ -80,6 +95,7 @@ func (q *Queries) DeletePushSubscription(ctx context.Context, personID, id strin
 	if personID != "" {
 		query, args = query+` AND person_id = $2`, append(args, personID)
 	}
+	q.forgetPushSubs()
 	res, err := q.q.ExecContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("store: delete push subscription: %w", err)
@@ -135,6 +151,7 @@ func (q *Queries) InsertWebhookEndpoint(ctx context.Context, e *model.WebhookEnd
 		e.Kinds = []string{}
 	}
 	e.CreatedAt, e.UpdatedAt = utc(now), utc(now)
+	q.forgetWebhooks()
 	_, err := q.q.ExecContext(ctx, `INSERT INTO webhook_endpoints (`+webhookCols+`)
 		VALUES ($1,$2,$3,$4,$5,$6,0,NULL,NULL,$7,$7)`, e.ID, e.URL, e.Secret, kindsJSON(e.Kinds), e.Description, e.Active, e.CreatedAt)
 	if err != nil {
@@ -155,12 +172,24 @@ func (q *Queries) WebhookEndpoint(ctx context.Context, id string) (model.Webhook
 	return e, nil
 }
 
-// WebhookEndpoints lists every endpoint (activeOnly: the ones receiving), oldest first.
+// WebhookEndpoints lists every endpoint (activeOnly: the ones receiving), oldest first. The
+// active list is what every notice's delivery plan reads: it comes through the read cache, shared
+// (do not modify it), and its delivery counters may be up to the cache's TTL old — a delivery's
+// success or failure does not drop it; whatever changes whether an endpoint receives does.
 func (q *Queries) WebhookEndpoints(ctx context.Context, activeOnly bool) ([]model.WebhookEndpoint, error) {
-	query := `SELECT ` + webhookCols + ` FROM webhook_endpoints`
-	if activeOnly {
-		query += ` WHERE active = TRUE`
+	if !activeOnly {
+		return q.webhookEndpoints(ctx, `SELECT `+webhookCols+` FROM webhook_endpoints`)
 	}
+	var m map[string]cached[[]model.WebhookEndpoint]
+	if q.rc != nil {
+		m = q.rc.webhooks
+	}
+	return cachedRead(q, m, "", func() ([]model.WebhookEndpoint, error) {
+		return q.webhookEndpoints(ctx, `SELECT `+webhookCols+` FROM webhook_endpoints WHERE active = TRUE`)
+	})
+}
+
+func (q *Queries) webhookEndpoints(ctx context.Context, query string) ([]model.WebhookEndpoint, error) {
 	rows, err := q.q.QueryContext(ctx, query+` ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: webhook endpoints: %w", err)
@@ -188,6 +217,7 @@ func (q *Queries) UpdateWebhookEndpoint(ctx context.Context, e *model.WebhookEnd
 	if e.PausedAt != nil {
 		paused = utc(*e.PausedAt)
 	}
+	q.forgetWebhooks()
 	res, err := q.q.ExecContext(ctx, `UPDATE webhook_endpoints SET url = $2, kinds = $3, description = $4, active = $5,
 		paused_at = $6, failed_deliveries = $7, updated_at = $8 WHERE id = $1`,
 		e.ID, e.URL, kindsJSON(e.Kinds), e.Description, e.Active, paused, e.FailedDeliveries, e.UpdatedAt)
@@ -202,6 +232,7 @@ func (q *Queries) UpdateWebhookEndpoint(ctx context.Context, e *model.WebhookEnd
 
 // DeleteWebhookEndpoint removes an endpoint.
 func (q *Queries) DeleteWebhookEndpoint(ctx context.Context, id string) error {
+	q.forgetWebhooks()
 	res, err := q.q.ExecContext(ctx, `DELETE FROM webhook_endpoints WHERE id = $1`, id)
 	if err != nil {
 		return fmt.Errorf("store: delete webhook endpoint: %w", err)
@@ -233,6 +264,7 @@ func (q *Queries) WebhookDeliveryFailed(ctx context.Context, id string) (model.W
 
 // PauseWebhookEndpoint deactivates an endpoint; paused is false when it was not active.
 func (q *Queries) PauseWebhookEndpoint(ctx context.Context, id string, now time.Time) (paused bool, err error) {
+	q.forgetWebhooks()
 	res, err := q.q.ExecContext(ctx, `UPDATE webhook_endpoints SET active = FALSE, paused_at = $2, updated_at = $2
 		WHERE id = $1 AND active = TRUE`, id, utc(now))
 	if err != nil {

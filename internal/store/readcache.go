@@ -16,7 +16,8 @@ const readCacheMax = 100_000
 
 // readCache holds rows that every request reads and that rarely change — the person behind a
 // token, the service item of an order, the platform's settings, a person's preferences, a worker's
-// rating. Reads through the pool and inside transactions use it alike, except that a transaction
+// rating, and what every notice's delivery plan reads (a person's push subscriptions, the active
+// webhook endpoints). Slices it hands out are shared: callers must not modify them. Reads through the pool and inside transactions use it alike, except that a transaction
 // that has written such a row reads its own writes from the database (and caches nothing) until
 // it ends. What a transaction decides on from these rows is therefore at most readCacheTTL old
 // when another node wrote them, and current when this node did.
@@ -29,7 +30,9 @@ type readCache struct {
 	settings map[string]cached[rawRow] // by key
 	prefs    map[string]cached[rawRow] // by person id
 	ratings  map[string]cached[model.Rating]
-	watchers map[string]cached[[]model.Watcher] // a customer's active watchers, by customer id
+	watchers map[string]cached[[]model.Watcher]          // a customer's active watchers, by customer id
+	pushSubs map[string]cached[[]model.PushSubscription] // a person's push subscriptions, by person id
+	webhooks map[string]cached[[]model.WebhookEndpoint]  // the active endpoints, under ""
 }
 
 // rawRow is a JSON document as stored, or its absence.
@@ -46,7 +49,8 @@ type cached[T any] struct {
 func newReadCache() *readCache {
 	return &readCache{now: time.Now, people: map[string]cached[model.Person]{}, items: map[string]cached[model.ServiceItem]{},
 		settings: map[string]cached[rawRow]{}, prefs: map[string]cached[rawRow]{}, ratings: map[string]cached[model.Rating]{},
-		watchers: map[string]cached[[]model.Watcher]{}}
+		watchers: map[string]cached[[]model.Watcher]{}, pushSubs: map[string]cached[[]model.PushSubscription]{},
+		webhooks: map[string]cached[[]model.WebhookEndpoint]{}}
 }
 
 func cacheGet[T any](c *readCache, m map[string]cached[T], id string) (T, bool) {

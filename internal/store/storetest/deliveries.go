@@ -14,6 +14,7 @@ func init() {
 	Register(
 		Case{"deliveries/push subscriptions are unique by endpoint and owned", pushSubscriptionsByEndpoint},
 		Case{"deliveries/webhook endpoints: kinds, failures, pause and re-activation", webhookEndpointLifecycle},
+		Case{"deliveries/the read cache follows push subscription and endpoint writes", deliveryTargetsCacheFollowsWrites},
 		Case{"deliveries/log is idempotent per target and filterable", deliveryLog},
 		Case{"deliveries/a planned delivery is claimed by its send, never doubled", plannedDelivery},
 		Case{"deliveries/last seqs of many people in one call", lastSeqs},
@@ -290,5 +291,96 @@ func eventsAfterMany(t *testing.T, s *store.Store) {
 	wantUTC(t, "created_at", got["a"][0].CreatedAt, at(3*time.Second))
 	if _, truncated, _ := s.EventsAfterMany(ctx, map[string]int64{"a": 0, "b": 0}, 10); !truncated {
 		t.Error("10 of 10 events: truncated must be reported")
+	}
+}
+
+// Every notice's delivery plan reads the recipient's push subscriptions and the active webhook
+// endpoints through the node's read cache: each write through this node is seen by the next read,
+// a rolled-back one never.
+func deliveryTargetsCacheFollowsWrites(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	AddPeople(t, s, Person("a", model.RoleCustomer), Person("b", model.RoleCustomer))
+	subs := func(person string) int {
+		t.Helper()
+		got, err := s.PushSubscriptions(ctx, person)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(got)
+	}
+	active := func() []string {
+		t.Helper()
+		eps, err := s.WebhookEndpoints(ctx, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := []string{}
+		for _, e := range eps {
+			ids = append(ids, e.ID)
+		}
+		return ids
+	}
+	if subs("a") != 0 || subs("b") != 0 || len(active()) != 0 { // now cached
+		t.Fatal("a fresh store has subscriptions or endpoints")
+	}
+	sub := model.PushSubscription{PersonID: "a", Endpoint: "https://push.example/c", P256dh: "k", Auth: "x"}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		_, err := tx.PutPushSubscription(ctx, &sub, T0)
+		return err
+	})
+	if subs("a") != 1 {
+		t.Fatal("a new subscription is not seen by the next read")
+	}
+	moved := model.PushSubscription{PersonID: "b", Endpoint: sub.Endpoint, P256dh: "k2", Auth: "x2"}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		_, err := tx.PutPushSubscription(ctx, &moved, at(time.Minute))
+		return err
+	})
+	if subs("a") != 0 || subs("b") != 1 {
+		t.Fatalf("after the endpoint moved to b: a has %d, b has %d; want 0 and 1", subs("a"), subs("b"))
+	}
+	errRollback := fmt.Errorf("roll back")
+	err := s.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.DeletePushSubscription(ctx, "b", sub.ID); err != nil {
+			return err
+		}
+		if got, _ := tx.PushSubscriptions(ctx, "b"); len(got) != 0 {
+			t.Errorf("a transaction does not see its own delete: %d", len(got))
+		}
+		return errRollback
+	})
+	if err != errRollback {
+		t.Fatalf("InTx = %v", err)
+	}
+	if subs("b") != 1 {
+		t.Error("a rolled-back delete is seen")
+	}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.DeletePushSubscription(ctx, "b", sub.ID) })
+	if subs("b") != 0 {
+		t.Error("a committed delete is not seen by the next read")
+	}
+
+	ep := model.WebhookEndpoint{URL: "https://gw.example/c", Secret: "whsec_c", Active: true}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.InsertWebhookEndpoint(ctx, &ep, T0) })
+	if got := active(); len(got) != 1 || got[0] != ep.ID {
+		t.Fatalf("active endpoints after an insert: %v", got)
+	}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		_, err := tx.PauseWebhookEndpoint(ctx, ep.ID, at(time.Hour))
+		return err
+	})
+	if got := active(); len(got) != 0 {
+		t.Fatalf("a paused endpoint is still active: %v", got)
+	}
+	ep.Active = true
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		return tx.UpdateWebhookEndpoint(ctx, &ep, at(2*time.Hour))
+	})
+	if got := active(); len(got) != 1 {
+		t.Fatalf("a re-activated endpoint is not active: %v", got)
+	}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.DeleteWebhookEndpoint(ctx, ep.ID) })
+	if got := active(); len(got) != 0 {
+		t.Fatalf("a deleted endpoint is still active: %v", got)
 	}
 }
