@@ -414,20 +414,14 @@ func (s *Service) SendTx(ctx context.Context, tx *store.Tx, a Actor, conversatio
 				}
 			}
 		}
-		if err := tx.AppendMessage(ctx, &msg, now); err != nil {
-			return err
-		}
-		// The sender has read their own message.
-		if _, err := tx.MarkMemberRead(ctx, acc.conv.ID, a.ID, msg.Seq, now); err != nil {
+		// The active members as they are now; the sender has read their own message.
+		members, err := tx.AppendMessage(ctx, &msg, now)
+		if err != nil {
 			return err
 		}
 		visible := msg
 		visible.Original = ""
 		out = SendResult{Message: visible, Masked: maskedNotice(sender.Locale, msg.Masked)}
-		members, err := tx.Members(ctx, acc.conv.ID)
-		if err != nil {
-			return err
-		}
 		events := map[string][]model.Event{}
 		payload := MessageEvent{ConversationID: acc.conv.ID, Kind: acc.conv.Kind, OrderID: acc.conv.OrderID, Message: visible,
 			SenderName: sender.Name}
@@ -475,10 +469,7 @@ func (s *Service) System(ctx context.Context, tx *store.Tx, conversationID, text
 	if _, err := tx.ConversationForUpdate(ctx, conversationID); err != nil {
 		return msg, err
 	}
-	if err := tx.AppendMessage(ctx, &msg, now); err != nil {
-		return msg, err
-	}
-	members, err := tx.Members(ctx, conversationID)
+	members, err := tx.AppendMessage(ctx, &msg, now)
 	if err != nil {
 		return msg, err
 	}

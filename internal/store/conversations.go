@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -234,10 +235,11 @@ func scanMessage(row interface{ Scan(...any) error }) (model.Message, error) {
 }
 
 // AppendMessage numbers m with the conversation's next seq, stores it with its file references
-// and moves the conversation (and every active member's sort time) to it. The caller holds the
-// conversation (ConversationForUpdate). A retry with the same sender and client id is answered
-// by MessageByClientID before this is called.
-func (q *Queries) AppendMessage(ctx context.Context, m *model.Message, now time.Time) error {
+// and moves the conversation (and every active member's sort time) to it; its sender, when a
+// member, has read it. It returns the conversation's active members as they are after the
+// message, in joining order. The caller holds the conversation (ConversationForUpdate). A retry
+// with the same sender and client id is answered by MessageByClientID before this is called.
+func (q *Queries) AppendMessage(ctx context.Context, m *model.Message, now time.Time) ([]model.Member, error) {
 	if m.ID == "" {
 		m.ID = model.NewID()
 	}
@@ -247,10 +249,10 @@ func (q *Queries) AppendMessage(ctx context.Context, m *model.Message, now time.
 		last_text = $3, last_sender_id = $4, updated_at = $2 WHERE id = $1 RETURNING last_seq`,
 		m.ConversationID, m.CreatedAt, m.Text, m.SenderID).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
-		return notFound("conversation", m.ConversationID)
+		return nil, notFound("conversation", m.ConversationID)
 	}
 	if err != nil {
-		return fmt.Errorf("store: next message seq: %w", err)
+		return nil, fmt.Errorf("store: next message seq: %w", err)
 	}
 	m.Seq = seq
 	if m.FileIDs == nil {
@@ -265,22 +267,35 @@ func (q *Queries) AppendMessage(ctx context.Context, m *model.Message, now time.
 		m.ConversationID, m.Seq, m.ID, m.SenderID, string(m.SenderRole), m.ClientID, m.Text, original,
 		strings.Join(m.Masked, ","), string(files), m.CreatedAt)
 	if isUniqueViolation(err) {
-		return model.Errorf(model.CodeConflict, "message %s was sent already", m.ClientID)
+		return nil, model.Errorf(model.CodeConflict, "message %s was sent already", m.ClientID)
 	}
 	if err != nil {
-		return fmt.Errorf("store: insert message: %w", err)
+		return nil, fmt.Errorf("store: insert message: %w", err)
 	}
 	for _, f := range m.FileIDs {
 		if _, err := q.q.ExecContext(ctx, `INSERT INTO message_files (file_id, conversation_id, seq) VALUES ($1,$2,$3)
 			ON CONFLICT DO NOTHING`, f, m.ConversationID, m.Seq); err != nil {
-			return fmt.Errorf("store: message file: %w", err)
+			return nil, fmt.Errorf("store: message file: %w", err)
 		}
 	}
-	if _, err := q.q.ExecContext(ctx, `UPDATE conversation_members SET sort_at = $2
-		WHERE conversation_id = $1 AND left_at IS NULL`, m.ConversationID, m.CreatedAt); err != nil {
-		return fmt.Errorf("store: bump members: %w", err)
+	// One statement moves every active member's sort time, the sender's read position, and reads
+	// the members back (the right-hand sides see the row as it was).
+	members, err := queryAll(ctx, q.q, "bump members", func(r rowScanner) (model.Member, error) { return scanMember(r) },
+		`UPDATE conversation_members SET sort_at = $2,
+			last_read_seq = CASE WHEN person_id = $3 AND last_read_seq < $4 THEN $4 ELSE last_read_seq END,
+			read_at = CASE WHEN person_id = $3 AND last_read_seq < $4 THEN $2 ELSE read_at END
+		WHERE conversation_id = $1 AND left_at IS NULL RETURNING `+memberCols,
+		m.ConversationID, m.CreatedAt, m.SenderID, m.Seq)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	slices.SortFunc(members, func(a, b model.Member) int {
+		if c := a.JoinedAt.Compare(b.JoinedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.PersonID, b.PersonID)
+	})
+	return members, nil
 }
 
 // MessageByClientID finds the message a sender sent with a client id, for idempotent retries.

@@ -45,7 +45,8 @@ func say(t *testing.T, s *store.Store, c model.Conversation, sender, clientID, t
 		if _, err := tx.ConversationForUpdate(ctx, c.ID); err != nil {
 			return err
 		}
-		return tx.AppendMessage(ctx, &m, at(d))
+		_, err := tx.AppendMessage(ctx, &m, at(d))
+		return err
 	})
 	return m
 }
@@ -69,6 +70,33 @@ func conversationMessages(t *testing.T, s *store.Store) {
 			t.Fatalf("message %d: seq %d id %q", i, m.Seq, m.ID)
 		}
 	}
+	// The agent answers in a third conversation: AppendMessage hands back the active members as
+	// they are now — the agent has read up to their own message 2, the customer up to their own 1 —
+	// in joining order.
+	third := conversation(t, s, model.Member{PersonID: "c-1", Role: model.RoleCustomer}, model.Member{PersonID: "a-1", Role: model.RoleAgent})
+	say(t, s, third, "c-1", "q1", "在吗", time.Minute)
+	reply := model.Message{ConversationID: third.ID, SenderID: "a-1", SenderRole: model.RoleAgent, ClientID: "r1", Text: "您好"}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		if _, err := tx.ConversationForUpdate(ctx, third.ID); err != nil {
+			return err
+		}
+		ms, err := tx.AppendMessage(ctx, &reply, at(6*time.Minute))
+		if err != nil {
+			return err
+		}
+		// Both joined at T0: joining order falls back to the person id.
+		if len(ms) != 2 || ms[0].PersonID != "a-1" || ms[1].PersonID != "c-1" {
+			t.Fatalf("members after the reply: %+v", ms)
+		}
+		if ms[1].LastReadSeq != 1 || ms[0].LastReadSeq != 2 || ms[0].ReadAt == nil || !ms[0].ReadAt.Equal(at(6*time.Minute)) {
+			t.Errorf("read positions after the agent's message 2: customer %d, agent %d (read at %v); want 1 and 2",
+				ms[1].LastReadSeq, ms[0].LastReadSeq, ms[0].ReadAt)
+		}
+		return nil
+	})
+	if m, _ := s.Member(ctx, third.ID, "a-1"); m.LastReadSeq != 2 {
+		t.Errorf("stored read position of the agent: %d, want 2", m.LastReadSeq)
+	}
 	if m := say(t, s, other, "c-1", "k1", "另一个对话", time.Minute); m.Seq != 1 {
 		t.Fatalf("the other conversation starts at seq %d", m.Seq)
 	}
@@ -79,7 +107,10 @@ func conversationMessages(t *testing.T, s *store.Store) {
 	wantUTC(t, "last_message_at", *got.LastMessageAt, at(5*time.Minute))
 	// The same client id again is a conflict; MessageByClientID finds the first.
 	dup := model.Message{ConversationID: c.ID, SenderID: "c-1", SenderRole: model.RoleCustomer, ClientID: "k3", Text: "again"}
-	err = s.InTx(ctx, func(tx *store.Tx) error { return tx.AppendMessage(ctx, &dup, at(time.Hour)) })
+	err = s.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.AppendMessage(ctx, &dup, at(time.Hour))
+		return err
+	})
 	wantCode(t, err, model.CodeConflict)
 	if m, found, err := s.MessageByClientID(ctx, c.ID, "c-1", "k3"); err != nil || !found || m.Seq != 3 || m.Text != "消息 3" {
 		t.Fatalf("by client id: %+v %v %v", m, found, err)
