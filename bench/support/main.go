@@ -6,6 +6,7 @@
 // HTTP, so the figures include the clients' own CPU on the same cores.
 //
 //	go run ./bench/support -agents 50 -conversations 5000 -clients 16 -duration 20s
+//	go run ./bench/support -agents 50 -conversations 5000 -clients 16 -rate 100 -duration 20s   # open loop
 //	go run ./bench/support -db 'postgres://postgres@127.0.0.1:5432/perf_support?sslmode=disable'
 package main
 
@@ -54,6 +55,7 @@ type options struct {
 	frameWait        time.Duration
 	capacityPerAgent int
 	cpuProfile       string
+	rate             float64
 }
 
 func main() {
@@ -69,6 +71,7 @@ func run() error {
 	flag.IntVar(&o.agents, "agents", 50, "agents online (each with an open WebSocket stream)")
 	flag.IntVar(&o.convs, "conversations", 5000, "open support conversations, one per customer")
 	flag.IntVar(&o.clients, "clients", 16, "customers sending at once")
+	flag.Float64Var(&o.rate, "rate", 0, "messages per second in all, on a fixed schedule shared by the -clients senders (open loop; a send that starts late because the sender's previous one overran is timed from when it was due); 0 = each sender sends again as soon as it has the frame (closed loop)")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "measured load phase")
 	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured warm-up")
 	flag.IntVar(&o.consoleEvery, "console-every", 5, "every Nth step a random agent also reads their console (my conversations and the queue)")
@@ -391,12 +394,22 @@ func (b *bench) load(ctx context.Context) error {
 	var wg sync.WaitGroup
 	var measuredFrom time.Time
 	var once sync.Once
+	start := time.Now()
 	for k := range b.o.clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(uint64(k), 7))
 			for step := 0; lctx.Err() == nil; step++ {
+				var due time.Time
+				if b.o.rate > 0 {
+					due = start.Add(time.Duration(float64(k+step*b.o.clients) / b.o.rate * float64(time.Second)))
+					select {
+					case <-time.After(time.Until(due)):
+					case <-lctx.Done():
+						return
+					}
+				}
 				i := b.held[r.IntN(len(b.held))]
 				cid := uuid.NewString()
 				ch := make(chan time.Time, 1)
@@ -404,6 +417,9 @@ func (b *bench) load(ctx context.Context) error {
 				b.waiters[cid] = ch
 				b.mu.Unlock()
 				t0 := time.Now()
+				if !due.IsZero() && t0.Sub(due) > time.Millisecond {
+					t0 = due // behind schedule: the wait for the previous send counts (no coordinated omission)
+				}
 				err := b.do(lctx, http.MethodPost, "/v1/conversations/"+b.convs[i]+"/messages", tokens[i],
 					map[string]any{"client_id": cid, "text": "还是没有到账，订单号 A" + strconv.Itoa(step)})
 				resp := time.Since(t0)
