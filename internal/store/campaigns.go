@@ -369,23 +369,40 @@ func (q *Queries) PreferencesMentioning(ctx context.Context, text string) (map[s
 // PeopleByIDs returns the people among ids, by id.
 func (q *Queries) PeopleByIDs(ctx context.Context, ids []string) (map[string]model.Person, error) {
 	out := map[string]model.Person{}
-	if len(ids) == 0 {
+	// Through the read cache like Person: only the people it does not hold are read, and kept.
+	use := q.rc != nil && !q.wrote
+	missing := ids
+	if use {
+		missing = nil
+		for _, id := range ids {
+			if p, ok := cacheGet(q.rc, q.rc.people, id); ok {
+				out[id] = p
+			} else {
+				missing = append(missing, id)
+			}
+		}
+	}
+	if len(missing) == 0 {
 		return out, nil
 	}
-	args, in := inList(nil, ids)
-	rows, err := q.q.QueryContext(ctx, `SELECT `+personCols+` FROM people WHERE id IN `+in, args...)
+	var gen uint64
+	if use {
+		gen = q.rc.generation()
+	}
+	at := time.Now()
+	args, in := inList(nil, missing)
+	people, err := queryAll(ctx, q.q, "people", func(r rowScanner) (model.Person, error) { return scanPerson(r) },
+		`SELECT `+personCols+` FROM people WHERE id IN `+in, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: people: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		p, err := scanPerson(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: people: %w", err)
-		}
+	for _, p := range people {
 		out[p.ID] = p
+		if use {
+			cachePut(q.rc, q.rc.people, p.ID, p, at, gen)
+		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // PushSubscriptionsOfMany lists the push subscriptions of people, by person id.

@@ -45,6 +45,10 @@ func peopleUpsert(t *testing.T, s *store.Store) {
 		t.Errorf("stored person\n got %+v\nwant %+v", got, want)
 	}
 
+	// Read through the cache in a list too (PeopleByIDs), with someone who does not exist.
+	if many, err := s.PeopleByIDs(ctx, []string{"w-wang", "nobody"}); err != nil || len(many) != 1 || many["w-wang"].Name != "王阿姨" {
+		t.Fatalf("people by ids: %+v %v", many, err)
+	}
 	p2 := p
 	p2.Name, p2.Bio, p2.Phone = "王姐", "擅长收纳整理", ""
 	write(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
@@ -60,6 +64,9 @@ func peopleUpsert(t *testing.T, s *store.Store) {
 	}
 	if got.Name != "王姐" || got.Bio != "擅长收纳整理" || got.Phone != "" {
 		t.Errorf("after update: name %q bio %q phone %q", got.Name, got.Bio, got.Phone)
+	}
+	if many, err := s.PeopleByIDs(ctx, []string{"w-wang"}); err != nil || many["w-wang"].Name != "王姐" {
+		t.Errorf("people by ids after the update: %+v %v", many, err)
 	}
 	wantUTC(t, "created_at after update", got.CreatedAt, T0)
 	wantUTC(t, "updated_at after update", got.UpdatedAt, at(time.Hour))
