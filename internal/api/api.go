@@ -419,7 +419,8 @@ func (a *API) idempotent(rt route) handlerFunc {
 			if !claim.Committed() || rt.Rebuild == nil {
 				if _, err := a.Keys.Finish(ctx, claim, rw.status, rw.body.Bytes()); err != nil {
 					// The action committed: a retry rebuilds or reports the answer.
-					a.Log.Error("idempotency: record answer", "route", rt.Pattern, "status", rw.status, "err", err)
+					a.Log.Error("idempotency: record answer", "route", rt.Pattern, "person", who, "key", key,
+						"status", rw.status, "err", err)
 				}
 			}
 		case herr != nil && errors.As(herr, &e) && e.Code.Status() < 500:
@@ -432,7 +433,8 @@ func (a *API) idempotent(rt route) handlerFunc {
 			rec, err := a.Keys.Finish(ctx, claim, p.Status, buf.Bytes())
 			if err != nil {
 				// The refusal stands; a retry runs the request again and is refused again.
-				a.Log.Error("idempotency: record refusal", "route", rt.Pattern, "status", p.Status, "err", err)
+				a.Log.Error("idempotency: record refusal", "route", rt.Pattern, "person", who, "key", key,
+					"status", p.Status, "err", err)
 			}
 			if err == nil && rec.Request == request && (rec.Status != p.Status || !bytes.Equal(rec.Response, buf.Bytes())) {
 				return a.replay(w, r, rt, request, rec)

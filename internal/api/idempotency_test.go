@@ -38,6 +38,28 @@ type thingsServer struct {
 	entered  chan struct{} // a "slow" call signals here (inside its transaction), then waits for release
 	release  chan struct{}
 	clock    atomic.Int64 // seconds added to the API's clock
+	// loseRecord: the next call commits, then its key's record disappears before the answer is
+	// recorded, so recording it fails.
+	loseRecord atomic.Bool
+	log        lockedBuffer // what the API logs
+}
+
+// lockedBuffer is a bytes.Buffer safe for the handler's and the test's goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func startThings(t *testing.T, dsn string) *thingsServer {
@@ -49,7 +71,7 @@ func startThings(t *testing.T, dsn string) *thingsServer {
 	ts := &thingsServer{entered: make(chan struct{}), release: make(chan struct{})}
 	now := func() time.Time { return time.Now().Add(time.Duration(ts.clock.Load()) * time.Second) }
 	a := &API{Cfg: config.Default(), Store: st, Verifier: v, Now: now,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
+		Log: slog.New(slog.NewTextHandler(&ts.log, nil)), Registry: prometheus.NewRegistry(),
 		Keys: &idem.Keys{Store: st, Now: now}}
 	a.Handler() // sets up the metrics the wrapper records
 	var seq atomic.Int32
@@ -79,6 +101,15 @@ func startThings(t *testing.T, dsn string) *thingsServer {
 		})
 		if err != nil {
 			return err
+		}
+		if ts.loseRecord.CompareAndSwap(true, false) {
+			// Outside the request's claim: the record goes, as a purge or an operator would take it.
+			if err := st.InTx(context.Background(), func(tx *store.Tx) error {
+				_, err := tx.PurgeIdempotencyKeys(context.Background(), now().Add(time.Hour), 1000)
+				return err
+			}); err != nil {
+				return err
+			}
 		}
 		if ts.crashAt.CompareAndSwap(true, false) {
 			return errors.New("the node died before answering")
@@ -255,5 +286,32 @@ func TestIdempotencyKey(t *testing.T) {
 				t.Errorf("got %+v", r)
 			}
 		})
+	})
+}
+
+// TestIdempotencyFinishFailureLogged: when recording a committed action's answer fails, the
+// request is still answered and the failure is logged with the key's route, person and key.
+func TestIdempotencyFinishFailureLogged(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		ts := startThings(t, dsn)
+		ts.loseRecord.Store(true)
+		if r := ts.post(t, ts.keyA, "lost-1", `{"name":"x"}`); r.status != 201 || ts.effects.Load() != 1 {
+			t.Fatalf("got %+v, %d effects; want the creation answered", r, ts.effects.Load())
+		}
+		var line string
+		for l := range strings.Lines(ts.log.String()) {
+			if strings.Contains(l, "idempotency: record answer") {
+				line = l
+			}
+		}
+		for _, want := range []string{"level=ERROR", `route="POST /v1/things"`, "person=", "key=lost-1", "status=201",
+			"idempotency record vanished"} {
+			if !strings.Contains(line, want) {
+				t.Errorf("log line %q lacks %s; the log:\n%s", line, want, ts.log.String())
+			}
+		}
+		if strings.Contains(line, "person= ") || strings.HasSuffix(strings.TrimSpace(line), "person=") {
+			t.Errorf("log line %q names no person", line)
+		}
 	})
 }
