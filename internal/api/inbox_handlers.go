@@ -112,7 +112,7 @@ func (a *API) getInbox(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	iq.Limit = limit + 1 // one more tells whether a next page exists
-	rows, err := a.Campaigns.Inbox(r.Context(), iq)
+	rows, err := a.Notify.Inbox(r.Context(), iq)
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func (a *API) getInbox(w http.ResponseWriter, r *http.Request) error {
 
 // getUnread answers the badge counts: GET /v1/me/inbox/unread.
 func (a *API) getUnread(w http.ResponseWriter, r *http.Request) error {
-	c, err := a.Campaigns.UnreadCounts(r.Context(), principal(r).ID)
+	c, err := a.Notify.Unread(r.Context(), principal(r).ID)
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func (a *API) postRead(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	out, err := a.Campaigns.MarkRead(r.Context(), principal(r).ID, in)
+	out, err := a.Notify.MarkRead(r.Context(), principal(r).ID, in)
 	if err != nil {
 		return err
 	}

@@ -206,10 +206,12 @@ func (a *App) initCampaigns() {
 	a.Campaigns.Register(a.Jobs)
 	a.Files.AllowReaders(a.Campaigns.MayReadFile)
 	a.Deliver.Lookup = a.Campaigns.Lookup
-	a.Deliver.MarkRead = a.Campaigns.MarkRead
+	// The message center (notify) merges campaigns into every list, count and read mark.
+	a.Notify.Broadcasts = a.Campaigns
+	a.Deliver.MarkRead = a.Notify.MarkRead
 	// Act from the notice (Y2): the same services the app's screens call; gateways get tokens.
 	a.Actions = &actions.Service{Store: a.Store, Notify: a.Notify, Booking: a.Booking, Chat: a.Chat, Now: a.Now,
-		MarkRead: a.Campaigns.MarkRead}
+		MarkRead: a.Notify.MarkRead}
 	a.Deliver.Tokens = a.Actions.Tokens
 	a.API.Actions = a.Actions
 	a.API.Campaigns = a.Campaigns
@@ -242,9 +244,9 @@ func (a *App) initHub() error {
 		a.hubOpt.Now = a.Now
 	}
 	// Streams send unread.changed with the counts the message center shows (campaigns included);
-	// a.Campaigns is wired below, before anything is served.
+	// a.Notify and its broadcasts are wired below, before anything is served.
 	a.hubOpt.Unread = func(ctx context.Context, personID string) (any, error) {
-		return a.Campaigns.UnreadCounts(ctx, personID)
+		return a.Notify.Unread(ctx, personID)
 	}
 	h, err := hub.New(a.Store, broker, a.Log, a.hubOpt)
 	if err != nil {

@@ -70,6 +70,7 @@ func benchService(b *testing.B, dialect string, customers int) (*Service, []stri
 	st := benchStore(b, dialect, customers)
 	now := func() time.Time { return benchNow }
 	s := &Service{Store: st, Jobs: jobs.New(st, now, slog.Default()), Notify: &notify.Service{Store: st, Now: now}, Now: now}
+	s.Notify.Broadcasts = s
 	return s, ids
 }
 
@@ -391,7 +392,7 @@ func BenchmarkMessageCenterWithCampaigns(b *testing.B) {
 			for range b.N {
 				id := ids[rnd.IntN(min(len(ids), 1000))] // customers with notifications too
 				t0 := time.Now()
-				rows, err := s.Inbox(ctx, store.InboxQuery{RecipientID: id, Limit: 21})
+				rows, err := s.Notify.Inbox(ctx, store.InboxQuery{RecipientID: id, Limit: 21})
 				d = append(d, time.Since(t0))
 				if err != nil {
 					b.Fatal(err)
@@ -469,7 +470,7 @@ func BenchmarkCampaignVisible(b *testing.B) {
 			// lat[scheduled][node]: created to go now or 600 ms later; this node or the other.
 			var lat [2][2][]time.Duration
 			for _, s := range []*Service{a, other} { // warm both caches
-				if _, err := s.Inbox(ctx, store.InboxQuery{RecipientID: ids[0], Limit: 21}); err != nil {
+				if _, err := s.Notify.Inbox(ctx, store.InboxQuery{RecipientID: ids[0], Limit: 21}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -498,7 +499,7 @@ func BenchmarkCampaignVisible(b *testing.B) {
 					go func() {
 						defer wg.Done()
 						for {
-							rows, err := s.Inbox(ctx, store.InboxQuery{RecipientID: id, Limit: 21})
+							rows, err := s.Notify.Inbox(ctx, store.InboxQuery{RecipientID: id, Limit: 21})
 							if err != nil {
 								b.Error(err)
 								return

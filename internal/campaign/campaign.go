@@ -323,7 +323,7 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id string) (Detail,
 			return d, model.Errorf(model.CodeNotFound, "campaign %q not found", id)
 		}
 		d = Detail{Campaign: s.present(*found, now)}
-		if _, err := s.markRead(ctx, p.ID, notify.ReadSelection{IDs: []string{id}}, true, es); err != nil {
+		if _, err := s.Notify.MarkOpened(ctx, p.ID, id, es.shown()); err != nil {
 			return d, err
 		}
 	}

@@ -1,13 +1,11 @@
 package campaign
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/homebell/homebell/internal/model"
@@ -16,10 +14,11 @@ import (
 	"github.com/homebell/homebell/internal/store"
 )
 
-// The message center with campaigns (S4 + P1, P2). A campaign is not copied into anyone's inbox:
-// each read of a message center merges the person's notifications (one indexed query, as before)
-// with the shown campaigns whose audience includes them, matched in memory against a few facts
-// about the person (AudienceFacts: role, area, orders, list memberships) and their read state.
+// Campaigns in the message center (S4 + P1, P2). A campaign is not copied into anyone's inbox:
+// each read of a message center (notify's center.go) merges the person's notifications (one
+// indexed query, as before) with the shown campaigns whose audience includes them (ShownTo),
+// matched in memory against a few facts about the person (AudienceFacts: role, area, orders, list
+// memberships) and their read state.
 // The shown campaigns are cached for at most cacheTTL (and dropped on every local change), so a
 // message center page costs a handful of small indexed reads however many campaigns run.
 
@@ -148,9 +147,15 @@ func (es entries) notification(e entry) model.Notification {
 	return n
 }
 
-// key is e's place in the message center's order (what a page is cut by).
-func (es entries) key(e entry) model.Notification {
-	return model.Notification{ID: e.c.ID, Importance: es.rank[e.kind], CreatedAt: e.c.SendAt}
+// shown is es as the message center sees it.
+func (es entries) shown() notify.Shown {
+	out := notify.Shown{List: make([]notify.Broadcast, len(es.list)),
+		Entry: func(i int) model.Notification { return es.notification(es.list[i]) }}
+	for i, e := range es.list {
+		out.List[i] = notify.Broadcast{ID: e.c.ID, Kind: e.kind, Importance: es.rank[e.kind], SentAt: e.c.SendAt,
+			Read: e.read, Title: e.c.Title.In(es.locale), Body: e.c.Body.In(es.locale)}
+	}
+	return out
 }
 
 // entriesOf lists the campaigns shown to a person now: visible, in their audience, and not
@@ -247,207 +252,22 @@ func (s *Service) Lookup(ctx context.Context, recipientID, id string) (model.Not
 	return n, nil
 }
 
-func rank(n model.Notification) int { return planner.Importance(n.Importance).Rank() }
-
-// before reports whether a sorts before b in the message center's order (newest first, or
-// importance first then newest).
-func before(a, b model.Notification, byImportance bool) bool {
-	if byImportance {
-		if ra, rb := rank(a), rank(b); ra != rb {
-			return ra > rb
-		}
-	}
-	if !a.CreatedAt.Equal(b.CreatedAt) {
-		return a.CreatedAt.After(b.CreatedAt)
-	}
-	return a.ID > b.ID
-}
-
-// afterKey reports whether n comes after the cursor k (so it belongs on the next page).
-func afterKey(n model.Notification, k *store.InboxKey, byImportance bool) bool {
-	if k == nil {
-		return true
-	}
-	kn := model.Notification{Importance: store.ImportanceName(k.Importance), CreatedAt: k.CreatedAt, ID: k.ID}
-	return before(kn, n, byImportance)
-}
-
-// inReadersLocale shows each notification in its reader's current language when it was also
-// rendered in that one (issue 15 item 11: after switching to English, older notices read English).
-func (s *Service) inReadersLocale(ctx context.Context, personID string, rows []model.Notification) ([]model.Notification, error) {
-	if !slices.ContainsFunc(rows, func(n model.Notification) bool { return n.Alt.Locale != "" }) {
-		return rows, nil
-	}
-	person, err := s.Store.Person(ctx, personID)
-	if model.IsCode(err, model.CodeNotFound) {
-		return rows, nil
-	}
+// ShownTo returns the campaigns personID is shown at now (notify.BroadcastSource): the message
+// center merges them into the person's list, counts and read marks.
+func (s *Service) ShownTo(ctx context.Context, personID string, now time.Time) (notify.Shown, error) {
+	es, err := s.entriesOf(ctx, personID, now)
 	if err != nil {
-		return nil, err
+		return notify.Shown{}, fmt.Errorf("campaign: shown to %s: %w", personID, err)
 	}
-	for i := range rows {
-		rows[i] = rows[i].InLocale(person.Locale)
-	}
-	return rows, nil
+	return es.shown(), nil
 }
 
-// Inbox is one page of a person's message center: their notifications and the campaigns shown to
-// them, merged in the query's order (keyset paging, see store.Inbox).
-func (s *Service) Inbox(ctx context.Context, iq store.InboxQuery) ([]model.Notification, error) {
-	if iq.OrderID != "" || (iq.Category != "" && iq.Category != string(planner.CategoryPlatform)) ||
-		(iq.Kind != "" && iq.Kind != notify.KindPromotion && iq.Kind != notify.KindNewService) {
-		rows, err := s.Store.Inbox(ctx, iq)
-		if err != nil {
-			return nil, err
-		}
-		return s.inReadersLocale(ctx, iq.RecipientID, rows) // no campaign can match
-	}
-	// The notifications and the reader's campaign facts are two independent reads: run at once,
-	// the page waits for the slower of them, not for both in turn.
-	var es entries
-	var esErr error
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		es, esErr = s.entriesOf(ctx, iq.RecipientID, s.Now())
-	}()
-	rows, err := s.Store.Inbox(ctx, iq)
-	if err == nil {
-		rows, err = s.inReadersLocale(ctx, iq.RecipientID, rows)
-	}
-	wg.Wait()
+// MarkShownRead records in tx that personID read the campaigns ids (opened: and opened their
+// detail); notify.BroadcastSource.
+func (s *Service) MarkShownRead(ctx context.Context, tx *store.Tx, personID string, ids []string, opened bool, now time.Time) (int64, error) {
+	n, err := tx.MarkCampaignsRead(ctx, personID, ids, opened, now)
 	if err != nil {
-		return nil, err
+		return n, fmt.Errorf("campaign: mark read for %s: %w", personID, err)
 	}
-	if esErr != nil || len(es.list) == 0 {
-		return rows, esErr
-	}
-	search := strings.ToLower(strings.TrimSpace(iq.Search))
-	var cand []entry
-	for _, e := range es.list {
-		switch {
-		case iq.Kind != "" && e.kind != iq.Kind,
-			iq.UnreadOnly && e.read,
-			search != "" && !strings.Contains(strings.ToLower(e.c.Title.In(es.locale)), search) &&
-				!strings.Contains(strings.ToLower(e.c.Body.In(es.locale)), search),
-			!afterKey(es.key(e), iq.After, iq.ByImportance):
-			continue
-		}
-		cand = append(cand, e)
-		if !iq.ByImportance && len(cand) == iq.Limit {
-			break // newest first already: the rest cannot reach this page
-		}
-	}
-	if iq.ByImportance {
-		slices.SortStableFunc(cand, func(a, b entry) int { return cmp.Compare(rank(es.key(b)), rank(es.key(a))) })
-	}
-	if len(cand) > iq.Limit {
-		cand = cand[:iq.Limit]
-	}
-	if len(cand) == 0 {
-		return rows, nil
-	}
-	extra := make([]model.Notification, len(cand))
-	for k, e := range cand {
-		extra[k] = es.notification(e)
-	}
-	merged := append(rows, extra...)
-	slices.SortStableFunc(merged, func(a, b model.Notification) int {
-		if before(a, b, iq.ByImportance) {
-			return -1
-		}
-		if before(b, a, iq.ByImportance) {
-			return 1
-		}
-		return 0
-	})
-	if len(merged) > iq.Limit {
-		merged = merged[:iq.Limit]
-	}
-	return merged, nil
-}
-
-// UnreadCounts is a person's badge state: unread notifications per category, and their unread
-// campaigns in platform.
-func (s *Service) UnreadCounts(ctx context.Context, personID string) (notify.UnreadCounts, error) {
-	m, err := s.Store.UnreadCounts(ctx, personID)
-	if err != nil {
-		return notify.UnreadCounts{}, err
-	}
-	es, err := s.entriesOf(ctx, personID, s.Now())
-	if err != nil {
-		return notify.UnreadCounts{}, err
-	}
-	for _, e := range es.list {
-		if !e.read {
-			m[string(planner.CategoryPlatform)]++
-		}
-	}
-	return notify.CountsFrom(m), nil
-}
-
-// MarkRead marks the selected notifications and campaigns of a person read: listed ids, a whole
-// category, or all. Campaigns the person is not shown are ignored like other people's ids.
-func (s *Service) MarkRead(ctx context.Context, personID string, sel notify.ReadSelection) (notify.ReadEvent, error) {
-	es, err := s.entriesOf(ctx, personID, s.Now())
-	if err != nil {
-		return notify.ReadEvent{}, err
-	}
-	return s.markRead(ctx, personID, sel, false, es)
-}
-
-func (s *Service) markRead(ctx context.Context, personID string, sel notify.ReadSelection, opened bool, es entries) (notify.ReadEvent, error) {
-	now := s.Now()
-	want := map[string]bool{}
-	for _, id := range sel.IDs {
-		want[id] = true
-	}
-	var ids []string
-	unread := 0
-	for _, e := range es.list {
-		pick := sel.All || sel.Category == string(planner.CategoryPlatform) || want[e.c.ID]
-		if pick && (!e.read || opened) {
-			ids = append(ids, e.c.ID)
-		}
-		if !e.read && !pick {
-			unread++
-		}
-	}
-	out := notify.ReadEvent{ReadSelection: sel, ReadAt: now.UTC()}
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
-		marked, err := tx.MarkRead(ctx, personID, store.ReadSelector{IDs: sel.IDs, Category: sel.Category, All: sel.All}, now)
-		if err != nil {
-			return err
-		}
-		if marked > 0 {
-			// Y1: read on any device, the rest of a notice's chain is cancelled in this commit.
-			if err := s.Notify.StopReadChains(ctx, tx, personID, now); err != nil {
-				return err
-			}
-		}
-		n, err := tx.MarkCampaignsRead(ctx, personID, ids, opened, now)
-		if err != nil {
-			return err
-		}
-		marked += n
-		counts, err := tx.UnreadCounts(ctx, personID)
-		if err != nil {
-			return err
-		}
-		counts[string(planner.CategoryPlatform)] += unread
-		out.Marked, out.Unread = marked, notify.CountsFrom(counts)
-		if marked == 0 {
-			return nil // nothing changed: other devices have nothing to learn
-		}
-		if _, err := tx.AppendEvent(ctx, personID, model.EventRead, out, now); err != nil {
-			return err
-		}
-		if s.Notify != nil && s.Notify.Wake != nil {
-			wake := s.Notify.Wake
-			tx.AfterCommit(func() { wake(personID) })
-		}
-		return nil
-	})
-	return out, err
+	return n, nil
 }

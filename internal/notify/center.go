@@ -1,8 +1,12 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/homebell/homebell/internal/model"
@@ -10,8 +14,11 @@ import (
 	"github.com/homebell/homebell/internal/store"
 )
 
-// The message center (S4, S5): read state and unread counts. Every write to a person's read state
-// goes through here, so their other devices learn of it on their stream (X1).
+// The message center (S4, S5): a person's list, unread counts and read marks. Every write to a
+// person's read state goes through here, so their other devices learn of it on their stream (X1).
+// Broadcasts (campaigns, P1/P2) are stored once and shown on read: the center asks its
+// BroadcastSource for the ones a person is shown and merges them into the list, the counts and the
+// read marks, so promotions and notifications are read in one transaction.
 
 // Categories are the message-center categories, in display order.
 var Categories = []planner.Category{planner.CategoryService, planner.CategoryException, planner.CategoryPlatform,
@@ -49,18 +56,235 @@ type ReadEvent struct {
 	Unread UnreadCounts `json:"unread"`
 }
 
-// Unread returns personID's unread counts.
+// Broadcast is one entry stored once and shown to many (a campaign), as one person sees it.
+type Broadcast struct {
+	ID         string
+	Kind       string
+	Importance string
+	SentAt     time.Time // its place in the time order
+	Read       bool
+	// Title and Body in the reader's language: what a search matches.
+	Title, Body string
+}
+
+// Shown is what one person is shown of the broadcasts at one instant, newest first.
+type Shown struct {
+	List []Broadcast
+	// Entry renders List[i] as the person's message-center entry; only entries that land on a
+	// page are rendered.
+	Entry func(i int) model.Notification
+}
+
+// BroadcastSource is where the message center finds broadcasts (campaign.Service; declared here
+// because campaigns build on notify). Broadcasts are of category platform.
+type BroadcastSource interface {
+	// ShownTo returns what personID is shown at now.
+	ShownTo(ctx context.Context, personID string, now time.Time) (Shown, error)
+	// MarkShownRead records in tx that personID read ids (opened: and opened their detail); it
+	// returns how many were newly read.
+	MarkShownRead(ctx context.Context, tx *store.Tx, personID string, ids []string, opened bool, now time.Time) (int64, error)
+}
+
+// isBroadcastKind reports whether broadcasts come in kind (campaigns: promotions and new services).
+func isBroadcastKind(kind string) bool { return kind == KindPromotion || kind == KindNewService }
+
+// shownTo asks the broadcast source, if any, what personID is shown now.
+func (s *Service) shownTo(ctx context.Context, personID string, now time.Time) (Shown, error) {
+	if s.Broadcasts == nil {
+		return Shown{}, nil
+	}
+	return s.Broadcasts.ShownTo(ctx, personID, now)
+}
+
+func rank(n model.Notification) int { return planner.Importance(n.Importance).Rank() }
+
+// before reports whether a sorts before b in the message center's order (newest first, or
+// importance first then newest).
+func before(a, b model.Notification, byImportance bool) bool {
+	if byImportance {
+		if ra, rb := rank(a), rank(b); ra != rb {
+			return ra > rb
+		}
+	}
+	if !a.CreatedAt.Equal(b.CreatedAt) {
+		return a.CreatedAt.After(b.CreatedAt)
+	}
+	return a.ID > b.ID
+}
+
+// afterKey reports whether n comes after the cursor k (so it belongs on the next page).
+func afterKey(n model.Notification, k *store.InboxKey, byImportance bool) bool {
+	if k == nil {
+		return true
+	}
+	kn := model.Notification{Importance: store.ImportanceName(k.Importance), CreatedAt: k.CreatedAt, ID: k.ID}
+	return before(kn, n, byImportance)
+}
+
+// keyOf is b's place in the message center's order (what a page is cut by).
+func keyOf(b Broadcast) model.Notification {
+	return model.Notification{ID: b.ID, Importance: b.Importance, CreatedAt: b.SentAt}
+}
+
+// inReadersLocale shows each notification in its reader's current language when it was also
+// rendered in that one (issue 15 item 11: after switching to English, older notices read English).
+func (s *Service) inReadersLocale(ctx context.Context, personID string, rows []model.Notification) ([]model.Notification, error) {
+	if !slices.ContainsFunc(rows, func(n model.Notification) bool { return n.Alt.Locale != "" }) {
+		return rows, nil
+	}
+	person, err := s.Store.Person(ctx, personID)
+	if model.IsCode(err, model.CodeNotFound) {
+		return rows, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		rows[i] = rows[i].InLocale(person.Locale)
+	}
+	return rows, nil
+}
+
+// Inbox is one page of a person's message center: their notifications and the broadcasts shown to
+// them, merged in the query's order (keyset paging, see store.Inbox).
+func (s *Service) Inbox(ctx context.Context, iq store.InboxQuery) ([]model.Notification, error) {
+	rows, err := s.inbox(ctx, iq)
+	if err != nil {
+		return nil, fmt.Errorf("notify: inbox of %s: %w", iq.RecipientID, err)
+	}
+	return rows, nil
+}
+
+func (s *Service) inbox(ctx context.Context, iq store.InboxQuery) ([]model.Notification, error) {
+	if s.Broadcasts == nil || iq.OrderID != "" || (iq.Category != "" && iq.Category != string(planner.CategoryPlatform)) ||
+		(iq.Kind != "" && !isBroadcastKind(iq.Kind)) {
+		rows, err := s.Store.Inbox(ctx, iq)
+		if err != nil {
+			return nil, err
+		}
+		return s.inReadersLocale(ctx, iq.RecipientID, rows) // no broadcast can match
+	}
+	// The notifications and the reader's broadcasts are two independent reads: run at once, the
+	// page waits for the slower of them, not for both in turn.
+	var sh Shown
+	var shErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		sh, shErr = s.Broadcasts.ShownTo(ctx, iq.RecipientID, s.Now())
+	}()
+	rows, err := s.Store.Inbox(ctx, iq)
+	if err == nil {
+		rows, err = s.inReadersLocale(ctx, iq.RecipientID, rows)
+	}
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	if shErr != nil || len(sh.List) == 0 {
+		return rows, shErr
+	}
+	search := strings.ToLower(strings.TrimSpace(iq.Search))
+	var cand []int
+	for i, b := range sh.List {
+		switch {
+		case iq.Kind != "" && b.Kind != iq.Kind,
+			iq.UnreadOnly && b.Read,
+			search != "" && !strings.Contains(strings.ToLower(b.Title), search) &&
+				!strings.Contains(strings.ToLower(b.Body), search),
+			!afterKey(keyOf(b), iq.After, iq.ByImportance):
+			continue
+		}
+		cand = append(cand, i)
+		if !iq.ByImportance && len(cand) == iq.Limit {
+			break // newest first already: the rest cannot reach this page
+		}
+	}
+	if iq.ByImportance {
+		slices.SortStableFunc(cand, func(a, b int) int {
+			return cmp.Compare(rank(keyOf(sh.List[b])), rank(keyOf(sh.List[a])))
+		})
+	}
+	if len(cand) > iq.Limit {
+		cand = cand[:iq.Limit]
+	}
+	if len(cand) == 0 {
+		return rows, nil
+	}
+	extra := make([]model.Notification, len(cand))
+	for k, i := range cand {
+		extra[k] = sh.Entry(i)
+	}
+	merged := append(rows, extra...)
+	slices.SortStableFunc(merged, func(a, b model.Notification) int {
+		if before(a, b, iq.ByImportance) {
+			return -1
+		}
+		if before(b, a, iq.ByImportance) {
+			return 1
+		}
+		return 0
+	})
+	if len(merged) > iq.Limit {
+		merged = merged[:iq.Limit]
+	}
+	return merged, nil
+}
+
+// Unread returns personID's unread counts: notifications per category, and the unread broadcasts
+// they are shown in platform.
 func (s *Service) Unread(ctx context.Context, personID string) (UnreadCounts, error) {
 	m, err := s.Store.UnreadCounts(ctx, personID)
 	if err != nil {
-		return UnreadCounts{}, fmt.Errorf("notify: unread counts: %w", err)
+		return UnreadCounts{}, fmt.Errorf("notify: unread counts of %s: %w", personID, err)
+	}
+	sh, err := s.shownTo(ctx, personID, s.Now())
+	if err != nil {
+		return UnreadCounts{}, fmt.Errorf("notify: unread counts of %s: %w", personID, err)
+	}
+	for _, b := range sh.List {
+		if !b.Read {
+			m[string(planner.CategoryPlatform)]++
+		}
 	}
 	return CountsFrom(m), nil
 }
 
-// MarkRead marks personID's selected notifications read. When anything changed it appends a
-// notification.read entry to their event log and wakes their streams after commit.
+// MarkRead marks personID's selected notifications and broadcasts read: listed ids, a whole
+// category, or all (broadcasts they are not shown are ignored like other people's ids). When
+// anything changed it appends a notification.read entry to their event log and wakes their
+// streams after commit.
 func (s *Service) MarkRead(ctx context.Context, personID string, sel ReadSelection) (ReadEvent, error) {
+	sh, err := s.shownTo(ctx, personID, s.Now())
+	if err != nil {
+		return ReadEvent{}, fmt.Errorf("notify: mark read for %s: %w", personID, err)
+	}
+	return s.markRead(ctx, personID, sel, false, sh)
+}
+
+// MarkOpened marks broadcast id read and opened (its detail was shown), given what personID is
+// shown (sh, from the BroadcastSource).
+func (s *Service) MarkOpened(ctx context.Context, personID, id string, sh Shown) (ReadEvent, error) {
+	return s.markRead(ctx, personID, ReadSelection{IDs: []string{id}}, true, sh)
+}
+
+func (s *Service) markRead(ctx context.Context, personID string, sel ReadSelection, opened bool, sh Shown) (ReadEvent, error) {
+	want := map[string]bool{}
+	for _, id := range sel.IDs {
+		want[id] = true
+	}
+	var ids []string
+	unread := 0
+	for _, b := range sh.List {
+		pick := sel.All || sel.Category == string(planner.CategoryPlatform) || want[b.ID]
+		if pick && (!b.Read || opened) {
+			ids = append(ids, b.ID)
+		}
+		if !b.Read && !pick {
+			unread++
+		}
+	}
 	var out ReadEvent
 	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
 		now := s.Now()
@@ -74,10 +298,18 @@ func (s *Service) MarkRead(ctx context.Context, personID string, sel ReadSelecti
 				return err
 			}
 		}
+		if len(ids) > 0 {
+			n, err := s.Broadcasts.MarkShownRead(ctx, tx, personID, ids, opened, now)
+			if err != nil {
+				return err
+			}
+			marked += n
+		}
 		counts, err := tx.UnreadCounts(ctx, personID)
 		if err != nil {
 			return err
 		}
+		counts[string(planner.CategoryPlatform)] += unread
 		out = ReadEvent{ReadSelection: sel, ReadAt: now.UTC(), Marked: marked, Unread: CountsFrom(counts)}
 		if marked == 0 {
 			return nil // nothing changed: other devices have nothing to learn

@@ -81,6 +81,8 @@ type Service struct {
 	// WeChat: the WeChat channel is configured, so a person bound to WeChat gets a delivery job
 	// even with no push subscription and no gateway for the kind (Y3).
 	WeChat bool
+	// Broadcasts, when set, are merged into message centers (campaigns, P1/P2; see center.go).
+	Broadcasts BroadcastSource
 	// Metrics count the notifications committed; nil counts nothing.
 	Metrics *observe.Metrics
 }
