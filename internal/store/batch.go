@@ -62,9 +62,9 @@ func (q *Queries) InsertNotifications(ctx context.Context, ns []*model.Notificat
 			at[n.ID] = start + i
 		}
 		sb.WriteString(` ON CONFLICT (recipient_id, event_key) DO NOTHING RETURNING id`)
-		ids, err := collectStrings(q.q.QueryContext(ctx, sb.String(), args...))
+		ids, err := q.ids(ctx, "insert notifications", sb.String(), args...)
 		if err != nil {
-			return nil, fmt.Errorf("store: insert notifications: %w", err)
+			return nil, err
 		}
 		for _, id := range ids {
 			inserted[at[id]] = true
@@ -116,24 +116,17 @@ func (q *Queries) AppendEventRecords(ctx context.Context, recs []NewEventRecord,
 			args = append(args, p, count[p])
 		}
 		sb.WriteString(` ON CONFLICT (person_id) DO UPDATE SET seq = person_seq.seq + excluded.seq RETURNING person_id, seq`)
-		rows, err := q.q.QueryContext(ctx, sb.String(), args...)
-		if err != nil {
-			return nil, fmt.Errorf("store: next seqs: %w", err)
-		}
-		for rows.Next() {
+		err := queryEach(ctx, q.q, "next seqs", func(r rowScanner) error {
 			var id string
 			var last int64
-			if err := rows.Scan(&id, &last); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: next seqs: %w", err)
+			if err := r.Scan(&id, &last); err != nil {
+				return err
 			}
 			next[id] = last - count[id] + 1
-		}
-		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("store: next seqs: %w", err)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("store: next seqs: %w", err)
+			return nil
+		}, sb.String(), args...)
+		if err != nil {
+			return nil, err
 		}
 	}
 	for i, r := range recs {

@@ -110,37 +110,25 @@ func (q *Queries) Campaign(ctx context.Context, id string) (model.Campaign, erro
 	return c, nil
 }
 
-func collectCampaigns(rows *sql.Rows, err error) ([]model.Campaign, error) {
-	if err != nil {
-		return nil, fmt.Errorf("store: campaigns: %w", err)
-	}
-	defer rows.Close()
-	out := []model.Campaign{}
-	for rows.Next() {
-		c, err := scanCampaign(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: campaigns: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+func (q *Queries) campaigns(ctx context.Context, query string, args ...any) ([]model.Campaign, error) {
+	return queryAll(ctx, q.q, "campaigns", func(r rowScanner) (model.Campaign, error) { return scanCampaign(r) }, query, args...)
 }
 
 // Campaigns lists campaigns newest first, before the (created_at, id) cursor when set.
 func (q *Queries) Campaigns(ctx context.Context, beforeAt time.Time, beforeID string, limit int) ([]model.Campaign, error) {
 	if beforeID == "" {
-		return collectCampaigns(q.q.QueryContext(ctx, `SELECT `+campaignCols+` FROM campaigns
-			ORDER BY created_at DESC, id DESC LIMIT $1`, limit))
+		return q.campaigns(ctx, `SELECT `+campaignCols+` FROM campaigns
+			ORDER BY created_at DESC, id DESC LIMIT $1`, limit)
 	}
-	return collectCampaigns(q.q.QueryContext(ctx, `SELECT `+campaignCols+` FROM campaigns
-		WHERE (created_at, id) < ($1, $2) ORDER BY created_at DESC, id DESC LIMIT $3`, utc(beforeAt), beforeID, limit))
+	return q.campaigns(ctx, `SELECT `+campaignCols+` FROM campaigns
+		WHERE (created_at, id) < ($1, $2) ORDER BY created_at DESC, id DESC LIMIT $3`, utc(beforeAt), beforeID, limit)
 }
 
 // ShownCampaigns lists the campaigns not cancelled whose send time is after since (scheduled ones
 // included): what message centers may show, cached by the campaign service.
 func (q *Queries) ShownCampaigns(ctx context.Context, since time.Time) ([]model.Campaign, error) {
-	return collectCampaigns(q.q.QueryContext(ctx, `SELECT `+campaignCols+` FROM campaigns
-		WHERE send_at > $1 AND state <> 'cancelled' ORDER BY send_at, id`, utc(since)))
+	return q.campaigns(ctx, `SELECT `+campaignCols+` FROM campaigns
+		WHERE send_at > $1 AND state <> 'cancelled' ORDER BY send_at, id`, utc(since))
 }
 
 // ReplaceCampaignMembers sets the explicit audience of a list campaign.
@@ -172,8 +160,8 @@ func (q *Queries) ReplaceCampaignMembers(ctx context.Context, campaignID string,
 
 // CampaignMembers lists up to limit members of a list campaign after the person id after.
 func (q *Queries) CampaignMembers(ctx context.Context, campaignID, after string, limit int) ([]string, error) {
-	return collectStrings(q.q.QueryContext(ctx, `SELECT person_id FROM campaign_members WHERE campaign_id = $1
-		AND person_id > $2 ORDER BY person_id LIMIT $3`, campaignID, after, limit))
+	return q.ids(ctx, "campaign members", `SELECT person_id FROM campaign_members WHERE campaign_id = $1
+		AND person_id > $2 ORDER BY person_id LIMIT $3`, campaignID, after, limit)
 }
 
 // CountCampaignMembers counts a list campaign's members who exist as people.
@@ -187,20 +175,13 @@ func (q *Queries) CountCampaignMembers(ctx context.Context, campaignID string) (
 	return n, nil
 }
 
-func collectStrings(rows *sql.Rows, err error) ([]string, error) {
-	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
+// ids reads one text column (ids) of every row.
+func (q *Queries) ids(ctx context.Context, what, query string, args ...any) ([]string, error) {
+	return queryAll(ctx, q.q, what, func(r rowScanner) (string, error) {
 		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, fmt.Errorf("store: %w", err)
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+		err := r.Scan(&s)
+		return s, err
+	}, query, args...)
 }
 
 // inList appends ids as parameters and returns "($k,…)".
@@ -220,8 +201,8 @@ func inList(args []any, ids []string) ([]any, string) {
 
 // CustomerIDs lists up to limit customers' ids after the id after, in id order (fan-out pages).
 func (q *Queries) CustomerIDs(ctx context.Context, after string, limit int) ([]string, error) {
-	return collectStrings(q.q.QueryContext(ctx, `SELECT id FROM people WHERE role = 'customer' AND id > $1
-		ORDER BY id LIMIT $2`, after, limit))
+	return q.ids(ctx, "customer ids", `SELECT id FROM people WHERE role = 'customer' AND id > $1
+		ORDER BY id LIMIT $2`, after, limit)
 }
 
 // CountAudience counts the people an audience names today (before switches). A list audience
@@ -345,19 +326,18 @@ func (q *Queries) PreferencesOfMany(ctx context.Context, personIDs []string) (ma
 // preferencesWhere reads the preference documents that match where, by person id.
 func (q *Queries) preferencesWhere(ctx context.Context, where string, args ...any) (map[string][]byte, error) {
 	out := map[string][]byte{}
-	rows, err := q.q.QueryContext(ctx, `SELECT person_id, prefs FROM preferences WHERE `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: preferences: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := queryEach(ctx, q.q, "preferences", func(r rowScanner) error {
 		var id, raw string
-		if err := rows.Scan(&id, &raw); err != nil {
-			return nil, fmt.Errorf("store: preferences: %w", err)
+		if err := r.Scan(&id, &raw); err != nil {
+			return err
 		}
 		out[id] = []byte(raw)
+		return nil
+	}, `SELECT person_id, prefs FROM preferences WHERE `+where, args...)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // PreferencesMentioning lists the stored preferences whose document contains text (a cheap
@@ -503,11 +483,6 @@ func (q *Queries) PushCandidates(ctx context.Context, pg PushPage) ([]PushCandid
 	}
 	query := `SELECT ` + key + `, p.id IS NOT NULL, COALESCE(p.role, ''), COALESCE(p.area, ''), COALESCE(p.locale, ''),
 		COALESCE(p.time_zone, ''), ` + rest + ` FROM ` + from + ` WHERE ` + where
-	rows, err := q.q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: push candidates: %w", err)
-	}
-	defer rows.Close()
 	var want map[string]bool
 	if len(pg.IDs) > 0 {
 		want = make(map[string]bool, len(pg.IDs))
@@ -516,15 +491,15 @@ func (q *Queries) PushCandidates(ctx context.Context, pg PushPage) ([]PushCandid
 		}
 	}
 	out := make([]PushCandidate, 0, max(pg.Limit, len(pg.IDs)))
-	for rows.Next() {
+	err := queryEach(ctx, q.q, "push candidates", func(r rowScanner) error {
 		var c PushCandidate
 		var role string
 		var prefs sql.NullString
-		if err := rows.Scan(&c.PersonID, &c.Exists, &role, &c.Area, &c.Locale, &c.TimeZone, &prefs, &c.Recent, &c.Subs); err != nil {
-			return nil, fmt.Errorf("store: push candidates: %w", err)
+		if err := r.Scan(&c.PersonID, &c.Exists, &role, &c.Area, &c.Locale, &c.TimeZone, &prefs, &c.Recent, &c.Subs); err != nil {
+			return err
 		}
 		if want != nil && !want[c.PersonID] {
-			continue
+			return nil
 		}
 		c.Role = model.Role(role)
 		if prefs.Valid {
@@ -534,11 +509,11 @@ func (q *Queries) PushCandidates(ctx context.Context, pg PushPage) ([]PushCandid
 			c.Lists = map[string]bool{pg.ListID: true}
 		}
 		out = append(out, c)
+		return nil
+	}, query, args...)
+	if err != nil {
+		return nil, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: push candidates: %w", err)
-	}
-	rows.Close()
 	if len(out) == 0 {
 		return out, nil
 	}
@@ -570,19 +545,14 @@ func (q *Queries) pushCandidateCounts(ctx context.Context, cs []PushCandidate, s
 		if k > 0 {
 			args = args[:2]
 		}
-		rows, err := q.q.QueryContext(ctx, query, args...)
-		if err != nil {
-			return fmt.Errorf("store: push candidates: %w", err)
-		}
-		for rows.Next() {
+		err := queryEach(ctx, q.q, "push candidates", func(r rowScanner) error {
 			var id, v string
-			if err := rows.Scan(&id, &v); err != nil {
-				rows.Close()
-				return fmt.Errorf("store: push candidates: %w", err)
+			if err := r.Scan(&id, &v); err != nil {
+				return err
 			}
 			i, ok := at[id]
 			if !ok {
-				continue
+				return nil
 			}
 			switch k {
 			case 0:
@@ -592,10 +562,10 @@ func (q *Queries) pushCandidateCounts(ctx context.Context, cs []PushCandidate, s
 			case 2:
 				cs[i].Prefs = []byte(v)
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("store: push candidates: %w", err)
+			return nil
+		}, query, args...)
+		if err != nil {
+			return err
 		}
 	}
 	return nil
@@ -611,42 +581,29 @@ func (q *Queries) pushCandidateOrders(ctx context.Context, cs []PushCandidate, l
 		ids = append(ids, cs[i].PersonID)
 	}
 	const cols = `SELECT customer_id, service_item_id, area, address, status FROM orders `
-	var rows *sql.Rows
-	var err error
-	if listed {
-		for len(ids) > 0 && err == nil {
-			chunk := ids[:min(len(ids), 500)]
-			ids = ids[len(chunk):]
-			args, in := inList(nil, chunk)
-			rows, err = q.q.QueryContext(ctx, cols+`WHERE customer_id IN `+in, args...)
-			if err == nil {
-				err = addOrderFacts(rows, byID)
-			}
-		}
-	} else {
-		rows, err = q.q.QueryContext(ctx, cols+`WHERE customer_id >= $1 AND customer_id <= $2`, ids[0], ids[len(ids)-1])
-		if err == nil {
-			err = addOrderFacts(rows, byID)
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("store: push candidates' orders: %w", err)
-	}
-	return nil
-}
-
-func addOrderFacts(rows *sql.Rows, byID map[string]*model.AudienceFacts) error {
-	defer rows.Close()
-	for rows.Next() {
+	add := func(r rowScanner) error {
 		var cust, item, area, addr, status string
-		if err := rows.Scan(&cust, &item, &area, &addr, &status); err != nil {
+		if err := r.Scan(&cust, &item, &area, &addr, &status); err != nil {
 			return err
 		}
 		if f := byID[cust]; f != nil {
 			addOrderFact(f, item, area, addr, status)
 		}
+		return nil
 	}
-	return rows.Err()
+	const what = "push candidates' orders"
+	if !listed {
+		return queryEach(ctx, q.q, what, add, cols+`WHERE customer_id >= $1 AND customer_id <= $2`, ids[0], ids[len(ids)-1])
+	}
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		args, in := inList(nil, chunk)
+		if err := queryEach(ctx, q.q, what, add, cols+`WHERE customer_id IN `+in, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // addOrderFact adds one order of the person of f to f.
@@ -688,9 +645,9 @@ func (q *Queries) InsertCampaignPushes(ctx context.Context, campaignID string, p
 			sb.WriteString(`($` + strconv.Itoa(len(args)) + `,$1,$2)`)
 		}
 		sb.WriteString(` ON CONFLICT (person_id, campaign_id) DO NOTHING RETURNING person_id`)
-		ids, err := collectStrings(q.q.QueryContext(ctx, sb.String(), args...))
+		ids, err := q.ids(ctx, "campaign pushes", sb.String(), args...)
 		if err != nil {
-			return nil, fmt.Errorf("store: campaign pushes: %w", err)
+			return nil, err
 		}
 		out = append(out, ids...)
 		personIDs = personIDs[n:]
@@ -729,17 +686,12 @@ func (q *Queries) CampaignReaderOf(ctx context.Context, personID, defaultsKey st
 		query += `
 		UNION ALL SELECT 'o', service_item_id, area, address, status FROM orders WHERE customer_id = $1`
 	}
-	rows, err := q.q.QueryContext(ctx, query, personID, defaultsKey)
-	if err != nil {
-		return r, fmt.Errorf("store: campaign reader %s: %w", personID, err)
-	}
-	defer rows.Close()
 	f := &r.Facts
 	f.PersonID = personID
-	for rows.Next() {
+	err := queryEach(ctx, q.q, "campaign reader "+personID, func(row rowScanner) error {
 		var tag, a, b, c, d string
-		if err := rows.Scan(&tag, &a, &b, &c, &d); err != nil {
-			return r, fmt.Errorf("store: campaign reader %s: %w", personID, err)
+		if err := row.Scan(&tag, &a, &b, &c, &d); err != nil {
+			return err
 		}
 		switch tag {
 		case "p":
@@ -755,13 +707,14 @@ func (q *Queries) CampaignReaderOf(ctx context.Context, personID, defaultsKey st
 			f.Lists[a] = true
 		case "r":
 			var cr CampaignRead
+			var err error
 			if cr.ReadAt, err = parseStoredTime(b); err != nil {
-				return r, fmt.Errorf("store: campaign reader %s: %w", personID, err)
+				return err
 			}
 			if c != "" {
 				t, err := parseStoredTime(c)
 				if err != nil {
-					return r, fmt.Errorf("store: campaign reader %s: %w", personID, err)
+					return err
 				}
 				cr.OpenedAt = &t
 			}
@@ -769,8 +722,9 @@ func (q *Queries) CampaignReaderOf(ctx context.Context, personID, defaultsKey st
 		case "o":
 			addOrderFact(f, a, b, c, d)
 		}
-	}
-	return r, rows.Err()
+		return nil
+	}, query, personID, defaultsKey)
+	return r, err
 }
 
 // parseStoredTime reads a time as CampaignReaderOf returns it: the SQLite driver's text form

@@ -8,24 +8,40 @@ import (
 // rowScanner is what *sql.Row and *sql.Rows have in common.
 type rowScanner interface{ Scan(dest ...any) error }
 
+// queryEach runs query and calls each with every row, in order, until each fails; what names the
+// rows in errors. It is the one rows loop of the store: readers that build a slice use queryAll,
+// those that fill a map or the rows of a page call it with their own each.
+func queryEach(ctx context.Context, q querier, what string, each func(rowScanner) error, query string, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return fmt.Errorf("store: %s: %w", what, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	return nil
+}
+
 // queryAll runs query and scans every row with scan, in order; what names the rows in errors.
 // The result is never nil, so an empty list encodes as [].
 func queryAll[T any](ctx context.Context, q querier, what string, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	defer rows.Close()
 	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
+	err := queryEach(ctx, q, what, func(r rowScanner) error {
+		v, err := scan(r)
 		if err != nil {
-			return nil, fmt.Errorf("store: %s: %w", what, err)
+			return err
 		}
 		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
+		return nil
+	}, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
