@@ -173,21 +173,9 @@ func (q *Queries) Member(ctx context.Context, conversationID, personID string) (
 
 // Members lists a conversation's members, active ones first, in joining order.
 func (q *Queries) Members(ctx context.Context, conversationID string) ([]model.Member, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+memberCols+` FROM conversation_members WHERE conversation_id = $1
+	return queryAll(ctx, q.q, "members", func(r rowScanner) (model.Member, error) { return scanMember(r) },
+		`SELECT `+memberCols+` FROM conversation_members WHERE conversation_id = $1
 		ORDER BY CASE WHEN left_at IS NULL THEN 0 ELSE 1 END, joined_at, person_id`, conversationID)
-	if err != nil {
-		return nil, fmt.Errorf("store: members: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Member
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: members: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
 }
 
 // MarkMemberRead moves a member's read position forward to seq (never back); moved is false
@@ -339,20 +327,8 @@ func (q *Queries) Messages(ctx context.Context, conversationID string, p Message
 		query += ` AND seq > $3 ORDER BY seq DESC LIMIT $4`
 	}
 	args = append(args, p.Limit)
-	rows, err := q.q.QueryContext(ctx, query, args...)
+	out, err := queryAll(ctx, q.q, "messages", func(r rowScanner) (model.Message, error) { return scanMessage(r) }, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: messages: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: messages: %w", err)
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if desc {
@@ -392,50 +368,38 @@ type ConversationKey struct {
 // walking conversation_members_person in order; kind "" means every kind.
 func (q *Queries) PersonConversations(ctx context.Context, personID, kind string, after *ConversationKey, limit int) ([]MemberConversation, error) {
 	query, args := personConversationsSQL(personID, kind, after, limit)
-	rows, err := q.q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: person conversations: %w", err)
-	}
-	defer rows.Close()
-	var out []MemberConversation
-	for rows.Next() {
+	return queryAll(ctx, q.q, "person conversations", func(r rowScanner) (MemberConversation, error) {
 		var mc MemberConversation
 		var role string
 		var readAt, leftAt, lastAt, closedAt sql.NullTime
 		var orderID sql.NullString
 		m, c := &mc.Member, &mc.Conversation
-		if err := rows.Scan(&mc.SortAt, &m.ConversationID, &m.PersonID, &role, &m.LastReadSeq, &readAt, &m.Muted, &m.JoinedAt, &leftAt,
+		if err := r.Scan(&mc.SortAt, &m.ConversationID, &m.PersonID, &role, &m.LastReadSeq, &readAt, &m.Muted, &m.JoinedAt, &leftAt,
 			&c.ID, &c.Kind, &orderID, &c.Subject, &c.LastSeq, &lastAt, &c.LastText, &c.LastSenderID, &closedAt, &c.CreatedAt, &c.UpdatedAt); err != nil {
-			return nil, fmt.Errorf("store: person conversations: %w", err)
+			return mc, err
 		}
 		mc.SortAt = mc.SortAt.UTC()
 		m.Role, m.ReadAt, m.LeftAt, m.JoinedAt = model.Role(role), ptrTime(readAt), ptrTime(leftAt), m.JoinedAt.UTC()
 		c.OrderID, c.LastMessageAt, c.ClosedAt = orderID.String, ptrTime(lastAt), ptrTime(closedAt)
 		c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
-		out = append(out, mc)
-	}
-	return out, rows.Err()
+		return mc, nil
+	}, query, args...)
 }
 
 // ExplainPersonConversations returns SQLite's plan of PersonConversations, one step a line
 // (benchmarks check that it walks conversation_members_person).
 func (s *Store) ExplainPersonConversations(ctx context.Context, personID, kind string, after *ConversationKey, limit int) (string, error) {
 	query, args := personConversationsSQL(personID, kind, after, limit)
-	rows, err := s.r.QueryContext(ctx, `EXPLAIN QUERY PLAN `+query, args...)
-	if err != nil {
-		return "", fmt.Errorf("store: explain: %w", err)
-	}
-	defer rows.Close()
-	var lines []string
-	for rows.Next() {
+	lines, err := queryAll(ctx, s.r, "explain", func(r rowScanner) (string, error) {
 		var id, parent, unused int
 		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			return "", fmt.Errorf("store: explain: %w", err)
-		}
-		lines = append(lines, detail)
+		err := r.Scan(&id, &parent, &unused, &detail)
+		return detail, err
+	}, `EXPLAIN QUERY PLAN `+query, args...)
+	if err != nil {
+		return "", err
 	}
-	return strings.Join(lines, "\n"), rows.Err()
+	return strings.Join(lines, "\n"), nil
 }
 
 func personConversationsSQL(personID, kind string, after *ConversationKey, limit int) (string, []any) {
@@ -512,20 +476,13 @@ func (q *Queries) MembersOfMany(ctx context.Context, conversationIDs []string) (
 		return out, nil
 	}
 	args, in := inList(nil, conversationIDs)
-	rows, err := q.q.QueryContext(ctx, `SELECT `+memberCols+` FROM conversation_members WHERE conversation_id IN `+in+`
+	ms, err := queryAll(ctx, q.q, "members", func(r rowScanner) (model.Member, error) { return scanMember(r) },
+		`SELECT `+memberCols+` FROM conversation_members WHERE conversation_id IN `+in+`
 		ORDER BY conversation_id, CASE WHEN left_at IS NULL THEN 0 ELSE 1 END, joined_at, person_id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: members: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: members: %w", err)
-		}
-		out[m.ConversationID] = append(out[m.ConversationID], m)
-	}
-	return out, rows.Err()
+	return groupBy(ms, func(m model.Member) string { return m.ConversationID }), nil
 }
 
 // UnreadInMany counts, for each conversation, the messages others sent to personID after their
@@ -536,23 +493,22 @@ func (q *Queries) UnreadInMany(ctx context.Context, personID string, conversatio
 		return out, nil
 	}
 	args, in := inList([]any{personID}, conversationIDs)
-	rows, err := q.q.QueryContext(ctx, `SELECT m.conversation_id, count(*) FROM conversation_members cm
+	err := queryEach(ctx, q.q, "unread messages", func(r rowScanner) error {
+		var id string
+		var n int
+		if err := r.Scan(&id, &n); err != nil {
+			return err
+		}
+		out[id] = n
+		return nil
+	}, `SELECT m.conversation_id, count(*) FROM conversation_members cm
 		JOIN messages m ON m.conversation_id = cm.conversation_id AND m.seq > cm.last_read_seq
 		WHERE cm.person_id = $1 AND cm.conversation_id IN `+in+` AND m.sender_id <> $1
 		GROUP BY m.conversation_id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: unread messages: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, fmt.Errorf("store: unread messages: %w", err)
-		}
-		out[id] = n
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // OrdersByIDs returns the orders among ids, by id.
@@ -562,19 +518,18 @@ func (q *Queries) OrdersByIDs(ctx context.Context, ids []string) (map[string]mod
 		return out, nil
 	}
 	args, in := inList(nil, ids)
-	rows, err := q.q.QueryContext(ctx, `SELECT `+orderCols+` FROM orders WHERE id IN `+in, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: orders: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		o, err := scanOrder(rows)
+	err := queryEach(ctx, q.q, "orders", func(r rowScanner) error {
+		o, err := scanOrder(r)
 		if err != nil {
-			return nil, fmt.Errorf("store: orders: %w", err)
+			return err
 		}
 		out[o.ID] = o
+		return nil
+	}, `SELECT `+orderCols+` FROM orders WHERE id IN `+in, args...)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // OrderEventsOfTypes lists the events of the given types of many orders, by order, oldest first.
@@ -585,20 +540,19 @@ func (q *Queries) OrderEventsOfTypes(ctx context.Context, orderIDs []string, typ
 	}
 	args, in := inList(nil, orderIDs)
 	args, inTypes := inList(args, types)
-	rows, err := q.q.QueryContext(ctx, `SELECT id, order_id, type, actor_id, actor_role, details, created_at FROM order_events
-		WHERE order_id IN `+in+` AND type IN `+inTypes+` ORDER BY order_id, created_at, id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: order events: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := queryEach(ctx, q.q, "order events", func(r rowScanner) error {
 		var e model.OrderEvent
 		var role, details string
-		if err := rows.Scan(&e.ID, &e.OrderID, &e.Type, &e.ActorID, &role, &details, &e.CreatedAt); err != nil {
-			return nil, fmt.Errorf("store: order events: %w", err)
+		if err := r.Scan(&e.ID, &e.OrderID, &e.Type, &e.ActorID, &role, &details, &e.CreatedAt); err != nil {
+			return err
 		}
 		e.ActorRole, e.Details, e.CreatedAt = model.Role(role), json.RawMessage(details), e.CreatedAt.UTC()
 		out[e.OrderID] = append(out[e.OrderID], e)
+		return nil
+	}, `SELECT id, order_id, type, actor_id, actor_role, details, created_at FROM order_events
+		WHERE order_id IN `+in+` AND type IN `+inTypes+` ORDER BY order_id, created_at, id`, args...)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
