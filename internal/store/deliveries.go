@@ -190,20 +190,8 @@ func (q *Queries) WebhookEndpoints(ctx context.Context, activeOnly bool) ([]mode
 }
 
 func (q *Queries) webhookEndpoints(ctx context.Context, query string) ([]model.WebhookEndpoint, error) {
-	rows, err := q.q.QueryContext(ctx, query+` ORDER BY created_at, id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: webhook endpoints: %w", err)
-	}
-	defer rows.Close()
-	out := []model.WebhookEndpoint{}
-	for rows.Next() {
-		e, err := scanWebhook(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: webhook endpoints: %w", err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.q, "webhook endpoints", func(r rowScanner) (model.WebhookEndpoint, error) { return scanWebhook(r) },
+		query+` ORDER BY created_at, id`)
 }
 
 // UpdateWebhookEndpoint stores e's url, kinds, description and active flag. Re-activating an
@@ -429,20 +417,7 @@ func (q *Queries) DeliveriesForOrder(ctx context.Context, orderID string) ([]mod
 }
 
 func (q *Queries) collectDeliveries(ctx context.Context, query string, args ...any) ([]model.Delivery, error) {
-	rows, err := q.q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: deliveries: %w", err)
-	}
-	defer rows.Close()
-	out := []model.Delivery{}
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: deliveries: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.q, "deliveries", func(r rowScanner) (model.Delivery, error) { return scanDelivery(r) }, query, args...)
 }
 
 // PausedWebhookEndpoints counts the webhook endpoints paused now.

@@ -46,24 +46,17 @@ func (q *Queries) AppendEventRecord(ctx context.Context, personID, typ string, d
 
 // EventsAfter returns a person's events with seq > after, in order, at most limit.
 func (q *Queries) EventsAfter(ctx context.Context, personID string, after int64, limit int) ([]model.Event, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT seq, type, payload, created_at FROM person_events
-		WHERE person_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, personID, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: events: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Event
-	for rows.Next() {
+	return queryAll(ctx, q.q, "events", func(r rowScanner) (model.Event, error) {
 		var e model.Event
 		var payload string
-		if err := rows.Scan(&e.Seq, &e.Type, &payload, &e.CreatedAt); err != nil {
-			return nil, fmt.Errorf("store: events: %w", err)
+		if err := r.Scan(&e.Seq, &e.Type, &payload, &e.CreatedAt); err != nil {
+			return e, err
 		}
 		e.Data = json.RawMessage(payload)
 		e.CreatedAt = e.CreatedAt.UTC()
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, nil
+	}, `SELECT seq, type, payload, created_at FROM person_events
+		WHERE person_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, personID, after, limit)
 }
 
 // LastSeq is the newest seq of a person's log (0 when empty).
@@ -92,23 +85,17 @@ func (q *Queries) LastSeqs(ctx context.Context, personIDs []string) (map[string]
 		for i, id := range batch {
 			ph[i], args[i] = "$"+strconv.Itoa(i+1), id
 		}
-		rows, err := q.q.QueryContext(ctx, `SELECT person_id, seq FROM person_seq WHERE person_id IN (`+strings.Join(ph, ",")+`)`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("store: last seqs: %w", err)
-		}
-		for rows.Next() {
+		err := queryEach(ctx, q.q, "last seqs", func(r rowScanner) error {
 			var id string
 			var seq int64
-			if err := rows.Scan(&id, &seq); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: last seqs: %w", err)
+			if err := r.Scan(&id, &seq); err != nil {
+				return err
 			}
 			out[id] = seq
-		}
-		err = rows.Err()
-		rows.Close()
+			return nil
+		}, `SELECT person_id, seq FROM person_seq WHERE person_id IN (`+strings.Join(ph, ",")+`)`, args...)
 		if err != nil {
-			return nil, fmt.Errorf("store: last seqs: %w", err)
+			return nil, err
 		}
 	}
 	return out, nil
@@ -134,27 +121,26 @@ func (q *Queries) EventsAfterMany(ctx context.Context, from map[string]int64, li
 		b.WriteString("(CAST($" + strconv.Itoa(len(args)-1) + " AS TEXT), CAST($" + strconv.Itoa(len(args)) + " AS BIGINT))")
 	}
 	args = append(args, limit)
-	rows, err := q.q.QueryContext(ctx, `WITH w (person_id, after) AS (VALUES `+b.String()+`)
-		SELECT e.person_id, e.seq, e.type, e.payload, e.created_at FROM w
-		JOIN person_events e ON e.person_id = w.person_id AND e.seq > w.after
-		ORDER BY e.person_id, e.seq LIMIT $`+strconv.Itoa(len(args)), args...)
-	if err != nil {
-		return nil, false, fmt.Errorf("store: events of many: %w", err)
-	}
-	defer rows.Close()
 	n := 0
-	for rows.Next() {
+	err = queryEach(ctx, q.q, "events of many", func(r rowScanner) error {
 		var id, payload string
 		var e model.Event
-		if err := rows.Scan(&id, &e.Seq, &e.Type, &payload, &e.CreatedAt); err != nil {
-			return nil, false, fmt.Errorf("store: events of many: %w", err)
+		if err := r.Scan(&id, &e.Seq, &e.Type, &payload, &e.CreatedAt); err != nil {
+			return err
 		}
 		e.Data = json.RawMessage(payload)
 		e.CreatedAt = e.CreatedAt.UTC()
 		events[id] = append(events[id], e)
 		n++
+		return nil
+	}, `WITH w (person_id, after) AS (VALUES `+b.String()+`)
+		SELECT e.person_id, e.seq, e.type, e.payload, e.created_at FROM w
+		JOIN person_events e ON e.person_id = w.person_id AND e.seq > w.after
+		ORDER BY e.person_id, e.seq LIMIT $`+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return nil, false, err
 	}
-	return events, n >= limit, rows.Err()
+	return events, n >= limit, nil
 }
 
 // PurgeEvents deletes up to limit event-log entries created before before. The seq counters stay:

@@ -184,20 +184,7 @@ func (q *Queries) FeedbackList(ctx context.Context, f FeedbackFilter) ([]model.F
 		args = append(args, f.Limit)
 		query += " LIMIT $" + strconv.Itoa(len(args))
 	}
-	rows, err := q.q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: feedback list: %w", err)
-	}
-	defer rows.Close()
-	out := []model.Feedback{}
-	for rows.Next() {
-		fb, err := scanFeedback(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: feedback list: %w", err)
-		}
-		out = append(out, fb)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.q, "feedback list", func(r rowScanner) (model.Feedback, error) { return scanFeedback(r) }, query, args...)
 }
 
 // FeedbackStamp is the topic, status and time of one piece of feedback, for weekly counts.
@@ -209,23 +196,16 @@ type FeedbackStamp struct {
 
 // FeedbackStamps lists the topic, status and creation time of feedback created in [from, to).
 func (q *Queries) FeedbackStamps(ctx context.Context, from, to time.Time) ([]FeedbackStamp, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT topic, status, created_at FROM feedback
-		WHERE created_at >= $1 AND created_at < $2`, utc(from), utc(to))
-	if err != nil {
-		return nil, fmt.Errorf("store: feedback stamps: %w", err)
-	}
-	defer rows.Close()
-	var out []FeedbackStamp
-	for rows.Next() {
+	return queryAll(ctx, q.q, "feedback stamps", func(r rowScanner) (FeedbackStamp, error) {
 		var s FeedbackStamp
 		var topic, status string
-		if err := rows.Scan(&topic, &status, &s.CreatedAt); err != nil {
-			return nil, fmt.Errorf("store: feedback stamps: %w", err)
+		if err := r.Scan(&topic, &status, &s.CreatedAt); err != nil {
+			return s, err
 		}
 		s.Topic, s.Status, s.CreatedAt = model.FeedbackTopic(topic), model.FeedbackStatus(status), s.CreatedAt.UTC()
-		out = append(out, s)
-	}
-	return out, rows.Err()
+		return s, nil
+	}, `SELECT topic, status, created_at FROM feedback
+		WHERE created_at >= $1 AND created_at < $2`, utc(from), utc(to))
 }
 
 // AppendFeedbackEvent adds a line to a feedback's history.
@@ -247,21 +227,14 @@ func (q *Queries) AppendFeedbackEvent(ctx context.Context, e *model.FeedbackEven
 
 // FeedbackEvents lists a feedback's history, oldest first.
 func (q *Queries) FeedbackEvents(ctx context.Context, feedbackID string) ([]model.FeedbackEvent, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT id, feedback_id, type, actor_id, actor_role, details, created_at
-		FROM feedback_events WHERE feedback_id = $1 ORDER BY created_at, id`, feedbackID)
-	if err != nil {
-		return nil, fmt.Errorf("store: feedback events: %w", err)
-	}
-	defer rows.Close()
-	out := []model.FeedbackEvent{}
-	for rows.Next() {
+	return queryAll(ctx, q.q, "feedback events", func(r rowScanner) (model.FeedbackEvent, error) {
 		var e model.FeedbackEvent
 		var role, details string
-		if err := rows.Scan(&e.ID, &e.FeedbackID, &e.Type, &e.ActorID, &role, &details, &e.CreatedAt); err != nil {
-			return nil, fmt.Errorf("store: feedback events: %w", err)
+		if err := r.Scan(&e.ID, &e.FeedbackID, &e.Type, &e.ActorID, &role, &details, &e.CreatedAt); err != nil {
+			return e, err
 		}
 		e.ActorRole, e.Details, e.CreatedAt = model.Role(role), json.RawMessage(details), e.CreatedAt.UTC()
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, nil
+	}, `SELECT id, feedback_id, type, actor_id, actor_role, details, created_at
+		FROM feedback_events WHERE feedback_id = $1 ORDER BY created_at, id`, feedbackID)
 }

@@ -41,20 +41,8 @@ func (q *Queries) ServiceItem(ctx context.Context, id string) (model.ServiceItem
 
 // ServiceItems lists the catalogue, active items only unless all is set.
 func (q *Queries) ServiceItems(ctx context.Context, all bool) ([]model.ServiceItem, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+itemCols+` FROM service_items WHERE active OR $1 ORDER BY created_at, id`, all)
-	if err != nil {
-		return nil, fmt.Errorf("store: service items: %w", err)
-	}
-	defer rows.Close()
-	var out []model.ServiceItem
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: service items: %w", err)
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.q, "service items", func(r rowScanner) (model.ServiceItem, error) { return scanItem(r) },
+		`SELECT `+itemCols+` FROM service_items WHERE active OR $1 ORDER BY created_at, id`, all)
 }
 
 // UpsertServiceItem creates or replaces a catalogue item; created reports which.
