@@ -61,11 +61,7 @@ type InboxQuery struct {
 // one; the cursor keeps its shape (importance, created_at, id).
 func (q *Queries) Inbox(ctx context.Context, iq InboxQuery) ([]model.Notification, error) {
 	query, args := inboxSQL(iq)
-	rows, err := q.q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: inbox: %w", err)
-	}
-	return collectNotifications(rows)
+	return q.notifications(ctx, "inbox", query, args...)
 }
 
 // inboxSQL builds the query of Inbox (separate so the benchmark can EXPLAIN it).

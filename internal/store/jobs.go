@@ -83,24 +83,12 @@ func (q *Queries) ClaimDueJobsAs(ctx context.Context, owner string, now time.Tim
 	if q.dialect == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	rows, err := q.q.QueryContext(ctx, `UPDATE jobs SET state = 'running', attempts = attempts + 1,
+	return queryAll(ctx, q.q, "claim jobs", func(r rowScanner) (model.Job, error) { return scanJob(r) },
+		`UPDATE jobs SET state = 'running', attempts = attempts + 1,
 		locked_until = $2, locked_by = $4, updated_at = $1
 		WHERE id IN (SELECT id FROM jobs WHERE (state = 'scheduled' AND run_at <= $1)
 			OR (state = 'running' AND locked_until < $1) ORDER BY run_at LIMIT $3`+lock+`)
 		RETURNING `+jobCols, utc(now), utc(now.Add(lease)), limit, owner)
-	if err != nil {
-		return nil, fmt.Errorf("store: claim jobs: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Job
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: claim jobs: %w", err)
-		}
-		out = append(out, j)
-	}
-	return out, rows.Err()
 }
 
 // ExtendJobLeases moves the lease of every job owner is running to until (the runner's
@@ -197,23 +185,14 @@ type JobBacklog struct {
 // JobBacklog reports, for every kind with scheduled jobs, how many are due at now and the due
 // time of the oldest (the metrics' job backlog).
 func (q *Queries) JobBacklog(ctx context.Context, now time.Time) ([]JobBacklog, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT kind, SUM(CASE WHEN run_at <= $1 THEN 1 ELSE 0 END) FROM jobs
+	out, err := queryAll(ctx, q.q, "job backlog", func(r rowScanner) (JobBacklog, error) {
+		var b JobBacklog
+		err := r.Scan(&b.Kind, &b.Due)
+		return b, err
+	}, `SELECT kind, SUM(CASE WHEN run_at <= $1 THEN 1 ELSE 0 END) FROM jobs
 		WHERE state = 'scheduled' GROUP BY kind ORDER BY kind`, utc(now))
 	if err != nil {
-		return nil, fmt.Errorf("store: job backlog: %w", err)
-	}
-	var out []JobBacklog
-	for rows.Next() {
-		var b JobBacklog
-		if err := rows.Scan(&b.Kind, &b.Due); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("store: job backlog: %w", err)
-		}
-		out = append(out, b)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: job backlog: %w", err)
+		return nil, err
 	}
 	for i := range out {
 		if out[i].Due == 0 {

@@ -83,20 +83,7 @@ func (q *Queries) UpdateNoticeChain(ctx context.Context, c *model.NoticeChain, n
 }
 
 func (q *Queries) collectChains(ctx context.Context, query string, args ...any) ([]model.NoticeChain, error) {
-	rows, err := q.q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: notice chains: %w", err)
-	}
-	defer rows.Close()
-	var out []model.NoticeChain
-	for rows.Next() {
-		c, err := scanChain(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.q, "notice chains", func(r rowScanner) (model.NoticeChain, error) { return scanChain(r) }, query, args...)
 }
 
 // ReadActiveChains lists a person's active chains whose notice is now read and needs no
@@ -148,22 +135,15 @@ func (q *Queries) InsertNoticeStep(ctx context.Context, s *model.NoticeStep) err
 }
 
 func (q *Queries) collectSteps(ctx context.Context, query string, args ...any) ([]model.NoticeStep, error) {
-	rows, err := q.q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: notice trail: %w", err)
-	}
-	defer rows.Close()
-	var out []model.NoticeStep
-	for rows.Next() {
+	return queryAll(ctx, q.q, "notice trail", func(r rowScanner) (model.NoticeStep, error) {
 		var s model.NoticeStep
 		var orderID sql.NullString
-		if err := rows.Scan(&s.ID, &s.NotificationID, &s.RecipientID, &orderID, &s.Kind, &s.Step, &s.Event, &s.Detail, &s.CreatedAt); err != nil {
-			return nil, err
+		if err := r.Scan(&s.ID, &s.NotificationID, &s.RecipientID, &orderID, &s.Kind, &s.Step, &s.Event, &s.Detail, &s.CreatedAt); err != nil {
+			return s, err
 		}
 		s.OrderID, s.CreatedAt = orderID.String, s.CreatedAt.UTC()
-		out = append(out, s)
-	}
-	return out, rows.Err()
+		return s, nil
+	}, query, args...)
 }
 
 // OrderNoticeSteps is the chain trail of every notice about an order, oldest first.
@@ -297,18 +277,6 @@ func (q *Queries) UpdateSOS(ctx context.Context, a *model.SOSAlert, now time.Tim
 
 // OpenSOS lists SOS alerts no operator has acknowledged, oldest first.
 func (q *Queries) OpenSOS(ctx context.Context, limit int) ([]model.SOSAlert, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+sosCols+` FROM sos_alerts WHERE acked_at IS NULL ORDER BY created_at, id LIMIT $1`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: open sos: %w", err)
-	}
-	defer rows.Close()
-	var out []model.SOSAlert
-	for rows.Next() {
-		a, err := scanSOS(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.q, "open sos", func(r rowScanner) (model.SOSAlert, error) { return scanSOS(r) },
+		`SELECT `+sosCols+` FROM sos_alerts WHERE acked_at IS NULL ORDER BY created_at, id LIMIT $1`, limit)
 }

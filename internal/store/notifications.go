@@ -100,36 +100,19 @@ func (q *Queries) NotificationByEventKey(ctx context.Context, recipientID, event
 
 // OrderNotifications lists every notification about an order, to anyone, oldest first (X4).
 func (q *Queries) OrderNotifications(ctx context.Context, orderID string) ([]model.Notification, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+notificationCols+` FROM notifications WHERE order_id = $1
+	return q.notifications(ctx, "order notifications", `SELECT `+notificationCols+` FROM notifications WHERE order_id = $1
 		ORDER BY created_at, id`, orderID)
-	if err != nil {
-		return nil, fmt.Errorf("store: order notifications: %w", err)
-	}
-	return collectNotifications(rows)
 }
 
-func collectNotifications(rows *sql.Rows) ([]model.Notification, error) {
-	defer rows.Close()
-	var out []model.Notification
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: notifications: %w", err)
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+func (q *Queries) notifications(ctx context.Context, what, query string, args ...any) ([]model.Notification, error) {
+	return queryAll(ctx, q.q, what, func(r rowScanner) (model.Notification, error) { return scanNotification(r) }, query, args...)
 }
 
 // RecentNotifications lists a person's newest notifications (a minimal message center; the full
 // query with cursors, sorting and filters is Inbox).
 func (q *Queries) RecentNotifications(ctx context.Context, recipientID string, limit int) ([]model.Notification, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+notificationCols+` FROM notifications WHERE recipient_id = $1
+	return q.notifications(ctx, "recent notifications", `SELECT `+notificationCols+` FROM notifications WHERE recipient_id = $1
 		ORDER BY created_at DESC, id DESC LIMIT $2`, recipientID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: recent notifications: %w", err)
-	}
-	return collectNotifications(rows)
 }
 
 // CountNotifications counts a person's notifications (tests and metrics).
