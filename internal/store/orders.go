@@ -123,21 +123,9 @@ func (q *Queries) Orders(ctx context.Context, f OrderFilter) ([]model.Order, err
 
 // OrdersInArea lists the orders of an area whose appointment lies in [from, to), any status.
 func (q *Queries) OrdersInArea(ctx context.Context, area string, from, to time.Time) ([]model.Order, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+orderCols+` FROM orders WHERE area = $1 AND appointment_at >= $2
+	return queryAll(ctx, q.q, "orders in area", func(r rowScanner) (model.Order, error) { return scanOrder(r) },
+		`SELECT `+orderCols+` FROM orders WHERE area = $1 AND appointment_at >= $2
 		AND appointment_at < $3 ORDER BY appointment_at, id`, area, utc(from), utc(to))
-	if err != nil {
-		return nil, fmt.Errorf("store: orders in area: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Order
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: orders in area: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
 }
 
 // OrdersInAreaPage is a page of OrdersInArea: at most limit orders after (afterAt, afterID) in
@@ -146,22 +134,10 @@ func (q *Queries) OrdersInAreaPage(ctx context.Context, area string, from, to, a
 	if afterAt.IsZero() {
 		afterAt = from.Add(-time.Second)
 	}
-	rows, err := q.q.QueryContext(ctx, `SELECT `+orderCols+` FROM orders WHERE area = $1 AND appointment_at >= $2
+	return queryAll(ctx, q.q, "orders in area", func(r rowScanner) (model.Order, error) { return scanOrder(r) },
+		`SELECT `+orderCols+` FROM orders WHERE area = $1 AND appointment_at >= $2
 		AND appointment_at < $3 AND (appointment_at > $4 OR (appointment_at = $4 AND id > $5))
 		ORDER BY appointment_at, id LIMIT $6`, area, utc(from), utc(to), utc(afterAt), afterID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: orders in area: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Order
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: orders in area: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
 }
 
 // AppendOrderEvent adds a line to an order's timeline.
@@ -285,21 +261,9 @@ func (q *Queries) UpdateChangeRequest(ctx context.Context, c *model.ChangeReques
 
 // OperatorChangeRequests lists open requests that operators decide, oldest first.
 func (q *Queries) OperatorChangeRequests(ctx context.Context, limit int) ([]model.ChangeRequest, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+changeCols+` FROM change_requests
+	return queryAll(ctx, q.q, "operator change requests", func(r rowScanner) (model.ChangeRequest, error) { return scanChange(r) },
+		`SELECT `+changeCols+` FROM change_requests
 		WHERE state IN ('pending','escalated') AND (needs_operator OR state = 'escalated') ORDER BY created_at, id LIMIT $1`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: operator change requests: %w", err)
-	}
-	defer rows.Close()
-	var out []model.ChangeRequest
-	for rows.Next() {
-		c, err := scanChange(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: operator change requests: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 const cancellationCols = `id, order_id, requester_id, requester_role, reason, force_majeure, policy, refund_cents,
@@ -382,19 +346,7 @@ func (q *Queries) UpdateCancellation(ctx context.Context, c *model.Cancellation,
 
 // PendingCancellations lists cancellations awaiting an operator, oldest first.
 func (q *Queries) PendingCancellations(ctx context.Context, limit int) ([]model.Cancellation, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+cancellationCols+` FROM cancellations WHERE status = 'pending_approval'
+	return queryAll(ctx, q.q, "pending cancellations", func(r rowScanner) (model.Cancellation, error) { return scanCancellation(r) },
+		`SELECT `+cancellationCols+` FROM cancellations WHERE status = 'pending_approval'
 		ORDER BY created_at, id LIMIT $1`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: pending cancellations: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Cancellation
-	for rows.Next() {
-		c, err := scanCancellation(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: pending cancellations: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }

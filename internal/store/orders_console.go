@@ -136,20 +136,8 @@ func (q *Queries) OrderPage(ctx context.Context, f OrderQuery) ([]model.Order, e
 		order = " ORDER BY appointment_at DESC, id DESC"
 	}
 	args = append(args, f.Limit)
-	rows, err := q.q.QueryContext(ctx, `SELECT `+orderCols+` FROM orders`+where+order+` LIMIT $`+strconv.Itoa(len(args)), args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: order page: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Order
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: order page: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.q, "order page", func(r rowScanner) (model.Order, error) { return scanOrder(r) },
+		`SELECT `+orderCols+` FROM orders`+where+order+` LIMIT $`+strconv.Itoa(len(args)), args...)
 }
 
 // OrderCounts counts the orders matching f in each status, whatever f.Status and the cursor say

@@ -41,21 +41,9 @@ func (q *Queries) Person(ctx context.Context, id string) (model.Person, error) {
 
 // People lists people, optionally of one role, ordered by id, after the cursor id.
 func (q *Queries) People(ctx context.Context, role model.Role, after string, limit int) ([]model.Person, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+personCols+` FROM people
+	return queryAll(ctx, q.q, "people", func(r rowScanner) (model.Person, error) { return scanPerson(r) },
+		`SELECT `+personCols+` FROM people
 		WHERE ($1 = '' OR role = $1) AND id > $2 ORDER BY id LIMIT $3`, string(role), after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: people: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Person
-	for rows.Next() {
-		p, err := scanPerson(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: people: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
 }
 
 // UpsertPerson creates p or replaces its fields; created reports which. CreatedAt is kept on update.

@@ -174,23 +174,11 @@ func (q *Queries) Reviews(ctx context.Context, f ReviewFilter) ([]model.Review, 
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	rows, err := q.q.QueryContext(ctx, `SELECT `+reviewCols+` FROM reviews
+	return queryAll(ctx, q.q, "reviews", func(r rowScanner) (model.Review, error) { return scanReview(r) },
+		`SELECT `+reviewCols+` FROM reviews
 		WHERE ($1 = '' OR worker_id = $1) AND ($2 = '' OR customer_id = $2) AND ($3 = 0 OR hidden_at IS NULL)
 		AND ($4 = '' OR id < $4) ORDER BY id DESC LIMIT $5`,
 		f.WorkerID, f.CustomerID, boolInt(f.VisibleOnly), f.After, f.Limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: reviews: %w", err)
-	}
-	defer rows.Close()
-	out := []model.Review{}
-	for rows.Next() {
-		r, err := scanReview(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: reviews: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 func boolInt(b bool) int {

@@ -181,20 +181,8 @@ func (q *Queries) SupportAgent(ctx context.Context, agentID string) (model.Suppo
 
 // SupportAgents lists every agent that has a support row.
 func (q *Queries) SupportAgents(ctx context.Context) ([]model.SupportAgent, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+agentCols+` FROM support_agents ORDER BY agent_id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: support agents: %w", err)
-	}
-	defer rows.Close()
-	out := []model.SupportAgent{}
-	for rows.Next() {
-		a, err := scanAgent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: support agents: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.q, "support agents", func(r rowScanner) (model.SupportAgent, error) { return scanAgent(r) },
+		`SELECT `+agentCols+` FROM support_agents ORDER BY agent_id`)
 }
 
 // SetAgentCapacity sets an agent's capacity.

@@ -32,20 +32,8 @@ func (q *Queries) SetAgentOnline(ctx context.Context, agentID string, online boo
 
 // AvailableAgents lists the agents who take conversations now: online and not away.
 func (q *Queries) AvailableAgents(ctx context.Context) ([]model.SupportAgent, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+agentCols+` FROM support_agents WHERE online AND NOT away ORDER BY agent_id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: available agents: %w", err)
-	}
-	defer rows.Close()
-	out := []model.SupportAgent{}
-	for rows.Next() {
-		a, err := scanAgent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: available agents: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.q, "available agents", func(r rowScanner) (model.SupportAgent, error) { return scanAgent(r) },
+		`SELECT `+agentCols+` FROM support_agents WHERE online AND NOT away ORDER BY agent_id`)
 }
 
 // LockSupportAgent takes an agent's row lock on PostgreSQL, so two transactions handing the same
@@ -88,21 +76,9 @@ func (q *Queries) QueueLength(ctx context.Context) (int, error) {
 // RecentSupportThreads lists support conversations by latest change, optionally of one status
 // (operators' overview).
 func (q *Queries) RecentSupportThreads(ctx context.Context, status string, limit int) ([]model.SupportThread, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+threadCols+` FROM support_threads WHERE ($1 = '' OR status = $1)
+	return queryAll(ctx, q.q, "recent support threads", func(r rowScanner) (model.SupportThread, error) { return scanThread(r) },
+		`SELECT `+threadCols+` FROM support_threads WHERE ($1 = '' OR status = $1)
 		ORDER BY updated_at DESC, conversation_id LIMIT $2`, status, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: recent support threads: %w", err)
-	}
-	defer rows.Close()
-	out := []model.SupportThread{}
-	for rows.Next() {
-		t, err := scanThread(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: recent support threads: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
 }
 
 // SupportShowsFile reports whether a message of a support conversation references fileID.

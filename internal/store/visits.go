@@ -67,23 +67,11 @@ func (q *Queries) PutVisit(ctx context.Context, v *model.Visit, now time.Time) e
 // order's current worker had not set out at the appointment (late_for is its appointment), or
 // used up the start-code attempts; only orders still accepted (not started, not cancelled).
 func (q *Queries) VisitExceptions(ctx context.Context, maxFailures, limit int) ([]model.Visit, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+prefixed("v.", visitCols)+` FROM order_visits v JOIN orders o ON o.id = v.order_id
+	return queryAll(ctx, q.q, "visit exceptions", func(r rowScanner) (model.Visit, error) { return scanVisit(r) },
+		`SELECT `+prefixed("v.", visitCols)+` FROM order_visits v JOIN orders o ON o.id = v.order_id
 		WHERE o.status = 'accepted' AND o.worker_id = v.worker_id
 		AND ((v.late_for = o.appointment_at AND v.on_the_way_at IS NULL AND v.arrived_at IS NULL) OR v.code_failures >= $1)
 		ORDER BY o.appointment_at, o.id LIMIT $2`, maxFailures, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: visit exceptions: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Visit
-	for rows.Next() {
-		v, err := scanVisit(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: visit exceptions: %w", err)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }
 
 // AddOrderPhotos stores an order's proof-of-service photos in the given order.

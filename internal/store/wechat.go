@@ -168,20 +168,8 @@ func (q *Queries) WeChatTemplateForKind(ctx context.Context, kind string) (model
 
 // WeChatTemplates lists every mapping by kind.
 func (q *Queries) WeChatTemplates(ctx context.Context) ([]model.WeChatTemplate, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+wechatTemplateCols+` FROM wechat_templates ORDER BY kind`)
-	if err != nil {
-		return nil, fmt.Errorf("store: wechat templates: %w", err)
-	}
-	defer rows.Close()
-	out := []model.WeChatTemplate{}
-	for rows.Next() {
-		t, err := scanWeChatTemplate(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: wechat templates: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.q, "wechat templates", func(r rowScanner) (model.WeChatTemplate, error) { return scanWeChatTemplate(r) },
+		`SELECT `+wechatTemplateCols+` FROM wechat_templates ORDER BY kind`)
 }
 
 // LedgerChange is what one change of a ledger balance did.
