@@ -493,22 +493,10 @@ func (q *Queries) UnreadInMany(ctx context.Context, personID string, conversatio
 		return out, nil
 	}
 	args, in := inList([]any{personID}, conversationIDs)
-	err := queryEach(ctx, q.q, "unread messages", func(r rowScanner) error {
-		var id string
-		var n int
-		if err := r.Scan(&id, &n); err != nil {
-			return err
-		}
-		out[id] = n
-		return nil
-	}, `SELECT m.conversation_id, count(*) FROM conversation_members cm
+	return queryCounts(ctx, q.q, "unread messages", `SELECT m.conversation_id, count(*) FROM conversation_members cm
 		JOIN messages m ON m.conversation_id = cm.conversation_id AND m.seq > cm.last_read_seq
 		WHERE cm.person_id = $1 AND cm.conversation_id IN `+in+` AND m.sender_id <> $1
 		GROUP BY m.conversation_id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // OrdersByIDs returns the orders among ids, by id.
@@ -540,19 +528,10 @@ func (q *Queries) OrderEventsOfTypes(ctx context.Context, orderIDs []string, typ
 	}
 	args, in := inList(nil, orderIDs)
 	args, inTypes := inList(args, types)
-	err := queryEach(ctx, q.q, "order events", func(r rowScanner) error {
-		var e model.OrderEvent
-		var role, details string
-		if err := r.Scan(&e.ID, &e.OrderID, &e.Type, &e.ActorID, &role, &details, &e.CreatedAt); err != nil {
-			return err
-		}
-		e.ActorRole, e.Details, e.CreatedAt = model.Role(role), json.RawMessage(details), e.CreatedAt.UTC()
-		out[e.OrderID] = append(out[e.OrderID], e)
-		return nil
-	}, `SELECT id, order_id, type, actor_id, actor_role, details, created_at FROM order_events
+	evs, err := queryAll(ctx, q.q, "order events", scanOrderEvent, `SELECT id, order_id, type, actor_id, actor_role, details, created_at FROM order_events
 		WHERE order_id IN `+in+` AND type IN `+inTypes+` ORDER BY order_id, created_at, id`, args...)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return groupBy(evs, func(e model.OrderEvent) string { return e.OrderID }), nil
 }

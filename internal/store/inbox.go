@@ -128,21 +128,8 @@ func likeEscape(s string) string {
 // UnreadCounts counts a person's unread notifications per category in one query (it reads only the
 // partial index notifications_unread). Categories without unread rows are absent.
 func (q *Queries) UnreadCounts(ctx context.Context, recipientID string) (map[string]int, error) {
-	out := map[string]int{}
-	err := queryEach(ctx, q.q, "unread counts", func(r rowScanner) error {
-		var c string
-		var n int
-		if err := r.Scan(&c, &n); err != nil {
-			return err
-		}
-		out[c] = n
-		return nil
-	}, `SELECT category, count(*) FROM notifications
+	return queryCounts(ctx, q.q, "unread counts", `SELECT category, count(*) FROM notifications
 		WHERE recipient_id = $1 AND read_at IS NULL GROUP BY category`, recipientID)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // ReadSelector says which of a person's notifications to mark read: the listed ids, a whole

@@ -95,30 +95,15 @@ func (q *Queries) Orders(ctx context.Context, f OrderFilter) ([]model.Order, err
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	var rows *sql.Rows
-	var err error
+	scan := func(r rowScanner) (model.Order, error) { return scanOrder(r) }
 	if f.OpenOnly {
-		rows, err = q.q.QueryContext(ctx, `SELECT `+orderCols+` FROM orders WHERE status = 'pending' AND worker_id IS NULL
+		return queryAll(ctx, q.q, "orders", scan, `SELECT `+orderCols+` FROM orders WHERE status = 'pending' AND worker_id IS NULL
 			ORDER BY appointment_at, id LIMIT $1`, f.Limit)
-	} else {
-		rows, err = q.q.QueryContext(ctx, `SELECT `+orderCols+` FROM orders
-			WHERE ($1 = '' OR customer_id = $1) AND ($2 = '' OR worker_id = $2) AND ($3 = '' OR status = $3)
-			AND ($4 = '' OR id < $4) ORDER BY id DESC LIMIT $5`,
-			f.CustomerID, f.WorkerID, string(f.Status), f.After, f.Limit)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("store: orders: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Order
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: orders: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.q, "orders", scan, `SELECT `+orderCols+` FROM orders
+		WHERE ($1 = '' OR customer_id = $1) AND ($2 = '' OR worker_id = $2) AND ($3 = '' OR status = $3)
+		AND ($4 = '' OR id < $4) ORDER BY id DESC LIMIT $5`,
+		f.CustomerID, f.WorkerID, string(f.Status), f.After, f.Limit)
 }
 
 // OrdersInArea lists the orders of an area whose appointment lies in [from, to), any status.
@@ -159,23 +144,19 @@ func (q *Queries) AppendOrderEvent(ctx context.Context, e *model.OrderEvent) err
 
 // OrderEvents lists an order's timeline, oldest first.
 func (q *Queries) OrderEvents(ctx context.Context, orderID string) ([]model.OrderEvent, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT id, order_id, type, actor_id, actor_role, details, created_at
+	return queryAll(ctx, q.q, "order events", scanOrderEvent, `SELECT id, order_id, type, actor_id, actor_role, details, created_at
 		FROM order_events WHERE order_id = $1 ORDER BY created_at, id`, orderID)
-	if err != nil {
-		return nil, fmt.Errorf("store: order events: %w", err)
+}
+
+// scanOrderEvent reads one line of a timeline: id, order_id, type, actor_id, actor_role, details, created_at.
+func scanOrderEvent(r rowScanner) (model.OrderEvent, error) {
+	var e model.OrderEvent
+	var role, details string
+	if err := r.Scan(&e.ID, &e.OrderID, &e.Type, &e.ActorID, &role, &details, &e.CreatedAt); err != nil {
+		return e, err
 	}
-	defer rows.Close()
-	var out []model.OrderEvent
-	for rows.Next() {
-		var e model.OrderEvent
-		var role, details string
-		if err := rows.Scan(&e.ID, &e.OrderID, &e.Type, &e.ActorID, &role, &details, &e.CreatedAt); err != nil {
-			return nil, fmt.Errorf("store: order events: %w", err)
-		}
-		e.ActorRole, e.Details, e.CreatedAt = model.Role(role), json.RawMessage(details), e.CreatedAt.UTC()
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	e.ActorRole, e.Details, e.CreatedAt = model.Role(role), json.RawMessage(details), e.CreatedAt.UTC()
+	return e, nil
 }
 
 const changeCols = `id, order_id, requester_id, requester_role, old_time, new_time, reason, state, needs_operator,

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -16,7 +14,7 @@ import (
 // worker since — oldest first. orderID "" means every order. They live in the order's events
 // (worker_change_requested); this reads them as operators' approvals.
 func (q *Queries) WorkerChangeRequests(ctx context.Context, orderID string, limit int) ([]model.OrderEvent, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT e.id, e.order_id, e.type, e.actor_id, e.actor_role, e.details, e.created_at
+	return queryAll(ctx, q.q, "worker change requests", scanOrderEvent, `SELECT e.id, e.order_id, e.type, e.actor_id, e.actor_role, e.details, e.created_at
 		FROM order_events e JOIN orders o ON o.id = e.order_id
 		WHERE e.type = 'worker_change_requested' AND ($1 = '' OR e.order_id = $1)
 		AND o.status IN ('pending', 'accepted') AND o.worker_id IS NOT NULL
@@ -24,21 +22,6 @@ func (q *Queries) WorkerChangeRequests(ctx context.Context, orderID string, limi
 			AND l.type IN ('assigned', 'worker_withdrawn', 'worker_change_requested', 'cancelled')
 			AND (l.created_at > e.created_at OR (l.created_at = e.created_at AND l.id > e.id)))
 		ORDER BY e.created_at, e.id LIMIT $2`, orderID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: worker change requests: %w", err)
-	}
-	defer rows.Close()
-	var out []model.OrderEvent
-	for rows.Next() {
-		var e model.OrderEvent
-		var role, details string
-		if err := rows.Scan(&e.ID, &e.OrderID, &e.Type, &e.ActorID, &role, &details, &e.CreatedAt); err != nil {
-			return nil, fmt.Errorf("store: worker change requests: %w", err)
-		}
-		e.ActorRole, e.Details, e.CreatedAt = model.Role(role), json.RawMessage(details), e.CreatedAt.UTC()
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 // OrderSort is the order of an order list.
@@ -144,19 +127,18 @@ func (q *Queries) OrderPage(ctx context.Context, f OrderQuery) ([]model.Order, e
 // (the console's status tabs). Statuses without orders are absent.
 func (q *Queries) OrderCounts(ctx context.Context, f OrderQuery) (map[model.OrderStatus]int, error) {
 	where, args := f.where(false, false)
-	rows, err := q.q.QueryContext(ctx, `SELECT status, COUNT(*) FROM orders`+where+` GROUP BY status`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: order counts: %w", err)
-	}
-	defer rows.Close()
 	out := map[model.OrderStatus]int{}
-	for rows.Next() {
+	err := queryEach(ctx, q.q, "order counts", func(r rowScanner) error {
 		var s string
 		var n int
-		if err := rows.Scan(&s, &n); err != nil {
-			return nil, fmt.Errorf("store: order counts: %w", err)
+		if err := r.Scan(&s, &n); err != nil {
+			return err
 		}
 		out[model.OrderStatus(s)] = n
+		return nil
+	}, `SELECT status, COUNT(*) FROM orders`+where+` GROUP BY status`, args...)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }

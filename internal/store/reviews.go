@@ -108,21 +108,8 @@ func (q *Queries) InsertReview(ctx context.Context, r *model.Review, now time.Ti
 
 // ReviewsShowingFile lists the reviews whose images include fileID (for the files access rule).
 func (q *Queries) ReviewsShowingFile(ctx context.Context, fileID string) ([]model.Review, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+reviewCols+` FROM reviews
-		WHERE id IN (SELECT review_id FROM review_images WHERE file_id = $1) ORDER BY id`, fileID)
-	if err != nil {
-		return nil, fmt.Errorf("store: reviews showing %s: %w", fileID, err)
-	}
-	defer rows.Close()
-	out := []model.Review{}
-	for rows.Next() {
-		r, err := scanReview(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: reviews showing %s: %w", fileID, err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.q, "reviews showing "+fileID, func(r rowScanner) (model.Review, error) { return scanReview(r) },
+		`SELECT `+reviewCols+` FROM reviews WHERE id IN (SELECT review_id FROM review_images WHERE file_id = $1) ORDER BY id`, fileID)
 }
 
 // UpdateReview writes r's mutable fields (moderation and the reply) if the stored version is still

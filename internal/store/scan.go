@@ -54,3 +54,22 @@ func groupBy[T any](vs []T, key func(T) string) map[string][]T {
 	}
 	return out
 }
+
+// queryCounts reads rows of (key, count), as a GROUP BY key query returns them, into a map; keys
+// without rows are absent. The result is never nil.
+func queryCounts(ctx context.Context, q querier, what, query string, args ...any) (map[string]int, error) {
+	out := map[string]int{}
+	err := queryEach(ctx, q, what, func(r rowScanner) error {
+		var k string
+		var n int
+		if err := r.Scan(&k, &n); err != nil {
+			return err
+		}
+		out[k] = n
+		return nil
+	}, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -97,52 +97,24 @@ func (q *Queries) SupportThreads(ctx context.Context, f SupportThreadFilter) ([]
 	if f.Limit <= 0 {
 		f.Limit = 200
 	}
-	var rows *sql.Rows
-	var err error
+	scan := func(r rowScanner) (model.SupportThread, error) { return scanThread(r) }
 	switch {
 	case f.Queued:
-		rows, err = q.q.QueryContext(ctx, `SELECT `+threadCols+` FROM support_threads
+		return queryAll(ctx, q.q, "support threads", scan, `SELECT `+threadCols+` FROM support_threads
 			WHERE agent_id IS NULL AND status <> 'resolved' ORDER BY queued_at, conversation_id LIMIT $1`, f.Limit)
 	case f.AgentID != "":
-		rows, err = q.q.QueryContext(ctx, `SELECT `+threadCols+` FROM support_threads
+		return queryAll(ctx, q.q, "support threads", scan, `SELECT `+threadCols+` FROM support_threads
 			WHERE agent_id = $1 AND status <> 'resolved' ORDER BY updated_at DESC, conversation_id LIMIT $2`, f.AgentID, f.Limit)
 	default:
-		rows, err = q.q.QueryContext(ctx, `SELECT `+threadCols+` FROM support_threads
+		return queryAll(ctx, q.q, "support threads", scan, `SELECT `+threadCols+` FROM support_threads
 			WHERE requester_id = $1 ORDER BY created_at DESC, conversation_id LIMIT $2`, f.RequesterID, f.Limit)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("store: support threads: %w", err)
-	}
-	defer rows.Close()
-	out := []model.SupportThread{}
-	for rows.Next() {
-		t, err := scanThread(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: support threads: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
 }
 
 // AgentLoads counts the open and pending conversations each agent holds.
 func (q *Queries) AgentLoads(ctx context.Context) (map[string]int, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT agent_id, count(*) FROM support_threads
+	return queryCounts(ctx, q.q, "agent loads", `SELECT agent_id, count(*) FROM support_threads
 		WHERE agent_id IS NOT NULL AND status <> 'resolved' GROUP BY agent_id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: agent loads: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var id string
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, fmt.Errorf("store: agent loads: %w", err)
-		}
-		out[id] = n
-	}
-	return out, rows.Err()
 }
 
 // ---- agents ----
