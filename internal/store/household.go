@@ -132,21 +132,9 @@ func (q *Queries) PendingInvites(ctx context.Context, limit int) ([]model.Watche
 
 // WatchedOrders lists the orders a person watches, newest first (by id), after the cursor id.
 func (q *Queries) WatchedOrders(ctx context.Context, personID, after string, limit int) ([]model.Order, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+orderCols+` FROM orders WHERE EXISTS (SELECT 1 FROM household_watchers h
+	return queryAll(ctx, q.q, "watched orders", func(r rowScanner) (model.Order, error) { return scanOrder(r) },
+		`SELECT `+orderCols+` FROM orders WHERE EXISTS (SELECT 1 FROM household_watchers h
 		WHERE h.person_id = $1 AND h.status = 'active' AND h.customer_id = orders.customer_id
 		AND (h.order_id = '' OR h.order_id = orders.id)) AND ($2 = '' OR id < $2) ORDER BY id DESC LIMIT $3`,
 		personID, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: watched orders: %w", err)
-	}
-	defer rows.Close()
-	out := []model.Order{}
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: watched orders: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
 }

@@ -210,24 +210,17 @@ func (q *Queries) AppendSupportEvent(ctx context.Context, e *model.SupportEvent)
 
 // SupportEvents lists a support conversation's history, oldest first.
 func (q *Queries) SupportEvents(ctx context.Context, conversationID string) ([]model.SupportEvent, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT id, conversation_id, type, actor_id, actor_role, agent_id, details, created_at
-		FROM support_events WHERE conversation_id = $1 ORDER BY created_at, id`, conversationID)
-	if err != nil {
-		return nil, fmt.Errorf("store: support events: %w", err)
-	}
-	defer rows.Close()
-	out := []model.SupportEvent{}
-	for rows.Next() {
+	return queryAll(ctx, q.q, "support events", func(r rowScanner) (model.SupportEvent, error) {
 		var e model.SupportEvent
 		var role, details string
-		if err := rows.Scan(&e.ID, &e.ConversationID, &e.Type, &e.ActorID, &role, &e.AgentID, &details, &e.CreatedAt); err != nil {
-			return nil, fmt.Errorf("store: support events: %w", err)
+		if err := r.Scan(&e.ID, &e.ConversationID, &e.Type, &e.ActorID, &role, &e.AgentID, &details, &e.CreatedAt); err != nil {
+			return e, err
 		}
 		e.ActorRole, e.CreatedAt = model.Role(role), e.CreatedAt.UTC()
 		_ = json.Unmarshal([]byte(details), &e.Details)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, nil
+	}, `SELECT id, conversation_id, type, actor_id, actor_role, agent_id, details, created_at
+		FROM support_events WHERE conversation_id = $1 ORDER BY created_at, id`, conversationID)
 }
 
 // InsertSupportNote stores an internal note.
@@ -246,22 +239,15 @@ func (q *Queries) InsertSupportNote(ctx context.Context, n *model.SupportNote) e
 
 // SupportNotes lists a conversation's internal notes, oldest first.
 func (q *Queries) SupportNotes(ctx context.Context, conversationID string) ([]model.SupportNote, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT id, conversation_id, author_id, text, created_at FROM support_notes
-		WHERE conversation_id = $1 ORDER BY created_at, id`, conversationID)
-	if err != nil {
-		return nil, fmt.Errorf("store: support notes: %w", err)
-	}
-	defer rows.Close()
-	out := []model.SupportNote{}
-	for rows.Next() {
+	return queryAll(ctx, q.q, "support notes", func(r rowScanner) (model.SupportNote, error) {
 		var n model.SupportNote
-		if err := rows.Scan(&n.ID, &n.ConversationID, &n.AuthorID, &n.Text, &n.CreatedAt); err != nil {
-			return nil, fmt.Errorf("store: support notes: %w", err)
+		if err := r.Scan(&n.ID, &n.ConversationID, &n.AuthorID, &n.Text, &n.CreatedAt); err != nil {
+			return n, err
 		}
 		n.CreatedAt = n.CreatedAt.UTC()
-		out = append(out, n)
-	}
-	return out, rows.Err()
+		return n, nil
+	}, `SELECT id, conversation_id, author_id, text, created_at FROM support_notes
+		WHERE conversation_id = $1 ORDER BY created_at, id`, conversationID)
 }
 
 // ---- canned replies ----
@@ -299,21 +285,14 @@ func (q *Queries) CannedReply(ctx context.Context, id string) (model.CannedReply
 
 // CannedReplies lists canned replies by title.
 func (q *Queries) CannedReplies(ctx context.Context) ([]model.CannedReply, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT id, title, text, created_by, created_at, updated_at FROM canned_replies ORDER BY title, id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: canned replies: %w", err)
-	}
-	defer rows.Close()
-	out := []model.CannedReply{}
-	for rows.Next() {
+	return queryAll(ctx, q.q, "canned replies", func(r rowScanner) (model.CannedReply, error) {
 		var c model.CannedReply
-		if err := rows.Scan(&c.ID, &c.Title, &c.Text, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt); err != nil {
-			return nil, fmt.Errorf("store: canned replies: %w", err)
+		if err := r.Scan(&c.ID, &c.Title, &c.Text, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt); err != nil {
+			return c, err
 		}
 		c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		return c, nil
+	}, `SELECT id, title, text, created_by, created_at, updated_at FROM canned_replies ORDER BY title, id`)
 }
 
 // DeleteCannedReply removes a canned reply.
@@ -349,21 +328,14 @@ func (q *Queries) InsertSupportRating(ctx context.Context, r *model.SupportRatin
 
 // SupportRatings lists ratings given in [from, to), newest first; conversationID "" for all.
 func (q *Queries) SupportRatings(ctx context.Context, conversationID string, from, to time.Time) ([]model.SupportRating, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT id, conversation_id, resolution, requester_id, agent_id, score, comment, created_at
-		FROM support_ratings WHERE ($1 = '' OR conversation_id = $1) AND created_at >= $2 AND created_at < $3
-		ORDER BY created_at DESC, id DESC LIMIT 5000`, conversationID, utc(from), utc(to))
-	if err != nil {
-		return nil, fmt.Errorf("store: support ratings: %w", err)
-	}
-	defer rows.Close()
-	out := []model.SupportRating{}
-	for rows.Next() {
+	return queryAll(ctx, q.q, "support ratings", func(row rowScanner) (model.SupportRating, error) {
 		var r model.SupportRating
-		if err := rows.Scan(&r.ID, &r.ConversationID, &r.Resolution, &r.RequesterID, &r.AgentID, &r.Score, &r.Comment, &r.CreatedAt); err != nil {
-			return nil, fmt.Errorf("store: support ratings: %w", err)
+		if err := row.Scan(&r.ID, &r.ConversationID, &r.Resolution, &r.RequesterID, &r.AgentID, &r.Score, &r.Comment, &r.CreatedAt); err != nil {
+			return r, err
 		}
 		r.CreatedAt = r.CreatedAt.UTC()
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, nil
+	}, `SELECT id, conversation_id, resolution, requester_id, agent_id, score, comment, created_at
+		FROM support_ratings WHERE ($1 = '' OR conversation_id = $1) AND created_at >= $2 AND created_at < $3
+		ORDER BY created_at DESC, id DESC LIMIT 5000`, conversationID, utc(from), utc(to))
 }

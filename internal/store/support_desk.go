@@ -97,20 +97,7 @@ func (q *Queries) SupportShowsFile(ctx context.Context, fileID string) (bool, er
 
 // OnlineAgentIDs lists the agents with an open stream (away or not): their consoles show the queue.
 func (q *Queries) OnlineAgentIDs(ctx context.Context) ([]string, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT agent_id FROM support_agents WHERE online ORDER BY agent_id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: online agents: %w", err)
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("store: online agents: %w", err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return q.ids(ctx, "online agents", `SELECT agent_id FROM support_agents WHERE online ORDER BY agent_id`)
 }
 
 // SupportOpenedBy finds the support conversation a requester opened with a first message of
@@ -182,7 +169,26 @@ func (q *Queries) SupportList(ctx context.Context, viewerID string, f SupportThr
 		args = append(args, status)
 	}
 	args = append(args, f.Limit)
-	rows, err := q.q.QueryContext(ctx, `SELECT `+cols+`c.last_text, c.last_message_at, c.last_sender_id,
+	return queryAll(ctx, q.q, "support list", func(row rowScanner) (SupportListRow, error) {
+		var r SupportListRow
+		var role, status string
+		var order, agent sql.NullString
+		var queued, assigned, resolved, auto, lastC, lastA, lastAt sql.NullTime
+		var rrole string
+		t := &r.Thread
+		if err := row.Scan(&t.ConversationID, &t.RequesterID, &role, &order, &t.Subject, &status, &agent, &queued, &assigned, &resolved,
+			&t.Resolutions, &auto, &lastC, &lastA, &t.Version, &t.CreatedAt, &t.UpdatedAt,
+			&r.LastText, &lastAt, &r.LastSenderID, &r.Requester.ID, &rrole, &r.Requester.Name, &r.Requester.AvatarURL, &r.Requester.Bio,
+			&r.AgentName, &r.Unread); err != nil {
+			return r, err
+		}
+		t.RequesterRole, t.Status, t.OrderID, t.AgentID = model.Role(role), model.SupportStatus(status), order.String, agent.String
+		t.QueuedAt, t.AssignedAt, t.ResolvedAt, t.AutoRepliedAt = timePtr(queued), timePtr(assigned), timePtr(resolved), timePtr(auto)
+		t.LastCustomerAt, t.LastAgentAt = timePtr(lastC), timePtr(lastA)
+		t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
+		r.Requester.Role, r.LastMessageAt = model.Role(rrole), timePtr(lastAt)
+		return r, nil
+	}, `SELECT `+cols+`c.last_text, c.last_message_at, c.last_sender_id,
 		rp.id, rp.role, rp.name, rp.avatar_url, rp.bio, COALESCE(ap.name, ''),
 		CASE WHEN m.person_id IS NULL THEN 0 ELSE (SELECT count(*) FROM messages x WHERE x.conversation_id = t.conversation_id
 			AND x.seq > m.last_read_seq AND x.sender_id <> $1) END
@@ -190,30 +196,4 @@ func (q *Queries) SupportList(ctx context.Context, viewerID string, f SupportThr
 		LEFT JOIN people ap ON ap.id = t.agent_id
 		LEFT JOIN conversation_members m ON m.conversation_id = t.conversation_id AND m.person_id = $1 AND m.left_at IS NULL
 		WHERE `+where+` ORDER BY `+order+fmt.Sprintf(` LIMIT $%d`, len(args)), args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: support list: %w", err)
-	}
-	defer rows.Close()
-	out := []SupportListRow{}
-	for rows.Next() {
-		var r SupportListRow
-		var role, status string
-		var order, agent sql.NullString
-		var queued, assigned, resolved, auto, lastC, lastA, lastAt sql.NullTime
-		var rrole string
-		t := &r.Thread
-		if err := rows.Scan(&t.ConversationID, &t.RequesterID, &role, &order, &t.Subject, &status, &agent, &queued, &assigned, &resolved,
-			&t.Resolutions, &auto, &lastC, &lastA, &t.Version, &t.CreatedAt, &t.UpdatedAt,
-			&r.LastText, &lastAt, &r.LastSenderID, &r.Requester.ID, &rrole, &r.Requester.Name, &r.Requester.AvatarURL, &r.Requester.Bio,
-			&r.AgentName, &r.Unread); err != nil {
-			return nil, fmt.Errorf("store: support list: %w", err)
-		}
-		t.RequesterRole, t.Status, t.OrderID, t.AgentID = model.Role(role), model.SupportStatus(status), order.String, agent.String
-		t.QueuedAt, t.AssignedAt, t.ResolvedAt, t.AutoRepliedAt = timePtr(queued), timePtr(assigned), timePtr(resolved), timePtr(auto)
-		t.LastCustomerAt, t.LastAgentAt = timePtr(lastC), timePtr(lastA)
-		t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
-		r.Requester.Role, r.LastMessageAt = model.Role(rrole), timePtr(lastAt)
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }

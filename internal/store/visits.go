@@ -87,41 +87,21 @@ func (q *Queries) AddOrderPhotos(ctx context.Context, orderID string, photos []m
 
 // OrderPhotos lists an order's proof-of-service photos in the order they were given.
 func (q *Queries) OrderPhotos(ctx context.Context, orderID string) ([]model.OrderPhoto, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT file_id, phase, created_at FROM order_photos WHERE order_id = $1
-		ORDER BY position, file_id`, orderID)
-	if err != nil {
-		return nil, fmt.Errorf("store: order photos: %w", err)
-	}
-	defer rows.Close()
-	out := []model.OrderPhoto{}
-	for rows.Next() {
+	return queryAll(ctx, q.q, "order photos", func(r rowScanner) (model.OrderPhoto, error) {
 		var p model.OrderPhoto
-		if err := rows.Scan(&p.FileID, &p.Phase, &p.CreatedAt); err != nil {
-			return nil, fmt.Errorf("store: order photos: %w", err)
+		if err := r.Scan(&p.FileID, &p.Phase, &p.CreatedAt); err != nil {
+			return p, err
 		}
 		p.CreatedAt = p.CreatedAt.UTC()
 		p.URL, p.ThumbnailURL = "/v1/files/"+p.FileID, "/v1/files/"+p.FileID+"/thumbnail"
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		return p, nil
+	}, `SELECT file_id, phase, created_at FROM order_photos WHERE order_id = $1
+		ORDER BY position, file_id`, orderID)
 }
 
 // OrdersShowingPhoto lists the orders whose proof of service shows a file.
 func (q *Queries) OrdersShowingPhoto(ctx context.Context, fileID string) ([]string, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT order_id FROM order_photos WHERE file_id = $1 ORDER BY order_id LIMIT 100`, fileID)
-	if err != nil {
-		return nil, fmt.Errorf("store: orders showing photo: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return q.ids(ctx, "orders showing photo", `SELECT order_id FROM order_photos WHERE file_id = $1 ORDER BY order_id LIMIT 100`, fileID)
 }
 
 // prefixed qualifies each of a comma-separated column list with a table alias.

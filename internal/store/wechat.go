@@ -256,42 +256,28 @@ func (q *Queries) WeChatBalance(ctx context.Context, personID, templateID string
 
 // WeChatBalances lists a person's balances by template.
 func (q *Queries) WeChatBalances(ctx context.Context, personID string) ([]model.WeChatBalance, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT template_id, balance, updated_at FROM wechat_ledger WHERE person_id = $1
-		ORDER BY template_id`, personID)
-	if err != nil {
-		return nil, fmt.Errorf("store: wechat balances: %w", err)
-	}
-	defer rows.Close()
-	out := []model.WeChatBalance{}
-	for rows.Next() {
+	return queryAll(ctx, q.q, "wechat balances", func(r rowScanner) (model.WeChatBalance, error) {
 		var b model.WeChatBalance
-		if err := rows.Scan(&b.TemplateID, &b.Balance, &b.UpdatedAt); err != nil {
-			return nil, fmt.Errorf("store: wechat balances: %w", err)
+		if err := r.Scan(&b.TemplateID, &b.Balance, &b.UpdatedAt); err != nil {
+			return b, err
 		}
 		b.UpdatedAt = b.UpdatedAt.UTC()
-		out = append(out, b)
-	}
-	return out, rows.Err()
+		return b, nil
+	}, `SELECT template_id, balance, updated_at FROM wechat_ledger WHERE person_id = $1
+		ORDER BY template_id`, personID)
 }
 
 // WeChatLedgerEntries lists a person's newest ledger entries first, at most limit.
 func (q *Queries) WeChatLedgerEntries(ctx context.Context, personID string, limit int) ([]model.WeChatLedgerEntry, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT id, person_id, template_id, delta, balance_after, reason, ref, created_at
-		FROM wechat_ledger_entries WHERE person_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, personID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: wechat ledger: %w", err)
-	}
-	defer rows.Close()
-	out := []model.WeChatLedgerEntry{}
-	for rows.Next() {
+	return queryAll(ctx, q.q, "wechat ledger", func(r rowScanner) (model.WeChatLedgerEntry, error) {
 		var e model.WeChatLedgerEntry
-		if err := rows.Scan(&e.ID, &e.PersonID, &e.TemplateID, &e.Delta, &e.BalanceAfter, &e.Reason, &e.Ref, &e.CreatedAt); err != nil {
-			return nil, fmt.Errorf("store: wechat ledger: %w", err)
+		if err := r.Scan(&e.ID, &e.PersonID, &e.TemplateID, &e.Delta, &e.BalanceAfter, &e.Reason, &e.Ref, &e.CreatedAt); err != nil {
+			return e, err
 		}
 		e.CreatedAt = e.CreatedAt.UTC()
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, nil
+	}, `SELECT id, person_id, template_id, delta, balance_after, reason, ref, created_at
+		FROM wechat_ledger_entries WHERE person_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, personID, limit)
 }
 
 // WeChatToken is the access token every node shares, and who is refreshing it.
