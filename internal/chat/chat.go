@@ -829,17 +829,27 @@ func (s *Service) view(ctx context.Context, q *store.Queries, c model.Conversati
 type readerConversation struct {
 	conv model.Conversation
 	me   *model.Member
+	// known: the list query read the unread count and the order's state with the row.
+	known  bool
+	unread int
+	order  *store.OrderState
 }
 
 // views builds the views of several conversations with one query per kind of data — members,
 // their cards, unread counts, orders, the ends of ended orders, the policy — whatever the number
-// of conversations (the conversation list's first page is one call).
+// of conversations (the conversation list's first page is one call). Rows of the list query
+// (known) bring their unread count and order state along, so only members and cards are read.
 func (s *Service) views(ctx context.Context, q *store.Queries, rcs []readerConversation) ([]View, error) {
 	ids := make([]string, 0, len(rcs))
 	var orderIDs []string
 	unreadOf := map[string][]string{} // reader → their conversations
+	knownEnded := false
 	for _, rc := range rcs {
 		ids = append(ids, rc.conv.ID)
+		if rc.known {
+			knownEnded = knownEnded || rc.order != nil && (rc.order.Status == model.OrderCompleted || rc.order.Status == model.OrderCancelled)
+			continue
+		}
 		if rc.conv.Kind == model.ConversationOrder && rc.conv.OrderID != "" {
 			orderIDs = append(orderIDs, rc.conv.OrderID)
 		}
@@ -877,6 +887,11 @@ func (s *Service) views(ctx context.Context, q *store.Queries, rcs []readerConve
 	if err != nil {
 		return nil, err
 	}
+	if knownEnded { // orderEnds loads the policy only for the orders it read
+		if policy, err = booking.LoadPolicy(ctx, q); err != nil {
+			return nil, err
+		}
+	}
 	now := s.Now()
 	out := make([]View, 0, len(rcs))
 	for _, rc := range rcs {
@@ -897,17 +912,33 @@ func (s *Service) views(ctx context.Context, q *store.Queries, rcs []readerConve
 			}
 			v.Members = append(v.Members, mv)
 		}
-		if rc.me != nil {
+		if rc.known {
+			v.Unread = rc.unread
+		} else if rc.me != nil {
 			v.Unread = unread[rc.me.PersonID][c.ID]
 		}
 		v.WritableUntil = c.ClosedAt
 		var blocked error
 		if c.Kind == model.ConversationOrder && c.OrderID != "" {
-			o, ok := orders[c.OrderID]
-			if !ok {
-				return nil, model.Errorf(model.CodeNotFound, "order %q not found", c.OrderID)
+			var o model.Order
+			var end time.Time
+			if rc.known {
+				if rc.order == nil {
+					return nil, model.Errorf(model.CodeNotFound, "order %q not found", c.OrderID)
+				}
+				o = model.Order{ID: c.OrderID, Status: rc.order.Status, WorkerID: rc.order.WorkerID, UpdatedAt: rc.order.UpdatedAt}
+				end = o.UpdatedAt
+				if rc.order.EndedAt != nil {
+					end = *rc.order.EndedAt
+				}
+			} else {
+				var ok bool
+				if o, ok = orders[c.OrderID]; !ok {
+					return nil, model.Errorf(model.CodeNotFound, "order %q not found", c.OrderID)
+				}
+				end = ends[o.ID]
 			}
-			t, b := orderUntil(o, ends[o.ID], policy)
+			t, b := orderUntil(o, end, policy)
 			if t != nil && (v.WritableUntil == nil || t.Before(*v.WritableUntil)) {
 				v.WritableUntil = t
 			}
@@ -963,7 +994,8 @@ func (s *Service) Mine(ctx context.Context, a Actor, lq ListQuery) (items []View
 	}
 	rcs := make([]readerConversation, len(rows))
 	for i := range rows {
-		rcs[i] = readerConversation{conv: rows[i].Conversation, me: &rows[i].Member}
+		rcs[i] = readerConversation{conv: rows[i].Conversation, me: &rows[i].Member, known: true, unread: rows[i].Unread,
+			order: rows[i].Order}
 	}
 	items, err = s.views(ctx, &s.Store.Queries, rcs)
 	if err != nil {

@@ -356,6 +356,17 @@ type MemberConversation struct {
 	Conversation model.Conversation
 	Member       model.Member
 	SortAt       time.Time
+	Unread       int         // messages after the member's read position that others sent
+	Order        *OrderState // an order conversation's order; nil for other kinds or a missing order
+}
+
+// OrderState is what a conversation list needs of an order conversation's order: whether it has
+// a worker, and whether and when it ended (the time of the latest event of its final status).
+type OrderState struct {
+	Status    model.OrderStatus
+	WorkerID  string
+	UpdatedAt time.Time
+	EndedAt   *time.Time
 }
 
 // ConversationKey is where a page of a person's conversations ended (keyset paging).
@@ -372,11 +383,35 @@ func (q *Queries) PersonConversations(ctx context.Context, personID, kind string
 		var mc MemberConversation
 		var role string
 		var readAt, leftAt, lastAt, closedAt sql.NullTime
-		var orderID sql.NullString
+		var orderID, oID, oStatus, oWorker sql.NullString
+		var oUpdated sql.NullTime
+		var oEnded any // a subquery's column: SQLite's driver hands over its text
 		m, c := &mc.Member, &mc.Conversation
 		if err := r.Scan(&mc.SortAt, &m.ConversationID, &m.PersonID, &role, &m.LastReadSeq, &readAt, &m.Muted, &m.JoinedAt, &leftAt,
-			&c.ID, &c.Kind, &orderID, &c.Subject, &c.LastSeq, &lastAt, &c.LastText, &c.LastSenderID, &closedAt, &c.CreatedAt, &c.UpdatedAt); err != nil {
+			&c.ID, &c.Kind, &orderID, &c.Subject, &c.LastSeq, &lastAt, &c.LastText, &c.LastSenderID, &closedAt, &c.CreatedAt, &c.UpdatedAt,
+			&mc.Unread, &oID, &oStatus, &oWorker, &oUpdated, &oEnded); err != nil {
 			return mc, err
+		}
+		if oID.Valid {
+			st := &OrderState{Status: model.OrderStatus(oStatus.String), WorkerID: oWorker.String, UpdatedAt: oUpdated.Time.UTC()}
+			switch v := oEnded.(type) {
+			case time.Time:
+				t := v.UTC()
+				st.EndedAt = &t
+			case string:
+				t, err := parseStoredTime(v)
+				if err != nil {
+					return mc, err
+				}
+				st.EndedAt = &t
+			case []byte:
+				t, err := parseStoredTime(string(v))
+				if err != nil {
+					return mc, err
+				}
+				st.EndedAt = &t
+			}
+			mc.Order = st
 		}
 		mc.SortAt = mc.SortAt.UTC()
 		m.Role, m.ReadAt, m.LeftAt, m.JoinedAt = model.Role(role), ptrTime(readAt), ptrTime(leftAt), m.JoinedAt.UTC()
@@ -409,9 +444,16 @@ func personConversationsSQL(personID, kind string, after *ConversationKey, limit
 		return "$" + strconv.Itoa(len(args))
 	}
 	var sb strings.Builder
+	// The unread count and the order's state come with each row (correlated reads by primary key
+	// or index, for the page's rows only), so a page needs no further query for them.
 	sb.WriteString(`SELECT m.sort_at, m.conversation_id, m.person_id, m.role, m.last_read_seq, m.read_at, m.muted, m.joined_at, m.left_at,
-		c.id, c.kind, c.order_id, c.subject, c.last_seq, c.last_message_at, c.last_text, c.last_sender_id, c.closed_at, c.created_at, c.updated_at
+		c.id, c.kind, c.order_id, c.subject, c.last_seq, c.last_message_at, c.last_text, c.last_sender_id, c.closed_at, c.created_at, c.updated_at,
+		(SELECT count(*) FROM messages x WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq AND x.sender_id <> $1),
+		o.id, o.status, COALESCE(o.worker_id, ''), o.updated_at,
+		CASE WHEN o.status IN ('completed', 'cancelled') THEN (SELECT e.created_at FROM order_events e
+			WHERE e.order_id = o.id AND e.type = o.status ORDER BY e.created_at DESC, e.id DESC LIMIT 1) END
 		FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+		LEFT JOIN orders o ON o.id = c.order_id AND c.kind = 'order'
 		WHERE m.person_id = $1 AND m.left_at IS NULL`)
 	if kind != "" {
 		sb.WriteString(` AND c.kind = ` + arg(kind))
