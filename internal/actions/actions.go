@@ -95,7 +95,7 @@ func (s *Service) Start(ctx context.Context) error {
 			return err
 		}
 		k = base64.RawURLEncoding.EncodeToString(b)
-		if err := s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.InsertSettingIfAbsent(ctx, settingTokenKey, &k, s.Now()) }); err != nil {
+		if err := s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.InsertSettingIfAbsent(ctx, settingTokenKey, &k, tx.Now()) }); err != nil {
 			return fmt.Errorf("actions: store the token key: %w", err)
 		}
 		if _, err := s.Store.Setting(ctx, settingTokenKey, &k); err != nil {
@@ -186,7 +186,7 @@ func (s *Service) markDone(ctx context.Context, n model.Notification, typ string
 		if data == nil {
 			data = map[string]any{}
 		}
-		data["done_action"], data["done_at"] = typ, s.Now().UTC()
+		data["done_action"], data["done_at"] = typ, tx.Now().UTC()
 		raw, err := model.MarshalJSON(data)
 		if err != nil {
 			return err
@@ -299,7 +299,7 @@ func (s *Service) Redeem(ctx context.Context, token string, in Input) (Result, e
 	var used bool
 	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		t, used, err = tx.UseActionToken(ctx, tokenID(raw), s.Now())
+		t, used, err = tx.UseActionToken(ctx, tokenID(raw), tx.Now())
 		return err
 	})
 	switch {

@@ -70,6 +70,7 @@ func startThings(t *testing.T, dsn string) *thingsServer {
 	}
 	ts := &thingsServer{entered: make(chan struct{}), release: make(chan struct{})}
 	now := func() time.Time { return time.Now().Add(time.Duration(ts.clock.Load()) * time.Second) }
+	st.Now = now
 	a := &API{Cfg: config.Default(), Store: st, Verifier: v, Now: now,
 		Log: slog.New(slog.NewTextHandler(&ts.log, nil)), Registry: prometheus.NewRegistry(),
 		Keys: &idem.Keys{Store: st, Now: now}}

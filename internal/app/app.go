@@ -102,6 +102,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	st.Now = opt.Now // one clock: each transaction's Now is read from it when it begins
 	a := &App{Cfg: cfg, Store: st, Log: opt.Log, Now: opt.Now, manualJobs: opt.ManualJobs, hubOpt: opt.Hub}
 	if err := a.init(ctx); err != nil {
 		if a.Hub != nil {
@@ -323,7 +324,7 @@ func (a *App) tokenSecret(ctx context.Context) ([]byte, error) {
 	}
 	s := base64.RawURLEncoding.EncodeToString(b)
 	if err := a.Store.InTx(ctx, func(tx *store.Tx) error {
-		return tx.InsertSettingIfAbsent(ctx, "dev_jwt_secret", &s, a.Now())
+		return tx.InsertSettingIfAbsent(ctx, "dev_jwt_secret", &s, tx.Now())
 	}); err != nil {
 		return nil, err
 	}

@@ -48,7 +48,7 @@ func (a *App) SeedDemo(ctx context.Context) error {
 			if _, err := tx.ServiceItem(ctx, it.ID); err == nil {
 				continue
 			}
-			if _, err := tx.UpsertServiceItem(ctx, &it, a.Now()); err != nil {
+			if _, err := tx.UpsertServiceItem(ctx, &it, tx.Now()); err != nil {
 				return err
 			}
 		}
@@ -57,7 +57,7 @@ func (a *App) SeedDemo(ctx context.Context) error {
 			if _, err := tx.Person(ctx, p.ID); err == nil {
 				continue
 			}
-			if _, err := tx.UpsertPerson(ctx, &p, a.Now()); err != nil {
+			if _, err := tx.UpsertPerson(ctx, &p, tx.Now()); err != nil {
 				return err
 			}
 		}

@@ -66,8 +66,9 @@ func (a *App) seedDemoOrders(ctx context.Context) error {
 	appt := today.AddDate(0, 0, -2).Add(10 * time.Hour).UTC()
 	past := appt.Add(-24 * time.Hour)
 	clock := func() time.Time { return past }
-	then := &booking.Service{Store: a.Store, Jobs: a.Jobs, Now: clock, WorkerChanged: a.Booking.WorkerChanged,
-		Notify: &notify.Service{Store: a.Store, Jobs: a.Jobs, Now: clock}}
+	thenStore := a.Store.WithClock(clock)
+	then := &booking.Service{Store: thenStore, Jobs: a.Jobs, Now: clock, WorkerChanged: a.Booking.WorkerChanged,
+		Notify: &notify.Service{Store: thenStore, Jobs: a.Jobs, Now: clock}}
 	done, err := then.Create(ctx, lin, booking.CreateInput{ServiceItemID: "appliance-cleaning", Address: "浦东新区 张杨路 500 号 12 楼",
 		AppointmentAt: appt, Requirements: "空调两台"})
 	if err != nil {

@@ -67,7 +67,7 @@ func (a *App) ScheduleRetention(ctx context.Context) error {
 		case err != nil && !model.IsCode(err, model.CodeNotFound):
 			return err
 		}
-		return a.Jobs.Schedule(ctx, tx, JobRetention, retentionKey, nextPurgeAt(a.Now()), struct{}{}, 1)
+		return a.Jobs.Schedule(ctx, tx, JobRetention, retentionKey, nextPurgeAt(tx.Now()), struct{}{}, 1)
 	})
 }
 

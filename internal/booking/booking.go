@@ -129,17 +129,17 @@ func (s *Service) Create(ctx context.Context, a Actor, in CreateInput) (model.Or
 		if err := o.Validate(); err != nil {
 			return err
 		}
-		if !o.AppointmentAt.After(s.Now()) {
+		if !o.AppointmentAt.After(tx.Now()) {
 			return model.Invalid(model.FieldError{Field: "appointment_at", Message: "must be in the future"})
 		}
 		p, err := LoadPolicy(ctx, &tx.Queries)
 		if err != nil {
 			return err
 		}
-		if o.AppointmentAt.After(s.Now().Add(p.bookAhead())) {
+		if o.AppointmentAt.After(tx.Now().Add(p.bookAhead())) {
 			return model.Invalid(model.FieldError{Field: "appointment_at", Message: fmt.Sprintf("may be at most %d days ahead", int(p.bookAhead().Hours()/24))})
 		}
-		if err := tx.InsertOrder(ctx, &o, s.Now()); err != nil {
+		if err := tx.InsertOrder(ctx, &o, tx.Now()); err != nil {
 			return err
 		}
 		store.NoteCreated(ctx, o.ID) // a retry under the same Idempotency-Key answers with this order
@@ -155,7 +155,7 @@ func (s *Service) event(ctx context.Context, tx *store.Tx, o model.Order, typ st
 		return fmt.Errorf("booking: event details: %w", err)
 	}
 	return tx.AppendOrderEvent(ctx, &model.OrderEvent{OrderID: o.ID, Type: typ, ActorID: a.ID, ActorRole: a.Role,
-		Details: raw, CreatedAt: s.Now()})
+		Details: raw, CreatedAt: tx.Now()})
 }
 
 // system is the actor of timers (reminders, escalations).
@@ -324,7 +324,7 @@ func (s *Service) Accept(ctx context.Context, a Actor, id string) (model.Order, 
 			kind = notify.KindWorkerChanged
 		}
 		o.WorkerID, o.Status = a.ID, model.OrderAccepted
-		if err := tx.UpdateOrder(ctx, &o, s.Now()); err != nil {
+		if err := tx.UpdateOrder(ctx, &o, tx.Now()); err != nil {
 			return err
 		}
 		if err := s.event(ctx, tx, o, "accepted", a, map[string]any{"worker_id": a.ID}); err != nil {
@@ -380,7 +380,7 @@ func (s *Service) Assign(ctx context.Context, a Actor, id, workerID, reason stri
 			return err
 		}
 		o.WorkerID, o.Status = workerID, model.OrderAccepted
-		if err := tx.UpdateOrder(ctx, &o, s.Now()); err != nil {
+		if err := tx.UpdateOrder(ctx, &o, tx.Now()); err != nil {
 			return err
 		}
 		if err := s.event(ctx, tx, o, "assigned", a, map[string]any{"worker_id": workerID, "previous_worker_id": old, "reason": reason}); err != nil {
@@ -478,13 +478,13 @@ func (s *Service) Complete(ctx context.Context, a Actor, id string, photos []Pho
 				return err
 			}
 			shown = append(shown, model.OrderPhoto{FileID: f.ID, Phase: ph.Phase, URL: "/v1/files/" + f.ID,
-				ThumbnailURL: "/v1/files/" + f.ID + "/thumbnail", CreatedAt: s.Now().UTC()})
+				ThumbnailURL: "/v1/files/" + f.ID + "/thumbnail", CreatedAt: tx.Now().UTC()})
 		}
 		o.Status = to
-		if err := tx.UpdateOrder(ctx, &o, s.Now()); err != nil {
+		if err := tx.UpdateOrder(ctx, &o, tx.Now()); err != nil {
 			return err
 		}
-		if err := tx.AddOrderPhotos(ctx, o.ID, shown, s.Now()); err != nil {
+		if err := tx.AddOrderPhotos(ctx, o.ID, shown, tx.Now()); err != nil {
 			return err
 		}
 		if err := s.event(ctx, tx, o, typ, a, map[string]any{"photos": len(shown)}); err != nil {

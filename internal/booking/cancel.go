@@ -61,12 +61,12 @@ func (s *Service) Cancel(ctx context.Context, a Actor, id, reason string) (model
 		if err != nil {
 			return err
 		}
-		q, err := QuoteRefund(p.Refund, o, a.Role, false, s.Now())
+		q, err := QuoteRefund(p.Refund, o, a.Role, false, tx.Now())
 		if err != nil {
 			return err
 		}
 		c = model.Cancellation{OrderID: o.ID, RequesterID: a.ID, RequesterRole: a.Role, Reason: reason, Policy: q.Policy,
-			RefundCents: q.RefundCents, FeeCents: q.FeeCents, RefundETA: q.RefundETA, CreatedAt: s.Now()}
+			RefundCents: q.RefundCents, FeeCents: q.FeeCents, RefundETA: q.RefundETA, CreatedAt: tx.Now()}
 		if q.NeedsApproval {
 			c.Status = model.CancellationPendingApproval
 			if err := tx.InsertCancellation(ctx, &c); err != nil {
@@ -125,7 +125,7 @@ func (s *Service) finishCancel(ctx context.Context, tx *store.Tx, o model.Order,
 // customer, its worker and the operators ops are to be told.
 func (s *Service) cancelled(ctx context.Context, tx *store.Tx, o model.Order, c model.Cancellation, a Actor, f facts, ops []notify.Recipient) (notify.Event, error) {
 	o.Status = model.OrderCancelled
-	if err := tx.UpdateOrder(ctx, &o, s.Now()); err != nil {
+	if err := tx.UpdateOrder(ctx, &o, tx.Now()); err != nil {
 		return notify.Event{}, err
 	}
 	if err := s.cancelReminders(ctx, tx, o.ID); err != nil {
@@ -182,7 +182,7 @@ func (s *Service) DecideCancellation(ctx context.Context, a Actor, id string, ap
 		if !found || c.Status != model.CancellationPendingApproval {
 			return model.Errorf(model.CodeInvalidTransition, "the order has no cancellation awaiting approval")
 		}
-		now := s.Now()
+		now := tx.Now()
 		c.DecidedBy, c.DecisionReason, c.DecidedAt = a.ID, reason, &now
 		if approve {
 			if err := checkTransition(o, ActCancel); err != nil {
@@ -380,7 +380,7 @@ func (s *Service) cancelChunk(ctx context.Context, tx *store.Tx, a Actor, ids []
 	}
 	items := map[string]model.ServiceItem{}
 	workers := map[string]model.Person{}
-	now := s.Now()
+	now := tx.Now()
 	var evs []notify.Event
 	for _, id := range ids {
 		o, ok := orders[id]
@@ -452,7 +452,7 @@ func (s *Service) RefundSettled(ctx context.Context, a Actor, id string) (model.
 		if !found || c.Status != model.CancellationApproved || c.RefundCents <= 0 {
 			return model.Errorf(model.CodeInvalidTransition, "the order has no refund waiting to be settled")
 		}
-		now := s.Now()
+		now := tx.Now()
 		c.Status, c.SettledAt = model.CancellationSettled, &now
 		if err := tx.UpdateCancellation(ctx, &c, model.CancellationApproved); err != nil {
 			return err

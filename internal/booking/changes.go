@@ -34,7 +34,7 @@ func (s *Service) RequestTimeChange(ctx context.Context, a Actor, id string, new
 		if err := checkTransition(o, ActChangeTime); err != nil {
 			return err
 		}
-		now := s.Now()
+		now := tx.Now()
 		if !newTime.After(now) || newTime.Equal(o.AppointmentAt) {
 			return model.Invalid(model.FieldError{Field: "new_time", Message: "must be in the future and differ from the appointment"})
 		}
@@ -181,7 +181,7 @@ func (s *Service) AnswerTimeChange(ctx context.Context, a Actor, orderID, change
 		if err := checkTransition(o, ActChangeTime); err != nil {
 			return err
 		}
-		now := s.Now()
+		now := tx.Now()
 		if accept && !c.NewTime.After(now) {
 			return model.Errorf(model.CodeInvalidTransition, "the requested time %s has passed; decline it or ask again", c.NewTime.Format(time.RFC3339))
 		}
@@ -283,7 +283,7 @@ func (s *Service) closeOpenChange(ctx context.Context, tx *store.Tx, o model.Ord
 	if err != nil || !found {
 		return err
 	}
-	now := s.Now()
+	now := tx.Now()
 	c.State, c.DecidedAt, c.DecidedBy = model.ChangeWithdrawn, &now, "system"
 	if err := tx.UpdateChangeRequest(ctx, &c); err != nil {
 		return err
@@ -343,7 +343,7 @@ func (s *Service) RequestWorkerChange(ctx context.Context, a Actor, id, reason s
 					"actions": []map[string]any{{"type": "assign_worker", "order_id": o.ID}}}})
 		case isWorkerOf(o, a):
 			o.WorkerID, o.Status = "", model.OrderPending
-			if err := tx.UpdateOrder(ctx, &o, s.Now()); err != nil {
+			if err := tx.UpdateOrder(ctx, &o, tx.Now()); err != nil {
 				return err
 			}
 			if err := s.event(ctx, tx, o, "worker_withdrawn", a, map[string]any{"worker_id": a.ID, "reason": reason}); err != nil {

@@ -37,7 +37,7 @@ func (s *Service) UpdateProfile(ctx context.Context, personID string, in Profile
 		if err := p.Validate(); err != nil {
 			return err
 		}
-		_, err = tx.UpsertPerson(ctx, &p, s.Now())
+		_, err = tx.UpsertPerson(ctx, &p, tx.Now())
 		out = p
 		return err
 	})
@@ -54,7 +54,7 @@ func (s *Service) SyncPerson(ctx context.Context, p *model.Person) (created bool
 		return false, err
 	}
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
-		created, err = tx.UpsertPerson(ctx, p, s.Now())
+		created, err = tx.UpsertPerson(ctx, p, tx.Now())
 		return err
 	})
 	if err != nil {
@@ -69,7 +69,7 @@ func (s *Service) SaveServiceItem(ctx context.Context, it *model.ServiceItem) (c
 		return false, err
 	}
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
-		created, err = tx.UpsertServiceItem(ctx, it, s.Now())
+		created, err = tx.UpsertServiceItem(ctx, it, tx.Now())
 		return err
 	})
 	if err != nil {

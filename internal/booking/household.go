@@ -192,7 +192,7 @@ func (s *Service) AddWatcher(ctx context.Context, a Actor, in WatcherInput) (Wat
 			}
 			w.PersonID, out.Name = p.ID, p.Name
 		}
-		if err := tx.InsertWatcher(ctx, &w, s.Now()); err != nil {
+		if err := tx.InsertWatcher(ctx, &w, tx.Now()); err != nil {
 			return err
 		}
 		store.NoteCreated(ctx, w.ID)
@@ -317,7 +317,7 @@ func (s *Service) UpdateWatcher(ctx context.Context, a Actor, id string, p Watch
 		if p.CanAnswerChanges != nil {
 			w.CanAnswerChanges = *p.CanAnswerChanges
 		}
-		if err := tx.UpdateWatcher(ctx, &w, s.Now()); err != nil {
+		if err := tx.UpdateWatcher(ctx, &w, tx.Now()); err != nil {
 			return err
 		}
 		if out, err = s.watcherView(ctx, &tx.Queries, w); err != nil {
@@ -361,7 +361,7 @@ func (s *Service) RemoveWatcher(ctx context.Context, a Actor, id string) error {
 			return nil
 		}
 		ev, err := tx.AppendEventRecord(ctx, w.PersonID, EventWatchEnded, map[string]any{"watcher_id": w.ID,
-			"customer_id": w.CustomerID, "order_id": w.OrderID}, s.Now())
+			"customer_id": w.CustomerID, "order_id": w.OrderID}, tx.Now())
 		if err != nil {
 			return err
 		}
@@ -473,7 +473,7 @@ func (s *Service) ResolveInvite(ctx context.Context, a Actor, id, personID strin
 			return err
 		}
 		w.PersonID, w.Status = p.ID, model.WatcherActive
-		if err := tx.UpdateWatcher(ctx, &w, s.Now()); err != nil {
+		if err := tx.UpdateWatcher(ctx, &w, tx.Now()); err != nil {
 			return err
 		}
 		out = WatcherView{Watcher: w, Name: p.Name}

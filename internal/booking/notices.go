@@ -108,7 +108,7 @@ func (s *Service) RaiseSOS(ctx context.Context, a Actor, orderID, text string) (
 		if a.Role == model.RoleWorker && !isWorkerOf(o, a) {
 			return model.Errorf(model.CodeNotFound, "order %q not found", orderID)
 		}
-		now := s.Now()
+		now := tx.Now()
 		sos = model.SOSAlert{OrderID: o.ID, RaisedBy: a.ID, RaiserRole: a.Role, Text: text}
 		if err := tx.InsertSOS(ctx, &sos, now); err != nil {
 			return err
@@ -177,7 +177,7 @@ func (s *Service) RunSOSPage(ctx context.Context, j model.Job) error {
 		if err != nil || sos.AckedAt != nil {
 			return err
 		}
-		return s.pageSOS(ctx, tx, &sos, s.Now())
+		return s.pageSOS(ctx, tx, &sos, tx.Now())
 	})
 }
 
@@ -196,7 +196,7 @@ func (s *Service) AcknowledgeSOS(ctx context.Context, a Actor, id string) (model
 		if sos.AckedAt != nil {
 			return nil
 		}
-		now := s.Now()
+		now := tx.Now()
 		t := now.UTC()
 		sos.AckedBy, sos.AckedAt = a.ID, &t
 		if err := tx.UpdateSOS(ctx, &sos, now); err != nil {

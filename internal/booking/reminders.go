@@ -53,7 +53,7 @@ func (s *Service) scheduleReminders(ctx context.Context, tx *store.Tx, o model.O
 // cancelled, or lost its worker).
 func (s *Service) cancelReminders(ctx context.Context, tx *store.Tx, orderID string) error {
 	_, err := tx.CancelJobs(ctx, []string{ReminderKey(orderID, "customer"), ReminderKey(orderID, "worker"),
-		VisitKey(orderID, "nudge"), VisitKey(orderID, "late")}, s.Now())
+		VisitKey(orderID, "nudge"), VisitKey(orderID, "late")}, tx.Now())
 	return err
 }
 
@@ -76,7 +76,7 @@ func (s *Service) RunReminder(ctx context.Context, j model.Job) error {
 		if err != nil {
 			return err
 		}
-		now := s.Now()
+		now := tx.Now()
 		if o.Status != model.OrderAccepted || o.WorkerID == "" || o.WorkerID != p.WorkerID ||
 			!o.AppointmentAt.Equal(p.AppointmentAt) || !now.Before(o.AppointmentAt) {
 			return nil // stale: the order moved on since this reminder was scheduled

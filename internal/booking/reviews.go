@@ -91,7 +91,7 @@ func (s *Service) CreateReview(ctx context.Context, a Actor, orderID string, in 
 			return model.Errorf(model.CodeConflict, "you have reviewed this order already")
 		}
 		r.OrderID, r.CustomerID, r.WorkerID = o.ID, o.CustomerID, o.WorkerID
-		if err := tx.InsertReview(ctx, &r, s.Now()); err != nil {
+		if err := tx.InsertReview(ctx, &r, tx.Now()); err != nil {
 			return err
 		}
 		if err := s.event(ctx, tx, o, "reviewed", a, map[string]any{"review_id": r.ID, "rating": r.Rating}); err != nil {
@@ -188,7 +188,7 @@ func (s *Service) ReplyToReview(ctx context.Context, a Actor, orderID, text stri
 		if !isWorkerOf(o, a) {
 			return model.Errorf(model.CodeNotFound, "order %q not found", orderID)
 		}
-		now := s.Now()
+		now := tx.Now()
 		f, err := s.factsOf(ctx, &tx.Queries, o)
 		if err != nil {
 			return err
@@ -259,7 +259,7 @@ func (s *Service) hide(ctx context.Context, a Actor, orderID, reason string, rep
 		if err != nil {
 			return err
 		}
-		now := s.Now()
+		now := tx.Now()
 		mod := &model.Moderation{At: now, By: a.ID, Reason: reason}
 		typ, author, audience, other := "review_hidden", r.CustomerID, "customer", r.WorkerID
 		if reply {
@@ -348,7 +348,7 @@ func (s *Service) signal(ctx context.Context, tx *store.Tx, typ string, data any
 		if id == "" {
 			continue
 		}
-		e, err := tx.AppendEventRecord(ctx, id, typ, data, s.Now())
+		e, err := tx.AppendEventRecord(ctx, id, typ, data, tx.Now())
 		if err != nil {
 			return err
 		}

@@ -517,6 +517,6 @@ func (s *Service) PutPolicy(ctx context.Context, a Actor, p Policy) (Policy, err
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
-	err := s.write(ctx, "put_policy", func(tx *store.Tx) error { return tx.PutSetting(ctx, SettingPolicy, p, s.Now()) })
+	err := s.write(ctx, "put_policy", func(tx *store.Tx) error { return tx.PutSetting(ctx, SettingPolicy, p, tx.Now()) })
 	return p, err
 }

@@ -96,7 +96,7 @@ func (s *Service) OnTheWay(ctx context.Context, a Actor, id string, eta time.Tim
 		if o.Status != model.OrderAccepted {
 			return model.Errorf(model.CodeInvalidTransition, "cannot set out for an order that is %s", o.Status)
 		}
-		now := s.Now()
+		now := tx.Now()
 		if minutes > 0 {
 			eta = now.Add(time.Duration(minutes) * time.Minute)
 		}
@@ -189,7 +189,7 @@ func (s *Service) onTheWayTimer(ctx context.Context, j model.Job, fn func(tx *st
 // estimate as it is now (one notice for every update inside the gap).
 func (s *Service) RunVisitETA(ctx context.Context, j model.Job) error {
 	return s.onTheWayTimer(ctx, j, func(tx *store.Tx, o model.Order, v model.Visit, _ visitPayload, p Policy) error {
-		now := s.Now()
+		now := tx.Now()
 		if v.ETA.Sub(*v.ToldETA) <= p.Visit.slipMargin() {
 			return nil // back within the margin: nothing to tell
 		}
@@ -216,7 +216,7 @@ func (s *Service) RunVisitOverdue(ctx context.Context, j model.Job) error {
 		if pl.ETA == nil || !v.ETA.Equal(*pl.ETA) {
 			return nil // a newer estimate re-armed it
 		}
-		now := s.Now()
+		now := tx.Now()
 		if _, until := p.Visit.StartWindow(o.AppointmentAt); now.After(until) {
 			return nil
 		}
@@ -264,7 +264,7 @@ func (s *Service) CheckIn(ctx context.Context, a Actor, id string) (model.Order,
 		if err != nil {
 			return err
 		}
-		now := s.Now()
+		now := tx.Now()
 		if err := checkStartWindow(p, o, now, "check in"); err != nil {
 			return err
 		}
@@ -334,7 +334,7 @@ func (s *Service) Start(ctx context.Context, a Actor, id string, in StartInput) 
 		if err != nil {
 			return err
 		}
-		now := s.Now()
+		now := tx.Now()
 		if err := checkStartWindow(p, o, now, "start"); err != nil {
 			return err
 		}
@@ -505,7 +505,7 @@ func (s *Service) runVisitTimer(ctx context.Context, j model.Job, matches func(o
 // appointment; they are nudged once.
 func (s *Service) RunVisitNudge(ctx context.Context, j model.Job) error {
 	return s.visitTimer(ctx, j, func(tx *store.Tx, o model.Order, v model.Visit, p Policy) error {
-		now := s.Now()
+		now := tx.Now()
 		if !now.Before(o.AppointmentAt) {
 			return nil // the operators' notice is due instead
 		}
@@ -533,7 +533,7 @@ func (s *Service) RunVisitNudge(ctx context.Context, j model.Job) error {
 func (s *Service) RunVisitLate(ctx context.Context, j model.Job) error {
 	return s.visitTimer(ctx, j, func(tx *store.Tx, o model.Order, v model.Visit, p Policy) error {
 		v.LateFor = ptr(o.AppointmentAt)
-		if err := tx.PutVisit(ctx, &v, s.Now()); err != nil {
+		if err := tx.PutVisit(ctx, &v, tx.Now()); err != nil {
 			return err
 		}
 		return s.tellOperatorsOfVisit(ctx, tx, o, "not_on_the_way")

@@ -69,6 +69,7 @@ func benchService(b *testing.B, dialect string, customers int) (*Service, []stri
 	}
 	st := benchStore(b, dialect, customers)
 	now := func() time.Time { return benchNow }
+	st.Now = now
 	s := &Service{Store: st, Jobs: jobs.New(st, now, slog.Default()), Notify: &notify.Service{Store: st, Now: now}, Now: now}
 	s.Notify.Broadcasts = s
 	return s, ids
@@ -461,7 +462,7 @@ func BenchmarkCampaignVisible(b *testing.B) {
 		b.Run(dialect, func(b *testing.B) {
 			start := time.Now()
 			now := func() time.Time { return benchNow.Add(time.Since(start)) }
-			a.Now, a.Notify.Now = now, now
+			a.Now, a.Notify.Now, a.Store.Now = now, now, now
 			a.Jobs = jobs.New(a.Store, now, slog.Default())
 			other := &Service{Store: a.Store, Jobs: a.Jobs, Notify: a.Notify, Now: now}
 			ctx := context.Background()

@@ -464,7 +464,7 @@ func (s *Service) SetFrequencyCap(ctx context.Context, p auth.Principal, f model
 	if err := f.Validate(); err != nil {
 		return f, err
 	}
-	return f, s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.PutSetting(ctx, SettingFrequencyCap, f, s.Now()) })
+	return f, s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.PutSetting(ctx, SettingFrequencyCap, f, tx.Now()) })
 }
 
 // PutServiceItem creates or replaces a catalogue item (operators). A new item published active is

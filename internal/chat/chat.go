@@ -144,7 +144,7 @@ func (s *Service) Open(ctx context.Context, tx *store.Tx, c model.Conversation, 
 	if !model.ValidConversationKind(c.Kind) {
 		return c, fmt.Errorf("chat: unknown conversation kind %q", c.Kind)
 	}
-	now := s.Now()
+	now := tx.Now()
 	if err := tx.InsertConversation(ctx, &c, now); err != nil {
 		return c, err
 	}
@@ -172,14 +172,14 @@ func (s *Service) addMember(ctx context.Context, tx *store.Tx, c model.Conversat
 	if c.LastMessageAt != nil {
 		sortAt = *c.LastMessageAt
 	}
-	return tx.UpsertMember(ctx, &model.Member{ConversationID: c.ID, PersonID: personID, Role: role}, sortAt, s.Now())
+	return tx.UpsertMember(ctx, &model.Member{ConversationID: c.ID, PersonID: personID, Role: role}, sortAt, tx.Now())
 }
 
 // RemoveMember takes a person out of a conversation inside the caller's transaction: from its
 // commit on they can neither read nor write it, nor see its files, and their open app is told
 // (conversation.closed) so it leaves the screen.
 func (s *Service) RemoveMember(ctx context.Context, tx *store.Tx, conversationID, personID string) error {
-	now := s.Now()
+	now := tx.Now()
 	removed, err := tx.RemoveMember(ctx, conversationID, personID, now)
 	if err != nil || !removed {
 		return err
@@ -198,7 +198,7 @@ const EventClosed = "conversation.closed"
 
 // Close ends writing in a conversation at at (nil reopens it), inside the caller's transaction.
 func (s *Service) Close(ctx context.Context, tx *store.Tx, conversationID string, at *time.Time) error {
-	return tx.CloseConversation(ctx, conversationID, at, s.Now())
+	return tx.CloseConversation(ctx, conversationID, at, tx.Now())
 }
 
 func (s *Service) publishAfter(tx *store.Tx, events map[string][]model.Event) {
@@ -384,7 +384,7 @@ func (s *Service) SendTx(ctx context.Context, tx *store.Tx, a Actor, conversatio
 			out = SendResult{Message: m, Duplicate: true, Masked: maskedNotice(sender.Locale, m.Masked)}
 			return nil
 		}
-		now := s.Now()
+		now := tx.Now()
 		until, blocked, err := s.writeState(ctx, &tx.Queries, acc.conv)
 		if err != nil {
 			return err
@@ -463,7 +463,7 @@ type SentHook func(ctx context.Context, tx *store.Tx, c model.Conversation, from
 // the automatic reply of support, "transferred to …". Every active member's open app gets it; nobody
 // is notified off-app.
 func (s *Service) System(ctx context.Context, tx *store.Tx, conversationID, text string) (model.Message, error) {
-	now := s.Now()
+	now := tx.Now()
 	msg := model.Message{ConversationID: conversationID, SenderRole: model.SenderSystem, ClientID: "system." + model.NewID(),
 		Text: text, FileIDs: []string{}}
 	if _, err := tx.ConversationForUpdate(ctx, conversationID); err != nil {
@@ -636,7 +636,7 @@ func (s *Service) MarkRead(ctx context.Context, a Actor, conversationID string, 
 		if seq == 0 || seq > acc.conv.LastSeq {
 			seq = acc.conv.LastSeq
 		}
-		now := s.Now()
+		now := tx.Now()
 		moved, err := tx.MarkMemberRead(ctx, acc.conv.ID, a.ID, seq, now)
 		if err != nil {
 			return err
@@ -756,7 +756,7 @@ func (s *Service) Typing(ctx context.Context, a Actor, conversationID string) er
 		if err != nil {
 			return err
 		}
-		now := s.Now()
+		now := tx.Now()
 		events := map[string][]model.Event{}
 		for _, m := range members {
 			if !m.Active() || m.PersonID == a.ID {
@@ -1046,5 +1046,5 @@ func (s *Service) audit(ctx context.Context, tx *store.Tx, a Actor, c model.Conv
 		return err
 	}
 	return tx.AppendOrderEvent(ctx, &model.OrderEvent{OrderID: c.OrderID, Type: typ, ActorID: a.ID, ActorRole: a.Role,
-		Details: raw, CreatedAt: s.Now()})
+		Details: raw, CreatedAt: tx.Now()})
 }

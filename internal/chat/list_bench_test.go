@@ -56,7 +56,8 @@ func BenchmarkConversationList(b *testing.B) {
 			if err := s.Migrate(ctx); err != nil {
 				b.Fatal(err)
 			}
-			svc := &chat.Service{Store: s, Now: func() time.Time { return convBenchEpoch }}
+			s.Now = func() time.Time { return convBenchEpoch }
+			svc := &chat.Service{Store: s, Now: s.Now}
 			for _, who := range []struct {
 				id   string
 				role model.Role

@@ -63,7 +63,7 @@ func (s *Service) runStep(ctx context.Context, j model.Job) error {
 		if c.State != model.ChainActive || c.NextStep != p.Step || c.NextStep >= len(c.Steps) {
 			return nil // read, acknowledged or moot meanwhile, or this step ran already
 		}
-		now := s.Now()
+		now := tx.Now()
 		n, err := tx.Notification(ctx, c.RecipientID, c.NotificationID)
 		if model.IsCode(err, model.CodeNotFound) {
 			return s.Notify.StopChain(ctx, tx, &c, model.ChainMoot, "notice removed", now)
@@ -163,7 +163,7 @@ func (s *Service) AdvanceChain(ctx context.Context, tx *store.Tx, d model.Delive
 	if err != nil {
 		return err
 	}
-	now := s.Now()
+	now := tx.Now()
 	if err := notify.RecordStep(ctx, tx, c, c.Steps[min(d.Step, len(c.Steps))-1], "failed", d.Channel+": "+why, now); err != nil {
 		return err
 	}

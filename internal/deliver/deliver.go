@@ -198,7 +198,7 @@ func (s *Service) skipPlanned(ctx context.Context, tx *store.Tx, notificationID,
 	if tx == nil {
 		return s.Store.InTx(ctx, func(tx *store.Tx) error { return s.skipPlanned(ctx, tx, notificationID, reason) })
 	}
-	_, err := tx.SkipPlannedDeliveries(ctx, notificationID, reason, s.Now())
+	_, err := tx.SkipPlannedDeliveries(ctx, notificationID, reason, tx.Now())
 	return err
 }
 
@@ -213,7 +213,7 @@ func (s *Service) Enqueue(ctx context.Context, tx *store.Tx, n model.Notificatio
 // escalation (Y1).
 func (s *Service) EnqueueStep(ctx context.Context, tx *store.Tx, n model.Notification, alert string, subs []model.PushSubscription,
 	eps []model.WebhookEndpoint, step int, escalation string) error {
-	now := s.Now()
+	now := tx.Now()
 	add := func(channel, target, kind string, maxAttempts int) error {
 		d := model.Delivery{NotificationID: n.ID, RecipientID: n.RecipientID, OrderID: n.OrderID, Kind: n.Kind,
 			Channel: channel, Target: target, State: model.DeliveryQueued, NextAttemptAt: &now, Step: step}
@@ -262,7 +262,7 @@ func (s *Service) finish(ctx context.Context, d *model.Delivery, state, reason s
 		d.LastError = reason
 	}
 	return s.Store.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.UpdateDelivery(ctx, d, s.Now()); err != nil {
+		if err := tx.UpdateDelivery(ctx, d, tx.Now()); err != nil {
 			return err
 		}
 		if state == model.DeliveryFailed || state == model.DeliverySkipped {
@@ -369,7 +369,7 @@ func pushLink(n model.Notification) string {
 // retry records a failed attempt and asks the runner for another at next.
 func (s *Service) retry(ctx context.Context, d *model.Delivery, next time.Time, reason string) error {
 	d.State, d.NextAttemptAt = model.DeliveryRetrying, &next
-	if err := s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.UpdateDelivery(ctx, d, s.Now()) }); err != nil {
+	if err := s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.UpdateDelivery(ctx, d, tx.Now()) }); err != nil {
 		return err
 	}
 	return jobs.Retry(next, errors.New(reason))

@@ -15,7 +15,7 @@ import (
 // reports whether it was new.
 func (s *Service) SavePushSubscription(ctx context.Context, sub *model.PushSubscription) (created bool, err error) {
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
-		created, err = tx.PutPushSubscription(ctx, sub, s.Now())
+		created, err = tx.PutPushSubscription(ctx, sub, tx.Now())
 		return err
 	})
 	if err != nil {
@@ -34,7 +34,7 @@ func (s *Service) CreateWebhookEndpoint(ctx context.Context, ep *model.WebhookEn
 	if err := s.checkWebhookURL(ctx, ep.URL); err != nil {
 		return err
 	}
-	return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.InsertWebhookEndpoint(ctx, ep, s.Now()) })
+	return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.InsertWebhookEndpoint(ctx, ep, tx.Now()) })
 }
 
 // WebhookPatch changes the fields that are set.
@@ -70,7 +70,7 @@ func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id string, p Webhoo
 		if p.Active != nil {
 			ep.Active = *p.Active
 		}
-		return tx.UpdateWebhookEndpoint(ctx, &ep, s.Now())
+		return tx.UpdateWebhookEndpoint(ctx, &ep, tx.Now())
 	})
 	return ep, err
 }

@@ -72,7 +72,7 @@ func (s *Service) TakeReceipt(ctx context.Context, h http.Header, body []byte) (
 		return model.Delivery{}, refused
 	}
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
-		now := s.Now()
+		now := tx.Now()
 		if err := tx.SetDeliveryReceipt(ctx, d.ID, rc.Status, now); err != nil {
 			return err
 		}

@@ -32,7 +32,7 @@ func (s *Service) BindWeChat(ctx context.Context, personID, openid string) (b mo
 		if _, err := tx.Person(ctx, personID); err != nil {
 			return err
 		}
-		created, err = tx.PutWeChatBinding(ctx, &b, s.Now())
+		created, err = tx.PutWeChatBinding(ctx, &b, tx.Now())
 		return err
 	})
 	return b, created, err
@@ -83,7 +83,7 @@ func (s *Service) RecordWeChatAuthorisations(ctx context.Context, personID, repo
 			if results[tpl] != "accept" {
 				continue
 			}
-			if _, err := tx.ChangeWeChatBalance(ctx, personID, tpl, model.LedgerGranted, reportID, 1, s.Now()); err != nil {
+			if _, err := tx.ChangeWeChatBalance(ctx, personID, tpl, model.LedgerGranted, reportID, 1, tx.Now()); err != nil {
 				return err
 			}
 		}
@@ -153,7 +153,7 @@ func (s *Service) CreateWeChatTemplate(ctx context.Context, t *model.WeChatTempl
 	if err := checkWeChatTemplate(t); err != nil {
 		return err
 	}
-	return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.InsertWeChatTemplate(ctx, t, s.Now()) })
+	return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.InsertWeChatTemplate(ctx, t, tx.Now()) })
 }
 
 // UpdateWeChatTemplate replaces mapping t.ID with t.
@@ -167,7 +167,7 @@ func (s *Service) UpdateWeChatTemplate(ctx context.Context, t *model.WeChatTempl
 			return err
 		}
 		t.CreatedAt = old.CreatedAt
-		return tx.UpdateWeChatTemplate(ctx, t, s.Now())
+		return tx.UpdateWeChatTemplate(ctx, t, tx.Now())
 	})
 }
 

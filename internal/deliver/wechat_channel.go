@@ -200,7 +200,7 @@ func (s *Service) stepWeChat(ctx context.Context, tx *store.Tx, c model.NoticeCh
 	if bal <= 0 {
 		return false, "no WeChat authorisation left for template " + tpl.TemplateID, nil
 	}
-	now := s.Now()
+	now := tx.Now()
 	d := model.Delivery{NotificationID: n.ID, RecipientID: n.RecipientID, OrderID: n.OrderID, Kind: n.Kind,
 		Channel: model.ChannelWeChat, Target: b.OpenID, State: model.DeliveryQueued, NextAttemptAt: &now, Step: step,
 		Detail: WeChatDetail{TemplateID: tpl.TemplateID, OpenID: b.OpenID, LedgerBefore: bal, LedgerAfter: bal}.raw()}
@@ -254,7 +254,7 @@ func (s *Service) sendWeChat(ctx context.Context, j model.Job) error {
 		}
 		// Seen in the app already: an authorisation is not spent on it, and nothing else is sent.
 		d.State, d.NextAttemptAt, d.LastError = model.DeliverySkipped, nil, "read in the app before it went out"
-		return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.UpdateDelivery(ctx, &d, s.Now()) })
+		return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.UpdateDelivery(ctx, &d, tx.Now()) })
 	}
 	if s.WeChat == nil {
 		return s.fallBack(ctx, &d, &det, n, p.Alert, model.DeliverySkipped, "WeChat is not configured on this node", nil)
@@ -290,7 +290,7 @@ func (s *Service) sendWeChat(ctx context.Context, j model.Job) error {
 	ref := d.ID + "#" + strconv.Itoa(d.Attempts)
 	var spend store.LedgerChange
 	if err := s.Store.InTx(ctx, func(tx *store.Tx) error {
-		spend, err = tx.ChangeWeChatBalance(ctx, d.RecipientID, tpl.TemplateID, model.LedgerSpent, ref, -1, s.Now())
+		spend, err = tx.ChangeWeChatBalance(ctx, d.RecipientID, tpl.TemplateID, model.LedgerSpent, ref, -1, tx.Now())
 		return err
 	}); err != nil {
 		return err
@@ -303,7 +303,7 @@ func (s *Service) sendWeChat(ctx context.Context, j model.Job) error {
 	ans, sendErr := s.WeChatSend(ctx, msg)
 	d.Attempts++
 	unspend := func(tx *store.Tx) error {
-		c, err := tx.ChangeWeChatBalance(ctx, d.RecipientID, tpl.TemplateID, model.LedgerReturned, ref, 1, s.Now())
+		c, err := tx.ChangeWeChatBalance(ctx, d.RecipientID, tpl.TemplateID, model.LedgerReturned, ref, 1, tx.Now())
 		if err == nil {
 			det.LedgerAfter = c.After
 		}
@@ -319,7 +319,7 @@ func (s *Service) sendWeChat(ctx context.Context, j model.Job) error {
 					return err
 				}
 				d.Detail = det.raw()
-				return tx.UpdateDelivery(ctx, &d, s.Now())
+				return tx.UpdateDelivery(ctx, &d, tx.Now())
 			}); err != nil {
 				return err
 			}
@@ -334,12 +334,12 @@ func (s *Service) sendWeChat(ctx context.Context, j model.Job) error {
 	case 0:
 		d.State, d.NextAttemptAt, d.LastError = model.DeliverySent, nil, ""
 		d.Detail = det.raw()
-		return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.UpdateDelivery(ctx, &d, s.Now()) })
+		return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.UpdateDelivery(ctx, &d, tx.Now()) })
 	case wechat.ErrNoAuthorisation:
 		// WeChat says the person has none: our count was wrong (they used them elsewhere or
 		// WeChat dropped them), so it is zeroed, not merely given this one back.
 		revoke := func(tx *store.Tx) error {
-			c, err := tx.ChangeWeChatBalance(ctx, d.RecipientID, tpl.TemplateID, model.LedgerRevoked, ref, 0, s.Now())
+			c, err := tx.ChangeWeChatBalance(ctx, d.RecipientID, tpl.TemplateID, model.LedgerRevoked, ref, 0, tx.Now())
 			if err == nil {
 				det.LedgerAfter = c.After
 			}
@@ -362,7 +362,7 @@ func (s *Service) sendWeChat(ctx context.Context, j model.Job) error {
 					return err
 				}
 				d.Detail = det.raw()
-				return tx.UpdateDelivery(ctx, &d, s.Now())
+				return tx.UpdateDelivery(ctx, &d, tx.Now())
 			}); err != nil {
 				return err
 			}
@@ -385,7 +385,7 @@ func (s *Service) fallBack(ctx context.Context, d *model.Delivery, det *WeChatDe
 			}
 			det.FellBack = true
 			d.State, d.NextAttemptAt, d.LastError, d.Detail = state, nil, reason, det.raw()
-			if err := tx.UpdateDelivery(ctx, d, s.Now()); err != nil {
+			if err := tx.UpdateDelivery(ctx, d, tx.Now()); err != nil {
 				return err
 			}
 			return s.AdvanceChain(ctx, tx, *d, reason)
@@ -407,7 +407,7 @@ func (s *Service) fallBack(ctx context.Context, d *model.Delivery, det *WeChatDe
 		}
 		det.FellBack = true
 		d.State, d.NextAttemptAt, d.LastError, d.Detail = state, nil, reason, det.raw()
-		if err := tx.UpdateDelivery(ctx, d, s.Now()); err != nil {
+		if err := tx.UpdateDelivery(ctx, d, tx.Now()); err != nil {
 			return err
 		}
 		return s.Enqueue(ctx, tx, n, alert, subs, eps)
@@ -455,7 +455,7 @@ func (s *Service) WeChatSend(ctx context.Context, msg wechat.Message) (wechat.An
 	if err != nil || (ans.ErrCode != wechat.ErrInvalidToken && ans.ErrCode != wechat.ErrTokenExpired) {
 		return ans, err
 	}
-	if err := s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.ExpireWeChatToken(ctx, tok, s.Now()) }); err != nil {
+	if err := s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.ExpireWeChatToken(ctx, tok, tx.Now()) }); err != nil {
 		return ans, err
 	}
 	if tok, err = s.wechatToken(ctx); err != nil {

@@ -49,7 +49,6 @@ func Retry(at time.Time, err error) error { return &RetryError{At: at, Err: err}
 // own transaction (Complete).
 type running struct {
 	job       model.Job
-	now       func() time.Time
 	completed atomic.Bool
 }
 
@@ -66,7 +65,7 @@ func Complete(ctx context.Context, tx *store.Tx) error {
 	if r == nil {
 		return nil
 	}
-	if err := tx.CompleteJob(ctx, r.job.ID, r.job.Attempts, r.now()); err != nil {
+	if err := tx.CompleteJob(ctx, r.job.ID, r.job.Attempts, tx.Now()); err != nil {
 		return err
 	}
 	tx.AfterCommit(func() { r.completed.Store(true) })
@@ -120,7 +119,7 @@ func (r *Runner) Recover(ctx context.Context) (int64, error) {
 	var n int64
 	err := r.store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		n, err = tx.RecoverJobs(ctx, r.Node, r.Life, r.now())
+		n, err = tx.RecoverJobs(ctx, r.Node, r.Life, tx.Now())
 		return err
 	})
 	if n > 0 {
@@ -132,7 +131,7 @@ func (r *Runner) Recover(ctx context.Context) (int64, error) {
 // Heartbeat extends the lease of every job this life is running. Run calls it every Lease/3.
 func (r *Runner) Heartbeat(ctx context.Context) error {
 	return r.store.InTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.ExtendJobLeases(ctx, r.Life, r.now().Add(r.Lease))
+		_, err := tx.ExtendJobLeases(ctx, r.Life, tx.Now().Add(r.Lease))
 		return err
 	})
 }
@@ -146,10 +145,10 @@ func (r *Runner) Schedule(ctx context.Context, tx *store.Tx, kind, key string, r
 	if err != nil {
 		return fmt.Errorf("jobs: payload of %s: %w", kind, err)
 	}
-	if err := tx.ScheduleJob(ctx, model.Job{Kind: kind, Key: key, Payload: raw, RunAt: runAt, MaxAttempts: maxAttempts}, r.now()); err != nil {
+	if err := tx.ScheduleJob(ctx, model.Job{Kind: kind, Key: key, Payload: raw, RunAt: runAt, MaxAttempts: maxAttempts}, tx.Now()); err != nil {
 		return err
 	}
-	if !runAt.After(r.now()) {
+	if !runAt.After(tx.Now()) {
 		tx.AfterCommit(r.Wake)
 	}
 	return nil
@@ -169,7 +168,7 @@ func (r *Runner) ScheduleMany(ctx context.Context, tx *store.Tx, js []Planned) e
 	if len(js) == 0 {
 		return nil
 	}
-	now := r.now()
+	now := tx.Now()
 	list := make([]model.Job, 0, len(js))
 	due := false
 	for _, j := range js {
@@ -191,7 +190,7 @@ func (r *Runner) ScheduleMany(ctx context.Context, tx *store.Tx, js []Planned) e
 
 // Cancel cancels the pending job with key inside tx.
 func (r *Runner) Cancel(ctx context.Context, tx *store.Tx, key string) error {
-	_, err := tx.CancelJob(ctx, key, r.now())
+	_, err := tx.CancelJob(ctx, key, tx.Now())
 	return err
 }
 
@@ -288,7 +287,7 @@ func (r *Runner) runDue(ctx context.Context, sem chan struct{}, wg *sync.WaitGro
 	var claimed []model.Job
 	err := r.store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		claimed, err = tx.ClaimDueJobsAs(ctx, r.Life, r.now(), r.Lease, limit)
+		claimed, err = tx.ClaimDueJobsAs(ctx, r.Life, tx.Now(), r.Lease, limit)
 		return err
 	})
 	if err != nil {
@@ -310,7 +309,7 @@ func (r *Runner) run(ctx context.Context, j model.Job) {
 	h, ok := r.handlers[j.Kind]
 	// What the handler logs with its context names the job.
 	ctx = observe.WithAttrs(ctx, slog.String("job_id", j.ID), slog.String("job_kind", j.Kind))
-	rj := &running{job: j, now: r.now}
+	rj := &running{job: j}
 	ctx = context.WithValue(ctx, runningKey{}, rj)
 	var err error
 	if !ok {
@@ -344,7 +343,7 @@ func (r *Runner) run(ctx context.Context, j model.Job) {
 	}
 	fctx := context.WithoutCancel(ctx)
 	if err := r.store.InTx(fctx, func(tx *store.Tx) error {
-		return tx.FinishJob(fctx, j.ID, j.Attempts, state, retryAt, msg, r.now())
+		return tx.FinishJob(fctx, j.ID, j.Attempts, state, retryAt, msg, tx.Now())
 	}); err != nil {
 		r.log.ErrorContext(fctx, "jobs: finish", "err", err)
 	}

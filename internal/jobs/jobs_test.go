@@ -23,6 +23,7 @@ var t0 = time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
 func setup(t *testing.T, dsn string) (*store.Store, *jobs.Runner, *testkit.Clock) {
 	st := storetest.Open(t, dsn)
 	c := testkit.NewClock(t0)
+	st.Now = c.Now
 	return st, jobs.New(st, c.Now, slog.New(slog.DiscardHandler)), c
 }
 

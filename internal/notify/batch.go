@@ -103,7 +103,7 @@ func (s *Service) NotifyMany(ctx context.Context, tx *store.Tx, evs []Event) ([]
 		return prefs, nil
 	}
 
-	now := s.Now()
+	now := tx.Now()
 	var ns []*model.Notification
 	var all []told
 	for _, ev := range batch {

@@ -287,7 +287,7 @@ func (s *Service) markRead(ctx context.Context, personID string, sel ReadSelecti
 	}
 	var out ReadEvent
 	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
-		now := s.Now()
+		now := tx.Now()
 		marked, err := tx.MarkRead(ctx, personID, store.ReadSelector{IDs: sel.IDs, Category: sel.Category, All: sel.All}, now)
 		if err != nil {
 			return err

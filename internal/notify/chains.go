@@ -138,7 +138,7 @@ func (s *Service) SaveChainRules(ctx context.Context, rules []model.ChainRule) (
 		for k, r := range set {
 			old[k] = r
 		}
-		if err := tx.PutSetting(ctx, SettingChainRules, old, s.Now()); err != nil {
+		if err := tx.PutSetting(ctx, SettingChainRules, old, tx.Now()); err != nil {
 			return err
 		}
 		var err error
@@ -299,7 +299,7 @@ func (s *Service) AcknowledgeOrder(ctx context.Context, personID, orderID string
 func (s *Service) acknowledge(ctx context.Context, personID string, pick func(tx *store.Tx) ([]string, error)) (AckEvent, error) {
 	var out AckEvent
 	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
-		now := s.Now()
+		now := tx.Now()
 		ids, err := pick(tx)
 		if err != nil {
 			return err

@@ -171,7 +171,7 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.N
 	if err != nil {
 		return nil, fmt.Errorf("notify: data: %w", err)
 	}
-	now := s.Now()
+	now := tx.Now()
 	hookWants := false                // some active webhook endpoint takes this kind
 	var hooks []model.WebhookEndpoint // those endpoints
 	if s.OffApp {

@@ -18,6 +18,7 @@ var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 func TestEveryKindRendersInBothLanguages(t *testing.T) {
 	t.Parallel()
 	st := storetest.Open(t, storetest.SQLitePath(t))
+	st.Now = func() time.Time { return t0 }
 	zh := storetest.Person("zh", model.RoleCustomer)
 	en := storetest.Person("en", model.RoleWorker)
 	en.Locale = model.LocaleEN
@@ -72,6 +73,7 @@ func TestEveryKindRendersInBothLanguages(t *testing.T) {
 func TestNotifySameKeyTellsOnce(t *testing.T) {
 	t.Parallel()
 	st := storetest.Open(t, storetest.SQLitePath(t))
+	st.Now = func() time.Time { return t0 }
 	storetest.AddPeople(t, st, storetest.Person("c", model.RoleCustomer))
 	svc := &notify.Service{Store: st, Jobs: jobs.New(st, func() time.Time { return t0 }, nil), Now: func() time.Time { return t0 }}
 	var woken []string
@@ -98,6 +100,7 @@ func TestNotifySameKeyTellsOnce(t *testing.T) {
 func TestNotifySchedulesOffAppOnlyWithSomewhereToGo(t *testing.T) {
 	t.Parallel()
 	st := storetest.Open(t, storetest.SQLitePath(t))
+	st.Now = func() time.Time { return t0 }
 	storetest.AddPeople(t, st, storetest.Person("c1", model.RoleCustomer), storetest.Person("c2", model.RoleCustomer))
 	svc := &notify.Service{Store: st, Jobs: jobs.New(st, func() time.Time { return t0 }, nil), Now: func() time.Time { return t0 }, OffApp: true}
 	tell := func(key, who string) {
@@ -143,6 +146,7 @@ func TestNotifyManyMatchesNotify(t *testing.T) {
 
 func notifyManyMatchesNotify(t *testing.T, dsn string) {
 	st := storetest.Open(t, dsn)
+	st.Now = func() time.Time { return t0 }
 	en := storetest.Person("en", model.RoleCustomer)
 	en.Locale = model.LocaleEN
 	storetest.AddPeople(t, st, storetest.Person("one", model.RoleCustomer), storetest.Person("many", model.RoleCustomer),

@@ -24,7 +24,7 @@ func (s *Service) SavePreferences(ctx context.Context, personID string, in plann
 			return model.Invalid(model.FieldError{Field: "time_zone", Message: "is the profile's time zone; change it with PATCH /v1/me"})
 		}
 		in.TimeZone = ""
-		if err := tx.PutPreferences(ctx, p.ID, in, s.Now()); err != nil {
+		if err := tx.PutPreferences(ctx, p.ID, in, tx.Now()); err != nil {
 			return err
 		}
 		out, err = s.PreferencesOf(ctx, &tx.Queries, p)
@@ -49,5 +49,5 @@ func (s *Service) SaveDefaultPreferences(ctx context.Context, p planner.Preferen
 }
 
 func (s *Service) putSetting(ctx context.Context, key string, v any) error {
-	return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.PutSetting(ctx, key, v, s.Now()) })
+	return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.PutSetting(ctx, key, v, tx.Now()) })
 }

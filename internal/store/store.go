@@ -76,6 +76,9 @@ type Store struct {
 	// ObserveTx, when set, hears how long each InTx took, from begin to commit or rollback
 	// (including the wait for the SQLite writer); the metrics' transaction time. Set it before use.
 	ObserveTx func(time.Duration)
+	// Now is the clock each transaction reads once, when it begins (see Tx.Now); time.Now when
+	// nil. The app sets it to its one clock before use.
+	Now func() time.Time
 }
 
 // Open connects to dsn: "postgres://…" (or "postgresql://…") for PostgreSQL, anything else is a
@@ -159,6 +162,15 @@ func openSQLite(ctx context.Context, dsn string) (*Store, error) {
 	st := &Store{w: w, r: r, dsn: path, wstmts: newStmtCache(w), rstmts: newStmtCache(r), group: newGroup()}
 	st.Queries = Queries{q: counting{dbQuerier{db: r, cache: st.rstmts}}, dialect: SQLite, rc: newReadCache()}
 	return st, nil
+}
+
+// WithClock is the same database (pools, group commit, read cache) whose transactions read their
+// Now from now: for work dated on a clock of its own, as the demo's past orders are. Close only
+// the original.
+func (s *Store) WithClock(now func() time.Time) *Store {
+	c := *s
+	c.Now = now
+	return &c
 }
 
 // Close closes both pools.
@@ -273,7 +285,13 @@ type Tx struct {
 	ended       bool
 	afterCommit []func()
 	atEnd       []func() // run when the transaction ends, committed or not: cache drops
+	now         time.Time
 }
+
+// Now is the time the transaction began, read once from the store's clock: every row one change
+// writes carries this one timestamp, however long the change takes (as wtf's BeginTx does).
+// Services pass it to the write methods' now instead of reading their clock again.
+func (tx *Tx) Now() time.Time { return tx.now }
 
 // SQL is the underlying transaction, for tests that run raw statements inside one.
 func (tx *Tx) SQL() *sql.Tx { return tx.tx }
@@ -349,9 +367,14 @@ func (s *Store) begin(ctx context.Context) (*Tx, error) {
 	return s.newTx(s.txQueries(sqlTx), sqlTx, nil), nil
 }
 
-// newTx makes the Tx of a transaction (or of a unit of work in a shared one).
+// newTx makes the Tx of a transaction (or of a unit of work in a shared one), stamped with the
+// time it begins: on SQLite once the unit has the writer, so the stamp is not older than the wait.
 func (s *Store) newTx(q querier, sqlTx *sql.Tx, u *unit) *Tx {
-	tx := &Tx{Queries: Queries{q: counting{q}, dialect: s.dialect, rc: s.rc, inTx: true}, tx: sqlTx, unit: u}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	tx := &Tx{Queries: Queries{q: counting{q}, dialect: s.dialect, rc: s.rc, inTx: true}, tx: sqlTx, unit: u, now: now()}
 	tx.Queries.atEnd = func(f func()) { tx.atEnd = append(tx.atEnd, f) }
 	return tx
 }

@@ -34,7 +34,7 @@ func (s *Service) PutBusinessHours(ctx context.Context, a Actor, b model.Busines
 	if err := b.Validate(); err != nil {
 		return b, err
 	}
-	err := s.write(ctx, "business hours", func(tx *store.Tx) error { return tx.PutSetting(ctx, SettingBusinessHours, b, s.Now()) })
+	err := s.write(ctx, "business hours", func(tx *store.Tx) error { return tx.PutSetting(ctx, SettingBusinessHours, b, tx.Now()) })
 	return b, err
 }
 
@@ -86,10 +86,10 @@ func (s *Service) SetCapacity(ctx context.Context, a Actor, agentID string, capa
 		if err != nil || p.Role != model.RoleAgent {
 			return model.Errorf(model.CodeNotFound, "agent %q not found", agentID)
 		}
-		if err := tx.EnsureSupportAgent(ctx, agentID, s.Now()); err != nil {
+		if err := tx.EnsureSupportAgent(ctx, agentID, tx.Now()); err != nil {
 			return err
 		}
-		if err := tx.SetAgentCapacity(ctx, agentID, capacity, s.Now()); err != nil {
+		if err := tx.SetAgentCapacity(ctx, agentID, capacity, tx.Now()); err != nil {
 			return err
 		}
 		// More room: the queue is offered again.
@@ -114,11 +114,11 @@ func (s *Service) SetAway(ctx context.Context, a Actor, away *bool) (model.Suppo
 	}
 	var out model.SupportAgent
 	err := s.write(ctx, "agent status", func(tx *store.Tx) error {
-		if err := tx.EnsureSupportAgent(ctx, a.ID, s.Now()); err != nil {
+		if err := tx.EnsureSupportAgent(ctx, a.ID, tx.Now()); err != nil {
 			return err
 		}
 		if away != nil {
-			if err := tx.SetAgentAway(ctx, a.ID, *away, s.Now()); err != nil {
+			if err := tx.SetAgentAway(ctx, a.ID, *away, tx.Now()); err != nil {
 				return err
 			}
 			if !*away {
@@ -162,7 +162,7 @@ func (s *Service) PutCannedReply(ctx context.Context, a Actor, id string, c mode
 		} else {
 			c.ID, c.CreatedBy = "", a.ID
 		}
-		return tx.PutCannedReply(ctx, &c, s.Now())
+		return tx.PutCannedReply(ctx, &c, tx.Now())
 	})
 	return c, err
 }

@@ -106,7 +106,7 @@ func (s *Service) Open(ctx context.Context, a Actor, in OpenInput) (ThreadView, 
 			return err
 		}
 		id = c.ID
-		now := s.Now()
+		now := tx.Now()
 		t := model.SupportThread{ConversationID: c.ID, RequesterID: a.ID, RequesterRole: a.Role, OrderID: in.OrderID,
 			Subject: in.Subject, Status: model.SupportOpen, QueuedAt: &now}
 		if err := tx.InsertSupportThread(ctx, &t, now); err != nil {
@@ -134,7 +134,7 @@ func (s *Service) Sent(ctx context.Context, tx *store.Tx, c model.Conversation, 
 	if err != nil {
 		return err
 	}
-	now := s.Now()
+	now := tx.Now()
 	if from.PersonID != t.RequesterID {
 		if from.Role == model.RoleAgent {
 			t.LastAgentAt, t.AutoRepliedAt = &now, nil
@@ -207,7 +207,7 @@ func (s *Service) autoReply(ctx context.Context, tx *store.Tx, t *model.SupportT
 			return nil
 		}
 	}
-	now := s.Now()
+	now := tx.Now()
 	hours, err := s.BusinessHours(ctx, &tx.Queries)
 	if err != nil {
 		return err
@@ -314,7 +314,7 @@ func (s *Service) offer(ctx context.Context, tx *store.Tx, t *model.SupportThrea
 // give makes agentID the holder of t (a compare-and-swap on its version: a conflict means someone
 // else changed it first), moves the conversation's agent membership, and tells everyone concerned.
 func (s *Service) give(ctx context.Context, tx *store.Tx, t *model.SupportThread, agentID, how string, by Actor, details map[string]any) error {
-	now := s.Now()
+	now := tx.Now()
 	prev := t.AgentID
 	t.AgentID, t.AssignedAt = agentID, &now
 	if err := tx.UpdateSupportThread(ctx, t, now); err != nil {
@@ -387,7 +387,7 @@ func (s *Service) tellUpdate(ctx context.Context, tx *store.Tx, t model.SupportT
 	slices.Sort(to)
 	payload := UpdateEvent{ConversationID: t.ConversationID, Change: change, Status: t.Status, AgentID: t.AgentID, AgentName: name,
 		Queued: t.Queued(), PreviousAgent: prevAgent}
-	now := s.Now()
+	now := tx.Now()
 	events := map[string][]model.Event{}
 	for _, id := range to {
 		ev, err := tx.AppendEventRecord(ctx, id, EventSupportUpdated, payload, now)
@@ -441,7 +441,7 @@ func (s *Service) signalQueue() {
 	events := map[string][]model.Event{}
 	for _, id := range ids {
 		_ = s.Store.InTx(ctx, func(tx *store.Tx) error {
-			ev, err := tx.AppendEventRecord(ctx, id, EventSupportQueue, map[string]any{"queue_length": n}, s.Now())
+			ev, err := tx.AppendEventRecord(ctx, id, EventSupportQueue, map[string]any{"queue_length": n}, tx.Now())
 			if err == nil {
 				events[id] = []model.Event{ev}
 			}
@@ -455,7 +455,7 @@ func (s *Service) signalQueue() {
 
 func (s *Service) event(ctx context.Context, tx *store.Tx, convID, typ string, by Actor, agentID string, details map[string]any) error {
 	return tx.AppendSupportEvent(ctx, &model.SupportEvent{ConversationID: convID, Type: typ, ActorID: by.ID, ActorRole: by.Role,
-		AgentID: agentID, Details: details, CreatedAt: s.Now()})
+		AgentID: agentID, Details: details, CreatedAt: tx.Now()})
 }
 
 // thread loads a support conversation for an actor who may see it: its requester, agents,
@@ -493,7 +493,7 @@ func (s *Service) Claim(ctx context.Context, a Actor, id string) (ThreadView, er
 		if !t.Queued() {
 			return model.Errorf(model.CodeConflict, "the conversation is not in the queue (another agent holds it, or it is resolved)")
 		}
-		if err := tx.EnsureSupportAgent(ctx, a.ID, s.Now()); err != nil {
+		if err := tx.EnsureSupportAgent(ctx, a.ID, tx.Now()); err != nil {
 			return err
 		}
 		ag, err := tx.LockSupportAgent(ctx, a.ID)
@@ -557,7 +557,7 @@ func (s *Service) Transfer(ctx context.Context, a Actor, id string, in TransferI
 			return model.Errorf(model.CodeInvalidTransition, "%s is not online; transfer to an online agent", to.Name)
 		}
 		if in.Note != "" {
-			if err := tx.InsertSupportNote(ctx, &model.SupportNote{ConversationID: id, AuthorID: a.ID, Text: in.Note, CreatedAt: s.Now()}); err != nil {
+			if err := tx.InsertSupportNote(ctx, &model.SupportNote{ConversationID: id, AuthorID: a.ID, Text: in.Note, CreatedAt: tx.Now()}); err != nil {
 				return err
 			}
 		}
@@ -606,7 +606,7 @@ func (s *Service) Release(ctx context.Context, a Actor, id string) (ThreadView, 
 // requeue takes t from its holder back into the queue, keeping its place in line, and offers it
 // to another agent.
 func (s *Service) requeue(ctx context.Context, tx *store.Tx, t *model.SupportThread, how string, by Actor) error {
-	now := s.Now()
+	now := tx.Now()
 	prev := t.AgentID
 	t.AgentID = ""
 	if t.QueuedAt == nil {
@@ -649,7 +649,7 @@ func (s *Service) SetStatus(ctx context.Context, a Actor, id string, status mode
 		if t.Status == model.SupportResolved {
 			return model.Errorf(model.CodeInvalidTransition, "a resolved conversation reopens when the customer writes")
 		}
-		now := s.Now()
+		now := tx.Now()
 		t.Status = status
 		how := evStatus
 		if status == model.SupportResolved {
@@ -704,7 +704,7 @@ func (s *Service) AddNote(ctx context.Context, a Actor, id, text string) (NoteVi
 		if _, err := s.thread(ctx, &tx.Queries, a, id); err != nil {
 			return err
 		}
-		n := model.SupportNote{ConversationID: id, AuthorID: a.ID, Text: text, CreatedAt: s.Now()}
+		n := model.SupportNote{ConversationID: id, AuthorID: a.ID, Text: text, CreatedAt: tx.Now()}
 		if err := tx.InsertSupportNote(ctx, &n); err != nil {
 			return err
 		}
@@ -747,7 +747,7 @@ func (s *Service) Rate(ctx context.Context, a Actor, id string, in RateInput) (m
 			return model.Errorf(model.CodeInvalidTransition, "a conversation is rated once it is resolved")
 		}
 		r = model.SupportRating{ConversationID: id, Resolution: t.Resolutions, RequesterID: a.ID, AgentID: t.AgentID,
-			Score: in.Score, Comment: in.Comment, CreatedAt: s.Now()}
+			Score: in.Score, Comment: in.Comment, CreatedAt: tx.Now()}
 		if err := tx.InsertSupportRating(ctx, &r); err != nil {
 			return err
 		}
@@ -801,7 +801,7 @@ func (s *Service) Presence(ctx context.Context, personID string, online bool) er
 		return nil
 	}
 	return s.write(ctx, "presence", func(tx *store.Tx) error {
-		now := s.Now()
+		now := tx.Now()
 		if err := tx.EnsureSupportAgent(ctx, personID, now); err != nil {
 			return err
 		}
@@ -852,7 +852,7 @@ func (s *Service) RunAgentOffline(ctx context.Context, j model.Job) error {
 		if err != nil {
 			return err
 		}
-		if due := ag.OfflineSince.Add(offlineAfter(hours)); s.Now().Before(due) {
+		if due := ag.OfflineSince.Add(offlineAfter(hours)); tx.Now().Before(due) {
 			return jobs.Retry(due, fmt.Errorf("agent %s offline since %s", p.AgentID, ag.OfflineSince))
 		}
 		held, err := tx.SupportThreads(ctx, store.SupportThreadFilter{AgentID: p.AgentID, Limit: 1000})
@@ -881,7 +881,7 @@ func (s *Service) Restarted(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		now := s.Now()
+		now := tx.Now()
 		for _, id := range ids {
 			if err := tx.SetAgentOnline(ctx, id, false, now); err != nil {
 				return err

@@ -49,7 +49,7 @@ func (s *Service) SubmitFeedback(ctx context.Context, a Actor, in FeedbackInput)
 		if err := s.checkFiles(ctx, tx, a, f.FileIDs); err != nil {
 			return err
 		}
-		if err := tx.InsertFeedback(ctx, &f, s.Now()); err != nil {
+		if err := tx.InsertFeedback(ctx, &f, tx.Now()); err != nil {
 			return err
 		}
 		return s.feedbackEvent(ctx, tx, f.ID, model.FeedbackEventSubmitted, a, map[string]any{"topic": f.Topic})
@@ -90,7 +90,7 @@ func (s *Service) feedbackEvent(ctx context.Context, tx *store.Tx, id, typ strin
 		return err
 	}
 	return tx.AppendFeedbackEvent(ctx, &model.FeedbackEvent{FeedbackID: id, Type: typ, ActorID: a.ID, ActorRole: a.Role,
-		Details: raw, CreatedAt: s.Now()})
+		Details: raw, CreatedAt: tx.Now()})
 }
 
 // FeedbackDetail is a piece of feedback with its history.
@@ -248,7 +248,7 @@ func (s *Service) TriageFeedback(ctx context.Context, a Actor, id string, in Tri
 		if in.Version != 0 && in.Version != f.Version {
 			return model.Errorf(model.CodeConflict, "feedback %s was changed by someone else; reload it", id)
 		}
-		now := s.Now()
+		now := tx.Now()
 		changed := false
 		if in.Status != nil && *in.Status != f.Status {
 			if err := s.feedbackEvent(ctx, tx, id, model.FeedbackEventStatus, a, map[string]any{"from": f.Status, "to": *in.Status}); err != nil {

@@ -15,6 +15,7 @@ func init() {
 		Case{"tx/rollback leaves nothing behind", txRollback},
 		Case{"tx/after-commit hooks run once, after commit, only on commit", txAfterCommit},
 		Case{"tx/a panic rolls back and the store keeps working", txPanic},
+		Case{"tx/now is the store's clock read once, when the transaction begins", txNow},
 		Case{"time/round-trips in UTC with sub-second precision", timeRoundTrip},
 		Case{"store/ping answers and migrate again is a no-op", storePingMigrate},
 	)
@@ -49,6 +50,41 @@ func txRollback(t *testing.T, s *store.Store) {
 	if found, err := s.Setting(ctx, "k", &v); found || err != nil {
 		t.Errorf("setting after rollback: found %v err %v", found, err)
 	}
+}
+
+func txNow(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	reads := 0
+	s.Now = func() time.Time { reads++; return T0.Add(time.Duration(reads) * time.Second) } // a second later on every read
+	var first, second time.Time
+	err := s.InTx(ctx, func(tx *store.Tx) error {
+		first = tx.Now()
+		p := Person("c-1", model.RoleCustomer)
+		if _, err := tx.UpsertPerson(ctx, &p, tx.Now()); err != nil {
+			return err
+		}
+		if !tx.Now().Equal(first) {
+			t.Errorf("tx.Now moved from %v to %v inside one transaction", first, tx.Now())
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first.Equal(T0.Add(time.Second)) || reads != 1 {
+		t.Errorf("tx.Now = %v after %d reads of the clock, want %v after one", first, reads, T0.Add(time.Second))
+	}
+	if err := s.InTx(ctx, func(tx *store.Tx) error { second = tx.Now(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !second.After(first) {
+		t.Errorf("the next transaction's Now %v is not after %v", second, first)
+	}
+	got, err := s.Person(ctx, "c-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantUTC(t, "person created", got.CreatedAt, first)
 }
 
 func txAfterCommit(t *testing.T, s *store.Store) {
