@@ -20,20 +20,6 @@ import (
 	"github.com/homebell/homebell/internal/store/storetest"
 )
 
-// wantProblem fails unless r is a problem document with status and code.
-func wantProblem(t *testing.T, r *apptest.Response, status int, code model.Code) {
-	t.Helper()
-	if r.Status != status || r.Code() != string(code) {
-		t.Fatalf("%s\nwant %d %s", r, status, code)
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
-		t.Errorf("Content-Type %q, want application/problem+json", ct)
-	}
-	if got, _ := r.JSON["status"].(float64); int(got) != status || r.Str("title") == "" || r.Str("type") == "" {
-		t.Errorf("problem document lacks status/title/type: %s", r.Body)
-	}
-}
-
 // The acceptance story: a platform backend syncs a person with a service key, the person
 // reads themself with a platform JWT, and bad credentials are refused — on both databases.
 func TestFoundationWholeProgram(t *testing.T) {

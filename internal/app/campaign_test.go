@@ -14,81 +14,44 @@ import (
 	"testing"
 	"time"
 
-	"github.com/homebell/homebell/internal/app/apptest"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/notify"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
-	"github.com/homebell/homebell/internal/testkit"
 )
 
 // cmpT0 is 10:00 in Shanghai.
 var cmpT0 = time.Date(2026, 5, 4, 2, 0, 0, 0, time.UTC)
 
+// cmpWorld is a world at cmpT0 with customers in and out of 浦东新区 (one with platform news
+// switched off, one who completed an order there) and a webhook gateway for promotions.
 type cmpWorld struct {
-	t   *testing.T
-	s   *apptest.Server
-	clk *testkit.Clock
-	gw  *gateway
+	*world
+	gw *gateway
 }
-
-var cmpRoles = map[string]model.Role{"op": model.RoleOperator, "w": model.RoleWorker}
 
 func newCmpWorld(t *testing.T, dsn string) *cmpWorld {
 	t.Helper()
-	clk := testkit.NewClock(cmpT0)
-	s := apptest.Start(t, dsn, apptest.Options{Now: clk.Now, ManualJobs: true})
-	w := &cmpWorld{t: t, s: s, clk: clk}
+	w := &cmpWorld{world: newWorld(t, dsn, worldOptions{Start: cmpT0})}
 	// c-old completed a daily cleaning at an address in 浦东新区 (no area on the order).
 	old := model.Order{ID: "o-old", CustomerID: "c-old", ServiceItemID: "daily-cleaning", Address: "浦东新区 世纪大道 1 号",
 		AppointmentAt: cmpT0.Add(-72 * time.Hour), Status: model.OrderCompleted}
-	s.World().
-		People(
-			model.Person{ID: "op", Role: model.RoleOperator, Name: "运营"},
-			model.Person{ID: "w", Role: model.RoleWorker, Name: "王阿姨"},
-			model.Person{ID: "c-new", Role: model.RoleCustomer, Name: "新客", Area: "浦东新区"},
-			model.Person{ID: "c-old", Role: model.RoleCustomer, Name: "老客", Locale: model.LocaleEN},
-			model.Person{ID: "c-off", Role: model.RoleCustomer, Name: "关闭资讯", Area: "浦东新区"},
-			model.Person{ID: "c-xh", Role: model.RoleCustomer, Name: "徐汇客户", Area: "徐汇区"}).
+	w.people(
+		model.Person{ID: "op", Role: model.RoleOperator, Name: "运营"},
+		model.Person{ID: "w", Role: model.RoleWorker, Name: "王阿姨"},
+		model.Person{ID: "c-new", Role: model.RoleCustomer, Name: "新客", Area: "浦东新区"},
+		model.Person{ID: "c-old", Role: model.RoleCustomer, Name: "老客", Locale: model.LocaleEN},
+		model.Person{ID: "c-off", Role: model.RoleCustomer, Name: "关闭资讯", Area: "浦东新区"},
+		model.Person{ID: "c-xh", Role: model.RoleCustomer, Name: "徐汇客户", Area: "徐汇区"})
+	w.seed().
 		Items(
 			model.ServiceItem{ID: "daily-cleaning", Name: model.Text{ZH: "日常保洁", EN: "Daily cleaning"}, DurationMinutes: 180, PriceCents: 15000, Active: true},
 			model.ServiceItem{ID: "deep-cleaning", Name: model.Text{ZH: "深度保洁", EN: "Deep cleaning"}, DurationMinutes: 300, PriceCents: 40000, Active: true}).
 		At(cmpT0.Add(-96 * time.Hour)).Orders(&old)
 	w.want(w.as("c-off", "PUT", "/v1/me/preferences", map[string]any{"categories": map[string]bool{"platform": false}}), 200)
-	w.gw = newGateway(t, clk, 200)
-	w.gw.register(t, s, w.tok("op"), []string{notify.KindPromotion, notify.KindNewService})
+	w.gw = newGateway(t, w.clk, 200)
+	w.gw.register(t, w.s, w.tok("op"), []string{notify.KindPromotion, notify.KindNewService})
 	return w
-}
-
-// drain runs jobs due now until none is left (a go-live schedules batches, which schedule sends).
-func (w *cmpWorld) drain() {
-	w.t.Helper()
-	for range 20 {
-		if w.s.RunJobs(w.t) == 0 {
-			return
-		}
-	}
-}
-
-func (w *cmpWorld) tok(id string) string {
-	role, ok := cmpRoles[id]
-	if !ok {
-		role = model.RoleCustomer
-	}
-	return w.s.Token(id, role)
-}
-
-func (w *cmpWorld) as(id, method, path string, body any) *apptest.Response {
-	w.t.Helper()
-	return w.s.Do(method, path, w.tok(id), body)
-}
-
-func (w *cmpWorld) want(r *apptest.Response, status int) *apptest.Response {
-	w.t.Helper()
-	if r.Status != status {
-		w.t.Fatalf("%s\nwant %d", r, status)
-	}
-	return r
 }
 
 // platformEntries lists the campaign entries of a person's message center (ids, newest first).
@@ -238,7 +201,7 @@ func TestP1PromotionTargetingScheduleAndStats(t *testing.T) {
 		}
 
 		// A new customer in the area joins during the period and sees it.
-		w.s.AddPerson(model.Person{ID: "c-late", Role: model.RoleCustomer, Name: "后来者", Area: "浦东新区"})
+		w.people(model.Person{ID: "c-late", Role: model.RoleCustomer, Name: "后来者", Area: "浦东新区"})
 		if !w.sees("c-late", id) {
 			t.Fatal("a customer who joined later does not see the running promotion")
 		}

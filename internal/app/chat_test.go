@@ -18,20 +18,20 @@ import (
 // Order chat (I1) over HTTP on both databases.
 
 // conversationOf opens the order's chat as id and returns its id.
-func (w *ordWorld) conversationOf(id, orderID string) string {
+func (w *world) conversationOf(id, orderID string) string {
 	w.t.Helper()
 	r := w.want(w.as(id, "GET", "/v1/orders/"+orderID+"/conversation", nil), 200)
 	return r.Str("id")
 }
 
 // send sends text as id with a client id and returns the answer.
-func (w *ordWorld) send(id, conv, clientID, text string) *apptest.Response {
+func (w *world) send(id, conv, clientID, text string) *apptest.Response {
 	w.t.Helper()
 	return w.as(id, "POST", "/v1/conversations/"+conv+"/messages", map[string]any{"client_id": clientID, "text": text})
 }
 
 // texts lists the visible texts of a conversation as id reads them (the newest page).
-func (w *ordWorld) texts(id, conv string) []string {
+func (w *world) texts(id, conv string) []string {
 	w.t.Helper()
 	r := w.want(w.as(id, "GET", "/v1/conversations/"+conv+"/messages", nil), 200)
 	var p struct {
@@ -172,11 +172,7 @@ func TestI1WorkerChangeMovesAccess(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		old, err := dialWS(ctx, w.s, w.tok(ordW1), -1, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer old.c.CloseNow()
+		old := w.stream(ctx, ordW1, -1)
 		w.want(w.send(ordW2, conv, "z-1", "您好，我是赵师傅，明天我来"), 201)
 		w.want(w.send(ordCustomer, conv, "c-1", "好的"), 201)
 		// A notification to the old worker proves their stream is live; nothing of the chat came first.
@@ -204,16 +200,8 @@ func TestI1ReceiptsAndTypingLive(t *testing.T) {
 		conv := w.conversationOf(ordCustomer, orderID)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		cs, err := dialWS(ctx, w.s, w.tok(ordCustomer), -1, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer cs.c.CloseNow()
-		ws, err := dialWS(ctx, w.s, w.tok(ordW1), -1, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ws.c.CloseNow()
+		cs := w.stream(ctx, ordCustomer, -1)
+		ws := w.stream(ctx, ordW1, -1)
 
 		w.want(w.as(ordW1, "POST", "/v1/conversations/"+conv+"/typing", nil), 204)
 		ev := nextOf(ctx, t, cs, model.EventTyping)
@@ -494,11 +482,7 @@ func TestI1TypingRateLimited(t *testing.T) {
 		conv := w.conversationOf(ordCustomer, orderID)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		cs, err := dialWS(ctx, w.s, w.tok(ordCustomer), -1, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer cs.c.CloseNow()
+		cs := w.stream(ctx, ordCustomer, -1)
 		typings := func(until string) int {
 			t.Helper()
 			n := 0

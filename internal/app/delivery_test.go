@@ -36,11 +36,10 @@ func x2Node(t *testing.T, dsn string) (s *apptest.Server, clk *testkit.Clock, cu
 
 func x2NodeAt(t *testing.T, dsn string, start time.Time) (s *apptest.Server, clk *testkit.Clock, customer, operator, key string) {
 	t.Helper()
-	clk = testkit.NewClock(start)
-	s = apptest.Start(t, dsn, apptest.Options{Now: clk.Now, ManualJobs: true})
-	customer = s.AddPerson(model.Person{ID: "c-1", Role: model.RoleCustomer, Name: "林晓", Phone: "13800000001"})
-	operator = s.AddPerson(model.Person{ID: "op-1", Role: model.RoleOperator, Name: "运营"})
-	return s, clk, customer, operator, s.ServiceKey("gateway")
+	w := newWorld(t, dsn, worldOptions{Start: start}).people(
+		model.Person{ID: "c-1", Role: model.RoleCustomer, Name: "林晓", Phone: "13800000001"},
+		model.Person{ID: "op-1", Role: model.RoleOperator, Name: "运营"})
+	return w.s, w.clk, w.tok("c-1"), w.tok("op-1"), w.s.ServiceKey("gateway")
 }
 
 // completeOrder tells the customer their service on order is complete (a high-importance,

@@ -21,7 +21,7 @@ import (
 const fbOther = "c-song" // a second customer
 
 // fbUpload uploads a small PNG as the person and returns its file id.
-func fbUpload(w *ordWorld, who string, shade uint8) string {
+func fbUpload(w *world, who string, shade uint8) string {
 	w.t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
 	for i := range img.Pix {
@@ -40,11 +40,10 @@ func fbUpload(w *ordWorld, who string, shade uint8) string {
 	return w.want(r, 201).Str("id")
 }
 
-func newFeedbackWorld(t *testing.T, dsn string) *ordWorld {
+func newFeedbackWorld(t *testing.T, dsn string) *world {
 	t.Helper()
 	w := newOrdWorld(t, dsn, nil)
-	w.s.AddPerson(model.Person{ID: fbOther, Role: model.RoleCustomer, Name: "宋女士"})
-	return w
+	return w.people(model.Person{ID: fbOther, Role: model.RoleCustomer, Name: "宋女士"})
 }
 
 // TestI4FeedbackSubmitTriageAnswer: a customer submits feedback about their order, an operator

@@ -23,25 +23,19 @@ const (
 )
 
 type hhWorld struct {
-	*ordWorld
+	*world
 	order, other     string // the son watches order; other is another of c-lin's orders
 	daughterW, sonW  string // their watcher ids
 	orderAt, otherAt time.Time
 }
 
-// asC sends a request as a customer-role person of the household.
-func (h *hhWorld) asC(id, method, path string, body any) *apptest.Response {
-	h.t.Helper()
-	return h.s.Do(method, path, h.s.Token(id, model.RoleCustomer), body)
-}
-
 func newHHWorld(t *testing.T, dsn string) *hhWorld {
 	t.Helper()
 	w := newOrdWorld(t, dsn, nil)
-	h := &hhWorld{ordWorld: w}
-	w.s.AddPerson(model.Person{ID: hhDaughter, Role: model.RoleCustomer, Name: "Lin Mei", AvatarURL: "/avatars/mei.svg",
-		Phone: "13800000002", Locale: model.LocaleEN, TimeZone: "Europe/London"})
-	w.s.AddPerson(model.Person{ID: hhSon, Role: model.RoleCustomer, Name: "林小东", Phone: "13800000003", TimeZone: "America/New_York"})
+	h := &hhWorld{world: w}
+	w.people(model.Person{ID: hhDaughter, Role: model.RoleCustomer, Name: "Lin Mei", AvatarURL: "/avatars/mei.svg",
+		Phone: "13800000002", Locale: model.LocaleEN, TimeZone: "Europe/London"},
+		model.Person{ID: hhSon, Role: model.RoleCustomer, Name: "林小东", Phone: "13800000003", TimeZone: "America/New_York"})
 	h.orderAt, h.otherAt = ordT0.Add(48*time.Hour), ordT0.Add(72*time.Hour)
 	h.order = w.book(h.orderAt)
 	h.other = w.book(h.otherAt)
@@ -74,7 +68,7 @@ func newHHWorld(t *testing.T, dsn string) *hhWorld {
 		t.Fatalf("household: %s", hh)
 	}
 	// The son mutes alerts of service notices: his preferences, not c-lin's, decide.
-	w.want(h.asC(hhSon, "PUT", "/v1/me/preferences", map[string]any{"category_alert": map[string]string{"service": "badge"}}), 200)
+	w.want(h.as(hhSon, "PUT", "/v1/me/preferences", map[string]any{"category_alert": map[string]string{"service": "badge"}}), 200)
 	return h
 }
 
@@ -147,7 +141,7 @@ func TestY5WatchersToldInTheirLanguageZoneAndPreferences(t *testing.T) {
 }
 
 // inboxAbout counts a person's notifications about an order.
-func (w *ordWorld) inboxAbout(personID, orderID string) int {
+func (w *world) inboxAbout(personID, orderID string) int {
 	n := 0
 	for _, x := range w.inbox(personID, "") {
 		if x.OrderID == orderID {
@@ -165,7 +159,7 @@ func TestY5WatcherSeesTheOrderWithoutPaymentOnly(t *testing.T) {
 		h := newHHWorld(t, dsn)
 		h.want(h.as(ordW1, "POST", "/v1/orders/"+h.order+"/accept", nil), 200)
 
-		r := h.want(h.asC(hhSon, "GET", "/v1/orders/"+h.order, nil), 200)
+		r := h.want(h.as(hhSon, "GET", "/v1/orders/"+h.order, nil), 200)
 		if _, ok := r.JSON["amount_paid_cents"]; ok {
 			t.Errorf("watcher reads the amount paid: %s", r)
 		}
@@ -190,24 +184,24 @@ func TestY5WatcherSeesTheOrderWithoutPaymentOnly(t *testing.T) {
 		if strings.Contains(wv.String(), "13800000003") || strings.Contains(wv.String(), hhSon) {
 			t.Errorf("worker sees a watcher's phone or id: %s", wv)
 		}
-		tl := h.want(h.asC(hhSon, "GET", "/v1/orders/"+h.order+"/timeline", nil), 200)
+		tl := h.want(h.as(hhSon, "GET", "/v1/orders/"+h.order+"/timeline", nil), 200)
 		if len(tl.Items()) == 0 {
 			t.Fatalf("timeline: %s", tl)
 		}
 		// Never the customer's other orders, by any route.
 		for _, p := range []string{"/v1/orders/" + h.other, "/v1/orders/" + h.other + "/timeline", "/v1/orders/" + h.other + "/conversation"} {
-			if r := h.asC(hhSon, "GET", p, nil); r.Status != 404 {
+			if r := h.as(hhSon, "GET", p, nil); r.Status != 404 {
 				t.Errorf("son GET %s: %s", p, r)
 			}
 		}
-		if l := h.want(h.asC(hhSon, "GET", "/v1/orders", nil), 200); len(l.Items()) != 0 {
+		if l := h.want(h.as(hhSon, "GET", "/v1/orders", nil), 200); len(l.Items()) != 0 {
 			t.Errorf("son's own orders list c-lin's: %s", l)
 		}
-		wl := h.want(h.asC(hhSon, "GET", "/v1/household/watching", nil), 200)
+		wl := h.want(h.as(hhSon, "GET", "/v1/household/watching", nil), 200)
 		if len(wl.Items()) != 1 || wl.Items()[0]["id"] != h.order || wl.Items()[0]["amount_paid_cents"] != nil {
 			t.Errorf("son watches: %s", wl)
 		}
-		if dl := h.want(h.asC(hhDaughter, "GET", "/v1/household/watching", nil), 200); len(dl.Items()) != 2 {
+		if dl := h.want(h.as(hhDaughter, "GET", "/v1/household/watching", nil), 200); len(dl.Items()) != 2 {
 			t.Errorf("daughter watches: %s", dl)
 		}
 		// Watchers follow; only the customer changes the order or its household.
@@ -216,21 +210,21 @@ func TestY5WatcherSeesTheOrderWithoutPaymentOnly(t *testing.T) {
 			{"POST", "/v1/orders/" + h.order + "/worker-changes"},
 			{"GET", "/v1/orders/" + h.order + "/cancellation-quote"},
 		} {
-			if r := h.asC(hhDaughter, c.method, c.path, map[string]any{"reason": "不要了"}); r.Status != 403 {
+			if r := h.as(hhDaughter, c.method, c.path, map[string]any{"reason": "不要了"}); r.Status != 403 {
 				t.Errorf("daughter %s %s: %s", c.method, c.path, r)
 			}
 		}
-		if r := h.asC(hhDaughter, "PATCH", "/v1/household/watchers/"+h.sonW, map[string]any{"can_chat": true}); r.Status != 404 {
+		if r := h.as(hhDaughter, "PATCH", "/v1/household/watchers/"+h.sonW, map[string]any{"can_chat": true}); r.Status != 404 {
 			t.Errorf("daughter changes her brother's rights: %s", r)
 		}
 		// A cancelled order: its watchers read the cancellation without its money.
 		h.want(h.as(ordCustomer, "POST", "/v1/orders/"+h.other+"/cancel", map[string]any{"reason": "出差"}), 200)
-		cv := h.want(h.asC(hhDaughter, "GET", "/v1/orders/"+h.other, nil), 200)
+		cv := h.want(h.as(hhDaughter, "GET", "/v1/orders/"+h.other, nil), 200)
 		cn, _ := cv.JSON["cancellation"].(map[string]any)
 		if cn == nil || cn["reason"] != "出差" || cn["refund_cents"] != nil || cv.JSON["amount_paid_cents"] != nil {
 			t.Errorf("daughter's cancelled order: %s", cv)
 		}
-		if tl := h.want(h.asC(hhDaughter, "GET", "/v1/orders/"+h.other+"/timeline", nil), 200); strings.Contains(tl.String(), "refund_cents") {
+		if tl := h.want(h.as(hhDaughter, "GET", "/v1/orders/"+h.other+"/timeline", nil), 200); strings.Contains(tl.String(), "refund_cents") {
 			t.Errorf("daughter's timeline shows the refund: %s", tl)
 		}
 	})
@@ -246,11 +240,11 @@ func TestY5ChatAndAnswerRights(t *testing.T) {
 		conv := h.conversationOf(ordCustomer, h.order)
 
 		// The daughter may chat: she is a member in the role watcher, with her name only.
-		cv := h.want(h.asC(hhDaughter, "GET", "/v1/orders/"+h.order+"/conversation", nil), 200)
+		cv := h.want(h.as(hhDaughter, "GET", "/v1/orders/"+h.order+"/conversation", nil), 200)
 		if cv.Str("id") != conv {
 			t.Fatalf("daughter's conversation: %s", cv)
 		}
-		h.want(h.asC(hhDaughter, "POST", "/v1/conversations/"+conv+"/messages", map[string]any{"client_id": "m-1", "text": "阿姨您好，我是林晓的女儿"}), 201)
+		h.want(h.as(hhDaughter, "POST", "/v1/conversations/"+conv+"/messages", map[string]any{"client_id": "m-1", "text": "阿姨您好，我是林晓的女儿"}), 201)
 		wv := h.want(h.as(ordW1, "GET", "/v1/conversations/"+conv, nil), 200)
 		found := false
 		for _, x := range wv.JSON["members"].([]any) {
@@ -266,13 +260,13 @@ func TestY5ChatAndAnswerRights(t *testing.T) {
 			t.Errorf("worker reads %q", got)
 		}
 		// The son may not: the chat is closed to him on every route.
-		if r := h.asC(hhSon, "GET", "/v1/orders/"+h.order+"/conversation", nil); r.Status != 403 {
+		if r := h.as(hhSon, "GET", "/v1/orders/"+h.order+"/conversation", nil); r.Status != 403 {
 			t.Errorf("son opens the chat: %s", r)
 		}
 		for _, r := range []*apptest.Response{
-			h.asC(hhSon, "GET", "/v1/conversations/"+conv, nil),
-			h.asC(hhSon, "GET", "/v1/conversations/"+conv+"/messages", nil),
-			h.asC(hhSon, "POST", "/v1/conversations/"+conv+"/messages", map[string]any{"client_id": "s-1", "text": "我也在"}),
+			h.as(hhSon, "GET", "/v1/conversations/"+conv, nil),
+			h.as(hhSon, "GET", "/v1/conversations/"+conv+"/messages", nil),
+			h.as(hhSon, "POST", "/v1/conversations/"+conv+"/messages", map[string]any{"client_id": "s-1", "text": "我也在"}),
 		} {
 			if r.Status != 404 && r.Status != 403 {
 				t.Errorf("son in the chat: %s", r)
@@ -289,10 +283,10 @@ func TestY5ChatAndAnswerRights(t *testing.T) {
 		if hasActions(h.one(hhSon, notify.KindChangeRequested, h.order)) {
 			t.Error("son got answers he may not give")
 		}
-		if r := h.asC(hhSon, "POST", "/v1/orders/"+h.order+"/time-changes/"+ch+"/accept", nil); r.Status != 403 {
+		if r := h.as(hhSon, "POST", "/v1/orders/"+h.order+"/time-changes/"+ch+"/accept", nil); r.Status != 403 {
 			t.Errorf("son answers: %s", r)
 		}
-		r := h.want(h.asC(hhDaughter, "POST", "/v1/orders/"+h.order+"/time-changes/"+ch+"/accept", nil), 200)
+		r := h.want(h.as(hhDaughter, "POST", "/v1/orders/"+h.order+"/time-changes/"+ch+"/accept", nil), 200)
 		if r.Str("state") != model.ChangeAccepted || r.Str("decided_by") != hhDaughter {
 			t.Fatalf("daughter's answer: %s", r)
 		}
@@ -300,20 +294,20 @@ func TestY5ChatAndAnswerRights(t *testing.T) {
 			t.Errorf("appointment after the answer: %s", got)
 		}
 		// A watcher does not ask for time changes.
-		if r := h.asC(hhDaughter, "POST", "/v1/orders/"+h.order+"/time-changes", map[string]any{"new_time": h.orderAt.Add(5 * time.Hour).Format(time.RFC3339), "reason": "x"}); r.Status != 403 {
+		if r := h.as(hhDaughter, "POST", "/v1/orders/"+h.order+"/time-changes", map[string]any{"new_time": h.orderAt.Add(5 * time.Hour).Format(time.RFC3339), "reason": "x"}); r.Status != 403 {
 			t.Errorf("daughter asks a time change: %s", r)
 		}
 
 		// c-lin takes the chat right away: at once she is out of the conversation; the son gets it.
 		h.want(h.as(ordCustomer, "PATCH", "/v1/household/watchers/"+h.daughterW, map[string]any{"can_chat": false}), 200)
 		h.want(h.as(ordCustomer, "PATCH", "/v1/household/watchers/"+h.sonW, map[string]any{"can_chat": true}), 200)
-		if r := h.asC(hhDaughter, "GET", "/v1/conversations/"+conv+"/messages", nil); r.Status != 404 {
+		if r := h.as(hhDaughter, "GET", "/v1/conversations/"+conv+"/messages", nil); r.Status != 404 {
 			t.Errorf("daughter without the right reads: %s", r)
 		}
-		if r := h.asC(hhDaughter, "GET", "/v1/orders/"+h.order+"/conversation", nil); r.Status != 403 {
+		if r := h.as(hhDaughter, "GET", "/v1/orders/"+h.order+"/conversation", nil); r.Status != 403 {
 			t.Errorf("daughter without the right opens: %s", r)
 		}
-		if got := h.want(h.asC(hhSon, "GET", "/v1/conversations/"+conv+"/messages", nil), 200); len(got.Items()) != 1 {
+		if got := h.want(h.as(hhSon, "GET", "/v1/conversations/"+conv+"/messages", nil), 200); len(got.Items()) != 1 {
 			t.Errorf("son with the right reads the history: %s", got)
 		}
 	})
@@ -349,31 +343,27 @@ func TestY5RemovalCutsAccessOnEveryEndpoint(t *testing.T) {
 			{"send", "POST", "/v1/conversations/" + conv + "/messages", map[string]any{"client_id": "s-x", "text": "我来看看"}},
 		}
 		for _, c := range calls {
-			if r := h.asC(hhSon, c.method, c.path, c.body); r.Status/100 != 2 {
+			if r := h.as(hhSon, c.method, c.path, c.body); r.Status/100 != 2 {
 				t.Errorf("before removal, son %s: %s", c.name, r)
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		st, err := dialWS(ctx, h.s, h.s.Token(hhSon, model.RoleCustomer), -1, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.c.CloseNow()
+		st := h.stream(ctx, hhSon, -1)
 
 		h.want(h.as(ordCustomer, "DELETE", "/v1/household/watchers/"+h.sonW, nil), 204)
 		for _, c := range calls {
 			if c.name == "send" {
 				c.body = map[string]any{"client_id": "s-y", "text": "还在吗"}
 			}
-			if r := h.asC(hhSon, c.method, c.path, c.body); r.Status != 404 && r.Status != 403 {
+			if r := h.as(hhSon, c.method, c.path, c.body); r.Status != 404 && r.Status != 403 {
 				t.Errorf("after removal, son %s: %s", c.name, r)
 			}
 		}
-		if l := h.want(h.asC(hhSon, "GET", "/v1/household/watching", nil), 200); len(l.Items()) != 0 {
+		if l := h.want(h.as(hhSon, "GET", "/v1/household/watching", nil), 200); len(l.Items()) != 0 {
 			t.Errorf("son still watches: %s", l)
 		}
-		if r := h.asC(hhSon, "POST", "/v1/orders/"+h.order+"/time-changes/x/accept", nil); r.Status != 404 {
+		if r := h.as(hhSon, "POST", "/v1/orders/"+h.order+"/time-changes/x/accept", nil); r.Status != 404 {
 			t.Errorf("son answers after removal: %s", r)
 		}
 		// His stream: told he left the conversation and the order, then nothing of it.
@@ -410,8 +400,8 @@ func TestY5RemovalCutsAccessOnEveryEndpoint(t *testing.T) {
 			}
 		}
 		// The daughter leaves by herself.
-		h.want(h.asC(hhDaughter, "DELETE", "/v1/household/watchers/"+h.daughterW, nil), 204)
-		if r := h.asC(hhDaughter, "GET", "/v1/orders/"+h.order, nil); r.Status != 404 {
+		h.want(h.as(hhDaughter, "DELETE", "/v1/household/watchers/"+h.daughterW, nil), 204)
+		if r := h.as(hhDaughter, "GET", "/v1/orders/"+h.order, nil); r.Status != 404 {
 			t.Errorf("daughter after leaving: %s", r)
 		}
 	})
@@ -443,7 +433,7 @@ func TestY5WatcherToldWhenAdded(t *testing.T) {
 			t.Errorf("son (Chinese, New York, one order, no rights): %q / %q (order %q)", dong.Title, dong.Body, dong.OrderID)
 		}
 		// The notice leads to the order, which he may read.
-		h.want(h.asC(hhSon, "GET", "/v1/orders/"+dong.OrderID, nil), 200)
+		h.want(h.as(hhSon, "GET", "/v1/orders/"+dong.OrderID, nil), 200)
 
 		// Now in the household, c-lin adds him to her other order, with the chat right.
 		h.want(h.as(ordCustomer, "POST", "/v1/household/watchers", map[string]any{"person_id": hhSon, "order_id": h.other, "can_chat": true}), 201)
@@ -475,7 +465,7 @@ func TestY5InviteReachesThePlatformByWebhook(t *testing.T) {
 	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
-		w.s.AddPerson(model.Person{ID: hhSon, Role: model.RoleCustomer, Name: "林小东", Phone: "13800000003"})
+		w.people(model.Person{ID: hhSon, Role: model.RoleCustomer, Name: "林小东", Phone: "13800000003"})
 		gw := newGateway(t, w.clk, 200)
 		gw.register(t, w.s, w.key, []string{notify.KindInviteSent})
 		id := w.book(ordT0.Add(48 * time.Hour))

@@ -32,10 +32,11 @@ var shanghai = func() *time.Location {
 	return loc
 }()
 
+// inbNode is a world at inbT0 with nobody in it yet; the inbox tests add people as they go.
 func inbNode(t *testing.T, dsn string) (*apptest.Server, *testkit.Clock) {
 	t.Helper()
-	clk := testkit.NewClock(inbT0)
-	return apptest.Start(t, dsn, apptest.Options{Now: clk.Now, ManualJobs: true}), clk
+	w := newWorld(t, dsn, worldOptions{Start: inbT0})
+	return w.s, w.clk
 }
 
 // inbNotify tells ev as a domain service would, and returns what was stored.

@@ -19,7 +19,7 @@ import (
 )
 
 // runAll runs due jobs until none is left (a step enqueues its send jobs, due now).
-func (w *ordWorld) runAll() {
+func (w *world) runAll() {
 	w.t.Helper()
 	for range 10 {
 		if w.s.RunJobs(w.t) == 0 {
@@ -29,7 +29,7 @@ func (w *ordWorld) runAll() {
 }
 
 // trail is the order's audit trail entries of notice steps for a recipient, as "step event".
-func (w *ordWorld) trail(orderID, recipientID string) []string {
+func (w *world) trail(orderID, recipientID string) []string {
 	w.t.Helper()
 	r := w.want(w.as(ordOp1, "GET", "/v1/orders/"+orderID+"/timeline", nil), 200)
 	var out []string

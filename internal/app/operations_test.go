@@ -58,13 +58,12 @@ func metric(text, name, labels string) float64 {
 func TestX6MetricsMoveAfterAFlow(t *testing.T) {
 	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
-		clk := testkit.NewClock(ordT0)
-		s := apptest.Start(t, dsn, apptest.Options{Now: clk.Now, ManualJobs: true, Config: func(c *config.Config) {
+		w := newWorld(t, dsn, worldOptions{Config: func(c *config.Config) {
 			c.RateCreatePerMinute, c.RateCreateBurst = 1000, 1000
 			c.RateNotifyPerMinute, c.RateNotifyBurst = 1, 1
 		}})
-		ordSeed(t, s)
-		w := &ordWorld{t: t, s: s, clk: clk, key: s.ServiceKey("platform")}
+		w.seedOrders()
+		s, clk := w.s, w.clk
 		before := scrape(t, s)
 		for _, m := range []string{`homebell_streams_open{transport="sse"}`, `homebell_streams_open{transport="websocket"}`,
 			`homebell_rate_limited_total{class="notifying"}`, `homebell_reminders_fired_total`, `homebell_webhook_endpoints_paused`} {
@@ -197,11 +196,10 @@ func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return 
 func TestX6StructuredLogsWithRequestIDAndNoPhoneNumbers(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
-	clk := testkit.NewClock(ordT0)
-	s := apptest.Start(t, storetest.SQLitePath(t), apptest.Options{Now: clk.Now, ManualJobs: true,
+	w := newWorld(t, storetest.SQLitePath(t), worldOptions{
 		Log: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))})
-	ordSeed(t, s)
-	w := &ordWorld{t: t, s: s, clk: clk, key: s.ServiceKey("platform")}
+	w.seedOrders()
+	s := w.s
 	gw := newGateway(t, testkit.NewClock(ordT0), 410) // the gateway refuses for good: a warning with the delivery
 	gw.register(t, s, w.key, []string{notify.KindOrderAccepted})
 
@@ -303,13 +301,10 @@ func TestX6MetricsOnTheirOwnListenerBehindAToken(t *testing.T) {
 		t.Fatalf("/metrics on the public listener with --metrics-addr: %s", r)
 	}
 	var addr string
-	for deadline := time.Now().Add(5 * time.Second); addr == "" && time.Now().Before(deadline); {
+	eventually(t, 5*time.Second, "the metrics listener starts", func() bool {
 		addr = s.App.MetricsAddr()
-		time.Sleep(10 * time.Millisecond)
-	}
-	if addr == "" {
-		t.Fatal("the metrics listener did not start")
-	}
+		return addr != ""
+	})
 	get := func(token string) (int, string) {
 		req, _ := http.NewRequest("GET", "http://"+addr+"/metrics", nil)
 		if token != "" {

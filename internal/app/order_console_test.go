@@ -41,7 +41,7 @@ func TestConsoleOrderListFiltersSearchSortAndPages(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
 		ctx := context.Background()
-		w.s.AddPerson(model.Person{ID: "c-chen", Role: model.RoleCustomer, Name: "陈Amy", Area: "静安区"})
+		w.people(model.Person{ID: "c-chen", Role: model.RoleCustomer, Name: "陈Amy", Area: "静安区"})
 		if err := w.s.Store.InTx(ctx, func(tx *store.Tx) error {
 			_, err := tx.UpsertServiceItem(ctx, &model.ServiceItem{ID: "deep-cleaning", Name: model.Text{ZH: "深度保洁", EN: "Deep cleaning"},
 				DurationMinutes: 240, PriceCents: 30000, Active: true}, w.s.App.Now())

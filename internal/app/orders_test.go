@@ -177,8 +177,7 @@ func TestN2ReminderFiresOnceAfterRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 		clk.Set(ordT0.Add(3*time.Hour + 45*time.Minute))
-		s2 := apptest.Start(t, dsn, apptest.Options{Now: clk.Now, ManualJobs: true})
-		w := &ordWorld{t: t, s: s2, clk: clk}
+		w := newWorld(t, dsn, worldOptions{Clock: clk}) // the same store: the cast is there
 		w.s.RunJobs(t)
 		w.one(ordCustomer, notify.KindServiceStartingSoon, later)
 		w.one(ordW1, notify.KindServiceStartingSoon, later)

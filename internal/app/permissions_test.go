@@ -323,13 +323,12 @@ func TestIssue10PermissionMatrix(t *testing.T) {
 
 // pmWorld builds the world of the permission matrix (see the callers above) and returns the ids
 // of its resources by the names the matrix's paths use, and a token maker.
-func pmWorld(t *testing.T, dsn string) (*ordWorld, map[string]string, func(id string) string) {
+func pmWorld(t *testing.T, dsn string) (*world, map[string]string, func(id string) string) {
 	w := newOrdWorld(t, dsn, nil)
-	w.s.AddPerson(model.Person{ID: pmCust2, Role: model.RoleCustomer, Name: "陈先生", Area: ordArea})
-	w.s.AddPerson(model.Person{ID: pmWorker, Role: model.RoleWorker, Name: "孙阿姨"})
-	w.s.AddPerson(model.Person{ID: pmAgent, Role: model.RoleAgent, Name: "客服小美"})
+	w.people(model.Person{ID: pmCust2, Role: model.RoleCustomer, Name: "陈先生", Area: ordArea},
+		model.Person{ID: pmWorker, Role: model.RoleWorker, Name: "孙阿姨"},
+		model.Person{ID: pmAgent, Role: model.RoleAgent, Name: "客服小美"})
 	tok := func(id string) string { return w.s.Token(id, pmRole[id]) }
-	as := func(id, method, path string, body any) *apptest.Response { return w.s.Do(method, path, tok(id), body) }
 
 	// The world.
 	ids := map[string]string{"owner": pmOwner, "item": ordItem, "agent": pmAgent}
@@ -342,12 +341,12 @@ func pmWorld(t *testing.T, dsn string) (*ordWorld, map[string]string, func(id st
 	ids["change"] = w.want(w.as(pmOwner, "POST", "/v1/orders/"+order+"/time-changes",
 		map[string]any{"new_time": ordT0.Add(49 * time.Hour).Format(time.RFC3339), "reason": "晚一小时"}), 201).Str("id")
 	done := w.book(ordSoon)
-	w.want(as(pmWorker, "POST", "/v1/orders/"+done+"/accept", nil), 200)
+	w.want(w.as(pmWorker, "POST", "/v1/orders/"+done+"/accept", nil), 200)
 	w.startAs(pmWorker, done)
-	w.want(as(pmWorker, "POST", "/v1/orders/"+done+"/complete", nil), 200)
+	w.want(w.as(pmWorker, "POST", "/v1/orders/"+done+"/complete", nil), 200)
 	ids["done"] = done
 	w.want(w.as(pmOwner, "POST", "/v1/orders/"+done+"/review", map[string]any{"rating": 5, "text": "很细致", "images": []string{ids["file"]}}), 201)
-	w.want(as(pmWorker, "PUT", "/v1/orders/"+done+"/review/reply", map[string]any{"text": "谢谢"}), 201)
+	w.want(w.as(pmWorker, "PUT", "/v1/orders/"+done+"/review/reply", map[string]any{"text": "谢谢"}), 201)
 	ids["feedback"] = w.want(w.as(pmOwner, "POST", "/v1/feedback", map[string]any{"topic": "features", "text": "希望有夜间服务"}), 201).Str("id")
 	ids["campaign"] = w.want(w.as(pmOp, "POST", "/v1/campaigns", map[string]any{"kind": "promotion",
 		"title": map[string]string{"zh-CN": "保洁八折", "en": "20% off"}, "body": map[string]string{"zh-CN": "本周", "en": "This week"},

@@ -12,17 +12,13 @@ import (
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/store/storetest"
-	"github.com/homebell/homebell/internal/testkit"
 )
 
 // relWorld is an order world whose node takes cfg adjustments (rate limits on, …).
-func relWorld(t *testing.T, dsn string, adjust func(*config.Config)) *ordWorld {
+func relWorld(t *testing.T, dsn string, adjust func(*config.Config)) *world {
 	t.Helper()
-	clk := testkit.NewClock(ordT0)
-	s := apptest.Start(t, dsn, apptest.Options{Now: clk.Now, ManualJobs: true, Config: adjust})
-	w := &ordWorld{t: t, s: s, clk: clk}
-	ordSeed(t, s)
-	w.key = s.ServiceKey("platform")
+	w := newWorld(t, dsn, worldOptions{Config: adjust})
+	w.seedOrders()
 	return w
 }
 

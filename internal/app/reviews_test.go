@@ -18,7 +18,7 @@ import (
 )
 
 // completedBy books an order, lets worker accept, start and complete it, and returns its id.
-func (w *ordWorld) completedBy(worker string, at time.Time) string {
+func (w *world) completedBy(worker string, at time.Time) string {
 	w.t.Helper()
 	id := w.book(at)
 	w.want(w.as(worker, "POST", "/v1/orders/"+id+"/accept", nil), 200)
@@ -38,22 +38,6 @@ func ratingOf(t *testing.T, card any) (avg float64, count int) {
 	a, _ := r["average"].(float64)
 	c, _ := r["count"].(float64)
 	return a, int(c)
-}
-
-func wantFields(t *testing.T, r *apptest.Response, fields ...string) {
-	t.Helper()
-	wantProblem(t, r, 400, model.CodeInvalid)
-	got := map[string]bool{}
-	errs, _ := r.JSON["errors"].([]any)
-	for _, e := range errs {
-		m, _ := e.(map[string]any)
-		got[fmt.Sprint(m["field"])] = true
-	}
-	for _, f := range fields {
-		if !got[f] {
-			t.Errorf("problem does not name %s: %s", f, r.Body)
-		}
-	}
 }
 
 // I2: the customer reviews a completed order once; the worker sees it and replies once, editable

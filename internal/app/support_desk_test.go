@@ -16,7 +16,7 @@ func TestI3DeskSettings(t *testing.T) {
 	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
-		w.s.AddPerson(model.Person{ID: deskAgent, Role: model.RoleAgent, Name: "客服小陈"})
+		w.people(model.Person{ID: deskAgent, Role: model.RoleAgent, Name: "客服小陈"})
 
 		me := w.want(w.as(deskAgent, "GET", "/v1/support/me", nil), 200)
 		if me.JSON["capacity"] != float64(5) || me.JSON["away"] != false {

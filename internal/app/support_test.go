@@ -24,52 +24,40 @@ const (
 )
 
 // supWorld is an order world with two agents and a second customer.
-func supWorld(t *testing.T, dsn string) *ordWorld {
+func supWorld(t *testing.T, dsn string) *world {
 	t.Helper()
 	w := newOrdWorld(t, dsn, nil)
-	w.s.AddPerson(model.Person{ID: supAgentA, Role: model.RoleAgent, Name: "客服小陈"})
-	w.s.AddPerson(model.Person{ID: supAgentB, Role: model.RoleAgent, Name: "客服小李"})
-	w.s.AddPerson(model.Person{ID: supCustomer, Role: model.RoleCustomer, Name: "张伟"})
-	return w
+	return w.people(
+		model.Person{ID: supAgentA, Role: model.RoleAgent, Name: "客服小陈"},
+		model.Person{ID: supAgentB, Role: model.RoleAgent, Name: "客服小李"},
+		model.Person{ID: supCustomer, Role: model.RoleCustomer, Name: "张伟"})
 }
 
 // online opens an agent's stream and waits until the desk counts them online.
-func (w *ordWorld) online(ctx context.Context, agentID string) *wsStream {
+func (w *world) online(ctx context.Context, agentID string) *wsStream {
 	w.t.Helper()
-	s, err := dialWS(ctx, w.s, w.tok(agentID), -1, nil)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	w.t.Cleanup(func() { s.c.CloseNow() })
+	s := w.stream(ctx, agentID, -1)
 	w.waitOnline(agentID, true)
 	return s
 }
 
 // waitOnline waits until the agent's presence is as wanted (the hub's presence hook runs on a
 // goroutine of its own).
-func (w *ordWorld) waitOnline(agentID string, want bool) {
+func (w *world) waitOnline(agentID string, want bool) {
 	w.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		me := w.want(w.as(agentID, "GET", "/v1/support/me", nil), 200)
-		if me.JSON["online"] == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			w.t.Fatalf("agent %s online=%v never came: %s", agentID, want, me)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	w.eventually(fmt.Sprintf("agent %s online=%v", agentID, want), func() bool {
+		return w.want(w.as(agentID, "GET", "/v1/support/me", nil), 200).JSON["online"] == want
+	})
 }
 
 // openSupport opens a support conversation as id with a first message and returns the answer.
-func (w *ordWorld) openSupport(id string, body map[string]any) *apptest.Response {
+func (w *world) openSupport(id string, body map[string]any) *apptest.Response {
 	w.t.Helper()
 	return w.want(w.as(id, "POST", "/v1/support/conversations", body), 201)
 }
 
 // messages lists a conversation's messages as id reads them.
-func (w *ordWorld) messages(id, conv string) []model.Message {
+func (w *world) messages(id, conv string) []model.Message {
 	w.t.Helper()
 	var p struct {
 		Items []model.Message `json:"items"`
@@ -79,7 +67,7 @@ func (w *ordWorld) messages(id, conv string) []model.Message {
 }
 
 // systemTexts lists the texts of a conversation's system messages.
-func (w *ordWorld) systemTexts(id, conv string) []string {
+func (w *world) systemTexts(id, conv string) []string {
 	w.t.Helper()
 	out := []string{}
 	for _, m := range w.messages(id, conv) {
@@ -91,7 +79,7 @@ func (w *ordWorld) systemTexts(id, conv string) []string {
 }
 
 // support reads a support conversation as id.
-func (w *ordWorld) support(id, conv string) *apptest.Response {
+func (w *world) support(id, conv string) *apptest.Response {
 	w.t.Helper()
 	return w.want(w.as(id, "GET", "/v1/support/conversations/"+conv, nil), 200)
 }
@@ -341,10 +329,7 @@ func TestI3OfflineAgentReturnsToQueue(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 
-		sa, err := dialWS(ctx, w.s, w.tok(supAgentA), -1, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sa := w.stream(ctx, supAgentA, -1)
 		w.waitOnline(supAgentA, true)
 		conv := w.openSupport(ordCustomer, map[string]any{"client_id": "s-1", "text": "师傅没来"}).Str("conversation_id")
 		if s := w.support(ordOp1, conv); s.Str("agent_id") != supAgentA {
@@ -385,13 +370,7 @@ func TestI3OfflineAgentReturnsToQueue(t *testing.T) {
 
 		// B comes online: the queue is offered to B at once.
 		w.online(ctx, supAgentB)
-		deadline := time.Now().Add(10 * time.Second)
-		for w.support(ordOp1, conv).Str("agent_id") != supAgentB {
-			if time.Now().After(deadline) {
-				t.Fatalf("not offered to B: %s", w.support(ordOp1, conv))
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		w.eventually("offered to B", func() bool { return w.support(ordOp1, conv).Str("agent_id") == supAgentB })
 		var types []string
 		for _, e := range w.support(ordOp1, conv).JSON["events"].([]any) {
 			types = append(types, e.(map[string]any)["type"].(string))

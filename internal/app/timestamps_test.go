@@ -52,11 +52,7 @@ func TestX6EveryTimestampHasOneForm(t *testing.T) {
 		w := newOrdWorld(t, dsn, clk)
 		gw := newGateway(t, clk, 200)
 		gw.register(t, w.s, w.key, []string{notify.KindOrderAccepted, notify.KindChangeRequested})
-		ws, err := dialWS(context.Background(), w.s, w.tok(ordCustomer), 0, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ws.c.CloseNow()
+		ws := w.stream(context.Background(), ordCustomer, 0)
 
 		seen := map[string]int{} // answers checked per path
 		check := func(r *apptest.Response) *apptest.Response {

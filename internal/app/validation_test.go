@@ -2,10 +2,8 @@ package app_test
 
 import (
 	"slices"
-	"sort"
 	"testing"
 
-	"github.com/homebell/homebell/internal/app/apptest"
 	"github.com/homebell/homebell/internal/store/storetest"
 )
 
@@ -53,21 +51,6 @@ func TestX6ValidationNamesEveryField(t *testing.T) {
 			t.Errorf("a refused person was stored: %d %s", r.Status, r.Body)
 		}
 	})
-}
-
-// problemFields are the distinct fields a problem document's errors name, sorted.
-func problemFields(r *apptest.Response) []string {
-	var out []string
-	errs, _ := r.JSON["errors"].([]any)
-	for _, e := range errs {
-		m, _ := e.(map[string]any)
-		f, _ := m["field"].(string)
-		if !slices.Contains(out, f) {
-			out = append(out, f)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 func longString(n int) string {

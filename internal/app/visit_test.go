@@ -13,7 +13,7 @@ import (
 )
 
 // visitEvents lists an order's trail transitions of the given types, oldest first, with details.
-func (w *ordWorld) visitEvents(orderID string, types ...string) []map[string]any {
+func (w *world) visitEvents(orderID string, types ...string) []map[string]any {
 	w.t.Helper()
 	r := w.want(w.as(ordOp1, "GET", "/v1/orders/"+orderID+"/timeline", nil), 200)
 	var tl struct {
@@ -40,7 +40,7 @@ func (w *ordWorld) visitEvents(orderID string, types ...string) []map[string]any
 }
 
 // visitOf reads the order's visit as who sees it.
-func (w *ordWorld) visitOf(who, orderID string) map[string]any {
+func (w *world) visitOf(who, orderID string) map[string]any {
 	w.t.Helper()
 	r := w.want(w.as(who, "GET", "/v1/orders/"+orderID, nil), 200)
 	v, _ := r.JSON["visit"].(map[string]any)
@@ -57,7 +57,7 @@ func TestY4VisitOnTheWayStartCodeOverrideAndPhotos(t *testing.T) {
 	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		w := newOrdWorld(t, dsn, nil)
-		w.s.AddPerson(model.Person{ID: "c-chen", Role: model.RoleCustomer, Name: "陈先生"})
+		w.people(model.Person{ID: "c-chen", Role: model.RoleCustomer, Name: "陈先生"})
 		appt := ordT0.Add(3 * time.Hour)
 		id := w.bookAccepted(appt)
 

@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/homebell/homebell/internal/app/apptest"
 	"github.com/homebell/homebell/internal/config"
 	"github.com/homebell/homebell/internal/deliver"
 	"github.com/homebell/homebell/internal/deliver/wechat"
@@ -48,12 +47,11 @@ func y3WeChat(t *testing.T) *wechattest.Server {
 }
 
 // y3Node starts a node (clock at ordT0, jobs by hand) that sends through the stand-in.
-func y3Node(t *testing.T, dsn string, wx *wechattest.Server, clk *testkit.Clock) *ordWorld {
+func y3Node(t *testing.T, dsn string, wx *wechattest.Server, clk *testkit.Clock) *world {
 	t.Helper()
-	s := apptest.Start(t, dsn, apptest.Options{Now: clk.Now, ManualJobs: true, Config: func(c *config.Config) {
+	return newWorld(t, dsn, worldOptions{Clock: clk, Config: func(c *config.Config) {
 		c.WeChatAppID, c.WeChatSecret, c.WeChatAPI, c.WeChatState = y3App, y3Secret, wx.URL, "trial"
 	}})
-	return &ordWorld{t: t, s: s, clk: clk, key: s.ServiceKey("platform")}
 }
 
 // y3Gateway is the platform's SMS gateway: it records the kind and notification id of each
@@ -87,7 +85,7 @@ func (g *y3Gateway) received(id string) bool {
 }
 
 // y3Ledger reads c-lin's ledger as operators see it.
-func y3Ledger(w *ordWorld) deliver.WeChatLedger {
+func y3Ledger(w *world) deliver.WeChatLedger {
 	w.t.Helper()
 	var l deliver.WeChatLedger
 	w.want(w.as(ordOp1, "GET", "/v1/wechat/people/"+ordCustomer+"/ledger", nil), 200).Decode(w.t, &l)
@@ -104,7 +102,7 @@ func y3Balance(l deliver.WeChatLedger, tpl string) int {
 }
 
 // y3Delivery returns the delivery of notification n on channel, as the operators' log shows it.
-func y3Delivery(w *ordWorld, n, channel string) (model.Delivery, deliver.WeChatDetail, bool) {
+func y3Delivery(w *world, n, channel string) (model.Delivery, deliver.WeChatDetail, bool) {
 	w.t.Helper()
 	for _, d := range deliveries(w.t, w.s, w.tok(ordOp1), "notification_id="+n) {
 		if d.Channel == channel {
@@ -132,7 +130,7 @@ func TestY3WeChatSubscribeMessages(t *testing.T) {
 		wx := y3WeChat(t)
 		clk := testkit.NewClock(ordT0)
 		w := y3Node(t, dsn, wx, clk)
-		ordSeed(t, w.s)
+		w.seedOrders()
 		gw := newY3Gateway(t)
 		w.want(w.as(ordOp1, "POST", "/v1/admin/webhooks", map[string]any{"url": gw.srv.URL, "description": "SMS gateway"}), 201)
 
@@ -296,7 +294,7 @@ func TestY3TokenRefreshedOnceAcrossNodes(t *testing.T) {
 		wx := y3WeChat(t)
 		clk := testkit.NewClock(ordT0)
 		a := y3Node(t, dsn, wx, clk)
-		ordSeed(t, a.s)
+		a.seedOrders()
 		b := y3Node(t, dsn, wx, clk)
 		wx.Grant(y3OpenID, y3Tpl, 100)
 		msg := wechat.Message{ToUser: y3OpenID, TemplateID: y3Tpl, Data: map[string]wechat.Value{"thing1": {Value: "日常保洁"},
@@ -304,7 +302,7 @@ func TestY3TokenRefreshedOnceAcrossNodes(t *testing.T) {
 		burst := func() {
 			var wg sync.WaitGroup
 			for i := range 8 {
-				node := []*ordWorld{a, b}[i%2]
+				node := []*world{a, b}[i%2]
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
@@ -342,7 +340,7 @@ func TestY3WeChatIsAStepOfTheChain(t *testing.T) {
 		wx := y3WeChat(t)
 		clk := testkit.NewClock(ordT0)
 		w := y3Node(t, dsn, wx, clk)
-		ordSeed(t, w.s)
+		w.seedOrders()
 		g := newGateway(t, w.clk, 200)
 		g.register(t, w.s, w.key, []string{notify.KindChangeRequested})
 
