@@ -197,7 +197,7 @@ func (s *Service) stepGateway(ctx context.Context, tx *store.Tx, c model.NoticeC
 	if err != nil {
 		return false, "", err
 	}
-	wanted := eps[:0]
+	var wanted []model.WebhookEndpoint // not eps[:0]: the active list is the read cache's, shared
 	for _, ep := range eps {
 		if ep.Wants(n.Kind) {
 			wanted = append(wanted, ep)

@@ -420,7 +420,7 @@ func (s *Service) wantedEndpoints(ctx context.Context, kind string) ([]model.Web
 	if err != nil {
 		return nil, err
 	}
-	wanted := eps[:0]
+	var wanted []model.WebhookEndpoint // not eps[:0]: the active list is the read cache's, shared
 	for _, ep := range eps {
 		if ep.Wants(kind) {
 			wanted = append(wanted, ep)
