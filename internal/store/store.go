@@ -5,9 +5,11 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"database/sql/driver"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -221,6 +223,27 @@ func (s *Store) SchemaVersions(ctx context.Context) (current, want int64, err er
 		return 0, want, fmt.Errorf("store: schema version: %w", err)
 	}
 	return cur.Int64, want, nil
+}
+
+// SchemaID is a digest of the dialect's migrations (their names and text): databases migrated
+// by binaries with the same SchemaID have the same schema. Tests name their migrated template
+// databases by it (storetest).
+func SchemaID(d Dialect) (string, error) {
+	dir := "migrations/" + string(d)
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return "", fmt.Errorf("store: migrations: %w", err)
+	}
+	h := sha256.New()
+	for _, e := range entries { // ReadDir sorts by name: the order goose applies them in
+		b, err := fs.ReadFile(migrations, dir+"/"+e.Name())
+		if err != nil {
+			return "", fmt.Errorf("store: migrations: %w", err)
+		}
+		fmt.Fprintf(h, "%s %d\n", e.Name(), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // IsUnavailable reports an error that says the database is out of reach or not migrated (rather

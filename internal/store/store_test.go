@@ -21,14 +21,14 @@ func TestMain(m *testing.M) {
 
 func TestConformanceSQLite(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) *store.Store {
-		return storetest.Open(t, storetest.SQLitePath(t))
+		return storetest.Open(t, storetest.MigratedSQLitePath(t))
 	})
 }
 
 func TestConformancePostgres(t *testing.T) {
 	storetest.Env(t, storetest.EnvPostgres, "a PostgreSQL admin database URL such as postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
 	storetest.Run(t, func(t *testing.T) *store.Store {
-		s := storetest.Open(t, storetest.PostgresURL(t))
+		s := storetest.Open(t, storetest.MigratedPostgresURL(t))
 		if s.Dialect() != store.Postgres {
 			t.Fatalf("dialect %s, want postgres", s.Dialect())
 		}

@@ -10,7 +10,7 @@
 //		)
 //	}
 //
-// Every case gets a fresh, migrated store of its own and runs in parallel with the others, so a
+// Every case gets a fresh, migrated store of its own (a copy of a template, see template.go) and runs in parallel with the others, so a
 // case may count rows and list tables without minding its neighbours. Run executes every case on
 // the store it is given; internal/store's tests run it on SQLite and on PostgreSQL.
 //
@@ -25,9 +25,7 @@ package storetest
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
@@ -112,7 +110,8 @@ func Open(t testing.TB, dsn string) *store.Store {
 	return s
 }
 
-// SQLitePath is a fresh SQLite database file in the test's temporary directory.
+// SQLitePath is the path of a SQLite database file, not yet created, in the test's temporary
+// directory: an empty database. MigratedSQLitePath is one with the schema in place.
 func SQLitePath(t testing.TB) string {
 	t.Helper()
 	return filepath.Join(t.TempDir(), "homebell.db")
@@ -147,36 +146,14 @@ func Env(t testing.TB, name, what string) string {
 	return v
 }
 
-// PostgresURL creates a database with a unique name (hb_test_<random>) on the server named by
-// HOMEBELL_TEST_POSTGRES, drops it when the test ends, and returns its URL. Without the variable
+// PostgresURL creates an empty database with a unique name (hb_test_<random>) on the server named
+// by HOMEBELL_TEST_POSTGRES, drops it when the test ends, and returns its URL (MigratedPostgresURL
+// makes one with the schema in place). Without the variable
 // the test is skipped (or fails when HOMEBELL_TEST_REQUIRE=1).
 func PostgresURL(t testing.TB) string {
 	t.Helper()
 	admin := Env(t, EnvPostgres, "a PostgreSQL admin database URL such as postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
-	u, err := url.Parse(admin)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		t.Fatalf("%s must be a postgres:// URL, got %q", EnvPostgres, admin)
-	}
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	name := "hb_test_" + hex.EncodeToString(b)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := adminExec(ctx, admin, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create test database on %s: %v", redact(u), err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		// FORCE: a connection the test forgot to close must not keep the database alive.
-		if err := adminExec(ctx, admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-		}
-	})
-	u.Path = "/" + name
-	return u.String()
+	return createPostgres(t, admin, "")
 }
 
 func adminExec(ctx context.Context, dsn, stmt string) error {
