@@ -129,7 +129,7 @@ func startBrowser(exe string) (context.Context, error) {
 func newStage(t *testing.T, opt apptest.Options) *stage {
 	t.Helper()
 	exe := chromePath(t)
-	srv := apptest.Start(t, storetest.SQLitePath(t), opt)
+	srv := apptest.Start(t, storetest.MigratedSQLitePath(t), opt)
 	bctx, err := startBrowser(exe)
 	if err != nil {
 		t.Fatalf("start chromium %s: %v", exe, err)

@@ -117,13 +117,14 @@ func SQLitePath(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "homebell.db")
 }
 
-// Dialects runs fn as two subtests, "sqlite" and "postgres", each with the DSN of a fresh, empty
-// database (not yet migrated). The postgres subtest is skipped when PostgreSQL is not configured
-// (and fails instead when HOMEBELL_TEST_REQUIRE=1).
+// Dialects runs fn as two subtests, "sqlite" and "postgres", each with the DSN of a fresh
+// database that already holds the current schema (MigratedSQLitePath, MigratedPostgresURL:
+// migrating it again finds nothing to do). The postgres subtest is skipped when PostgreSQL is
+// not configured (and fails instead when HOMEBELL_TEST_REQUIRE=1).
 func Dialects(t *testing.T, fn func(t *testing.T, dsn string)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) { fn(t, SQLitePath(t)) })
-	t.Run("postgres", func(t *testing.T) { fn(t, PostgresURL(t)) })
+	t.Run("sqlite", func(t *testing.T) { fn(t, MigratedSQLitePath(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, MigratedPostgresURL(t)) })
 }
 
 // Required reports whether tests must fail, rather than skip, when an external service they need
