@@ -33,7 +33,9 @@ func TestY1CrashMidChainRunsEachStepOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the chain crash test runs homebell as a child process for about 90 s")
 	}
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		t.Parallel()
 		crashChainRun(t, dsn, 12*time.Second)
 	})
 }

@@ -51,7 +51,9 @@ func TestIssue10CrashLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the crash test runs homebell as a child process for about a minute")
 	}
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		t.Parallel()
 		crashRun(t, dsn, 20*time.Second)
 	})
 }
