@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // Code is a stable, machine-readable error code. Clients may switch on it; it never changes meaning.
@@ -179,4 +180,25 @@ func (v *Validator) Err() error {
 		return nil
 	}
 	return Invalid(v.fields...)
+}
+
+// WrapOp wraps *errp, when set, with what was being done ("booking: accept 0190…: …"): op is the
+// package and the action, id what it was done to ("" for nothing in particular). A service's
+// exported methods defer it on their named error result, so every error they return says where it
+// came from and errors.Is and errors.As still find what it wraps (the API maps codes by those). An
+// error that already names op's package is left as it is (one method of a service calling
+// another), so an error is wrapped once per package.
+func WrapOp(errp *error, op, id string) {
+	err := *errp
+	if err == nil {
+		return
+	}
+	if pkg, _, _ := strings.Cut(op, ":"); strings.HasPrefix(err.Error(), pkg+": ") {
+		return
+	}
+	if id == "" {
+		*errp = fmt.Errorf("%s: %w", op, err)
+		return
+	}
+	*errp = fmt.Errorf("%s %s: %w", op, id, err)
 }
