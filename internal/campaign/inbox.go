@@ -231,7 +231,8 @@ func entryNotification(c model.Campaign, personID, locale, kind, importance stri
 
 // Lookup finds the notification an off-app delivery of a campaign carries
 // ("campaign:<campaign>:<person>"), rendered for that person; deliver.Service.Lookup.
-func (s *Service) Lookup(ctx context.Context, recipientID, id string) (model.Notification, error) {
+func (s *Service) Lookup(ctx context.Context, recipientID, id string) (_ model.Notification, err error) {
+	defer model.WrapOp(&err, "campaign: lookup", id)
 	rest, _ := strings.CutPrefix(id, "campaign:")
 	cid, _, _ := strings.Cut(rest, ":")
 	c, err := s.Store.Campaign(ctx, cid)
@@ -254,20 +255,18 @@ func (s *Service) Lookup(ctx context.Context, recipientID, id string) (model.Not
 
 // ShownTo returns the campaigns personID is shown at now (notify.BroadcastSource): the message
 // center merges them into the person's list, counts and read marks.
-func (s *Service) ShownTo(ctx context.Context, personID string, now time.Time) (notify.Shown, error) {
+func (s *Service) ShownTo(ctx context.Context, personID string, now time.Time) (_ notify.Shown, err error) {
+	defer model.WrapOp(&err, "campaign: shown to", personID)
 	es, err := s.entriesOf(ctx, personID, now)
 	if err != nil {
-		return notify.Shown{}, fmt.Errorf("campaign: shown to %s: %w", personID, err)
+		return notify.Shown{}, err
 	}
 	return es.shown(), nil
 }
 
 // MarkShownRead records in tx that personID read the campaigns ids (opened: and opened their
 // detail); notify.BroadcastSource.
-func (s *Service) MarkShownRead(ctx context.Context, tx *store.Tx, personID string, ids []string, opened bool, now time.Time) (int64, error) {
-	n, err := tx.MarkCampaignsRead(ctx, personID, ids, opened, now)
-	if err != nil {
-		return n, fmt.Errorf("campaign: mark read for %s: %w", personID, err)
-	}
-	return n, nil
+func (s *Service) MarkShownRead(ctx context.Context, tx *store.Tx, personID string, ids []string, opened bool, now time.Time) (_ int64, err error) {
+	defer model.WrapOp(&err, "campaign: mark shown read", personID)
+	return tx.MarkCampaignsRead(ctx, personID, ids, opened, now)
 }

@@ -140,7 +140,8 @@ func notFound(id string) error {
 }
 
 // Open creates a conversation with its first members inside the caller's transaction.
-func (s *Service) Open(ctx context.Context, tx *store.Tx, c model.Conversation, members []model.Member) (model.Conversation, error) {
+func (s *Service) Open(ctx context.Context, tx *store.Tx, c model.Conversation, members []model.Member) (_ model.Conversation, err error) {
+	defer model.WrapOp(&err, "chat: open", "")
 	if !model.ValidConversationKind(c.Kind) {
 		return c, fmt.Errorf("chat: unknown conversation kind %q", c.Kind)
 	}
@@ -158,7 +159,8 @@ func (s *Service) Open(ctx context.Context, tx *store.Tx, c model.Conversation, 
 
 // AddMember adds a person to a conversation (or brings them back) inside the caller's
 // transaction. They see the conversation's whole history.
-func (s *Service) AddMember(ctx context.Context, tx *store.Tx, conversationID, personID string, role model.Role) error {
+func (s *Service) AddMember(ctx context.Context, tx *store.Tx, conversationID, personID string, role model.Role) (err error) {
+	defer model.WrapOp(&err, "chat: add member", conversationID)
 	c, err := tx.Conversation(ctx, conversationID)
 	if err != nil {
 		return err
@@ -178,7 +180,8 @@ func (s *Service) addMember(ctx context.Context, tx *store.Tx, c model.Conversat
 // RemoveMember takes a person out of a conversation inside the caller's transaction: from its
 // commit on they can neither read nor write it, nor see its files, and their open app is told
 // (conversation.closed) so it leaves the screen.
-func (s *Service) RemoveMember(ctx context.Context, tx *store.Tx, conversationID, personID string) error {
+func (s *Service) RemoveMember(ctx context.Context, tx *store.Tx, conversationID, personID string) (err error) {
+	defer model.WrapOp(&err, "chat: remove member", conversationID)
 	now := tx.Now()
 	removed, err := tx.RemoveMember(ctx, conversationID, personID, now)
 	if err != nil || !removed {
@@ -197,7 +200,8 @@ func (s *Service) RemoveMember(ctx context.Context, tx *store.Tx, conversationID
 const EventClosed = "conversation.closed"
 
 // Close ends writing in a conversation at at (nil reopens it), inside the caller's transaction.
-func (s *Service) Close(ctx context.Context, tx *store.Tx, conversationID string, at *time.Time) error {
+func (s *Service) Close(ctx context.Context, tx *store.Tx, conversationID string, at *time.Time) (err error) {
+	defer model.WrapOp(&err, "chat: close", conversationID)
 	return tx.CloseConversation(ctx, conversationID, at, tx.Now())
 }
 
@@ -310,12 +314,13 @@ type MessageEvent struct {
 
 // Send adds a message to a conversation: the sender must be an active member and the
 // conversation writable. A retry with the same client id returns the message sent first.
-func (s *Service) Send(ctx context.Context, a Actor, conversationID string, in SendInput) (SendResult, error) {
+func (s *Service) Send(ctx context.Context, a Actor, conversationID string, in SendInput) (_ SendResult, err error) {
+	defer model.WrapOp(&err, "chat: send", conversationID)
 	if err := model.ValidateMessage(in.ClientID, in.Text, in.FileIDs); err != nil {
 		return SendResult{}, err
 	}
 	var out SendResult
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if out, err = s.SendTx(ctx, tx, a, conversationID, in); err != nil {
 			return err
@@ -337,7 +342,8 @@ const dupRef = "dup:"
 
 // Sent is the answer Send gave under the idempotency ref it noted: the sender's message with that
 // client id as it is now, told as new (201) or as a duplicate (200).
-func (s *Service) Sent(ctx context.Context, a Actor, conversationID, ref string) (SendResult, bool, error) {
+func (s *Service) Sent(ctx context.Context, a Actor, conversationID, ref string) (_ SendResult, _ bool, err error) {
+	defer model.WrapOp(&err, "chat: sent", conversationID)
 	clientID, dup := strings.CutPrefix(ref, dupRef)
 	acc, err := s.load(ctx, &s.Store.Queries, a, conversationID, false)
 	if err != nil {
@@ -363,9 +369,10 @@ func (s *Service) Sent(ctx context.Context, a Actor, conversationID, ref string)
 
 // SendTx is Send inside the caller's transaction (a support conversation opens with its first
 // message in one commit). The caller validated in with model.ValidateMessage.
-func (s *Service) SendTx(ctx context.Context, tx *store.Tx, a Actor, conversationID string, in SendInput) (SendResult, error) {
+func (s *Service) SendTx(ctx context.Context, tx *store.Tx, a Actor, conversationID string, in SendInput) (_ SendResult, err error) {
+	defer model.WrapOp(&err, "chat: send tx", conversationID)
 	var out SendResult
-	err := func() error {
+	err = func() error {
 		acc, err := s.load(ctx, &tx.Queries, a, conversationID, true)
 		if err != nil {
 			return err
@@ -462,7 +469,8 @@ type SentHook func(ctx context.Context, tx *store.Tx, c model.Conversation, from
 // System adds a message without a sender (sender_role system) inside the caller's transaction:
 // the automatic reply of support, "transferred to …". Every active member's open app gets it; nobody
 // is notified off-app.
-func (s *Service) System(ctx context.Context, tx *store.Tx, conversationID, text string) (model.Message, error) {
+func (s *Service) System(ctx context.Context, tx *store.Tx, conversationID, text string) (_ model.Message, err error) {
+	defer model.WrapOp(&err, "chat: system", conversationID)
 	now := tx.Now()
 	msg := model.Message{ConversationID: conversationID, SenderRole: model.SenderSystem, ClientID: "system." + model.NewID(),
 		Text: text, FileIDs: []string{}}
@@ -546,7 +554,8 @@ type MessagesPage struct {
 // Messages reads a page of a conversation. Members see the visible text; operators and the
 // platform also see originals that masking hid, and each of their reads of an order's
 // conversation is recorded in the order's audit trail (X4).
-func (s *Service) Messages(ctx context.Context, a Actor, conversationID string, mq MessagesQuery) (MessagesPage, error) {
+func (s *Service) Messages(ctx context.Context, a Actor, conversationID string, mq MessagesQuery) (_ MessagesPage, err error) {
+	defer model.WrapOp(&err, "chat: messages", conversationID)
 	if mq.Limit <= 0 || mq.Limit > 200 {
 		mq.Limit = 50
 	}
@@ -589,7 +598,7 @@ func (s *Service) Messages(ctx context.Context, a Actor, conversationID string, 
 		return out, err
 	}
 	// Staff reads are audited: the read and its record commit together.
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		acc, err := read(&tx.Queries)
 		if err != nil {
 			return err
@@ -620,12 +629,13 @@ func (s *Service) retentionStart(ctx context.Context, q *store.Queries) (time.Ti
 
 // MarkRead moves the actor's read position to seq (0: the newest message) and tells the other
 // members live (read receipts). It never moves back.
-func (s *Service) MarkRead(ctx context.Context, a Actor, conversationID string, seq int64) (View, error) {
+func (s *Service) MarkRead(ctx context.Context, a Actor, conversationID string, seq int64) (_ View, err error) {
+	defer model.WrapOp(&err, "chat: mark read", conversationID)
 	if seq < 0 {
 		return View{}, model.Invalid(model.FieldError{Field: "seq", Message: "must be 0 (the newest) or a message seq"})
 	}
 	var out View
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		acc, err := s.load(ctx, &tx.Queries, a, conversationID, false)
 		if err != nil {
 			return err
@@ -688,30 +698,11 @@ func (s *Service) receipt(ctx context.Context, tx *store.Tx, c model.Conversatio
 	return nil
 }
 
-// readEntry marks the reader's message-center entry of the conversation read (which also stops
-// a pending off-app delivery of it) and tells their apps the new unread counts.
+// readEntry marks the reader's message-center entry of the conversation read through the message
+// center (which also stops a pending off-app delivery of it) and tells their apps the new counts.
 func (s *Service) readEntry(ctx context.Context, tx *store.Tx, c model.Conversation, personID string, now time.Time) error {
-	key := s.notifyKind(c.Kind) + ":" + c.ID
-	id, err := tx.MarkThreadRead(ctx, personID, key, now)
-	if err != nil || id == "" {
-		return err
-	}
-	if err := notify.CancelThreadDelivery(ctx, tx, personID, key, now); err != nil {
-		return err
-	}
-	counts, err := tx.UnreadCounts(ctx, personID)
-	if err != nil {
-		return err
-	}
-	total := 0
-	byCat := map[string]int{"service": 0, "exception": 0, "platform": 0, "interaction": 0}
-	for k, v := range counts {
-		byCat[k] = v
-		total += v
-	}
-	ev, err := tx.AppendEventRecord(ctx, personID, model.EventRead, map[string]any{"ids": []string{id}, "read_at": now.UTC(),
-		"marked": 1, "unread": map[string]any{"total": total, "by_category": byCat}}, now)
-	if err != nil {
+	ev, ok, err := notify.ReadThread(ctx, tx, personID, s.notifyKind(c.Kind)+":"+c.ID, now)
+	if err != nil || !ok {
 		return err
 	}
 	s.publishAfter(tx, map[string][]model.Event{personID: {ev}})
@@ -733,7 +724,8 @@ type TypingEvent struct {
 // A person's typing in one conversation is fanned out at most once per TypingEvery (default 1 s,
 // per node): a post sooner than that is answered like any other (204) but tells nobody and writes
 // nothing, so a client that posts on every keystroke costs one read, not a write per key.
-func (s *Service) Typing(ctx context.Context, a Actor, conversationID string) error {
+func (s *Service) Typing(ctx context.Context, a Actor, conversationID string) (err error) {
+	defer model.WrapOp(&err, "chat: typing", conversationID)
 	acc, err := s.load(ctx, &s.Store.Queries, a, conversationID, false)
 	if err != nil {
 		return err
@@ -776,9 +768,10 @@ func (s *Service) Typing(ctx context.Context, a Actor, conversationID string) er
 
 // SetMuted mutes (or unmutes) a conversation for the actor: new messages still update their
 // message-center entry, badge only, with no off-app delivery.
-func (s *Service) SetMuted(ctx context.Context, a Actor, conversationID string, muted bool) (View, error) {
+func (s *Service) SetMuted(ctx context.Context, a Actor, conversationID string, muted bool) (_ View, err error) {
+	defer model.WrapOp(&err, "chat: set muted", conversationID)
 	var out View
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		acc, err := s.load(ctx, &tx.Queries, a, conversationID, false)
 		if err != nil {
 			return err
@@ -951,7 +944,8 @@ func (s *Service) views(ctx context.Context, q *store.Queries, rcs []readerConve
 }
 
 // Get returns a conversation the actor may read.
-func (s *Service) Get(ctx context.Context, a Actor, conversationID string) (View, error) {
+func (s *Service) Get(ctx context.Context, a Actor, conversationID string) (_ View, err error) {
+	defer model.WrapOp(&err, "chat: get", conversationID)
 	acc, err := s.load(ctx, &s.Store.Queries, a, conversationID, false)
 	if err != nil {
 		return View{}, err
@@ -969,6 +963,7 @@ type ListQuery struct {
 // Mine lists the conversations the actor belongs to, latest message first, with unread counts.
 // next is the cursor of the next page ("" at the end).
 func (s *Service) Mine(ctx context.Context, a Actor, lq ListQuery) (items []View, next string, err error) {
+	defer model.WrapOp(&err, "chat: mine", "")
 	if lq.Kind != "" && !model.ValidConversationKind(lq.Kind) {
 		return nil, "", model.Invalid(model.FieldError{Field: "kind", Message: "must be order, support or feedback"})
 	}
@@ -1024,7 +1019,8 @@ func decodeCursor(s string) (store.ConversationKey, bool) {
 // message of a conversation they are an active member of at this moment (a removed worker loses
 // the images with the messages), and operators may read the images of any conversation they may
 // read (disputes).
-func (s *Service) CanReadFile(ctx context.Context, personID, fileID string) (bool, error) {
+func (s *Service) CanReadFile(ctx context.Context, personID, fileID string) (_ bool, err error) {
+	defer model.WrapOp(&err, "chat: can read file", fileID)
 	ok, err := s.Store.FileReadable(ctx, personID, fileID)
 	if err != nil || ok {
 		return ok, err

@@ -22,7 +22,8 @@ import (
 
 // WorkerChanged is booking's hook: it opens the order's conversation when the order first gets a
 // worker and moves membership from the previous worker to the current one.
-func (s *Service) WorkerChanged(ctx context.Context, tx *store.Tx, o model.Order, previousWorkerID string) error {
+func (s *Service) WorkerChanged(ctx context.Context, tx *store.Tx, o model.Order, previousWorkerID string) (err error) {
+	defer model.WrapOp(&err, "chat: worker changed", o.ID)
 	c, err := tx.OrderConversation(ctx, o.ID, model.ConversationOrder)
 	if model.IsCode(err, model.CodeNotFound) && o.WorkerID == "" {
 		return nil // never had a conversation and nobody to talk to yet
@@ -106,8 +107,9 @@ func orderMembers(ctx context.Context, q *store.Queries, o model.Order) ([]model
 // HouseholdChanged is booking's hook on a change of an order's watchers or their rights (Y5): the
 // order's conversation, if it has one, gets exactly the watchers allowed to chat, in the same
 // commit (a watcher losing the right or removed is a removed member from then on).
-func (s *Service) HouseholdChanged(ctx context.Context, tx *store.Tx, o model.Order) error {
-	_, err := tx.OrderConversation(ctx, o.ID, model.ConversationOrder)
+func (s *Service) HouseholdChanged(ctx context.Context, tx *store.Tx, o model.Order) (err error) {
+	defer model.WrapOp(&err, "chat: household changed", o.ID)
+	_, err = tx.OrderConversation(ctx, o.ID, model.ConversationOrder)
 	if model.IsCode(err, model.CodeNotFound) {
 		return nil // it opens with its members when a worker accepts
 	}
@@ -120,7 +122,8 @@ func (s *Service) HouseholdChanged(ctx context.Context, tx *store.Tx, o model.Or
 
 // OrderConversation returns an order's conversation to its customer, its current worker, or
 // staff; anyone else is told the order does not exist. It exists once a worker has accepted.
-func (s *Service) OrderConversation(ctx context.Context, a Actor, orderID string) (View, error) {
+func (s *Service) OrderConversation(ctx context.Context, a Actor, orderID string) (_ View, err error) {
+	defer model.WrapOp(&err, "chat: order conversation", orderID)
 	o, err := s.Store.Order(ctx, orderID)
 	if model.IsCode(err, model.CodeNotFound) {
 		return View{}, model.Errorf(model.CodeNotFound, "order %q not found", orderID)

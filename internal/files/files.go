@@ -87,7 +87,8 @@ func (s *Service) maxPixels() int64 {
 // it, stores it and returns its metadata. filename is only kept for Content-Disposition. The same
 // person uploading the same image again gets the first file back, so a retried
 // upload never makes a second file.
-func (s *Service) Upload(ctx context.Context, uploaderID, filename string, r io.Reader) (model.File, error) {
+func (s *Service) Upload(ctx context.Context, uploaderID, filename string, r io.Reader) (_ model.File, err error) {
+	defer model.WrapOp(&err, "files: upload", uploaderID)
 	f, _, err := s.upload(ctx, uploaderID, filename, r)
 	return f, err
 }
@@ -169,7 +170,8 @@ func (s *Service) process(ctx context.Context, b []byte) (processed, error) {
 
 // Get returns a file's metadata if personID may read it; not_found otherwise, exactly as if it did
 // not exist. Other services call it to check that a file a person attaches is theirs to show.
-func (s *Service) Get(ctx context.Context, personID, id string) (model.File, error) {
+func (s *Service) Get(ctx context.Context, personID, id string) (_ model.File, err error) {
+	defer model.WrapOp(&err, "files: get", id)
 	if !model.ValidID(id) {
 		return model.File{}, model.Errorf(model.CodeNotFound, "file %q not found", id)
 	}
@@ -219,7 +221,8 @@ type Content struct {
 
 // Open returns the file's metadata and its bytes (the thumbnail's when thumb is set) if personID
 // may read it; not_found otherwise.
-func (s *Service) Open(ctx context.Context, personID, id string, thumb bool) (model.File, Content, error) {
+func (s *Service) Open(ctx context.Context, personID, id string, thumb bool) (_ model.File, _ Content, err error) {
+	defer model.WrapOp(&err, "files: open", id)
 	f, err := s.Get(ctx, personID, id)
 	if err != nil {
 		return f, Content{}, err
@@ -311,7 +314,8 @@ func cleanFilename(name, contentType string) string {
 // CheckOwned verifies that every id names an image personID uploaded: what a person may attach to
 // something others will see (a chat message). Anything else is refused as invalid file_ids,
 // without saying whether the file exists.
-func (s *Service) CheckOwned(ctx context.Context, personID string, ids []string) error {
+func (s *Service) CheckOwned(ctx context.Context, personID string, ids []string) (err error) {
+	defer model.WrapOp(&err, "files: check owned", personID)
 	for _, id := range ids {
 		f, err := s.Store.File(ctx, id)
 		if model.IsCode(err, model.CodeNotFound) || (err == nil && f.UploaderID != personID) {

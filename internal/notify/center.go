@@ -3,7 +3,6 @@ package notify
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -147,15 +146,8 @@ func (s *Service) inReadersLocale(ctx context.Context, personID string, rows []m
 
 // Inbox is one page of a person's message center: their notifications and the broadcasts shown to
 // them, merged in the query's order (keyset paging, see store.Inbox).
-func (s *Service) Inbox(ctx context.Context, iq store.InboxQuery) ([]model.Notification, error) {
-	rows, err := s.inbox(ctx, iq)
-	if err != nil {
-		return nil, fmt.Errorf("notify: inbox of %s: %w", iq.RecipientID, err)
-	}
-	return rows, nil
-}
-
-func (s *Service) inbox(ctx context.Context, iq store.InboxQuery) ([]model.Notification, error) {
+func (s *Service) Inbox(ctx context.Context, iq store.InboxQuery) (_ []model.Notification, err error) {
+	defer model.WrapOp(&err, "notify: inbox", iq.RecipientID)
 	if s.Broadcasts == nil || iq.OrderID != "" || (iq.Category != "" && iq.Category != string(planner.CategoryPlatform)) ||
 		(iq.Kind != "" && !isBroadcastKind(iq.Kind)) {
 		rows, err := s.Store.Inbox(ctx, iq)
@@ -234,14 +226,15 @@ func (s *Service) inbox(ctx context.Context, iq store.InboxQuery) ([]model.Notif
 
 // Unread returns personID's unread counts: notifications per category, and the unread broadcasts
 // they are shown in platform.
-func (s *Service) Unread(ctx context.Context, personID string) (UnreadCounts, error) {
+func (s *Service) Unread(ctx context.Context, personID string) (_ UnreadCounts, err error) {
+	defer model.WrapOp(&err, "notify: unread", personID)
 	m, err := s.Store.UnreadCounts(ctx, personID)
 	if err != nil {
-		return UnreadCounts{}, fmt.Errorf("notify: unread counts of %s: %w", personID, err)
+		return UnreadCounts{}, err
 	}
 	sh, err := s.shownTo(ctx, personID, s.Now())
 	if err != nil {
-		return UnreadCounts{}, fmt.Errorf("notify: unread counts of %s: %w", personID, err)
+		return UnreadCounts{}, err
 	}
 	for _, b := range sh.List {
 		if !b.Read {
@@ -255,17 +248,19 @@ func (s *Service) Unread(ctx context.Context, personID string) (UnreadCounts, er
 // category, or all (broadcasts they are not shown are ignored like other people's ids). When
 // anything changed it appends a notification.read entry to their event log and wakes their
 // streams after commit.
-func (s *Service) MarkRead(ctx context.Context, personID string, sel ReadSelection) (ReadEvent, error) {
+func (s *Service) MarkRead(ctx context.Context, personID string, sel ReadSelection) (_ ReadEvent, err error) {
+	defer model.WrapOp(&err, "notify: mark read", personID)
 	sh, err := s.shownTo(ctx, personID, s.Now())
 	if err != nil {
-		return ReadEvent{}, fmt.Errorf("notify: mark read for %s: %w", personID, err)
+		return ReadEvent{}, err
 	}
 	return s.markRead(ctx, personID, sel, false, sh)
 }
 
 // MarkOpened marks broadcast id read and opened (its detail was shown), given what personID is
 // shown (sh, from the BroadcastSource).
-func (s *Service) MarkOpened(ctx context.Context, personID, id string, sh Shown) (ReadEvent, error) {
+func (s *Service) MarkOpened(ctx context.Context, personID, id string, sh Shown) (_ ReadEvent, err error) {
+	defer model.WrapOp(&err, "notify: mark opened", id)
 	return s.markRead(ctx, personID, ReadSelection{IDs: []string{id}}, true, sh)
 }
 
@@ -324,7 +319,33 @@ func (s *Service) markRead(ctx context.Context, personID string, sel ReadSelecti
 		return nil
 	})
 	if err != nil {
-		return ReadEvent{}, fmt.Errorf("notify: mark read for %s: %w", personID, err)
+		return ReadEvent{}, err
 	}
 	return out, nil
+}
+
+// ReadThread marks personID's running entry eventKey (a conversation's, see Thread) read in tx,
+// as reading the conversation to its end does (chat): its pending off-app delivery is dropped,
+// and a notification.read entry appended to their log tells their other devices the new counts.
+// It returns that entry for the caller to publish after commit; ok is false when the entry was
+// not unread (nothing changed).
+func ReadThread(ctx context.Context, tx *store.Tx, personID, eventKey string, now time.Time) (ev model.Event, ok bool, err error) {
+	defer model.WrapOp(&err, "notify: read thread", eventKey)
+	id, err := tx.MarkThreadRead(ctx, personID, eventKey, now)
+	if err != nil || id == "" {
+		return model.Event{}, false, err
+	}
+	if err := CancelThreadDelivery(ctx, tx, personID, eventKey, now); err != nil {
+		return model.Event{}, false, err
+	}
+	counts, err := tx.UnreadCounts(ctx, personID)
+	if err != nil {
+		return model.Event{}, false, err
+	}
+	out := ReadEvent{ReadSelection: ReadSelection{IDs: []string{id}}, ReadAt: now.UTC(), Marked: 1, Unread: CountsFrom(counts)}
+	ev, err = tx.AppendEventRecord(ctx, personID, model.EventRead, out, now)
+	if err != nil {
+		return model.Event{}, false, err
+	}
+	return ev, true, nil
 }

@@ -45,7 +45,8 @@ type Availability struct {
 }
 
 // Availability tells anyone signed in whether support answers now.
-func (s *Service) Availability(ctx context.Context) (Availability, error) {
+func (s *Service) Availability(ctx context.Context) (_ Availability, err error) {
+	defer model.WrapOp(&err, "support: availability", "")
 	q := &s.Store.Queries
 	hours, err := s.BusinessHours(ctx, q)
 	if err != nil {
@@ -122,7 +123,8 @@ func (s *Service) rating(ctx context.Context, q *store.Queries, a Actor, v *Thre
 
 // Get returns a support conversation to its requester, agents and operators; agents and
 // operators also get its internal notes and history.
-func (s *Service) Get(ctx context.Context, a Actor, id string) (ThreadView, error) {
+func (s *Service) Get(ctx context.Context, a Actor, id string) (_ ThreadView, err error) {
+	defer model.WrapOp(&err, "support: get", id)
 	q := &s.Store.Queries
 	t, err := s.thread(ctx, q, a, id)
 	if err != nil {
@@ -176,7 +178,8 @@ func (s *Service) rows(ctx context.Context, a Actor, rs []store.SupportListRow) 
 
 // List is the caller's support conversations: a customer's or worker's own (newest first), the
 // ones an agent holds, or — for operators — the latest of a status ("" for all).
-func (s *Service) List(ctx context.Context, a Actor, status string) ([]ThreadView, error) {
+func (s *Service) List(ctx context.Context, a Actor, status string) (_ []ThreadView, err error) {
+	defer model.WrapOp(&err, "support: list", "")
 	if status != "" && !model.SupportStatus(status).Valid() {
 		return nil, model.Invalid(model.FieldError{Field: "status", Message: "must be open, pending or resolved"})
 	}
@@ -208,7 +211,8 @@ func (s *Service) List(ctx context.Context, a Actor, status string) ([]ThreadVie
 }
 
 // Queue lists the conversations waiting for an agent, longest waiting first (agents, operators).
-func (s *Service) Queue(ctx context.Context, a Actor) ([]ThreadView, error) {
+func (s *Service) Queue(ctx context.Context, a Actor) (_ []ThreadView, err error) {
+	defer model.WrapOp(&err, "support: queue", "")
 	if !s.isDesk(a) {
 		return nil, model.Errorf(model.CodeForbidden, "the queue is for agents and operators")
 	}
@@ -228,7 +232,8 @@ type AgentState struct {
 
 // DeskAgents lists every agent with presence and load (agents pick whom to transfer to;
 // operators watch the desk).
-func (s *Service) DeskAgents(ctx context.Context, a Actor) ([]AgentState, error) {
+func (s *Service) DeskAgents(ctx context.Context, a Actor) (_ []AgentState, err error) {
+	defer model.WrapOp(&err, "support: desk agents", "")
 	if !s.isDesk(a) {
 		return nil, model.Errorf(model.CodeForbidden, "the desk is for agents and operators")
 	}
@@ -254,7 +259,8 @@ func requesterActor(t model.SupportThread) booking.Actor {
 
 // Orders is the order panel beside a conversation: the requester's orders with their status,
 // read-only, for agents and operators.
-func (s *Service) Orders(ctx context.Context, a Actor, id string) ([]booking.OrderView, error) {
+func (s *Service) Orders(ctx context.Context, a Actor, id string) (_ []booking.OrderView, err error) {
+	defer model.WrapOp(&err, "support: orders", id)
 	if !s.isDesk(a) {
 		return nil, model.Errorf(model.CodeForbidden, "the order panel is for agents and operators")
 	}
@@ -273,7 +279,8 @@ func (s *Service) Orders(ctx context.Context, a Actor, id string) ([]booking.Ord
 }
 
 // OrderTimeline is one of the requester's orders' audit trail (X4), read-only, for the panel.
-func (s *Service) OrderTimeline(ctx context.Context, a Actor, id, orderID string) ([]booking.TimelineEntry, error) {
+func (s *Service) OrderTimeline(ctx context.Context, a Actor, id, orderID string) (_ []booking.TimelineEntry, err error) {
+	defer model.WrapOp(&err, "support: order timeline", id)
 	if !s.isDesk(a) {
 		return nil, model.Errorf(model.CodeForbidden, "the order panel is for agents and operators")
 	}
@@ -286,7 +293,8 @@ func (s *Service) OrderTimeline(ctx context.Context, a Actor, id, orderID string
 
 // CannedFor lists the canned replies filled in for one conversation: {customer} is the
 // requester's name, {order_no} the order it is about, {worker} that order's worker.
-func (s *Service) CannedFor(ctx context.Context, a Actor, id string) ([]model.CannedReply, error) {
+func (s *Service) CannedFor(ctx context.Context, a Actor, id string) (_ []model.CannedReply, err error) {
+	defer model.WrapOp(&err, "support: canned for", id)
 	if a.Role != model.RoleAgent && !a.isStaff() {
 		return nil, model.Errorf(model.CodeForbidden, "canned replies are for agents and operators")
 	}
@@ -337,7 +345,8 @@ type AgentSatisfaction struct {
 }
 
 // SatisfactionOverview summarises the ratings given in [from, to) (operators).
-func (s *Service) SatisfactionOverview(ctx context.Context, a Actor, from, to time.Time) (Satisfaction, error) {
+func (s *Service) SatisfactionOverview(ctx context.Context, a Actor, from, to time.Time) (_ Satisfaction, err error) {
+	defer model.WrapOp(&err, "support: satisfaction overview", "")
 	if !a.isStaff() {
 		return Satisfaction{}, model.Errorf(model.CodeForbidden, "the satisfaction overview is for operators")
 	}
