@@ -17,6 +17,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -85,7 +86,8 @@ type Result struct {
 }
 
 // Start loads (or makes, once for all nodes) the key that signs action tokens.
-func (s *Service) Start(ctx context.Context) error {
+func (s *Service) Start(ctx context.Context) (err error) {
+	defer model.WrapOp(&err, "actions: start", "")
 	var k string
 	if found, err := s.Store.Setting(ctx, settingTokenKey, &k); err != nil {
 		return err
@@ -130,7 +132,8 @@ func str(a map[string]any, k string) string {
 }
 
 // Do runs action typ of the notice notificationID for its recipient p.
-func (s *Service) Do(ctx context.Context, p booking.Actor, notificationID, typ string, in Input) (Result, error) {
+func (s *Service) Do(ctx context.Context, p booking.Actor, notificationID, typ string, in Input) (_ Result, err error) {
+	defer model.WrapOp(&err, "actions: do", notificationID)
 	n, err := s.Store.Notification(ctx, p.ID, notificationID)
 	if err != nil {
 		return Result{}, err
@@ -155,8 +158,10 @@ func (s *Service) Do(ctx context.Context, p booking.Actor, notificationID, typ s
 	if err != nil {
 		// The matter moved on between the check and the action (answered on another device):
 		// the service refused it, so nothing changed.
-		if model.IsCode(err, model.CodeInvalidTransition) {
-			return Result{}, model.Errorf(model.CodeNoticeStale, "this notice is out of date: %s; nothing was changed", err.Error())
+		var refused *model.Error
+		if errors.As(err, &refused) && refused.Code == model.CodeInvalidTransition {
+			// The service's refusal, not where it was wrapped on the way.
+			return Result{}, model.Errorf(model.CodeNoticeStale, "this notice is out of date: %s; nothing was changed", refused.Error())
 		}
 		return Result{}, err
 	}
@@ -226,7 +231,8 @@ func (s *Service) run(ctx context.Context, p booking.Actor, n model.Notification
 
 // Tokens mints one action token per runnable action of n for a gateway's webhook: single-use,
 // short-lived, bound to the notice, its recipient and the action.
-func (s *Service) Tokens(ctx context.Context, n model.Notification) ([]deliver.GatewayAction, error) {
+func (s *Service) Tokens(ctx context.Context, n model.Notification) (_ []deliver.GatewayAction, err error) {
+	defer model.WrapOp(&err, "actions: tokens", n.ID)
 	var d struct {
 		Actions []map[string]any `json:"actions"`
 	}
@@ -237,7 +243,7 @@ func (s *Service) Tokens(ctx context.Context, n model.Notification) ([]deliver.G
 	now := s.Now()
 	exp := now.Add(s.lifetime()).UTC().Truncate(time.Second)
 	var out []deliver.GatewayAction
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		for _, a := range d.Actions {
 			typ := str(a, "type")
 			if !runnable[typ] {
@@ -285,7 +291,8 @@ func tokenID(raw []byte) string {
 
 // Redeem runs the action a gateway's token names, as the notice's recipient. A forged,
 // expired or already used token is refused (action_token_refused) and nothing runs.
-func (s *Service) Redeem(ctx context.Context, token string, in Input) (Result, error) {
+func (s *Service) Redeem(ctx context.Context, token string, in Input) (_ Result, err error) {
+	defer model.WrapOp(&err, "actions: redeem", "")
 	refuse := func(why string) (Result, error) {
 		return Result{}, model.Errorf(model.CodeActionTokenRefused, "the action token is %s", why)
 	}
@@ -297,7 +304,7 @@ func (s *Service) Redeem(ctx context.Context, token string, in Input) (Result, e
 	}
 	var t model.ActionToken
 	var used bool
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		t, used, err = tx.UseActionToken(ctx, tokenID(raw), tx.Now())
 		return err

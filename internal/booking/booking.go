@@ -87,7 +87,8 @@ type CreateInput struct {
 }
 
 // Create books a service for a customer (the customer themself, or the platform on their behalf).
-func (s *Service) Create(ctx context.Context, a Actor, in CreateInput) (model.Order, error) {
+func (s *Service) Create(ctx context.Context, a Actor, in CreateInput) (_ model.Order, err error) {
+	defer model.WrapOp(&err, "booking: create", "")
 	switch a.Role {
 	case model.RoleCustomer:
 		in.CustomerID = a.ID
@@ -99,7 +100,7 @@ func (s *Service) Create(ctx context.Context, a Actor, in CreateInput) (model.Or
 		return model.Order{}, model.Errorf(model.CodeForbidden, "only customers (or the platform) book services")
 	}
 	var o model.Order
-	err := s.write(ctx, "create", func(tx *store.Tx) error {
+	err = s.write(ctx, "create", func(tx *store.Tx) error {
 		customer, err := tx.Person(ctx, in.CustomerID)
 		if model.IsCode(err, model.CodeNotFound) {
 			return model.Invalid(model.FieldError{Field: "customer_id", Message: "no such person"})
@@ -254,7 +255,8 @@ func (s *Service) workerWithRating(ctx context.Context, q *store.Queries, id str
 
 // Person returns a person with their rating when they are a worker (the people API shows it on
 // their card).
-func (s *Service) Person(ctx context.Context, id string) (model.Person, error) {
+func (s *Service) Person(ctx context.Context, id string) (_ model.Person, err error) {
+	defer model.WrapOp(&err, "booking: person", id)
 	return s.workerWithRating(ctx, &s.Store.Queries, id)
 }
 
@@ -294,12 +296,13 @@ func (s *Service) tell(ctx context.Context, tx *store.Tx, ev notify.Event) error
 
 // Accept: a worker takes an open order (N1). Of two workers accepting at once exactly one wins;
 // the other gets a conflict.
-func (s *Service) Accept(ctx context.Context, a Actor, id string) (model.Order, error) {
+func (s *Service) Accept(ctx context.Context, a Actor, id string) (_ model.Order, err error) {
+	defer model.WrapOp(&err, "booking: accept", id)
 	if a.Role != model.RoleWorker {
 		return model.Order{}, model.Errorf(model.CodeForbidden, "only workers accept orders; operators assign them")
 	}
 	var o model.Order
-	err := s.write(ctx, "accept", func(tx *store.Tx) error {
+	err = s.write(ctx, "accept", func(tx *store.Tx) error {
 		var err error
 		if o, err = tx.Order(ctx, id); err != nil {
 			return err
@@ -351,12 +354,13 @@ func (s *Service) Accept(ctx context.Context, a Actor, id string) (model.Order, 
 // Assign: an operator (or the platform) gives the order to a worker. When it had one, this is a
 // worker change (E2): the customer gets the new worker's card, the new worker the arrangement,
 // and the removed worker is told and loses access.
-func (s *Service) Assign(ctx context.Context, a Actor, id, workerID, reason string) (model.Order, error) {
+func (s *Service) Assign(ctx context.Context, a Actor, id, workerID, reason string) (_ model.Order, err error) {
+	defer model.WrapOp(&err, "booking: assign", id)
 	if !a.isStaff() {
 		return model.Order{}, model.Errorf(model.CodeForbidden, "only operators assign workers")
 	}
 	var o model.Order
-	err := s.write(ctx, "assign", func(tx *store.Tx) error {
+	err = s.write(ctx, "assign", func(tx *store.Tx) error {
 		var err error
 		if o, err = tx.Order(ctx, id); err != nil {
 			return err
@@ -451,13 +455,14 @@ func (s *Service) everAssigned(ctx context.Context, q *store.Queries, orderID st
 // Complete: the assigned worker (or the platform) confirms all agreed work is done (N3); the
 // customer is told and invited to review. The completion may carry up to MaxPhotos
 // proof-of-service photos (Y4), uploads of the order's worker; the customer's notice shows them.
-func (s *Service) Complete(ctx context.Context, a Actor, id string, photos []PhotoInput) (model.Order, error) {
+func (s *Service) Complete(ctx context.Context, a Actor, id string, photos []PhotoInput) (_ model.Order, err error) {
+	defer model.WrapOp(&err, "booking: complete", id)
 	if err := checkPhotos(photos); err != nil {
 		return model.Order{}, err
 	}
 	act, to, typ := ActComplete, model.OrderCompleted, "completed"
 	var o model.Order
-	err := s.write(ctx, string(act), func(tx *store.Tx) error {
+	err = s.write(ctx, string(act), func(tx *store.Tx) error {
 		var err error
 		if o, err = s.load(ctx, &tx.Queries, a, id); err != nil {
 			return err

@@ -17,7 +17,8 @@ func mayCancel(o model.Order, a Actor) bool {
 }
 
 // Quote tells what cancelling the order now would do about the money.
-func (s *Service) Quote(ctx context.Context, a Actor, id string) (Quote, error) {
+func (s *Service) Quote(ctx context.Context, a Actor, id string) (_ Quote, err error) {
+	defer model.WrapOp(&err, "booking: quote", id)
 	o, err := s.load(ctx, &s.Store.Queries, a, id)
 	if err != nil {
 		return Quote{}, err
@@ -41,12 +42,13 @@ func checkReason(reason string) error {
 
 // Cancel cancels the order under the refund policy (E3): at once, or — for a customer cancelling
 // late — once an operator approves.
-func (s *Service) Cancel(ctx context.Context, a Actor, id, reason string) (model.Cancellation, error) {
+func (s *Service) Cancel(ctx context.Context, a Actor, id, reason string) (_ model.Cancellation, err error) {
+	defer model.WrapOp(&err, "booking: cancel", id)
 	if err := checkReason(reason); err != nil {
 		return model.Cancellation{}, err
 	}
 	var c model.Cancellation
-	err := s.write(ctx, "cancel", func(tx *store.Tx) error {
+	err = s.write(ctx, "cancel", func(tx *store.Tx) error {
 		o, err := s.load(ctx, &tx.Queries, a, id)
 		if err != nil {
 			return err
@@ -162,7 +164,8 @@ func (s *Service) cancelled(ctx context.Context, tx *store.Tx, o model.Order, c 
 }
 
 // DecideCancellation approves or declines a cancellation awaiting an operator.
-func (s *Service) DecideCancellation(ctx context.Context, a Actor, id string, approve bool, reason string) (model.Cancellation, error) {
+func (s *Service) DecideCancellation(ctx context.Context, a Actor, id string, approve bool, reason string) (_ model.Cancellation, err error) {
+	defer model.WrapOp(&err, "booking: decide cancellation", id)
 	if !a.isStaff() {
 		return model.Cancellation{}, model.Errorf(model.CodeForbidden, "only operators decide cancellations")
 	}
@@ -170,7 +173,7 @@ func (s *Service) DecideCancellation(ctx context.Context, a Actor, id string, ap
 		return model.Cancellation{}, model.Invalid(model.FieldError{Field: "reason", Message: "at most 500 characters"})
 	}
 	var c model.Cancellation
-	err := s.write(ctx, "decide_cancellation", func(tx *store.Tx) error {
+	err = s.write(ctx, "decide_cancellation", func(tx *store.Tx) error {
 		o, err := tx.Order(ctx, id)
 		if err != nil {
 			return err
@@ -289,7 +292,8 @@ const bulkPreviewList = 50
 
 // PreviewBulk answers what CancelBulk would cancel now, changing nothing, so that an operator
 // sees the count and the orders before confirming.
-func (s *Service) PreviewBulk(ctx context.Context, a Actor, area string, from, to time.Time) (BulkPreview, error) {
+func (s *Service) PreviewBulk(ctx context.Context, a Actor, area string, from, to time.Time) (_ BulkPreview, err error) {
+	defer model.WrapOp(&err, "booking: preview bulk", "")
 	if err := s.checkBulk(ctx, a, area, from, to, nil); err != nil {
 		return BulkPreview{}, err
 	}
@@ -324,7 +328,8 @@ func (s *Service) PreviewBulk(ctx context.Context, a Actor, area string, from, t
 // bulkChunkMax), each order wholly in one chunk, and each chunk's people are told when it commits.
 // If a chunk fails, the chunks before it stay cancelled and the error is returned; retrying it
 // cancels nothing twice (cancelled orders are reported as skipped).
-func (s *Service) CancelBulk(ctx context.Context, a Actor, area string, from, to time.Time, reason string) (BulkResult, error) {
+func (s *Service) CancelBulk(ctx context.Context, a Actor, area string, from, to time.Time, reason string) (_ BulkResult, err error) {
+	defer model.WrapOp(&err, "booking: cancel bulk", "")
 	if err := s.checkBulk(ctx, a, area, from, to, &reason); err != nil {
 		return BulkResult{}, err
 	}
@@ -435,12 +440,13 @@ func (s *Service) cancelChunk(ctx context.Context, tx *store.Tx, a Actor, ids []
 }
 
 // RefundSettled records that the platform paid the refund back, and tells the customer.
-func (s *Service) RefundSettled(ctx context.Context, a Actor, id string) (model.Cancellation, error) {
+func (s *Service) RefundSettled(ctx context.Context, a Actor, id string) (_ model.Cancellation, err error) {
+	defer model.WrapOp(&err, "booking: refund settled", id)
 	if !a.isStaff() {
 		return model.Cancellation{}, model.Errorf(model.CodeForbidden, "only the platform or operators report refunds")
 	}
 	var c model.Cancellation
-	err := s.write(ctx, "refund_settled", func(tx *store.Tx) error {
+	err = s.write(ctx, "refund_settled", func(tx *store.Tx) error {
 		o, err := tx.Order(ctx, id)
 		if err != nil {
 			return err

@@ -15,7 +15,8 @@ import (
 // RequestTimeChange asks to move the appointment (E1). The other party answers — or operators,
 // when the appointment is inside the operator window; an unanswered request escalates to
 // operators at its deadline. An order nobody has accepted yet is simply moved.
-func (s *Service) RequestTimeChange(ctx context.Context, a Actor, id string, newTime time.Time, reason string) (model.ChangeRequest, error) {
+func (s *Service) RequestTimeChange(ctx context.Context, a Actor, id string, newTime time.Time, reason string) (_ model.ChangeRequest, err error) {
+	defer model.WrapOp(&err, "booking: request time change", id)
 	var v model.Validator
 	v.Check(!newTime.IsZero(), "new_time", "is required (RFC 3339)")
 	v.Check(reason != "" && utf8.RuneCountInString(reason) <= 500, "reason", "is required, at most 500 characters")
@@ -23,7 +24,7 @@ func (s *Service) RequestTimeChange(ctx context.Context, a Actor, id string, new
 		return model.ChangeRequest{}, err
 	}
 	var c model.ChangeRequest
-	err := s.write(ctx, "change_time", func(tx *store.Tx) error {
+	err = s.write(ctx, "change_time", func(tx *store.Tx) error {
 		o, err := s.load(ctx, &tx.Queries, a, id)
 		if err != nil {
 			return err
@@ -141,12 +142,13 @@ func (s *Service) requesterName(ctx context.Context, q *store.Queries, o model.O
 
 // AnswerTimeChange accepts or declines an open request: by the other party, by operators when
 // the request needs them (inside the window, or escalated), or by the platform.
-func (s *Service) AnswerTimeChange(ctx context.Context, a Actor, orderID, changeID string, accept bool, reason string) (model.ChangeRequest, error) {
+func (s *Service) AnswerTimeChange(ctx context.Context, a Actor, orderID, changeID string, accept bool, reason string) (_ model.ChangeRequest, err error) {
+	defer model.WrapOp(&err, "booking: answer time change", orderID)
 	if utf8.RuneCountInString(reason) > 500 {
 		return model.ChangeRequest{}, model.Invalid(model.FieldError{Field: "reason", Message: "at most 500 characters"})
 	}
 	var c model.ChangeRequest
-	err := s.write(ctx, "answer_time_change", func(tx *store.Tx) error {
+	err = s.write(ctx, "answer_time_change", func(tx *store.Tx) error {
 		o, watch, err := s.loadWatched(ctx, &tx.Queries, a, orderID)
 		if err != nil {
 			return err
@@ -234,7 +236,8 @@ func (s *Service) AnswerTimeChange(ctx context.Context, a Actor, orderID, change
 
 // RunEscalation is the handler of JobEscalation: a request still unanswered at its deadline goes
 // to the operators.
-func (s *Service) RunEscalation(ctx context.Context, j model.Job) error {
+func (s *Service) RunEscalation(ctx context.Context, j model.Job) (err error) {
+	defer model.WrapOp(&err, "booking: run escalation", j.ID)
 	var p struct {
 		ChangeID string `json:"change_id"`
 	}
@@ -300,12 +303,13 @@ type WorkerChange struct {
 // RequestWorkerChange: the customer (or the platform) asks for another worker — operators are
 // told and reassign; the assigned worker withdrawing leaves the order at once, which goes back
 // to open, and operators and the customer are told (E2).
-func (s *Service) RequestWorkerChange(ctx context.Context, a Actor, id, reason string) (WorkerChange, error) {
+func (s *Service) RequestWorkerChange(ctx context.Context, a Actor, id, reason string) (_ WorkerChange, err error) {
+	defer model.WrapOp(&err, "booking: request worker change", id)
 	if reason == "" || utf8.RuneCountInString(reason) > 500 {
 		return WorkerChange{}, model.Invalid(model.FieldError{Field: "reason", Message: "is required, at most 500 characters"})
 	}
 	var out WorkerChange
-	err := s.write(ctx, "worker_change", func(tx *store.Tx) error {
+	err = s.write(ctx, "worker_change", func(tx *store.Tx) error {
 		o, err := s.load(ctx, &tx.Queries, a, id)
 		if err != nil {
 			return err

@@ -18,9 +18,10 @@ type ProfilePatch struct {
 }
 
 // UpdateProfile applies a person's own change to their language or time zone.
-func (s *Service) UpdateProfile(ctx context.Context, personID string, in ProfilePatch) (model.Person, error) {
+func (s *Service) UpdateProfile(ctx context.Context, personID string, in ProfilePatch) (_ model.Person, err error) {
+	defer model.WrapOp(&err, "booking: update profile", personID)
 	var out model.Person
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		p, err := tx.Person(ctx, personID)
 		if err != nil {
 			return err
@@ -49,6 +50,7 @@ func (s *Service) UpdateProfile(ctx context.Context, personID string, in Profile
 
 // SyncPerson stores a person as the platform sends it (validated) and reports whether it was new.
 func (s *Service) SyncPerson(ctx context.Context, p *model.Person) (created bool, err error) {
+	defer model.WrapOp(&err, "booking: sync person", "")
 	p.Normalize()
 	if err := p.Validate(); err != nil {
 		return false, err
@@ -65,6 +67,7 @@ func (s *Service) SyncPerson(ctx context.Context, p *model.Person) (created bool
 
 // SaveServiceItem stores a catalogue item (validated) and reports whether it was new.
 func (s *Service) SaveServiceItem(ctx context.Context, it *model.ServiceItem) (created bool, err error) {
+	defer model.WrapOp(&err, "booking: save service item", "")
 	if err := it.Validate(); err != nil {
 		return false, err
 	}

@@ -141,7 +141,8 @@ func householdOf(a Actor, customerID string, write bool) (string, error) {
 }
 
 // AddWatcher adds a watcher or sends an invite (see the package's household notes).
-func (s *Service) AddWatcher(ctx context.Context, a Actor, in WatcherInput) (WatcherView, error) {
+func (s *Service) AddWatcher(ctx context.Context, a Actor, in WatcherInput) (_ WatcherView, err error) {
+	defer model.WrapOp(&err, "booking: add watcher", "")
 	cid, err := householdOf(a, in.CustomerID, true)
 	if err != nil {
 		return WatcherView{}, err
@@ -304,9 +305,10 @@ func (s *Service) loadWatcher(ctx context.Context, q *store.Queries, a Actor, id
 
 // UpdateWatcher changes a watcher's rights (its customer or the platform). Taking the chat right
 // away removes them from the order's conversation in the same commit.
-func (s *Service) UpdateWatcher(ctx context.Context, a Actor, id string, p WatcherPatch) (WatcherView, error) {
+func (s *Service) UpdateWatcher(ctx context.Context, a Actor, id string, p WatcherPatch) (_ WatcherView, err error) {
+	defer model.WrapOp(&err, "booking: update watcher", id)
 	var out WatcherView
-	err := s.write(ctx, "update_watcher", func(tx *store.Tx) error {
+	err = s.write(ctx, "update_watcher", func(tx *store.Tx) error {
 		w, err := s.loadWatcher(ctx, &tx.Queries, a, id)
 		if err != nil {
 			return err
@@ -330,7 +332,8 @@ func (s *Service) UpdateWatcher(ctx context.Context, a Actor, id string, p Watch
 
 // RemoveWatcher ends a watch (its customer, the platform, or the watcher leaving). From its commit
 // on the watcher reads nothing more of the orders it covered.
-func (s *Service) RemoveWatcher(ctx context.Context, a Actor, id string) error {
+func (s *Service) RemoveWatcher(ctx context.Context, a Actor, id string) (err error) {
+	defer model.WrapOp(&err, "booking: remove watcher", id)
 	return s.write(ctx, "remove_watcher", func(tx *store.Tx) error {
 		w, err := tx.Watcher(ctx, id)
 		if err != nil {
@@ -418,7 +421,8 @@ func (s *Service) watcherView(ctx context.Context, q *store.Queries, w model.Wat
 
 // Household lists a customer's watchers and invites (the customer's own; the platform and
 // operators name the customer).
-func (s *Service) Household(ctx context.Context, a Actor, customerID string) ([]WatcherView, error) {
+func (s *Service) Household(ctx context.Context, a Actor, customerID string) (_ []WatcherView, err error) {
+	defer model.WrapOp(&err, "booking: household", customerID)
 	cid, err := householdOf(a, customerID, false)
 	if err != nil {
 		return nil, err
@@ -439,7 +443,8 @@ func (s *Service) Household(ctx context.Context, a Actor, customerID string) ([]
 }
 
 // Invites lists the invites waiting for the platform to resolve them.
-func (s *Service) Invites(ctx context.Context, a Actor, limit int) ([]model.Watcher, error) {
+func (s *Service) Invites(ctx context.Context, a Actor, limit int) (_ []model.Watcher, err error) {
+	defer model.WrapOp(&err, "booking: invites", "")
 	if a.Role != model.RolePlatform {
 		return nil, model.Errorf(model.CodeForbidden, "invites are resolved by the platform's backend")
 	}
@@ -448,7 +453,8 @@ func (s *Service) Invites(ctx context.Context, a Actor, limit int) ([]model.Watc
 
 // ResolveInvite: the platform's backend names the synced person an invite reached (they accepted
 // it); from then on they watch as the invite said.
-func (s *Service) ResolveInvite(ctx context.Context, a Actor, id, personID string) (WatcherView, error) {
+func (s *Service) ResolveInvite(ctx context.Context, a Actor, id, personID string) (_ WatcherView, err error) {
+	defer model.WrapOp(&err, "booking: resolve invite", id)
 	if a.Role != model.RolePlatform {
 		return WatcherView{}, model.Errorf(model.CodeForbidden, "invites are resolved by the platform's backend")
 	}
@@ -456,7 +462,7 @@ func (s *Service) ResolveInvite(ctx context.Context, a Actor, id, personID strin
 		return WatcherView{}, model.Invalid(model.FieldError{Field: "person_id", Message: "is required"})
 	}
 	var out WatcherView
-	err := s.write(ctx, "resolve_invite", func(tx *store.Tx) error {
+	err = s.write(ctx, "resolve_invite", func(tx *store.Tx) error {
 		w, err := tx.Watcher(ctx, id)
 		if err != nil {
 			return err
@@ -490,7 +496,8 @@ func (s *Service) ResolveInvite(ctx context.Context, a Actor, id, personID strin
 }
 
 // Watching lists the orders the actor watches (newest first), without payment details.
-func (s *Service) Watching(ctx context.Context, a Actor, cursor string, limit int) ([]OrderView, string, error) {
+func (s *Service) Watching(ctx context.Context, a Actor, cursor string, limit int) (_ []OrderView, _ string, err error) {
+	defer model.WrapOp(&err, "booking: watching", "")
 	if a.Role != model.RoleCustomer {
 		return nil, "", model.Errorf(model.CodeForbidden, "watchers are customers")
 	}
@@ -651,7 +658,8 @@ func (s *Service) withWatchersCached(ctx context.Context, q *store.Queries, ev n
 }
 
 // Watcher returns one watcher or invite its customer (or the platform) manages.
-func (s *Service) Watcher(ctx context.Context, a Actor, id string) (WatcherView, error) {
+func (s *Service) Watcher(ctx context.Context, a Actor, id string) (_ WatcherView, err error) {
+	defer model.WrapOp(&err, "booking: watcher", id)
 	w, err := s.loadWatcher(ctx, &s.Store.Queries, a, id)
 	if err != nil {
 		return WatcherView{}, err

@@ -18,7 +18,8 @@ import (
 // NoticeStale says why a notice about an order stopped mattering ("" while it matters): the
 // order was cancelled or has ended, the request it asks about was answered or withdrawn, or the
 // order went to another worker. A chain stops on it; an action on it is refused.
-func (s *Service) NoticeStale(ctx context.Context, q *store.Queries, n model.Notification) (string, error) {
+func (s *Service) NoticeStale(ctx context.Context, q *store.Queries, n model.Notification) (_ string, err error) {
+	defer model.WrapOp(&err, "booking: notice stale", "")
 	if n.OrderID == "" {
 		return "", nil
 	}
@@ -92,7 +93,8 @@ func sosJobKey(id string) string { return "sos:" + id }
 
 // RaiseSOS: the order's customer or current worker asks for help now. Every operator is paged at
 // once, ignoring receiving windows, and again every few minutes until one acknowledges.
-func (s *Service) RaiseSOS(ctx context.Context, a Actor, orderID, text string) (model.SOSAlert, error) {
+func (s *Service) RaiseSOS(ctx context.Context, a Actor, orderID, text string) (_ model.SOSAlert, err error) {
+	defer model.WrapOp(&err, "booking: raise SOS", orderID)
 	if len([]rune(text)) > 500 {
 		return model.SOSAlert{}, model.Invalid(model.FieldError{Field: "text", Message: "at most 500 characters"})
 	}
@@ -100,7 +102,7 @@ func (s *Service) RaiseSOS(ctx context.Context, a Actor, orderID, text string) (
 		return model.SOSAlert{}, model.Errorf(model.CodeForbidden, "the order's customer or worker raises an SOS")
 	}
 	var sos model.SOSAlert
-	err := s.write(ctx, "sos", func(tx *store.Tx) error {
+	err = s.write(ctx, "sos", func(tx *store.Tx) error {
 		o, err := s.load(ctx, &tx.Queries, a, orderID)
 		if err != nil {
 			return err
@@ -162,7 +164,8 @@ func (s *Service) pageSOS(ctx context.Context, tx *store.Tx, sos *model.SOSAlert
 }
 
 // RunSOSPage is the handler of JobSOSPage: page again unless an operator acknowledged.
-func (s *Service) RunSOSPage(ctx context.Context, j model.Job) error {
+func (s *Service) RunSOSPage(ctx context.Context, j model.Job) (err error) {
+	defer model.WrapOp(&err, "booking: run SOS page", j.ID)
 	var p struct {
 		SOSID string `json:"sos_id"`
 	}
@@ -183,12 +186,13 @@ func (s *Service) RunSOSPage(ctx context.Context, j model.Job) error {
 
 // AcknowledgeSOS: an operator takes the SOS. Paging stops and the raiser is told who has it. A
 // second acknowledgement answers with the first one's.
-func (s *Service) AcknowledgeSOS(ctx context.Context, a Actor, id string) (model.SOSAlert, error) {
+func (s *Service) AcknowledgeSOS(ctx context.Context, a Actor, id string) (_ model.SOSAlert, err error) {
+	defer model.WrapOp(&err, "booking: acknowledge SOS", id)
 	if a.Role != model.RoleOperator {
 		return model.SOSAlert{}, model.Errorf(model.CodeForbidden, "operators acknowledge an SOS")
 	}
 	var sos model.SOSAlert
-	err := s.write(ctx, "sos_ack", func(tx *store.Tx) error {
+	err = s.write(ctx, "sos_ack", func(tx *store.Tx) error {
 		var err error
 		if sos, err = tx.SOS(ctx, id); err != nil {
 			return err
@@ -232,7 +236,8 @@ func (s *Service) AcknowledgeSOS(ctx context.Context, a Actor, id string) (model
 }
 
 // OpenSOS lists SOS alerts no operator has acknowledged yet (operators only).
-func (s *Service) OpenSOS(ctx context.Context, a Actor) ([]model.SOSAlert, error) {
+func (s *Service) OpenSOS(ctx context.Context, a Actor) (_ []model.SOSAlert, err error) {
+	defer model.WrapOp(&err, "booking: open SOS", "")
 	if !a.isStaff() {
 		return nil, model.Errorf(model.CodeForbidden, "operators see SOS alerts")
 	}

@@ -60,7 +60,8 @@ func (s *Service) cancelReminders(ctx context.Context, tx *store.Tx, orderID str
 // RunReminder is the handler of JobReminder. A reminder due while the server was down fires once
 // when it is back, as long as the service has not begun — never at or after the appointment, nor
 // once the worker is on the way (Y4).
-func (s *Service) RunReminder(ctx context.Context, j model.Job) error {
+func (s *Service) RunReminder(ctx context.Context, j model.Job) (err error) {
+	defer model.WrapOp(&err, "booking: run reminder", j.ID)
 	var p ReminderPayload
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return fmt.Errorf("booking: reminder payload: %w", err)

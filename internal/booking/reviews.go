@@ -49,7 +49,8 @@ func reviewForm(orderID string) map[string]any {
 }
 
 // CreateReview records the customer's review of their completed order and tells the worker.
-func (s *Service) CreateReview(ctx context.Context, a Actor, orderID string, in ReviewInput) (ReviewView, error) {
+func (s *Service) CreateReview(ctx context.Context, a Actor, orderID string, in ReviewInput) (_ ReviewView, err error) {
+	defer model.WrapOp(&err, "booking: create review", orderID)
 	if a.Role != model.RoleCustomer {
 		return ReviewView{}, model.Errorf(model.CodeForbidden, "only the order's customer reviews it")
 	}
@@ -61,7 +62,7 @@ func (s *Service) CreateReview(ctx context.Context, a Actor, orderID string, in 
 		r.Images = []string{}
 	}
 	var view ReviewView
-	err := s.write(ctx, "review", func(tx *store.Tx) error {
+	err = s.write(ctx, "review", func(tx *store.Tx) error {
 		o, err := s.load(ctx, &tx.Queries, a, orderID)
 		if err != nil {
 			return err
@@ -120,7 +121,8 @@ func (s *Service) CreateReview(ctx context.Context, a Actor, orderID string, in 
 
 // Review returns the review of an order as the caller may see it: its customer, its worker (not
 // when hidden), operators and the platform. Anyone else, or no review yet: not found.
-func (s *Service) Review(ctx context.Context, a Actor, orderID string) (ReviewView, error) {
+func (s *Service) Review(ctx context.Context, a Actor, orderID string) (_ ReviewView, err error) {
+	defer model.WrapOp(&err, "booking: review", orderID)
 	o, r, err := s.loadReview(ctx, &s.Store.Queries, a, orderID)
 	if err != nil {
 		return ReviewView{}, err
@@ -171,6 +173,7 @@ func (s *Service) reviewView(a Actor, o model.Order, f facts, r model.Review) Re
 // ReplyToReview writes the worker's reply (created true) or edits it within the edit window. The
 // customer is told of the first reply (review.replied); an edit reaches their open app live.
 func (s *Service) ReplyToReview(ctx context.Context, a Actor, orderID, text string) (view ReviewView, created bool, err error) {
+	defer model.WrapOp(&err, "booking: reply to review", orderID)
 	if a.Role != model.RoleWorker {
 		return ReviewView{}, false, model.Errorf(model.CodeForbidden, "only the order's worker replies to its review")
 	}
@@ -234,12 +237,14 @@ func (s *Service) ReplyToReview(ctx context.Context, a Actor, orderID, text stri
 
 // HideReview hides an abusive review (operators and the platform); its author is told the reason
 // and the worker's open app drops it. A hidden review no longer counts in the worker's rating.
-func (s *Service) HideReview(ctx context.Context, a Actor, orderID, reason string) (ReviewView, error) {
+func (s *Service) HideReview(ctx context.Context, a Actor, orderID, reason string) (_ ReviewView, err error) {
+	defer model.WrapOp(&err, "booking: hide review", orderID)
 	return s.hide(ctx, a, orderID, reason, false)
 }
 
 // HideReply hides an abusive reply; the worker who wrote it is told the reason.
-func (s *Service) HideReply(ctx context.Context, a Actor, orderID, reason string) (ReviewView, error) {
+func (s *Service) HideReply(ctx context.Context, a Actor, orderID, reason string) (_ ReviewView, err error) {
+	defer model.WrapOp(&err, "booking: hide reply", orderID)
 	return s.hide(ctx, a, orderID, reason, true)
 }
 
@@ -305,6 +310,7 @@ func (s *Service) hide(ctx context.Context, a Actor, orderID, reason string, rep
 // MyReviews lists the reviews of a worker's orders, newest first, hidden ones left out. next is
 // the cursor of the next page ("" at the end).
 func (s *Service) MyReviews(ctx context.Context, a Actor, cursor string, limit int) (items []ReviewView, next string, err error) {
+	defer model.WrapOp(&err, "booking: my reviews", "")
 	f := store.ReviewFilter{After: cursor, Limit: limit}
 	switch a.Role {
 	case model.RoleWorker:
@@ -368,7 +374,8 @@ func (s *Service) signal(ctx context.Context, tx *store.Tx, typ string, data any
 // MayReadReviewImage is the files access rule for review images (I2): a file shown by a review
 // may be read by whoever may read that review — the order's customer, its worker while the review
 // is not hidden, and operators. Unknown people and anything in doubt: false.
-func (s *Service) MayReadReviewImage(ctx context.Context, personID, fileID string) (bool, error) {
+func (s *Service) MayReadReviewImage(ctx context.Context, personID, fileID string) (_ bool, err error) {
+	defer model.WrapOp(&err, "booking: may read review image", fileID)
 	rs, err := s.Store.ReviewsShowingFile(ctx, fileID)
 	if err != nil || len(rs) == 0 {
 		return false, err

@@ -88,7 +88,8 @@ func workerChangeOf(e model.OrderEvent) WorkerChangeRequest {
 }
 
 // View builds the API view of an order.
-func (s *Service) View(ctx context.Context, q *store.Queries, o model.Order) (OrderView, error) {
+func (s *Service) View(ctx context.Context, q *store.Queries, o model.Order) (_ OrderView, err error) {
+	defer model.WrapOp(&err, "booking: view", "")
 	v := OrderView{Order: o}
 	it, err := q.ServiceItem(ctx, o.ServiceItemID)
 	if err != nil {
@@ -125,7 +126,8 @@ func (s *Service) View(ctx context.Context, q *store.Queries, o model.Order) (Or
 }
 
 // Get returns an order the actor may see: as a party, or as a watcher without payment details.
-func (s *Service) Get(ctx context.Context, a Actor, id string) (OrderView, error) {
+func (s *Service) Get(ctx context.Context, a Actor, id string) (_ OrderView, err error) {
+	defer model.WrapOp(&err, "booking: get", id)
 	o, watch, err := s.loadWatched(ctx, &s.Store.Queries, a, id)
 	if err != nil {
 		return OrderView{}, err
@@ -172,7 +174,8 @@ func (s *Service) Get(ctx context.Context, a Actor, id string) (OrderView, error
 
 // TimeChange is one time change of an order, as its parties and operators may read it: the
 // answer a retried time-change request is given when its first answer was lost in a crash.
-func (s *Service) TimeChange(ctx context.Context, a Actor, orderID, changeID string) (model.ChangeRequest, error) {
+func (s *Service) TimeChange(ctx context.Context, a Actor, orderID, changeID string) (_ model.ChangeRequest, err error) {
+	defer model.WrapOp(&err, "booking: time change", orderID)
 	o, err := s.load(ctx, &s.Store.Queries, a, orderID)
 	if err != nil {
 		return model.ChangeRequest{}, err
@@ -188,7 +191,8 @@ func (s *Service) TimeChange(ctx context.Context, a Actor, orderID, changeID str
 }
 
 // Cancellation is the latest cancellation of an order (404 when it has none).
-func (s *Service) Cancellation(ctx context.Context, a Actor, orderID string) (model.Cancellation, error) {
+func (s *Service) Cancellation(ctx context.Context, a Actor, orderID string) (_ model.Cancellation, err error) {
+	defer model.WrapOp(&err, "booking: cancellation", orderID)
 	o, err := s.load(ctx, &s.Store.Queries, a, orderID)
 	if err != nil {
 		return model.Cancellation{}, err
@@ -229,7 +233,8 @@ const maxSearch = 100
 
 // List lists the orders the actor may see: a customer's own, a worker's assigned ones, all for
 // operators and the platform; filtered, searched and sorted as lq says.
-func (s *Service) List(ctx context.Context, a Actor, lq ListQuery) (OrderList, error) {
+func (s *Service) List(ctx context.Context, a Actor, lq ListQuery) (_ OrderList, err error) {
+	defer model.WrapOp(&err, "booking: list", "")
 	f := store.OrderQuery{Status: lq.Status, ServiceItemID: lq.ServiceItemID, Area: lq.Area, From: lq.From, To: lq.To,
 		Search: strings.TrimSpace(lq.Search), Sort: store.OrderSort(lq.Sort), Limit: lq.Limit}
 	switch {
@@ -322,7 +327,8 @@ func decodeOrderCursor(sort store.OrderSort, c string) (id string, at time.Time,
 }
 
 // Open lists pending orders without a worker, soonest first (what a worker may accept).
-func (s *Service) Open(ctx context.Context, a Actor, limit int) ([]OrderView, error) {
+func (s *Service) Open(ctx context.Context, a Actor, limit int) (_ []OrderView, err error) {
+	defer model.WrapOp(&err, "booking: open", "")
 	if a.Role != model.RoleWorker && !a.isStaff() {
 		return nil, model.Errorf(model.CodeForbidden, "open orders are for workers")
 	}
@@ -395,7 +401,8 @@ type TimelineEntry struct {
 // The order's customer, its current worker, operators and the platform may read it; the customer
 // and the worker see only the notifications sent to them. A watcher reads it without payment
 // details (Y5).
-func (s *Service) Timeline(ctx context.Context, a Actor, id string) ([]TimelineEntry, error) {
+func (s *Service) Timeline(ctx context.Context, a Actor, id string) (_ []TimelineEntry, err error) {
+	defer model.WrapOp(&err, "booking: timeline", id)
 	o, watch, err := s.loadWatched(ctx, &s.Store.Queries, a, id)
 	if err != nil {
 		return nil, err
@@ -463,7 +470,8 @@ type Approvals struct {
 }
 
 // PendingApprovals lists time changes operators decide and cancellations awaiting approval.
-func (s *Service) PendingApprovals(ctx context.Context, a Actor) (Approvals, error) {
+func (s *Service) PendingApprovals(ctx context.Context, a Actor) (_ Approvals, err error) {
+	defer model.WrapOp(&err, "booking: pending approvals", "")
 	if !a.isStaff() {
 		return Approvals{}, model.Errorf(model.CodeForbidden, "approvals are for operators")
 	}
@@ -492,7 +500,8 @@ func (s *Service) PendingApprovals(ctx context.Context, a Actor) (Approvals, err
 }
 
 // Policy returns the booking policy.
-func (s *Service) Policy(ctx context.Context, a Actor) (Policy, error) {
+func (s *Service) Policy(ctx context.Context, a Actor) (_ Policy, err error) {
+	defer model.WrapOp(&err, "booking: policy", "")
 	if !a.isStaff() {
 		return Policy{}, model.Errorf(model.CodeForbidden, "policies are for operators")
 	}
@@ -501,7 +510,8 @@ func (s *Service) Policy(ctx context.Context, a Actor) (Policy, error) {
 
 // PutPolicy replaces the booking policy. Reminders already scheduled keep their time; new and
 // moved ones use the new lead.
-func (s *Service) PutPolicy(ctx context.Context, a Actor, p Policy) (Policy, error) {
+func (s *Service) PutPolicy(ctx context.Context, a Actor, p Policy) (_ Policy, err error) {
+	defer model.WrapOp(&err, "booking: put policy", "")
 	if !a.isStaff() {
 		return Policy{}, model.Errorf(model.CodeForbidden, "policies are for operators")
 	}
@@ -517,6 +527,6 @@ func (s *Service) PutPolicy(ctx context.Context, a Actor, p Policy) (Policy, err
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
-	err := s.write(ctx, "put_policy", func(tx *store.Tx) error { return tx.PutSetting(ctx, SettingPolicy, p, tx.Now()) })
+	err = s.write(ctx, "put_policy", func(tx *store.Tx) error { return tx.PutSetting(ctx, SettingPolicy, p, tx.Now()) })
 	return p, err
 }

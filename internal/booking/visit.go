@@ -83,9 +83,10 @@ func ptr(t time.Time) *time.Time { t = t.UTC(); return &t }
 // the worker is nudged relative to their own estimate, not the appointment: once it is past by
 // the margin without a check-in (RunVisitOverdue).
 // The estimate is eta, or minutes from now when minutes > 0.
-func (s *Service) OnTheWay(ctx context.Context, a Actor, id string, eta time.Time, minutes int) (model.Order, error) {
+func (s *Service) OnTheWay(ctx context.Context, a Actor, id string, eta time.Time, minutes int) (_ model.Order, err error) {
+	defer model.WrapOp(&err, "booking: on the way", id)
 	var o model.Order
-	err := s.write(ctx, "on_the_way", func(tx *store.Tx) error {
+	err = s.write(ctx, "on_the_way", func(tx *store.Tx) error {
 		var err error
 		if o, err = s.load(ctx, &tx.Queries, a, id); err != nil {
 			return err
@@ -187,7 +188,8 @@ func (s *Service) onTheWayTimer(ctx context.Context, j model.Job, fn func(tx *st
 // RunVisitETA is the handler of JobVisitETA: the slip gap after the customer was last told has
 // ended; if the estimate now slips past the margin from what they were told, they are told the
 // estimate as it is now (one notice for every update inside the gap).
-func (s *Service) RunVisitETA(ctx context.Context, j model.Job) error {
+func (s *Service) RunVisitETA(ctx context.Context, j model.Job) (err error) {
+	defer model.WrapOp(&err, "booking: run visit ETA", j.ID)
 	return s.onTheWayTimer(ctx, j, func(tx *store.Tx, o model.Order, v model.Visit, _ visitPayload, p Policy) error {
 		now := tx.Now()
 		if v.ETA.Sub(*v.ToldETA) <= p.Visit.slipMargin() {
@@ -211,7 +213,8 @@ func (s *Service) RunVisitETA(ctx context.Context, j model.Job) error {
 // RunVisitOverdue is the handler of JobVisitOverdue: the worker's own estimate passed by the slip
 // margin and they have not checked in; they are nudged once per estimate, relative to it (a worker
 // on the way is never nudged as if they had not set out), while the visit can still start.
-func (s *Service) RunVisitOverdue(ctx context.Context, j model.Job) error {
+func (s *Service) RunVisitOverdue(ctx context.Context, j model.Job) (err error) {
+	defer model.WrapOp(&err, "booking: run visit overdue", j.ID)
 	return s.onTheWayTimer(ctx, j, func(tx *store.Tx, o model.Order, v model.Visit, pl visitPayload, p Policy) error {
 		if pl.ETA == nil || !v.ETA.Equal(*pl.ETA) {
 			return nil // a newer estimate re-armed it
@@ -247,9 +250,10 @@ func newStartCode() (string, error) {
 
 // CheckIn: the order's worker is at the door, within the start window. The customer is told
 // "arrived" with the start code, which the worker then types in to start.
-func (s *Service) CheckIn(ctx context.Context, a Actor, id string) (model.Order, error) {
+func (s *Service) CheckIn(ctx context.Context, a Actor, id string) (_ model.Order, err error) {
+	defer model.WrapOp(&err, "booking: check in", id)
 	var o model.Order
-	err := s.write(ctx, "check_in", func(tx *store.Tx) error {
+	err = s.write(ctx, "check_in", func(tx *store.Tx) error {
 		var err error
 		if o, err = s.load(ctx, &tx.Queries, a, id); err != nil {
 			return err
@@ -309,10 +313,11 @@ type StartInput struct {
 // must have checked in and type the start code the customer was shown; wrong codes are counted
 // and logged, and after the policy's attempts only an operator can start it. Operators (and the
 // platform) start without the code by an override with a reason, recorded in the trail.
-func (s *Service) Start(ctx context.Context, a Actor, id string, in StartInput) (model.Order, error) {
+func (s *Service) Start(ctx context.Context, a Actor, id string, in StartInput) (_ model.Order, err error) {
+	defer model.WrapOp(&err, "booking: start", id)
 	var o model.Order
 	var refused error // a wrong code: its count commits, then the caller is told
-	err := s.write(ctx, string(ActStart), func(tx *store.Tx) error {
+	err = s.write(ctx, string(ActStart), func(tx *store.Tx) error {
 		var err error
 		if o, err = s.load(ctx, &tx.Queries, a, id); err != nil {
 			return err
@@ -503,7 +508,8 @@ func (s *Service) runVisitTimer(ctx context.Context, j model.Job, matches func(o
 
 // RunVisitNudge is the handler of JobVisitNudge: the worker has not set out a while before the
 // appointment; they are nudged once.
-func (s *Service) RunVisitNudge(ctx context.Context, j model.Job) error {
+func (s *Service) RunVisitNudge(ctx context.Context, j model.Job) (err error) {
+	defer model.WrapOp(&err, "booking: run visit nudge", j.ID)
 	return s.visitTimer(ctx, j, func(tx *store.Tx, o model.Order, v model.Visit, p Policy) error {
 		now := tx.Now()
 		if !now.Before(o.AppointmentAt) {
@@ -530,7 +536,8 @@ func (s *Service) RunVisitNudge(ctx context.Context, j model.Job) error {
 // RunVisitLate is the handler of JobVisitLate: at the appointment the worker still has not set
 // out; the operators are told, and the approvals board lists the order until it is settled
 // (the worker sets out, an operator reassigns, moves or cancels it).
-func (s *Service) RunVisitLate(ctx context.Context, j model.Job) error {
+func (s *Service) RunVisitLate(ctx context.Context, j model.Job) (err error) {
+	defer model.WrapOp(&err, "booking: run visit late", j.ID)
 	return s.visitTimer(ctx, j, func(tx *store.Tx, o model.Order, v model.Visit, p Policy) error {
 		v.LateFor = ptr(o.AppointmentAt)
 		if err := tx.PutVisit(ctx, &v, tx.Now()); err != nil {
@@ -632,7 +639,8 @@ func (s *Service) visitExceptions(ctx context.Context) ([]VisitException, error)
 // MayReadVisitPhoto is the files access rule for proof-of-service photos (Y4): the order's
 // customer, its watchers (Y5), its current worker and operators. Unknown people and anything in
 // doubt: false.
-func (s *Service) MayReadVisitPhoto(ctx context.Context, personID, fileID string) (bool, error) {
+func (s *Service) MayReadVisitPhoto(ctx context.Context, personID, fileID string) (_ bool, err error) {
+	defer model.WrapOp(&err, "booking: may read visit photo", fileID)
 	ids, err := s.Store.OrdersShowingPhoto(ctx, fileID)
 	if err != nil || len(ids) == 0 {
 		return false, err

@@ -141,7 +141,8 @@ func (s *Service) normalize(c *model.Campaign, now time.Time) {
 }
 
 // Create stores a new campaign and schedules it to go live at its send time (now when omitted).
-func (s *Service) Create(ctx context.Context, p auth.Principal, c model.Campaign) (model.Campaign, error) {
+func (s *Service) Create(ctx context.Context, p auth.Principal, c model.Campaign) (_ model.Campaign, err error) {
+	defer model.WrapOp(&err, "campaign: create", "")
 	if err := writer(p); err != nil {
 		return c, err
 	}
@@ -152,7 +153,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, c model.Campaign
 	}
 	c.ID, c.State, c.Version, c.CreatedBy = model.NewID(), model.CampaignScheduled, 1, p.ID
 	c.CreatedAt, c.UpdatedAt = now.UTC(), now.UTC()
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := s.checkRefs(ctx, p, &tx.Queries, c); err != nil {
 			return err
 		}
@@ -212,7 +213,8 @@ func (s *Service) editable(ctx context.Context, q *store.Queries, id string, now
 }
 
 // Update replaces a campaign that has not gone yet (P1: edit before it goes).
-func (s *Service) Update(ctx context.Context, p auth.Principal, id string, in model.Campaign) (model.Campaign, error) {
+func (s *Service) Update(ctx context.Context, p auth.Principal, id string, in model.Campaign) (_ model.Campaign, err error) {
+	defer model.WrapOp(&err, "campaign: update", id)
 	if err := writer(p); err != nil {
 		return in, err
 	}
@@ -222,7 +224,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id string, in mo
 		return in, err
 	}
 	var out model.Campaign
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		old, err := s.editable(ctx, &tx.Queries, id, now)
 		if err != nil {
 			return err
@@ -245,13 +247,14 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id string, in mo
 }
 
 // Cancel cancels a campaign that has not gone yet.
-func (s *Service) Cancel(ctx context.Context, p auth.Principal, id string) (model.Campaign, error) {
+func (s *Service) Cancel(ctx context.Context, p auth.Principal, id string) (_ model.Campaign, err error) {
+	defer model.WrapOp(&err, "campaign: cancel", id)
 	if err := writer(p); err != nil {
 		return model.Campaign{}, err
 	}
 	now := s.Now()
 	var c model.Campaign
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		c, err = s.editable(ctx, &tx.Queries, id, now)
 		if err != nil {
@@ -294,7 +297,8 @@ type Detail struct {
 // Get returns a campaign. Operators and the platform see any, with stats; anyone else only a
 // campaign shown in their own message center (otherwise it does not exist for them), and reading
 // it counts as opening its detail (and reads it).
-func (s *Service) Get(ctx context.Context, p auth.Principal, id string) (Detail, error) {
+func (s *Service) Get(ctx context.Context, p auth.Principal, id string) (_ Detail, err error) {
+	defer model.WrapOp(&err, "campaign: get", id)
 	now := s.Now()
 	var d Detail
 	if p.Is(model.RoleOperator, model.RolePlatform) {
@@ -343,7 +347,8 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id string) (Detail,
 
 // MayReadFile admits a person to a campaign's image when the campaign is shown to them (a
 // files.ReadRule).
-func (s *Service) MayReadFile(ctx context.Context, personID, fileID string) (bool, error) {
+func (s *Service) MayReadFile(ctx context.Context, personID, fileID string) (_ bool, err error) {
+	defer model.WrapOp(&err, "campaign: may read file", fileID)
 	es, err := s.entriesOf(ctx, personID, s.Now())
 	if err != nil {
 		return false, err
@@ -363,7 +368,8 @@ type Summary struct {
 }
 
 // List lists campaigns newest first with their numbers (operators).
-func (s *Service) List(ctx context.Context, p auth.Principal, beforeAt time.Time, beforeID string, limit int) ([]Summary, error) {
+func (s *Service) List(ctx context.Context, p auth.Principal, beforeAt time.Time, beforeID string, limit int) (_ []Summary, err error) {
+	defer model.WrapOp(&err, "campaign: list", "")
 	if err := writer(p); err != nil {
 		return nil, err
 	}
@@ -395,7 +401,8 @@ type Estimate struct {
 
 // Estimate counts the people an audience names now and those of them who will see a campaign of
 // kind (model.CampaignPromotion or model.CampaignNewService; "" is a promotion).
-func (s *Service) Estimate(ctx context.Context, p auth.Principal, a model.Audience, kind string) (Estimate, error) {
+func (s *Service) Estimate(ctx context.Context, p auth.Principal, a model.Audience, kind string) (_ Estimate, err error) {
+	defer model.WrapOp(&err, "campaign: estimate", "")
 	if err := writer(p); err != nil {
 		return Estimate{}, err
 	}
@@ -450,14 +457,16 @@ func (s *Service) Estimate(ctx context.Context, p auth.Principal, a model.Audien
 }
 
 // FrequencyCap reads the operators' frequency cap.
-func (s *Service) FrequencyCap(ctx context.Context, q *store.Queries) (model.FrequencyCap, error) {
+func (s *Service) FrequencyCap(ctx context.Context, q *store.Queries) (_ model.FrequencyCap, err error) {
+	defer model.WrapOp(&err, "campaign: frequency cap", "")
 	f := model.DefaultFrequencyCap()
-	_, err := q.Setting(ctx, SettingFrequencyCap, &f)
+	_, err = q.Setting(ctx, SettingFrequencyCap, &f)
 	return f, err
 }
 
 // SetFrequencyCap stores the operators' frequency cap.
-func (s *Service) SetFrequencyCap(ctx context.Context, p auth.Principal, f model.FrequencyCap) (model.FrequencyCap, error) {
+func (s *Service) SetFrequencyCap(ctx context.Context, p auth.Principal, f model.FrequencyCap) (_ model.FrequencyCap, err error) {
+	defer model.WrapOp(&err, "campaign: set frequency cap", "")
 	if err := writer(p); err != nil {
 		return f, err
 	}
@@ -469,7 +478,8 @@ func (s *Service) SetFrequencyCap(ctx context.Context, p auth.Principal, f model
 
 // PutServiceItem creates or replaces a catalogue item (operators). A new item published active is
 // announced to every customer at once (P2); created reports whether the item is new.
-func (s *Service) PutServiceItem(ctx context.Context, p auth.Principal, it model.ServiceItem) (model.ServiceItem, bool, error) {
+func (s *Service) PutServiceItem(ctx context.Context, p auth.Principal, it model.ServiceItem) (_ model.ServiceItem, _ bool, err error) {
+	defer model.WrapOp(&err, "campaign: put service item", "")
 	if err := writer(p); err != nil {
 		return it, false, err
 	}
@@ -478,7 +488,7 @@ func (s *Service) PutServiceItem(ctx context.Context, p auth.Principal, it model
 	}
 	now := s.Now()
 	var created bool
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		wasActive := false
 		if old, err := tx.ServiceItem(ctx, it.ID); err == nil {
 			wasActive = old.Active
@@ -500,7 +510,8 @@ func (s *Service) PutServiceItem(ctx context.Context, p auth.Principal, it model
 
 // Announce makes a new-service campaign for an existing item (an operator's "announce" action).
 // Title and body default to the item's name and description; the audience to all customers.
-func (s *Service) Announce(ctx context.Context, p auth.Principal, itemID string, in model.Campaign) (model.Campaign, error) {
+func (s *Service) Announce(ctx context.Context, p auth.Principal, itemID string, in model.Campaign) (_ model.Campaign, err error) {
+	defer model.WrapOp(&err, "campaign: announce", itemID)
 	if err := writer(p); err != nil {
 		return in, err
 	}

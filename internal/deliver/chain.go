@@ -152,7 +152,8 @@ func (s *Service) nextStepAt(ctx context.Context, tx *store.Tx, c model.NoticeCh
 
 // AdvanceChain runs the next step of the chain of a delivery that failed (by a gateway's receipt
 // or after its last attempt) at once, inside tx: a failed step moves to the next one.
-func (s *Service) AdvanceChain(ctx context.Context, tx *store.Tx, d model.Delivery, why string) error {
+func (s *Service) AdvanceChain(ctx context.Context, tx *store.Tx, d model.Delivery, why string) (err error) {
+	defer model.WrapOp(&err, "deliver: advance chain", d.ID)
 	if d.Step <= 0 {
 		return nil
 	}

@@ -205,14 +205,16 @@ func (s *Service) skipPlanned(ctx context.Context, tx *store.Tx, notificationID,
 // Enqueue writes, inside tx, one delivery-log row and one send job per target of n: the person's
 // push subscriptions subs and the webhook endpoints eps (which the caller has matched to n.Kind).
 // A target that has a row for n already is skipped, so a retried caller sends once.
-func (s *Service) Enqueue(ctx context.Context, tx *store.Tx, n model.Notification, alert string, subs []model.PushSubscription, eps []model.WebhookEndpoint) error {
+func (s *Service) Enqueue(ctx context.Context, tx *store.Tx, n model.Notification, alert string, subs []model.PushSubscription, eps []model.WebhookEndpoint) (err error) {
+	defer model.WrapOp(&err, "deliver: enqueue", n.ID)
 	return s.EnqueueStep(ctx, tx, n, alert, subs, eps, 0, "")
 }
 
 // EnqueueStep is Enqueue for step of a notice's chain (0: the first telling); its webhooks carry
 // escalation (Y1).
 func (s *Service) EnqueueStep(ctx context.Context, tx *store.Tx, n model.Notification, alert string, subs []model.PushSubscription,
-	eps []model.WebhookEndpoint, step int, escalation string) error {
+	eps []model.WebhookEndpoint, step int, escalation string) (err error) {
+	defer model.WrapOp(&err, "deliver: enqueue step", "")
 	now := tx.Now()
 	add := func(channel, target, kind string, maxAttempts int) error {
 		d := model.Delivery{NotificationID: n.ID, RecipientID: n.RecipientID, OrderID: n.OrderID, Kind: n.Kind,

@@ -14,6 +14,7 @@ import (
 // SavePushSubscription stores sub for its person (a browser re-subscribing replaces its keys) and
 // reports whether it was new.
 func (s *Service) SavePushSubscription(ctx context.Context, sub *model.PushSubscription) (created bool, err error) {
+	defer model.WrapOp(&err, "deliver: save push subscription", "")
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		created, err = tx.PutPushSubscription(ctx, sub, tx.Now())
 		return err
@@ -25,12 +26,14 @@ func (s *Service) SavePushSubscription(ctx context.Context, sub *model.PushSubsc
 }
 
 // DeletePushSubscription removes one of personID's subscriptions; anyone else's is "not found".
-func (s *Service) DeletePushSubscription(ctx context.Context, personID, id string) error {
+func (s *Service) DeletePushSubscription(ctx context.Context, personID, id string) (err error) {
+	defer model.WrapOp(&err, "deliver: delete push subscription", personID)
 	return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.DeletePushSubscription(ctx, personID, id) })
 }
 
 // CreateWebhookEndpoint registers ep (its secret already made by the caller).
-func (s *Service) CreateWebhookEndpoint(ctx context.Context, ep *model.WebhookEndpoint) error {
+func (s *Service) CreateWebhookEndpoint(ctx context.Context, ep *model.WebhookEndpoint) (err error) {
+	defer model.WrapOp(&err, "deliver: create webhook endpoint", "")
 	if err := s.checkWebhookURL(ctx, ep.URL); err != nil {
 		return err
 	}
@@ -46,14 +49,15 @@ type WebhookPatch struct {
 }
 
 // UpdateWebhookEndpoint applies p to endpoint id and returns it as stored.
-func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id string, p WebhookPatch) (model.WebhookEndpoint, error) {
+func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id string, p WebhookPatch) (_ model.WebhookEndpoint, err error) {
+	defer model.WrapOp(&err, "deliver: update webhook endpoint", id)
 	var ep model.WebhookEndpoint
 	if p.URL != nil {
 		if err := s.checkWebhookURL(ctx, *p.URL); err != nil {
 			return ep, err
 		}
 	}
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if ep, err = tx.WebhookEndpoint(ctx, id); err != nil {
 			return err
@@ -76,7 +80,8 @@ func (s *Service) UpdateWebhookEndpoint(ctx context.Context, id string, p Webhoo
 }
 
 // DeleteWebhookEndpoint removes endpoint id.
-func (s *Service) DeleteWebhookEndpoint(ctx context.Context, id string) error {
+func (s *Service) DeleteWebhookEndpoint(ctx context.Context, id string) (err error) {
+	defer model.WrapOp(&err, "deliver: delete webhook endpoint", id)
 	return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteWebhookEndpoint(ctx, id) })
 }
 

@@ -34,7 +34,8 @@ const (
 
 // TakeReceipt verifies and applies a gateway's signed receipt (body as received, with its
 // webhook-id, webhook-timestamp and webhook-signature headers).
-func (s *Service) TakeReceipt(ctx context.Context, h http.Header, body []byte) (model.Delivery, error) {
+func (s *Service) TakeReceipt(ctx context.Context, h http.Header, body []byte) (_ model.Delivery, err error) {
+	defer model.WrapOp(&err, "deliver: take receipt", "")
 	var rc Receipt
 	if err := json.Unmarshal(body, &rc); err != nil {
 		return model.Delivery{}, model.Invalid(model.FieldError{Field: "body", Message: "is not a receipt: " + err.Error()})

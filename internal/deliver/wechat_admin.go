@@ -24,6 +24,7 @@ var (
 
 // BindWeChat binds a known person to openid; created is false when the person had a binding.
 func (s *Service) BindWeChat(ctx context.Context, personID, openid string) (b model.WeChatBinding, created bool, err error) {
+	defer model.WrapOp(&err, "deliver: bind wechat", personID)
 	if !reOpenID.MatchString(openid) {
 		return b, false, model.Invalid(model.FieldError{Field: "openid", Message: "must be 6 to 64 letters, digits, - or _"})
 	}
@@ -39,7 +40,8 @@ func (s *Service) BindWeChat(ctx context.Context, personID, openid string) (b mo
 }
 
 // UnbindWeChat removes a person's binding; their ledger stays (WeChat keeps the authorisations).
-func (s *Service) UnbindWeChat(ctx context.Context, personID string) error {
+func (s *Service) UnbindWeChat(ctx context.Context, personID string) (err error) {
+	defer model.WrapOp(&err, "deliver: unbind wechat", personID)
 	return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteWeChatBinding(ctx, personID) })
 }
 
@@ -58,7 +60,8 @@ type WeChatLedger struct {
 // RecordWeChatAuthorisations credits one authorisation per template the person accepted in one
 // wx.requestSubscribeMessage call, as the platform reports it. reportID names the call: the same
 // report again credits nothing, so a person's balance never exceeds what WeChat granted.
-func (s *Service) RecordWeChatAuthorisations(ctx context.Context, personID, reportID string, results map[string]string) (WeChatLedger, error) {
+func (s *Service) RecordWeChatAuthorisations(ctx context.Context, personID, reportID string, results map[string]string) (_ WeChatLedger, err error) {
+	defer model.WrapOp(&err, "deliver: record wechat authorisations", personID)
 	var v model.Validator
 	v.Check(len(reportID) <= 64 && reTemplateID.MatchString(reportID),
 		"report_id", "required: 1 to 64 letters, digits, - or _ naming the request")
@@ -75,7 +78,7 @@ func (s *Service) RecordWeChatAuthorisations(ctx context.Context, personID, repo
 		tpls = append(tpls, tpl)
 	}
 	slices.Sort(tpls)
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Person(ctx, personID); err != nil {
 			return err
 		}
@@ -96,7 +99,8 @@ func (s *Service) RecordWeChatAuthorisations(ctx context.Context, personID, repo
 }
 
 // WeChatLedgerOf reads a person's WeChat state.
-func (s *Service) WeChatLedgerOf(ctx context.Context, personID string) (WeChatLedger, error) {
+func (s *Service) WeChatLedgerOf(ctx context.Context, personID string) (_ WeChatLedger, err error) {
+	defer model.WrapOp(&err, "deliver: wechat ledger of", personID)
 	if _, err := s.Store.Person(ctx, personID); err != nil {
 		return WeChatLedger{}, err
 	}
@@ -106,7 +110,6 @@ func (s *Service) WeChatLedgerOf(ctx context.Context, personID string) (WeChatLe
 	} else if !model.IsCode(err, model.CodeNotFound) {
 		return l, err
 	}
-	var err error
 	if l.Balances, err = s.Store.WeChatBalances(ctx, personID); err != nil {
 		return l, err
 	}
@@ -149,7 +152,8 @@ func checkWeChatTemplate(t *model.WeChatTemplate) error {
 }
 
 // CreateWeChatTemplate stores a new mapping; one per kind.
-func (s *Service) CreateWeChatTemplate(ctx context.Context, t *model.WeChatTemplate) error {
+func (s *Service) CreateWeChatTemplate(ctx context.Context, t *model.WeChatTemplate) (err error) {
+	defer model.WrapOp(&err, "deliver: create wechat template", "")
 	if err := checkWeChatTemplate(t); err != nil {
 		return err
 	}
@@ -157,7 +161,8 @@ func (s *Service) CreateWeChatTemplate(ctx context.Context, t *model.WeChatTempl
 }
 
 // UpdateWeChatTemplate replaces mapping t.ID with t.
-func (s *Service) UpdateWeChatTemplate(ctx context.Context, t *model.WeChatTemplate) error {
+func (s *Service) UpdateWeChatTemplate(ctx context.Context, t *model.WeChatTemplate) (err error) {
+	defer model.WrapOp(&err, "deliver: update wechat template", "")
 	if err := checkWeChatTemplate(t); err != nil {
 		return err
 	}
@@ -172,6 +177,7 @@ func (s *Service) UpdateWeChatTemplate(ctx context.Context, t *model.WeChatTempl
 }
 
 // DeleteWeChatTemplate removes a mapping: the kind no longer goes to WeChat.
-func (s *Service) DeleteWeChatTemplate(ctx context.Context, id string) error {
+func (s *Service) DeleteWeChatTemplate(ctx context.Context, id string) (err error) {
+	defer model.WrapOp(&err, "deliver: delete wechat template", id)
 	return s.Store.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteWeChatTemplate(ctx, id) })
 }

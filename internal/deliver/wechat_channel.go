@@ -446,7 +446,8 @@ func webhookBackoff(attempt int) time.Duration {
 // WeChatSend posts msg with the shared token (the send job's path; exported for tests and tools); when WeChat calls the token invalid (40001, 42001:
 // another node refreshed it, or it expired early) the token is refreshed once and the send tried
 // once more.
-func (s *Service) WeChatSend(ctx context.Context, msg wechat.Message) (wechat.Answer, error) {
+func (s *Service) WeChatSend(ctx context.Context, msg wechat.Message) (_ wechat.Answer, err error) {
+	defer model.WrapOp(&err, "deliver: wechat send", "")
 	tok, err := s.wechatToken(ctx)
 	if err != nil {
 		return wechat.Answer{}, err

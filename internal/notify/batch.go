@@ -24,7 +24,8 @@ type told struct {
 // needed) push subscriptions in one query each, and the notifications, event-log entries and
 // delivery jobs are written with multi-row statements. Events with a Thread are told one by one.
 // The hub is woken once, after commit, with every entry.
-func (s *Service) NotifyMany(ctx context.Context, tx *store.Tx, evs []Event) ([]model.Notification, error) {
+func (s *Service) NotifyMany(ctx context.Context, tx *store.Tx, evs []Event) (_ []model.Notification, err error) {
+	defer model.WrapOp(&err, "notify: notify many", "")
 	var out []model.Notification
 	var batch []Event
 	for _, ev := range evs {

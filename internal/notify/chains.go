@@ -57,7 +57,8 @@ const MinStepInterval = 30 * time.Second
 
 // ChainRules returns every kind's rule: the operators' settings over the catalogue defaults,
 // for every kind of the catalogue (read_by_minutes 0: no chain).
-func (s *Service) ChainRules(ctx context.Context, q *store.Queries) ([]model.ChainRule, error) {
+func (s *Service) ChainRules(ctx context.Context, q *store.Queries) (_ []model.ChainRule, err error) {
+	defer model.WrapOp(&err, "notify: chain rules", "")
 	var set map[string]model.ChainRule
 	if _, err := q.Setting(ctx, SettingChainRules, &set); err != nil {
 		return nil, err
@@ -81,7 +82,8 @@ func (s *Service) ChainRules(ctx context.Context, q *store.Queries) ([]model.Cha
 }
 
 // ChainRule returns one kind's rule.
-func (s *Service) ChainRule(ctx context.Context, q *store.Queries, kind string) (model.ChainRule, error) {
+func (s *Service) ChainRule(ctx context.Context, q *store.Queries, kind string) (_ model.ChainRule, err error) {
+	defer model.WrapOp(&err, "notify: chain rule", "")
 	rules, err := s.ChainRules(ctx, q)
 	if err != nil {
 		return model.ChainRule{}, err
@@ -101,7 +103,8 @@ func (s *Service) KnownStep(name string) bool {
 
 // SaveChainRules replaces the operators' per-kind deadlines and chains (every kind sent is
 // validated; kinds not sent keep the catalogue default).
-func (s *Service) SaveChainRules(ctx context.Context, rules []model.ChainRule) ([]model.ChainRule, error) {
+func (s *Service) SaveChainRules(ctx context.Context, rules []model.ChainRule) (_ []model.ChainRule, err error) {
+	defer model.WrapOp(&err, "notify: save chain rules", "")
 	var v model.Validator
 	set := map[string]model.ChainRule{}
 	for i, r := range rules {
@@ -127,7 +130,7 @@ func (s *Service) SaveChainRules(ctx context.Context, rules []model.ChainRule) (
 		return nil, err
 	}
 	var out []model.ChainRule
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		var old map[string]model.ChainRule
 		if _, err := tx.Setting(ctx, SettingChainRules, &old); err != nil {
 			return err
@@ -227,7 +230,8 @@ func RecordStep(ctx context.Context, tx *store.Tx, c model.NoticeChain, step, ev
 
 // StopChain ends an active chain inside tx with state (read, acknowledged, moot): its pending
 // step job is cancelled and the trail says why.
-func (s *Service) StopChain(ctx context.Context, tx *store.Tx, c *model.NoticeChain, state, detail string, now time.Time) error {
+func (s *Service) StopChain(ctx context.Context, tx *store.Tx, c *model.NoticeChain, state, detail string, now time.Time) (err error) {
+	defer model.WrapOp(&err, "notify: stop chain", "")
 	if c.State != model.ChainActive {
 		return nil
 	}
@@ -243,7 +247,8 @@ func (s *Service) StopChain(ctx context.Context, tx *store.Tx, c *model.NoticeCh
 
 // StopReadChains stops personID's chains whose notice is now read (on any device), inside the
 // transaction that marked it read.
-func (s *Service) StopReadChains(ctx context.Context, tx *store.Tx, personID string, now time.Time) error {
+func (s *Service) StopReadChains(ctx context.Context, tx *store.Tx, personID string, now time.Time) (err error) {
+	defer model.WrapOp(&err, "notify: stop read chains", personID)
 	cs, err := tx.ReadActiveChains(ctx, personID)
 	if err != nil {
 		return err
@@ -269,7 +274,8 @@ const EventAcknowledged = "notification.acknowledged"
 
 // Acknowledge records personID's acknowledgement ("收到") of a notice: it is read, its chain
 // stops, and the notice's data says when. Acknowledging twice changes nothing.
-func (s *Service) Acknowledge(ctx context.Context, personID, notificationID string) (AckEvent, error) {
+func (s *Service) Acknowledge(ctx context.Context, personID, notificationID string) (_ AckEvent, err error) {
+	defer model.WrapOp(&err, "notify: acknowledge", personID)
 	return s.acknowledge(ctx, personID, func(tx *store.Tx) ([]string, error) {
 		if _, err := tx.Notification(ctx, personID, notificationID); err != nil {
 			return nil, err
@@ -280,7 +286,8 @@ func (s *Service) Acknowledge(ctx context.Context, personID, notificationID stri
 
 // AcknowledgeOrder acknowledges every notice about orderID that personID still has to
 // acknowledge (the worker's "收到" on the order page). Nothing to acknowledge is not an error.
-func (s *Service) AcknowledgeOrder(ctx context.Context, personID, orderID string) (AckEvent, error) {
+func (s *Service) AcknowledgeOrder(ctx context.Context, personID, orderID string) (_ AckEvent, err error) {
+	defer model.WrapOp(&err, "notify: acknowledge order", personID)
 	return s.acknowledge(ctx, personID, func(tx *store.Tx) ([]string, error) {
 		cs, err := tx.ChainsOfOrder(ctx, personID, orderID)
 		if err != nil {
@@ -400,7 +407,8 @@ type Escalation struct {
 
 // Escalations lists the notices past their read-by deadline that nobody has read yet, the
 // longest overdue first.
-func (s *Service) Escalations(ctx context.Context) ([]Escalation, error) {
+func (s *Service) Escalations(ctx context.Context) (_ []Escalation, err error) {
+	defer model.WrapOp(&err, "notify: escalations", "")
 	cs, err := s.Store.OverdueChains(ctx, s.Now(), 200)
 	if err != nil {
 		return nil, err

@@ -123,7 +123,8 @@ type NotificationEvent struct {
 
 // Notify tells ev's recipients inside tx. It returns the notifications stored (duplicates of an
 // earlier telling and switched-off platform news are not stored).
-func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) ([]model.Notification, error) {
+func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) (_ []model.Notification, err error) {
+	defer model.WrapOp(&err, "notify: notify", ev.Key)
 	kind, ok := KindByID(ev.Kind)
 	if !ok {
 		return nil, fmt.Errorf("notify: unknown kind %q", ev.Kind)
@@ -362,7 +363,8 @@ func (s *Service) scheduleThread(ctx context.Context, tx *store.Tx, n model.Noti
 
 // PreferencesOf returns a person's preferences: their own, else the operators' defaults, else the
 // built-in defaults. The person's time zone is always their profile's.
-func (s *Service) PreferencesOf(ctx context.Context, q *store.Queries, p model.Person) (planner.Preferences, error) {
+func (s *Service) PreferencesOf(ctx context.Context, q *store.Queries, p model.Person) (_ planner.Preferences, err error) {
+	defer model.WrapOp(&err, "notify: preferences of", "")
 	prefs := planner.DefaultPreferences()
 	found, err := q.Preferences(ctx, p.ID, &prefs)
 	if err != nil {

@@ -13,9 +13,10 @@ import (
 
 // SavePreferences stores personID's preferences and returns them as they now apply. The time zone
 // is the profile's: a different one is refused rather than silently ignored.
-func (s *Service) SavePreferences(ctx context.Context, personID string, in planner.Preferences) (planner.Preferences, error) {
+func (s *Service) SavePreferences(ctx context.Context, personID string, in planner.Preferences) (_ planner.Preferences, err error) {
+	defer model.WrapOp(&err, "notify: save preferences", personID)
 	var out planner.Preferences
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		p, err := tx.Person(ctx, personID)
 		if err != nil {
 			return err
@@ -34,17 +35,20 @@ func (s *Service) SavePreferences(ctx context.Context, personID string, in plann
 }
 
 // SaveImportance replaces the operators' importance overrides (kind → importance).
-func (s *Service) SaveImportance(ctx context.Context, overrides map[string]string) error {
+func (s *Service) SaveImportance(ctx context.Context, overrides map[string]string) (err error) {
+	defer model.WrapOp(&err, "notify: save importance", "")
 	return s.putSetting(ctx, SettingImportance, overrides)
 }
 
 // SaveRetention sets how long each category is kept; the next daily purge applies it.
-func (s *Service) SaveRetention(ctx context.Context, rt model.Retention) error {
+func (s *Service) SaveRetention(ctx context.Context, rt model.Retention) (err error) {
+	defer model.WrapOp(&err, "notify: save retention", "")
 	return s.putSetting(ctx, store.SettingRetention, rt)
 }
 
 // SaveDefaultPreferences sets what people who never chose get (spelled out, without a zone).
-func (s *Service) SaveDefaultPreferences(ctx context.Context, p planner.Preferences) error {
+func (s *Service) SaveDefaultPreferences(ctx context.Context, p planner.Preferences) (err error) {
+	defer model.WrapOp(&err, "notify: save default preferences", "")
 	return s.putSetting(ctx, SettingDefaultPreferences, p)
 }
 

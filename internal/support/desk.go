@@ -12,7 +12,8 @@ import (
 const SettingBusinessHours = "support_business_hours"
 
 // BusinessHours returns the operators' business hours, or the defaults.
-func (s *Service) BusinessHours(ctx context.Context, q *store.Queries) (model.BusinessHours, error) {
+func (s *Service) BusinessHours(ctx context.Context, q *store.Queries) (_ model.BusinessHours, err error) {
+	defer model.WrapOp(&err, "support: business hours", "")
 	b := model.DefaultBusinessHours()
 	if _, err := q.Setting(ctx, SettingBusinessHours, &b); err != nil {
 		return b, err
@@ -21,7 +22,8 @@ func (s *Service) BusinessHours(ctx context.Context, q *store.Queries) (model.Bu
 }
 
 // PutBusinessHours sets the business hours (operators).
-func (s *Service) PutBusinessHours(ctx context.Context, a Actor, b model.BusinessHours) (model.BusinessHours, error) {
+func (s *Service) PutBusinessHours(ctx context.Context, a Actor, b model.BusinessHours) (_ model.BusinessHours, err error) {
+	defer model.WrapOp(&err, "support: put business hours", "")
 	if !a.isStaff() {
 		return b, model.Errorf(model.CodeForbidden, "only operators set business hours")
 	}
@@ -34,7 +36,7 @@ func (s *Service) PutBusinessHours(ctx context.Context, a Actor, b model.Busines
 	if err := b.Validate(); err != nil {
 		return b, err
 	}
-	err := s.write(ctx, "business hours", func(tx *store.Tx) error { return tx.PutSetting(ctx, SettingBusinessHours, b, tx.Now()) })
+	err = s.write(ctx, "business hours", func(tx *store.Tx) error { return tx.PutSetting(ctx, SettingBusinessHours, b, tx.Now()) })
 	return b, err
 }
 
@@ -45,7 +47,8 @@ type AgentView struct {
 }
 
 // Agents lists every agent with their capacity and away state (operators).
-func (s *Service) Agents(ctx context.Context, a Actor) ([]AgentView, error) {
+func (s *Service) Agents(ctx context.Context, a Actor) (_ []AgentView, err error) {
+	defer model.WrapOp(&err, "support: agents", "")
 	if !a.isStaff() {
 		return nil, model.Errorf(model.CodeForbidden, "only operators see agents' settings")
 	}
@@ -73,7 +76,8 @@ func (s *Service) Agents(ctx context.Context, a Actor) ([]AgentView, error) {
 }
 
 // SetCapacity sets how many conversations an agent holds at once (operators; 1-50).
-func (s *Service) SetCapacity(ctx context.Context, a Actor, agentID string, capacity int) (model.SupportAgent, error) {
+func (s *Service) SetCapacity(ctx context.Context, a Actor, agentID string, capacity int) (_ model.SupportAgent, err error) {
+	defer model.WrapOp(&err, "support: set capacity", agentID)
 	if !a.isStaff() {
 		return model.SupportAgent{}, model.Errorf(model.CodeForbidden, "only operators set capacities")
 	}
@@ -81,7 +85,7 @@ func (s *Service) SetCapacity(ctx context.Context, a Actor, agentID string, capa
 		return model.SupportAgent{}, model.Invalid(model.FieldError{Field: "capacity", Message: "must be 1-50"})
 	}
 	var out model.SupportAgent
-	err := s.write(ctx, "agent capacity", func(tx *store.Tx) error {
+	err = s.write(ctx, "agent capacity", func(tx *store.Tx) error {
 		p, err := tx.Person(ctx, agentID)
 		if err != nil || p.Role != model.RoleAgent {
 			return model.Errorf(model.CodeNotFound, "agent %q not found", agentID)
@@ -103,17 +107,19 @@ func (s *Service) SetCapacity(ctx context.Context, a Actor, agentID string, capa
 }
 
 // Me returns the calling agent's support settings (made on first use).
-func (s *Service) Me(ctx context.Context, a Actor) (model.SupportAgent, error) {
+func (s *Service) Me(ctx context.Context, a Actor) (_ model.SupportAgent, err error) {
+	defer model.WrapOp(&err, "support: me", "")
 	return s.SetAway(ctx, a, nil)
 }
 
 // SetAway sets whether the calling agent is away (nil leaves it), and returns their settings.
-func (s *Service) SetAway(ctx context.Context, a Actor, away *bool) (model.SupportAgent, error) {
+func (s *Service) SetAway(ctx context.Context, a Actor, away *bool) (_ model.SupportAgent, err error) {
+	defer model.WrapOp(&err, "support: set away", "")
 	if a.Role != model.RoleAgent {
 		return model.SupportAgent{}, model.Errorf(model.CodeForbidden, "only agents have a support status")
 	}
 	var out model.SupportAgent
-	err := s.write(ctx, "agent status", func(tx *store.Tx) error {
+	err = s.write(ctx, "agent status", func(tx *store.Tx) error {
 		if err := tx.EnsureSupportAgent(ctx, a.ID, tx.Now()); err != nil {
 			return err
 		}
@@ -136,7 +142,8 @@ func (s *Service) SetAway(ctx context.Context, a Actor, away *bool) (model.Suppo
 }
 
 // CannedReplies lists the canned replies (agents and operators).
-func (s *Service) CannedReplies(ctx context.Context, a Actor) ([]model.CannedReply, error) {
+func (s *Service) CannedReplies(ctx context.Context, a Actor) (_ []model.CannedReply, err error) {
+	defer model.WrapOp(&err, "support: canned replies", "")
 	if !a.isStaff() && a.Role != model.RoleAgent {
 		return nil, model.Errorf(model.CodeForbidden, "canned replies are for agents and operators")
 	}
@@ -144,7 +151,8 @@ func (s *Service) CannedReplies(ctx context.Context, a Actor) ([]model.CannedRep
 }
 
 // PutCannedReply creates (id "") or changes a canned reply (operators).
-func (s *Service) PutCannedReply(ctx context.Context, a Actor, id string, c model.CannedReply) (model.CannedReply, error) {
+func (s *Service) PutCannedReply(ctx context.Context, a Actor, id string, c model.CannedReply) (_ model.CannedReply, err error) {
+	defer model.WrapOp(&err, "support: put canned reply", id)
 	if !a.isStaff() {
 		return c, model.Errorf(model.CodeForbidden, "only operators manage canned replies")
 	}
@@ -152,7 +160,7 @@ func (s *Service) PutCannedReply(ctx context.Context, a Actor, id string, c mode
 	if err := c.Validate(); err != nil {
 		return c, err
 	}
-	err := s.write(ctx, "canned reply", func(tx *store.Tx) error {
+	err = s.write(ctx, "canned reply", func(tx *store.Tx) error {
 		if id != "" {
 			old, err := tx.CannedReply(ctx, id)
 			if err != nil {
@@ -168,7 +176,8 @@ func (s *Service) PutCannedReply(ctx context.Context, a Actor, id string, c mode
 }
 
 // DeleteCannedReply removes a canned reply (operators).
-func (s *Service) DeleteCannedReply(ctx context.Context, a Actor, id string) error {
+func (s *Service) DeleteCannedReply(ctx context.Context, a Actor, id string) (err error) {
+	defer model.WrapOp(&err, "support: delete canned reply", id)
 	if !a.isStaff() {
 		return model.Errorf(model.CodeForbidden, "only operators manage canned replies")
 	}

@@ -67,7 +67,8 @@ type OpenInput struct {
 // Open starts a support conversation for a customer or a worker, optionally about one of their
 // own orders; the first message (text and/or images) goes in the same commit, then the
 // conversation is queued and offered to an available agent.
-func (s *Service) Open(ctx context.Context, a Actor, in OpenInput) (ThreadView, error) {
+func (s *Service) Open(ctx context.Context, a Actor, in OpenInput) (_ ThreadView, err error) {
+	defer model.WrapOp(&err, "support: open", "")
 	if a.Role != model.RoleCustomer && a.Role != model.RoleWorker {
 		return ThreadView{}, model.Errorf(model.CodeForbidden, "customers and workers open support conversations")
 	}
@@ -82,7 +83,7 @@ func (s *Service) Open(ctx context.Context, a Actor, in OpenInput) (ThreadView, 
 		return ThreadView{}, err
 	}
 	var id string
-	err := s.write(ctx, "open", func(tx *store.Tx) error {
+	err = s.write(ctx, "open", func(tx *store.Tx) error {
 		// A retry of the same first message answers the conversation it opened.
 		if prev, found, err := tx.SupportOpenedBy(ctx, a.ID, in.ClientID); err != nil {
 			return err
@@ -129,7 +130,8 @@ func (s *Service) Open(ctx context.Context, a Actor, in OpenInput) (ThreadView, 
 // requester reopens a resolved conversation (to its agent if they are still available, else the
 // queue), makes a pending one open, offers a queued one, and sends the automatic reply once per
 // wait when it is out of hours or nobody is online; a message from the agent ends that wait.
-func (s *Service) Sent(ctx context.Context, tx *store.Tx, c model.Conversation, from model.Member, m model.Message) error {
+func (s *Service) Sent(ctx context.Context, tx *store.Tx, c model.Conversation, from model.Member, m model.Message) (err error) {
+	defer model.WrapOp(&err, "support: sent", c.ID)
 	t, err := tx.SupportThread(ctx, c.ID)
 	if err != nil {
 		return err
@@ -481,11 +483,12 @@ func holderOrStaff(a Actor, t model.SupportThread, what string) error {
 
 // Claim takes a queued conversation for the calling agent. Of two agents claiming at once exactly
 // one wins; the other is told it was taken (409 conflict).
-func (s *Service) Claim(ctx context.Context, a Actor, id string) (ThreadView, error) {
+func (s *Service) Claim(ctx context.Context, a Actor, id string) (_ ThreadView, err error) {
+	defer model.WrapOp(&err, "support: claim", id)
 	if a.Role != model.RoleAgent {
 		return ThreadView{}, model.Errorf(model.CodeForbidden, "only agents claim conversations")
 	}
-	err := s.write(ctx, "claim", func(tx *store.Tx) error {
+	err = s.write(ctx, "claim", func(tx *store.Tx) error {
 		t, err := s.thread(ctx, &tx.Queries, a, id)
 		if err != nil {
 			return err
@@ -523,7 +526,8 @@ type TransferInput struct {
 
 // Transfer hands a conversation to another online agent with an internal note (the holder, or
 // an operator). The customer sees "transferred to …".
-func (s *Service) Transfer(ctx context.Context, a Actor, id string, in TransferInput) (ThreadView, error) {
+func (s *Service) Transfer(ctx context.Context, a Actor, id string, in TransferInput) (_ ThreadView, err error) {
+	defer model.WrapOp(&err, "support: transfer", id)
 	in.Note = strings.TrimSpace(in.Note)
 	var v model.Validator
 	v.Check(model.ValidID(in.AgentID), "agent_id", "is required: the agent who takes over")
@@ -531,7 +535,7 @@ func (s *Service) Transfer(ctx context.Context, a Actor, id string, in TransferI
 	if err := v.Err(); err != nil {
 		return ThreadView{}, err
 	}
-	err := s.write(ctx, "transfer", func(tx *store.Tx) error {
+	err = s.write(ctx, "transfer", func(tx *store.Tx) error {
 		t, err := s.thread(ctx, &tx.Queries, a, id)
 		if err != nil {
 			return err
@@ -583,8 +587,9 @@ func (s *Service) Transfer(ctx context.Context, a Actor, id string, in TransferI
 
 // Release puts a held conversation back into the queue (the holder, or an operator); it is
 // offered to another available agent at once.
-func (s *Service) Release(ctx context.Context, a Actor, id string) (ThreadView, error) {
-	err := s.write(ctx, "release", func(tx *store.Tx) error {
+func (s *Service) Release(ctx context.Context, a Actor, id string) (_ ThreadView, err error) {
+	defer model.WrapOp(&err, "support: release", id)
+	err = s.write(ctx, "release", func(tx *store.Tx) error {
 		t, err := s.thread(ctx, &tx.Queries, a, id)
 		if err != nil {
 			return err
@@ -631,11 +636,12 @@ func (s *Service) requeue(ctx context.Context, tx *store.Tx, t *model.SupportThr
 // SetStatus moves a conversation between open, pending (waiting for the customer) and resolved
 // (the holder, or an operator). A resolve frees the agent's capacity for the queue and asks the
 // customer to rate it.
-func (s *Service) SetStatus(ctx context.Context, a Actor, id string, status model.SupportStatus) (ThreadView, error) {
+func (s *Service) SetStatus(ctx context.Context, a Actor, id string, status model.SupportStatus) (_ ThreadView, err error) {
+	defer model.WrapOp(&err, "support: set status", id)
 	if !status.Valid() {
 		return ThreadView{}, model.Invalid(model.FieldError{Field: "status", Message: "must be open, pending or resolved"})
 	}
-	err := s.write(ctx, "status", func(tx *store.Tx) error {
+	err = s.write(ctx, "status", func(tx *store.Tx) error {
 		t, err := s.thread(ctx, &tx.Queries, a, id)
 		if err != nil {
 			return err
@@ -691,7 +697,8 @@ func (s *Service) SetStatus(ctx context.Context, a Actor, id string, status mode
 }
 
 // AddNote adds an internal note (agents and operators); the customer never sees it.
-func (s *Service) AddNote(ctx context.Context, a Actor, id, text string) (NoteView, error) {
+func (s *Service) AddNote(ctx context.Context, a Actor, id, text string) (_ NoteView, err error) {
+	defer model.WrapOp(&err, "support: add note", id)
 	if !s.isDesk(a) || a.Role == model.RolePlatform {
 		return NoteView{}, model.Errorf(model.CodeForbidden, "internal notes are for agents and operators")
 	}
@@ -700,7 +707,7 @@ func (s *Service) AddNote(ctx context.Context, a Actor, id, text string) (NoteVi
 		return NoteView{}, model.Invalid(model.FieldError{Field: "text", Message: "is required, at most 2000 characters"})
 	}
 	var out NoteView
-	err := s.write(ctx, "note", func(tx *store.Tx) error {
+	err = s.write(ctx, "note", func(tx *store.Tx) error {
 		if _, err := s.thread(ctx, &tx.Queries, a, id); err != nil {
 			return err
 		}
@@ -726,7 +733,8 @@ type RateInput struct {
 
 // Rate records the requester's rating of the latest resolve (once per resolve). A rating of 2 or
 // less tells the operators.
-func (s *Service) Rate(ctx context.Context, a Actor, id string, in RateInput) (model.SupportRating, error) {
+func (s *Service) Rate(ctx context.Context, a Actor, id string, in RateInput) (_ model.SupportRating, err error) {
+	defer model.WrapOp(&err, "support: rate", id)
 	in.Comment = strings.TrimSpace(in.Comment)
 	var v model.Validator
 	v.Check(in.Score >= 1 && in.Score <= 5, "score", "must be 1-5")
@@ -735,7 +743,7 @@ func (s *Service) Rate(ctx context.Context, a Actor, id string, in RateInput) (m
 		return model.SupportRating{}, err
 	}
 	var r model.SupportRating
-	err := s.write(ctx, "rate", func(tx *store.Tx) error {
+	err = s.write(ctx, "rate", func(tx *store.Tx) error {
 		t, err := s.thread(ctx, &tx.Queries, a, id)
 		if err != nil {
 			return err
@@ -795,7 +803,8 @@ func (s *Service) tellLowRating(ctx context.Context, tx *store.Tx, t model.Suppo
 // Presence is the hub's presence hook: an agent's first stream on this node opened (online) or
 // their last one closed. Coming online offers them the queue; going offline schedules the return
 // of their conversations to the queue after the operators' offline_after_minutes.
-func (s *Service) Presence(ctx context.Context, personID string, online bool) error {
+func (s *Service) Presence(ctx context.Context, personID string, online bool) (err error) {
+	defer model.WrapOp(&err, "support: presence", personID)
 	p, err := s.Store.Person(ctx, personID)
 	if err != nil || p.Role != model.RoleAgent {
 		return nil
@@ -833,7 +842,8 @@ func offlineAfter(h model.BusinessHours) time.Duration {
 
 // RunAgentOffline is the job that returns an agent's conversations to the queue when they have
 // stayed offline for offline_after_minutes. It does nothing if they came back meanwhile.
-func (s *Service) RunAgentOffline(ctx context.Context, j model.Job) error {
+func (s *Service) RunAgentOffline(ctx context.Context, j model.Job) (err error) {
+	defer model.WrapOp(&err, "support: run agent offline", j.ID)
 	var p struct {
 		AgentID string `json:"agent_id"`
 	}
@@ -871,7 +881,8 @@ func (s *Service) RunAgentOffline(ctx context.Context, j model.Job) error {
 // Restarted marks every agent offline as of now: on SQLite one node owns the database, so after
 // its restart nobody has an open stream (their conversations return after offline_after_minutes
 // unless they reconnect).
-func (s *Service) Restarted(ctx context.Context) error {
+func (s *Service) Restarted(ctx context.Context) (err error) {
+	defer model.WrapOp(&err, "support: restarted", "")
 	return s.write(ctx, "restart", func(tx *store.Tx) error {
 		ids, err := tx.OnlineAgentIDs(ctx)
 		if err != nil {
@@ -897,7 +908,8 @@ func (s *Service) Restarted(ctx context.Context) error {
 
 // MayReadFile is the files access rule of support: agents read the images of support
 // conversations (members read them through chat's rule).
-func (s *Service) MayReadFile(ctx context.Context, personID, fileID string) (bool, error) {
+func (s *Service) MayReadFile(ctx context.Context, personID, fileID string) (_ bool, err error) {
+	defer model.WrapOp(&err, "support: may read file", fileID)
 	p, err := s.Store.Person(ctx, personID)
 	if model.IsCode(err, model.CodeNotFound) {
 		return false, nil

@@ -24,7 +24,8 @@ type FeedbackInput struct {
 }
 
 // SubmitFeedback stores feedback from a signed-in person. An order it names must be one of theirs.
-func (s *Service) SubmitFeedback(ctx context.Context, a Actor, in FeedbackInput) (model.Feedback, error) {
+func (s *Service) SubmitFeedback(ctx context.Context, a Actor, in FeedbackInput) (_ model.Feedback, err error) {
+	defer model.WrapOp(&err, "support: submit feedback", "")
 	if !a.Role.Valid() {
 		return model.Feedback{}, model.Errorf(model.CodeForbidden, "only people submit feedback")
 	}
@@ -36,7 +37,7 @@ func (s *Service) SubmitFeedback(ctx context.Context, a Actor, in FeedbackInput)
 	if err := f.Validate(); err != nil {
 		return f, err
 	}
-	err := s.write(ctx, "submit feedback", func(tx *store.Tx) error {
+	err = s.write(ctx, "submit feedback", func(tx *store.Tx) error {
 		if f.OrderID != "" {
 			o, err := tx.Order(ctx, f.OrderID)
 			if err != nil && !model.IsCode(err, model.CodeNotFound) {
@@ -73,7 +74,8 @@ func (s *Service) checkFiles(ctx context.Context, tx *store.Tx, a Actor, ids []s
 
 // FeedbackFileReaders is the files access rule of feedback: operators may read the images of any
 // feedback (its author uploaded them and reads them as the uploader).
-func (s *Service) FeedbackFileReaders(ctx context.Context, personID, fileID string) (bool, error) {
+func (s *Service) FeedbackFileReaders(ctx context.Context, personID, fileID string) (_ bool, err error) {
+	defer model.WrapOp(&err, "support: feedback file readers", fileID)
 	p, err := s.Store.Person(ctx, personID)
 	if model.IsCode(err, model.CodeNotFound) {
 		return false, nil
@@ -116,7 +118,8 @@ func (s *Service) loadFeedback(ctx context.Context, q *store.Queries, a Actor, i
 
 // GetFeedback returns feedback with its history: to its author without the operators' tags and
 // names, to operators in full. Anyone else is told it does not exist.
-func (s *Service) GetFeedback(ctx context.Context, a Actor, id string) (FeedbackDetail, error) {
+func (s *Service) GetFeedback(ctx context.Context, a Actor, id string) (_ FeedbackDetail, err error) {
+	defer model.WrapOp(&err, "support: get feedback", id)
 	q := &s.Store.Queries
 	f, err := s.loadFeedback(ctx, q, a, id)
 	if err != nil {
@@ -143,7 +146,8 @@ func (s *Service) GetFeedback(ctx context.Context, a Actor, id string) (Feedback
 }
 
 // MyFeedback lists the actor's own feedback, newest first; next is the next page's cursor.
-func (s *Service) MyFeedback(ctx context.Context, a Actor, cursor string, limit int) ([]model.Feedback, string, error) {
+func (s *Service) MyFeedback(ctx context.Context, a Actor, cursor string, limit int) (_ []model.Feedback, _ string, err error) {
+	defer model.WrapOp(&err, "support: my feedback", "")
 	list, err := s.Store.FeedbackList(ctx, store.FeedbackFilter{AuthorID: a.ID, After: cursor, Limit: limit + 1})
 	if err != nil {
 		return nil, "", err
@@ -191,7 +195,8 @@ func (fq FeedbackQuery) filter() store.FeedbackFilter {
 }
 
 // ListFeedback lists everyone's feedback for operators, newest first, filtered.
-func (s *Service) ListFeedback(ctx context.Context, a Actor, fq FeedbackQuery) ([]model.Feedback, string, error) {
+func (s *Service) ListFeedback(ctx context.Context, a Actor, fq FeedbackQuery) (_ []model.Feedback, _ string, err error) {
+	defer model.WrapOp(&err, "support: list feedback", "")
 	if !a.isStaff() {
 		return nil, "", model.Errorf(model.CodeForbidden, "only operators triage feedback")
 	}
@@ -218,7 +223,8 @@ type TriageInput struct {
 
 // TriageFeedback sets the status, tags or answer of feedback. A new answer tells the author
 // (feedback.answered) in the same transaction; every change goes into the history.
-func (s *Service) TriageFeedback(ctx context.Context, a Actor, id string, in TriageInput) (FeedbackDetail, error) {
+func (s *Service) TriageFeedback(ctx context.Context, a Actor, id string, in TriageInput) (_ FeedbackDetail, err error) {
+	defer model.WrapOp(&err, "support: triage feedback", id)
 	if !a.isStaff() {
 		return FeedbackDetail{}, model.Errorf(model.CodeForbidden, "only operators triage feedback")
 	}
@@ -240,7 +246,7 @@ func (s *Service) TriageFeedback(ctx context.Context, a Actor, id string, in Tri
 		}
 	}
 	var f model.Feedback
-	err := s.write(ctx, "triage feedback", func(tx *store.Tx) error {
+	err = s.write(ctx, "triage feedback", func(tx *store.Tx) error {
 		var err error
 		if f, err = tx.Feedback(ctx, id); err != nil {
 			return err
@@ -307,7 +313,8 @@ const ExportLimit = 50000
 
 // ExportFeedback writes the filtered feedback as CSV for spreadsheets: UTF-8 with a byte-order
 // mark (so Excel reads Chinese correctly), RFC 4180 quoting, times in the platform's time zone.
-func (s *Service) ExportFeedback(ctx context.Context, a Actor, fq FeedbackQuery) ([]byte, error) {
+func (s *Service) ExportFeedback(ctx context.Context, a Actor, fq FeedbackQuery) (_ []byte, err error) {
+	defer model.WrapOp(&err, "support: export feedback", "")
 	if !a.isStaff() {
 		return nil, model.Errorf(model.CodeForbidden, "only operators export feedback")
 	}
@@ -349,7 +356,8 @@ func csvSafe(s string) string {
 
 // FeedbackWeeks counts feedback created in [from, to) per week (Monday to Sunday in the platform's
 // time zone) by topic and status. Zero times mean the last 12 weeks.
-func (s *Service) FeedbackWeeks(ctx context.Context, a Actor, from, to time.Time) ([]model.FeedbackWeek, error) {
+func (s *Service) FeedbackWeeks(ctx context.Context, a Actor, from, to time.Time) (_ []model.FeedbackWeek, err error) {
+	defer model.WrapOp(&err, "support: feedback weeks", "")
 	if !a.isStaff() {
 		return nil, model.Errorf(model.CodeForbidden, "only operators see feedback counts")
 	}
