@@ -510,8 +510,13 @@ func TestX1SlowClientsDoNotHoldUpOthers(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.App.Hub.Wake(id)
+		// A barrier instead of a sleep: the first big event has reached this client, so the hub
+		// is writing its backlog, which the 4 KB window will not take in; from here on this
+		// client reads nothing.
+		if ev, err := ws.next(ctx); err != nil || ev.Type != "test.big" {
+			t.Fatalf("%s's first event: %+v, %v", id, ev, err)
+		}
 	}
-	time.Sleep(200 * time.Millisecond) // the slow streams' writes are now blocked
 
 	tok := s.AddPerson(model.Person{ID: "c-ok", Role: model.RoleCustomer, Name: "林晓"})
 	ok, err := dialWS(ctx, s, tok, 0, nil)
