@@ -98,52 +98,22 @@ type PurgeReport struct {
 	ActionTokens    int64
 }
 
-// PurgeExpired deletes what retention no longer keeps (S5): notifications older than their
-// category's retention, event-log entries older than the longest retention, jobs finished over a
-// week ago, Idempotency-Key records over a day old and action tokens (Y2) expired over a day ago.
-// It works in batches, each its own transaction, so users' writes get the database between
-// batches.
+// PurgeExpired deletes what retention no longer keeps (S5) — the message center's part (old
+// notifications and event-log entries) through notify — and the housekeeping: jobs finished over
+// a week ago, Idempotency-Key records over a day old and action tokens (Y2) expired over a day
+// ago. Every part works in batches, each its own transaction.
 func (a *App) PurgeExpired(ctx context.Context, now time.Time) (PurgeReport, error) {
 	var rep PurgeReport
-	rt, err := a.Store.RetentionDays(ctx)
+	p, err := a.Notify.PurgeExpired(ctx, now, purgeBatch)
+	rep.Notifications, rep.Events = p.Notifications, p.Events
 	if err != nil {
-		return rep, err
-	}
-	days := func(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
-	batches := func(what string, total *int64, purge func(tx *store.Tx) (int64, error)) error {
-		for {
-			var n int64
-			if err := a.Store.InTx(ctx, func(tx *store.Tx) (err error) {
-				n, err = purge(tx)
-				return err
-			}); err != nil {
-				return fmt.Errorf("app: purge %s: %w", what, err)
-			}
-			*total += n
-			if n < purgeBatch {
-				return nil
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-	}
-	for category, n := range rt.ByCategory() {
-		before := now.Add(-days(n))
-		if err := batches(category+" notifications", &rep.Notifications, func(tx *store.Tx) (int64, error) {
-			return tx.PurgeNotifications(ctx, category, before, purgeBatch)
-		}); err != nil {
-			return rep, err
-		}
+		return rep, fmt.Errorf("app: purge: %w", err)
 	}
 	steps := []struct {
 		what  string
 		total *int64
 		fn    func(tx *store.Tx) (int64, error)
 	}{
-		{"events", &rep.Events, func(tx *store.Tx) (int64, error) {
-			return tx.PurgeEvents(ctx, now.Add(-days(rt.Longest())), purgeBatch)
-		}},
 		{"jobs", &rep.Jobs, func(tx *store.Tx) (int64, error) {
 			return tx.PurgeFinishedJobs(ctx, now.Add(-finishedJobsKept), purgeBatch)
 		}},
@@ -155,8 +125,10 @@ func (a *App) PurgeExpired(ctx context.Context, now time.Time) (PurgeReport, err
 		}},
 	}
 	for _, s := range steps {
-		if err := batches(s.what, s.total, s.fn); err != nil {
-			return rep, err
+		n, err := a.Store.PurgeInBatches(ctx, purgeBatch, s.fn)
+		*s.total = n
+		if err != nil {
+			return rep, fmt.Errorf("app: purge %s: %w", s.what, err)
 		}
 	}
 	return rep, nil

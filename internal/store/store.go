@@ -461,3 +461,26 @@ func isUniqueViolation(err error) bool {
 // utc normalises a time for storage: UTC, at the microsecond precision PostgreSQL keeps, so the
 // value a write hands back equals what a later read returns, in both dialects.
 func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// PurgeInBatches runs purge — a delete of at most limit rows — in one transaction after another
+// until a batch deletes fewer than limit, so a purge never holds the database for long; it
+// returns how many rows were deleted in all.
+func (s *Store) PurgeInBatches(ctx context.Context, limit int, purge func(tx *Tx) (int64, error)) (int64, error) {
+	var total int64
+	for {
+		var n int64
+		if err := s.InTx(ctx, func(tx *Tx) (err error) {
+			n, err = purge(tx)
+			return err
+		}); err != nil {
+			return total, err
+		}
+		total += n
+		if n < int64(limit) {
+			return total, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+	}
+}
