@@ -87,15 +87,7 @@ func buildSQLiteTemplate() (string, error) {
 	path := filepath.Join(work, "homebell.db")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s, err := store.Open(ctx, path)
-	if err != nil {
-		return "", err
-	}
-	if err := s.Migrate(ctx); err != nil {
-		s.Close()
-		return "", err
-	}
-	if err := s.Close(); err != nil {
+	if err := migrated(ctx, path); err != nil {
 		return "", err
 	}
 	// Closing the last connection checkpoints the write-ahead log into the file and removes it;
@@ -186,15 +178,7 @@ func buildPostgresTemplate(admin string) (string, error) {
 		return "", err
 	}
 	u.Path = "/" + name
-	s, err := store.Open(ctx, u.String())
-	if err != nil {
-		return "", err
-	}
-	if err := s.Migrate(ctx); err != nil {
-		s.Close()
-		return "", err
-	}
-	if err := s.Close(); err != nil {
+	if err := migrated(ctx, u.String()); err != nil {
 		return "", err
 	}
 	if _, err := conn.ExecContext(ctx, "ALTER DATABASE "+name+" WITH IS_TEMPLATE true"); err != nil {
@@ -231,4 +215,17 @@ func createPostgres(t testing.TB, admin, opts string) string {
 	})
 	u.Path = "/" + name
 	return u.String()
+}
+
+// migrated opens the database at dsn, migrates it to the current schema and closes it.
+func migrated(ctx context.Context, dsn string) error {
+	s, err := store.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return err
+	}
+	return s.Close()
 }
