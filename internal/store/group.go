@@ -25,6 +25,8 @@ type group struct {
 	turn    chan struct{} // holding it = running a unit on the writer connection
 	waiting atomic.Int32  // callers queued for turn
 	cur     *batch        // the open transaction; guarded by turn
+	// committed counts the commits that succeeded (the checkpointer's cue).
+	committed atomic.Uint64
 	// onCommit, when set (tests), runs before each commit, holding the turn.
 	onCommit func()
 }
@@ -113,6 +115,9 @@ func (g *group) flush(force bool) {
 			g.onCommit()
 		}
 		b.err = b.tx.Commit()
+		if b.err == nil {
+			g.committed.Add(1)
+		}
 	}
 	close(b.done)
 }

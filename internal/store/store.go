@@ -74,7 +74,8 @@ type Store struct {
 	// SQLite: prepared statements of the writer and of the read pool (nil on PostgreSQL, where
 	// pgx caches them per connection itself).
 	wstmts, rstmts *stmtCache
-	group          *group // SQLite: group commit of the writer's transactions
+	group          *group        // SQLite: group commit of the writer's transactions
+	ckpt           *checkpointer // SQLite: WAL checkpoints off the commit path
 	// ObserveTx, when set, hears how long each InTx took, from begin to commit or rollback
 	// (including the wait for the SQLite writer); the metrics' transaction time. Set it before use.
 	ObserveTx func(time.Duration)
@@ -131,6 +132,8 @@ func openSQLite(ctx context.Context, dsn string) (*Store, error) {
 	// temporary file they spilled past 64 KiB and cost two pwrite calls per page a unit touched
 	// (13 % of the server's CPU under 32 clients). They hold only pages of the open transaction.
 	pragmas.Add("_pragma", "temp_store(MEMORY)")
+	// No checkpoint inside a commit: the checkpointer runs them on a connection of its own.
+	pragmas.Add("_pragma", "wal_autocheckpoint(0)")
 	// A fixed, sortable text form for times (all are stored in UTC).
 	pragmas.Set("_time_format", "sqlite")
 	wdsn := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
@@ -161,7 +164,19 @@ func openSQLite(ctx context.Context, dsn string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	st := &Store{w: w, r: r, dsn: path, wstmts: newStmtCache(w), rstmts: newStmtCache(r), group: newGroup()}
+	cp := url.Values{}
+	cp.Add("_pragma", "busy_timeout(10000)")
+	c, err := sql.Open("sqlite", "file:"+path+"?"+cp.Encode())
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("store: open sqlite checkpointer: %w", err)
+	}
+	c.SetMaxOpenConns(1)
+	c.SetMaxIdleConns(1)
+	c.SetConnMaxIdleTime(0)
+	g := newGroup()
+	st := &Store{w: w, r: r, dsn: path, wstmts: newStmtCache(w), rstmts: newStmtCache(r), group: g, ckpt: startCheckpointer(c, &g.committed)}
 	st.Queries = Queries{q: counting{dbQuerier{db: r, cache: st.rstmts}}, dialect: SQLite, rc: newReadCache()}
 	return st, nil
 }
@@ -177,11 +192,15 @@ func (s *Store) WithClock(now func() time.Time) *Store {
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	var err error
+	if s.ckpt != nil {
+		err = s.ckpt.close()
+	}
 	if s.wstmts != nil {
 		s.wstmts.close()
 		s.rstmts.close()
 	}
-	err := s.w.Close()
+	err = errors.Join(err, s.w.Close())
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}
