@@ -10,7 +10,7 @@ import (
 
 // checkpointEvery is how often the background checkpointer copies committed pages from SQLite's
 // write-ahead log into the database file.
-const checkpointEvery = 250 * time.Millisecond
+const checkpointEvery = time.Second
 
 // checkpointer runs SQLite's WAL checkpoints on a connection of its own, off the commit path.
 //
