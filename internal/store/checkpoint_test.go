@@ -51,6 +51,9 @@ func TestCheckpointerCopiesTheLogIntoTheFile(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := os.Stat(path + "-wal"); !os.IsNotExist(err) {
+		t.Errorf("after a clean close the log is still there (%v)", err)
+	}
 	s, err = Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
