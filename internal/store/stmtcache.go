@@ -26,10 +26,16 @@ type stmtCache struct {
 	stmts     map[string]*sql.Stmt
 	preparing map[string]bool
 	closed    bool
+	// The background prepares: close cancels the ones waiting for a connection and waits for
+	// all of them, so none opens a connection to the file after the store is closed.
+	ctx      context.Context
+	cancel   context.CancelFunc
+	inFlight sync.WaitGroup
 }
 
 func newStmtCache(db *sql.DB) *stmtCache {
-	return &stmtCache{db: db, stmts: map[string]*sql.Stmt{}, preparing: map[string]bool{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &stmtCache{db: db, stmts: map[string]*sql.Stmt{}, preparing: map[string]bool{}, ctx: ctx, cancel: cancel}
 }
 
 // get returns the prepared statement for query, or nil after starting to prepare it.
@@ -46,12 +52,12 @@ func (c *stmtCache) get(query string) *sql.Stmt {
 		return st
 	}
 	c.preparing[query] = true
-	go c.prepare(query)
+	c.inFlight.Go(func() { c.prepare(query) })
 	return nil
 }
 
 func (c *stmtCache) prepare(query string) {
-	st, err := c.db.PrepareContext(context.Background(), query)
+	st, err := c.db.PrepareContext(c.ctx, query)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.preparing, query)
@@ -65,11 +71,16 @@ func (c *stmtCache) prepare(query string) {
 	c.stmts[query] = st
 }
 
-// close closes every cached statement; later misses are no longer prepared.
+// close closes every cached statement once the background prepares have ended; later misses
+// are no longer prepared.
 func (c *stmtCache) close() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.closed = true
+	c.mu.Unlock()
+	c.cancel()
+	c.inFlight.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for q, st := range c.stmts {
 		st.Close()
 		delete(c.stmts, q)
