@@ -59,41 +59,54 @@ const MinStepInterval = 30 * time.Second
 // for every kind of the catalogue (read_by_minutes 0: no chain).
 func (s *Service) ChainRules(ctx context.Context, q *store.Queries) (_ []model.ChainRule, err error) {
 	defer model.WrapOp(&err, "notify: chain rules", "")
-	var set map[string]model.ChainRule
-	if _, err := q.Setting(ctx, SettingChainRules, &set); err != nil {
+	set, err := chainRuleSet(ctx, q)
+	if err != nil {
 		return nil, err
 	}
 	out := make([]model.ChainRule, 0, len(catalogue))
 	for _, k := range catalogue {
-		r, ok := set[k.ID]
-		if !ok {
-			r = defaultRules[k.ID]
-		}
-		r.Kind = k.ID
-		if r.Steps == nil {
-			r.Steps = []string{}
-		}
-		if d, ok := defaultRules[k.ID]; ok {
-			r.Acknowledge, r.Urgent = d.Acknowledge, d.Urgent // what the kind is, not a setting
-		}
-		out = append(out, r)
+		out = append(out, chainRuleOf(set, k.ID))
 	}
 	return out, nil
 }
 
-// ChainRule returns one kind's rule.
+// chainRuleSet is the operators' rules as stored, by kind.
+func chainRuleSet(ctx context.Context, q *store.Queries) (map[string]model.ChainRule, error) {
+	var set map[string]model.ChainRule
+	if _, err := q.Setting(ctx, SettingChainRules, &set); err != nil {
+		return nil, err
+	}
+	return set, nil
+}
+
+// chainRuleOf is one kind's rule: the operators' if they set one, else the default; whether the
+// kind must be acknowledged and is urgent is what the kind is, not a setting.
+func chainRuleOf(set map[string]model.ChainRule, kind string) model.ChainRule {
+	r, ok := set[kind]
+	if !ok {
+		r = defaultRules[kind]
+	}
+	r.Kind = kind
+	if r.Steps == nil {
+		r.Steps = []string{}
+	}
+	if d, ok := defaultRules[kind]; ok {
+		r.Acknowledge, r.Urgent = d.Acknowledge, d.Urgent
+	}
+	return r
+}
+
+// ChainRule returns one kind's rule (a kind outside the catalogue has an empty one).
 func (s *Service) ChainRule(ctx context.Context, q *store.Queries, kind string) (_ model.ChainRule, err error) {
 	defer model.WrapOp(&err, "notify: chain rule", "")
-	rules, err := s.ChainRules(ctx, q)
+	if _, ok := KindByID(kind); !ok {
+		return model.ChainRule{Kind: kind}, nil
+	}
+	set, err := chainRuleSet(ctx, q)
 	if err != nil {
 		return model.ChainRule{}, err
 	}
-	for _, r := range rules {
-		if r.Kind == kind {
-			return r, nil
-		}
-	}
-	return model.ChainRule{Kind: kind}, nil
+	return chainRuleOf(set, kind), nil
 }
 
 // KnownStep reports whether name is a chain step operators may use.
