@@ -28,9 +28,11 @@ type stmtCache struct {
 	closed    bool
 	// The background prepares: close cancels the ones waiting for a connection and waits for
 	// all of them, so none opens a connection to the file after the store is closed.
+	// (A read lock per prepare, not a WaitGroup: a WaitGroup first used inside a testing/synctest
+	// bubble may not be waited on outside it, and the hub's tests run stores in bubbles.)
 	ctx      context.Context
 	cancel   context.CancelFunc
-	inFlight sync.WaitGroup
+	inFlight sync.RWMutex
 }
 
 func newStmtCache(db *sql.DB) *stmtCache {
@@ -52,7 +54,11 @@ func (c *stmtCache) get(query string) *sql.Stmt {
 		return st
 	}
 	c.preparing[query] = true
-	c.inFlight.Go(func() { c.prepare(query) })
+	c.inFlight.RLock() // under mu and not closed: close waits for it
+	go func() {
+		defer c.inFlight.RUnlock()
+		c.prepare(query)
+	}()
 	return nil
 }
 
@@ -78,7 +84,8 @@ func (c *stmtCache) close() {
 	c.closed = true
 	c.mu.Unlock()
 	c.cancel()
-	c.inFlight.Wait()
+	c.inFlight.Lock() // every prepare started before closed was set has ended
+	c.inFlight.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for q, st := range c.stmts {
