@@ -161,23 +161,40 @@ func (es entries) shown() notify.Shown {
 // entriesOf lists the campaigns shown to a person now: visible, in their audience, and not
 // switched off (category platform or the campaign's kind), newest first.
 func (s *Service) entriesOf(ctx context.Context, personID string, now time.Time) (entries, error) {
-	var out entries
+	sh, visible, err := s.visibleAt(ctx, now)
+	if err != nil || len(visible) == 0 {
+		return entries{}, err // no campaign runs: the message center costs nothing more
+	}
+	r, err := s.Store.CampaignReaderOf(ctx, personID, notify.SettingDefaultPreferences, sh.orders)
+	if err != nil {
+		return entries{}, err
+	}
+	return entriesFor(sh, visible, r, personID, now)
+}
+
+// visibleAt is the cache and its campaigns visible at now (newest first).
+func (s *Service) visibleAt(ctx context.Context, now time.Time) (*shown, []*model.Campaign, error) {
 	sh, err := s.shownNow(ctx, now)
 	if err != nil {
-		return out, err
+		return nil, nil, err
 	}
 	var visible []*model.Campaign
 	for i := range sh.list {
 		if c := &sh.list[i]; c.Visible(now) && now.Sub(c.SendAt) < sh.retained {
+			if visible == nil {
+				visible = make([]*model.Campaign, 0, len(sh.list)-i)
+			}
 			visible = append(visible, c)
 		}
 	}
-	if len(visible) == 0 {
-		return out, nil // no campaign runs: the message center costs nothing more
-	}
-	r, err := s.Store.CampaignReaderOf(ctx, personID, notify.SettingDefaultPreferences, sh.orders)
-	if err != nil || !r.Found {
-		return out, err
+	return sh, visible, nil
+}
+
+// entriesFor picks from visible the campaigns shown to the reader r.
+func entriesFor(sh *shown, visible []*model.Campaign, r store.CampaignReader, personID string, now time.Time) (entries, error) {
+	var out entries
+	if !r.Found {
+		return out, nil
 	}
 	// As notify.PreferencesOf: their own document, else the operators' defaults, over the built-in ones.
 	prefs := planner.DefaultPreferences()
@@ -193,7 +210,7 @@ func (s *Service) entriesOf(ctx context.Context, personID string, now time.Time)
 	if on, ok := prefs.Categories[planner.CategoryPlatform]; ok && !on {
 		return out, nil // platform news switched off: neither seen nor pushed
 	}
-	out = entries{personID: personID, locale: r.Locale, rank: sh.rank, now: now}
+	out = entries{personID: personID, locale: r.Locale, rank: sh.rank, now: now, list: make([]entry, 0, len(visible))}
 	for _, c := range visible {
 		kind := KindOf(*c)
 		if on, ok := prefs.Kinds[kind]; ok && !on {
@@ -262,6 +279,31 @@ func (s *Service) ShownTo(ctx context.Context, personID string, now time.Time) (
 		return notify.Shown{}, err
 	}
 	return es.shown(), nil
+}
+
+// ShownWithInbox is ShownTo together with the page iq of personID's notifications
+// (notify.BroadcastSource): while campaigns run, both reads go to the store at once
+// (store.InboxWithCampaignReader, one round trip on PostgreSQL); when none runs, the page is
+// only the notifications.
+func (s *Service) ShownWithInbox(ctx context.Context, iq store.InboxQuery, now time.Time) (_ notify.Shown, _ []model.Notification, err error) {
+	defer model.WrapOp(&err, "campaign: shown with inbox", iq.RecipientID)
+	sh, visible, err := s.visibleAt(ctx, now)
+	if err != nil {
+		return notify.Shown{}, nil, err
+	}
+	if len(visible) == 0 {
+		rows, err := s.Store.Inbox(ctx, iq)
+		return notify.Shown{}, rows, err
+	}
+	rows, r, err := s.Store.InboxWithCampaignReader(ctx, iq, notify.SettingDefaultPreferences, sh.orders)
+	if err != nil {
+		return notify.Shown{}, nil, err
+	}
+	es, err := entriesFor(sh, visible, r, iq.RecipientID, now)
+	if err != nil {
+		return notify.Shown{}, nil, err
+	}
+	return es.shown(), rows, nil
 }
 
 // MarkShownRead records in tx that personID read the campaigns ids (opened: and opened their

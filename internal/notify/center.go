@@ -5,7 +5,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/homebell/homebell/internal/model"
@@ -82,6 +81,10 @@ type BroadcastSource interface {
 	// MarkShownRead records in tx that personID read ids (opened: and opened their detail); it
 	// returns how many were newly read.
 	MarkShownRead(ctx context.Context, tx *store.Tx, personID string, ids []string, opened bool, now time.Time) (int64, error)
+	// ShownWithInbox returns what iq.RecipientID is shown at now together with the page iq of
+	// their notifications (store.Inbox), so a message-center page is one call to the store (one
+	// round trip on PostgreSQL, see store.InboxWithCampaignReader) rather than two reads.
+	ShownWithInbox(ctx context.Context, iq store.InboxQuery, now time.Time) (Shown, []model.Notification, error)
 }
 
 // isBroadcastKind reports whether broadcasts come in kind (campaigns: promotions and new services).
@@ -156,26 +159,15 @@ func (s *Service) Inbox(ctx context.Context, iq store.InboxQuery) (_ []model.Not
 		}
 		return s.inReadersLocale(ctx, iq.RecipientID, rows) // no broadcast can match
 	}
-	// The notifications and the reader's broadcasts are two independent reads: run at once, the
-	// page waits for the slower of them, not for both in turn.
-	var sh Shown
-	var shErr error
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		sh, shErr = s.Broadcasts.ShownTo(ctx, iq.RecipientID, s.Now())
-	}()
-	rows, err := s.Store.Inbox(ctx, iq)
+	sh, rows, err := s.Broadcasts.ShownWithInbox(ctx, iq, s.Now())
 	if err == nil {
 		rows, err = s.inReadersLocale(ctx, iq.RecipientID, rows)
 	}
-	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
-	if shErr != nil || len(sh.List) == 0 {
-		return rows, shErr
+	if len(sh.List) == 0 {
+		return rows, nil
 	}
 	search := strings.ToLower(strings.TrimSpace(iq.Search))
 	var cand []int

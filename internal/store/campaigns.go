@@ -671,9 +671,17 @@ type CampaignReader struct {
 // tagged rows of the person, their preferences, the setting defaultsKey, their orders (when
 // withOrders), the campaigns whose lists name them and their campaign reads.
 func (q *Queries) CampaignReaderOf(ctx context.Context, personID, defaultsKey string, withOrders bool) (CampaignReader, error) {
-	r := CampaignReader{Reads: map[string]CampaignRead{}}
+	query, each, r := campaignReaderSQL(q.dialect, personID, withOrders)
+	err := queryEach(ctx, q.q, "campaign reader "+personID, each, query, personID, defaultsKey)
+	return *r, err
+}
+
+// campaignReaderSQL is CampaignReaderOf's statement (arguments: personID, defaultsKey), the
+// function that reads each of its rows and the reader it fills.
+func campaignReaderSQL(d Dialect, personID string, withOrders bool) (string, func(rowScanner) error, *CampaignReader) {
+	r := &CampaignReader{Reads: map[string]CampaignRead{}}
 	readAt, openedAt := `CAST(read_at AS TEXT)`, `CAST(opened_at AS TEXT)`
-	if q.dialect == Postgres {
+	if d == Postgres {
 		const layout = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`
 		readAt, openedAt = `to_char(read_at AT TIME ZONE 'UTC', `+layout+`)`, `to_char(opened_at AT TIME ZONE 'UTC', `+layout+`)`
 	}
@@ -688,7 +696,7 @@ func (q *Queries) CampaignReaderOf(ctx context.Context, personID, defaultsKey st
 	}
 	f := &r.Facts
 	f.PersonID = personID
-	err := queryEach(ctx, q.q, "campaign reader "+personID, func(row rowScanner) error {
+	each := func(row rowScanner) error {
 		var tag, a, b, c, d string
 		if err := row.Scan(&tag, &a, &b, &c, &d); err != nil {
 			return err
@@ -723,8 +731,8 @@ func (q *Queries) CampaignReaderOf(ctx context.Context, personID, defaultsKey st
 			addOrderFact(f, a, b, c, d)
 		}
 		return nil
-	}, query, personID, defaultsKey)
-	return r, err
+	}
+	return query, each, r
 }
 
 // parseStoredTime reads a time as CampaignReaderOf returns it: the SQLite driver's text form

@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/homebell/homebell/internal/model"
 )
@@ -177,4 +181,78 @@ func (q *Queries) RetentionDays(ctx context.Context) (model.Retention, error) {
 		return model.DefaultRetention(), err
 	}
 	return r, nil
+}
+
+// InboxWithCampaignReader reads one page of a person's notifications (Inbox) and the campaign
+// reader of the same person (CampaignReaderOf with defaultsKey and withOrders) together: the two
+// reads of a message-center page while campaigns run. On PostgreSQL both statements go to one
+// backend in one round trip (a pgx batch on one pooled connection), where two reads at once
+// cost two round trips and wake two backends; on SQLite, in-process, they run at once on two
+// connections of the read pool.
+func (s *Store) InboxWithCampaignReader(ctx context.Context, iq InboxQuery, defaultsKey string, withOrders bool) ([]model.Notification, CampaignReader, error) {
+	if s.dialect != Postgres {
+		var r CampaignReader
+		var rErr error
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, rErr = s.CampaignReaderOf(ctx, iq.RecipientID, defaultsKey, withOrders)
+		}()
+		rows, err := s.Inbox(ctx, iq)
+		wg.Wait()
+		if err == nil {
+			err = rErr
+		}
+		return rows, r, err
+	}
+	inboxQuery, inboxArgs := inboxSQL(iq)
+	readerQuery, each, r := campaignReaderSQL(Postgres, iq.RecipientID, withOrders)
+	statements.Add(2)
+	conn, err := s.r.Conn(ctx)
+	if err != nil {
+		return nil, CampaignReader{}, fmt.Errorf("store: inbox: %w", err)
+	}
+	defer conn.Close()
+	rows := make([]model.Notification, 0, iq.Limit)
+	err = conn.Raw(func(dc any) error {
+		b := &pgx.Batch{}
+		b.Queue(inboxQuery, inboxArgs...)
+		b.Queue(readerQuery, iq.RecipientID, defaultsKey)
+		br := dc.(*stdlib.Conn).Conn().SendBatch(ctx, b)
+		err := batchEach(br, "inbox", func(row rowScanner) error {
+			n, err := scanNotification(row)
+			rows = append(rows, n)
+			return err
+		})
+		if err == nil {
+			err = batchEach(br, "campaign reader "+iq.RecipientID, each)
+		}
+		if cerr := br.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("store: inbox: %w", cerr)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, CampaignReader{}, err
+	}
+	return rows, *r, nil
+}
+
+// batchEach reads the next result of br row by row, as queryEach does.
+func batchEach(br pgx.BatchResults, what string, each func(rowScanner) error) error {
+	rows, err := br.Query()
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return fmt.Errorf("store: %s: %w", what, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	return nil
 }
