@@ -196,11 +196,11 @@ func (s *Service) Inbox(ctx context.Context, iq store.InboxQuery) (_ []model.Not
 	if len(cand) == 0 {
 		return rows, nil
 	}
-	extra := make([]model.Notification, len(cand))
-	for k, i := range cand {
-		extra[k] = sh.Entry(i)
+	merged := make([]model.Notification, len(rows), len(rows)+len(cand))
+	copy(merged, rows)
+	for _, i := range cand {
+		merged = append(merged, sh.Entry(i))
 	}
-	merged := append(rows, extra...)
 	slices.SortStableFunc(merged, func(a, b model.Notification) int {
 		if before(a, b, iq.ByImportance) {
 			return -1
