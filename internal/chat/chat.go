@@ -30,6 +30,7 @@ package chat
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -373,26 +374,35 @@ func (s *Service) SendTx(ctx context.Context, tx *store.Tx, a Actor, conversatio
 	defer model.WrapOp(&err, "chat: send tx", conversationID)
 	var out SendResult
 	err = func() error {
-		acc, err := s.load(ctx, &tx.Queries, a, conversationID, true)
+		// One read (two on PostgreSQL) brings the conversation, the sender's membership, a
+		// message of theirs with this client id and the order: all current, inside the write.
+		st, err := tx.SendStateOf(ctx, conversationID, a.ID, in.ClientID)
+		if model.IsCode(err, model.CodeNotFound) {
+			return notFound(conversationID)
+		}
 		if err != nil {
 			return err
 		}
-		if acc.member == nil {
-			return model.Errorf(model.CodeForbidden, "only the conversation's members write in it; operators read it")
+		conv := st.Conversation
+		if !st.IsMember || !st.Member.Active() {
+			if isStaff(a) || (a.Role == model.RoleAgent && conv.Kind == model.ConversationSupport) {
+				return model.Errorf(model.CodeForbidden, "only the conversation's members write in it; operators read it")
+			}
+			return notFound(conversationID)
 		}
+		acc := access{conv: conv, member: &st.Member}
 		sender, err := tx.Person(ctx, a.ID)
 		if err != nil {
 			return err
 		}
-		if m, found, err := tx.MessageByClientID(ctx, acc.conv.ID, a.ID, in.ClientID); err != nil {
-			return err
-		} else if found {
+		if st.Retry {
+			m := st.Sent
 			m.Original = ""
 			out = SendResult{Message: m, Duplicate: true, Masked: maskedNotice(sender.Locale, m.Masked)}
 			return nil
 		}
 		now := tx.Now()
-		until, blocked, err := s.writeState(ctx, &tx.Queries, acc.conv)
+		until, blocked, err := s.sendWriteState(ctx, &tx.Queries, st)
 		if err != nil {
 			return err
 		}
@@ -429,18 +439,16 @@ func (s *Service) SendTx(ctx context.Context, tx *store.Tx, a Actor, conversatio
 		visible := msg
 		visible.Original = ""
 		out = SendResult{Message: visible, Masked: maskedNotice(sender.Locale, msg.Masked)}
-		events := map[string][]model.Event{}
+		// The sender wrote as an active member; a removal that committed while this send waited
+		// for the conversation (PostgreSQL) leaves them out of the members the message reached.
+		if !slices.ContainsFunc(members, func(m model.Member) bool { return m.PersonID == a.ID && m.Active() }) {
+			return notFound(conversationID)
+		}
 		payload := MessageEvent{ConversationID: acc.conv.ID, Kind: acc.conv.Kind, OrderID: acc.conv.OrderID, Message: visible,
 			SenderName: sender.Name}
-		for _, m := range members {
-			if !m.Active() {
-				continue
-			}
-			ev, err := tx.AppendEventRecord(ctx, m.PersonID, model.EventMessage, payload, now)
-			if err != nil {
-				return err
-			}
-			events[m.PersonID] = append(events[m.PersonID], ev)
+		events, err := s.appendToMembers(ctx, tx, members, model.EventMessage, payload, now)
+		if err != nil {
+			return err
 		}
 		// Published before the notices' events (their seqs come after), so an open stream gets
 		// both in order from the publishes and never reads its log back for a gap.
@@ -486,33 +494,58 @@ func (s *Service) System(ctx context.Context, tx *store.Tx, conversationID, text
 		return msg, err
 	}
 	payload := MessageEvent{ConversationID: c.ID, Kind: c.Kind, OrderID: c.OrderID, Message: msg}
-	events := map[string][]model.Event{}
-	for _, m := range members {
-		if !m.Active() {
-			continue
-		}
-		ev, err := tx.AppendEventRecord(ctx, m.PersonID, model.EventMessage, payload, now)
-		if err != nil {
-			return msg, err
-		}
-		events[m.PersonID] = append(events[m.PersonID], ev)
+	events, err := s.appendToMembers(ctx, tx, members, model.EventMessage, payload, now)
+	if err != nil {
+		return msg, err
 	}
 	s.publishAfter(tx, events)
 	return msg, nil
 }
 
+// appendToMembers adds one entry to the log of every active member (two statements for all of
+// them, the payload marshalled once) and returns the entries by person, to publish after commit.
+// People are taken in id order, so concurrent appends on PostgreSQL lock their seq counters in
+// one order.
+func (s *Service) appendToMembers(ctx context.Context, tx *store.Tx, members []model.Member, typ string, payload any,
+	now time.Time) (map[string][]model.Event, error) {
+	raw, err := jsonRaw(payload)
+	if err != nil {
+		return nil, err
+	}
+	recs := make([]store.NewEventRecord, 0, len(members))
+	for _, m := range members {
+		if m.Active() {
+			recs = append(recs, store.NewEventRecord{PersonID: m.PersonID, Type: typ, Data: raw})
+		}
+	}
+	slices.SortFunc(recs, func(a, b store.NewEventRecord) int { return strings.Compare(a.PersonID, b.PersonID) })
+	recs = slices.CompactFunc(recs, func(a, b store.NewEventRecord) bool { return a.PersonID == b.PersonID })
+	evs, err := tx.AppendEventRecords(ctx, recs, now)
+	if err != nil {
+		return nil, err
+	}
+	events := make(map[string][]model.Event, len(recs))
+	for i, r := range recs {
+		events[r.PersonID] = []model.Event{evs[i]}
+	}
+	return events, nil
+}
+
 // tell updates the recipient's message-center entry of the conversation and plans its off-app
 // delivery (notify.Thread).
+//
+// The unread count is m.Seq − to.LastReadSeq without counting: seqs have no gaps, and every
+// message after a member's read position is someone else's, since sending moves the sender's
+// position to their message (AppendMessage) and positions never move back. (It would count
+// messages deleted by a retention purge after the position too; none is wired today, and a
+// reader that far behind sees the conversation's true count when they open it.)
 func (s *Service) tell(ctx context.Context, tx *store.Tx, c model.Conversation, to model.Member, sender model.Person, m model.Message) error {
-	unread, err := tx.UnreadFrom(ctx, c.ID, to.PersonID, to.LastReadSeq)
-	if err != nil {
-		return err
-	}
+	unread := max(int(m.Seq-to.LastReadSeq), 1)
 	text := m.Text
 	if utf8.RuneCountInString(text) > 120 {
 		text = string([]rune(text)[:120]) + "…"
 	}
-	_, err = s.Notify.Notify(ctx, tx, notify.Event{Kind: s.notifyKind(c.Kind), Key: c.ID, OrderID: c.OrderID,
+	_, err := s.Notify.Notify(ctx, tx, notify.Event{Kind: s.notifyKind(c.Kind), Key: c.ID, OrderID: c.OrderID,
 		Recipients: []notify.Recipient{{PersonID: to.PersonID, Audience: string(to.Role)}},
 		Vars:       map[string]any{"sender_name": sender.Name, "text": text, "count": unread, "many": unread > 1},
 		Data: map[string]any{"conversation_id": c.ID, "conversation_kind": c.Kind, "unread": unread, "seq": m.Seq,

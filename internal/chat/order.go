@@ -189,6 +189,29 @@ func (s *Service) orderWriteState(ctx context.Context, q *store.Queries, orderID
 	return until, blocked, nil
 }
 
+// sendWriteState is writeState from what SendStateOf read: the order comes with it, so only an
+// ended order costs reads (its end event and the policy).
+func (s *Service) sendWriteState(ctx context.Context, q *store.Queries, st store.SendState) (until *time.Time, blocked error, err error) {
+	c := st.Conversation
+	until = c.ClosedAt
+	if c.Kind != model.ConversationOrder || c.OrderID == "" {
+		return until, nil, nil
+	}
+	if st.Order == nil {
+		return nil, nil, model.Errorf(model.CodeNotFound, "order %q not found", c.OrderID)
+	}
+	o := model.Order{ID: c.OrderID, WorkerID: st.Order.WorkerID, Status: st.Order.Status, UpdatedAt: st.Order.UpdatedAt}
+	ends, p, err := s.orderEnds(ctx, q, map[string]model.Order{o.ID: o})
+	if err != nil {
+		return nil, nil, err
+	}
+	t, blocked := orderUntil(o, ends[o.ID], p)
+	if t != nil && (until == nil || t.Before(*until)) {
+		until = t
+	}
+	return until, blocked, nil
+}
+
 // orderEnds finds when each ended (completed or cancelled) order ended — its last event of that
 // status — and, if any ended, the booking policy that says how long their chats stay writable.
 func (s *Service) orderEnds(ctx context.Context, q *store.Queries, orders map[string]model.Order) (map[string]time.Time, booking.Policy, error) {

@@ -577,3 +577,68 @@ func (q *Queries) OrderEventsOfTypes(ctx context.Context, orderIDs []string, typ
 	}
 	return groupBy(evs, func(e model.OrderEvent) string { return e.OrderID }), nil
 }
+
+// SendState is what sending a message needs: the conversation (locked on PostgreSQL), the
+// sender's membership, an earlier message of theirs with the same client id, and an order
+// conversation's order. SendStateOf reads it in one statement on SQLite (where the one writer makes
+// the read exact) and in two on PostgreSQL, where the retry check runs after the lock is held so
+// it sees a concurrent send of the same message that committed while this one waited.
+type SendState struct {
+	Conversation model.Conversation
+	Member       model.Member
+	IsMember     bool // the person has a membership row, active or not
+	// Sent is the sender's message with the client id, when Retry: the message was sent before.
+	Sent  model.Message
+	Retry bool
+	Order *OrderState // the order of an order conversation; nil for other kinds or a missing order
+}
+
+// SendStateOf reads a send's state inside the write transaction (see SendState).
+func (q *Queries) SendStateOf(ctx context.Context, conversationID, personID, clientID string) (SendState, error) {
+	var st SendState
+	sent, lock := `(SELECT x.seq FROM messages x WHERE x.conversation_id = c.id AND x.sender_id = $2 AND x.client_id = $3)`, ""
+	args := []any{conversationID, personID, clientID}
+	if q.dialect == Postgres {
+		sent, lock, args = `CAST(NULL AS BIGINT)`, ` FOR UPDATE OF c`, args[:2]
+	}
+	var orderID sql.NullString
+	var lastAt, closedAt sql.NullTime
+	var mConv, mPerson, mRole, oStatus, oWorker sql.NullString
+	var mRead sql.NullInt64
+	var mReadAt, mJoined, mLeft, oUpdated sql.NullTime
+	var mMuted sql.NullBool
+	var sentSeq sql.NullInt64
+	c := &st.Conversation
+	err := q.q.QueryRowContext(ctx, `SELECT c.id, c.kind, c.order_id, c.subject, c.last_seq, c.last_message_at, c.last_text,
+		c.last_sender_id, c.closed_at, c.created_at, c.updated_at,
+		m.conversation_id, m.person_id, m.role, m.last_read_seq, m.read_at, m.muted, m.joined_at, m.left_at,
+		o.status, o.worker_id, o.updated_at, `+sent+`
+		FROM conversations c
+		LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.person_id = $2
+		LEFT JOIN orders o ON o.id = c.order_id
+		WHERE c.id = $1`+lock, args...).Scan(
+		&c.ID, &c.Kind, &orderID, &c.Subject, &c.LastSeq, &lastAt, &c.LastText, &c.LastSenderID, &closedAt, &c.CreatedAt, &c.UpdatedAt,
+		&mConv, &mPerson, &mRole, &mRead, &mReadAt, &mMuted, &mJoined, &mLeft,
+		&oStatus, &oWorker, &oUpdated, &sentSeq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, notFound("conversation", conversationID)
+	}
+	if err != nil {
+		return st, fmt.Errorf("store: send state: %w", err)
+	}
+	c.OrderID = orderID.String
+	c.LastMessageAt, c.ClosedAt = ptrTime(lastAt), ptrTime(closedAt)
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	if mPerson.Valid {
+		st.IsMember = true
+		st.Member = model.Member{ConversationID: mConv.String, PersonID: mPerson.String, Role: model.Role(mRole.String),
+			LastReadSeq: mRead.Int64, ReadAt: ptrTime(mReadAt), Muted: mMuted.Bool, JoinedAt: mJoined.Time.UTC(), LeftAt: ptrTime(mLeft)}
+	}
+	if oStatus.Valid {
+		st.Order = &OrderState{Status: model.OrderStatus(oStatus.String), WorkerID: oWorker.String, UpdatedAt: oUpdated.Time.UTC()}
+	}
+	if q.dialect == Postgres || sentSeq.Valid {
+		st.Sent, st.Retry, err = q.MessageByClientID(ctx, conversationID, personID, clientID)
+	}
+	return st, err
+}

@@ -15,6 +15,7 @@ func init() {
 		Case{"conversations/messages are numbered per conversation, idempotent by client id, paged by seq", conversationMessages},
 		Case{"conversations/a person's list: latest activity first, keyset pages, only while a member", conversationList},
 		Case{"conversations/members leave and return; files, unread and members read for many at once", conversationMembers},
+		Case{"conversations/a send's state: membership and the order as committed, the retry by client id", conversationSendState},
 	)
 }
 
@@ -271,5 +272,72 @@ func conversationMembers(t *testing.T, s *store.Store) {
 	}
 	wantUTC(t, "joined_at of the returned member", m.JoinedAt, at(7*time.Minute))
 	_, err = s.Member(ctx, d.ID, "w-1")
+	wantCode(t, err, model.CodeNotFound)
+}
+
+func conversationSendState(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	o := orderFixture(t, s)
+	o.WorkerID, o.Status = "w1", model.OrderAccepted
+	insertOrder(t, s, &o)
+	AddPeople(t, s, Person("x1", model.RoleCustomer))
+	c := model.Conversation{Kind: model.ConversationOrder, OrderID: o.ID}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		if err := tx.InsertConversation(ctx, &c, T0); err != nil {
+			return err
+		}
+		for _, m := range []model.Member{{PersonID: "c1", Role: model.RoleCustomer}, {PersonID: "w1", Role: model.RoleWorker}} {
+			m.ConversationID = c.ID
+			if err := tx.UpsertMember(ctx, &m, T0, T0); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	say(t, s, c, "c1", "k1", "你好", time.Minute)
+	state := func(person, clientID string) (st store.SendState) {
+		t.Helper()
+		write(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
+			st, err = tx.SendStateOf(ctx, c.ID, person, clientID)
+			return err
+		})
+		return st
+	}
+	st := state("c1", "k1")
+	if st.Conversation.ID != c.ID || st.Conversation.LastSeq != 1 || st.Conversation.OrderID != o.ID || !st.IsMember ||
+		!st.Member.Active() || st.Member.Role != model.RoleCustomer || st.Member.LastReadSeq != 1 || st.Member.ReadAt == nil {
+		t.Fatalf("customer's state: %+v", st)
+	}
+	if !st.Retry || st.Sent.Seq != 1 || st.Sent.Text != "你好" {
+		t.Errorf("the customer's client id k1 is a retry of message 1: %v %+v", st.Retry, st.Sent)
+	}
+	if st.Order == nil || st.Order.Status != model.OrderAccepted || st.Order.WorkerID != "w1" {
+		t.Errorf("order state: %+v", st.Order)
+	}
+	if st := state("w1", "k1"); st.Retry || !st.IsMember || st.Member.Role != model.RoleWorker || st.Member.LastReadSeq != 0 {
+		t.Errorf("the worker's k1 is not the customer's: %+v", st)
+	}
+	if st := state("x1", "k2"); st.IsMember || st.Retry {
+		t.Errorf("a stranger's state: %+v", st)
+	}
+	// The worker is removed and the order reassigned: the next read sees both at once.
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		if _, err := tx.RemoveMember(ctx, c.ID, "w1", at(2*time.Minute)); err != nil {
+			return err
+		}
+		got, err := tx.Order(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		got.WorkerID = "w2"
+		return tx.UpdateOrder(ctx, &got, at(2*time.Minute))
+	})
+	if st := state("w1", "k2"); !st.IsMember || st.Member.Active() || st.Order == nil || st.Order.WorkerID != "w2" {
+		t.Errorf("the removed worker's state: member %+v, order %+v", st.Member, st.Order)
+	}
+	err := s.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.SendStateOf(ctx, "nope", "c1", "k1")
+		return err
+	})
 	wantCode(t, err, model.CodeNotFound)
 }
