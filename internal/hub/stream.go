@@ -91,10 +91,10 @@ func (h *Hub) catchUp(c *conn, s sink) error {
 }
 
 // countsChange reports whether evs change their person's unread counts: a new (or renewed)
-// notification, or something marked read.
+// notification, or something marked read — unless its writer knew the counts stayed the same.
 func countsChange(evs []model.Event) bool {
 	for _, ev := range evs {
-		if ev.Type == model.EventNotification || ev.Type == model.EventRead {
+		if (ev.Type == model.EventNotification || ev.Type == model.EventRead) && !ev.SameCounts {
 			return true
 		}
 	}

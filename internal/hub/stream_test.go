@@ -158,7 +158,17 @@ func TestX1CatchUpSendsCountsOnlyWhenTheyChange(t *testing.T) {
 	if err := h.catchUp(c, s); err != nil {
 		t.Fatal(err)
 	}
-	want := [][]int64{{1, 2}, {3}, {-1}, {0}, {4}, {-1}}
+	// A renewed entry that was unread already (its writer says so) leaves the counts alone; a
+	// notification without that mark changes them.
+	c.offer([]model.Event{{Seq: 5, Type: model.EventNotification, SameCounts: true}})
+	if err := h.catchUp(c, s); err != nil {
+		t.Fatal(err)
+	}
+	c.offer([]model.Event{{Seq: 6, Type: model.EventNotification}})
+	if err := h.catchUp(c, s); err != nil {
+		t.Fatal(err)
+	}
+	want := [][]int64{{1, 2}, {3}, {-1}, {0}, {4}, {-1}, {5}, {6}, {-1}}
 	if got := s.frames(); !slices.EqualFunc(got, want, slices.Equal) {
 		t.Fatalf("sent %v, want %v", got, want)
 	}

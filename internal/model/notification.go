@@ -51,6 +51,10 @@ type Event struct {
 	Type      string          `json:"type"`
 	Data      json.RawMessage `json:"data"`
 	CreatedAt time.Time       `json:"created_at"`
+	// SameCounts marks an entry, as its writer hands it to the realtime hub, that leaves its
+	// person's unread counts as they were (a renewed unread thread entry), so the hub need not read
+	// and send them again. Not stored: read back from the log, an entry is assumed to change them.
+	SameCounts bool `json:"-"`
 }
 
 // Event types of the log.

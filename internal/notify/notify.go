@@ -226,8 +226,9 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) (_ []model
 		n := model.Notification{ID: model.NewID(), RecipientID: person.ID, Kind: ev.Kind, Category: string(kind.Category),
 			Importance: string(importance), Title: title, Body: body, Data: rawData, OrderID: ev.OrderID,
 			EventKey: ev.Kind + ":" + ev.Key, Alert: string(alert), CreatedAt: now, Alt: alt}
+		sameCounts := false
 		if ev.Thread != nil {
-			if err := tx.UpsertThreadNotification(ctx, &n); err != nil {
+			if sameCounts, err = tx.UpsertThreadNotification(ctx, &n); err != nil {
 				return nil, err
 			}
 		} else if inserted, err := tx.InsertNotification(ctx, &n); err != nil {
@@ -247,6 +248,7 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) (_ []model
 			if err != nil {
 				return nil, err
 			}
+			e.SameCounts = sameCounts
 			woken = append(woken, person.ID)
 			events[person.ID] = append(events[person.ID], e)
 		}

@@ -172,7 +172,11 @@ func (q *Queries) PutPreferences(ctx context.Context, personID string, v any, no
 // event key (a conversation, S4): an existing row takes n's id, title, body, data, alert,
 // importance and time, and is unread again, so it moves to the top of both sorts. A new id on
 // every update gives each round of off-app delivery its own delivery-log rows.
-func (q *Queries) UpsertThreadNotification(ctx context.Context, n *model.Notification) error {
+//
+// sameCounts reports that the row was unread already in the same category, so the recipient's
+// unread counts are what they were (a second message in a conversation nobody opened yet): that
+// case is one UPDATE; a new, read or recategorised row takes a second statement.
+func (q *Queries) UpsertThreadNotification(ctx context.Context, n *model.Notification) (sameCounts bool, err error) {
 	if len(n.Data) == 0 {
 		n.Data = json.RawMessage("{}")
 	}
@@ -181,7 +185,18 @@ func (q *Queries) UpsertThreadNotification(ctx context.Context, n *model.Notific
 	if n.OrderID != "" {
 		orderID = n.OrderID
 	}
-	_, err := q.q.ExecContext(ctx, `INSERT INTO notifications (`+notificationCols+`)
+	res, err := q.q.ExecContext(ctx, `UPDATE notifications SET id = $3, kind = $4, importance = $5, title = $6, body = $7,
+		data = $8, alert = $9, created_at = $10, alt_locale = $11, alt_title = $12, alt_body = $13
+		WHERE recipient_id = $1 AND event_key = $2 AND read_at IS NULL AND category = $14`,
+		n.RecipientID, n.EventKey, n.ID, n.Kind, importanceRank[n.Importance], n.Title, n.Body, string(n.Data), n.Alert,
+		n.CreatedAt, n.Alt.Locale, n.Alt.Title, n.Alt.Body, n.Category)
+	if err != nil {
+		return false, fmt.Errorf("store: renew thread notification: %w", err)
+	}
+	if k, _ := res.RowsAffected(); k > 0 {
+		return true, nil
+	}
+	_, err = q.q.ExecContext(ctx, `INSERT INTO notifications (`+notificationCols+`)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,NULL) ON CONFLICT (recipient_id, event_key) DO UPDATE SET
 		id = excluded.id, kind = excluded.kind, category = excluded.category, importance = excluded.importance,
 		title = excluded.title, body = excluded.body, data = excluded.data, alert = excluded.alert,
@@ -190,9 +205,9 @@ func (q *Queries) UpsertThreadNotification(ctx context.Context, n *model.Notific
 		n.ID, n.RecipientID, n.Kind, n.Category, importanceRank[n.Importance], n.Title, n.Body, string(n.Data), orderID,
 		n.EventKey, n.Alert, n.CreatedAt, n.Alt.Locale, n.Alt.Title, n.Alt.Body)
 	if err != nil {
-		return fmt.Errorf("store: upsert thread notification: %w", err)
+		return false, fmt.Errorf("store: upsert thread notification: %w", err)
 	}
-	return nil
+	return false, nil
 }
 
 // MarkThreadRead marks a person's running entry with eventKey read; id is its id, "" when it was

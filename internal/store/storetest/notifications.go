@@ -16,6 +16,7 @@ import (
 func init() {
 	Register(
 		Case{"notifications/insert is idempotent by recipient and event key", notificationsDedupe},
+		Case{"notifications/a thread entry is renewed in place and says when the unread counts stayed", notificationsThread},
 		Case{"events/append numbers each person's log in order; events-after resumes", eventsOrdering},
 		Case{"preferences/put then get, absent is not found", preferencesPutGet},
 		Case{"jobs/schedule, claim, finish, cancel and next-due", jobsLifecycle},
@@ -517,4 +518,51 @@ func inboxPurge(t *testing.T, s *store.Store) {
 		}
 		return err
 	})
+}
+
+func notificationsThread(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	AddPeople(t, s, Person("p-1", model.RoleCustomer))
+	renew := func(category string, m int) (same bool) {
+		t.Helper()
+		n := notif("p-1", "chat.message", category, "normal", m)
+		n.EventKey = "chat.message:conv-1"
+		write(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
+			same, err = tx.UpsertThreadNotification(ctx, &n)
+			return err
+		})
+		got, err := s.NotificationByEventKey(ctx, "p-1", n.EventKey)
+		if err != nil || got.ID != n.ID || got.Body != n.Body || got.Category != category || got.ReadAt != nil {
+			t.Fatalf("entry after renewal %d: %+v %v", m, got, err)
+		}
+		return same
+	}
+	counts := func() map[string]int {
+		t.Helper()
+		c, err := s.UnreadCounts(ctx, "p-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if renew("interaction", 1) {
+		t.Error("a new entry said the counts stayed")
+	}
+	before := counts()
+	if !renew("interaction", 2) || fmt.Sprint(counts()) != fmt.Sprint(before) {
+		t.Errorf("renewing an unread entry: counts %v → %v, want the same and said so", before, counts())
+	}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		_, err := tx.MarkThreadRead(ctx, "p-1", "chat.message:conv-1", at(3*time.Minute))
+		return err
+	})
+	if renew("interaction", 4) {
+		t.Error("renewing a read entry said the counts stayed")
+	}
+	if renew("order", 5) {
+		t.Error("moving an entry to another category said the counts stayed")
+	}
+	if c := counts(); c["order"] != 1 || c["interaction"] != 0 {
+		t.Errorf("counts after the move: %v", c)
+	}
 }
