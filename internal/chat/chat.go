@@ -446,21 +446,26 @@ func (s *Service) SendTx(ctx context.Context, tx *store.Tx, a Actor, conversatio
 		}
 		payload := MessageEvent{ConversationID: acc.conv.ID, Kind: acc.conv.Kind, OrderID: acc.conv.OrderID, Message: visible,
 			SenderName: sender.Name}
-		events, err := s.appendToMembers(ctx, tx, members, model.EventMessage, payload, now)
+		log, err := memberRecords(members, model.EventMessage, payload)
 		if err != nil {
 			return err
 		}
-		// Published before the notices' events (their seqs come after), so an open stream gets
-		// both in order from the publishes and never reads its log back for a gap.
-		s.publishAfter(tx, events)
+		// The recipients' notices (message-center entries) add their log entries after the
+		// message's; all are written in one pair of statements and published together, each
+		// person's in seq order, so an open stream never reads its log back for a gap.
 		for _, m := range members {
 			if !m.Active() || m.PersonID == a.ID {
 				continue
 			}
-			if err := s.tell(ctx, tx, acc.conv, m, sender, visible); err != nil {
+			if err := s.tell(ctx, tx, acc.conv, m, sender, visible, &log); err != nil {
 				return err
 			}
 		}
+		events, err := appendRecords(ctx, tx, log, now)
+		if err != nil {
+			return err
+		}
+		s.publishAfter(tx, events)
 		if hook := s.OnSent[acc.conv.Kind]; hook != nil {
 			return hook(ctx, tx, acc.conv, *acc.member, visible)
 		}
@@ -494,7 +499,11 @@ func (s *Service) System(ctx context.Context, tx *store.Tx, conversationID, text
 		return msg, err
 	}
 	payload := MessageEvent{ConversationID: c.ID, Kind: c.Kind, OrderID: c.OrderID, Message: msg}
-	events, err := s.appendToMembers(ctx, tx, members, model.EventMessage, payload, now)
+	log, err := memberRecords(members, model.EventMessage, payload)
+	if err != nil {
+		return msg, err
+	}
+	events, err := appendRecords(ctx, tx, log, now)
 	if err != nil {
 		return msg, err
 	}
@@ -502,31 +511,33 @@ func (s *Service) System(ctx context.Context, tx *store.Tx, conversationID, text
 	return msg, nil
 }
 
-// appendToMembers adds one entry to the log of every active member (two statements for all of
-// them, the payload marshalled once) and returns the entries by person, to publish after commit.
-// People are taken in id order, so concurrent appends on PostgreSQL lock their seq counters in
-// one order.
-func (s *Service) appendToMembers(ctx context.Context, tx *store.Tx, members []model.Member, typ string, payload any,
-	now time.Time) (map[string][]model.Event, error) {
+// memberRecords are one log entry for every active member (the payload marshalled once), people
+// in id order, so concurrent appends on PostgreSQL lock their seq counters in one order.
+func memberRecords(members []model.Member, typ string, payload any) ([]store.NewEventRecord, error) {
 	raw, err := jsonRaw(payload)
 	if err != nil {
 		return nil, err
 	}
-	recs := make([]store.NewEventRecord, 0, len(members))
+	recs := make([]store.NewEventRecord, 0, len(members)+1)
 	for _, m := range members {
 		if m.Active() {
 			recs = append(recs, store.NewEventRecord{PersonID: m.PersonID, Type: typ, Data: raw})
 		}
 	}
 	slices.SortFunc(recs, func(a, b store.NewEventRecord) int { return strings.Compare(a.PersonID, b.PersonID) })
-	recs = slices.CompactFunc(recs, func(a, b store.NewEventRecord) bool { return a.PersonID == b.PersonID })
+	return slices.CompactFunc(recs, func(a, b store.NewEventRecord) bool { return a.PersonID == b.PersonID }), nil
+}
+
+// appendRecords writes recs to their people's logs (two statements for all) and returns the
+// entries by person in seq order, to publish after commit.
+func appendRecords(ctx context.Context, tx *store.Tx, recs []store.NewEventRecord, now time.Time) (map[string][]model.Event, error) {
 	evs, err := tx.AppendEventRecords(ctx, recs, now)
 	if err != nil {
 		return nil, err
 	}
 	events := make(map[string][]model.Event, len(recs))
 	for i, r := range recs {
-		events[r.PersonID] = []model.Event{evs[i]}
+		events[r.PersonID] = append(events[r.PersonID], evs[i])
 	}
 	return events, nil
 }
@@ -539,7 +550,10 @@ func (s *Service) appendToMembers(ctx context.Context, tx *store.Tx, members []m
 // position to their message (AppendMessage) and positions never move back. (It would count
 // messages deleted by a retention purge after the position too; none is wired today, and a
 // reader that far behind sees the conversation's true count when they open it.)
-func (s *Service) tell(ctx context.Context, tx *store.Tx, c model.Conversation, to model.Member, sender model.Person, m model.Message) error {
+//
+// The recipient's realtime entry goes to log, for the caller to write with the message's.
+func (s *Service) tell(ctx context.Context, tx *store.Tx, c model.Conversation, to model.Member, sender model.Person, m model.Message,
+	log *[]store.NewEventRecord) error {
 	unread := max(int(m.Seq-to.LastReadSeq), 1)
 	text := m.Text
 	if utf8.RuneCountInString(text) > 120 {
@@ -551,7 +565,7 @@ func (s *Service) tell(ctx context.Context, tx *store.Tx, c model.Conversation, 
 		Data: map[string]any{"conversation_id": c.ID, "conversation_kind": c.Kind, "unread": unread, "seq": m.Seq,
 			"sender":  map[string]any{"id": sender.ID, "name": sender.Name, "avatar_url": sender.AvatarURL, "role": sender.Role},
 			"actions": []map[string]any{{"type": "reply", "conversation_id": c.ID}}}, // Y2: reply from the notice
-		Thread: &notify.Thread{Grace: s.grace(), Every: s.every(), Quiet: to.Muted}})
+		Thread: &notify.Thread{Grace: s.grace(), Every: s.every(), Quiet: to.Muted}, Log: log})
 	return err
 }
 

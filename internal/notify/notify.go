@@ -46,6 +46,10 @@ type Event struct {
 	Thread *Thread
 	// Urgent notices (an SOS) ignore receiving windows and switches: they alert at once (Y1).
 	Urgent bool
+	// Log, when set, collects the recipients' realtime entries instead of writing them: the
+	// caller appends them with its own in one multi-row write (store.AppendEventRecords), after
+	// any entries it collected before, and publishes them after commit.
+	Log *[]store.NewEventRecord
 }
 
 // Thread tells of something that keeps happening in one place (new messages of a conversation):
@@ -242,7 +246,10 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) (_ []model
 				return nil, err
 			}
 		}
-		if plan.Realtime.Send {
+		if plan.Realtime.Send && ev.Log != nil {
+			*ev.Log = append(*ev.Log, store.NewEventRecord{PersonID: person.ID, Type: model.EventNotification,
+				Data: NotificationEvent{Notification: n, Alert: string(alert)}, SameCounts: sameCounts})
+		} else if plan.Realtime.Send {
 			e, err := tx.AppendEventRecord(ctx, person.ID, model.EventNotification,
 				NotificationEvent{Notification: n, Alert: string(alert)}, now)
 			if err != nil {

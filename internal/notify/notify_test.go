@@ -236,3 +236,40 @@ func notifyManyMatchesNotify(t *testing.T, dsn string) {
 		t.Fatalf("after the batch: %+v", logged)
 	}
 }
+
+// A thread notice told with Log collects its realtime entry for the caller instead of writing or
+// publishing it, marked SameCounts when it renewed an entry that was unread already.
+func TestNotifyThreadLogCollectsTheEntry(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t, storetest.SQLitePath(t))
+	st.Now = func() time.Time { return t0 }
+	storetest.AddPeople(t, st, storetest.Person("w", model.RoleWorker))
+	svc := &notify.Service{Store: st, Jobs: jobs.New(st, func() time.Time { return t0 }, nil), Now: func() time.Time { return t0 }}
+	published := 0
+	svc.Publish = func(map[string][]model.Event) { published++ }
+	tell := func() []store.NewEventRecord {
+		t.Helper()
+		var log []store.NewEventRecord
+		err := st.InTx(context.Background(), func(tx *store.Tx) error {
+			_, err := svc.Notify(context.Background(), tx, notify.Event{Kind: notify.KindChatMessage, Key: "conv-1",
+				Recipients: []notify.Recipient{{PersonID: "w", Audience: "worker"}},
+				Vars:       map[string]any{"sender_name": "林晓", "text": "在吗", "count": 1, "many": false},
+				Thread:     &notify.Thread{Grace: 10 * time.Second, Every: time.Minute}, Log: &log})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return log
+	}
+	first, second := tell(), tell()
+	if len(first) != 1 || first[0].PersonID != "w" || first[0].Type != model.EventNotification || first[0].SameCounts {
+		t.Errorf("first telling logged %+v, want one notification entry for w that changes the counts", first)
+	}
+	if len(second) != 1 || !second[0].SameCounts {
+		t.Errorf("second telling logged %+v, want one entry that leaves the counts", second)
+	}
+	if last, err := st.LastSeq(context.Background(), "w"); err != nil || last != 0 || published != 0 {
+		t.Errorf("the log has %d entries (%v), %d publishes; want none written or published by Notify", last, err, published)
+	}
+}

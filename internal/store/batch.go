@@ -78,6 +78,8 @@ type NewEventRecord struct {
 	PersonID string
 	Type     string
 	Data     any // marshalled to JSON
+	// SameCounts is copied to the stored entry (model.Event.SameCounts, for the hub).
+	SameCounts bool
 }
 
 // AppendEventRecords appends recs to their people's event logs, in order per person, and returns
@@ -92,11 +94,14 @@ func (q *Queries) AppendEventRecords(ctx context.Context, recs []NewEventRecord,
 	count := map[string]int64{}
 	var people []string
 	for i, r := range recs {
-		raw, err := model.MarshalJSON(r.Data)
-		if err != nil {
-			return nil, fmt.Errorf("store: event payload: %w", err)
+		raw, ok := r.Data.(json.RawMessage) // marshalled once by a caller logging it for many
+		if !ok {
+			var err error
+			if raw, err = model.MarshalJSON(r.Data); err != nil {
+				return nil, fmt.Errorf("store: event payload: %w", err)
+			}
 		}
-		out[i] = model.Event{Type: r.Type, Data: raw, CreatedAt: now}
+		out[i] = model.Event{Type: r.Type, Data: raw, CreatedAt: now, SameCounts: r.SameCounts}
 		if count[r.PersonID] == 0 {
 			people = append(people, r.PersonID)
 		}
