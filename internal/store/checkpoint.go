@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -27,6 +28,8 @@ type checkpointer struct {
 	committed *atomic.Uint64 // the group's commit count
 	stop      chan struct{}
 	done      chan struct{}
+	closeOnce sync.Once
+	closeErr  error
 }
 
 func startCheckpointer(db *sql.DB, committed *atomic.Uint64) *checkpointer {
@@ -66,9 +69,12 @@ func (c *checkpointer) checkpoint() error {
 	return c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &copied)
 }
 
-// close stops the goroutine and closes its connection.
+// close stops the goroutine and closes its connection; closing again does nothing.
 func (c *checkpointer) close() error {
-	close(c.stop)
-	<-c.done
-	return c.db.Close()
+	c.closeOnce.Do(func() {
+		close(c.stop)
+		<-c.done
+		c.closeErr = c.db.Close()
+	})
+	return c.closeErr
 }

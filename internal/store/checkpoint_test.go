@@ -51,6 +51,9 @@ func TestCheckpointerCopiesTheLogIntoTheFile(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.Close(); err != nil {
+		t.Errorf("closing a closed store: %v", err)
+	}
 	if _, err := os.Stat(path + "-wal"); !os.IsNotExist(err) {
 		t.Errorf("after a clean close the log is still there (%v)", err)
 	}
