@@ -111,7 +111,7 @@ func run() error {
 	flag.IntVar(&o.idle, "idle", 0, "idle WebSocket streams for the memory measure (at most 19000)")
 	flag.IntVar(&o.idleAddrs, "idle-addrs", 4, "source addresses 127.0.0.2… the idle streams come from")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "server CPU profile of the measured concurrent phase, or with -clients 0 of the reminders' window, the bulk cancellation or the sequential chat (needs the child server)")
-	flag.StringVar(&o.memProfile, "memprofile", "", "server allocation profile of the measured concurrent phase (diff it with -base FILE.base)")
+	flag.StringVar(&o.memProfile, "memprofile", "", "server allocation profile of the measured concurrent phase (diff it with -base FILE.base), or with -idle the heap with the idle streams open (-sample_index=inuse_space)")
 	flag.BoolVar(&o.offApp, "offapp", true, "child server runs its job runner")
 	flag.IntVar(&o.chat, "chat", 0, "order chat: messages sent one after the other, each timed to the worker's frame (0 skips)")
 	flag.IntVar(&o.chatClients, "chat-clients", 0, "order chat: customer-worker pairs sending at once for -duration (0 skips)")
@@ -847,10 +847,17 @@ func (b *bench) idleMemory(ctx context.Context) error {
 		return fmt.Errorf("idle child: %q %v", line, err)
 	}
 	opened := time.Since(t0)
-	time.Sleep(2 * time.Second) // let the first heartbeats pass
+	// The hub pings every stream every 25 s (and a pong is read like any client frame): measure
+	// after every stream has had one.
+	time.Sleep(30 * time.Second)
 	after, err := mem()
 	if err != nil {
 		return err
+	}
+	if b.srv != nil && b.o.memProfile != "" { // go tool pprof -sample_index=inuse_space
+		if _, err := b.srv.command("allocs " + b.o.memProfile); err != nil {
+			return err
+		}
 	}
 	n := float64(b.o.idle)
 	per := func(k string) float64 { return float64(after[k]-before[k]) / n / 1024 }

@@ -20,7 +20,9 @@
 //   - turns.go: the event-driven model WebSocket uses: no goroutine per idle stream, short turns
 //     on a few workers; watchdog.go: helpers when slow clients block the workers.
 //   - poll.go: the safety-net poll and the heartbeats of event-driven streams.
-//   - ws.go, sse.go: the two transports; broker.go, nats.go: wake-ups between nodes.
+//   - ws.go, sse.go: the two transports; wsread.go, wspoll_linux.go: what a WebSocket client
+//     sends (pongs, the close handshake) is read by short pumps the hub's poller starts, so an
+//     idle stream has no read waiting either; broker.go, nats.go: wake-ups between nodes.
 package hub
 
 import (
@@ -135,6 +137,16 @@ type Hub struct {
 	streams sync.WaitGroup
 	// presenceRuns are the OnPresence calls under way.
 	presenceRuns sync.WaitGroup
+	// wsPoll watches idle WebSocket connections for bytes to read (nil: none, each stream reads
+	// on a goroutine); made with the first stream.
+	wsPollOnce sync.Once
+	wsPoll     *wsPoller
+}
+
+// poller is the hub's WebSocket poller, started with the first stream; nil where there is none.
+func (h *Hub) poller() *wsPoller {
+	h.wsPollOnce.Do(func() { h.wsPoll = newWSPoller(h) })
+	return h.wsPoll
 }
 
 // New makes a hub and starts its goroutines (turn workers, watchdog, poll, dispatcher); broker nil

@@ -172,7 +172,8 @@ func runningHubCode() []string {
 	buf = buf[:runtime.Stack(buf, true)]
 	var out []string
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		if (strings.Contains(g, "internal/hub.(*Hub)") || strings.Contains(g, "internal/hub.(*conn)")) &&
+		if (strings.Contains(g, "internal/hub.(*Hub)") || strings.Contains(g, "internal/hub.(*conn)") ||
+			strings.Contains(g, "internal/hub.(*wsReader)") || strings.Contains(g, "internal/hub.(*wsPoller)")) &&
 			!strings.Contains(g, "net/http.(*conn).serve") && !strings.Contains(g, "internal/hub.Test") {
 			out = append(out, g)
 		}
@@ -192,7 +193,7 @@ func onlyFinishing(g []string) bool {
 }
 
 // Close waits for every goroutine the hub started — its workers, watchdog, poll and dispatcher,
-// the WebSocket streams and their read loops, broadcasts from other nodes — and starts none
+// the WebSocket streams, their poller and pumps, broadcasts from other nodes — and starts none
 // afterwards; the streams' first frames carry the hub's clock.
 func TestX1CloseStopsEveryGoroutineTheHubStarted(t *testing.T) {
 	st := testStore(t)

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"time"
@@ -37,27 +36,43 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, personID string, a
 	if err != nil {
 		return err
 	}
-	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	sb := &smallBuffers{ResponseWriter: w}
+	ws, err := websocket.Accept(sb, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		h.unregister(c)
 		return nil // Accept has answered the request
 	}
-	// The client sends nothing; the read loop handles pongs and the close handshake and ends the
-	// stream when the client goes away. Its context is not the stream's: a read whose context is
-	// cancelled closes the connection at once, and the hub's reasons for ending a stream deserve a
-	// close frame.
-	readCtx := ws.CloseRead(base)
-	context.AfterFunc(readCtx, func() { c.cancel(context.Canceled) })
+	// The client sends nothing; reading handles pongs and the close handshake and ends the stream
+	// when the client goes away. Where the hub's poller can watch the connection, nothing waits
+	// in a read while the stream is idle (wsread.go); elsewhere the library's CloseRead reads on
+	// a goroutine. Neither read has the stream's context: a read whose context is cancelled closes
+	// the connection at once, and the hub's reasons for ending a stream deserve a close frame.
+	in := sb.in
+	in.h, in.c, in.ws = h, c, ws
+	var p *wsPoller
+	if p = h.poller(); p != nil && p.watch(in) {
+		if len(in.pre) > 0 { // the client sent frames with its request
+			h.spawn(in.pump)
+		}
+	} else {
+		p = nil
+		readCtx := ws.CloseRead(base)
+		context.AfterFunc(readCtx, func() { c.cancel(context.Canceled) })
+	}
 	// The connection is hijacked: the HTTP server's goroutine for it ends here. The stream then
-	// has no goroutine of its own while idle (the library's read loop aside): wake-ups and
-	// heartbeats run short turns, and when the stream's context ends this closes it.
+	// has no goroutine of its own while idle: wake-ups and heartbeats run short turns, client
+	// frames short pumps, and when the stream's context ends this closes it.
 	h.streams.Add(1)
 	closed := h.opt.Metrics.StreamOpened("websocket")
 	context.AfterFunc(c.ctx, func() {
 		defer h.streams.Done()
 		defer closed()
 		defer h.unregister(c)
+		if p != nil {
+			defer p.forget(in)
+		}
 		defer ws.CloseNow()
+		in.blocking.Store(true) // the close handshake reads until the client's close frame
 		switch err := context.Cause(c.ctx); {
 		case errors.Is(err, ErrShutdown):
 			_ = ws.Close(websocket.StatusServiceRestart, "server restarting; reconnect with ?after=<last seq>")
@@ -120,13 +135,16 @@ func (s *wsSink) heartbeat(ctx context.Context) error {
 	return nil
 }
 
-// smallBuffers hands the WebSocket library a hijacked connection with small buffers. net/http's
-// are 4 KB each way, which an idle stream holds for its whole life; a stream writes a small frame
-// now and then (a larger one bypasses the writer's buffer) and reads only pongs and the close
-// frame, so 1 KB out and 512 B in are plenty.
-type smallBuffers struct{ http.ResponseWriter }
+// smallBuffers hands the WebSocket library a hijacked connection with small buffers, which reads
+// through a wsReader. net/http's are 4 KB each way, which an idle stream holds for its whole
+// life; a stream writes a small frame now and then (a larger one bypasses the writer's buffer)
+// and reads only pongs and the close frame, so 1 KB out and 512 B in are plenty.
+type smallBuffers struct {
+	http.ResponseWriter
+	in *wsReader // set by Hijack
+}
 
-func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (s *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(s.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
@@ -135,10 +153,20 @@ func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		conn.Close()
 		return nil, nil, err
 	}
-	var in io.Reader = conn
+	s.in = &wsReader{conn: conn}
 	if n := brw.Reader.Buffered(); n > 0 { // bytes the client sent after its request
 		b, _ := brw.Reader.Peek(n)
-		in = io.MultiReader(bytes.NewReader(bytes.Clone(b)), conn)
+		s.in.pre = bytes.Clone(b)
 	}
-	return conn, bufio.NewReadWriter(bufio.NewReaderSize(in, 512), bufio.NewWriterSize(conn, 1024)), nil
+	// The library reads through the connection it is handed (it resets the reader onto it), so
+	// that connection's Read is the wsReader's; writes go through the writer straight to conn.
+	return readVia{conn, s.in}, bufio.NewReadWriter(bufio.NewReaderSize(s.in, 512), bufio.NewWriterSize(conn, 1024)), nil
 }
+
+// readVia is a connection whose reads go through a wsReader.
+type readVia struct {
+	net.Conn
+	in *wsReader
+}
+
+func (c readVia) Read(p []byte) (int, error) { return c.in.Read(p) }
