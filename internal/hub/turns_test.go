@@ -153,3 +153,50 @@ func TestX1HeartbeatTicksEveryDrivenStream(t *testing.T) {
 		}
 	})
 }
+
+// Heartbeats come due for every stream at once: when the queue is full the hub waits for room
+// rather than start a goroutine per heartbeat, and runs one beside the queue only when no room
+// comes within a stall tick.
+func TestX1HeartbeatsWaitForRoomInTheQueue(t *testing.T) {
+	st := testStore(t)
+	p := person(t, "c")
+	synctest.Test(t, func(t *testing.T) {
+		h := newHub(st, &Local{}, nil, quiet) // no workers: the queue stays as filled
+		defer h.Close()
+		s := &recordingSink{}
+		c := driven(t, h, p, s)
+		fill := func() {
+			for len(h.turns) < cap(h.turns) {
+				h.turns <- &conn{}
+			}
+		}
+		fill()
+		done := make(chan struct{})
+		go func() { h.heartbeatDriven(); close(done) }()
+		time.Sleep(stallTick / 2)
+		synctest.Wait()
+		if s.heartbeats() != 0 {
+			t.Fatal("a heartbeat ran beside the full queue before a stall tick passed")
+		}
+		<-h.turns // a worker takes a turn: room
+		<-done
+		var last *conn
+		for len(h.turns) > 0 {
+			last = <-h.turns
+		}
+		if last != c || s.heartbeats() != 0 {
+			t.Fatalf("the heartbeat was not queued in the room that came (%d sent beside)", s.heartbeats())
+		}
+		c.busy.Store(false) // the queued turn, never run
+		fill()
+		go h.heartbeatDriven()
+		time.Sleep(stallTick)
+		synctest.Wait()
+		if s.heartbeats() != 1 {
+			t.Fatalf("%d heartbeats after a stall tick without room, want 1 beside the queue", s.heartbeats())
+		}
+		for len(h.turns) > 0 {
+			<-h.turns
+		}
+	})
+}
