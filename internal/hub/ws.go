@@ -138,7 +138,8 @@ func (s *wsSink) heartbeat(ctx context.Context) error {
 // smallBuffers hands the WebSocket library a hijacked connection with small buffers, which reads
 // through a wsReader. net/http's are 4 KB each way, which an idle stream holds for its whole
 // life; a stream writes a small frame now and then (a larger one bypasses the writer's buffer)
-// and reads only pongs and the close frame, so 1 KB out and 512 B in are plenty.
+// and reads only control frames (pongs, pings, the close frame: at most 14 + 125 bytes), so 1 KB
+// out and 128 B in are plenty.
 type smallBuffers struct {
 	http.ResponseWriter
 	in *wsReader // set by Hijack
@@ -160,7 +161,7 @@ func (s *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	// The library reads through the connection it is handed (it resets the reader onto it), so
 	// that connection's Read is the wsReader's; writes go through the writer straight to conn.
-	return readVia{conn, s.in}, bufio.NewReadWriter(bufio.NewReaderSize(s.in, 512), bufio.NewWriterSize(conn, 1024)), nil
+	return readVia{conn, s.in}, bufio.NewReadWriter(bufio.NewReaderSize(s.in, 128), bufio.NewWriterSize(conn, 1024)), nil
 }
 
 // readVia is a connection whose reads go through a wsReader.
