@@ -24,12 +24,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -56,6 +58,7 @@ type options struct {
 	capacityPerAgent int
 	cpuProfile       string
 	rate             float64
+	perCall          int
 }
 
 func main() {
@@ -77,7 +80,8 @@ func run() error {
 	flag.IntVar(&o.consoleEvery, "console-every", 5, "every Nth step a random agent also reads their console (my conversations and the queue)")
 	flag.IntVar(&o.openers, "openers", 4, "goroutines opening the conversations")
 	flag.DurationVar(&o.frameWait, "frame-wait", 5*time.Second, "how long a sender waits for the agent's frame")
-	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "CPU profile of the measured load phase (server and clients: one process)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "CPU profile of the measured load phase (server and clients: one process); FILE.percall is the profile of the -per-call phase")
+	flag.IntVar(&o.perCall, "per-call", 100, "after the load, this many calls of each kind one at a time: SQL statements, process CPU and latency per call (0 = none)")
 	flag.Parse()
 	// Capacity is 1-50 per agent (operators' limit): what the agents cannot hold waits in the queue.
 	o.capacityPerAgent = min(50, (o.convs+o.agents-1)/o.agents)
@@ -128,7 +132,10 @@ func run() error {
 	el := time.Since(t0)
 	fmt.Printf("opened %d support conversations in %s (%.0f/s): %d held by agents (capacity %d each), %d in the queue\n", o.convs,
 		el.Round(time.Millisecond), float64(o.convs)/el.Seconds(), len(b.held), o.capacityPerAgent, b.queueLen(ctx))
-	return b.load(ctx)
+	if err := b.load(ctx); err != nil {
+		return err
+	}
+	return b.perCall(ctx)
 }
 
 type bench struct {
@@ -336,11 +343,13 @@ func (b *bench) do(ctx context.Context, method, path, cred string, body any) err
 		return err
 	}
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 {
-		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	if resp.StatusCode < 300 {
+		// Read through and dropped: the client's copy of a 150 KB queue page is not the server's cost.
+		_, err := io.Copy(io.Discard, resp.Body)
+		return err
 	}
-	return nil
+	raw, _ := io.ReadAll(resp.Body)
+	return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
 }
 
 type samples struct {
@@ -531,4 +540,75 @@ func loadavg() string {
 		return "?"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// perCall runs each measured call -per-call times one after another, nothing else running: the
+// SQL statements (store.Statements), process CPU (getrusage) and latency of one call. These do not
+// depend on the machine's load as the percentiles of the load phase do.
+func (b *bench) perCall(ctx context.Context) error {
+	n := b.o.perCall
+	if n <= 0 {
+		return nil
+	}
+	r := rand.New(rand.NewPCG(99, 7))
+	agent := func() string { return token(agentID(r.IntN(b.o.agents)), model.RoleAgent) }
+	calls := []struct {
+		name string
+		do   func() error
+	}{
+		{"POST message", func() error {
+			i := b.held[r.IntN(len(b.held))]
+			return b.do(ctx, http.MethodPost, "/v1/conversations/"+b.convs[i]+"/messages", token(customerID(i), model.RoleCustomer),
+				map[string]any{"client_id": uuid.NewString(), "text": "还是没有到账"})
+		}},
+		{"GET my conversations", func() error { return b.do(ctx, http.MethodGet, "/v1/support/conversations", agent(), nil) }},
+		{"GET queue", func() error { return b.do(ctx, http.MethodGet, "/v1/support/queue", agent(), nil) }},
+	}
+	if b.o.cpuProfile != "" {
+		if f, err := os.Create(b.o.cpuProfile + ".percall"); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+	}
+	fmt.Printf("one call at a time, %d each (statements, CPU and allocations per call; CPU and allocations include the client):\n", n)
+	for _, c := range calls {
+		if err := c.do(); err != nil { // warm
+			return err
+		}
+		var took []time.Duration
+		writeAllocs := func(suffix string) {
+			if b.o.cpuProfile != "" {
+				if f, err := os.Create(b.o.cpuProfile + ".allocs." + suffix); err == nil {
+					pprof.Lookup("allocs").WriteTo(f, 0)
+					f.Close()
+				}
+			}
+		}
+		writeAllocs(strings.ReplaceAll(c.name, " ", "_") + ".0")
+		defer writeAllocs(strings.ReplaceAll(c.name, " ", "_") + ".1")
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		st0, cpu0 := store.Statements(), cpuPrecise()
+		for range n {
+			t0 := time.Now()
+			if err := c.do(); err != nil {
+				return err
+			}
+			took = append(took, time.Since(t0))
+		}
+		st, cpu := store.Statements()-st0, cpuPrecise()-cpu0
+		runtime.ReadMemStats(&m1)
+		fmt.Printf("%-22s %5.1f statements  CPU %.2f ms  %6.0f allocations %5.0f KB  p50 %s  p90 %s\n", c.name, float64(st)/float64(n),
+			float64(cpu)/1e6/float64(n), float64(m1.Mallocs-m0.Mallocs)/float64(n), float64(m1.TotalAlloc-m0.TotalAlloc)/1024/float64(n),
+			pct(took, 50), pct(took, 90))
+	}
+	return nil
+}
+
+// cpuPrecise is this process's user+system CPU time to the microsecond (getrusage).
+func cpuPrecise() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
