@@ -734,14 +734,3 @@ func campaignReaderSQL(d Dialect, personID string, withOrders bool) (string, fun
 	}
 	return query, each, r
 }
-
-// parseStoredTime reads a time as CampaignReaderOf returns it: the SQLite driver's text form
-// ("2006-01-02 15:04:05.999999999-07:00") or PostgreSQL's to_char in UTC (RFC 3339).
-func parseStoredTime(s string) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:00"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("unreadable time %q", s)
-}

@@ -147,7 +147,11 @@ func (q *Queries) SupportList(ctx context.Context, viewerID string, f SupportThr
 	}
 	cols := ""
 	for _, c := range strings.Split(threadCols, ",") {
-		cols += "t." + strings.TrimSpace(c) + ", "
+		c = "t." + strings.TrimSpace(c)
+		if strings.HasSuffix(c, "_at") {
+			c = sqliteTimeCol(q.dialect, c) // scanned by timeScan: no parsing in the driver
+		}
+		cols += c + ", "
 	}
 	where, order, args, hint := "", "", []any{viewerID}, ""
 	switch {
@@ -169,26 +173,24 @@ func (q *Queries) SupportList(ctx context.Context, viewerID string, f SupportThr
 		args = append(args, status)
 	}
 	args = append(args, f.Limit)
+	// One row's scan targets, reused: taking their addresses per row put each on the heap.
+	var r SupportListRow
+	var role, st, rrole string
+	var orderID, agent sql.NullString
+	t := &r.Thread
+	dest := []any{&t.ConversationID, &t.RequesterID, &role, &orderID, &t.Subject, &st, &agent, nullTimeScan{&t.QueuedAt},
+		nullTimeScan{&t.AssignedAt}, nullTimeScan{&t.ResolvedAt}, &t.Resolutions, nullTimeScan{&t.AutoRepliedAt},
+		nullTimeScan{&t.LastCustomerAt}, nullTimeScan{&t.LastAgentAt}, &t.Version, timeScan{&t.CreatedAt}, timeScan{&t.UpdatedAt},
+		&r.LastText, nullTimeScan{&r.LastMessageAt}, &r.LastSenderID, &r.Requester.ID, &rrole, &r.Requester.Name, &r.Requester.AvatarURL,
+		&r.Requester.Bio, &r.AgentName, &r.Unread}
 	return queryAll(ctx, q.q, "support list", func(row rowScanner) (SupportListRow, error) {
-		var r SupportListRow
-		var role, status string
-		var order, agent sql.NullString
-		var queued, assigned, resolved, auto, lastC, lastA, lastAt sql.NullTime
-		var rrole string
-		t := &r.Thread
-		if err := row.Scan(&t.ConversationID, &t.RequesterID, &role, &order, &t.Subject, &status, &agent, &queued, &assigned, &resolved,
-			&t.Resolutions, &auto, &lastC, &lastA, &t.Version, &t.CreatedAt, &t.UpdatedAt,
-			&r.LastText, &lastAt, &r.LastSenderID, &r.Requester.ID, &rrole, &r.Requester.Name, &r.Requester.AvatarURL, &r.Requester.Bio,
-			&r.AgentName, &r.Unread); err != nil {
-			return r, err
+		if err := row.Scan(dest...); err != nil {
+			return SupportListRow{}, err
 		}
-		t.RequesterRole, t.Status, t.OrderID, t.AgentID = model.Role(role), model.SupportStatus(status), order.String, agent.String
-		t.QueuedAt, t.AssignedAt, t.ResolvedAt, t.AutoRepliedAt = timePtr(queued), timePtr(assigned), timePtr(resolved), timePtr(auto)
-		t.LastCustomerAt, t.LastAgentAt = timePtr(lastC), timePtr(lastA)
-		t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
-		r.Requester.Role, r.LastMessageAt = model.Role(rrole), timePtr(lastAt)
+		t.RequesterRole, t.Status, t.OrderID, t.AgentID = model.Role(role), model.SupportStatus(st), orderID.String, agent.String
+		r.Requester.Role = model.Role(rrole)
 		return r, nil
-	}, `SELECT `+cols+`c.last_text, c.last_message_at, c.last_sender_id,
+	}, `SELECT `+cols+`c.last_text, `+sqliteTimeCol(q.dialect, "c.last_message_at")+`, c.last_sender_id,
 		rp.id, rp.role, rp.name, rp.avatar_url, rp.bio, COALESCE(ap.name, ''),
 		CASE WHEN m.person_id IS NULL THEN 0 ELSE (SELECT count(*) FROM messages x WHERE x.conversation_id = t.conversation_id
 			AND x.seq > m.last_read_seq AND x.sender_id <> $1) END
