@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/store"
@@ -62,11 +63,31 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {
+	buf := answerBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledAnswer {
+			answerBufs.Put(buf)
+		}
+	}()
+	// The answer is encoded whole, then written once: streamed, a page of 200 support
+	// conversations (about 150 KB) went out in 4 KB writes, one system call each. A value JSON
+	// cannot carry now fails before anything is written, so the caller answers a problem.
+	if err := model.EncodeJSON(buf, v); err != nil {
+		return err
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	return model.EncodeJSON(w, v)
+	_, err := w.Write(buf.Bytes())
+	return err
 }
+
+// answerBufs holds the buffers writeJSON encodes into; one grown past maxPooledAnswer (a rare
+// big answer) is left to the collector rather than kept.
+var answerBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledAnswer = 1 << 20
 
 // writeUpserted answers a create-or-update: 201 when it created, 200 when it updated.
 func writeUpserted(w http.ResponseWriter, created bool, v any) error {
