@@ -84,6 +84,18 @@ func (w *world) support(id, conv string) *apptest.Response {
 	return w.want(w.as(id, "GET", "/v1/support/conversations/"+conv, nil), 200)
 }
 
+// supportListed is conv as id's list of support conversations shows it (nil if absent).
+func (w *world) supportListed(id, conv string) map[string]any {
+	w.t.Helper()
+	items, _ := w.want(w.as(id, "GET", "/v1/support/conversations", nil), 200).JSON["items"].([]any)
+	for _, it := range items {
+		if m := it.(map[string]any); m["conversation_id"] == conv {
+			return m
+		}
+	}
+	return nil
+}
+
 // I3: queue → offered to the online agent → the agent's reply reaches the customer who left the
 // app (message center and off-app push) → internal notes, canned replies and the order panel →
 // transfer with a note → pending → resolve → rating (a low one tells operators) → the customer
@@ -224,6 +236,9 @@ func TestI3SupportFlow(t *testing.T) {
 		if c.Str("status") != "resolved" || c.JSON["can_rate"] != true {
 			t.Fatalf("resolved: %s", c)
 		}
+		if l := w.supportListed(ordCustomer, conv); l == nil || l["can_rate"] != true || l["rating"] != nil {
+			t.Fatalf("resolved, in the customer's list: %v", l)
+		}
 		w.want(w.as(ordCustomer, "POST", "/v1/support/conversations/"+conv+"/rating", map[string]any{"score": 6}), 400)
 		w.want(w.as(ordCustomer, "POST", "/v1/support/conversations/"+conv+"/rating", map[string]any{"score": 2, "comment": "等太久了"}), 201)
 		w.want(w.as(ordCustomer, "POST", "/v1/support/conversations/"+conv+"/rating", map[string]any{"score": 3}), 409)
@@ -233,6 +248,12 @@ func TestI3SupportFlow(t *testing.T) {
 		}
 		if c := w.support(ordCustomer, conv); c.JSON["can_rate"] != false || c.JSON["rating"].(map[string]any)["score"] != float64(2) {
 			t.Fatalf("after rating: %s", c)
+		}
+		for _, who := range []string{ordCustomer, ordOp1} { // the lists read the rating in their one query
+			if l := w.supportListed(who, conv); l == nil || l["can_rate"] != false || l["rating"] == nil ||
+				l["rating"].(map[string]any)["score"] != float64(2) || l["rating"].(map[string]any)["comment"] != "等太久了" {
+				t.Fatalf("after rating, in %s's list: %v", who, l)
+			}
 		}
 
 		// The customer writes into the resolved conversation: it reopens to B, who is still online.

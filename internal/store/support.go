@@ -326,6 +326,22 @@ func (q *Queries) InsertSupportRating(ctx context.Context, r *model.SupportRatin
 	return nil
 }
 
+// SupportRatingOf is the rating of a conversation's resolve number resolution, nil until given.
+func (q *Queries) SupportRatingOf(ctx context.Context, conversationID string, resolution int) (*model.SupportRating, error) {
+	var r model.SupportRating
+	err := q.q.QueryRowContext(ctx, `SELECT id, conversation_id, resolution, requester_id, agent_id, score, comment, created_at
+		FROM support_ratings WHERE conversation_id = $1 AND resolution = $2`, conversationID, resolution).
+		Scan(&r.ID, &r.ConversationID, &r.Resolution, &r.RequesterID, &r.AgentID, &r.Score, &r.Comment, &r.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: support rating: %w", err)
+	}
+	r.CreatedAt = r.CreatedAt.UTC()
+	return &r, nil
+}
+
 // SupportRatings lists ratings given in [from, to), newest first; conversationID "" for all.
 func (q *Queries) SupportRatings(ctx context.Context, conversationID string, from, to time.Time) ([]model.SupportRating, error) {
 	return queryAll(ctx, q.q, "support ratings", func(row rowScanner) (model.SupportRating, error) {

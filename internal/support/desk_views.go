@@ -108,17 +108,19 @@ func (s *Service) view(ctx context.Context, q *store.Queries, a Actor, t model.S
 
 // rating sets the rating of the latest resolve and whether the reader may still give it.
 func (s *Service) rating(ctx context.Context, q *store.Queries, a Actor, v *ThreadView) error {
-	rs, err := q.SupportRatings(ctx, v.ConversationID, time.Time{}, s.Now().Add(time.Hour))
+	r, err := q.SupportRatingOf(ctx, v.ConversationID, v.Resolutions)
 	if err != nil {
 		return err
 	}
-	for i := range rs {
-		if rs[i].Resolution == v.Resolutions {
-			v.Rating = &rs[i]
-		}
-	}
-	v.CanRate = v.Status == model.SupportResolved && v.Rating == nil && a.ID == v.RequesterID
+	v.Rating = r
+	v.CanRate = canRate(a, v)
 	return nil
+}
+
+// canRate is whether the reader may still rate the latest resolve: its requester, once resolved,
+// until they have.
+func canRate(a Actor, v *ThreadView) bool {
+	return v.Status == model.SupportResolved && v.Rating == nil && a.ID == v.RequesterID
 }
 
 // Get returns a support conversation to its requester, agents and operators; agents and
@@ -160,20 +162,21 @@ func (s *Service) Get(ctx context.Context, a Actor, id string) (_ ThreadView, er
 	return v, err
 }
 
-// rows turns list rows (one query) into views; only a resolved conversation's rating is read apart.
-func (s *Service) rows(ctx context.Context, a Actor, rs []store.SupportListRow) ([]ThreadView, error) {
+// rows turns list rows into views. The rows come with their ratings, all in one query: a rating
+// read apart per resolved conversation was a statement per row — with a filter that read the whole
+// ratings table each time.
+func (s *Service) rows(a Actor, rs []store.SupportListRow) []ThreadView {
 	out := make([]ThreadView, 0, len(rs))
 	for _, r := range rs {
 		v := ThreadView{SupportThread: r.Thread, Requester: r.Requester, AgentName: r.AgentName, LastText: r.LastText,
 			LastMessageAt: r.LastMessageAt, LastSenderID: r.LastSenderID, Unread: r.Unread}
 		if r.Thread.Resolutions > 0 {
-			if err := s.rating(ctx, &s.Store.Queries, a, &v); err != nil {
-				return nil, err
-			}
+			v.Rating = r.Rating
+			v.CanRate = canRate(a, &v)
 		}
 		out = append(out, v)
 	}
-	return out, nil
+	return out
 }
 
 // List is the caller's support conversations: a customer's or worker's own (newest first), the
@@ -207,7 +210,7 @@ func (s *Service) List(ctx context.Context, a Actor, status string) (_ []ThreadV
 		}
 		rs = kept
 	}
-	return s.rows(ctx, a, rs)
+	return s.rows(a, rs), nil
 }
 
 // Queue lists the conversations waiting for an agent, longest waiting first (agents, operators).
@@ -220,7 +223,7 @@ func (s *Service) Queue(ctx context.Context, a Actor) (_ []ThreadView, err error
 	if err != nil {
 		return nil, err
 	}
-	return s.rows(ctx, a, rs)
+	return s.rows(a, rs), nil
 }
 
 // AgentState is an agent as the desk sees them: presence, away, capacity and load.
