@@ -114,7 +114,28 @@ func Open(t testing.TB, dsn string) *store.Store {
 // directory: an empty database. MigratedSQLitePath is one with the schema in place.
 func SQLitePath(t testing.TB) string {
 	t.Helper()
-	return filepath.Join(t.TempDir(), "homebell.db")
+	dir, err := os.MkdirTemp("", "homebell-test-")
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	t.Cleanup(func() { removeDir(t, dir) })
+	return filepath.Join(dir, "homebell.db")
+}
+
+// removeDir removes a test database's directory once the test is over (after the store's own
+// cleanup has closed it). A SQLite connection can outlive the store's Close by a moment —
+// database/sql closes a connection that was in use when it is handed back — and closing the last
+// connection deletes the -wal and -shm files, so a removal that meets those files going away is
+// tried again (t.TempDir's single attempt once failed so: "directory not empty").
+func removeDir(t testing.TB, dir string) {
+	var err error
+	for range 100 {
+		if err = os.RemoveAll(dir); err == nil {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Errorf("storetest: remove %s: %v", dir, err)
 }
 
 // Dialects runs fn as two subtests, "sqlite" and "postgres", each with the DSN of a fresh
