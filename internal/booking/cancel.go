@@ -136,10 +136,20 @@ func (s *Service) cancelled(ctx context.Context, tx *store.Tx, o model.Order, c 
 	if err := s.closeOpenChange(ctx, tx, o); err != nil {
 		return notify.Event{}, err
 	}
-	if err := s.event(ctx, tx, o, "cancelled", a, map[string]any{"cancellation_id": c.ID, "reason": c.Reason,
-		"policy": c.Policy, "refund_cents": c.RefundCents, "force_majeure": c.ForceMajeure}); err != nil {
+	if err := s.event(ctx, tx, o, "cancelled", a, cancelledDetails(c)); err != nil {
 		return notify.Event{}, err
 	}
+	return cancelledEvent(o, c, f, ops), nil
+}
+
+// cancelledDetails is the line a cancellation adds to the order's timeline.
+func cancelledDetails(c model.Cancellation) map[string]any {
+	return map[string]any{"cancellation_id": c.ID, "reason": c.Reason, "policy": c.Policy, "refund_cents": c.RefundCents,
+		"force_majeure": c.ForceMajeure}
+}
+
+// cancelledEvent is what the cancelled order o's customer, its worker and the operators ops are told.
+func cancelledEvent(o model.Order, c model.Cancellation, f facts, ops []notify.Recipient) notify.Event {
 	rcs := []notify.Recipient{customer(o)}
 	if o.WorkerID != "" {
 		rcs = append(rcs, worker(o.WorkerID))
@@ -160,7 +170,7 @@ func (s *Service) cancelled(ctx context.Context, tx *store.Tx, o model.Order, c 
 			"refund_eta": eta}),
 		Data: map[string]any{"cancellation_id": c.ID, "reason": c.Reason, "force_majeure": c.ForceMajeure,
 			"refund": map[string]any{"amount_cents": c.RefundCents, "fee_cents": c.FeeCents, "eta": eta, "status": refundStatus,
-				"policy": c.Policy}}}, nil
+				"policy": c.Policy}}}
 }
 
 // DecideCancellation approves or declines a cancellation awaiting an operator.
@@ -368,10 +378,13 @@ func (s *Service) CancelBulk(ctx context.Context, a Actor, area string, from, to
 }
 
 // cancelChunk cancels the orders ids of a bulk cancellation inside tx, reading them again (an
-// order whose time or area changed since it was listed is left out), and tells everyone
-// concerned set-based (notify.NotifyMany).
+// order whose time or area changed since it was listed is left out; one no longer active is
+// skipped), and tells everyone concerned. It is set-based: one statement for the whole chunk per
+// kind of write (the orders, the overtaken late cancellations, the new cancellations, the
+// reminders and visit timers, the open time changes and their escalations, the timeline lines),
+// then notify.NotifyMany — each order's writes are what Cancel's finishCancel writes for it.
 func (s *Service) cancelChunk(ctx context.Context, tx *store.Tx, a Actor, ids []string, area string, from, to time.Time, reason string, res *BulkResult) error {
-	orders, err := tx.OrdersByIDs(ctx, ids)
+	orders, err := tx.OrdersByIDsForUpdate(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -379,14 +392,9 @@ func (s *Service) cancelChunk(ctx context.Context, tx *store.Tx, a Actor, ids []
 	if err != nil {
 		return err
 	}
-	ops, err := notify.Operators(ctx, &tx.Queries)
-	if err != nil {
-		return err
-	}
-	items := map[string]model.ServiceItem{}
-	workers := map[string]model.Person{}
 	now := tx.Now()
-	var evs []notify.Event
+	var todo []string
+	cs := map[string]*model.Cancellation{}
 	for _, id := range ids {
 		o, ok := orders[id]
 		if !ok || o.Area != area || o.AppointmentAt.Before(from) || !o.AppointmentAt.Before(to) {
@@ -396,44 +404,83 @@ func (s *Service) cancelChunk(ctx context.Context, tx *store.Tx, a Actor, ids []
 			res.Skipped = append(res.Skipped, o.ID)
 			continue
 		}
-		// A late cancellation still waiting for an operator is overtaken by this one.
-		if prev, found, err := tx.LatestCancellation(ctx, o.ID); err != nil {
-			return err
-		} else if found && prev.Status == model.CancellationPendingApproval {
-			prev.Status, prev.DecidedBy, prev.DecisionReason, prev.DecidedAt = model.CancellationDeclined, a.ID, "force majeure", &now
-			if err := tx.UpdateCancellation(ctx, &prev, model.CancellationPendingApproval); err != nil {
-				return err
-			}
-		}
 		q, err := QuoteRefund(p.Refund, o, a.Role, true, now)
 		if err != nil {
 			return err
 		}
-		c := model.Cancellation{OrderID: o.ID, RequesterID: a.ID, RequesterRole: a.Role, Reason: reason, ForceMajeure: true,
-			Policy: q.Policy, RefundCents: q.RefundCents, RefundETA: q.RefundETA, Status: model.CancellationApproved,
-			DecidedBy: a.ID, CreatedAt: now, DecidedAt: &now}
-		if err := tx.InsertCancellation(ctx, &c); err != nil {
-			return err
+		cs[o.ID] = &model.Cancellation{ID: model.NewID(), OrderID: o.ID, RequesterID: a.ID, RequesterRole: a.Role, Reason: reason,
+			ForceMajeure: true, Policy: q.Policy, RefundCents: q.RefundCents, RefundETA: q.RefundETA,
+			Status: model.CancellationApproved, DecidedBy: a.ID, CreatedAt: now, DecidedAt: &now}
+		todo = append(todo, o.ID)
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	// A late cancellation still waiting for an operator is overtaken by this one.
+	if _, err := tx.DeclinePendingCancellations(ctx, todo, a.ID, "force majeure", now); err != nil {
+		return err
+	}
+	done, err := tx.CancelActiveOrders(ctx, todo, now)
+	if err != nil {
+		return err
+	}
+	if len(done) != len(todo) { // the orders are locked (PostgreSQL) or the writer is ours (SQLite)
+		return model.Errorf(model.CodeConflict, "%d of %d orders were changed by someone else; retry", len(todo)-len(done), len(todo))
+	}
+	list := make([]*model.Cancellation, len(todo))
+	keys := make([]string, 0, 4*len(todo))
+	for i, id := range todo {
+		list[i] = cs[id]
+		keys = append(keys, ReminderKey(id, "customer"), ReminderKey(id, "worker"), VisitKey(id, "nudge"), VisitKey(id, "late"))
+	}
+	if err := tx.InsertCancellations(ctx, list); err != nil {
+		return err
+	}
+	changes, err := tx.WithdrawOpenChanges(ctx, todo, "system", now)
+	if err != nil {
+		return err
+	}
+	for _, id := range changes {
+		keys = append(keys, escalationKey(id))
+	}
+	if _, err := tx.CancelJobs(ctx, keys, now); err != nil {
+		return err
+	}
+	evs := make([]*model.OrderEvent, len(todo))
+	for i, id := range todo {
+		raw, err := model.MarshalJSON(cancelledDetails(*cs[id]))
+		if err != nil {
+			return fmt.Errorf("booking: event details: %w", err)
 		}
+		evs[i] = &model.OrderEvent{OrderID: id, Type: "cancelled", ActorID: a.ID, ActorRole: a.Role, Details: raw, CreatedAt: now}
+	}
+	if err := tx.AppendOrderEvents(ctx, evs); err != nil {
+		return err
+	}
+	ops, err := notify.Operators(ctx, &tx.Queries)
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]model.Order, len(done))
+	for _, o := range done {
+		byID[o.ID] = o
+	}
+	items := map[string]model.ServiceItem{}
+	workers := map[string]model.Person{}
+	households := map[string][]model.Watcher{}
+	var all []notify.Event
+	for _, id := range todo {
+		o := byID[id]
 		f, err := s.factsCached(ctx, &tx.Queries, o, items, workers)
 		if err != nil {
 			return err
 		}
-		ev, err := s.cancelled(ctx, tx, o, c, a, f, ops)
-		if err != nil {
-			return err
-		}
-		evs = append(evs, ev)
-		res.Cancelled = append(res.Cancelled, o.ID)
-	}
-	var all []notify.Event
-	households := map[string][]model.Watcher{}
-	for _, ev := range evs {
-		more, err := s.withWatchersCached(ctx, &tx.Queries, ev, households)
+		more, err := s.withWatchersCached(ctx, &tx.Queries, cancelledEvent(o, *cs[id], f, ops), households)
 		if err != nil {
 			return err
 		}
 		all = append(all, more...)
+		res.Cancelled = append(res.Cancelled, id)
 	}
 	_, err = s.Notify.NotifyMany(ctx, tx, all)
 	return err
