@@ -119,14 +119,13 @@ func (q *Queries) CancelJobs(ctx context.Context, keys []string, now time.Time) 
 	if len(keys) == 0 {
 		return 0, nil
 	}
-	args := []any{utc(now)}
-	marks := make([]string, len(keys))
-	for i, k := range keys {
-		args = append(args, k)
-		marks[i] = fmt.Sprintf("$%d", i+2)
-	}
-	res, err := q.q.ExecContext(ctx, `UPDATE jobs SET state = 'cancelled', updated_at = $1
-		WHERE key IN (`+strings.Join(marks, ",")+`) AND state IN ('scheduled','running')`, args...)
+	// Placeholders by q.param: an order's 4 keys or a bulk cancellation chunk's 800.
+	var sb strings.Builder
+	sb.WriteString(`UPDATE jobs SET state = 'cancelled', updated_at = `)
+	q.param(&sb, 1)
+	sb.WriteString(` WHERE state IN ('scheduled','running') AND key IN `)
+	args := q.in(&sb, []any{utc(now)}, keys)
+	res, err := q.q.ExecContext(ctx, sb.String(), args...)
 	if err != nil {
 		return 0, fmt.Errorf("store: cancel jobs: %w", err)
 	}
