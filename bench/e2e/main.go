@@ -1052,7 +1052,7 @@ feed:
 			return err
 		}
 	}
-	cpu0 := cpuOf(b.o.pid)
+	cpu0, st0 := cpuOf(b.o.pid), b.statements()
 	start := time.Now()
 	resp, err := hc.Do(req)
 	if err != nil {
@@ -1075,7 +1075,7 @@ feed:
 	case <-all:
 	case <-time.After(60 * time.Second):
 	}
-	cpu := cpuOf(b.o.pid) - cpu0
+	cpu, stmts := cpuOf(b.o.pid)-cpu0, b.statements()-st0
 	if profile {
 		_, _ = b.srv.command("cpu-stop")
 	}
@@ -1092,5 +1092,9 @@ feed:
 		first.Sub(start).Round(10*time.Microsecond), last.Sub(start).Round(10*time.Microsecond), got, n, answered.Round(time.Millisecond))
 	fmt.Printf("  %.0f notifications/s committed (until the answer), %.0f/s delivered (until the last frame); server CPU %.3f ms per cancelled order\n",
 		float64(len(out.Cancelled))/answered.Seconds(), float64(got)/last.Sub(start).Seconds(), ms(cpu)/float64(max(len(out.Cancelled), 1)))
+	if stmts > 0 {
+		fmt.Printf("  %.2f SQL statements per cancelled order (all the server ran until the last frame, the streams' reads included)\n",
+			float64(stmts)/float64(max(len(out.Cancelled), 1)))
+	}
 	return nil
 }
