@@ -26,7 +26,7 @@
 //   - bulk (-bulk N): N orders are booked (in an area of their own) for the customers, then one
 //     POST /v1/orders/cancel-bulk cancels them all for force majeure; reports the time from the
 //     request to the first and to the last customer's order.cancelled frame, the answer's time,
-//     notifications/s committed and delivered, and server CPU per cancelled order;
+//     notifications/s committed and delivered, server CPU and SQL statements per cancelled order;
 //
 //   - idle (-idle N): a child process opens N idle streams from several 127.0.0.x source
 //     addresses; the server's RSS growth per connection, with heap and stacks after GC.
