@@ -303,8 +303,8 @@ func (s *Service) Accept(ctx context.Context, a Actor, id string) (_ model.Order
 	}
 	var o model.Order
 	err = s.write(ctx, "accept", func(tx *store.Tx) error {
-		var err error
-		if o, err = tx.Order(ctx, id); err != nil {
+		o0, again, err := tx.OrderEverAssigned(ctx, id)
+		if o = o0; err != nil {
 			return err
 		}
 		if o.WorkerID != "" && o.WorkerID != a.ID {
@@ -321,9 +321,7 @@ func (s *Service) Accept(ctx context.Context, a Actor, id string) (_ model.Order
 		}
 		// After a withdrawal the customer hears of a worker change rather than a first acceptance.
 		kind := notify.KindOrderAccepted
-		if again, err := s.everAssigned(ctx, &tx.Queries, o.ID); err != nil {
-			return err
-		} else if again {
+		if again {
 			kind = notify.KindWorkerChanged
 		}
 		o.WorkerID, o.Status = a.ID, model.OrderAccepted
@@ -361,8 +359,8 @@ func (s *Service) Assign(ctx context.Context, a Actor, id, workerID, reason stri
 	}
 	var o model.Order
 	err = s.write(ctx, "assign", func(tx *store.Tx) error {
-		var err error
-		if o, err = tx.Order(ctx, id); err != nil {
+		o0, hadWorker, err := tx.OrderEverAssigned(ctx, id)
+		if o = o0; err != nil {
 			return err
 		}
 		if err := checkTransition(o, ActAssign); err != nil {
@@ -379,10 +377,6 @@ func (s *Service) Assign(ctx context.Context, a Actor, id, workerID, reason stri
 			return model.Errorf(model.CodeInvalidTransition, "the order is already assigned to %s", workerID)
 		}
 		old := o.WorkerID
-		hadWorker, err := s.everAssigned(ctx, &tx.Queries, o.ID)
-		if err != nil {
-			return err
-		}
 		o.WorkerID, o.Status = workerID, model.OrderAccepted
 		if err := tx.UpdateOrder(ctx, &o, tx.Now()); err != nil {
 			return err
@@ -436,20 +430,6 @@ func (s *Service) workerChanged(ctx context.Context, tx *store.Tx, o model.Order
 		return nil
 	}
 	return s.WorkerChanged(ctx, tx, o, previous)
-}
-
-// everAssigned reports whether the order has had a worker before (then a new one is a change).
-func (s *Service) everAssigned(ctx context.Context, q *store.Queries, orderID string) (bool, error) {
-	evs, err := q.OrderEvents(ctx, orderID)
-	if err != nil {
-		return false, err
-	}
-	for _, e := range evs {
-		if e.Type == "accepted" || e.Type == "assigned" {
-			return true, nil
-		}
-	}
-	return false, nil
 }
 
 // Complete: the assigned worker (or the platform) confirms all agreed work is done (N3); the

@@ -73,6 +73,12 @@ func (s *Service) loadWatched(ctx context.Context, q *store.Queries, a Actor, id
 	if err != nil {
 		return o, nil, err
 	}
+	return s.watchedAs(ctx, q, a, o)
+}
+
+// watchedAs is loadWatched once the order o was read.
+func (s *Service) watchedAs(ctx context.Context, q *store.Queries, a Actor, o model.Order) (model.Order, *model.Watcher, error) {
+	id := o.ID
 	if canSee(o, a) {
 		return o, nil, nil
 	}

@@ -40,13 +40,13 @@ func (s *Service) scheduleReminders(ctx context.Context, tx *store.Tx, o model.O
 		return err
 	}
 	at := o.AppointmentAt.Add(-p.LeadFor(o.ServiceItemID))
+	js := make([]jobs.Planned, 0, 4)
 	for _, aud := range []string{"customer", "worker"} {
 		pl := ReminderPayload{OrderID: o.ID, Audience: aud, WorkerID: o.WorkerID, AppointmentAt: o.AppointmentAt}
-		if err := s.Jobs.Schedule(ctx, tx, JobReminder, ReminderKey(o.ID, aud), at, pl, 5); err != nil {
-			return err
-		}
+		js = append(js, jobs.Planned{Kind: JobReminder, Key: ReminderKey(o.ID, aud), RunAt: at, Payload: pl, MaxAttempts: 5})
 	}
-	return s.scheduleVisitTimers(ctx, tx, o, p)
+	// The reminders and the visit's timers go in one statement.
+	return s.Jobs.ScheduleMany(ctx, tx, append(js, visitTimers(o, p)...))
 }
 
 // cancelReminders cancels the reminders and the visit's timers of an order (it started, was

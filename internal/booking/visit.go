@@ -47,14 +47,14 @@ type visitPayload struct {
 	ETA *time.Time `json:"eta,omitempty"`
 }
 
-// scheduleVisitTimers (re)schedules the nudge and the operators' notice of o (with the reminders:
-// after every acceptance, assignment and time change).
-func (s *Service) scheduleVisitTimers(ctx context.Context, tx *store.Tx, o model.Order, p Policy) error {
+// visitTimers are the jobs that (re)schedule the nudge and the operators' notice of o, scheduled
+// with the reminders (scheduleReminders: after every acceptance, assignment and time change).
+func visitTimers(o model.Order, p Policy) []jobs.Planned {
 	pl := visitPayload{OrderID: o.ID, WorkerID: o.WorkerID, AppointmentAt: o.AppointmentAt}
-	if err := s.Jobs.Schedule(ctx, tx, JobVisitNudge, VisitKey(o.ID, "nudge"), o.AppointmentAt.Add(-p.Visit.nudgeLead()), pl, 5); err != nil {
-		return err
+	return []jobs.Planned{
+		{Kind: JobVisitNudge, Key: VisitKey(o.ID, "nudge"), RunAt: o.AppointmentAt.Add(-p.Visit.nudgeLead()), Payload: pl, MaxAttempts: 5},
+		{Kind: JobVisitLate, Key: VisitKey(o.ID, "late"), RunAt: o.AppointmentAt, Payload: pl, MaxAttempts: 5},
 	}
-	return s.Jobs.Schedule(ctx, tx, JobVisitLate, VisitKey(o.ID, "late"), o.AppointmentAt, pl, 5)
 }
 
 // visitOf is the visit of o's current worker (a fresh one when there is none, or the row is a
@@ -64,10 +64,31 @@ func visitOf(ctx context.Context, q *store.Queries, o model.Order) (model.Visit,
 	if err != nil {
 		return v, err
 	}
+	return visitFor(o, v, found), nil
+}
+
+// visitFor is visitOf once the order's visit row v was read (found: it exists).
+func visitFor(o model.Order, v model.Visit, found bool) model.Visit {
 	if !found || v.WorkerID != o.WorkerID {
-		return model.Visit{OrderID: o.ID, WorkerID: o.WorkerID}, nil
+		return model.Visit{OrderID: o.ID, WorkerID: o.WorkerID}
 	}
-	return v, nil
+	return v
+}
+
+// loadVisit is load with the order's visit (visitOf), both read in one statement.
+func (s *Service) loadVisit(ctx context.Context, q *store.Queries, a Actor, id string) (model.Order, model.Visit, error) {
+	o, v, found, err := q.OrderWithVisit(ctx, id)
+	if err != nil {
+		return o, v, err
+	}
+	o, w, err := s.watchedAs(ctx, q, a, o)
+	if err != nil {
+		return o, model.Visit{}, err
+	}
+	if w != nil {
+		return model.Order{}, model.Visit{}, model.Errorf(model.CodeForbidden, "you watch this order; only its customer changes it")
+	}
+	return o, visitFor(o, v, found), nil
 }
 
 // setOut reports whether the worker has left for the door (on the way, or already there).
@@ -254,8 +275,8 @@ func (s *Service) CheckIn(ctx context.Context, a Actor, id string) (_ model.Orde
 	defer model.WrapOp(&err, "booking: check in", id)
 	var o model.Order
 	err = s.write(ctx, "check_in", func(tx *store.Tx) error {
-		var err error
-		if o, err = s.load(ctx, &tx.Queries, a, id); err != nil {
+		o0, v, err := s.loadVisit(ctx, &tx.Queries, a, id)
+		if o = o0; err != nil {
 			return err
 		}
 		if !isWorkerOf(o, a) {
@@ -270,10 +291,6 @@ func (s *Service) CheckIn(ctx context.Context, a Actor, id string) (_ model.Orde
 		}
 		now := tx.Now()
 		if err := checkStartWindow(p, o, now, "check in"); err != nil {
-			return err
-		}
-		v, err := visitOf(ctx, &tx.Queries, o)
-		if err != nil {
 			return err
 		}
 		if v.ArrivedAt != nil {
@@ -318,8 +335,8 @@ func (s *Service) Start(ctx context.Context, a Actor, id string, in StartInput) 
 	var o model.Order
 	var refused error // a wrong code: its count commits, then the caller is told
 	err = s.write(ctx, string(ActStart), func(tx *store.Tx) error {
-		var err error
-		if o, err = s.load(ctx, &tx.Queries, a, id); err != nil {
+		o0, v, err := s.loadVisit(ctx, &tx.Queries, a, id)
+		if o = o0; err != nil {
 			return err
 		}
 		worker := isWorkerOf(o, a)
@@ -341,10 +358,6 @@ func (s *Service) Start(ctx context.Context, a Actor, id string, in StartInput) 
 		}
 		now := tx.Now()
 		if err := checkStartWindow(p, o, now, "start"); err != nil {
-			return err
-		}
-		v, err := visitOf(ctx, &tx.Queries, o)
-		if err != nil {
 			return err
 		}
 		details := map[string]any{}

@@ -150,10 +150,20 @@ func (s *Service) Open(ctx context.Context, tx *store.Tx, c model.Conversation, 
 	if err := tx.InsertConversation(ctx, &c, now); err != nil {
 		return c, err
 	}
+	// A new conversation: its members join in one statement (each person once, the last role
+	// named wins, as adding them one by one would leave it).
+	ms := make([]*model.Member, 0, len(members))
+	at := make(map[string]int, len(members))
 	for _, m := range members {
-		if err := s.addMember(ctx, tx, c, m.PersonID, m.Role); err != nil {
-			return c, err
+		if i, ok := at[m.PersonID]; ok {
+			ms[i].Role = m.Role
+			continue
 		}
+		at[m.PersonID] = len(ms)
+		ms = append(ms, &model.Member{ConversationID: c.ID, PersonID: m.PersonID, Role: m.Role})
+	}
+	if err := tx.UpsertMembers(ctx, ms, c.CreatedAt, now); err != nil {
+		return c, err
 	}
 	return c, nil
 }

@@ -147,6 +147,34 @@ func (q *Queries) UpsertMember(ctx context.Context, m *model.Member, sortAt, now
 	return nil
 }
 
+// UpsertMembers is UpsertMember of each of ms (all of one conversation, each person once) in one
+// statement.
+func (q *Queries) UpsertMembers(ctx context.Context, ms []*model.Member, sortAt, now time.Time) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	var sb strings.Builder
+	args := make([]any, 0, 7*len(ms))
+	sb.WriteString(`INSERT INTO conversation_members (conversation_id, person_id, role, last_read_seq,
+		read_at, muted, sort_at, joined_at, left_at) VALUES `)
+	for i, m := range ms {
+		m.JoinedAt = utc(now)
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		n := len(args)
+		fmt.Fprintf(&sb, "($%d,$%d,$%d,$%d,NULL,$%d,$%d,$%d,NULL)", n+1, n+2, n+3, n+4, n+5, n+6, n+7)
+		args = append(args, m.ConversationID, m.PersonID, string(m.Role), m.LastReadSeq, m.Muted, utc(sortAt), m.JoinedAt)
+	}
+	sb.WriteString(` ON CONFLICT (conversation_id, person_id) DO UPDATE SET role = excluded.role, left_at = NULL,
+		sort_at = excluded.sort_at, joined_at = CASE WHEN conversation_members.left_at IS NULL
+			THEN conversation_members.joined_at ELSE excluded.joined_at END`)
+	if _, err := q.q.ExecContext(ctx, sb.String(), args...); err != nil {
+		return fmt.Errorf("store: upsert members: %w", err)
+	}
+	return nil
+}
+
 // RemoveMember marks a member as gone at now; removed is false when they were not an active member.
 func (q *Queries) RemoveMember(ctx context.Context, conversationID, personID string, now time.Time) (removed bool, err error) {
 	res, err := q.q.ExecContext(ctx, `UPDATE conversation_members SET left_at = $3

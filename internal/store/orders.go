@@ -331,3 +331,56 @@ func (q *Queries) PendingCancellations(ctx context.Context, limit int) ([]model.
 		`SELECT `+cancellationCols+` FROM cancellations WHERE status = 'pending_approval'
 		ORDER BY created_at, id LIMIT $1`, limit)
 }
+
+// OrderEverAssigned returns one order and whether it ever had a worker (an "accepted" or
+// "assigned" line in its timeline) in one statement: an accept or assign tells the customer of a
+// worker change rather than a first acceptance after a withdrawal.
+func (q *Queries) OrderEverAssigned(ctx context.Context, id string) (model.Order, bool, error) {
+	var ever bool
+	o, err := scanOrder(scanAlso{q.q.QueryRowContext(ctx, `SELECT `+orderCols+`, EXISTS (SELECT 1 FROM order_events
+		WHERE order_id = $1 AND type IN ('accepted','assigned')) FROM orders WHERE id = $1`, id), []any{&ever}})
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, false, notFound("order", id)
+	}
+	if err != nil {
+		return o, false, fmt.Errorf("store: order %s: %w", id, err)
+	}
+	return o, ever, nil
+}
+
+// OrderWithVisit returns one order and its visit row (found is false when it has none) in one
+// statement.
+func (q *Queries) OrderWithVisit(ctx context.Context, id string) (o model.Order, v model.Visit, found bool, err error) {
+	var vo sql.NullString
+	var vw, code, overBy, overReason sql.NullString
+	var failures sql.NullInt64
+	var onWay, eta, toldETA, toldAt, nudged, lateFor, arrived, started, updated sql.NullTime
+	o, err = scanOrder(scanAlso{q.q.QueryRowContext(ctx, orderWithVisitSQL, id),
+		[]any{&vo, &vw, &onWay, &eta, &toldETA, &toldAt, &nudged, &lateFor, &arrived, &code, &failures, &started,
+			&overBy, &overReason, &updated}})
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, v, false, notFound("order", id)
+	}
+	if err != nil {
+		return o, v, false, fmt.Errorf("store: order %s: %w", id, err)
+	}
+	if !vo.Valid {
+		return o, model.Visit{}, false, nil
+	}
+	v = model.Visit{OrderID: vo.String, WorkerID: vw.String, StartCode: code.String, CodeFailures: int(failures.Int64),
+		OverrideBy: overBy.String, OverrideReason: overReason.String, UpdatedAt: updated.Time.UTC()}
+	v.OnTheWayAt, v.ETA, v.ToldETA, v.ToldAt = ptrTime(onWay), ptrTime(eta), ptrTime(toldETA), ptrTime(toldAt)
+	v.NudgedAt, v.LateFor, v.ArrivedAt, v.StartedAt = ptrTime(nudged), ptrTime(lateFor), ptrTime(arrived), ptrTime(started)
+	return o, v, true, nil
+}
+
+var orderWithVisitSQL = `SELECT ` + prefixed("o.", orderCols) + `, ` + prefixed("v.", visitCols) + `
+	FROM orders o LEFT JOIN order_visits v ON v.order_id = o.id WHERE o.id = $1`
+
+// scanAlso scans a row into a scanner's destinations followed by more.
+type scanAlso struct {
+	row  interface{ Scan(...any) error }
+	more []any
+}
+
+func (s scanAlso) Scan(dest ...any) error { return s.row.Scan(append(dest, s.more...)...) }

@@ -16,6 +16,7 @@ func init() {
 		Case{"conversations/a person's list: latest activity first, keyset pages, only while a member", conversationList},
 		Case{"conversations/members leave and return; files, unread and members read for many at once", conversationMembers},
 		Case{"conversations/a send's state: membership and the order as committed, the retry by client id", conversationSendState},
+		Case{"conversations/members join many in one statement, as one by one", conversationUpsertMembers},
 	)
 }
 
@@ -340,4 +341,38 @@ func conversationSendState(t *testing.T, s *store.Store) {
 		return err
 	})
 	wantCode(t, err, model.CodeNotFound)
+}
+
+func conversationUpsertMembers(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	AddPeople(t, s, Person("c1", model.RoleCustomer), Person("w1", model.RoleWorker))
+	c := conversation(t, s)
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		return tx.UpsertMembers(ctx, []*model.Member{{ConversationID: c.ID, PersonID: "c1", Role: model.RoleCustomer},
+			{ConversationID: c.ID, PersonID: "w1", Role: model.RoleWorker}}, T0, T0)
+	})
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		_, err := tx.RemoveMember(ctx, c.ID, "w1", at(time.Minute))
+		return err
+	})
+	// Again: the customer stays as they joined, the worker who left comes back, joined anew.
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		return tx.UpsertMembers(ctx, []*model.Member{{ConversationID: c.ID, PersonID: "c1", Role: model.RoleCustomer},
+			{ConversationID: c.ID, PersonID: "w1", Role: model.RoleWorker}}, T0, at(2*time.Minute))
+	})
+	ms, err := s.Members(ctx, c.ID)
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("members = %+v, %v", ms, err)
+	}
+	for _, m := range ms {
+		if !m.Active() {
+			t.Errorf("%s is not active: %+v", m.PersonID, m)
+		}
+		switch m.PersonID {
+		case "c1":
+			wantUTC(t, "c1 joined_at", m.JoinedAt, T0)
+		case "w1":
+			wantUTC(t, "w1 joined_at", m.JoinedAt, at(2*time.Minute))
+		}
+	}
 }

@@ -17,6 +17,7 @@ func init() {
 		Case{"orders/one open change request per order", ordersOneOpenChange},
 		Case{"orders/one cancellation awaiting approval per order; decided once", ordersCancellations},
 		Case{"orders/timeline events in order", ordersEvents},
+		Case{"orders/read with whether it ever had a worker, and with its visit, in one statement", ordersReadTogether},
 	)
 }
 
@@ -180,4 +181,58 @@ func ordersEvents(t *testing.T, s *store.Store) {
 	if err != nil || len(evs) != 3 || evs[0].Type != "created" || evs[2].Type != "completed" || string(evs[1].Details) != "{}" {
 		t.Fatalf("events = %+v err %v", evs, err)
 	}
+}
+
+func ordersReadTogether(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	o := orderFixture(t, s)
+	insertOrder(t, s, &o)
+	ever := func() bool {
+		t.Helper()
+		got, ever, err := s.OrderEverAssigned(ctx, o.ID)
+		if err != nil || got.ID != o.ID || got.Version != 1 || got.CustomerID != "c1" {
+			t.Fatalf("OrderEverAssigned = %+v, %v", got, err)
+		}
+		return ever
+	}
+	if ever() {
+		t.Error("a new order ever had a worker")
+	}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		return tx.AppendOrderEvent(ctx, &model.OrderEvent{OrderID: o.ID, Type: "created", ActorID: "c1", ActorRole: model.RoleCustomer, CreatedAt: T0})
+	})
+	if ever() {
+		t.Error("a created line counts as a worker")
+	}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		return tx.AppendOrderEvent(ctx, &model.OrderEvent{OrderID: o.ID, Type: "assigned", ActorID: "o1", ActorRole: model.RoleOperator, CreatedAt: at(time.Minute)})
+	})
+	if !ever() {
+		t.Error("an assigned order never had a worker")
+	}
+	_, _, err := s.OrderEverAssigned(ctx, "nope")
+	wantCode(t, err, model.CodeNotFound)
+
+	got, v, found, err := s.OrderWithVisit(ctx, o.ID)
+	if err != nil || found || got.ID != o.ID || v != (model.Visit{}) {
+		t.Fatalf("OrderWithVisit without a visit = %+v %+v %v %v", got, v, found, err)
+	}
+	arrived := at(2 * time.Minute)
+	want := model.Visit{OrderID: o.ID, WorkerID: "w1", ArrivedAt: &arrived, StartCode: "0042", CodeFailures: 2, OverrideReason: "r"}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.PutVisit(ctx, &want, at(3*time.Minute)) })
+	alone, _, err := s.Visit(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, v, found, err = s.OrderWithVisit(ctx, o.ID)
+	if err != nil || !found || got.ID != o.ID || got.Area != "浦东新区" {
+		t.Fatalf("OrderWithVisit = %+v %v %v", got, found, err)
+	}
+	if v.ArrivedAt == nil || !v.ArrivedAt.Equal(*alone.ArrivedAt) || v.OnTheWayAt != nil || v.StartCode != "0042" ||
+		v.CodeFailures != 2 || v.WorkerID != "w1" || v.OverrideReason != "r" || !v.UpdatedAt.Equal(alone.UpdatedAt) {
+		t.Errorf("visit read with the order = %+v, read alone = %+v", v, alone)
+	}
+	wantUTC(t, "arrived_at", *v.ArrivedAt, arrived)
+	_, _, _, err = s.OrderWithVisit(ctx, "nope")
+	wantCode(t, err, model.CodeNotFound)
 }
