@@ -443,8 +443,8 @@ func (s *Service) Complete(ctx context.Context, a Actor, id string, photos []Pho
 	act, to, typ := ActComplete, model.OrderCompleted, "completed"
 	var o model.Order
 	err = s.write(ctx, string(act), func(tx *store.Tx) error {
-		var err error
-		if o, err = s.load(ctx, &tx.Queries, a, id); err != nil {
+		st, err := s.loadState(ctx, &tx.Queries, a, id)
+		if o = st.Order; err != nil {
 			return err
 		}
 		if !isWorkerOf(o, a) && a.Role != model.RolePlatform {
@@ -482,7 +482,7 @@ func (s *Service) Complete(ctx context.Context, a Actor, id string, photos []Pho
 		if err := s.cancelReminders(ctx, tx, o.ID); err != nil {
 			return err
 		}
-		if err := s.closeOpenChange(ctx, tx, o); err != nil {
+		if err := s.closeOpenChangeIf(ctx, tx, o, st.OpenChange); err != nil {
 			return err
 		}
 		return s.tell(ctx, tx, notify.Event{Kind: notify.KindServiceCompleted, Key: happening(o), OrderID: o.ID,

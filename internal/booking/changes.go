@@ -280,6 +280,15 @@ func (s *Service) RunEscalation(ctx context.Context, j model.Job) (err error) {
 	})
 }
 
+// closeOpenChangeIf is closeOpenChange when whether the order has an open request was read in tx
+// already, with the order (store.OrderActionState.OpenChange): when it has none, no statement.
+func (s *Service) closeOpenChangeIf(ctx context.Context, tx *store.Tx, o model.Order, open bool) error {
+	if !open {
+		return nil
+	}
+	return s.closeOpenChange(ctx, tx, o)
+}
+
 // closeOpenChange withdraws the order's open request when the order leaves the states that allow one.
 func (s *Service) closeOpenChange(ctx context.Context, tx *store.Tx, o model.Order) error {
 	c, found, err := tx.OpenChangeRequest(ctx, o.ID)

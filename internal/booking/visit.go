@@ -75,20 +75,22 @@ func visitFor(o model.Order, v model.Visit, found bool) model.Visit {
 	return v
 }
 
-// loadVisit is load with the order's visit (visitOf), both read in one statement.
-func (s *Service) loadVisit(ctx context.Context, q *store.Queries, a Actor, id string) (model.Order, model.Visit, error) {
-	o, v, found, err := q.OrderWithVisit(ctx, id)
+// loadState is load with what the visit actions and the completion decide on besides the order
+// (store.OrderActionStateOf), all read in one statement; its Visit is the current worker's (visitOf).
+func (s *Service) loadState(ctx context.Context, q *store.Queries, a Actor, id string) (store.OrderActionState, error) {
+	st, err := q.OrderActionStateOf(ctx, id)
 	if err != nil {
-		return o, v, err
+		return st, err
 	}
-	o, w, err := s.watchedAs(ctx, q, a, o)
+	o, w, err := s.watchedAs(ctx, q, a, st.Order)
 	if err != nil {
-		return o, model.Visit{}, err
+		return store.OrderActionState{Order: o}, err
 	}
 	if w != nil {
-		return model.Order{}, model.Visit{}, model.Errorf(model.CodeForbidden, "you watch this order; only its customer changes it")
+		return store.OrderActionState{}, model.Errorf(model.CodeForbidden, "you watch this order; only its customer changes it")
 	}
-	return o, visitFor(o, v, found), nil
+	st.Visit = visitFor(o, st.Visit, st.VisitFound)
+	return st, nil
 }
 
 // setOut reports whether the worker has left for the door (on the way, or already there).
@@ -275,10 +277,11 @@ func (s *Service) CheckIn(ctx context.Context, a Actor, id string) (_ model.Orde
 	defer model.WrapOp(&err, "booking: check in", id)
 	var o model.Order
 	err = s.write(ctx, "check_in", func(tx *store.Tx) error {
-		o0, v, err := s.loadVisit(ctx, &tx.Queries, a, id)
-		if o = o0; err != nil {
+		st, err := s.loadState(ctx, &tx.Queries, a, id)
+		if o = st.Order; err != nil {
 			return err
 		}
+		v := st.Visit
 		if !isWorkerOf(o, a) {
 			return model.Errorf(model.CodeForbidden, "only the order's worker checks in")
 		}
@@ -335,10 +338,11 @@ func (s *Service) Start(ctx context.Context, a Actor, id string, in StartInput) 
 	var o model.Order
 	var refused error // a wrong code: its count commits, then the caller is told
 	err = s.write(ctx, string(ActStart), func(tx *store.Tx) error {
-		o0, v, err := s.loadVisit(ctx, &tx.Queries, a, id)
-		if o = o0; err != nil {
+		st, err := s.loadState(ctx, &tx.Queries, a, id)
+		if o = st.Order; err != nil {
 			return err
 		}
+		v := st.Visit
 		worker := isWorkerOf(o, a)
 		if !worker && !a.isStaff() {
 			return model.Errorf(model.CodeForbidden, "only the assigned worker (or an operator's override) may start this order")
@@ -405,7 +409,7 @@ func (s *Service) Start(ctx context.Context, a Actor, id string, in StartInput) 
 		if err := s.cancelReminders(ctx, tx, o.ID); err != nil {
 			return err
 		}
-		if err := s.closeOpenChange(ctx, tx, o); err != nil {
+		if err := s.closeOpenChangeIf(ctx, tx, o, st.OpenChange); err != nil {
 			return err
 		}
 		f, err := s.factsOf(ctx, &tx.Queries, o)

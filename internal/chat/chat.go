@@ -150,8 +150,12 @@ func (s *Service) Open(ctx context.Context, tx *store.Tx, c model.Conversation, 
 	if err := tx.InsertConversation(ctx, &c, now); err != nil {
 		return c, err
 	}
-	// A new conversation: its members join in one statement (each person once, the last role
-	// named wins, as adding them one by one would leave it).
+	return c, s.joinAll(ctx, tx, c, members)
+}
+
+// joinAll adds members to the new conversation c in one statement (each person once, the last
+// role named wins, as adding them one by one would leave it).
+func (s *Service) joinAll(ctx context.Context, tx *store.Tx, c model.Conversation, members []model.Member) error {
 	ms := make([]*model.Member, 0, len(members))
 	at := make(map[string]int, len(members))
 	for _, m := range members {
@@ -162,10 +166,7 @@ func (s *Service) Open(ctx context.Context, tx *store.Tx, c model.Conversation, 
 		at[m.PersonID] = len(ms)
 		ms = append(ms, &model.Member{ConversationID: c.ID, PersonID: m.PersonID, Role: m.Role})
 	}
-	if err := tx.UpsertMembers(ctx, ms, c.CreatedAt, now); err != nil {
-		return c, err
-	}
-	return c, nil
+	return tx.UpsertMembers(ctx, ms, c.CreatedAt, tx.Now())
 }
 
 // AddMember adds a person to a conversation (or brings them back) inside the caller's

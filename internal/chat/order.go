@@ -24,6 +24,21 @@ import (
 // worker and moves membership from the previous worker to the current one.
 func (s *Service) WorkerChanged(ctx context.Context, tx *store.Tx, o model.Order, previousWorkerID string) (err error) {
 	defer model.WrapOp(&err, "chat: worker changed", o.ID)
+	if o.WorkerID != "" {
+		// Mostly the order's first worker: open the conversation without reading first.
+		c := model.Conversation{Kind: model.ConversationOrder, OrderID: o.ID}
+		inserted, err := tx.InsertOrderConversationIfAbsent(ctx, &c, tx.Now())
+		if err != nil {
+			return err
+		}
+		if inserted {
+			wanted, err := orderMembers(ctx, &tx.Queries, o)
+			if err != nil {
+				return err
+			}
+			return s.joinAll(ctx, tx, c, wanted)
+		}
+	}
 	c, err := tx.OrderConversation(ctx, o.ID, model.ConversationOrder)
 	if model.IsCode(err, model.CodeNotFound) && o.WorkerID == "" {
 		return nil // never had a conversation and nobody to talk to yet

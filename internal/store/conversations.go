@@ -147,6 +147,24 @@ func (q *Queries) UpsertMember(ctx context.Context, m *model.Member, sortAt, now
 	return nil
 }
 
+// InsertOrderConversationIfAbsent inserts c (an order's conversation) unless its order has one of
+// its kind already: inserted is false then, and c is left as it was.
+func (q *Queries) InsertOrderConversationIfAbsent(ctx context.Context, c *model.Conversation, now time.Time) (inserted bool, err error) {
+	id := c.ID
+	if id == "" {
+		id = model.NewID()
+	}
+	ids, err := q.ids(ctx, "insert order conversation", `INSERT INTO conversations (`+conversationCols+`)
+		VALUES ($1,$2,$3,$4,0,NULL,'','',$5,$6,$6)
+		ON CONFLICT (order_id, kind) WHERE order_id IS NOT NULL DO NOTHING RETURNING id`,
+		id, c.Kind, nullString(c.OrderID), c.Subject, nullPtrTime(c.ClosedAt), utc(now))
+	if err != nil || len(ids) == 0 {
+		return false, err
+	}
+	c.ID, c.CreatedAt, c.UpdatedAt = id, utc(now), utc(now)
+	return true, nil
+}
+
 // UpsertMembers is UpsertMember of each of ms (all of one conversation, each person once) in one
 // statement.
 func (q *Queries) UpsertMembers(ctx context.Context, ms []*model.Member, sortAt, now time.Time) error {

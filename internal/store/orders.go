@@ -348,33 +348,45 @@ func (q *Queries) OrderEverAssigned(ctx context.Context, id string) (model.Order
 	return o, ever, nil
 }
 
-// OrderWithVisit returns one order and its visit row (found is false when it has none) in one
-// statement.
-func (q *Queries) OrderWithVisit(ctx context.Context, id string) (o model.Order, v model.Visit, found bool, err error) {
+// OrderActionState is an order with what its visit actions and its completion decide on besides it.
+type OrderActionState struct {
+	Order      model.Order
+	Visit      model.Visit // its visit row; zero when it has none
+	VisitFound bool
+	OpenChange bool // it has a pending or escalated time change request
+}
+
+// OrderActionStateOf returns one order with its visit row and whether it has an open time change
+// request, in one statement.
+func (q *Queries) OrderActionStateOf(ctx context.Context, id string) (OrderActionState, error) {
+	var st OrderActionState
 	var vo sql.NullString
 	var vw, code, overBy, overReason sql.NullString
 	var failures sql.NullInt64
 	var onWay, eta, toldETA, toldAt, nudged, lateFor, arrived, started, updated sql.NullTime
-	o, err = scanOrder(scanAlso{q.q.QueryRowContext(ctx, orderWithVisitSQL, id),
+	var err error
+	st.Order, err = scanOrder(scanAlso{q.q.QueryRowContext(ctx, orderStateSQL, id),
 		[]any{&vo, &vw, &onWay, &eta, &toldETA, &toldAt, &nudged, &lateFor, &arrived, &code, &failures, &started,
-			&overBy, &overReason, &updated}})
+			&overBy, &overReason, &updated, &st.OpenChange}})
 	if errors.Is(err, sql.ErrNoRows) {
-		return o, v, false, notFound("order", id)
+		return OrderActionState{}, notFound("order", id)
 	}
 	if err != nil {
-		return o, v, false, fmt.Errorf("store: order %s: %w", id, err)
+		return OrderActionState{}, fmt.Errorf("store: order %s: %w", id, err)
 	}
 	if !vo.Valid {
-		return o, model.Visit{}, false, nil
+		return st, nil
 	}
-	v = model.Visit{OrderID: vo.String, WorkerID: vw.String, StartCode: code.String, CodeFailures: int(failures.Int64),
+	v := model.Visit{OrderID: vo.String, WorkerID: vw.String, StartCode: code.String, CodeFailures: int(failures.Int64),
 		OverrideBy: overBy.String, OverrideReason: overReason.String, UpdatedAt: updated.Time.UTC()}
 	v.OnTheWayAt, v.ETA, v.ToldETA, v.ToldAt = ptrTime(onWay), ptrTime(eta), ptrTime(toldETA), ptrTime(toldAt)
 	v.NudgedAt, v.LateFor, v.ArrivedAt, v.StartedAt = ptrTime(nudged), ptrTime(lateFor), ptrTime(arrived), ptrTime(started)
-	return o, v, true, nil
+	st.Visit, st.VisitFound = v, true
+	return st, nil
 }
 
-var orderWithVisitSQL = `SELECT ` + prefixed("o.", orderCols) + `, ` + prefixed("v.", visitCols) + `
+var orderStateSQL = `SELECT ` + prefixed("o.", orderCols) + `, ` + prefixed("v.", visitCols) + `,
+	EXISTS (SELECT 1 FROM change_requests WHERE order_id = o.id AND state IN ('pending','escalated'))
 	FROM orders o LEFT JOIN order_visits v ON v.order_id = o.id WHERE o.id = $1`
 
 // scanAlso scans a row into a scanner's destinations followed by more.

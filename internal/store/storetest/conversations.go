@@ -17,6 +17,7 @@ func init() {
 		Case{"conversations/members leave and return; files, unread and members read for many at once", conversationMembers},
 		Case{"conversations/a send's state: membership and the order as committed, the retry by client id", conversationSendState},
 		Case{"conversations/members join many in one statement, as one by one", conversationUpsertMembers},
+		Case{"conversations/an order's conversation is opened once", conversationOrderIfAbsent},
 	)
 }
 
@@ -375,4 +376,35 @@ func conversationUpsertMembers(t *testing.T, s *store.Store) {
 			wantUTC(t, "w1 joined_at", m.JoinedAt, at(2*time.Minute))
 		}
 	}
+}
+
+func conversationOrderIfAbsent(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	o := orderFixture(t, s)
+	insertOrder(t, s, &o)
+	var first model.Conversation
+	for i, want := range []bool{true, false} {
+		c := model.Conversation{Kind: model.ConversationOrder, OrderID: o.ID}
+		write(t, s, func(ctx context.Context, tx *store.Tx) error {
+			inserted, err := tx.InsertOrderConversationIfAbsent(ctx, &c, at(time.Duration(i)*time.Minute))
+			if err == nil && inserted != want {
+				t.Errorf("try %d: inserted = %v", i, inserted)
+			}
+			return err
+		})
+		if i == 0 {
+			first = c
+			if c.ID == "" {
+				t.Fatal("no id")
+			}
+			wantUTC(t, "created_at", c.CreatedAt, T0)
+		} else if c.ID != "" {
+			t.Errorf("the second try set the id %s", c.ID)
+		}
+	}
+	got, err := s.OrderConversation(ctx, o.ID, model.ConversationOrder)
+	if err != nil || got.ID != first.ID {
+		t.Fatalf("order conversation = %+v %v, want %s", got, err, first.ID)
+	}
+	wantUTC(t, "stored created_at", got.CreatedAt, T0)
 }

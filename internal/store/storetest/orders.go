@@ -17,7 +17,7 @@ func init() {
 		Case{"orders/one open change request per order", ordersOneOpenChange},
 		Case{"orders/one cancellation awaiting approval per order; decided once", ordersCancellations},
 		Case{"orders/timeline events in order", ordersEvents},
-		Case{"orders/read with whether it ever had a worker, and with its visit, in one statement", ordersReadTogether},
+		Case{"orders/read with whether it ever had a worker, or with its visit and open change, in one statement", ordersReadTogether},
 	)
 }
 
@@ -213,9 +213,9 @@ func ordersReadTogether(t *testing.T, s *store.Store) {
 	_, _, err := s.OrderEverAssigned(ctx, "nope")
 	wantCode(t, err, model.CodeNotFound)
 
-	got, v, found, err := s.OrderWithVisit(ctx, o.ID)
-	if err != nil || found || got.ID != o.ID || v != (model.Visit{}) {
-		t.Fatalf("OrderWithVisit without a visit = %+v %+v %v %v", got, v, found, err)
+	st, err := s.OrderActionStateOf(ctx, o.ID)
+	if err != nil || st.VisitFound || st.OpenChange || st.Order.ID != o.ID || st.Visit != (model.Visit{}) {
+		t.Fatalf("OrderActionStateOf without a visit or change = %+v %v", st, err)
 	}
 	arrived := at(2 * time.Minute)
 	want := model.Visit{OrderID: o.ID, WorkerID: "w1", ArrivedAt: &arrived, StartCode: "0042", CodeFailures: 2, OverrideReason: "r"}
@@ -224,15 +224,29 @@ func ordersReadTogether(t *testing.T, s *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, v, found, err = s.OrderWithVisit(ctx, o.ID)
-	if err != nil || !found || got.ID != o.ID || got.Area != "浦东新区" {
-		t.Fatalf("OrderWithVisit = %+v %v %v", got, found, err)
+	st, err = s.OrderActionStateOf(ctx, o.ID)
+	if err != nil || !st.VisitFound || st.OpenChange || st.Order.ID != o.ID || st.Order.Area != "浦东新区" {
+		t.Fatalf("OrderActionStateOf = %+v %v", st, err)
 	}
+	v := st.Visit
 	if v.ArrivedAt == nil || !v.ArrivedAt.Equal(*alone.ArrivedAt) || v.OnTheWayAt != nil || v.StartCode != "0042" ||
 		v.CodeFailures != 2 || v.WorkerID != "w1" || v.OverrideReason != "r" || !v.UpdatedAt.Equal(alone.UpdatedAt) {
 		t.Errorf("visit read with the order = %+v, read alone = %+v", v, alone)
 	}
 	wantUTC(t, "arrived_at", *v.ArrivedAt, arrived)
-	_, _, _, err = s.OrderWithVisit(ctx, "nope")
+	// An open time change request shows; a decided one does not.
+	c := model.ChangeRequest{OrderID: o.ID, RequesterID: "c1", RequesterRole: model.RoleCustomer, OldTime: o.AppointmentAt,
+		NewTime: o.AppointmentAt.Add(time.Hour), State: model.ChangePending, Deadline: at(time.Hour), CreatedAt: at(4 * time.Minute)}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.InsertChangeRequest(ctx, &c) })
+	if st, err = s.OrderActionStateOf(ctx, o.ID); err != nil || !st.OpenChange {
+		t.Errorf("OrderActionStateOf with a pending change = %+v %v", st, err)
+	}
+	decided := at(5 * time.Minute)
+	c.State, c.DecidedAt, c.DecidedBy = model.ChangeWithdrawn, &decided, "system"
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.UpdateChangeRequest(ctx, &c) })
+	if st, err = s.OrderActionStateOf(ctx, o.ID); err != nil || st.OpenChange {
+		t.Errorf("OrderActionStateOf with a withdrawn change = %+v %v", st, err)
+	}
+	_, err = s.OrderActionStateOf(ctx, "nope")
 	wantCode(t, err, model.CodeNotFound)
 }
