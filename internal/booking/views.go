@@ -109,17 +109,13 @@ func (s *Service) View(ctx context.Context, q *store.Queries, o model.Order) (_ 
 		card := w.Card()
 		v.Worker = &card
 	}
-	if ch, found, err := q.OpenChangeRequest(ctx, o.ID); err != nil {
+	// The open change request, the latest cancellation and the visit: one statement.
+	x, err := q.OrderExtrasOf(ctx, o.ID)
+	if err != nil {
 		return v, err
-	} else if found {
-		v.PendingChange = &ch
 	}
-	if cn, found, err := q.LatestCancellation(ctx, o.ID); err != nil {
-		return v, err
-	} else if found {
-		v.Cancellation = &cn
-	}
-	if v.Visit, v.Photos, err = s.visitView(ctx, q, o); err != nil {
+	v.PendingChange, v.Cancellation = x.Change, x.Cancellation
+	if v.Visit, v.Photos, err = s.visitViewOf(ctx, q, o, x.Visit); err != nil {
 		return v, err
 	}
 	return v, nil

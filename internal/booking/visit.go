@@ -579,7 +579,9 @@ type VisitView struct {
 	CodeLocked bool   `json:"code_locked"`
 }
 
-func (s *Service) visitView(ctx context.Context, q *store.Queries, o model.Order) (*VisitView, []model.OrderPhoto, error) {
+// visitViewOf is the current worker's visit as the order's view shows it, and the order's photos,
+// once the order's visit row was read (nil: it has none; store.OrderExtrasOf).
+func (s *Service) visitViewOf(ctx context.Context, q *store.Queries, o model.Order, row *model.Visit) (*VisitView, []model.OrderPhoto, error) {
 	photos := []model.OrderPhoto{}
 	if o.Status == model.OrderCompleted || o.Status == model.OrderCancelled {
 		// Photos come with the completion (Complete): an open order has none to read.
@@ -588,13 +590,10 @@ func (s *Service) visitView(ctx context.Context, q *store.Queries, o model.Order
 			return nil, nil, err
 		}
 	}
-	if o.WorkerID == "" {
+	if o.WorkerID == "" || row == nil || row.WorkerID != o.WorkerID {
 		return nil, photos, nil
 	}
-	v, found, err := q.Visit(ctx, o.ID)
-	if err != nil || !found || v.WorkerID != o.WorkerID {
-		return nil, photos, err
-	}
+	v := *row
 	p, err := LoadPolicy(ctx, q)
 	if err != nil {
 		return nil, nil, err

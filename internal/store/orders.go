@@ -396,3 +396,45 @@ type scanAlso struct {
 }
 
 func (s scanAlso) Scan(dest ...any) error { return s.row.Scan(append(dest, s.more...)...) }
+
+// OrderExtras is what an order's view shows besides the order, each nil when it has none: its
+// open time change request, its latest cancellation and its visit row.
+type OrderExtras struct {
+	Change       *model.ChangeRequest
+	Cancellation *model.Cancellation
+	Visit        *model.Visit
+}
+
+// OrderExtrasOf reads an order's OrderExtras in one statement (OpenChangeRequest,
+// LatestCancellation and Visit each read one of them).
+func (q *Queries) OrderExtrasOf(ctx context.Context, orderID string) (OrderExtras, error) {
+	var x OrderExtras
+	var hasChange, hasCancellation, hasVisit bool
+	var c model.ChangeRequest
+	var cn model.Cancellation
+	var v model.Visit
+	err := scanJoined(q.q.QueryRowContext(ctx, orderExtrasSQL, orderID), []any{&hasChange, &hasCancellation, &hasVisit},
+		func(row rowScanner) (err error) { c, err = scanChange(row); return err },
+		func(row rowScanner) (err error) { cn, err = scanCancellation(row); return err },
+		func(row rowScanner) (err error) { v, err = scanVisit(row); return err })
+	if err != nil {
+		return x, fmt.Errorf("store: order extras %s: %w", orderID, err)
+	}
+	if hasChange {
+		x.Change = &c
+	}
+	if hasCancellation {
+		x.Cancellation = &cn
+	}
+	if hasVisit {
+		x.Visit = &v
+	}
+	return x, nil
+}
+
+var orderExtrasSQL = `SELECT cr.id IS NOT NULL, cn.id IS NOT NULL, v.order_id IS NOT NULL, ` +
+	prefixed("cr.", changeCols) + `, ` + prefixed("cn.", cancellationCols) + `, ` + prefixed("v.", visitCols) + `
+	FROM (SELECT CAST($1 AS TEXT) AS id) x
+	LEFT JOIN change_requests cr ON cr.order_id = x.id AND cr.state IN ('pending','escalated')
+	LEFT JOIN cancellations cn ON cn.id = (SELECT id FROM cancellations WHERE order_id = x.id ORDER BY created_at DESC, id DESC LIMIT 1)
+	LEFT JOIN order_visits v ON v.order_id = x.id`

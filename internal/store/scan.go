@@ -1,8 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
+	"reflect"
 )
 
 // rowScanner is what *sql.Row and *sql.Rows have in common.
@@ -72,4 +75,64 @@ func queryCounts(ctx context.Context, q querier, what, query string, args ...any
 		return nil, err
 	}
 	return out, nil
+}
+
+// scanJoined scans one row of an outer join: the columns lead scans into, then those of each
+// part in turn, each read by the part's own scan function (scanChange, scanVisit, …), whose
+// post-processing runs after the row is read. A part whose columns are all NULL (no joined row)
+// leaves its destinations zero; the caller tells from a lead column whether it was there.
+func scanJoined(row rowScanner, lead []any, parts ...func(rowScanner) error) error {
+	dests := lead
+	var run func(i int) error
+	run = func(i int) error {
+		if i == len(parts) {
+			return row.Scan(dests...)
+		}
+		return parts[i](scanFunc(func(d ...any) error {
+			for _, p := range d {
+				dests = append(dests, orNull{p})
+			}
+			return run(i + 1)
+		}))
+	}
+	return run(0)
+}
+
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// orNull scans a column into dest, leaving dest as it is when the column is NULL.
+type orNull struct{ dest any }
+
+func (n orNull) Scan(src any) error {
+	if src == nil {
+		return nil
+	}
+	if sc, ok := n.dest.(sql.Scanner); ok {
+		return sc.Scan(src)
+	}
+	dv := reflect.ValueOf(n.dest).Elem()
+	switch s := src.(type) {
+	case []byte:
+		if dv.Kind() == reflect.String {
+			dv.SetString(string(s))
+			return nil
+		}
+		if dv.Kind() == reflect.Slice && dv.Type().Elem().Kind() == reflect.Uint8 {
+			dv.SetBytes(bytes.Clone(s))
+			return nil
+		}
+	case int64:
+		if dv.Kind() == reflect.Bool {
+			dv.SetBool(s != 0)
+			return nil
+		}
+	}
+	sv := reflect.ValueOf(src)
+	if sv.Type().ConvertibleTo(dv.Type()) && (sv.Kind() == dv.Kind() || sv.Kind() == reflect.Int64 && dv.CanInt()) {
+		dv.Set(sv.Convert(dv.Type()))
+		return nil
+	}
+	return fmt.Errorf("store: cannot scan %T into %T", src, n.dest)
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ func init() {
 		Case{"orders/one cancellation awaiting approval per order; decided once", ordersCancellations},
 		Case{"orders/timeline events in order", ordersEvents},
 		Case{"orders/read with whether it ever had a worker, or with its visit and open change, in one statement", ordersReadTogether},
+		Case{"orders/a view's change request, cancellation and visit in one statement, as read one by one", ordersExtras},
 	)
 }
 
@@ -249,4 +251,73 @@ func ordersReadTogether(t *testing.T, s *store.Store) {
 	}
 	_, err = s.OrderActionStateOf(ctx, "nope")
 	wantCode(t, err, model.CodeNotFound)
+}
+
+func ordersExtras(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	o := orderFixture(t, s)
+	insertOrder(t, s, &o)
+	other := orderFixture(t, s)
+	insertOrder(t, s, &other)
+	check := func(stage string, wantChange, wantCancellation, wantVisit bool) {
+		t.Helper()
+		x, err := s.OrderExtrasOf(ctx, o.ID)
+		if err != nil {
+			t.Fatalf("%s: %v", stage, err)
+		}
+		ch, foundCh, err1 := s.OpenChangeRequest(ctx, o.ID)
+		cn, foundCn, err2 := s.LatestCancellation(ctx, o.ID)
+		v, foundV, err3 := s.Visit(ctx, o.ID)
+		if err1 != nil || err2 != nil || err3 != nil {
+			t.Fatal(err1, err2, err3)
+		}
+		if (x.Change != nil) != wantChange || foundCh != wantChange || (x.Cancellation != nil) != wantCancellation ||
+			foundCn != wantCancellation || (x.Visit != nil) != wantVisit || foundV != wantVisit {
+			t.Fatalf("%s: extras %+v; one by one: change %v, cancellation %v, visit %v", stage, x, foundCh, foundCn, foundV)
+		}
+		if x.Change != nil && !reflect.DeepEqual(*x.Change, ch) {
+			t.Errorf("%s: change %+v, read alone %+v", stage, *x.Change, ch)
+		}
+		if x.Cancellation != nil && !reflect.DeepEqual(*x.Cancellation, cn) {
+			t.Errorf("%s: cancellation %+v, read alone %+v", stage, *x.Cancellation, cn)
+		}
+		if x.Visit != nil && !reflect.DeepEqual(*x.Visit, v) {
+			t.Errorf("%s: visit %+v, read alone %+v", stage, *x.Visit, v)
+		}
+	}
+	check("nothing", false, false, false)
+	// The other order's rows are not this one's.
+	oc := model.ChangeRequest{OrderID: other.ID, RequesterID: "c1", RequesterRole: model.RoleCustomer, OldTime: other.AppointmentAt,
+		NewTime: other.AppointmentAt.Add(time.Hour), State: model.ChangePending, Deadline: at(time.Hour), CreatedAt: T0}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.InsertChangeRequest(ctx, &oc) })
+	check("another order's change", false, false, false)
+
+	c := model.ChangeRequest{OrderID: o.ID, RequesterID: "w1", RequesterRole: model.RoleWorker, OldTime: o.AppointmentAt,
+		NewTime: o.AppointmentAt.Add(time.Hour), Reason: "堵车", State: model.ChangePending, NeedsOperator: true, Deadline: at(time.Hour), CreatedAt: T0}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.InsertChangeRequest(ctx, &c) })
+	arrived := at(2 * time.Minute)
+	v := model.Visit{OrderID: o.ID, WorkerID: "w1", ArrivedAt: &arrived, StartCode: "0042", CodeFailures: 1}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.PutVisit(ctx, &v, at(3*time.Minute)) })
+	check("a change and a visit", true, false, true)
+
+	eta := at(72 * time.Hour)
+	first := model.Cancellation{OrderID: o.ID, RequesterID: "c1", RequesterRole: model.RoleCustomer, Reason: "x", Policy: "late_fee",
+		RefundCents: 12000, FeeCents: 3000, RefundETA: &eta, Status: model.CancellationPendingApproval, CreatedAt: T0}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.InsertCancellation(ctx, &first) })
+	now := at(time.Hour)
+	first.Status, first.DecidedAt, first.DecidedBy, first.DecisionReason = model.CancellationDeclined, &now, "o1", "no"
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		return tx.UpdateCancellation(ctx, &first, model.CancellationPendingApproval)
+	})
+	later := model.Cancellation{OrderID: o.ID, RequesterID: "o1", RequesterRole: model.RoleOperator, Reason: "台风", ForceMajeure: true,
+		Policy: "force_majeure", RefundCents: 15000, Status: model.CancellationPendingApproval, CreatedAt: at(2 * time.Hour)}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.InsertCancellation(ctx, &later) })
+	check("a change, a visit and two cancellations", true, true, true)
+	if x, _ := s.OrderExtrasOf(ctx, o.ID); x.Cancellation.ID != later.ID || !x.Cancellation.ForceMajeure {
+		t.Errorf("latest cancellation = %+v, want %s", x.Cancellation, later.ID)
+	}
+	decided := at(3 * time.Hour)
+	c.State, c.DecidedAt, c.DecidedBy = model.ChangeWithdrawn, &decided, "system"
+	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.UpdateChangeRequest(ctx, &c) })
+	check("a withdrawn change", false, true, true)
 }
