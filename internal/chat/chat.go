@@ -385,7 +385,7 @@ func (s *Service) SendTx(ctx context.Context, tx *store.Tx, a Actor, conversatio
 	defer model.WrapOp(&err, "chat: send tx", conversationID)
 	var out SendResult
 	err = func() error {
-		// One read (two on PostgreSQL) brings the conversation, the sender's membership, a
+		// One read (two on PostgreSQL after a concurrent message) brings the conversation, the sender's membership, a
 		// message of theirs with this client id and the order: all current, inside the write.
 		st, err := tx.SendStateOf(ctx, conversationID, a.ID, in.ClientID)
 		if model.IsCode(err, model.CodeNotFound) {

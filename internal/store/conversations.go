@@ -278,6 +278,12 @@ func (q *Queries) AppendMessage(ctx context.Context, m *model.Message, now time.
 		m.ID = model.NewID()
 	}
 	m.CreatedAt = utc(now)
+	if m.FileIDs == nil {
+		m.FileIDs = []string{}
+	}
+	if q.dialect == Postgres {
+		return q.appendMessagePG(ctx, m)
+	}
 	var seq int64
 	err := q.q.QueryRowContext(ctx, `UPDATE conversations SET last_seq = last_seq + 1, last_message_at = $2,
 		last_text = $3, last_sender_id = $4, updated_at = $2 WHERE id = $1 RETURNING last_seq`,
@@ -289,9 +295,6 @@ func (q *Queries) AppendMessage(ctx context.Context, m *model.Message, now time.
 		return nil, fmt.Errorf("store: next message seq: %w", err)
 	}
 	m.Seq = seq
-	if m.FileIDs == nil {
-		m.FileIDs = []string{}
-	}
 	files, _ := json.Marshal(m.FileIDs)
 	var original any
 	if m.Original != "" {
@@ -323,12 +326,89 @@ func (q *Queries) AppendMessage(ctx context.Context, m *model.Message, now time.
 	if err != nil {
 		return nil, err
 	}
+	sortMembers(members)
+	return members, nil
+}
+
+// sortMembers orders members as AppendMessage returns them: by joining time, then id.
+func sortMembers(members []model.Member) {
 	slices.SortFunc(members, func(a, b model.Member) int {
 		if c := a.JoinedAt.Compare(b.JoinedAt); c != 0 {
 			return c
 		}
 		return strings.Compare(a.PersonID, b.PersonID)
 	})
+}
+
+// appendMessagePG is AppendMessage on PostgreSQL: the conversation's next seq, the message and
+// the members' bump are one statement (data-modifying WITH: the insert and the members' update
+// take the seq the conversation's update returns; they read the tables as they were, as the
+// separate statements did, since none reads what another writes), one round trip instead of
+// three. A message's files still follow in one statement each.
+func (q *Queries) appendMessagePG(ctx context.Context, m *model.Message) ([]model.Member, error) {
+	files, _ := json.Marshal(m.FileIDs)
+	var original any
+	if m.Original != "" {
+		original = m.Original
+	}
+	rows, err := q.q.QueryContext(ctx, `WITH c AS (
+			UPDATE conversations SET last_seq = last_seq + 1, last_message_at = $2, last_text = $3, last_sender_id = $4, updated_at = $2
+			WHERE id = $1 RETURNING last_seq),
+		ins AS (
+			INSERT INTO messages (`+messageCols+`)
+			SELECT $1, c.last_seq, CAST($5 AS TEXT), $4, CAST($6 AS TEXT), CAST($7 AS TEXT), $3, CAST($8 AS TEXT),
+				CAST($9 AS TEXT), CAST($10 AS TEXT), $2 FROM c),
+		mem AS (
+			UPDATE conversation_members cm SET sort_at = $2,
+				last_read_seq = CASE WHEN cm.person_id = $4 AND cm.last_read_seq < c.last_seq THEN c.last_seq ELSE cm.last_read_seq END,
+				read_at = CASE WHEN cm.person_id = $4 AND cm.last_read_seq < c.last_seq THEN $2 ELSE cm.read_at END
+			FROM c WHERE cm.conversation_id = $1 AND cm.left_at IS NULL
+			RETURNING cm.conversation_id, cm.person_id, cm.role, cm.last_read_seq, cm.read_at, cm.muted, cm.joined_at, cm.left_at)
+		SELECT c.last_seq, mem.conversation_id, mem.person_id, mem.role, mem.last_read_seq, mem.read_at, mem.muted, mem.joined_at,
+			mem.left_at FROM c LEFT JOIN mem ON true`,
+		m.ConversationID, m.CreatedAt, m.Text, m.SenderID, m.ID, string(m.SenderRole), m.ClientID, original,
+		strings.Join(m.Masked, ","), string(files))
+	if isUniqueViolation(err) {
+		return nil, model.Errorf(model.CodeConflict, "message %s was sent already", m.ClientID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: append message: %w", err)
+	}
+	defer rows.Close()
+	var members []model.Member
+	found := false
+	for rows.Next() {
+		var seq int64
+		var conv, person, role sql.NullString
+		var read sql.NullInt64
+		var readAt, joined, left sql.NullTime
+		var muted sql.NullBool
+		if err := rows.Scan(&seq, &conv, &person, &role, &read, &readAt, &muted, &joined, &left); err != nil {
+			return nil, fmt.Errorf("store: append message: %w", err)
+		}
+		found, m.Seq = true, seq
+		if person.Valid {
+			members = append(members, model.Member{ConversationID: conv.String, PersonID: person.String, Role: model.Role(role.String),
+				LastReadSeq: read.Int64, ReadAt: ptrTime(readAt), Muted: muted.Bool, JoinedAt: joined.Time.UTC(), LeftAt: ptrTime(left)})
+		}
+	}
+	err = rows.Err()
+	if isUniqueViolation(err) {
+		return nil, model.Errorf(model.CodeConflict, "message %s was sent already", m.ClientID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: append message: %w", err)
+	}
+	if !found {
+		return nil, notFound("conversation", m.ConversationID)
+	}
+	for _, f := range m.FileIDs {
+		if _, err := q.q.ExecContext(ctx, `INSERT INTO message_files (file_id, conversation_id, seq) VALUES ($1,$2,$3)
+			ON CONFLICT DO NOTHING`, f, m.ConversationID, m.Seq); err != nil {
+			return nil, fmt.Errorf("store: message file: %w", err)
+		}
+	}
+	sortMembers(members)
 	return members, nil
 }
 
@@ -627,8 +707,9 @@ func (q *Queries) OrderEventsOfTypes(ctx context.Context, orderIDs []string, typ
 // SendState is what sending a message needs: the conversation (locked on PostgreSQL), the
 // sender's membership, an earlier message of theirs with the same client id, and an order
 // conversation's order. SendStateOf reads it in one statement on SQLite (where the one writer makes
-// the read exact) and in two on PostgreSQL, where the retry check runs after the lock is held so
-// it sees a concurrent send of the same message that committed while this one waited.
+// the read exact) and on PostgreSQL in one when no message came into the conversation between the
+// statement's snapshot and its lock, else in two: the retry check then runs again after the lock
+// is held, so it sees a concurrent send of the same message that committed while this one waited.
 type SendState struct {
 	Conversation model.Conversation
 	Member       model.Member
@@ -642,30 +723,35 @@ type SendState struct {
 // SendStateOf reads a send's state inside the write transaction (see SendState).
 func (q *Queries) SendStateOf(ctx context.Context, conversationID, personID, clientID string) (SendState, error) {
 	var st SendState
-	sent, lock := `(SELECT x.seq FROM messages x WHERE x.conversation_id = c.id AND x.sender_id = $2 AND x.client_id = $3)`, ""
-	args := []any{conversationID, personID, clientID}
+	// On PostgreSQL the conversation is locked (FOR UPDATE), and a retry with this client id that
+	// committed after the statement's snapshot is not in its subquery. It also moved the
+	// conversation's last_seq (every message does, in its transaction, under this row's lock), and
+	// the locked row is its newest version: when that last_seq is the snapshot's, no message came
+	// in between and the subquery's answer stands; otherwise the retry is read again.
+	sent, lock, snapSeq := `(SELECT x.seq FROM messages x WHERE x.conversation_id = c.id AND x.sender_id = $2 AND x.client_id = $3)`, "", `c.last_seq`
 	if q.dialect == Postgres {
-		sent, lock, args = `CAST(NULL AS BIGINT)`, ` FOR UPDATE OF c`, args[:2]
+		lock, snapSeq = ` FOR UPDATE OF c`, `(SELECT s.last_seq FROM conversations s WHERE s.id = $1)`
 	}
+	args := []any{conversationID, personID, clientID}
 	var orderID sql.NullString
 	var lastAt, closedAt sql.NullTime
 	var mConv, mPerson, mRole, oStatus, oWorker sql.NullString
 	var mRead sql.NullInt64
 	var mReadAt, mJoined, mLeft, oUpdated sql.NullTime
 	var mMuted sql.NullBool
-	var sentSeq sql.NullInt64
+	var sentSeq, snapshotSeq sql.NullInt64
 	c := &st.Conversation
 	err := q.q.QueryRowContext(ctx, `SELECT c.id, c.kind, c.order_id, c.subject, c.last_seq, c.last_message_at, c.last_text,
 		c.last_sender_id, c.closed_at, c.created_at, c.updated_at,
 		m.conversation_id, m.person_id, m.role, m.last_read_seq, m.read_at, m.muted, m.joined_at, m.left_at,
-		o.status, o.worker_id, o.updated_at, `+sent+`
+		o.status, o.worker_id, o.updated_at, `+sent+`, `+snapSeq+`
 		FROM conversations c
 		LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.person_id = $2
 		LEFT JOIN orders o ON o.id = c.order_id
 		WHERE c.id = $1`+lock, args...).Scan(
 		&c.ID, &c.Kind, &orderID, &c.Subject, &c.LastSeq, &lastAt, &c.LastText, &c.LastSenderID, &closedAt, &c.CreatedAt, &c.UpdatedAt,
 		&mConv, &mPerson, &mRole, &mRead, &mReadAt, &mMuted, &mJoined, &mLeft,
-		&oStatus, &oWorker, &oUpdated, &sentSeq)
+		&oStatus, &oWorker, &oUpdated, &sentSeq, &snapshotSeq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, notFound("conversation", conversationID)
 	}
@@ -683,7 +769,7 @@ func (q *Queries) SendStateOf(ctx context.Context, conversationID, personID, cli
 	if oStatus.Valid {
 		st.Order = &OrderState{Status: model.OrderStatus(oStatus.String), WorkerID: oWorker.String, UpdatedAt: oUpdated.Time.UTC()}
 	}
-	if q.dialect == Postgres || sentSeq.Valid {
+	if sentSeq.Valid || snapshotSeq.Int64 != c.LastSeq {
 		st.Sent, st.Retry, err = q.MessageByClientID(ctx, conversationID, personID, clientID)
 	}
 	return st, err

@@ -342,6 +342,44 @@ func conversationSendState(t *testing.T, s *store.Store) {
 		return err
 	})
 	wantCode(t, err, model.CodeNotFound)
+	// A send of the same client id commits while this one waits for the conversation (on
+	// PostgreSQL, after this read's snapshot): the read sees it as the retry it is.
+	type result struct {
+		st  store.SendState
+		err error
+	}
+	done := make(chan result, 1)
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		if _, err := tx.ConversationForUpdate(ctx, c.ID); err != nil {
+			return err
+		}
+		m := model.Message{ConversationID: c.ID, SenderID: "c1", SenderRole: model.RoleCustomer, ClientID: "k9", Text: "又一次"}
+		if _, err := tx.AppendMessage(ctx, &m, at(3*time.Minute)); err != nil {
+			return err
+		}
+		go func() {
+			var r result
+			r.err = s.InTx(ctx, func(tx *store.Tx) (err error) {
+				r.st, err = tx.SendStateOf(ctx, c.ID, "c1", "k9")
+				return err
+			})
+			done <- r
+		}()
+		time.Sleep(100 * time.Millisecond) // the other read waits for the lock meanwhile
+		return nil
+	})
+	r := <-done
+	if r.err != nil || !r.st.Retry || r.st.Sent.Seq != 2 || r.st.Sent.Text != "又一次" || r.st.Conversation.LastSeq != 2 {
+		t.Errorf("a send of k9 committed while the read waited: retry %v, sent %+v, last seq %d, %v", r.st.Retry, r.st.Sent,
+			r.st.Conversation.LastSeq, r.err)
+	}
+	// Without a concurrent send the retry is read in the one statement.
+	if st := state("c1", "k9"); !st.Retry || st.Sent.Seq != 2 {
+		t.Errorf("k9 is a retry of message 2: %v %+v", st.Retry, st.Sent)
+	}
+	if st := state("c1", "k10"); st.Retry {
+		t.Errorf("k10 was never sent: %+v", st.Sent)
+	}
 }
 
 func conversationUpsertMembers(t *testing.T, s *store.Store) {
