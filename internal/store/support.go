@@ -25,17 +25,34 @@ func nullTimeArg(t *time.Time) any {
 }
 
 func scanThread(row interface{ Scan(...any) error }) (model.SupportThread, error) {
-	var t model.SupportThread
-	var role, status string
-	var order, agent sql.NullString
-	var queued, assigned, resolved, auto, lastC, lastA sql.NullTime
-	err := row.Scan(&t.ConversationID, &t.RequesterID, &role, &order, &t.Subject, &status, &agent, &queued, &assigned, &resolved,
-		&t.Resolutions, &auto, &lastC, &lastA, &t.Version, &t.CreatedAt, &t.UpdatedAt)
-	t.RequesterRole, t.Status, t.OrderID, t.AgentID = model.Role(role), model.SupportStatus(status), order.String, agent.String
-	t.QueuedAt, t.AssignedAt, t.ResolvedAt, t.AutoRepliedAt = timePtr(queued), timePtr(assigned), timePtr(resolved), timePtr(auto)
-	t.LastCustomerAt, t.LastAgentAt = timePtr(lastC), timePtr(lastA)
+	var r threadRow
+	err := row.Scan(r.targets()...)
+	return r.thread(), err
+}
+
+// threadRow is a scanned row of threadCols (its nullable columns as they come).
+type threadRow struct {
+	t                                              model.SupportThread
+	role, status                                   string
+	order, agent                                   sql.NullString
+	queued, assigned, resolved, auto, lastC, lastA sql.NullTime
+}
+
+// targets are the Scan targets of threadCols, then extra.
+func (r *threadRow) targets(extra ...any) []any {
+	t := &r.t
+	return append([]any{&t.ConversationID, &t.RequesterID, &r.role, &r.order, &t.Subject, &r.status, &r.agent, &r.queued,
+		&r.assigned, &r.resolved, &t.Resolutions, &r.auto, &r.lastC, &r.lastA, &t.Version, &t.CreatedAt, &t.UpdatedAt}, extra...)
+}
+
+// thread is the scanned row as a SupportThread.
+func (r *threadRow) thread() model.SupportThread {
+	t := r.t
+	t.RequesterRole, t.Status, t.OrderID, t.AgentID = model.Role(r.role), model.SupportStatus(r.status), r.order.String, r.agent.String
+	t.QueuedAt, t.AssignedAt, t.ResolvedAt, t.AutoRepliedAt = timePtr(r.queued), timePtr(r.assigned), timePtr(r.resolved), timePtr(r.auto)
+	t.LastCustomerAt, t.LastAgentAt = timePtr(r.lastC), timePtr(r.lastA)
 	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
-	return t, err
+	return t
 }
 
 // InsertSupportThread stores a new support conversation's support state at version 1.
@@ -82,6 +99,42 @@ func (q *Queries) UpdateSupportThread(ctx context.Context, t *model.SupportThrea
 	t.Version++
 	t.UpdatedAt = utc(now)
 	return nil
+}
+
+// SupportRequesterSent records a message from the requester of an open support conversation in
+// the one statement that reads it back: last_customer_at moves to now and the version is bumped,
+// as UpdateSupportThread would with nothing else changed. agentFree says whether the holder (if
+// any) is online and not away, what the automatic reply asks. found is false (and nothing is
+// written) when the conversation is not open or personID is not its requester: the caller then
+// reads it and applies its rules (reopen, pending → open).
+func (q *Queries) SupportRequesterSent(ctx context.Context, conversationID, personID string, now time.Time) (_ model.SupportThread, agentFree, found bool, _ error) {
+	var r threadRow
+	var free bool
+	err := q.q.QueryRowContext(ctx, `UPDATE support_threads SET last_customer_at = $2, version = version + 1, updated_at = $2
+		WHERE conversation_id = $1 AND requester_id = $3 AND status = $4
+		RETURNING `+threadCols+`, EXISTS (SELECT 1 FROM support_agents a WHERE a.agent_id = support_threads.agent_id AND a.online AND NOT a.away)`,
+		conversationID, utc(now), personID, string(model.SupportOpen)).Scan(r.targets(&free)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.SupportThread{}, false, false, nil
+	}
+	if err != nil {
+		return model.SupportThread{}, false, false, fmt.Errorf("store: support requester sent %s: %w", conversationID, err)
+	}
+	return r.thread(), free, true, nil
+}
+
+// SupportAgentSent records a message from an agent who is not the conversation's requester: the
+// agent answered (last_agent_at now) and the wait's automatic reply may go out again
+// (auto_replied_at cleared), version bumped — as UpdateSupportThread would, in one statement.
+// false when there is no such support conversation.
+func (q *Queries) SupportAgentSent(ctx context.Context, conversationID, agentID string, now time.Time) (bool, error) {
+	res, err := q.q.ExecContext(ctx, `UPDATE support_threads SET last_agent_at = $2, auto_replied_at = NULL, version = version + 1,
+		updated_at = $2 WHERE conversation_id = $1 AND requester_id <> $3`, conversationID, utc(now), agentID)
+	if err != nil {
+		return false, fmt.Errorf("store: support agent sent %s: %w", conversationID, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // SupportThreadFilter selects support conversations. Empty fields do not filter.

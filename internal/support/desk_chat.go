@@ -130,13 +130,32 @@ func (s *Service) Open(ctx context.Context, a Actor, in OpenInput) (_ ThreadView
 // requester reopens a resolved conversation (to its agent if they are still available, else the
 // queue), makes a pending one open, offers a queued one, and sends the automatic reply once per
 // wait when it is out of hours or nobody is online; a message from the agent ends that wait.
+//
+// The common sends are one statement each: an agent's answer (SupportAgentSent), and the
+// requester's message in an open conversation (SupportRequesterSent, which also reads whether
+// the holder is available for the automatic reply). Anything else — a resolved or pending
+// conversation — is read and written as below.
 func (s *Service) Sent(ctx context.Context, tx *store.Tx, c model.Conversation, from model.Member, m model.Message) (err error) {
 	defer model.WrapOp(&err, "support: sent", c.ID)
+	now := tx.Now()
+	switch from.Role {
+	case model.RoleAgent:
+		if ok, err := tx.SupportAgentSent(ctx, c.ID, from.PersonID, now); ok || err != nil {
+			return err
+		}
+	case model.RoleCustomer, model.RoleWorker:
+		t, agentFree, ok, err := tx.SupportRequesterSent(ctx, c.ID, from.PersonID, now)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return s.afterRequester(ctx, tx, &t, &agentFree)
+		}
+	}
 	t, err := tx.SupportThread(ctx, c.ID)
 	if err != nil {
 		return err
 	}
-	now := tx.Now()
 	if from.PersonID != t.RequesterID {
 		if from.Role == model.RoleAgent {
 			t.LastAgentAt, t.AutoRepliedAt = &now, nil
@@ -181,32 +200,47 @@ func (s *Service) Sent(ctx context.Context, tx *store.Tx, c model.Conversation, 
 			return err
 		}
 	}
+	return s.afterRequester(ctx, tx, &t, nil)
+}
+
+// afterRequester follows the requester's message once t is written: a queued conversation is
+// offered, and the wait's automatic reply goes out if it is due. agentFree, when known, is
+// whether t's holder was online and not away as t was written.
+func (s *Service) afterRequester(ctx context.Context, tx *store.Tx, t *model.SupportThread, agentFree *bool) error {
 	if t.Queued() {
-		ok, err := s.offer(ctx, tx, &t, "")
+		ok, err := s.offer(ctx, tx, t, "")
 		if err != nil {
 			return err
 		}
 		if !ok {
 			tx.AfterCommit(s.queueChanged) // it waits: the consoles' queues grew
 		}
+		agentFree = nil // the holder may be new
 	}
-	return s.autoReply(ctx, tx, &t)
+	return s.autoReply(ctx, tx, t, agentFree)
 }
 
 // autoReply sends the one automatic reply of a wait: out of business hours, or with nobody online
 // to answer. It is not sent again until an agent has answered (or the conversation was resolved).
-// A conversation whose agent is online and not away needs none, whatever the hour.
-func (s *Service) autoReply(ctx context.Context, tx *store.Tx, t *model.SupportThread) error {
+// A conversation whose agent is online and not away needs none, whatever the hour. agentFree,
+// when not nil, is that answer for t's holder, read with t.
+func (s *Service) autoReply(ctx context.Context, tx *store.Tx, t *model.SupportThread, agentFree *bool) error {
 	if t.AutoRepliedAt != nil {
 		return nil
 	}
 	if t.AgentID != "" {
-		ag, err := tx.SupportAgent(ctx, t.AgentID)
-		if err != nil && !model.IsCode(err, model.CodeNotFound) {
-			return err
-		}
-		if err == nil && ag.Online && !ag.Away {
-			return nil
+		if agentFree != nil {
+			if *agentFree {
+				return nil
+			}
+		} else {
+			ag, err := tx.SupportAgent(ctx, t.AgentID)
+			if err != nil && !model.IsCode(err, model.CodeNotFound) {
+				return err
+			}
+			if err == nil && ag.Online && !ag.Away {
+				return nil
+			}
 		}
 	}
 	now := tx.Now()

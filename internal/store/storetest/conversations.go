@@ -18,6 +18,7 @@ func init() {
 		Case{"conversations/a send's state: membership and the order as committed, the retry by client id", conversationSendState},
 		Case{"conversations/members join many in one statement, as one by one", conversationUpsertMembers},
 		Case{"conversations/an order's conversation is opened once", conversationOrderIfAbsent},
+		Case{"conversations/a support send is recorded in one statement: the requester's in an open conversation, an agent's", supportSent},
 	)
 }
 
@@ -445,4 +446,93 @@ func conversationOrderIfAbsent(t *testing.T, s *store.Store) {
 		t.Fatalf("order conversation = %+v %v, want %s", got, err, first.ID)
 	}
 	wantUTC(t, "stored created_at", got.CreatedAt, T0)
+}
+
+func supportSent(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	AddPeople(t, s, Person("c1", model.RoleCustomer), Person("a1", model.RoleAgent))
+	c := conversation(t, s, model.Member{PersonID: "c1", Role: model.RoleCustomer}, model.Member{PersonID: "a1", Role: model.RoleAgent})
+	t0 := T0
+	th := model.SupportThread{ConversationID: c.ID, RequesterID: "c1", RequesterRole: model.RoleCustomer, Subject: "退款",
+		Status: model.SupportOpen, AgentID: "a1", AssignedAt: &t0, AutoRepliedAt: &t0}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		if err := tx.EnsureSupportAgent(ctx, "a1", T0); err != nil {
+			return err
+		}
+		return tx.InsertSupportThread(ctx, &th, T0)
+	})
+	requester := func(person string, d time.Duration) (got model.SupportThread, free, found bool) {
+		t.Helper()
+		write(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
+			got, free, found, err = tx.SupportRequesterSent(ctx, c.ID, person, at(d))
+			return err
+		})
+		return got, free, found
+	}
+	// The holder is offline: not free.
+	got, free, found := requester("c1", time.Minute)
+	if !found || free || got.Version != 2 || got.LastCustomerAt == nil || !got.LastCustomerAt.Equal(at(time.Minute)) ||
+		got.AgentID != "a1" || got.AutoRepliedAt == nil || got.Status != model.SupportOpen || !got.UpdatedAt.Equal(at(time.Minute)) {
+		t.Fatalf("the requester's message: found %v free %v %+v", found, free, got)
+	}
+	if stored, err := s.SupportThread(ctx, c.ID); err != nil || stored.Version != got.Version || stored.LastCustomerAt == nil ||
+		!stored.LastCustomerAt.Equal(*got.LastCustomerAt) || stored.AgentID != "a1" {
+		t.Fatalf("stored %+v, %v; returned %+v", stored, err, got)
+	}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		return tx.SetAgentOnline(ctx, "a1", true, at(2*time.Minute))
+	})
+	if _, free, _ := requester("c1", 2*time.Minute); !free {
+		t.Errorf("the holder is online and not away: free")
+	}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		return tx.SetAgentAway(ctx, "a1", true, at(3*time.Minute))
+	})
+	if _, free, _ := requester("c1", 3*time.Minute); free {
+		t.Errorf("the holder is away: not free")
+	}
+	// Not the requester: nothing written.
+	if _, _, found := requester("a1", 4*time.Minute); found {
+		t.Errorf("the agent is not the requester")
+	}
+	// The agent answers: last_agent_at now, the automatic reply due again.
+	agent := func(person string, d time.Duration) (ok bool) {
+		t.Helper()
+		write(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
+			ok, err = tx.SupportAgentSent(ctx, c.ID, person, at(d))
+			return err
+		})
+		return ok
+	}
+	if !agent("a1", 5*time.Minute) {
+		t.Fatalf("the agent's message was not recorded")
+	}
+	stored, err := s.SupportThread(ctx, c.ID)
+	if err != nil || stored.Version != 5 || stored.LastAgentAt == nil || !stored.LastAgentAt.Equal(at(5*time.Minute)) ||
+		stored.AutoRepliedAt != nil || !stored.LastCustomerAt.Equal(at(3*time.Minute)) {
+		t.Fatalf("after the agent's answer: %+v, %v", stored, err)
+	}
+	if agent("c1", 6*time.Minute) {
+		t.Errorf("the requester's message is not an agent's answer")
+	}
+	// A resolved conversation is left to the caller's rules.
+	stored.Status = model.SupportResolved
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		return tx.UpdateSupportThread(ctx, &stored, at(7*time.Minute))
+	})
+	if _, _, found := requester("c1", 8*time.Minute); found {
+		t.Errorf("a resolved conversation was written by the fast path")
+	}
+	if got, err := s.SupportThread(ctx, c.ID); err != nil || got.Version != 6 || !got.LastCustomerAt.Equal(at(3*time.Minute)) {
+		t.Errorf("after the refused fast path: %+v, %v", got, err)
+	}
+	write(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
+		if _, _, found, err := tx.SupportRequesterSent(ctx, "nope", "c1", T0); err != nil || found {
+			t.Errorf("no such conversation: found %v, %v", found, err)
+		}
+		if ok, err := tx.SupportAgentSent(ctx, "nope", "a1", T0); err != nil || ok {
+			t.Errorf("no such conversation: %v, %v", ok, err)
+		}
+		return nil
+	})
 }
