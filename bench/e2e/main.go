@@ -54,6 +54,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -338,6 +339,10 @@ func serveChild(dsn string, o options) error {
 			}
 		case "stmts":
 			answer = strconv.FormatUint(store.Statements(), 10)
+		case "heap": // bytes and objects allocated, GC cycles: exact, where a profile samples
+			sm := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/heap/allocs:objects"}, {Name: "/gc/cycles/total:gc-cycles"}}
+			metrics.Read(sm)
+			answer = fmt.Sprintf("%d %d %d", sm[0].Value.Uint64(), sm[1].Value.Uint64(), sm[2].Value.Uint64())
 		case "mem":
 			for range 4 {
 				runtime.GC()
@@ -597,6 +602,7 @@ type recorder struct {
 	actions int
 	told    int
 	stmts   uint64 // SQL statements the server ran in the measured part (0: not known)
+	heap    heapStats
 }
 
 func (r *recorder) add(s sample) {
@@ -621,7 +627,7 @@ func (b *bench) sequential(ctx context.Context) error {
 			return err
 		}
 	}
-	cpu0, st0 := cpuOf(b.o.pid), b.statements()
+	cpu0, st0, h0 := cpuOf(b.o.pid), b.statements(), b.heapStats()
 	t0 := time.Now()
 	for range b.o.seq {
 		if err := b.cycle(ctx, 0, 0, wtok, r.add); err != nil {
@@ -631,6 +637,7 @@ func (b *bench) sequential(ctx context.Context) error {
 	el := time.Since(t0)
 	cpu := cpuOf(b.o.pid) - cpu0
 	r.stmts = b.statements() - st0
+	r.heap = b.heapStats().minus(h0)
 	fmt.Printf("\nsequential, one client, %d cycles in %s (load average %s):\n", b.o.seq, el.Round(time.Millisecond), loadavg())
 	b.report(r, el, cpu)
 	return nil
@@ -658,7 +665,7 @@ func (b *bench) concurrent(ctx context.Context) error {
 		}()
 	}
 	time.Sleep(time.Until(r.from))
-	cpu0, st0 := cpuOf(b.o.pid), b.statements()
+	cpu0, st0, h0 := cpuOf(b.o.pid), b.statements(), b.heapStats()
 	if b.srv != nil && b.o.memProfile != "" {
 		if _, err := b.srv.command("allocs " + b.o.memProfile + ".base"); err != nil {
 			return err
@@ -675,7 +682,7 @@ func (b *bench) concurrent(ctx context.Context) error {
 		return err
 	}
 	cpu := cpuOf(b.o.pid) - cpu0
-	stmts := b.statements() - st0
+	stmts, heap := b.statements()-st0, b.heapStats().minus(h0)
 	el := time.Since(r.from)
 	if b.srv != nil && b.o.cpuProfile != "" {
 		_, _ = b.srv.command("cpu-stop")
@@ -692,7 +699,7 @@ func (b *bench) concurrent(ctx context.Context) error {
 	}
 	fmt.Printf("\nconcurrent, %d clients, %s measured after %s warm-up (load average %s):\n", b.o.clients, el.Round(time.Millisecond), b.o.warmup, la)
 	r.mu.Lock()
-	r.stmts = stmts
+	r.stmts, r.heap = stmts, heap
 	r.mu.Unlock()
 	b.report(r, el, cpu)
 	return nil
@@ -721,6 +728,34 @@ func (b *bench) report(r *recorder, el time.Duration, cpu time.Duration) {
 		fmt.Printf("  SQL statements run by the server's store: %.1f per action, %.1f per notifying action\n",
 			float64(r.stmts)/float64(r.actions), float64(r.stmts)/float64(max(r.told, 1)))
 	}
+	if h := r.heap; h.bytes > 0 && r.actions > 0 {
+		a, t := float64(r.actions), float64(max(r.told, 1))
+		fmt.Printf("  server heap allocations (runtime/metrics): %.1f KB and %.0f objects per action, %.1f KB and %.0f objects per notifying action; %.1f GC cycles per 1,000 actions\n",
+			float64(h.bytes)/a/1000, float64(h.objects)/a, float64(h.bytes)/t/1000, float64(h.objects)/t, 1000*float64(h.gcs)/a)
+	}
+}
+
+// heapStats is what the child server has allocated and its GC cycles so far.
+type heapStats struct{ bytes, objects, gcs uint64 }
+
+func (h heapStats) minus(o heapStats) heapStats {
+	return heapStats{h.bytes - o.bytes, h.objects - o.objects, h.gcs - o.gcs}
+}
+
+// heapStats reads the child server's heap statistics (zero when it is not this bench's child).
+func (b *bench) heapStats() heapStats {
+	var h heapStats
+	if b.srv == nil {
+		return h
+	}
+	line, err := b.srv.command("heap")
+	if err != nil {
+		return h
+	}
+	if _, err := fmt.Sscan(line, &h.bytes, &h.objects, &h.gcs); err != nil {
+		return heapStats{}
+	}
+	return h
 }
 
 // statements is how many SQL statements the child server's store has run (store.Statements), or
