@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/homebell/homebell/internal/model"
@@ -364,10 +365,12 @@ func (q *Queries) OrderActionStateOf(ctx context.Context, id string) (OrderActio
 	var vw, code, overBy, overReason sql.NullString
 	var failures sql.NullInt64
 	var onWay, eta, toldETA, toldAt, nudged, lateFor, arrived, started, updated sql.NullTime
-	var err error
-	st.Order, err = scanOrder(scanAlso{q.q.QueryRowContext(ctx, orderStateSQL, id),
-		[]any{&vo, &vw, &onWay, &eta, &toldETA, &toldAt, &nudged, &lateFor, &arrived, &code, &failures, &started,
-			&overBy, &overReason, &updated, &st.OpenChange}})
+	err := scanJoined(q.q.QueryRowContext(ctx, orderStateSQL[q.dialect], id), nil,
+		func(row rowScanner) (err error) { st.Order, err = scanOrder(row); return err },
+		func(row rowScanner) error {
+			return row.Scan(&vo, &vw, &onWay, &eta, &toldETA, &toldAt, &nudged, &lateFor, &arrived, &code, &failures, &started,
+				&overBy, &overReason, &updated, &st.OpenChange)
+		})
 	if errors.Is(err, sql.ErrNoRows) {
 		return OrderActionState{}, notFound("order", id)
 	}
@@ -385,9 +388,12 @@ func (q *Queries) OrderActionStateOf(ctx context.Context, id string) (OrderActio
 	return st, nil
 }
 
-var orderStateSQL = `SELECT ` + prefixed("o.", orderCols) + `, ` + prefixed("v.", visitCols) + `,
+// orderStateSQL selects the columns as expressions on SQLite (joinedCols): scanJoined reads them.
+var orderStateSQL = dialectSQL(func(d Dialect) string {
+	return `SELECT ` + joinedCols(d, "o.", orderCols) + `, ` + joinedCols(d, "v.", visitCols) + `,
 	EXISTS (SELECT 1 FROM change_requests WHERE order_id = o.id AND state IN ('pending','escalated'))
 	FROM orders o LEFT JOIN order_visits v ON v.order_id = o.id WHERE o.id = $1`
+})
 
 // scanAlso scans a row into a scanner's destinations followed by more.
 type scanAlso struct {
@@ -408,6 +414,9 @@ type OrderExtras struct {
 // OrderExtrasOf reads an order's OrderExtras in one statement (OpenChangeRequest,
 // LatestCancellation and Visit each read one of them).
 func (q *Queries) OrderExtrasOf(ctx context.Context, orderID string) (OrderExtras, error) {
+	if q.dialect == SQLite {
+		return q.orderExtrasSQLite(ctx, orderID)
+	}
 	var x OrderExtras
 	var hasChange, hasCancellation, hasVisit bool
 	var c model.ChangeRequest
@@ -438,3 +447,87 @@ var orderExtrasSQL = `SELECT cr.id IS NOT NULL, cn.id IS NOT NULL, v.order_id IS
 	LEFT JOIN change_requests cr ON cr.order_id = x.id AND cr.state IN ('pending','escalated')
 	LEFT JOIN cancellations cn ON cn.id = (SELECT id FROM cancellations WHERE order_id = x.id ORDER BY created_at DESC, id DESC LIMIT 1)
 	LEFT JOIN order_visits v ON v.order_id = x.id`
+
+// orderExtrasSQLite reads the same in one statement on SQLite, whose columns need no common
+// type: a row for each of the three the order has (none for those it has not), tagged 1, 2 or
+// 3, each part's columns from the second on, padded with NULLs to the widest — 17 columns where
+// the join has 48, nearly all NULL for an order without a change request or a cancellation,
+// and each column costs the driver and database/sql an allocation or two per query.
+func (q *Queries) orderExtrasSQLite(ctx context.Context, orderID string) (OrderExtras, error) {
+	var x OrderExtras
+	var vals [1 + orderExtrasWidth]any
+	var dests [len(vals)]any
+	for i := range vals {
+		dests[i] = &vals[i]
+	}
+	// At most three rows by key: not worth a cancellable context (see dbQuerier.QueryRowContext).
+	if ctx.Err() == nil {
+		ctx = context.WithoutCancel(ctx)
+	}
+	err := queryEach(ctx, q.q, "order extras "+orderID, func(r rowScanner) error {
+		if err := r.Scan(dests[:]...); err != nil {
+			return err
+		}
+		row := valuesRow(vals[1:])
+		switch tag, _ := vals[0].(int64); tag {
+		case 1:
+			c, err := scanChange(row)
+			if err != nil || x.Change != nil {
+				return err
+			}
+			x.Change = &c
+		case 2:
+			cn, err := scanCancellation(row)
+			if err != nil || x.Cancellation != nil {
+				return err
+			}
+			x.Cancellation = &cn
+		case 3:
+			v, err := scanVisit(row)
+			if err != nil || x.Visit != nil {
+				return err
+			}
+			x.Visit = &v
+		}
+		return nil
+	}, orderExtrasSQLiteSQL, orderID)
+	return x, err
+}
+
+// orderExtrasWidth is the widest of the three parts (a cancellation's columns).
+const orderExtrasWidth = 16
+
+var orderExtrasSQLiteSQL = `SELECT 1, ` + padded(joinedCols(SQLite, "cr.", changeCols), orderExtrasWidth) + `
+	FROM change_requests cr WHERE cr.order_id = $1 AND cr.state IN ('pending','escalated')
+	UNION ALL
+	SELECT 2, ` + padded(joinedCols(SQLite, "cn.", cancellationCols), orderExtrasWidth) + `
+	FROM cancellations cn WHERE cn.id = (SELECT id FROM cancellations WHERE order_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1)
+	UNION ALL
+	SELECT 3, ` + padded(joinedCols(SQLite, "v.", visitCols), orderExtrasWidth) + `
+	FROM order_visits v WHERE v.order_id = $1`
+
+// padded is a select list of n columns: cols, then NULLs.
+func padded(cols string, n int) string {
+	if k := strings.Count(cols, ",") + 1; k > n {
+		panic(fmt.Sprintf("store: %d columns, more than %d: %s", k, n, cols))
+	} else {
+		cols += strings.Repeat(", NULL", n-k)
+	}
+	return cols
+}
+
+// valuesRow scans values read before, as orNull does: a part of a row read whole.
+type valuesRow []any
+
+func (v valuesRow) Scan(dest ...any) error {
+	if len(dest) > len(v) {
+		return fmt.Errorf("store: %d destinations for %d values", len(dest), len(v))
+	}
+	for i, d := range dest {
+		n := orNull{d}
+		if err := n.Scan(v[i]); err != nil {
+			return fmt.Errorf("column %d: %w", i, err)
+		}
+	}
+	return nil
+}

@@ -6,6 +6,8 @@ import (
 	"database/sql"
 	"fmt"
 	"reflect"
+	"sync"
+	"time"
 )
 
 // rowScanner is what *sql.Row and *sql.Rows have in common.
@@ -82,32 +84,121 @@ func queryCounts(ctx context.Context, q querier, what, query string, args ...any
 // post-processing runs after the row is read. A part whose columns are all NULL (no joined row)
 // leaves its destinations zero; the caller tells from a lead column whether it was there.
 func scanJoined(row rowScanner, lead []any, parts ...func(rowScanner) error) error {
-	dests := lead
-	var run func(i int) error
-	run = func(i int) error {
-		if i == len(parts) {
-			return row.Scan(dests...)
-		}
-		return parts[i](scanFunc(func(d ...any) error {
-			for _, p := range d {
-				dests = append(dests, orNull{p})
-			}
-			return run(i + 1)
-		}))
-	}
-	return run(0)
+	// The parts' destinations are wrapped in one slice of orNull, pointed into, not boxed one by
+	// one; the slices are reused by the next row (nothing keeps them once the row is scanned).
+	j := joinedScans.Get().(*joinedScan)
+	j.row, j.parts, j.dests = row, parts, append(j.dests[:0], lead...)
+	err := j.run(0)
+	clear(j.dests)
+	clear(j.nulls)
+	j.row, j.parts, j.dests, j.nulls = nil, nil, j.dests[:0], j.nulls[:0]
+	joinedScans.Put(j)
+	return err
 }
 
-type scanFunc func(dest ...any) error
+var joinedScans = sync.Pool{New: func() any { return &joinedScan{dests: make([]any, 0, 64), nulls: make([]orNull, 0, 64)} }}
 
-func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+type joinedScan struct {
+	row   rowScanner
+	parts []func(rowScanner) error
+	dests []any
+	nulls []orNull
+	i     int
+}
 
-// orNull scans a column into dest, leaving dest as it is when the column is NULL.
+func (j *joinedScan) run(i int) error {
+	if i == len(j.parts) {
+		return j.row.Scan(j.dests...)
+	}
+	j.i = i
+	return j.parts[i](j)
+}
+
+// Scan is the row as part j.i sees it: its destinations are appended, then the next part runs.
+func (j *joinedScan) Scan(d ...any) error {
+	i := j.i
+	for _, p := range d {
+		if len(j.nulls) == cap(j.nulls) { // the pointers taken stay valid: a new array, the old one kept
+			j.nulls = make([]orNull, 0, len(d)+cap(j.nulls))
+		}
+		j.nulls = append(j.nulls, orNull{p})
+		j.dests = append(j.dests, &j.nulls[len(j.nulls)-1])
+	}
+	return j.run(i + 1)
+}
+
+// joinedCols qualifies each of a comma-separated column list with a table alias, for a query
+// whose row scanJoined reads: on SQLite each column as an expression (the no-op unary plus), which
+// the driver neither parses as a time nor asks the declared type of (a string allocated per
+// column and query); orNull reads the stored text of a time.
+func joinedCols(d Dialect, alias, cols string) string {
+	if d == SQLite {
+		alias = "+" + alias
+	}
+	return prefixed(alias, cols)
+}
+
+// dialectSQL is a query's text for each dialect.
+func dialectSQL(f func(Dialect) string) map[Dialect]string {
+	return map[Dialect]string{SQLite: f(SQLite), Postgres: f(Postgres)}
+}
+
+// orNull scans a column into dest, leaving dest as it is when the column is NULL. The common
+// destinations are set directly (database/sql's conversion would go through reflect, allocating);
+// a time column's text (SQLite, see joinedCols) is read by parseStoredTime.
 type orNull struct{ dest any }
 
-func (n orNull) Scan(src any) error {
+func (n *orNull) Scan(src any) error {
 	if src == nil {
 		return nil
+	}
+	switch s := src.(type) {
+	case string:
+		switch d := n.dest.(type) {
+		case *string:
+			*d = s
+			return nil
+		case *sql.NullString:
+			d.String, d.Valid = s, true
+			return nil
+		case *time.Time:
+			t, err := parseStoredTime(s)
+			*d = t
+			return err
+		case *sql.NullTime:
+			t, err := parseStoredTime(s)
+			d.Time, d.Valid = t, err == nil
+			return err
+		}
+	case int64:
+		switch d := n.dest.(type) {
+		case *int64:
+			*d = s
+			return nil
+		case *int:
+			*d = int(s)
+			return nil
+		case *bool:
+			*d = s != 0
+			return nil
+		case *sql.NullInt64:
+			d.Int64, d.Valid = s, true
+			return nil
+		}
+	case time.Time:
+		switch d := n.dest.(type) {
+		case *time.Time:
+			*d = s
+			return nil
+		case *sql.NullTime:
+			d.Time, d.Valid = s, true
+			return nil
+		}
+	case bool:
+		if d, ok := n.dest.(*bool); ok {
+			*d = s
+			return nil
+		}
 	}
 	if sc, ok := n.dest.(sql.Scanner); ok {
 		return sc.Scan(src)

@@ -114,7 +114,14 @@ func (d dbQuerier) QueryContext(ctx context.Context, query string, args ...any) 
 	return d.db.QueryContext(ctx, query, args...)
 }
 
+// QueryRowContext reads one row with ctx's values but not its cancellation, once ctx is not
+// already done: a one-row read is over in microseconds, and a cancellable context costs
+// database/sql a context, a goroutine to close the rows and the SQLite driver another goroutine to
+// interrupt the statement (0.3 KB and 6 allocations a read, every request's order view has 4–6).
 func (d dbQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if ctx.Err() == nil {
+		ctx = context.WithoutCancel(ctx)
+	}
 	if st := d.cache.get(query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
