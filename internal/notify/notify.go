@@ -96,6 +96,11 @@ func (s *Service) countCreated(tx *store.Tx, ns []model.Notification) {
 	if s.Metrics == nil || len(ns) == 0 {
 		return
 	}
+	if len(ns) == 1 { // the common case, without a map
+		kind, category := ns[0].Kind, ns[0].Category
+		tx.AfterCommit(func() { s.Metrics.NotificationsCreated(kind, category, 1) })
+		return
+	}
 	type kc struct{ kind, category string }
 	counts := map[kc]int{}
 	for _, n := range ns {

@@ -3,7 +3,6 @@ package notify
 import (
 	"bytes"
 	"fmt"
-	"strings"
 	"sync"
 	"text/template"
 	"time"
@@ -17,32 +16,58 @@ import (
 //	money formats fen (an integer) as yuan: ¥123.45
 //
 // Output is plain text: clients must render it as text, never as HTML.
-var templates sync.Map // kind|part|audience|locale|zone -> *template.Template
+var templates = struct {
+	sync.RWMutex
+	m map[templateKey]*template.Template
+}{m: map[templateKey]*template.Template{}}
+
+// templateKey names a parsed template: a struct, so looking one up builds no string.
+type templateKey struct{ kind, part, audience, locale, zone string }
+
+func (k templateKey) String() string {
+	return k.kind + "|" + k.part + "|" + k.audience + "|" + k.locale + "|" + k.zone
+}
 
 // parse returns the template of key parsed from src, with when bound to the locale and zone.
 // The functions close over the recipient's language and zone, so the parsed template is kept per
 // zone too (a few zones in practice, a few hundred at most): executing a cached template is safe
 // from many goroutines, where cloning one per notification was 5 % of the write path's
 // allocations.
-func parse(key, src string, locale string, loc *time.Location) (*template.Template, error) {
-	key += "|" + loc.String()
-	if cached, ok := templates.Load(key); ok {
-		return cached.(*template.Template), nil
+func parse(key templateKey, src string, loc *time.Location) (*template.Template, error) {
+	templates.RLock()
+	tt := templates.m[key]
+	templates.RUnlock()
+	if tt != nil {
+		return tt, nil
 	}
+	locale := key.locale
 	funcs := template.FuncMap{
 		"when":  func(v any) string { return formatTime(v, locale, loc) },
 		"money": formatMoney,
 	}
-	tt, err := template.New(key).Option("missingkey=zero").Funcs(funcs).Parse(src)
+	tt, err := template.New(key.String()).Option("missingkey=zero").Funcs(funcs).Parse(src)
 	if err != nil {
 		return nil, fmt.Errorf("notify: template %s: %w", key, err)
 	}
-	cached, _ := templates.LoadOrStore(key, tt)
-	return cached.(*template.Template), nil
+	templates.Lock()
+	defer templates.Unlock()
+	if cached := templates.m[key]; cached != nil {
+		return cached, nil
+	}
+	templates.m[key] = tt
+	return tt, nil
 }
+
+// renderBufs are render's output buffers, reused across renders.
+var renderBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // render renders one template text for a recipient.
 func render(kind, part, audience string, texts map[string]model.Text, vars map[string]any, locale string, loc *time.Location) (string, error) {
+	return renderLocal(kind, part, audience, texts, localVars(vars, locale), locale, loc)
+}
+
+// renderLocal is render with vars already in the recipient's language (localVars).
+func renderLocal(kind, part, audience string, texts map[string]model.Text, vars map[string]any, locale string, loc *time.Location) (string, error) {
 	txt, ok := texts[audience]
 	if !ok && audience == audienceWatcher {
 		txt, ok = texts[audienceCustomer]
@@ -53,12 +78,44 @@ func render(kind, part, audience string, texts map[string]model.Text, vars map[s
 		}
 	}
 	src := txt.In(locale)
-	key := kind + "|" + part + "|" + audience + "|" + locale
-	tt, err := parse(key, src, locale, loc)
+	key := templateKey{kind: kind, part: part, audience: audience, locale: locale, zone: loc.String()}
+	tt, err := parse(key, src, loc)
 	if err != nil {
 		return "", err
 	}
-	// A value in both languages (a service item's name) is shown in the recipient's.
+	buf := renderBufs.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			buf.Reset()
+			renderBufs.Put(buf)
+		}
+	}()
+	buf.Reset()
+	if err := tt.Execute(buf, vars); err != nil {
+		return "", fmt.Errorf("notify: render %s|%s|%s|%s: %w", kind, part, audience, locale, err)
+	}
+	out := buf.Bytes()
+	if bytes.Contains(out, noValue) {
+		out = bytes.ReplaceAll(out, noValue, nil)
+	}
+	return string(out), nil
+}
+
+var noValue = []byte("<no value>")
+
+// localVars is vars as a recipient in locale sees them: a value in both languages (a service
+// item's name) is shown in the recipient's. vars itself when it has no such value.
+func localVars(vars map[string]any, locale string) map[string]any {
+	bilingual := false
+	for _, v := range vars {
+		if _, ok := v.(model.Text); ok {
+			bilingual = true
+			break
+		}
+	}
+	if !bilingual {
+		return vars
+	}
 	local := make(map[string]any, len(vars))
 	for k, v := range vars {
 		if txt, ok := v.(model.Text); ok {
@@ -66,11 +123,7 @@ func render(kind, part, audience string, texts map[string]model.Text, vars map[s
 		}
 		local[k] = v
 	}
-	var buf bytes.Buffer
-	if err := tt.Execute(&buf, local); err != nil {
-		return "", fmt.Errorf("notify: render %s: %w", key, err)
-	}
-	return strings.ReplaceAll(buf.String(), "<no value>", ""), nil
+	return local
 }
 
 func formatTime(v any, locale string, loc *time.Location) string {
@@ -149,19 +202,21 @@ func formatMoney(v any) string {
 // other language too (alt): the message center shows each entry in its reader's current
 // language, so a switch to English turns older notices English (issue 15 item 11).
 func renderTexts(kind Kind, audience string, vars map[string]any, locale string, loc *time.Location) (title, body string, alt model.AltText, err error) {
-	if title, err = render(kind.ID, "title", audience, kind.Title, vars, locale, loc); err != nil {
+	local := localVars(vars, locale)
+	if title, err = renderLocal(kind.ID, "title", audience, kind.Title, local, locale, loc); err != nil {
 		return
 	}
-	if body, err = render(kind.ID, "body", audience, kind.Body, vars, locale, loc); err != nil {
+	if body, err = renderLocal(kind.ID, "body", audience, kind.Body, local, locale, loc); err != nil {
 		return
 	}
 	alt.Locale = model.LocaleEN
 	if locale == model.LocaleEN {
 		alt.Locale = model.LocaleZH
 	}
-	if alt.Title, err = render(kind.ID, "title", audience, kind.Title, vars, alt.Locale, loc); err != nil {
+	local = localVars(vars, alt.Locale)
+	if alt.Title, err = renderLocal(kind.ID, "title", audience, kind.Title, local, alt.Locale, loc); err != nil {
 		return
 	}
-	alt.Body, err = render(kind.ID, "body", audience, kind.Body, vars, alt.Locale, loc)
+	alt.Body, err = renderLocal(kind.ID, "body", audience, kind.Body, local, alt.Locale, loc)
 	return
 }
