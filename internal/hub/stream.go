@@ -163,7 +163,15 @@ func (h *Hub) startSeq(ctx context.Context, person string, after int64) (int64, 
 // frame is the JSON of an event, built directly: the payload is JSON the store wrote, so it is not
 // re-validated and re-compacted for every stream as encoding/json would.
 func frame(ev model.Event) []byte {
-	b := make([]byte, 0, 64+len(ev.Type)+len(ev.Data))
+	return appendFrame(make([]byte, 0, frameLen(ev)), ev)
+}
+
+// frameLen is at least the length of ev's frame: the fixed text (45 bytes), the seq (at most 20),
+// the type quoted (escapes aside), the data and the time (27).
+func frameLen(ev model.Event) int { return 96 + 2*len(ev.Type) + len(ev.Data) }
+
+// appendFrame appends ev's frame to b.
+func appendFrame(b []byte, ev model.Event) []byte {
 	b = append(b, `{"seq":`...)
 	b = strconv.AppendInt(b, ev.Seq, 10)
 	b = append(b, `,"type":`...)

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -106,12 +108,22 @@ type wsSink struct {
 // stream ended (shutdown, replaced) while a frame or ping was on its way lost its close frame and
 // the client saw EOF instead of 1012 or 1008 (TestX1StreamCapHeartbeatAndShutdown failed 4 runs
 // in 10). The stream's end still closes the connection, with its close frame, right after.
+// frameBufs are the frames' buffers of the WebSocket streams, reused across sends.
+var frameBufs = sync.Pool{New: func() any { return new([]byte) }}
+
 func (s *wsSink) send(ctx context.Context, evs []model.Event) error {
 	ctx = context.WithoutCancel(ctx)
+	buf := frameBufs.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= 64<<10 {
+			frameBufs.Put(buf)
+		}
+	}()
 	for _, ev := range evs {
-		raw := frame(ev)
+		raw := appendFrame(slices.Grow((*buf)[:0], frameLen(ev)), ev)
+		*buf = raw[:0]
 		wctx, cancel := context.WithTimeout(ctx, s.timeout)
-		err := s.ws.Write(wctx, websocket.MessageText, raw)
+		err := s.ws.Write(wctx, websocket.MessageText, raw) // done with raw when it returns
 		cancel()
 		if err != nil {
 			if errors.Is(wctx.Err(), context.DeadlineExceeded) {
