@@ -200,11 +200,12 @@ type facts struct {
 }
 
 func (s *Service) factsOf(ctx context.Context, q *store.Queries, o model.Order) (facts, error) {
-	return s.factsCached(ctx, q, o, map[string]model.ServiceItem{}, map[string]model.Person{})
+	return s.factsCached(ctx, q, o, nil, nil)
 }
 
 // factsCached is factsOf reading each service item and worker once per items and workers (one
-// transaction of a bulk cancellation tells of many orders of few items and workers).
+// transaction of a bulk cancellation tells of many orders of few items and workers); nil maps
+// keep nothing (one order's facts).
 func (s *Service) factsCached(ctx context.Context, q *store.Queries, o model.Order, items map[string]model.ServiceItem, workers map[string]model.Person) (facts, error) {
 	var f facts
 	var err error
@@ -213,14 +214,18 @@ func (s *Service) factsCached(ctx context.Context, q *store.Queries, o model.Ord
 		if f.item, err = q.ServiceItem(ctx, o.ServiceItemID); err != nil {
 			return f, err
 		}
-		items[o.ServiceItemID] = f.item
+		if items != nil {
+			items[o.ServiceItemID] = f.item
+		}
 	}
 	if o.WorkerID != "" {
 		if f.worker, ok = workers[o.WorkerID]; !ok {
 			if f.worker, err = s.workerWithRating(ctx, q, o.WorkerID); err != nil {
 				return f, err
 			}
-			workers[o.WorkerID] = f.worker
+			if workers != nil {
+				workers[o.WorkerID] = f.worker
+			}
 		}
 	}
 	f.vars = map[string]any{"item": f.item.Name, "address": o.Address, "appointment": o.AppointmentAt,

@@ -2,6 +2,10 @@ package booking
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"sync/atomic"
 	"time"
 
 	"github.com/homebell/homebell/internal/model"
@@ -120,16 +124,36 @@ func (p Policy) LeadFor(itemID string) time.Duration {
 }
 
 // LoadPolicy reads the policy: the stored one over the defaults.
+// Every action reads it: the policy decoded from the stored text is kept while the text stays
+// the same (each caller gets its own copy of the map).
 func LoadPolicy(ctx context.Context, q *store.Queries) (Policy, error) {
+	raw, found, err := q.SettingJSON(ctx, SettingPolicy)
+	if err != nil || !found {
+		return DefaultPolicy(), err
+	}
+	if d := decodedPolicy.Load(); d != nil && d.raw == raw {
+		p := d.p
+		p.ReminderLeadByItem = maps.Clone(d.p.ReminderLeadByItem)
+		return p, nil
+	}
 	p := DefaultPolicy()
-	if _, err := q.Setting(ctx, SettingPolicy, &p); err != nil {
-		return p, err
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		return DefaultPolicy(), fmt.Errorf("store: setting %s: %w", SettingPolicy, err)
 	}
 	if p.ReminderLeadByItem == nil {
 		p.ReminderLeadByItem = map[string]int{}
 	}
+	decodedPolicy.Store(&policyText{raw: raw, p: p})
+	p.ReminderLeadByItem = maps.Clone(p.ReminderLeadByItem)
 	return p, nil
 }
+
+type policyText struct {
+	raw string
+	p   Policy
+}
+
+var decodedPolicy atomic.Pointer[policyText]
 
 // Refund policies: which rule a refund followed.
 const (

@@ -11,6 +11,19 @@ import (
 
 // Setting reads a platform setting into v; found is false when it was never set (v untouched).
 func (q *Queries) Setting(ctx context.Context, key string, v any) (found bool, err error) {
+	raw, found, err := q.SettingJSON(ctx, key)
+	if err != nil || !found {
+		return false, err
+	}
+	if err := json.Unmarshal([]byte(raw), v); err != nil {
+		return false, fmt.Errorf("store: setting %s: %w", key, err)
+	}
+	return true, nil
+}
+
+// SettingJSON reads a platform setting's JSON text; found is false when it was never set. A
+// caller may keep what it decodes from the text for as long as the text read is the same.
+func (q *Queries) SettingJSON(ctx context.Context, key string) (raw string, found bool, err error) {
 	var m map[string]cached[rawRow]
 	if q.rc != nil {
 		m = q.rc.settings
@@ -25,15 +38,9 @@ func (q *Queries) Setting(ctx context.Context, key string, v any) (found bool, e
 		return r, err
 	})
 	if err != nil {
-		return false, fmt.Errorf("store: setting %s: %w", key, err)
+		return "", false, fmt.Errorf("store: setting %s: %w", key, err)
 	}
-	if !row.found {
-		return false, nil
-	}
-	if err := json.Unmarshal([]byte(row.raw), v); err != nil {
-		return false, fmt.Errorf("store: setting %s: %w", key, err)
-	}
-	return true, nil
+	return row.raw, row.found, nil
 }
 
 // forgetSetting drops key from the read cache (see forget).
