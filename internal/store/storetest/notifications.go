@@ -18,6 +18,7 @@ func init() {
 		Case{"notifications/insert is idempotent by recipient and event key", notificationsDedupe},
 		Case{"notifications/a thread entry is renewed in place and says when the unread counts stayed", notificationsThread},
 		Case{"events/append numbers each person's log in order; events-after resumes", eventsOrdering},
+		Case{"events/many entries for several people in one append: each person's in order, after what they had", eventsRecords},
 		Case{"preferences/put then get, absent is not found", preferencesPutGet},
 		Case{"jobs/schedule, claim, finish, cancel and next-due", jobsLifecycle},
 		Case{"inbox/sorts by time and by importance, keyset pages cover every row once", inboxSortsAndPages},
@@ -564,5 +565,49 @@ func notificationsThread(t *testing.T, s *store.Store) {
 	}
 	if c := counts(); c["order"] != 1 || c["interaction"] != 0 {
 		t.Errorf("counts after the move: %v", c)
+	}
+}
+
+func eventsRecords(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		_, err := tx.AppendEvent(ctx, "p-b", model.EventRead, nil, T0)
+		return err
+	})
+	recs := []store.NewEventRecord{
+		{PersonID: "p-a", Type: "t", Data: map[string]int{"i": 0}},
+		{PersonID: "p-b", Type: "t", Data: json.RawMessage(`{"i":1}`)},
+		{PersonID: "p-a", Type: "t", Data: map[string]int{"i": 2}},
+		{PersonID: "p-c", Type: "u", Data: map[string]int{"i": 3}, SameCounts: true},
+		{PersonID: "p-a", Type: "t", Data: map[string]int{"i": 4}},
+	}
+	var got []model.Event
+	write(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
+		got, err = tx.AppendEventRecords(ctx, recs, at(time.Minute))
+		return err
+	})
+	want := []int64{1, 2, 2, 1, 3} // p-b had 1 already
+	for i, e := range got {
+		if e.Seq != want[i] || e.Type != recs[i].Type || e.SameCounts != recs[i].SameCounts || !e.CreatedAt.Equal(at(time.Minute)) {
+			t.Errorf("entry %d: %+v, want seq %d", i, e, want[i])
+		}
+	}
+	for person, data := range map[string][]string{"p-a": {`{"i":0}`, `{"i":2}`, `{"i":4}`}, "p-b": {`{"i":1}`}, "p-c": {`{"i":3}`}} {
+		after := int64(0)
+		if person == "p-b" {
+			after = 1
+		}
+		evs, err := s.EventsAfter(ctx, person, after, 10)
+		if err != nil || len(evs) != len(data) {
+			t.Fatalf("%s: %+v, %v", person, evs, err)
+		}
+		for i, e := range evs {
+			if string(e.Data) != data[i] || e.Seq != after+int64(i)+1 {
+				t.Errorf("%s entry %d: seq %d %s, want %s", person, i, e.Seq, e.Data, data[i])
+			}
+		}
+	}
+	if seq, _ := s.LastSeq(ctx, "p-a"); seq != 3 {
+		t.Errorf("last seq of p-a = %d, want 3", seq)
 	}
 }
