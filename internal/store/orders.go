@@ -360,6 +360,9 @@ type OrderActionState struct {
 // OrderActionStateOf returns one order with its visit row and whether it has an open time change
 // request, in one statement.
 func (q *Queries) OrderActionStateOf(ctx context.Context, id string) (OrderActionState, error) {
+	if q.dialect == SQLite {
+		return q.orderActionStateSQLite(ctx, id)
+	}
 	var st OrderActionState
 	var vo sql.NullString
 	var vw, code, overBy, overReason sql.NullString
@@ -388,12 +391,67 @@ func (q *Queries) OrderActionStateOf(ctx context.Context, id string) (OrderActio
 	return st, nil
 }
 
-// orderStateSQL selects the columns as expressions on SQLite (joinedCols): scanJoined reads them.
+// orderStateSQL is OrderActionStateOf's statement on PostgreSQL.
 var orderStateSQL = dialectSQL(func(d Dialect) string {
 	return `SELECT ` + joinedCols(d, "o.", orderCols) + `, ` + joinedCols(d, "v.", visitCols) + `,
 	EXISTS (SELECT 1 FROM change_requests WHERE order_id = o.id AND state IN ('pending','escalated'))
 	FROM orders o LEFT JOIN order_visits v ON v.order_id = o.id WHERE o.id = $1`
 })
+
+// orderActionStateSQLite reads the same in one statement on SQLite as orderExtrasSQLite does: the
+// order's row (tag 1: its columns, NULLs, the open-change flag last) and its visit's, if any (tag 2), 16
+// columns where the join has 29.
+func (q *Queries) orderActionStateSQLite(ctx context.Context, id string) (OrderActionState, error) {
+	var st OrderActionState
+	var vals [1 + orderStateWidth]any
+	var dests [len(vals)]any
+	for i := range vals {
+		dests[i] = &vals[i]
+	}
+	found := false
+	err := queryEach(ctx, q.q, "order "+id, func(r rowScanner) error {
+		if err := r.Scan(dests[:]...); err != nil {
+			return err
+		}
+		row := valuesRow(vals[1:])
+		switch tag, _ := vals[0].(int64); tag {
+		case 1:
+			o, err := scanOrder(row)
+			if err != nil {
+				return err
+			}
+			n := orNull{&st.OpenChange}
+			if err := n.Scan(vals[orderStateWidth]); err != nil {
+				return err
+			}
+			st.Order, found = o, true
+		case 2:
+			v, err := scanVisit(row)
+			if err != nil {
+				return err
+			}
+			st.Visit, st.VisitFound = v, true
+		}
+		return nil
+	}, orderStateSQLiteSQL, id)
+	if err != nil {
+		return OrderActionState{}, err
+	}
+	if !found {
+		return OrderActionState{}, notFound("order", id)
+	}
+	return st, nil
+}
+
+// orderStateWidth is the wider of an order's row with its open-change flag (last) and a visit's.
+const orderStateWidth = 15
+
+var orderStateSQLiteSQL = `SELECT 1, ` + padded(joinedCols(SQLite, "o.", orderCols), orderStateWidth-1) + `,
+	EXISTS (SELECT 1 FROM change_requests WHERE order_id = o.id AND state IN ('pending','escalated'))
+	FROM orders o WHERE o.id = $1
+	UNION ALL
+	SELECT 2, ` + padded(joinedCols(SQLite, "v.", visitCols), orderStateWidth) + `
+	FROM order_visits v WHERE v.order_id = $1`
 
 // scanAlso scans a row into a scanner's destinations followed by more.
 type scanAlso struct {
