@@ -76,8 +76,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	if err := model.EncodeJSON(buf, v); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	h := w.Header()
+	h["Content-Type"] = hdrJSON
+	h["Cache-Control"] = hdrNoStore
 	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	return err
