@@ -246,13 +246,5 @@ func batchEach(br pgx.BatchResults, what string, each func(rowScanner) error) er
 		return fmt.Errorf("store: %s: %w", what, err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		if err := each(rows); err != nil {
-			return fmt.Errorf("store: %s: %w", what, err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: %s: %w", what, err)
-	}
-	return nil
+	return eachRow(rows, what, each)
 }

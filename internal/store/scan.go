@@ -14,14 +14,27 @@ import (
 type rowScanner interface{ Scan(dest ...any) error }
 
 // queryEach runs query and calls each with every row, in order, until each fails; what names the
-// rows in errors. It is the one rows loop of the store: readers that build a slice use queryAll,
-// those that fill a map or the rows of a page call it with their own each.
+// rows in errors. Its eachRow is the one rows loop of the store (a PostgreSQL batch's results go
+// through it too): readers that build a slice use queryAll, those that fill a map or the rows of
+// a page call it with their own each.
 func queryEach(ctx context.Context, q querier, what string, each func(rowScanner) error, query string, args ...any) error {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", what, err)
 	}
 	defer rows.Close()
+	return eachRow(rows, what, each)
+}
+
+// rowIter is what *sql.Rows and pgx.Rows (a PostgreSQL batch's results) have in common.
+type rowIter interface {
+	rowScanner
+	Next() bool
+	Err() error
+}
+
+// eachRow calls each with every row of rows, in order, until each fails; the caller closes rows.
+func eachRow(rows rowIter, what string, each func(rowScanner) error) error {
 	for rows.Next() {
 		if err := each(rows); err != nil {
 			return fmt.Errorf("store: %s: %w", what, err)
