@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -50,7 +51,12 @@ func problemFor(err error) Problem {
 func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	p := problemFor(err)
 	p.Instance = r.URL.Path
-	if p.Status >= 500 {
+	switch {
+	case p.Status < 500:
+	case r.Context().Err() != nil && errors.Is(err, context.Canceled):
+		// The client went away (closed the connection, gave up waiting): nothing failed here.
+		log.InfoContext(r.Context(), "request abandoned by the client", "method", r.Method, "err", err)
+	default:
 		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "err", err)
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
