@@ -35,18 +35,23 @@ func (q *Queries) param(sb *strings.Builder, k int) {
 	sb.WriteString(strconv.Itoa(k))
 }
 
-// placeholders writes "($first,…,$first+n-1" + literalTail + ")" (with q.param's placeholders):
-// one row of a multi-row VALUES list (the caller appends the n values to its arguments).
-func (q *Queries) placeholders(sb *strings.Builder, first, n int, literalTail string) {
+// valuesRow writes one row of a multi-row VALUES list — a comma before it unless it is the list's
+// first, a placeholder per value (q.param's, numbered after args), then literalTail — and returns
+// args with vals appended.
+func (q *Queries) valuesRow(sb *strings.Builder, first bool, args []any, literalTail string, vals ...any) []any {
+	if !first {
+		sb.WriteByte(',')
+	}
 	sb.WriteByte('(')
-	for i := range n {
+	for i := range vals {
 		if i > 0 {
 			sb.WriteByte(',')
 		}
-		q.param(sb, first+i)
+		q.param(sb, len(args)+1+i)
 	}
 	sb.WriteString(literalTail)
 	sb.WriteByte(')')
+	return append(args, vals...)
 }
 
 // InsertNotifications inserts ns; a notification whose recipient already has one with its event
@@ -68,11 +73,7 @@ func (q *Queries) InsertNotifications(ctx context.Context, ns []*model.Notificat
 			if n.OrderID != "" {
 				orderID = n.OrderID
 			}
-			if i > 0 {
-				sb.WriteByte(',')
-			}
-			q.placeholders(&sb, len(args)+1, 15, ",NULL")
-			args = append(args, n.ID, n.RecipientID, n.Kind, n.Category, importanceRank[n.Importance], n.Title, n.Body,
+			args = q.valuesRow(&sb, i == 0, args, ",NULL", n.ID, n.RecipientID, n.Kind, n.Category, importanceRank[n.Importance], n.Title, n.Body,
 				string(n.Data), orderID, n.EventKey, n.Alert, n.CreatedAt, n.Alt.Locale, n.Alt.Title, n.Alt.Body)
 			at[n.ID] = start + i
 		}
@@ -132,11 +133,7 @@ func (q *Queries) AppendEventRecords(ctx context.Context, recs []NewEventRecord,
 		args := make([]any, 0, 2*len(part))
 		sb.WriteString(`INSERT INTO person_seq (person_id, seq) VALUES `)
 		for i, p := range part {
-			if i > 0 {
-				sb.WriteByte(',')
-			}
-			q.placeholders(&sb, len(args)+1, 2, "")
-			args = append(args, p, count[p])
+			args = q.valuesRow(&sb, i == 0, args, "", p, count[p])
 		}
 		sb.WriteString(` ON CONFLICT (person_id) DO UPDATE SET seq = person_seq.seq + excluded.seq RETURNING person_id, seq`)
 		err := queryEach(ctx, q.q, "next seqs", func(r rowScanner) error {
@@ -165,11 +162,7 @@ func (q *Queries) AppendEventRecords(ctx context.Context, recs []NewEventRecord,
 		args := make([]any, 0, 5*(end-start))
 		sb.WriteString(`INSERT INTO person_events (person_id, seq, type, payload, created_at) VALUES `)
 		for i := start; i < end; i++ {
-			if i > start {
-				sb.WriteByte(',')
-			}
-			q.placeholders(&sb, len(args)+1, 5, "")
-			args = append(args, recs[i].PersonID, out[i].Seq, recs[i].Type, string(out[i].Data), now)
+			args = q.valuesRow(&sb, i == start, args, "", recs[i].PersonID, out[i].Seq, recs[i].Type, string(out[i].Data), now)
 		}
 		if _, err := q.q.ExecContext(ctx, sb.String(), args...); err != nil {
 			return nil, fmt.Errorf("store: append events: %w", err)
@@ -188,11 +181,7 @@ func (q *Queries) appendEventRecordsPG(ctx context.Context, recs []NewEventRecor
 	args := make([]any, 0, 2*len(people)+4*len(recs)+1)
 	sb.WriteString(`WITH s AS (INSERT INTO person_seq (person_id, seq) VALUES `)
 	for i, p := range people {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		q.placeholders(&sb, len(args)+1, 2, "")
-		args = append(args, p, count[p])
+		args = q.valuesRow(&sb, i == 0, args, "", p, count[p])
 	}
 	sb.WriteString(` ON CONFLICT (person_id) DO UPDATE SET seq = person_seq.seq + excluded.seq RETURNING person_id, seq),
 		v (person_id, after, type, payload) AS (VALUES `)

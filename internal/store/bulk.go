@@ -118,11 +118,7 @@ func (q *Queries) InsertCancellations(ctx context.Context, cs []*model.Cancellat
 				c.ID = model.NewID()
 			}
 			c.CreatedAt = utc(c.CreatedAt)
-			if i > 0 {
-				sb.WriteByte(',')
-			}
-			q.placeholders(&sb, len(args)+1, 16, "")
-			args = append(args, c.ID, c.OrderID, c.RequesterID, string(c.RequesterRole), c.Reason, c.ForceMajeure, c.Policy,
+			args = q.valuesRow(&sb, i == 0, args, "", c.ID, c.OrderID, c.RequesterID, string(c.RequesterRole), c.Reason, c.ForceMajeure, c.Policy,
 				c.RefundCents, c.FeeCents, orderNullTime(c.RefundETA), c.Status, c.DecidedBy, c.DecisionReason, c.CreatedAt,
 				orderNullTime(c.DecidedAt), orderNullTime(c.SettledAt))
 		}
@@ -174,11 +170,7 @@ func (q *Queries) AppendOrderEvents(ctx context.Context, es []*model.OrderEvent)
 				e.Details = json.RawMessage("{}")
 			}
 			e.CreatedAt = utc(e.CreatedAt)
-			if i > 0 {
-				sb.WriteByte(',')
-			}
-			q.placeholders(&sb, len(args)+1, 7, "")
-			args = append(args, e.ID, e.OrderID, e.Type, e.ActorID, string(e.ActorRole), string(e.Details), e.CreatedAt)
+			args = q.valuesRow(&sb, i == 0, args, "", e.ID, e.OrderID, e.Type, e.ActorID, string(e.ActorRole), string(e.Details), e.CreatedAt)
 		}
 		if _, err := q.q.ExecContext(ctx, sb.String(), args...); err != nil {
 			return fmt.Errorf("store: order events: %w", err)
