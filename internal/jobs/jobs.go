@@ -128,6 +128,27 @@ func (r *Runner) Recover(ctx context.Context) (int64, error) {
 	return n, err
 }
 
+// releaseOwn makes due again the jobs this life still holds once every handler it started has
+// finished. There should be none; but a claim whose commit succeeded while the shutdown canceled
+// its context (PostgreSQL: the answer to COMMIT lost to the cancellation) comes back as an error,
+// so nothing runs the jobs it claimed, and they would wait for their lease to run out.
+func (r *Runner) releaseOwn() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var n int64
+	err := r.store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		n, err = tx.ReleaseJobs(ctx, r.Life, tx.Now())
+		return err
+	})
+	switch {
+	case err != nil:
+		r.log.Error("jobs: release claims at stop", "err", err)
+	case n > 0:
+		r.log.Warn("jobs: released claims that no handler ran", "jobs", n, "life", r.Life)
+	}
+}
+
 // Heartbeat extends the lease of every job this life is running. Run calls it every Lease/3.
 func (r *Runner) Heartbeat(ctx context.Context) error {
 	return r.store.InTx(ctx, func(tx *store.Tx) error {
@@ -202,11 +223,15 @@ func (r *Runner) Wake() {
 	}
 }
 
-// Run claims and runs due jobs until ctx ends, then waits for running handlers.
+// Run claims and runs due jobs until ctx ends, then waits for running handlers and releases
+// whatever this life still holds.
 func (r *Runner) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, r.Concurrency)
-	defer wg.Wait()
+	defer func() {
+		wg.Wait()
+		r.releaseOwn()
+	}()
 	if _, err := r.Recover(ctx); err != nil && ctx.Err() == nil {
 		r.log.Error("jobs: recover", "err", err)
 	}

@@ -429,3 +429,46 @@ func TestJobCompletedInTheHandlersTransaction(t *testing.T) {
 		}
 	})
 }
+
+// A runner that stops releases what its life still holds but never ran (on PostgreSQL a claim
+// can commit while the shutdown cancels it, and come back as an error), so no job waits for a
+// dead life's lease. The orphan claim is made by hand after Run has started.
+func TestStoppedRunnerReleasesClaimsItNeverRan(t *testing.T) {
+	t.Parallel()
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		st, r, c := setup(t, dsn)
+		r.SetNode("n1")
+		started := make(chan struct{})
+		var once sync.Once
+		r.Handle("probe", func(ctx context.Context, j model.Job) error { once.Do(func() { close(started) }); return nil })
+		r.Handle("later", func(ctx context.Context, j model.Job) error { return nil })
+		schedule(t, st, r, "probe", "probe", t0, nil, 3)
+		schedule(t, st, r, "later", "orphan", t0.Add(time.Hour), nil, 3)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { r.Run(ctx); close(done) }()
+		select {
+		case <-started: // Run has recovered and runs jobs
+		case <-time.After(10 * time.Second):
+			t.Fatal("the runner ran nothing")
+		}
+		if err := st.InTx(context.Background(), func(tx *store.Tx) error {
+			js, err := tx.ClaimDueJobsAs(context.Background(), r.Life, c.Now().Add(2*time.Hour), r.Lease, 1)
+			if err == nil && len(js) != 1 {
+				err = fmt.Errorf("claimed %d jobs", len(js))
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		<-done
+		j, err := st.JobByKey(context.Background(), "orphan")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.State != model.JobScheduled {
+			t.Errorf("after the runner stopped, the claim it never ran is %s, want %s", j.State, model.JobScheduled)
+		}
+	})
+}

@@ -122,6 +122,18 @@ func (q *Queries) RecoverJobs(ctx context.Context, node, life string, now time.T
 	return res.RowsAffected()
 }
 
+// ReleaseJobs makes the jobs still claimed by life due again at once (a runner that stopped with
+// every handler of its own finished: what it still holds was claimed and never run) and returns
+// how many there were.
+func (q *Queries) ReleaseJobs(ctx context.Context, life string, now time.Time) (int64, error) {
+	res, err := q.q.ExecContext(ctx, `UPDATE jobs SET state = 'scheduled', locked_until = NULL, locked_by = '',
+		updated_at = $1 WHERE state = 'running' AND locked_by = $2`, utc(now), life)
+	if err != nil {
+		return 0, fmt.Errorf("store: release jobs: %w", err)
+	}
+	return res.RowsAffected()
+}
+
 // FinishJob records the outcome of a run of the job claimed as attempt: done, failed for good, or
 // scheduled again at retryAt. A job rescheduled or cancelled meanwhile (its key was reused) is
 // left as it is: the newer schedule wins.
