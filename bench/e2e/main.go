@@ -94,6 +94,8 @@ type options struct {
 	bulk                    int
 	reminders, remindersDue int
 	remindersWindow         time.Duration
+	nats, natsPrefix        string
+	cross                   bool
 }
 
 func run() error {
@@ -121,6 +123,9 @@ func run() error {
 	flag.IntVar(&o.remindersDue, "reminders-due", 10000, "of those, orders whose two reminders come due within -reminders-window")
 	flag.DurationVar(&o.remindersWindow, "reminders-window", time.Minute, "the due reminders come due evenly over this (at most 5m)")
 	flag.IntVar(&o.bulk, "bulk", 0, "orders booked and then cancelled by one bulk force-majeure cancellation (0 skips; at most 20000)")
+	flag.StringVar(&o.nats, "nats", "", "NATS URL the child servers fan out through (with -cross; e.g. nats://127.0.0.1:4222)")
+	flag.BoolVar(&o.cross, "cross", false, "cross-node: start two servers on one PostgreSQL database (-db) and NATS (-nats); streams open on node A, actions go to node B")
+	flag.StringVar(&o.natsPrefix, "child-nats-prefix", "", "internal: the child's NATS subject prefix")
 	childServe := flag.String("child-serve", "", "internal: serve on this database")
 	childIdle := flag.String("child-idle", "", "internal: open idle streams to this address")
 	flag.Parse()
@@ -147,6 +152,19 @@ func run() error {
 	defer cancel()
 
 	var srv *server
+	streams := "" // the node the customers' streams open on, when it is not the one acted on
+	if o.cross {
+		if o.target != "" || !strings.HasPrefix(o.db, "postgres") || o.nats == "" {
+			return errors.New("-cross needs -db postgres://… and -nats, and no -target")
+		}
+		o.natsPrefix = "hbe2e" + strconv.FormatInt(time.Now().UnixNano(), 36) // this run's own subjects
+		a, err := startServer(ctx, o)
+		if err != nil {
+			return err
+		}
+		defer a.stop()
+		streams = "http://" + a.addr
+	}
 	if o.target == "" {
 		var err error
 		if srv, err = startServer(ctx, o); err != nil {
@@ -162,10 +180,14 @@ func run() error {
 	if host, _, err := net.SplitHostPort(u.Host); err != nil || !net.ParseIP(host).IsLoopback() {
 		return fmt.Errorf("refusing a non-loopback target %q", o.target)
 	}
-	b := &bench{o: o, base: strings.TrimSuffix(o.target, "/"), srv: srv,
+	b := &bench{o: o, base: strings.TrimSuffix(o.target, "/"), streamBase: streams, srv: srv,
 		hc: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2*o.clients + 8, MaxIdleConns: 4*o.clients + 16}}}
 	fmt.Printf("homebell e2e bench: %s, %d CPUs, client GOMAXPROCS=%d, target %s (%s), load average %s\n",
 		runtime.Version(), runtime.NumCPU(), runtime.GOMAXPROCS(0), b.base, dbName(o.db), loadavg())
+	if streams != "" {
+		fmt.Printf("cross-node: streams open on node A %s, actions go to node B %s; NATS %s, subjects %s.*; CPU and RSS are node B's\n",
+			streams, b.base, o.nats, o.natsPrefix)
+	}
 	if err := b.sync(ctx); err != nil {
 		return fmt.Errorf("sync: %w", err)
 	}
@@ -240,7 +262,8 @@ func startServer(ctx context.Context, o options) (*server, error) {
 		dsn = filepath.Join(dir, "bench.db")
 	}
 	cmd := exec.CommandContext(ctx, exe, "-child-serve", dsn, "-secret", o.secret, "-offapp="+strconv.FormatBool(o.offApp),
-		"-child-no-rate-limits=true") // every phase acts many times a second per person
+		"-child-no-rate-limits=true", // every phase acts many times a second per person
+		"-nats", o.nats, "-child-nats-prefix", o.natsPrefix)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -292,6 +315,9 @@ func serveChild(dsn string, o options) error {
 	defer cancel()
 	cfg := config.Default()
 	cfg.Addr, cfg.DB, cfg.JWTSecret = "127.0.0.1:0", dsn, o.secret
+	if o.nats != "" {
+		cfg.NATS, cfg.NATSPrefix = o.nats, o.natsPrefix
+	}
 	// The load is many actions per person per second: the per-person rate limits (a guard
 	// against abuse, not part of the cost being measured) are off, as 0 turns a class off.
 	if o.noRateLimits {
@@ -303,7 +329,7 @@ func serveChild(dsn string, o options) error {
 		return err
 	}
 	defer a.Close()
-	secret, _, err := auth.CreateServiceKey(ctx, a.Store, "bench", time.Now())
+	secret, _, err := auth.CreateServiceKey(ctx, a.Store, "bench-"+strconv.Itoa(os.Getpid()), time.Now())
 	if err != nil {
 		return err
 	}
@@ -371,13 +397,14 @@ type frame struct {
 }
 
 type bench struct {
-	o      options
-	base   string
-	hc     *http.Client
-	srv    *server
-	frames []chan frame // per customer
-	conns  []*websocket.Conn
-	wg     sync.WaitGroup
+	o          options
+	base       string
+	streamBase string // -cross: node A, where the streams open; empty = base
+	hc         *http.Client
+	srv        *server
+	frames     []chan frame // per customer
+	conns      []*websocket.Conn
+	wg         sync.WaitGroup
 }
 
 func worker(i int) string   { return "e2e-w-" + strconv.Itoa(i) }
@@ -485,7 +512,11 @@ func (b *bench) sync(ctx context.Context) error {
 }
 
 func (b *bench) openStreams(ctx context.Context) error {
-	ws := strings.Replace(b.base, "http://", "ws://", 1)
+	base := b.base
+	if b.streamBase != "" {
+		base = b.streamBase
+	}
+	ws := strings.Replace(base, "http://", "ws://", 1)
 	b.frames = make([]chan frame, b.o.customers)
 	for i := range b.o.customers {
 		c, _, err := websocket.Dial(ctx, ws+"/v1/stream?access_token="+b.token(customer(i), model.RoleCustomer), nil)
