@@ -25,6 +25,7 @@ import (
 	"github.com/homebell/homebell/internal/app"
 	"github.com/homebell/homebell/internal/auth"
 	"github.com/homebell/homebell/internal/config"
+	"github.com/homebell/homebell/internal/gcfloor"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/observe"
 )
@@ -116,6 +117,9 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 		cfg.Addr = demoAddr(cfg.Addr, env, args)
 	}
 	log := logger(cfg, stderr)
+	// The heap floor is the process's, so it is started here and not in app (tests run many apps
+	// in one process).
+	defer gcfloor.Start(uint64(cfg.GCFloorMiB)<<20, env, log).Stop()
 	a, err := app.New(ctx, cfg, app.Options{Log: log})
 	if err != nil {
 		return err

@@ -351,3 +351,33 @@ func TestDemoListensOnLoopbackByDefault(t *testing.T) {
 		t.Errorf("demo HOMEBELL_ADDR=:9001 gave %q", got)
 	}
 }
+
+// The heap floor (internal/gcfloor) is on by default in serve, off with --gc-floor-mib 0, and off
+// when the operator set GOGC or GOMEMLIMIT; the log says which.
+func TestServeStartsTheHeapFloorUnlessTold(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"default", nil, `"msg":"gc floor on`},
+		{"turned off", []string{"HOMEBELL_GC_FLOOR_MIB", "0"}, `"msg":"gc floor off (--gc-floor-mib 0)`},
+		{"GOGC set", []string{"GOGC", "200"}, `"GOGC":"200"`},
+		{"GOMEMLIMIT set", []string{"GOMEMLIMIT", "2GiB"}, `"GOMEMLIMIT":"2GiB"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // serve logs the floor's state, then stops at once (the store cannot open)
+			var out, errb syncBuffer
+			env := envOf(append([]string{"HOMEBELL_DB", filepath.Join(t.TempDir(), "h.db"), "HOMEBELL_DEV", "1",
+				"HOMEBELL_ADDR", "127.0.0.1:0"}, c.env...)...)
+			run(ctx, []string{"serve"}, env, &out, &errb)
+			if !strings.Contains(errb.String(), c.want) {
+				t.Fatalf("log lacks %s:\n%s", c.want, errb.String())
+			}
+		})
+	}
+	if code, _, errs := homebell(t, envOf("HOMEBELL_GC_FLOOR_MIB", "-1"), "migrate", "--db", filepath.Join(t.TempDir(), "h.db")); code != 1 || !strings.Contains(errs, "gc-floor-mib") {
+		t.Errorf("HOMEBELL_GC_FLOOR_MIB=-1: %d %q", code, errs)
+	}
+}

@@ -61,6 +61,10 @@ type Config struct {
 	WeChatSecret string
 	WeChatAPI    string
 	WeChatState  string
+	// GCFloorMiB is the heap floor in MiB (internal/gcfloor): while the live heap is small, the
+	// garbage collector lets the heap grow to this before it collects, instead of to twice the
+	// live heap. 0 leaves GOGC as the runtime has it; so does GOGC or GOMEMLIMIT in the environment.
+	GCFloorMiB int64
 }
 
 // Default returns the configuration used when nothing is set.
@@ -87,6 +91,7 @@ func Default() Config {
 		RateNotifyBurst:     5,
 		WeChatAPI:           "https://api.weixin.qq.com",
 		WeChatState:         "formal",
+		GCFloorMiB:          64,
 	}
 }
 
@@ -127,6 +132,7 @@ func (c *Config) FlagSet(fs *flag.FlagSet, env func(string) string) {
 	int64Var(fs, env, &c.MaxBodyBytes, "max-body-bytes", "largest JSON request body")
 	int64Var(fs, env, &c.MaxUploadBytes, "max-upload-bytes", "largest image upload")
 	int64Var(fs, env, &c.MaxImagePixels, "max-image-pixels", "largest image, in pixels (width × height)")
+	int64Var(fs, env, &c.GCFloorMiB, "gc-floor-mib", "heap floor in MiB: while the live heap is small, collect garbage only when the heap reaches this (0: GOGC as the runtime has it; GOGC or GOMEMLIMIT in the environment also turn it off)")
 	if v := env(envName("shutdown-timeout")); v != "" {
 		if d, err := time.ParseDuration(v); err == nil {
 			c.ShutdownTimeout = d
@@ -202,6 +208,9 @@ func (c Config) Validate() error {
 	}
 	if c.RateCreatePerMinute < 0 || c.RateNotifyPerMinute < 0 || c.RateCreateBurst < 0 || c.RateNotifyBurst < 0 {
 		return fmt.Errorf("config: rate limits cannot be negative")
+	}
+	if c.GCFloorMiB < 0 || c.GCFloorMiB > 1<<20 {
+		return fmt.Errorf("config: gc-floor-mib must be between 0 and 1048576")
 	}
 	if _, err := c.WebhookAllowedNets(); err != nil {
 		return err
