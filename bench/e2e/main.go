@@ -69,6 +69,7 @@ import (
 	"github.com/homebell/homebell/internal/app"
 	"github.com/homebell/homebell/internal/auth"
 	"github.com/homebell/homebell/internal/config"
+	"github.com/homebell/homebell/internal/gcfloor"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/store"
 )
@@ -324,6 +325,7 @@ func serveChild(dsn string, o options) error {
 		cfg.RateCreatePerMinute, cfg.RateNotifyPerMinute = 0, 0
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	defer gcfloor.Start(uint64(cfg.GCFloorMiB)<<20, os.Getenv, log).Stop() // as serve does
 	a, err := app.New(ctx, cfg, app.Options{Log: log, ManualJobs: !o.offApp})
 	if err != nil {
 		return err
@@ -365,18 +367,18 @@ func serveChild(dsn string, o options) error {
 			}
 		case "stmts":
 			answer = strconv.FormatUint(store.Statements(), 10)
-		case "heap": // bytes and objects allocated, GC cycles: exact, where a profile samples
+		case "heap": // bytes and objects allocated, GC cycles: exact, where a profile samples; GOGC now
 			sm := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/heap/allocs:objects"}, {Name: "/gc/cycles/total:gc-cycles"}}
 			metrics.Read(sm)
-			answer = fmt.Sprintf("%d %d %d", sm[0].Value.Uint64(), sm[1].Value.Uint64(), sm[2].Value.Uint64())
+			answer = fmt.Sprintf("%d %d %d %d", sm[0].Value.Uint64(), sm[1].Value.Uint64(), sm[2].Value.Uint64(), gcfloor.GOGC())
 		case "mem":
 			for range 4 {
 				runtime.GC()
 			}
 			var m runtime.MemStats
 			runtime.ReadMemStats(&m)
-			answer = fmt.Sprintf("heap_inuse=%d stack_inuse=%d sys=%d goroutines=%d conns=%d rss=%d",
-				m.HeapInuse, m.StackInuse, m.Sys, runtime.NumGoroutine(), a.Hub.Connections(), rssBytes(os.Getpid()))
+			answer = fmt.Sprintf("heap_inuse=%d stack_inuse=%d sys=%d goroutines=%d conns=%d rss=%d gogc=%d",
+				m.HeapInuse, m.StackInuse, m.Sys, runtime.NumGoroutine(), a.Hub.Connections(), rssBytes(os.Getpid()), gcfloor.GOGC())
 		}
 		if err != nil {
 			answer = "error " + err.Error()
@@ -761,16 +763,20 @@ func (b *bench) report(r *recorder, el time.Duration, cpu time.Duration) {
 	}
 	if h := r.heap; h.bytes > 0 && r.actions > 0 {
 		a, t := float64(r.actions), float64(max(r.told, 1))
-		fmt.Printf("  server heap allocations (runtime/metrics): %.1f KB and %.0f objects per action, %.1f KB and %.0f objects per notifying action; %.1f GC cycles per 1,000 actions\n",
-			float64(h.bytes)/a/1000, float64(h.objects)/a, float64(h.bytes)/t/1000, float64(h.objects)/t, 1000*float64(h.gcs)/a)
+		fmt.Printf("  server heap allocations (runtime/metrics): %.1f KB and %.0f objects per action, %.1f KB and %.0f objects per notifying action; %.1f GC cycles per 1,000 actions (server GOGC at the end: %d)\n",
+			float64(h.bytes)/a/1000, float64(h.objects)/a, float64(h.bytes)/t/1000, float64(h.objects)/t, 1000*float64(h.gcs)/a, h.gogc)
 	}
 }
 
-// heapStats is what the child server has allocated and its GC cycles so far.
-type heapStats struct{ bytes, objects, gcs uint64 }
+// heapStats is what the child server has allocated and its GC cycles so far, and its GOGC now
+// (the heap floor, internal/gcfloor, moves it).
+type heapStats struct {
+	bytes, objects, gcs uint64
+	gogc                int
+}
 
 func (h heapStats) minus(o heapStats) heapStats {
-	return heapStats{h.bytes - o.bytes, h.objects - o.objects, h.gcs - o.gcs}
+	return heapStats{h.bytes - o.bytes, h.objects - o.objects, h.gcs - o.gcs, h.gogc}
 }
 
 // heapStats reads the child server's heap statistics (zero when it is not this bench's child).
@@ -783,7 +789,7 @@ func (b *bench) heapStats() heapStats {
 	if err != nil {
 		return h
 	}
-	if _, err := fmt.Sscan(line, &h.bytes, &h.objects, &h.gcs); err != nil {
+	if _, err := fmt.Sscan(line, &h.bytes, &h.objects, &h.gcs, &h.gogc); err != nil {
 		return heapStats{}
 	}
 	return h
@@ -929,7 +935,7 @@ func (b *bench) idleMemory(ctx context.Context) error {
 	per := func(k string) float64 { return float64(after[k]-before[k]) / n / 1024 }
 	fmt.Printf("\nidle: %d WebSocket streams from %d source addresses opened in %s (load average %s)\n", b.o.idle, b.o.idleAddrs, opened.Round(time.Millisecond), loadavg())
 	if b.srv != nil {
-		fmt.Printf("  server: %d → %d streams open, %d → %d goroutines\n", before["conns"], after["conns"], before["goroutines"], after["goroutines"])
+		fmt.Printf("  server: %d → %d streams open, %d → %d goroutines, GOGC %d → %d\n", before["conns"], after["conns"], before["goroutines"], after["goroutines"], before["gogc"], after["gogc"])
 	}
 	fmt.Printf("  server RSS %.1f → %.1f MiB: %.1f KB per connection\n", float64(before["rss"])/(1<<20), float64(after["rss"])/(1<<20), per("rss"))
 	if b.srv != nil {
