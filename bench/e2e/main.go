@@ -325,6 +325,12 @@ func serveChild(dsn string, o options) error {
 		cfg.RateCreatePerMinute, cfg.RateNotifyPerMinute = 0, 0
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	if v := os.Getenv("HOMEBELL_GC_FLOOR_MIB"); v != "" { // as serve reads it
+		var err error
+		if cfg.GCFloorMiB, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return fmt.Errorf("HOMEBELL_GC_FLOOR_MIB: %w", err)
+		}
+	}
 	defer gcfloor.Start(uint64(cfg.GCFloorMiB)<<20, os.Getenv, log).Stop() // as serve does
 	a, err := app.New(ctx, cfg, app.Options{Log: log, ManualJobs: !o.offApp})
 	if err != nil {
