@@ -61,12 +61,12 @@ func waitGOGC(t *testing.T, ok func(int) bool) int {
 	return 0
 }
 
-// The process's own heap: a few MiB live in a test binary, far under a 256 MiB floor; then a live
+// The process's own heap: a few MiB live in a test binary, far under a 64 MiB floor; then a live
 // heap made bigger than the floor brings GOGC back to 100; Stop puts back what was there.
 func TestFloorFollowsTheLiveHeap(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	var logs bytes.Buffer
-	f := Start(256*mib, func(string) string { return "" }, slog.New(slog.NewTextHandler(&logs, nil)))
+	f := Start(64*mib, func(string) string { return "" }, slog.New(slog.NewTextHandler(&logs, nil)))
 	if f == nil {
 		t.Fatal("Start returned nil with no GOGC in the environment")
 	}
@@ -78,7 +78,7 @@ func TestFloorFollowsTheLiveHeap(t *testing.T) {
 		t.Fatalf("GOGC %d above the cap %d", p, MaxPercent)
 	}
 
-	big := make([][]byte, 300) // 300 MiB live, above the floor
+	big := make([][]byte, 80) // 80 MiB live, above the floor
 	for i := range big {
 		big[i] = make([]byte, mib)
 	}
