@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,6 +98,9 @@ type NewEventRecord struct {
 	Data     any // marshalled to JSON
 	// SameCounts is copied to the stored entry (model.Event.SameCounts, for the hub).
 	SameCounts bool
+	// SameCountsOf, when set, is read for SameCounts once the entry is stored (a deferred
+	// UpsertThreadNotificationLater sets it by then).
+	SameCountsOf *bool
 }
 
 // AppendEventRecords appends recs to their people's event logs, in order per person, and returns
@@ -155,6 +160,9 @@ func (q *Queries) AppendEventRecords(ctx context.Context, recs []NewEventRecord,
 		}
 		out[i].Seq = next[r.PersonID]
 		next[r.PersonID]++
+		if r.SameCountsOf != nil {
+			out[i].SameCounts = *r.SameCountsOf
+		}
 	}
 	for start := 0; start < len(recs); start += batchRows {
 		end := min(start+batchRows, len(recs))
@@ -177,32 +185,8 @@ func (q *Queries) AppendEventRecords(ctx context.Context, recs []NewEventRecord,
 // instead of two. The seq counters are locked in the order of people, as the separate upsert did.
 func (q *Queries) appendEventRecordsPG(ctx context.Context, recs []NewEventRecord, out []model.Event, people []string,
 	count map[string]int64, now time.Time) error {
-	var sb strings.Builder
-	args := make([]any, 0, 2*len(people)+4*len(recs)+1)
-	sb.WriteString(`WITH s AS (INSERT INTO person_seq (person_id, seq) VALUES `)
-	for i, p := range people {
-		args = q.valuesRow(&sb, i == 0, args, "", p, count[p])
-	}
-	sb.WriteString(` ON CONFLICT (person_id) DO UPDATE SET seq = person_seq.seq + excluded.seq RETURNING person_id, seq),
-		v (person_id, after, type, payload) AS (VALUES `)
-	left := make(map[string]int64, len(people)) // entries of the person still to come in recs
-	for p, n := range count {
-		left[p] = n
-	}
-	for i, r := range recs {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		n := len(args)
-		fmt.Fprintf(&sb, "(CAST($%d AS TEXT),CAST($%d AS BIGINT),CAST($%d AS TEXT),CAST($%d AS TEXT))", n+1, n+2, n+3, n+4)
-		left[r.PersonID]--
-		args = append(args, r.PersonID, left[r.PersonID], r.Type, string(out[i].Data))
-	}
-	args = append(args, now)
-	fmt.Fprintf(&sb, `),
-		ins AS (INSERT INTO person_events (person_id, seq, type, payload, created_at)
-			SELECT v.person_id, s.seq - v.after, v.type, v.payload, CAST($%d AS TIMESTAMPTZ) FROM v JOIN s ON s.person_id = v.person_id)
-		SELECT person_id, seq FROM s`, len(args))
+	var a argList
+	parts := eventRecordsParts(&a, "e", recs, out, people, count, now)
 	last := make(map[string]int64, len(people))
 	err := queryEach(ctx, q.q, "append events", func(r rowScanner) error {
 		var id string
@@ -212,10 +196,47 @@ func (q *Queries) appendEventRecordsPG(ctx context.Context, recs []NewEventRecor
 		}
 		last[id] = seq
 		return nil
-	}, sb.String(), args...)
+	}, "WITH "+parts+" SELECT person_id, seq FROM es", a.args...)
 	if err != nil {
 		return err
 	}
+	return numberEvents(recs, out, people, count, last)
+}
+
+// eventRecordsParts are the WITH parts of appendEventRecordsPG, named from name: name+"s" returns
+// each person's new last seq.
+func eventRecordsParts(a *argList, name string, recs []NewEventRecord, out []model.Event, people []string,
+	count map[string]int64, now time.Time) string {
+	var sb strings.Builder
+	sb.WriteString(name + `s AS (INSERT INTO person_seq (person_id, seq) VALUES `)
+	for i, p := range people {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString("(" + a.p(p) + "," + a.p(count[p]) + ")")
+	}
+	sb.WriteString(` ON CONFLICT (person_id) DO UPDATE SET seq = person_seq.seq + excluded.seq RETURNING person_id, seq), ` +
+		name + `v (person_id, after, type, payload) AS (VALUES `)
+	left := make(map[string]int64, len(people)) // entries of the person still to come in recs
+	for p, n := range count {
+		left[p] = n
+	}
+	for i, r := range recs {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		left[r.PersonID]--
+		sb.WriteString("(CAST(" + a.p(r.PersonID) + " AS TEXT),CAST(" + a.p(left[r.PersonID]) + " AS BIGINT),CAST(" +
+			a.p(r.Type) + " AS TEXT),CAST(" + a.p(string(out[i].Data)) + " AS TEXT))")
+	}
+	sb.WriteString(`), ` + name + `ins AS (INSERT INTO person_events (person_id, seq, type, payload, created_at)
+		SELECT v.person_id, s.seq - v.after, v.type, v.payload, CAST(` + a.p(now) + ` AS TIMESTAMPTZ) FROM ` +
+		name + `v v JOIN ` + name + `s s ON s.person_id = v.person_id)`)
+	return sb.String()
+}
+
+// numberEvents gives out their seqs from each person's new last seq.
+func numberEvents(recs []NewEventRecord, out []model.Event, people []string, count, last map[string]int64) error {
 	next := make(map[string]int64, len(people))
 	for _, p := range people {
 		l, ok := last[p]
@@ -227,8 +248,65 @@ func (q *Queries) appendEventRecordsPG(ctx context.Context, recs []NewEventRecor
 	for i, r := range recs {
 		out[i].Seq = next[r.PersonID]
 		next[r.PersonID]++
+		if r.SameCountsOf != nil {
+			out[i].SameCounts = *r.SameCountsOf
+		}
 	}
 	return nil
+}
+
+// AppendEventRecordsLater is AppendEventRecords whose entries' Seq (and SameCounts) are set by
+// the transaction's commit at the latest: on PostgreSQL the write is deferred (deferred.go) to go
+// with the transaction's next statement; elsewhere, or for more than batchRows entries, it runs
+// now. Read the entries once the transaction has committed (AfterCommit).
+func (q *Queries) AppendEventRecordsLater(ctx context.Context, recs []NewEventRecord, now time.Time) ([]model.Event, error) {
+	if !q.deferring() || len(recs) == 0 || len(recs) > batchRows {
+		return q.AppendEventRecords(ctx, recs, now)
+	}
+	now = utc(now)
+	out := make([]model.Event, len(recs))
+	count := map[string]int64{}
+	var people []string
+	for i, r := range recs {
+		raw, ok := r.Data.(json.RawMessage)
+		if !ok {
+			var err error
+			if raw, err = model.MarshalJSON(r.Data); err != nil {
+				return nil, fmt.Errorf("store: event payload: %w", err)
+			}
+		}
+		out[i] = model.Event{Type: r.Type, Data: raw, CreatedAt: now, SameCounts: r.SameCounts}
+		if count[r.PersonID] == 0 {
+			people = append(people, r.PersonID)
+		}
+		count[r.PersonID]++
+	}
+	recs = slices.Clone(recs)
+	// Two appends in one statement would both move a person's seq: one waiting runs first.
+	return out, q.deferWrite(ctx, deferredWrite{key: "person events",
+		build: func(a *argList, name string) (string, string) {
+			return eventRecordsParts(a, name, recs, out, people, count, now),
+				`SELECT json_agg(json_build_array(person_id, seq)) FROM ` + name + `s`
+		},
+		done: func(r sql.NullString) error {
+			var rows [][2]json.RawMessage
+			if err := json.Unmarshal([]byte(r.String), &rows); err != nil {
+				return fmt.Errorf("store: append events: %w", err)
+			}
+			last := make(map[string]int64, len(rows))
+			for _, row := range rows {
+				var id string
+				var seq int64
+				if err := json.Unmarshal(row[0], &id); err != nil {
+					return fmt.Errorf("store: append events: %w", err)
+				}
+				if err := json.Unmarshal(row[1], &seq); err != nil {
+					return fmt.Errorf("store: append events: %w", err)
+				}
+				last[id] = seq
+			}
+			return numberEvents(recs, out, people, count, last)
+		}})
 }
 
 // ScheduleJobs inserts jobs as ScheduleJob does each (a job with a key replaces the job of that

@@ -210,6 +210,52 @@ func (q *Queries) UpsertThreadNotification(ctx context.Context, n *model.Notific
 	return false, nil
 }
 
+// UpsertThreadNotificationLater is UpsertThreadNotification whose *sameCounts is set by the
+// transaction's commit at the latest: on PostgreSQL the write is deferred (deferred.go) to go with
+// the transaction's next statement, the update and the insert in one; elsewhere it runs now.
+func (q *Queries) UpsertThreadNotificationLater(ctx context.Context, n *model.Notification, sameCounts *bool) error {
+	if !q.deferring() {
+		same, err := q.UpsertThreadNotification(ctx, n)
+		*sameCounts = same
+		return err
+	}
+	if len(n.Data) == 0 {
+		n.Data = json.RawMessage("{}")
+	}
+	n.CreatedAt = utc(n.CreatedAt)
+	var orderID any
+	if n.OrderID != "" {
+		orderID = n.OrderID
+	}
+	v := *n
+	return q.deferWrite(ctx, deferredWrite{key: "notification " + n.RecipientID + " " + n.EventKey,
+		build: func(a *argList, name string) (string, string) {
+			rcpt, key, id, kind, imp := a.p(v.RecipientID), a.p(v.EventKey), a.p(v.ID), a.p(v.Kind), a.p(importanceRank[v.Importance])
+			title, body, data, alert, at := a.p(v.Title), a.p(v.Body), a.p(string(v.Data)), a.p(v.Alert), a.p(v.CreatedAt)
+			altLocale, altTitle, altBody, cat := a.p(v.Alt.Locale), a.p(v.Alt.Title), a.p(v.Alt.Body), a.p(v.Category)
+			// The insert takes the update's parameters, typed by its SET; it runs only when the
+			// update found no unread row (both read the table as it was).
+			return name + `u AS (UPDATE notifications SET id = ` + id + `, kind = ` + kind + `, importance = ` + imp +
+					`, title = ` + title + `, body = ` + body + `, data = ` + data + `, alert = ` + alert + `, created_at = ` + at +
+					`, alt_locale = ` + altLocale + `, alt_title = ` + altTitle + `, alt_body = ` + altBody +
+					` WHERE recipient_id = ` + rcpt + ` AND event_key = ` + key + ` AND read_at IS NULL AND category = ` + cat +
+					` RETURNING 1), ` +
+					name + `i AS (INSERT INTO notifications (` + notificationCols + `) SELECT ` + id + `, ` + rcpt + `, ` + kind +
+					`, ` + cat + `, ` + imp + `, ` + title + `, ` + body + `, ` + data + `, CAST(` + a.p(orderID) + ` AS TEXT), ` + key +
+					`, ` + alert + `, ` + at + `, ` + altLocale + `, ` + altTitle + `, ` + altBody + `, NULL
+					WHERE NOT EXISTS (SELECT 1 FROM ` + name + `u) ON CONFLICT (recipient_id, event_key) DO UPDATE SET
+					id = excluded.id, kind = excluded.kind, category = excluded.category, importance = excluded.importance,
+					title = excluded.title, body = excluded.body, data = excluded.data, alert = excluded.alert,
+					created_at = excluded.created_at, alt_locale = excluded.alt_locale, alt_title = excluded.alt_title,
+					alt_body = excluded.alt_body, read_at = NULL RETURNING 1)`,
+				`SELECT (SELECT count(*) FROM ` + name + `u) + 0 * (SELECT count(*) FROM ` + name + `i)`
+		},
+		done: func(r sql.NullString) error {
+			*sameCounts = r.String != "" && r.String != "0"
+			return nil
+		}})
+}
+
 // MarkThreadRead marks a person's running entry with eventKey read; id is its id, "" when it was
 // read already or does not exist.
 func (q *Queries) MarkThreadRead(ctx context.Context, recipientID, eventKey string, now time.Time) (id string, err error) {

@@ -60,6 +60,8 @@ type Queries struct {
 	inTx  bool
 	atEnd func(func())
 	wrote bool
+	// pend holds a PostgreSQL transaction's deferred writes (deferred.go); nil elsewhere.
+	pend *pending
 }
 
 // Dialect reports which database the queries run on.
@@ -377,6 +379,9 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	if err := fn(tx); err != nil {
 		tx.rollback()
+		if tx.pend != nil && tx.pend.err != nil {
+			return tx.pend.err // what aborted the transaction, not the failure of what came after
+		}
 		return err
 	}
 	if claim != nil {
@@ -385,7 +390,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 			return err
 		}
 	}
-	if err := tx.commit(); err != nil {
+	if err := tx.commit(ctx); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	if claim != nil {
@@ -417,6 +422,10 @@ func (s *Store) newTx(q querier, sqlTx *sql.Tx, u *unit) *Tx {
 		now = s.Now
 	}
 	tx := &Tx{Queries: Queries{q: counting{q}, dialect: s.dialect, rc: s.rc, inTx: true}, tx: sqlTx, unit: u, now: now()}
+	if s.dialect == Postgres {
+		tx.pend = &pending{q: counting{q}}
+		tx.Queries.q = flushing{tx.pend}
+	}
 	tx.Queries.atEnd = func(f func()) { tx.atEnd = append(tx.atEnd, f) }
 	return tx
 }
@@ -428,6 +437,9 @@ func (tx *Tx) rollback() {
 	}
 	tx.ended = true
 	defer tx.end()
+	if tx.pend != nil {
+		tx.pend.writes, tx.pend.keys = nil, nil
+	}
 	if tx.unit != nil {
 		tx.unit.rollback()
 		return
@@ -435,8 +447,15 @@ func (tx *Tx) rollback() {
 	_ = tx.tx.Rollback()
 }
 
-// commit makes the work durable; it returns when it is, or failed.
-func (tx *Tx) commit() error {
+// commit makes the work durable; it returns when it is, or failed. Deferred writes still
+// waiting run first.
+func (tx *Tx) commit(ctx context.Context) error {
+	if tx.pend != nil {
+		if err := tx.pend.flush(ctx); err != nil {
+			tx.rollback()
+			return err
+		}
+	}
 	tx.ended = true
 	defer tx.end()
 	if tx.unit != nil {

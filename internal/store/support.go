@@ -110,15 +110,16 @@ func (q *Queries) UpdateSupportThread(ctx context.Context, t *model.SupportThrea
 func (q *Queries) SupportRequesterSent(ctx context.Context, conversationID, personID string, now time.Time) (_ model.SupportThread, agentFree, found bool, _ error) {
 	var r threadRow
 	var free bool
-	err := q.q.QueryRowContext(ctx, `UPDATE support_threads SET last_customer_at = $2, version = version + 1, updated_at = $2
-		WHERE conversation_id = $1 AND requester_id = $3 AND status = $4
+	// On PostgreSQL the transaction's deferred writes (the message's log entries) go with it.
+	found, err := q.withDeferred(ctx, `UPDATE support_threads SET last_customer_at = $2, version = version + 1, updated_at = $2
+		WHERE conversation_id = $1 AND requester_id = $3 AND status = $4 `+afterDeferred+`
 		RETURNING `+threadCols+`, EXISTS (SELECT 1 FROM support_agents a WHERE a.agent_id = support_threads.agent_id AND a.online AND NOT a.away)`,
-		conversationID, utc(now), personID, string(model.SupportOpen)).Scan(r.targets(&free)...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return model.SupportThread{}, false, false, nil
-	}
+		[]any{conversationID, utc(now), personID, string(model.SupportOpen)}, r.targets(&free)...)
 	if err != nil {
 		return model.SupportThread{}, false, false, fmt.Errorf("store: support requester sent %s: %w", conversationID, err)
+	}
+	if !found {
+		return model.SupportThread{}, false, false, nil
 	}
 	return r.thread(), free, true, nil
 }
@@ -128,8 +129,19 @@ func (q *Queries) SupportRequesterSent(ctx context.Context, conversationID, pers
 // (auto_replied_at cleared), version bumped — as UpdateSupportThread would, in one statement.
 // false when there is no such support conversation.
 func (q *Queries) SupportAgentSent(ctx context.Context, conversationID, agentID string, now time.Time) (bool, error) {
-	res, err := q.q.ExecContext(ctx, `UPDATE support_threads SET last_agent_at = $2, auto_replied_at = NULL, version = version + 1,
-		updated_at = $2 WHERE conversation_id = $1 AND requester_id <> $3`, conversationID, utc(now), agentID)
+	const update = `UPDATE support_threads SET last_agent_at = $2, auto_replied_at = NULL, version = version + 1,
+		updated_at = $2 WHERE conversation_id = $1 AND requester_id <> $3`
+	args := []any{conversationID, utc(now), agentID}
+	if q.hasDeferred() {
+		// The transaction's deferred writes (the message's log entries) go with it.
+		var one int
+		found, err := q.withDeferred(ctx, update+` `+afterDeferred+` RETURNING 1`, args, &one)
+		if err != nil {
+			return false, fmt.Errorf("store: support agent sent %s: %w", conversationID, err)
+		}
+		return found, nil
+	}
+	res, err := q.q.ExecContext(ctx, update, args...)
 	if err != nil {
 		return false, fmt.Errorf("store: support agent sent %s: %w", conversationID, err)
 	}

@@ -18,7 +18,10 @@ func init() {
 		Case{"conversations/a send's state: membership and the order as committed, the retry by client id", conversationSendState},
 		Case{"conversations/members join many in one statement, as one by one", conversationUpsertMembers},
 		Case{"conversations/an order's conversation is opened once", conversationOrderIfAbsent},
-		Case{"conversations/a support send is recorded in one statement: the requester's in an open conversation, an agent's", supportSent},
+		Case{"conversations/a support send is recorded in one statement: the requester's in an open conversation, an agent's",
+			func(t *testing.T, s *store.Store) { supportSent(t, s, false) }},
+		Case{"conversations/a support send takes the log entries deferred before it and answers as without them",
+			func(t *testing.T, s *store.Store) { supportSent(t, s, true) }},
 	)
 }
 
@@ -448,8 +451,24 @@ func conversationOrderIfAbsent(t *testing.T, s *store.Store) {
 	wantUTC(t, "stored created_at", got.CreatedAt, T0)
 }
 
-func supportSent(t *testing.T, s *store.Store) {
+// supportSent checks SupportRequesterSent and SupportAgentSent; with deferred, each follows a
+// deferred log entry for c1 (AppendEventRecordsLater), which goes with it on PostgreSQL.
+func supportSent(t *testing.T, s *store.Store, deferred bool) {
 	ctx := context.Background()
+	var logged []model.Event // the deferred entries, as stored
+	deferrals := 0
+	logFirst := func(ctx context.Context, tx *store.Tx) error {
+		if !deferred {
+			return nil
+		}
+		deferrals++
+		evs, err := tx.AppendEventRecordsLater(ctx, []store.NewEventRecord{{PersonID: "c1", Type: "t",
+			Data: map[string]int{"i": deferrals - 1}}}, T0)
+		if err == nil {
+			tx.AfterCommit(func() { logged = append(logged, evs...) })
+		}
+		return err
+	}
 	AddPeople(t, s, Person("c1", model.RoleCustomer), Person("a1", model.RoleAgent))
 	c := conversation(t, s, model.Member{PersonID: "c1", Role: model.RoleCustomer}, model.Member{PersonID: "a1", Role: model.RoleAgent})
 	t0 := T0
@@ -464,6 +483,9 @@ func supportSent(t *testing.T, s *store.Store) {
 	requester := func(person string, d time.Duration) (got model.SupportThread, free, found bool) {
 		t.Helper()
 		write(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
+			if err := logFirst(ctx, tx); err != nil {
+				return err
+			}
 			got, free, found, err = tx.SupportRequesterSent(ctx, c.ID, person, at(d))
 			return err
 		})
@@ -499,6 +521,9 @@ func supportSent(t *testing.T, s *store.Store) {
 	agent := func(person string, d time.Duration) (ok bool) {
 		t.Helper()
 		write(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
+			if err := logFirst(ctx, tx); err != nil {
+				return err
+			}
 			ok, err = tx.SupportAgentSent(ctx, c.ID, person, at(d))
 			return err
 		})
@@ -527,12 +552,32 @@ func supportSent(t *testing.T, s *store.Store) {
 		t.Errorf("after the refused fast path: %+v, %v", got, err)
 	}
 	write(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
+		if err := logFirst(ctx, tx); err != nil {
+			return err
+		}
 		if _, _, found, err := tx.SupportRequesterSent(ctx, "nope", "c1", T0); err != nil || found {
 			t.Errorf("no such conversation: found %v, %v", found, err)
+		}
+		if err := logFirst(ctx, tx); err != nil {
+			return err
 		}
 		if ok, err := tx.SupportAgentSent(ctx, "nope", "a1", T0); err != nil || ok {
 			t.Errorf("no such conversation: %v, %v", ok, err)
 		}
 		return nil
 	})
+	if !deferred {
+		return
+	}
+	// Every deferred entry was written, numbered in turn, with the seq it was handed.
+	stored, err = s.SupportThread(ctx, c.ID)
+	evs, err2 := s.EventsAfter(ctx, "c1", 0, 100)
+	if err != nil || err2 != nil || len(logged) != 9 || len(evs) != len(logged) {
+		t.Fatalf("log of c1: %d stored, %d handed back (%v, %v)", len(evs), len(logged), err, err2)
+	}
+	for i, e := range logged {
+		if e.Seq != int64(i+1) || evs[i].Seq != e.Seq || string(evs[i].Data) != fmt.Sprintf(`{"i":%d}`, i) {
+			t.Errorf("entry %d: handed back seq %d, stored %d %s", i, e.Seq, evs[i].Seq, evs[i].Data)
+		}
+	}
 }

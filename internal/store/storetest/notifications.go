@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,7 +17,12 @@ import (
 func init() {
 	Register(
 		Case{"notifications/insert is idempotent by recipient and event key", notificationsDedupe},
-		Case{"notifications/a thread entry is renewed in place and says when the unread counts stayed", notificationsThread},
+		Case{"notifications/a thread entry is renewed in place and says when the unread counts stayed",
+			func(t *testing.T, s *store.Store) { notificationsThread(t, s, false) }},
+		Case{"notifications/a thread entry renewed later (by the commit) is as one renewed now",
+			func(t *testing.T, s *store.Store) { notificationsThread(t, s, true) }},
+		Case{"events/deferred writes: run before the transaction's next statement, in order, or by its commit; a rollback drops them",
+			deferredWrites},
 		Case{"events/append numbers each person's log in order; events-after resumes", eventsOrdering},
 		Case{"events/many entries for several people in one append: each person's in order, after what they had", eventsRecords},
 		Case{"preferences/put then get, absent is not found", preferencesPutGet},
@@ -521,7 +527,7 @@ func inboxPurge(t *testing.T, s *store.Store) {
 	})
 }
 
-func notificationsThread(t *testing.T, s *store.Store) {
+func notificationsThread(t *testing.T, s *store.Store, later bool) {
 	ctx := context.Background()
 	AddPeople(t, s, Person("p-1", model.RoleCustomer))
 	renew := func(category string, m int) (same bool) {
@@ -529,6 +535,9 @@ func notificationsThread(t *testing.T, s *store.Store) {
 		n := notif("p-1", "chat.message", category, "normal", m)
 		n.EventKey = "chat.message:conv-1"
 		write(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
+			if later {
+				return tx.UpsertThreadNotificationLater(ctx, &n, &same)
+			}
 			same, err = tx.UpsertThreadNotification(ctx, &n)
 			return err
 		})
@@ -565,6 +574,78 @@ func notificationsThread(t *testing.T, s *store.Store) {
 	}
 	if c := counts(); c["order"] != 1 || c["interaction"] != 0 {
 		t.Errorf("counts after the move: %v", c)
+	}
+}
+
+// deferredWrites checks UpsertThreadNotificationLater and AppendEventRecordsLater together (on
+// PostgreSQL they wait for the transaction's next statement; on SQLite they run at once).
+func deferredWrites(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	AddPeople(t, s, Person("p-1", model.RoleCustomer), Person("p-2", model.RoleWorker))
+	key := "chat.message:conv-1"
+	var evs, more, next []model.Event
+	// A renewal and the entries that tell of it, then a read that must see both.
+	renewAndLog := func(tx *store.Tx, m int) ([]model.Event, error) {
+		n := notif("p-1", "chat.message", "interaction", "normal", m)
+		n.EventKey = key
+		same := new(bool)
+		if err := tx.UpsertThreadNotificationLater(ctx, &n, same); err != nil {
+			return nil, err
+		}
+		return tx.AppendEventRecordsLater(ctx, []store.NewEventRecord{
+			{PersonID: "p-1", Type: model.EventNotification, Data: map[string]int{"m": m}, SameCountsOf: same},
+			{PersonID: "p-2", Type: "t", Data: map[string]int{"m": m}},
+		}, at(time.Duration(m)*time.Minute))
+	}
+	write(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
+		if evs, err = renewAndLog(tx, 1); err != nil {
+			return err
+		}
+		if seq, err := tx.LastSeq(ctx, "p-1"); err != nil || seq != 1 || evs[0].Seq != 1 || evs[1].Seq != 1 || evs[0].SameCounts {
+			t.Errorf("read in the transaction after the deferred writes: last seq %d (%v), entries %+v", seq, err, evs)
+		}
+		if got, err := tx.NotificationByEventKey(ctx, "p-1", key); err != nil || got.Body != "body 1" {
+			t.Errorf("the deferred renewal is not read back: %+v %v", got, err)
+		}
+		// Two appends in a row: the second waits for the first, both numbered in order.
+		if more, err = tx.AppendEventRecordsLater(ctx, []store.NewEventRecord{{PersonID: "p-1", Type: "t", Data: 2}}, at(2*time.Minute)); err != nil {
+			return err
+		}
+		// (The entries are read once committed: a copy taken now would not have its seq.)
+		next, err = tx.AppendEventRecordsLater(ctx, []store.NewEventRecord{{PersonID: "p-1", Type: "t", Data: 3}}, at(3*time.Minute))
+		return err
+	})
+	if more[0].Seq != 2 || next[0].Seq != 3 {
+		t.Errorf("two appends in a row numbered %d, %d; want 2, 3", more[0].Seq, next[0].Seq)
+	}
+	// The entry is unread: its renewal leaves the counts, and says so once committed.
+	write(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
+		evs, err = renewAndLog(tx, 4)
+		return err
+	})
+	if evs[0].Seq != 4 || !evs[0].SameCounts || evs[1].Seq != 2 || evs[1].SameCounts {
+		t.Errorf("renewing the unread entry: %+v", evs)
+	}
+	got, err := s.EventsAfter(ctx, "p-1", 0, 10)
+	if err != nil || len(got) != 4 || string(got[0].Data) != `{"m":1}` || string(got[1].Data) != "2" || string(got[2].Data) != "3" ||
+		string(got[3].Data) != `{"m":4}` || !got[3].CreatedAt.Equal(at(4*time.Minute)) {
+		t.Errorf("p-1's log: %+v %v", got, err)
+	}
+	// A rollback drops what waits.
+	err = s.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := renewAndLog(tx, 5); err != nil {
+			return err
+		}
+		return errors.New("changed my mind")
+	})
+	if err == nil || err.Error() != "changed my mind" {
+		t.Fatalf("rolled back with %v", err)
+	}
+	if seq, err := s.LastSeq(ctx, "p-1"); err != nil || seq != 4 {
+		t.Errorf("after the rollback p-1's last seq is %d (%v), want 4", seq, err)
+	}
+	if n, err := s.NotificationByEventKey(ctx, "p-1", key); err != nil || n.Body != "body 4" {
+		t.Errorf("after the rollback the entry is %+v %v", n, err)
 	}
 }
 
