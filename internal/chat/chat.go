@@ -472,11 +472,17 @@ func (s *Service) SendTx(ctx context.Context, tx *store.Tx, a Actor, conversatio
 				return err
 			}
 		}
-		events, err := appendRecords(ctx, tx, log, now)
+		// On PostgreSQL the log's write (and the entries' renewals) wait to go with the
+		// transaction's next statement — the support thread's update — or its commit: one round
+		// trip. The entries have their seqs once it commits.
+		evs, err := tx.AppendEventRecordsLater(ctx, log, now)
 		if err != nil {
 			return err
 		}
-		s.publishAfter(tx, events)
+		if s.Publish != nil && len(log) > 0 {
+			pub := s.Publish
+			tx.AfterCommit(func() { pub(eventsByPerson(log, evs)) })
+		}
 		if hook := s.OnSent[acc.conv.Kind]; hook != nil {
 			return hook(ctx, tx, acc.conv, *acc.member, visible)
 		}
@@ -546,11 +552,16 @@ func appendRecords(ctx context.Context, tx *store.Tx, recs []store.NewEventRecor
 	if err != nil {
 		return nil, err
 	}
+	return eventsByPerson(recs, evs), nil
+}
+
+// eventsByPerson are the stored entries evs of recs by person, in seq order.
+func eventsByPerson(recs []store.NewEventRecord, evs []model.Event) map[string][]model.Event {
 	events := make(map[string][]model.Event, len(recs))
 	for i, r := range recs {
 		events[r.PersonID] = append(events[r.PersonID], evs[i])
 	}
-	return events, nil
+	return events
 }
 
 // tell updates the recipient's message-center entry of the conversation and plans its off-app

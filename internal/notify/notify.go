@@ -236,7 +236,14 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) (_ []model
 			Importance: string(importance), Title: title, Body: body, Data: rawData, OrderID: ev.OrderID,
 			EventKey: ev.Kind + ":" + ev.Key, Alert: string(alert), CreatedAt: now, Alt: alt}
 		sameCounts := false
-		if ev.Thread != nil {
+		var sameCountsOf *bool // set by the commit at the latest: the renewal may wait to go with the log's write
+		if ev.Thread != nil && ev.Log != nil {
+			sameCountsOf = new(bool)
+			if err := tx.UpsertThreadNotificationLater(ctx, &n, sameCountsOf); err != nil {
+				return nil, err
+			}
+			sameCounts = *sameCountsOf // known now where the write was not deferred
+		} else if ev.Thread != nil {
 			if sameCounts, err = tx.UpsertThreadNotification(ctx, &n); err != nil {
 				return nil, err
 			}
@@ -253,7 +260,7 @@ func (s *Service) Notify(ctx context.Context, tx *store.Tx, ev Event) (_ []model
 		}
 		if plan.Realtime.Send && ev.Log != nil {
 			*ev.Log = append(*ev.Log, store.NewEventRecord{PersonID: person.ID, Type: model.EventNotification,
-				Data: NotificationEvent{Notification: n, Alert: string(alert)}, SameCounts: sameCounts})
+				Data: NotificationEvent{Notification: n, Alert: string(alert)}, SameCounts: sameCounts, SameCountsOf: sameCountsOf})
 		} else if plan.Realtime.Send {
 			e, err := tx.AppendEventRecord(ctx, person.ID, model.EventNotification,
 				NotificationEvent{Notification: n, Alert: string(alert)}, now)
