@@ -249,6 +249,19 @@ func (a *App) initHub() error {
 	a.hubOpt.Unread = func(ctx context.Context, personID string) (any, error) {
 		return a.Notify.Unread(ctx, personID)
 	}
+	// A commit that tells several people here (a bulk cancellation's chunk) has all their counts
+	// read with one call rather than one per stream.
+	a.hubOpt.UnreadMany = func(ctx context.Context, personIDs []string) (map[string]any, error) {
+		m, err := a.Notify.UnreadMany(ctx, personIDs)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]any, len(m))
+		for id, c := range m {
+			out[id] = c
+		}
+		return out, nil
+	}
 	h, err := hub.New(a.Store, broker, a.Log, a.hubOpt)
 	if err != nil {
 		if broker != nil {

@@ -2,8 +2,10 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/url"
+	"reflect"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -181,5 +183,95 @@ func TestE3BulkCancellationPreview(t *testing.T) {
 		wantProblem(t, w.as(ordOp1, "GET", "/v1/orders/cancel-bulk/preview?area="+url.QueryEscape(ordArea), nil), 400, model.CodeInvalid)
 		wantProblem(t, w.as(ordOp1, "GET", "/v1/orders/cancel-bulk/preview?area="+url.QueryEscape(ordArea)+"&from="+ordT0.Format(time.RFC3339)+
 			"&to="+ordT0.AddDate(1, 0, 0).Format(time.RFC3339), nil), 400, model.CodeInvalid)
+	})
+}
+
+// X1 with E3 (#16): a bulk cancellation's chunks tell several people at once, and the hub reads
+// all their unread counts together (hub.Options.UnreadMany) instead of each stream reading its
+// own. What every stream receives is unchanged: each entry once, in seq order, no gap, and after
+// the last one an unread.changed whose counts are the message center's (campaigns included).
+func TestX1BulkCancellationStreamsEntriesThenTheirCounts(t *testing.T) {
+	t.Parallel()
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		w := newOrdWorld(t, dsn, nil)
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		const n = 60 // chunks of 16 and 44
+		from := ordT0.Add(100 * time.Hour)
+		orders := make([]*model.Order, n)
+		for i := range n {
+			o := model.Order{CustomerID: ordCustomer, ServiceItemID: ordItem, Address: "浦东新区 XX 路 12 号", Area: ordArea,
+				AppointmentAt: from.Add(time.Duration(i) * time.Minute), AmountPaidCents: 15000, Status: model.OrderPending}
+			if i%3 == 0 {
+				o.WorkerID, o.Status = ordW2, model.OrderAccepted
+			}
+			orders[i] = &o
+		}
+		w.s.World().At(ordT0).Orders(orders...)
+		// Some unread before, some read: the counts are the message center's, not the bulk's.
+		tellPerson(t, w.s, ordCustomer, "m1", "你好")
+		tellPerson(t, w.s, ordOp2, "m2", "你好")
+		w.want(w.as(ordOp2, "POST", "/v1/me/inbox/read", map[string]any{"all": true}), 200)
+		people := []string{ordCustomer, ordW2, ordOp2}
+		streams := make([]*wsStream, len(people))
+		for i, p := range people {
+			ws, err := dialWS(ctx, w.s, w.tok(p), -1, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ws.c.CloseNow()
+			ws.unread = true
+			if ev, err := ws.next(ctx); err != nil || ev.Type != model.EventUnread {
+				t.Fatalf("%s: first frame %+v (%v), want the counts", p, ev, err)
+			}
+			streams[i] = ws
+		}
+		starts := map[string]int64{}
+		for _, p := range people {
+			last, err := w.s.Store.LastSeq(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			starts[p] = last
+		}
+		body := map[string]any{"area": ordArea, "from": from.Format(time.RFC3339), "to": from.Add(n * time.Minute).Format(time.RFC3339), "reason": "台风"}
+		w.want(w.as(ordOp1, "POST", "/v1/orders/cancel-bulk", body), 200)
+		for i, p := range people {
+			last, err := w.s.Store.LastSeq(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if last == starts[p] {
+				t.Fatalf("%s was told nothing", p)
+			}
+			seq, counted := starts[p], false
+			for seq < last || !counted {
+				ev, err := streams[i].next(ctx)
+				if err != nil {
+					t.Fatalf("%s: after seq %d of %d: %v", p, seq, last, err)
+				}
+				if ev.Type == model.EventUnread {
+					counted = seq == last
+					if counted {
+						rest := w.want(w.as(p, "GET", "/v1/me/inbox/unread", nil), 200)
+						var got, want notify.UnreadCounts
+						if err := json.Unmarshal(ev.Data, &got); err != nil {
+							t.Fatal(err)
+						}
+						if err := json.Unmarshal(rest.Body, &want); err != nil {
+							t.Fatal(err)
+						}
+						if !reflect.DeepEqual(got, want) {
+							t.Errorf("%s: last counts %+v, the message center says %+v", p, got, want)
+						}
+					}
+					continue
+				}
+				if ev.Seq != seq+1 {
+					t.Fatalf("%s: entry %d (%s) after %d: want each entry once, in order", p, ev.Seq, ev.Type, seq)
+				}
+				seq = ev.Seq
+			}
+		}
 	})
 }

@@ -22,30 +22,101 @@ func (h *Hub) Wake(personIDs ...string) {
 // Publish is Wake carrying the committed log entries: streams on this node that are up to date
 // get them without a read; other nodes are woken through the broker and read the log. A stream
 // whose entries do not follow on from what it sent reads the log itself.
+//
+// When the entries change the unread counts of several people with streams here (a chunk of a
+// bulk cancellation tells a few hundred) and Options.UnreadMany is set, the publisher goroutine
+// reads all their counts with one call and offers each stream its entries with its counts, so the
+// streams do not each read their own (see catchUp).
 func (h *Hub) Publish(events map[string][]model.Event) {
 	if len(events) == 0 {
 		return
 	}
 	ids := make([]string, 0, len(events))
-	type offer struct {
-		c   *conn
-		evs []model.Event
-	}
-	var offers []offer
+	var offers []offered
+	var counted []string // people with streams here whose counts the entries change
 	h.mu.Lock()
 	for id, evs := range events {
 		ids = append(ids, id)
-		for c := range h.people[id] {
-			offers = append(offers, offer{c, evs})
+		cs := h.people[id]
+		for c := range cs {
+			offers = append(offers, offered{c, evs})
+		}
+		if len(cs) > 0 && h.opt.UnreadMany != nil && h.opt.Unread != nil && countsChange(evs) {
+			counted = append(counted, id)
 		}
 	}
 	h.mu.Unlock()
-	for _, o := range offers {
-		o.c.offer(o.evs)
+	if len(counted) >= 2 {
+		h.pmu.Lock()
+		h.pqueue = append(h.pqueue, publication{offers: offers, counted: counted})
+		h.pmu.Unlock()
+		select {
+		case h.pwoken <- struct{}{}:
+		default:
+		}
+	} else {
+		for _, o := range offers {
+			o.c.offer(o.evs, nil)
+		}
 	}
 	if err := h.broker.Publish(h.ctx, ids); err != nil {
 		h.log.Debug("hub: publish wake-up", "err", err)
 	}
+}
+
+// offered is entries offered to one stream.
+type offered struct {
+	c   *conn
+	evs []model.Event
+}
+
+// publication is one Publish waiting for its people's unread counts.
+type publication struct {
+	offers  []offered
+	counted []string
+}
+
+// publisher offers the queued publications' entries, in the order they were published, each
+// with the unread counts of its people read in one call.
+func (h *Hub) publisher() {
+	for {
+		select {
+		case <-h.ctx.Done():
+			return
+		case <-h.pwoken:
+		}
+		for {
+			h.pmu.Lock()
+			if len(h.pqueue) == 0 {
+				h.pmu.Unlock()
+				break
+			}
+			p := h.pqueue[0]
+			h.pqueue[0] = publication{}
+			h.pqueue = h.pqueue[1:]
+			h.pmu.Unlock()
+			counts := h.unreadMany(p.counted)
+			for _, o := range p.offers {
+				o.c.offer(o.evs, counts[o.c.person])
+			}
+		}
+	}
+}
+
+// unreadMany reads the unread counts of ids with one call (nil on failure: each stream then reads
+// its own).
+func (h *Hub) unreadMany(ids []string) map[string]any {
+	if len(ids) == 0 || h.opt.UnreadMany == nil || h.opt.Unread == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(h.ctx, h.opt.Poll)
+	defer cancel()
+	counts, err := h.opt.UnreadMany(ctx, ids)
+	if err != nil {
+		h.log.Debug("hub: unread counts of many", "people", len(ids), "err", err)
+		return nil
+	}
+	return counts
 }
 
 // wakeLocal hands the people to the dispatcher, which reads their new events once for all their
@@ -116,52 +187,69 @@ func (h *Hub) dispatchChunk(ids []string) {
 	if err != nil {
 		h.log.Warn("hub: read woken events", "err", err)
 	}
+	// The counts of everyone whose offered events change them, read together.
+	var counted []string
+	if err == nil && !truncated {
+		for id := range conns {
+			if e := evs[id]; len(e) > 0 && len(e) <= h.opt.Batch && countsChange(e) {
+				counted = append(counted, id)
+			}
+		}
+	}
+	var counts map[string]any
+	if len(counted) >= 2 {
+		counts = h.unreadMany(counted)
+	}
 	for id, cs := range conns {
 		for _, c := range cs {
 			switch {
 			case err != nil || truncated || c.last.Load() < from[id]:
-				c.offer(nil) // read the log itself
+				c.offer(nil, nil) // read the log itself
 			case len(evs[id]) > h.opt.Batch:
-				c.offer(nil) // more than a stream may hold: it reads them a batch at a time
+				c.offer(nil, nil) // more than a stream may hold: it reads them a batch at a time
 			case len(evs[id]) > 0:
-				c.offer(evs[id])
+				c.offer(evs[id], counts[id])
 			}
 		}
 	}
 }
 
-// offer gives the stream events read for it (nil: read the log yourself) and wakes it.
-func (c *conn) offer(evs []model.Event) {
+// offer gives the stream events read for it (nil: read the log yourself) and wakes it. counts,
+// when not nil, are the person's unread counts read after the events' commit: the stream sends
+// them after the events instead of reading its own.
+func (c *conn) offer(evs []model.Event, counts any) {
 	c.mu.Lock()
 	evs = slices.Clip(evs) // shared between a person's streams: never append in place
 	// Offers may arrive out of order (commits on PostgreSQL run their hooks concurrently); any
 	// gap or overlap falls back to reading the log, which is always right.
 	switch {
 	case evs == nil:
-		c.pending, c.mustRead = nil, true
+		c.pending, c.mustRead, c.counts = nil, true, nil
 	case c.mustRead:
 	case len(c.pending) == 0:
-		c.pending = evs
+		c.pending, c.counts = evs, counts
 	case evs[0].Seq <= c.pending[0].Seq && evs[len(evs)-1].Seq >= c.pending[len(c.pending)-1].Seq:
-		c.pending = evs // covers what was offered before
+		c.pending, c.counts = evs, counts // covers what was offered before
 	case evs[0].Seq == c.pending[len(c.pending)-1].Seq+1:
-		c.pending = append(c.pending, evs...)
+		// The later commit's counts cover the earlier events too (they were read after it);
+		// without them, the stream reads its own.
+		c.pending, c.counts = append(c.pending, evs...), counts
 	default:
-		c.pending, c.mustRead = nil, true
+		c.pending, c.mustRead, c.counts = nil, true, nil
 	}
 	c.mu.Unlock()
 	c.poke()
 }
 
-// take returns the offered events that follow last, or ok=false when the stream must read the
-// log itself.
-func (c *conn) take(last int64) (evs []model.Event, ok bool) {
+// take returns the offered events that follow last, with the unread counts offered with them (nil:
+// none), or ok=false when the stream must read the log itself.
+func (c *conn) take(last int64) (evs []model.Event, counts any, ok bool) {
 	c.mu.Lock()
-	evs, must := c.pending, c.mustRead
-	c.pending, c.mustRead = nil, false
+	evs, counts, must := c.pending, c.counts, c.mustRead
+	c.pending, c.counts, c.mustRead = nil, nil, false
 	c.mu.Unlock()
 	if must || len(evs) == 0 {
-		return nil, false
+		return nil, nil, false
 	}
 	i := 0
 	for i < len(evs) && evs[i].Seq <= last {
@@ -169,9 +257,9 @@ func (c *conn) take(last int64) (evs []model.Event, ok bool) {
 	}
 	evs = evs[i:]
 	if len(evs) > 0 && evs[0].Seq != last+1 {
-		return nil, false
+		return nil, nil, false
 	}
-	return evs, true
+	return evs, counts, true
 }
 
 func (c *conn) poke() {

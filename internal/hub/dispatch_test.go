@@ -2,7 +2,9 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,13 +52,13 @@ func TestX1OfferedEventsFollowOnOrFallBackToTheLog(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &conn{wake: make(chan struct{}, 1)}
 			for _, o := range tc.offers {
-				c.offer(o)
+				c.offer(o, nil)
 			}
-			got, ok := c.take(tc.last)
+			got, _, ok := c.take(tc.last)
 			if ok != tc.ok || (ok && !equal(seqs(got), tc.want)) {
 				t.Fatalf("take(%d) = %v %v, want %v %v", tc.last, seqs(got), ok, tc.want, tc.ok)
 			}
-			if again, ok := c.take(tc.last); ok || again != nil {
+			if again, _, ok := c.take(tc.last); ok || again != nil {
 				t.Errorf("a second take returned %v %v; offers are taken once", seqs(again), ok)
 			}
 		})
@@ -89,7 +91,7 @@ func woken(t *testing.T, c *conn) {
 // takeNow is what a stream would send after last: the offered events, or nil and false when it
 // must read the log itself.
 func takeNow(c *conn) ([]int64, bool) {
-	evs, ok := c.take(c.last.Load())
+	evs, _, ok := c.take(c.last.Load())
 	return seqs(evs), ok
 }
 
@@ -210,5 +212,170 @@ func TestX1PublishOffersCommittedEntriesWithoutARead(t *testing.T) {
 	h.Publish(nil)
 	if len(b.sent()) != 1 {
 		t.Error("an empty publish reached the broker")
+	}
+}
+
+// notes is a notification entry per seq: entries that change the unread counts.
+func notes(seqs ...int64) []model.Event {
+	out := evs(seqs...)
+	for i := range out {
+		out[i].Type = model.EventNotification
+	}
+	return out
+}
+
+// countingUnread counts the hub's reads of unread counts, one person at a time and many at once;
+// a person's counts are {"of": their id}.
+type countingUnread struct {
+	mu    sync.Mutex
+	one   int
+	many  [][]string
+	fail  bool
+	delay chan struct{} // non-nil: UnreadMany waits for it
+}
+
+func (u *countingUnread) options(opt Options) Options {
+	opt.Unread = func(_ context.Context, id string) (any, error) {
+		u.mu.Lock()
+		u.one++
+		u.mu.Unlock()
+		return map[string]string{"of": id}, nil
+	}
+	opt.UnreadMany = func(_ context.Context, ids []string) (map[string]any, error) {
+		if u.delay != nil {
+			<-u.delay
+		}
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		u.many = append(u.many, slices.Sorted(slices.Values(ids)))
+		if u.fail {
+			return nil, errors.New("boom")
+		}
+		out := map[string]any{}
+		for _, id := range ids {
+			out[id] = map[string]string{"of": id}
+		}
+		return out, nil
+	}
+	return opt
+}
+
+func (u *countingUnread) reads() (one int, many [][]string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.one, slices.Clone(u.many)
+}
+
+// A publish that changes several people's counts reads them with one call and offers each stream
+// its counts with its entries: the stream sends its entries, then those counts, without reading
+// its own. Entries that change no counts, and a publish to one person, are offered without.
+func TestX1PublishReadsTheCountsOfEveryoneItTellsAtOnce(t *testing.T) {
+	u := &countingUnread{}
+	h := testHub(t, nil, nil, u.options(Options{})) // no store: a read of the log would fail
+	h.spawn(h.publisher)
+	a, b, quiet, away := person(t, "a"), person(t, "b"), person(t, "quiet"), person(t, "away")
+	ctx := context.Background()
+	a1, _ := h.register(ctx, a, 0, false)
+	a2, _ := h.register(ctx, a, 0, false)
+	b1, _ := h.register(ctx, b, 0, false)
+	q1, _ := h.register(ctx, quiet, 0, false)
+	h.Publish(map[string][]model.Event{a: notes(1, 2), b: notes(1), quiet: evs(1), away: notes(7)})
+	for _, c := range []*conn{a1, a2, b1, q1} {
+		woken(t, c)
+	}
+	_, many := u.reads()
+	if want := [][]string{slices.Sorted(slices.Values([]string{a, b}))}; !slices.EqualFunc(many, want, slices.Equal) {
+		t.Errorf("counts read many at once for %v, want %v (the people here whose counts changed)", many, want)
+	}
+	for _, tc := range []struct {
+		c      *conn
+		frames [][]int64
+		counts string
+	}{{a1, [][]int64{{1, 2}, {-1}}, a}, {a2, [][]int64{{1, 2}, {-1}}, a}, {b1, [][]int64{{1}, {-1}}, b}, {q1, [][]int64{{1}}, ""}} {
+		s := &recordingSink{}
+		if err := h.catchUp(tc.c, s); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.frames(); !slices.EqualFunc(got, tc.frames, slices.Equal) {
+			t.Errorf("%s sent %v, want %v", tc.c.person, got, tc.frames)
+		}
+		if tc.counts != "" {
+			if got, want := string(s.sends[len(s.sends)-1][0].Data), `{"of":"`+tc.counts+`"}`; got != want {
+				t.Errorf("%s's counts %s, want %s", tc.c.person, got, want)
+			}
+		}
+	}
+	if one, _ := u.reads(); one != 0 {
+		t.Errorf("%d streams read their own counts, want none", one)
+	}
+
+	// One person told: offered without counts, the stream reads its own as before.
+	h.Publish(map[string][]model.Event{a: notes(3)})
+	s := &recordingSink{}
+	if err := h.catchUp(a1, s); err != nil {
+		t.Fatal(err)
+	}
+	if one, many := u.reads(); one != 1 || len(many) != 1 {
+		t.Errorf("one person told: %d reads of one, %d of many; want 1 and still 1", one, len(many))
+	}
+	if got := s.frames(); !slices.EqualFunc(got, [][]int64{{3}, {-1}}, slices.Equal) {
+		t.Errorf("sent %v, want [[3] [-1]]", got)
+	}
+}
+
+// Counts offered with entries stand for a read only for the entries they were read after: a later
+// offer without counts, a broadcast in the same turn or a failed read of many make the stream read
+// its own; a later offer's counts replace an earlier one's.
+func TestX1OfferedCountsCoverOnlyWhatTheyWereReadAfter(t *testing.T) {
+	u := &countingUnread{}
+	h := testHub(t, nil, nil, u.options(Options{}))
+	p := person(t, "p")
+	ctx := context.Background()
+	c, _ := h.register(ctx, p, 0, false)
+	counts := func(s string) any { return map[string]string{"of": s} }
+	run := func() (data string, own int) {
+		t.Helper()
+		before, _ := u.reads()
+		s := &recordingSink{}
+		if err := h.catchUp(c, s); err != nil {
+			t.Fatal(err)
+		}
+		last := s.sends[len(s.sends)-1][0]
+		if last.Type != model.EventUnread {
+			t.Fatalf("last frame %s, want %s", last.Type, model.EventUnread)
+		}
+		after, _ := u.reads()
+		return string(last.Data), after - before
+	}
+	c.offer(notes(1), counts("first"))
+	c.offer(notes(2), counts("second"))
+	if data, own := run(); data != `{"of":"second"}` || own != 0 {
+		t.Errorf("two offers: counts %s, %d own reads; want the later offer's, none", data, own)
+	}
+	c.offer(notes(3), counts("third"))
+	c.offer(notes(4), nil)
+	if data, own := run(); data != `{"of":"`+p+`"}` || own != 1 {
+		t.Errorf("a later offer without counts: %s, %d own reads; want its own read", data, own)
+	}
+	h.register(ctx, person(t, "other"), 0, false)
+	h.broadcastLocal([]byte(`{"id":"camp-1"}`))
+	c.offer(notes(5), counts("fifth"))
+	if data, own := run(); data != `{"of":"`+p+`"}` || own != 1 {
+		t.Errorf("with a broadcast: %s, %d own reads; want its own read", data, own)
+	}
+
+	// A failed read of many: the streams are offered their entries and read their own counts.
+	u.fail = true
+	h.spawn(h.publisher)
+	q := person(t, "q")
+	h.register(ctx, q, 0, false)
+	select {
+	case <-c.wake: // the earlier offers' wake-up
+	default:
+	}
+	h.Publish(map[string][]model.Event{p: notes(6), q: notes(1)})
+	woken(t, c)
+	if data, own := run(); data != `{"of":"`+p+`"}` || own != 1 {
+		t.Errorf("after a failed read of many: %s, %d own reads; want its own read", data, own)
 	}
 }

@@ -14,7 +14,8 @@
 //   - registry.go: who has which streams open on this node (register, unregister, the cap per
 //     person); presence.go: a person's first stream opening and last one closing.
 //   - dispatch.go: wake-ups (Wake, Publish, the broker's) read the log once for all woken people
-//     and offer the events to their streams; broadcast.go: frames for every stream (campaigns).
+//     and offer the events to their streams, with the unread counts of everyone one commit told
+//     read together (Options.UnreadMany); broadcast.go: frames for every stream (campaigns).
 //   - stream.go: what one stream does when it runs (catch up from offers or the log, unread
 //     counts, why it ended) and the goroutine-per-stream loop SSE uses.
 //   - turns.go: the event-driven model WebSocket uses: no goroutine per idle stream, short turns
@@ -60,6 +61,11 @@ type Options struct {
 	// sends them as an unread.changed frame when it opens and after every batch of events that
 	// changes them, so clients never compute counts themselves.
 	Unread func(ctx context.Context, personID string) (any, error)
+	// UnreadMany, when set with Unread, reads the unread counts of many people at once (everyone
+	// absent from the map is skipped). When a commit tells several people on this node, the hub
+	// reads their counts with one call and hands each stream its counts with its events, instead
+	// of each stream reading its own after sending them.
+	UnreadMany func(ctx context.Context, personIDs []string) (map[string]any, error)
 	// Now is the clock of the frames the hub makes itself (stream.open, unread.changed,
 	// broadcasts); time.Now when nil. Write deadlines on connections stay on the wall clock.
 	Now func() time.Time
@@ -125,6 +131,12 @@ type Hub struct {
 	waiting map[string]struct{}
 	woken   chan struct{}
 
+	// Publishes whose streams' unread counts are read together before their events are offered
+	// (see Publish), in commit order, by the publisher goroutine.
+	pmu    sync.Mutex
+	pqueue []publication
+	pwoken chan struct{}
+
 	// turns feeds the workers that run event-driven streams' turns; turnsDone counts finished ones.
 	turns     chan *conn
 	turnsDone atomic.Int64
@@ -166,6 +178,7 @@ func New(st *store.Store, broker Broker, log *slog.Logger, opt Options) (*Hub, e
 	h.spawn(h.unstall)
 	h.spawn(h.pollLoop)
 	h.spawn(h.dispatch)
+	h.spawn(h.publisher)
 	return h, nil
 }
 
@@ -177,7 +190,7 @@ func newHub(st *store.Store, broker Broker, log *slog.Logger, opt Options) *Hub 
 		log = slog.New(slog.DiscardHandler)
 	}
 	h := &Hub{store: st, broker: broker, log: log, opt: opt, people: map[string]map[*conn]struct{}{},
-		waiting: map[string]struct{}{}, woken: make(chan struct{}, 1), turns: make(chan *conn, 4096)}
+		waiting: map[string]struct{}{}, woken: make(chan struct{}, 1), pwoken: make(chan struct{}, 1), turns: make(chan *conn, 4096)}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	return h
 }

@@ -22,6 +22,9 @@ type conn struct {
 	mu       sync.Mutex
 	pending  []model.Event
 	mustRead bool
+	// counts are the person's unread counts offered with pending (nil: none; the stream reads
+	// its own after sending them).
+	counts any
 	// Broadcast frames (seq 0) waiting to be sent: not in any log, see Hub.Broadcast.
 	bcast []model.Event
 

@@ -41,18 +41,28 @@ func (h *Hub) run(c *conn, s sink) error {
 
 // catchUp sends everything after c.last: what the dispatcher offered when it follows on, else
 // from the log, a batch at a time; then the unread counts when what it sent changed them.
+//
+// The counts offered with the events (see Publish) stand for a read: they were read after the
+// events' commit, so they count at least what was sent. After a broadcast, or events read from the
+// log, the stream reads its own.
 func (h *Hub) catchUp(c *conn, s sink) error {
 	changed := false
+	var offeredCounts any
 	defer func() {
-		if changed {
+		switch {
+		case !changed:
+		case offeredCounts != nil:
+			h.sendCounts(c, s, offeredCounts)
+		default:
 			h.sendUnread(c, s)
 		}
 	}()
+	broadcast := false
 	if b := c.takeBroadcasts(); len(b) > 0 {
 		if err := s.send(c.ctx, b); err != nil {
 			return h.ended(c, err)
 		}
-		changed = true // a campaign went live: the platform count grew
+		changed, broadcast = true, true // a campaign went live: the platform count grew
 	}
 	// deliver sends evs and moves the stream past them.
 	deliver := func(evs []model.Event) error {
@@ -64,9 +74,12 @@ func (h *Hub) catchUp(c *conn, s sink) error {
 		changed = changed || countsChange(evs)
 		return nil
 	}
-	if evs, ok := c.take(c.last.Load()); ok {
+	if evs, counts, ok := c.take(c.last.Load()); ok {
 		if len(evs) == 0 {
 			return nil
+		}
+		if !broadcast {
+			offeredCounts = counts
 		}
 		return deliver(evs)
 	}
@@ -112,6 +125,14 @@ func (h *Hub) sendUnread(c *conn, s sink) {
 	counts, err := h.opt.Unread(c.ctx, c.person)
 	if err != nil {
 		h.log.Debug("hub: unread counts", "person", c.person, "err", err)
+		return
+	}
+	h.sendCounts(c, s, counts)
+}
+
+// sendCounts sends counts as an unread.changed frame.
+func (h *Hub) sendCounts(c *conn, s sink, counts any) {
+	if c.ctx.Err() != nil {
 		return
 	}
 	raw, err := json.Marshal(counts)

@@ -676,6 +676,87 @@ func (q *Queries) CampaignReaderOf(ctx context.Context, personID, defaultsKey st
 	return *r, err
 }
 
+// CampaignReadersOf is CampaignReaderOf for several people at once: one statement per 200 of
+// them (the realtime hub's unread counts for everyone one commit told). Everyone asked for is in
+// the map; Found says whether they exist.
+func (q *Queries) CampaignReadersOf(ctx context.Context, personIDs []string, defaultsKey string, withOrders bool) (map[string]*CampaignReader, error) {
+	out := make(map[string]*CampaignReader, len(personIDs))
+	for _, id := range personIDs {
+		out[id] = &CampaignReader{Reads: map[string]CampaignRead{}, Facts: model.AudienceFacts{PersonID: id}}
+	}
+	readAt, openedAt := `CAST(read_at AS TEXT)`, `CAST(opened_at AS TEXT)`
+	if q.dialect == Postgres {
+		const layout = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`
+		readAt, openedAt = `to_char(read_at AT TIME ZONE 'UTC', `+layout+`)`, `to_char(opened_at AT TIME ZONE 'UTC', `+layout+`)`
+	}
+	var defaults []byte
+	for len(personIDs) > 0 {
+		n := min(len(personIDs), 200)
+		args, in := inList(nil, personIDs[:n])
+		personIDs = personIDs[n:]
+		args = append(args, defaultsKey)
+		query := `SELECT 'p', id, role, area, locale, time_zone FROM people WHERE id IN ` + in + `
+		UNION ALL SELECT 'f', person_id, prefs, '', '', '' FROM preferences WHERE person_id IN ` + in + `
+		UNION ALL SELECT 'd', '', value, '', '', '' FROM settings WHERE key = $` + strconv.Itoa(len(args)) + `
+		UNION ALL SELECT 'm', person_id, campaign_id, '', '', '' FROM campaign_members WHERE person_id IN ` + in + `
+		UNION ALL SELECT 'r', person_id, campaign_id, ` + readAt + `, COALESCE(` + openedAt + `, ''), '' FROM campaign_reads WHERE person_id IN ` + in
+		if withOrders {
+			query += `
+		UNION ALL SELECT 'o', customer_id, service_item_id, area, address, status FROM orders WHERE customer_id IN ` + in
+		}
+		err := queryEach(ctx, q.q, "campaign readers", func(row rowScanner) error {
+			var tag, id, a, b, c, d string
+			if err := row.Scan(&tag, &id, &a, &b, &c, &d); err != nil {
+				return err
+			}
+			if tag == "d" {
+				defaults = []byte(a)
+				return nil
+			}
+			r := out[id]
+			if r == nil {
+				return nil
+			}
+			f := &r.Facts
+			switch tag {
+			case "p":
+				r.Found, f.Role, f.Area, r.Locale, r.TimeZone = true, model.Role(a), b, c, d
+			case "f":
+				r.Prefs = []byte(a)
+			case "m":
+				if f.Lists == nil {
+					f.Lists = map[string]bool{}
+				}
+				f.Lists[a] = true
+			case "r":
+				var cr CampaignRead
+				var err error
+				if cr.ReadAt, err = parseStoredTime(b); err != nil {
+					return err
+				}
+				if c != "" {
+					t, err := parseStoredTime(c)
+					if err != nil {
+						return err
+					}
+					cr.OpenedAt = &t
+				}
+				r.Reads[a] = cr
+			case "o":
+				addOrderFact(f, a, b, c, d)
+			}
+			return nil
+		}, query, args...)
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, r := range out {
+		r.Defaults = defaults
+	}
+	return out, nil
+}
+
 // campaignReaderSQL is CampaignReaderOf's statement (arguments: personID, defaultsKey), the
 // function that reads each of its rows and the reader it fills.
 func campaignReaderSQL(d Dialect, personID string, withOrders bool) (string, func(rowScanner) error, *CampaignReader) {

@@ -136,6 +136,34 @@ func (q *Queries) UnreadCounts(ctx context.Context, recipientID string) (map[str
 		WHERE recipient_id = $1 AND read_at IS NULL GROUP BY category`, recipientID)
 }
 
+// UnreadCountsMany is UnreadCounts for several people at once, in one query per 500 of them (the
+// realtime hub's counts for everyone one commit told). People without unread rows are absent.
+func (q *Queries) UnreadCountsMany(ctx context.Context, recipientIDs []string) (map[string]map[string]int, error) {
+	out := make(map[string]map[string]int, len(recipientIDs))
+	for len(recipientIDs) > 0 {
+		n := min(len(recipientIDs), 500)
+		args, in := inList(nil, recipientIDs[:n])
+		recipientIDs = recipientIDs[n:]
+		err := queryEach(ctx, q.q, "unread counts of many", func(r rowScanner) error {
+			var id, cat string
+			var k int
+			if err := r.Scan(&id, &cat, &k); err != nil {
+				return err
+			}
+			if out[id] == nil {
+				out[id] = map[string]int{}
+			}
+			out[id][cat] = k
+			return nil
+		}, `SELECT recipient_id, category, count(*) FROM notifications
+			WHERE recipient_id IN `+in+` AND read_at IS NULL GROUP BY recipient_id, category`, args...)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // ReadSelector says which of a person's notifications to mark read: the listed ids, a whole
 // category, or everything. Exactly one should be set; the API layer checks that.
 type ReadSelector struct {

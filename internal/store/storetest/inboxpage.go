@@ -11,7 +11,8 @@ import (
 )
 
 func init() {
-	Register(Case{"inbox/with campaign reader reads what Inbox and CampaignReaderOf read", inboxWithCampaignReader})
+	Register(Case{"inbox/with campaign reader reads what Inbox and CampaignReaderOf read", inboxWithCampaignReader},
+		Case{"inbox/counts and campaign readers of many read what each person's reads read", inboxReadersOfMany})
 }
 
 // inboxWithCampaignReader checks that the message center's combined read (one round trip on
@@ -83,5 +84,77 @@ func inboxWithCampaignReader(t *testing.T, s *store.Store) {
 				t.Errorf("reader of c-1 = %+v: want found, on the list, read and opened, with preferences", r)
 			}
 		}
+	}
+}
+
+// inboxReadersOfMany checks that the realtime hub's reads for many people at once (unread counts,
+// campaign readers) return, for each person, what the one-person reads return.
+func inboxReadersOfMany(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	o := orderFixture(t, s) // customer c1, with an order
+	insertOrder(t, s, &o)
+	AddPeople(t, s, Person("c-1", model.RoleCustomer), Person("c-2", model.RoleCustomer), Person("c-3", model.RoleCustomer))
+	var ns []model.Notification
+	for m := range 12 {
+		n := notif([]string{"c-1", "c-2", "c1"}[m%3], "order.accepted", []string{"service", "platform", "exception"}[m%3/2+m%2], "normal", m)
+		ns = append(ns, n)
+	}
+	insertAll(t, s, ns)
+	c := model.Campaign{ID: "camp-1", Kind: model.CampaignPromotion, Title: model.Text{ZH: "活动", EN: "Offer"},
+		Body: model.Text{ZH: "优惠", EN: "Offer"}, Audience: model.Audience{Kind: model.AudienceList, ListSize: 2},
+		SendAt: T0, State: model.CampaignLive, Version: 1, CreatedAt: T0, UpdatedAt: T0}
+	write(t, s, func(ctx context.Context, tx *store.Tx) error {
+		if _, err := tx.MarkRead(ctx, "c-1", store.ReadSelector{IDs: []string{ns[0].ID}}, at(time.Hour)); err != nil {
+			return err
+		}
+		if err := tx.PutPreferences(ctx, "c-2", map[string]any{"categories": map[string]bool{"service": true}}, T0); err != nil {
+			return err
+		}
+		if err := tx.PutSetting(ctx, "default_preferences", map[string]any{"categories": map[string]bool{"platform": true}}, T0); err != nil {
+			return err
+		}
+		if err := tx.InsertCampaign(ctx, &c); err != nil {
+			return err
+		}
+		if err := tx.ReplaceCampaignMembers(ctx, c.ID, []string{"c-1", "c1"}); err != nil {
+			return err
+		}
+		_, err := tx.MarkCampaignsRead(ctx, "c-1", []string{c.ID}, true, at(2*time.Hour))
+		return err
+	})
+	ids := []string{"c-1", "c-2", "c-3", "c1", "nobody"}
+	counts, err := s.UnreadCountsMany(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, orders := range []bool{false, true} {
+		readers, err := s.CampaignReadersOf(ctx, ids, "default_preferences", orders)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(readers) != len(ids) {
+			t.Errorf("readers of %d people, want %d", len(readers), len(ids))
+		}
+		for _, id := range ids {
+			want, err := s.CampaignReaderOf(ctx, id, "default_preferences", orders)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := readers[id]; got == nil || !reflect.DeepEqual(*got, want) {
+				t.Errorf("orders %v: reader of %s\n%+v\nwant\n%+v", orders, id, got, want)
+			}
+		}
+	}
+	for _, id := range ids {
+		want, err := s.UnreadCounts(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := counts[id]; len(want) == 0 && got != nil || len(want) > 0 && !reflect.DeepEqual(got, want) {
+			t.Errorf("unread counts of %s %v, want %v", id, got, want)
+		}
+	}
+	if counts["c-1"]["service"] != 1 || counts["c-2"] == nil || counts["c-3"] != nil {
+		t.Errorf("counts %v: want c-1's read one left out, c-2 counted, none for c-3", counts)
 	}
 }
