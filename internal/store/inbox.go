@@ -40,10 +40,10 @@ type InboxQuery struct {
 //
 // Every variant walks an index on (recipient_id, …) in order and stops after Limit rows:
 // notifications_by_time or notifications_by_importance for the sorts, notifications_unread_time for
-// unread=true, notifications_category_time for a category (and a kind, with its category),
-// notifications_recipient_order for an order. With a filter and sort=importance, SQLite walks
-// notifications_by_importance and filters, which stays fast while the filter keeps a fair share of
-// rows; an order's few rows are found by their index and sorted. The
+// unread=true, notifications_category_time for a category (and a kind, with its category). With a
+// filter and sort=importance, SQLite walks notifications_by_importance and filters, which stays
+// fast while the filter keeps a fair share of rows. An order's few rows (to everyone) are found by
+// notifications_order and sorted (migration 00024 dropped notifications_recipient_order). The
 // benchmark (inbox_bench_test.go) logs the plans (EXPLAIN QUERY PLAN) and docs/benchmarks.md lists them.
 //
 // Conversations (I1, I3) will join this list when chat exists: each conversation is one entry with
@@ -76,7 +76,15 @@ func inboxSQL(iq InboxQuery) (string, []any) {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	sb.WriteString(`SELECT ` + notificationCols + ` FROM notifications WHERE recipient_id = $1`)
+	if iq.OrderID != "" {
+		// An order has a handful of notifications (to everyone): notifications_order finds them
+		// and they are sorted, rather than walk every row of the person in page order, which
+		// SQLite's planner would (to avoid the sort). "|| ''" keeps the person's indexes out of
+		// the search on both databases.
+		sb.WriteString(`SELECT ` + notificationCols + ` FROM notifications WHERE recipient_id || '' = $1`)
+	} else {
+		sb.WriteString(`SELECT ` + notificationCols + ` FROM notifications WHERE recipient_id = $1`)
+	}
 	if iq.Category != "" {
 		sb.WriteString(` AND category = ` + arg(iq.Category))
 	}
@@ -106,9 +114,8 @@ func inboxSQL(iq InboxQuery) (string, []any) {
 	}
 	switch {
 	case iq.ByImportance && iq.OrderID != "":
-		// An order has a handful of notifications: let the planner find them by
-		// notifications_recipient_order and sort them, rather than walk every row of the person in
-		// importance order (it would, to avoid the sort; "+ 0" keeps the index out of ORDER BY).
+		// An order has a handful of notifications: found by notifications_order and sorted
+		// (see above; "+ 0" keeps notifications_by_importance out of ORDER BY as well).
 		sb.WriteString(` ORDER BY importance + 0 DESC, created_at DESC, id DESC`)
 	case iq.ByImportance:
 		sb.WriteString(` ORDER BY importance DESC, created_at DESC, id DESC`)
