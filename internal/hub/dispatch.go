@@ -24,39 +24,50 @@ func (h *Hub) Wake(personIDs ...string) {
 // whose entries do not follow on from what it sent reads the log itself.
 //
 // When the entries change the unread counts of several people with streams here (a chunk of a
-// bulk cancellation tells a few hundred) and Options.UnreadMany is set, the publisher goroutine
-// reads all their counts with one call and offers each stream its entries with its counts, so the
-// streams do not each read their own (see catchUp).
+// bulk cancellation tells a few hundred) and Options.UnreadMany is set, the entries are offered at
+// once and the publisher goroutine then reads all their counts with one call and hands each stream
+// its own (giveCounts), so the streams do not each read theirs (see catchUp) and the entries'
+// frames do not wait for the read.
 func (h *Hub) Publish(events map[string][]model.Event) {
 	if len(events) == 0 {
 		return
 	}
 	ids := make([]string, 0, len(events))
-	var offers []offered
-	var counted []string // people with streams here whose counts the entries change
+	type offer struct {
+		c   *conn
+		evs []model.Event
+		due bool
+	}
+	var offers []offer
+	var p publication // people with streams here whose counts the entries change
+	batch := h.opt.UnreadMany != nil && h.opt.Unread != nil
 	h.mu.Lock()
 	for id, evs := range events {
 		ids = append(ids, id)
 		cs := h.people[id]
-		for c := range cs {
-			offers = append(offers, offered{c, evs})
+		due := batch && len(cs) > 0 && countsChange(evs)
+		if due {
+			p.counted = append(p.counted, id)
 		}
-		if len(cs) > 0 && h.opt.UnreadMany != nil && h.opt.Unread != nil && countsChange(evs) {
-			counted = append(counted, id)
+		for c := range cs {
+			offers = append(offers, offer{c, evs, due})
+			if due {
+				p.streams = append(p.streams, counted{c, evs[len(evs)-1].Seq})
+			}
 		}
 	}
 	h.mu.Unlock()
-	if len(counted) >= 2 {
+	many := len(p.counted) >= 2
+	for _, o := range offers {
+		o.c.offer(o.evs, o.due && many)
+	}
+	if many {
 		h.pmu.Lock()
-		h.pqueue = append(h.pqueue, publication{offers: offers, counted: counted})
+		h.pqueue = append(h.pqueue, p)
 		h.pmu.Unlock()
 		select {
 		case h.pwoken <- struct{}{}:
 		default:
-		}
-	} else {
-		for _, o := range offers {
-			o.c.offer(o.evs, nil)
 		}
 	}
 	if err := h.broker.Publish(h.ctx, ids); err != nil {
@@ -64,20 +75,21 @@ func (h *Hub) Publish(events map[string][]model.Event) {
 	}
 }
 
-// offered is entries offered to one stream.
-type offered struct {
-	c   *conn
-	evs []model.Event
+// counted is a stream waiting for its person's unread counts, read after the commit of the entry
+// with seq cover.
+type counted struct {
+	c     *conn
+	cover int64
 }
 
-// publication is one Publish waiting for its people's unread counts.
+// publication is one Publish's streams waiting for their people's unread counts.
 type publication struct {
-	offers  []offered
 	counted []string
+	streams []counted
 }
 
-// publisher offers the queued publications' entries, in the order they were published, each
-// with the unread counts of its people read in one call.
+// publisher reads the queued publications' unread counts, one call each, in the order they were
+// published, and hands each stream its person's.
 func (h *Hub) publisher() {
 	for {
 		select {
@@ -95,16 +107,21 @@ func (h *Hub) publisher() {
 			h.pqueue[0] = publication{}
 			h.pqueue = h.pqueue[1:]
 			h.pmu.Unlock()
-			counts := h.unreadMany(p.counted)
-			for _, o := range p.offers {
-				o.c.offer(o.evs, counts[o.c.person])
-			}
+			h.giveCounts(p)
 		}
 	}
 }
 
-// unreadMany reads the unread counts of ids with one call (nil on failure: each stream then reads
-// its own).
+// giveCounts reads p's counts and hands them to its streams (on failure, nothing: each stream
+// then reads its own).
+func (h *Hub) giveCounts(p publication) {
+	counts := h.unreadMany(p.counted)
+	for _, s := range p.streams {
+		s.c.giveCounts(counts[s.c.person], s.cover)
+	}
+}
+
+// unreadMany reads the unread counts of ids with one call (nil on failure).
 func (h *Hub) unreadMany(ids []string) map[string]any {
 	if len(ids) == 0 || h.opt.UnreadMany == nil || h.opt.Unread == nil {
 		return nil
@@ -187,69 +204,120 @@ func (h *Hub) dispatchChunk(ids []string) {
 	if err != nil {
 		h.log.Warn("hub: read woken events", "err", err)
 	}
-	// The counts of everyone whose offered events change them, read together.
-	var counted []string
-	if err == nil && !truncated {
+	// The counts of everyone whose offered events change them are read together, after the
+	// events are offered.
+	var p publication
+	batch := err == nil && !truncated && h.opt.UnreadMany != nil && h.opt.Unread != nil
+	if batch {
 		for id := range conns {
 			if e := evs[id]; len(e) > 0 && len(e) <= h.opt.Batch && countsChange(e) {
-				counted = append(counted, id)
+				p.counted = append(p.counted, id)
 			}
 		}
 	}
-	var counts map[string]any
-	if len(counted) >= 2 {
-		counts = h.unreadMany(counted)
-	}
+	many := len(p.counted) >= 2
 	for id, cs := range conns {
 		for _, c := range cs {
 			switch {
 			case err != nil || truncated || c.last.Load() < from[id]:
-				c.offer(nil, nil) // read the log itself
+				c.offer(nil, false) // read the log itself
 			case len(evs[id]) > h.opt.Batch:
-				c.offer(nil, nil) // more than a stream may hold: it reads them a batch at a time
+				c.offer(nil, false) // more than a stream may hold: it reads them a batch at a time
 			case len(evs[id]) > 0:
-				c.offer(evs[id], counts[id])
+				due := many && countsChange(evs[id])
+				c.offer(evs[id], due)
+				if due {
+					p.streams = append(p.streams, counted{c, evs[id][len(evs[id])-1].Seq})
+				}
 			}
 		}
 	}
+	if many {
+		h.giveCounts(p)
+	}
 }
 
-// offer gives the stream events read for it (nil: read the log yourself) and wakes it. counts,
-// when not nil, are the person's unread counts read after the events' commit: the stream sends
-// them after the events instead of reading its own.
-func (c *conn) offer(evs []model.Event, counts any) {
+// offer gives the stream events read for it (nil: read the log yourself) and wakes it. due says
+// that the person's unread counts, read after these events' commit, will follow (giveCounts): the
+// stream sends them after the events instead of reading its own.
+func (c *conn) offer(evs []model.Event, due bool) {
 	c.mu.Lock()
 	evs = slices.Clip(evs) // shared between a person's streams: never append in place
 	// Offers may arrive out of order (commits on PostgreSQL run their hooks concurrently); any
 	// gap or overlap falls back to reading the log, which is always right.
+	accepted := true
 	switch {
 	case evs == nil:
-		c.pending, c.mustRead, c.counts = nil, true, nil
+		c.pending, c.mustRead, accepted = nil, true, false
 	case c.mustRead:
+		accepted = false
 	case len(c.pending) == 0:
-		c.pending, c.counts = evs, counts
+		c.pending = evs
 	case evs[0].Seq <= c.pending[0].Seq && evs[len(evs)-1].Seq >= c.pending[len(c.pending)-1].Seq:
-		c.pending, c.counts = evs, counts // covers what was offered before
+		c.pending = evs // covers what was offered before
 	case evs[0].Seq == c.pending[len(c.pending)-1].Seq+1:
-		// The later commit's counts cover the earlier events too (they were read after it);
-		// without them, the stream reads its own.
-		c.pending, c.counts = append(c.pending, evs...), counts
+		c.pending = append(c.pending, evs...)
 	default:
-		c.pending, c.mustRead, c.counts = nil, true, nil
+		c.pending, c.mustRead, accepted = nil, true, false
+	}
+	switch {
+	case accepted && due:
+		c.countsDue = max(c.countsDue, evs[len(evs)-1].Seq)
+	default:
+		// Entries whose counts nobody reads for the stream (or read from the log): counts
+		// coming for earlier ones do not cover them.
+		c.countsDue = 0
 	}
 	c.mu.Unlock()
 	c.poke()
 }
 
-// take returns the offered events that follow last, with the unread counts offered with them (nil:
-// none), or ok=false when the stream must read the log itself.
-func (c *conn) take(last int64) (evs []model.Event, counts any, ok bool) {
+// giveCounts hands the stream its person's unread counts read after the commit of the entry with
+// seq cover (nil: the read failed) and wakes it.
+func (c *conn) giveCounts(counts any, cover int64) {
 	c.mu.Lock()
-	evs, counts, must := c.pending, c.counts, c.mustRead
-	c.pending, c.counts, c.mustRead = nil, nil, false
+	if counts != nil && cover >= c.countsFor {
+		c.counts, c.countsFor = counts, cover
+	}
+	if cover >= c.countsDue {
+		c.countsDue = 0 // nothing more is coming
+	}
+	c.countsWake = true
 	c.mu.Unlock()
-	if must || len(evs) == 0 {
-		return nil, nil, false
+	c.poke()
+}
+
+// askRead wakes the stream to read the log (the poll found it behind; it just opened).
+func (c *conn) askRead() {
+	c.mu.Lock()
+	c.readLog = true
+	c.mu.Unlock()
+	c.poke()
+}
+
+// countsNow returns what the stream is to do about the counts it owes after sending up to seq
+// last: send counts (read after that), wait for counts on their way, or (both zero) read its own.
+func (c *conn) countsNow(last int64) (counts any, wait bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.counts != nil && c.countsFor >= last {
+		counts = c.counts
+		c.counts = nil
+		return counts, false
+	}
+	c.counts = nil
+	return nil, c.countsDue >= last
+}
+
+// take returns the offered events that follow last, or ok=false when the stream must read the
+// log itself. With nothing offered, the stream reads the log, unless only counts woke it.
+func (c *conn) take(last int64) (evs []model.Event, ok bool) {
+	c.mu.Lock()
+	evs, must, countsOnly := c.pending, c.mustRead, c.countsWake && !c.readLog
+	c.pending, c.mustRead, c.countsWake, c.readLog = nil, false, false, false
+	c.mu.Unlock()
+	if must || len(evs) == 0 && !countsOnly {
+		return nil, false
 	}
 	i := 0
 	for i < len(evs) && evs[i].Seq <= last {
@@ -257,9 +325,9 @@ func (c *conn) take(last int64) (evs []model.Event, counts any, ok bool) {
 	}
 	evs = evs[i:]
 	if len(evs) > 0 && evs[0].Seq != last+1 {
-		return nil, nil, false
+		return nil, false
 	}
-	return evs, counts, true
+	return evs, true
 }
 
 func (c *conn) poke() {

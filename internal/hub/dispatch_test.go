@@ -52,13 +52,13 @@ func TestX1OfferedEventsFollowOnOrFallBackToTheLog(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &conn{wake: make(chan struct{}, 1)}
 			for _, o := range tc.offers {
-				c.offer(o, nil)
+				c.offer(o, false)
 			}
-			got, _, ok := c.take(tc.last)
+			got, ok := c.take(tc.last)
 			if ok != tc.ok || (ok && !equal(seqs(got), tc.want)) {
 				t.Fatalf("take(%d) = %v %v, want %v %v", tc.last, seqs(got), ok, tc.want, tc.ok)
 			}
-			if again, _, ok := c.take(tc.last); ok || again != nil {
+			if again, ok := c.take(tc.last); ok || again != nil {
 				t.Errorf("a second take returned %v %v; offers are taken once", seqs(again), ok)
 			}
 		})
@@ -91,7 +91,7 @@ func woken(t *testing.T, c *conn) {
 // takeNow is what a stream would send after last: the offered events, or nil and false when it
 // must read the log itself.
 func takeNow(c *conn) ([]int64, bool) {
-	evs, _, ok := c.take(c.last.Load())
+	evs, ok := c.take(c.last.Load())
 	return seqs(evs), ok
 }
 
@@ -266,46 +266,58 @@ func (u *countingUnread) reads() (one int, many [][]string) {
 	return u.one, slices.Clone(u.many)
 }
 
-// A publish that changes several people's counts reads them with one call and offers each stream
-// its counts with its entries: the stream sends its entries, then those counts, without reading
-// its own. Entries that change no counts, and a publish to one person, are offered without.
+// A publish that changes several people's counts offers the entries at once, then reads the
+// counts with one call and hands each stream its own: the stream sends its entries, then those
+// counts, without reading its own. Entries that change no counts, and a publish to one person,
+// are offered without.
 func TestX1PublishReadsTheCountsOfEveryoneItTellsAtOnce(t *testing.T) {
 	u := &countingUnread{}
 	h := testHub(t, nil, nil, u.options(Options{})) // no store: a read of the log would fail
-	h.spawn(h.publisher)
 	a, b, quiet, away := person(t, "a"), person(t, "b"), person(t, "quiet"), person(t, "away")
 	ctx := context.Background()
 	a1, _ := h.register(ctx, a, 0, false)
 	a2, _ := h.register(ctx, a, 0, false)
 	b1, _ := h.register(ctx, b, 0, false)
 	q1, _ := h.register(ctx, quiet, 0, false)
+	streams := []struct {
+		c      *conn
+		frames [][]int64 // before the counts come
+		counts string    // "": none owed
+	}{{a1, [][]int64{{1, 2}}, a}, {a2, [][]int64{{1, 2}}, a}, {b1, [][]int64{{1}}, b}, {q1, [][]int64{{1}}, ""}}
+	sinks := make([]*recordingSink, len(streams))
 	h.Publish(map[string][]model.Event{a: notes(1, 2), b: notes(1), quiet: evs(1), away: notes(7)})
-	for _, c := range []*conn{a1, a2, b1, q1} {
-		woken(t, c)
+	// The entries go out before any counts are read (the publisher is not running yet).
+	for i, tc := range streams {
+		woken(t, tc.c)
+		sinks[i] = &recordingSink{}
+		if err := h.catchUp(tc.c, sinks[i]); err != nil {
+			t.Fatal(err)
+		}
+		if got := sinks[i].frames(); !slices.EqualFunc(got, tc.frames, slices.Equal) {
+			t.Errorf("%s sent %v, want %v before the counts", tc.c.person, got, tc.frames)
+		}
 	}
-	_, many := u.reads()
+	h.spawn(h.publisher)
+	for i, tc := range streams {
+		if tc.counts == "" {
+			continue
+		}
+		woken(t, tc.c) // by its counts
+		if err := h.catchUp(tc.c, sinks[i]); err != nil {
+			t.Fatal(err)
+		}
+		want := append(slices.Clone(tc.frames), []int64{-1})
+		if got := sinks[i].frames(); !slices.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("%s sent %v, want %v", tc.c.person, got, want)
+		} else if got, want := string(sinks[i].sends[len(want)-1][0].Data), `{"of":"`+tc.counts+`"}`; got != want {
+			t.Errorf("%s's counts %s, want %s", tc.c.person, got, want)
+		}
+	}
+	one, many := u.reads()
 	if want := [][]string{slices.Sorted(slices.Values([]string{a, b}))}; !slices.EqualFunc(many, want, slices.Equal) {
 		t.Errorf("counts read many at once for %v, want %v (the people here whose counts changed)", many, want)
 	}
-	for _, tc := range []struct {
-		c      *conn
-		frames [][]int64
-		counts string
-	}{{a1, [][]int64{{1, 2}, {-1}}, a}, {a2, [][]int64{{1, 2}, {-1}}, a}, {b1, [][]int64{{1}, {-1}}, b}, {q1, [][]int64{{1}}, ""}} {
-		s := &recordingSink{}
-		if err := h.catchUp(tc.c, s); err != nil {
-			t.Fatal(err)
-		}
-		if got := s.frames(); !slices.EqualFunc(got, tc.frames, slices.Equal) {
-			t.Errorf("%s sent %v, want %v", tc.c.person, got, tc.frames)
-		}
-		if tc.counts != "" {
-			if got, want := string(s.sends[len(s.sends)-1][0].Data), `{"of":"`+tc.counts+`"}`; got != want {
-				t.Errorf("%s's counts %s, want %s", tc.c.person, got, want)
-			}
-		}
-	}
-	if one, _ := u.reads(); one != 0 {
+	if one != 0 {
 		t.Errorf("%d streams read their own counts, want none", one)
 	}
 
@@ -323,59 +335,72 @@ func TestX1PublishReadsTheCountsOfEveryoneItTellsAtOnce(t *testing.T) {
 	}
 }
 
-// Counts offered with entries stand for a read only for the entries they were read after: a later
-// offer without counts, a broadcast in the same turn or a failed read of many make the stream read
-// its own; a later offer's counts replace an earlier one's.
-func TestX1OfferedCountsCoverOnlyWhatTheyWereReadAfter(t *testing.T) {
+// Counts handed to a stream stand for a read only when they were read after the last entry it
+// sent: older ones, counts after an entry nobody reads counts for, a broadcast in the same turn
+// or a failed read make the stream read its own; while counts are on their way it waits, and a
+// wake by counts alone reads no log.
+func TestX1HandedCountsCoverOnlyWhatTheyWereReadAfter(t *testing.T) {
 	u := &countingUnread{}
-	h := testHub(t, nil, nil, u.options(Options{}))
+	h := testHub(t, nil, nil, u.options(Options{})) // no store: a read of the log would fail
 	p := person(t, "p")
 	ctx := context.Background()
 	c, _ := h.register(ctx, p, 0, false)
 	counts := func(s string) any { return map[string]string{"of": s} }
-	run := func() (data string, own int) {
+	// run is one turn: its frames (-1: counts) and the counts' data, and how many own reads.
+	run := func() (frames [][]int64, data string, own int) {
 		t.Helper()
 		before, _ := u.reads()
 		s := &recordingSink{}
 		if err := h.catchUp(c, s); err != nil {
 			t.Fatal(err)
 		}
-		last := s.sends[len(s.sends)-1][0]
-		if last.Type != model.EventUnread {
-			t.Fatalf("last frame %s, want %s", last.Type, model.EventUnread)
+		for _, evs := range s.sends {
+			if evs[0].Type == model.EventUnread {
+				data = string(evs[0].Data)
+			}
 		}
 		after, _ := u.reads()
-		return string(last.Data), after - before
+		return s.frames(), data, after - before
 	}
-	c.offer(notes(1), counts("first"))
-	c.offer(notes(2), counts("second"))
-	if data, own := run(); data != `{"of":"second"}` || own != 0 {
-		t.Errorf("two offers: counts %s, %d own reads; want the later offer's, none", data, own)
+	mine := `{"of":"` + p + `"}`
+	c.offer(notes(1), true)
+	c.giveCounts(counts("first"), 1)
+	c.offer(notes(2), true)
+	c.giveCounts(counts("second"), 2)
+	if f, data, own := run(); len(f) != 2 || data != `{"of":"second"}` || own != 0 {
+		t.Errorf("two offers, two counts: %v %s, %d own reads; want the later counts, no read", f, data, own)
 	}
-	c.offer(notes(3), counts("third"))
-	c.offer(notes(4), nil)
-	if data, own := run(); data != `{"of":"`+p+`"}` || own != 1 {
-		t.Errorf("a later offer without counts: %s, %d own reads; want its own read", data, own)
+	c.offer(notes(3), true)
+	c.offer(notes(4), false)
+	c.giveCounts(counts("third"), 3)
+	if f, data, own := run(); len(f) != 2 || data != mine || own != 1 {
+		t.Errorf("a later entry nobody reads counts for: %v %s, %d own reads; want its own read", f, data, own)
 	}
 	h.register(ctx, person(t, "other"), 0, false)
 	h.broadcastLocal([]byte(`{"id":"camp-1"}`))
-	c.offer(notes(5), counts("fifth"))
-	if data, own := run(); data != `{"of":"`+p+`"}` || own != 1 {
-		t.Errorf("with a broadcast: %s, %d own reads; want its own read", data, own)
+	c.offer(notes(5), true)
+	c.giveCounts(counts("fifth"), 5)
+	if f, data, own := run(); len(f) != 3 || data != mine || own != 1 {
+		t.Errorf("with a broadcast: %v %s, %d own reads; want its own read", f, data, own)
 	}
-
-	// A failed read of many: the streams are offered their entries and read their own counts.
-	u.fail = true
-	h.spawn(h.publisher)
-	q := person(t, "q")
-	h.register(ctx, q, 0, false)
-	select {
-	case <-c.wake: // the earlier offers' wake-up
-	default:
+	// Counts on their way: the entries go out, the counts when they come, alone.
+	c.offer(notes(6), true)
+	if f, data, own := run(); !slices.EqualFunc(f, [][]int64{{6}}, slices.Equal) || own != 0 {
+		t.Errorf("counts on their way: %v %s, %d own reads; want the entry only", f, data, own)
 	}
-	h.Publish(map[string][]model.Event{p: notes(6), q: notes(1)})
-	woken(t, c)
-	if data, own := run(); data != `{"of":"`+p+`"}` || own != 1 {
-		t.Errorf("after a failed read of many: %s, %d own reads; want its own read", data, own)
+	c.giveCounts(counts("sixth"), 6)
+	if f, data, own := run(); !slices.EqualFunc(f, [][]int64{{-1}}, slices.Equal) || data != `{"of":"sixth"}` || own != 0 {
+		t.Errorf("counts arrived: %v %s, %d own reads; want them alone, no read", f, data, own)
+	}
+	// Counts older than what was sent do not stand for a read; a failed read neither.
+	c.offer(notes(7), true)
+	c.offer(notes(8), true)
+	c.giveCounts(counts("seventh"), 7)
+	if f, _, own := run(); !slices.EqualFunc(f, [][]int64{{7, 8}}, slices.Equal) || own != 0 {
+		t.Errorf("older counts, newer on their way: %v, %d own reads; want to wait", f, own)
+	}
+	c.giveCounts(nil, 8)
+	if f, data, own := run(); !slices.EqualFunc(f, [][]int64{{-1}}, slices.Equal) || data != mine || own != 1 {
+		t.Errorf("after a failed read: %v %s, %d own reads; want its own read", f, data, own)
 	}
 }

@@ -50,7 +50,7 @@ func (h *Hub) poll() {
 	for id, seq := range seqs {
 		for c := range h.people[id] {
 			if c.last.Load() < seq {
-				c.poke()
+				c.askRead()
 			}
 		}
 	}

@@ -22,9 +22,17 @@ type conn struct {
 	mu       sync.Mutex
 	pending  []model.Event
 	mustRead bool
-	// counts are the person's unread counts offered with pending (nil: none; the stream reads
-	// its own after sending them).
-	counts any
+	// Unread counts handed to the stream (see Publish): counts, read after the commit of seq
+	// countsFor (nil: none); countsDue, the newest offered seq whose counts are on their way (0:
+	// none). owed (the stream's turns only) says an unread.changed frame is owed for what was sent.
+	counts    any
+	countsFor int64
+	countsDue int64
+	owed      bool
+	// countsWake: giveCounts woke the stream; readLog: something asked it to read the log (with
+	// nothing offered, a wake by counts alone reads nothing).
+	countsWake bool
+	readLog    bool
 	// Broadcast frames (seq 0) waiting to be sent: not in any log, see Hub.Broadcast.
 	bcast []model.Event
 

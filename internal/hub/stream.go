@@ -42,44 +42,48 @@ func (h *Hub) run(c *conn, s sink) error {
 // catchUp sends everything after c.last: what the dispatcher offered when it follows on, else
 // from the log, a batch at a time; then the unread counts when what it sent changed them.
 //
-// The counts offered with the events (see Publish) stand for a read: they were read after the
-// events' commit, so they count at least what was sent. After a broadcast, or events read from the
-// log, the stream reads its own.
+// The counts handed to the stream (see Publish) stand for a read when they were read after the
+// commit of the last entry sent; while such counts are on their way the stream sends none (their
+// arrival wakes it, and it sends them then). After a broadcast, or without counts coming, the
+// stream reads its own.
 func (h *Hub) catchUp(c *conn, s sink) error {
-	changed := false
-	var offeredCounts any
+	broadcast := false
 	defer func() {
+		if !c.owed {
+			return
+		}
+		counts, wait := c.countsNow(c.last.Load())
 		switch {
-		case !changed:
-		case offeredCounts != nil:
-			h.sendCounts(c, s, offeredCounts)
+		case broadcast:
+			h.sendUnread(c, s)
+		case counts != nil:
+			h.sendCounts(c, s, counts)
+		case wait:
+			return // still owed
 		default:
 			h.sendUnread(c, s)
 		}
+		c.owed = false
 	}()
-	broadcast := false
 	if b := c.takeBroadcasts(); len(b) > 0 {
 		if err := s.send(c.ctx, b); err != nil {
 			return h.ended(c, err)
 		}
-		changed, broadcast = true, true // a campaign went live: the platform count grew
+		c.owed, broadcast = true, true // a campaign went live: the platform count grew
 	}
 	// deliver sends evs and moves the stream past them.
 	deliver := func(evs []model.Event) error {
 		if err := s.send(c.ctx, evs); err != nil {
-			changed = false
+			c.owed = false
 			return h.ended(c, err)
 		}
 		c.last.Store(evs[len(evs)-1].Seq)
-		changed = changed || countsChange(evs)
+		c.owed = c.owed || countsChange(evs)
 		return nil
 	}
-	if evs, counts, ok := c.take(c.last.Load()); ok {
+	if evs, ok := c.take(c.last.Load()); ok {
 		if len(evs) == 0 {
 			return nil
-		}
-		if !broadcast {
-			offeredCounts = counts
 		}
 		return deliver(evs)
 	}

@@ -143,28 +143,28 @@ func TestX1CatchUpSendsCountsOnlyWhenTheyChange(t *testing.T) {
 	c, _ := h.register(context.Background(), person(t, "c"), 0, false)
 	s := &recordingSink{}
 	other := evs(1, 2) // type "t": no count changes
-	c.offer(other, nil)
+	c.offer(other, false)
 	if err := h.catchUp(c, s); err != nil {
 		t.Fatal(err)
 	}
 	read := []model.Event{{Seq: 3, Type: model.EventRead}}
-	c.offer(read, nil)
+	c.offer(read, false)
 	if err := h.catchUp(c, s); err != nil {
 		t.Fatal(err)
 	}
 	h.register(context.Background(), person(t, "other"), 0, false)
 	h.broadcastLocal([]byte(`{"id":"camp-1"}`))
-	c.offer(evs(4), nil)
+	c.offer(evs(4), false)
 	if err := h.catchUp(c, s); err != nil {
 		t.Fatal(err)
 	}
 	// A renewed entry that was unread already (its writer says so) leaves the counts alone; a
 	// notification without that mark changes them.
-	c.offer([]model.Event{{Seq: 5, Type: model.EventNotification, SameCounts: true}}, nil)
+	c.offer([]model.Event{{Seq: 5, Type: model.EventNotification, SameCounts: true}}, false)
 	if err := h.catchUp(c, s); err != nil {
 		t.Fatal(err)
 	}
-	c.offer([]model.Event{{Seq: 6, Type: model.EventNotification}}, nil)
+	c.offer([]model.Event{{Seq: 6, Type: model.EventNotification}}, false)
 	if err := h.catchUp(c, s); err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestX1StreamLoopSendsWhenWokenAndHeartbeats(t *testing.T) {
 		if got := s.frames(); len(got) != 0 {
 			t.Fatalf("sent %v before anything happened", got)
 		}
-		c.offer(evs(1), nil)
+		c.offer(evs(1), false)
 		synctest.Wait()
 		if got := s.frames(); !slices.EqualFunc(got, [][]int64{{1}}, slices.Equal) {
 			t.Fatalf("sent %v after an offer, want [[1]]", got)

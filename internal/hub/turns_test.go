@@ -36,10 +36,10 @@ func TestX1OneTurnAtATimePerStream(t *testing.T) {
 		defer h.Close()
 		s := newGatedSink()
 		c := driven(t, h, "c-1", s)
-		c.offer(evs(1), nil)
+		c.offer(evs(1), false)
 		<-s.entered // a worker's turn is writing [1]
-		c.offer(evs(2), nil)
-		c.offer(evs(3), nil)
+		c.offer(evs(2), false)
+		c.offer(evs(3), false)
 		h.schedule(c, false)
 		synctest.Wait()
 		if len(h.turns) != 0 || !c.busy.Load() {
@@ -71,7 +71,7 @@ func TestX1TurnsWaitForReadyAndAFailedWriteEndsTheStream(t *testing.T) {
 		s := &recordingSink{err: context.DeadlineExceeded}
 		c, _ := h.register(context.Background(), "c-1", 0, true)
 		c.sink = s
-		c.offer(evs(1), nil)
+		c.offer(evs(1), false)
 		synctest.Wait()
 		if len(s.frames()) != 0 || c.busy.Load() {
 			t.Fatal("a turn ran before the stream was ready")
@@ -98,7 +98,7 @@ func TestX1FullTurnQueueStartsATurnBesideIt(t *testing.T) {
 		}
 		s := &recordingSink{}
 		c := driven(t, h, "c-1", s)
-		c.offer(evs(1), nil)
+		c.offer(evs(1), false)
 		synctest.Wait()
 		if got := s.frames(); !slices.EqualFunc(got, [][]int64{{1}}, slices.Equal) {
 			t.Fatalf("sent %v, want [[1]] from a turn beside the full queue", got)

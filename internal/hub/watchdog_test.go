@@ -21,14 +21,14 @@ func TestX1WatchdogRunsQueuedTurnsBehindBlockedWorkers(t *testing.T) {
 		for i := range turnWorkers {
 			s := newGatedSink()
 			c := driven(t, h, "slow-"+strconv.Itoa(i), s)
-			c.offer(evs(1), nil)
+			c.offer(evs(1), false)
 			<-s.entered // a worker is stuck writing to it
 			slow = append(slow, s)
 		}
 		start := time.Now()
 		fast := &recordingSink{}
 		c := driven(t, h, "fast", fast)
-		c.offer(evs(1), nil)
+		c.offer(evs(1), false)
 		time.Sleep(stallTick - time.Millisecond)
 		synctest.Wait()
 		if len(fast.frames()) != 0 || len(h.turns) != 1 {
@@ -57,8 +57,8 @@ func TestX1WatchdogLeavesProgressingWorkersAlone(t *testing.T) {
 		defer h.Close()
 		s := &recordingSink{}
 		c := driven(t, h, "c-1", s)
-		c.offer(evs(1), nil) // queued: no worker runs
-		h.turnsDone.Add(1)   // as if a worker finished one since the last tick
+		c.offer(evs(1), false) // queued: no worker runs
+		h.turnsDone.Add(1)     // as if a worker finished one since the last tick
 		h.spawn(h.unstall)
 		time.Sleep(stallTick)
 		synctest.Wait()

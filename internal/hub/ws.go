@@ -94,7 +94,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, personID string, a
 	}
 	h.sendUnread(c, c.sink)
 	c.ready.Store(true)
-	h.schedule(c, false) // whatever was committed since register
+	c.askRead() // whatever was committed since register
 	return nil
 }
 
