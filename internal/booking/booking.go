@@ -87,19 +87,27 @@ type CreateInput struct {
 }
 
 // Create books a service for a customer (the customer themself, or the platform on their behalf).
-func (s *Service) Create(ctx context.Context, a Actor, in CreateInput) (_ model.Order, err error) {
+func (s *Service) Create(ctx context.Context, a Actor, in CreateInput) (model.Order, error) {
+	v, err := s.CreateView(ctx, a, in)
+	return v.Order, err
+}
+
+// CreateView is Create answering with the new order's view, built from what its transaction read
+// (the customer, the service item): a new order has no change request, cancellation, visit,
+// photos or worker yet, so View would read nothing more that is there.
+func (s *Service) CreateView(ctx context.Context, a Actor, in CreateInput) (_ OrderView, err error) {
 	defer model.WrapOp(&err, "booking: create", "")
 	switch a.Role {
 	case model.RoleCustomer:
 		in.CustomerID = a.ID
 	case model.RolePlatform:
 		if in.CustomerID == "" {
-			return model.Order{}, model.Invalid(model.FieldError{Field: "customer_id", Message: "is required when the platform books"})
+			return OrderView{}, model.Invalid(model.FieldError{Field: "customer_id", Message: "is required when the platform books"})
 		}
 	default:
-		return model.Order{}, model.Errorf(model.CodeForbidden, "only customers (or the platform) book services")
+		return OrderView{}, model.Errorf(model.CodeForbidden, "only customers (or the platform) book services")
 	}
-	var o model.Order
+	var v OrderView
 	err = s.write(ctx, "create", func(tx *store.Tx) error {
 		customer, err := tx.Person(ctx, in.CustomerID)
 		if model.IsCode(err, model.CodeNotFound) {
@@ -118,7 +126,7 @@ func (s *Service) Create(ctx context.Context, a Actor, in CreateInput) (_ model.
 		if err != nil {
 			return err
 		}
-		o = model.Order{CustomerID: customer.ID, ServiceItemID: item.ID, Address: in.Address, Area: in.Area,
+		o := model.Order{CustomerID: customer.ID, ServiceItemID: item.ID, Address: in.Address, Area: in.Area,
 			AppointmentAt: in.AppointmentAt, Requirements: in.Requirements, AmountPaidCents: item.PriceCents,
 			Status: model.OrderPending}
 		if o.Area == "" {
@@ -144,9 +152,11 @@ func (s *Service) Create(ctx context.Context, a Actor, in CreateInput) (_ model.
 			return err
 		}
 		store.NoteCreated(ctx, o.ID) // a retry under the same Idempotency-Key answers with this order
+		v = newView(o, item, customer)
+		v.Photos = []model.OrderPhoto{}
 		return s.event(ctx, tx, o, "created", a, map[string]any{"appointment_at": o.AppointmentAt})
 	})
-	return o, err
+	return v, err
 }
 
 // event appends a line to the order's timeline.

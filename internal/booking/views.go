@@ -90,17 +90,15 @@ func workerChangeOf(e model.OrderEvent) WorkerChangeRequest {
 // View builds the API view of an order.
 func (s *Service) View(ctx context.Context, q *store.Queries, o model.Order) (_ OrderView, err error) {
 	defer model.WrapOp(&err, "booking: view", "")
-	v := OrderView{Order: o}
 	it, err := q.ServiceItem(ctx, o.ServiceItemID)
 	if err != nil {
-		return v, err
+		return OrderView{Order: o}, err
 	}
-	v.Item = ItemRef{ID: it.ID, Name: it.Name}
 	c, err := q.Person(ctx, o.CustomerID)
 	if err != nil {
-		return v, err
+		return OrderView{Order: o}, err
 	}
-	v.Customer = CustomerCard{ID: c.ID, Name: c.Name, AvatarURL: c.AvatarURL}
+	v := newView(o, it, c)
 	if o.WorkerID != "" {
 		w, err := s.workerWithRating(ctx, q, o.WorkerID)
 		if err != nil {
@@ -119,6 +117,12 @@ func (s *Service) View(ctx context.Context, q *store.Queries, o model.Order) (_ 
 		return v, err
 	}
 	return v, nil
+}
+
+// newView is o's view with its service item and customer; the rest is View's to add.
+func newView(o model.Order, it model.ServiceItem, c model.Person) OrderView {
+	return OrderView{Order: o, Item: ItemRef{ID: it.ID, Name: it.Name},
+		Customer: CustomerCard{ID: c.ID, Name: c.Name, AvatarURL: c.AvatarURL}}
 }
 
 // Get returns an order the actor may see: as a party, or as a watcher without payment details.
