@@ -60,3 +60,58 @@ func TestCreateViewIsTheViewAfterCommit(t *testing.T) {
 		}
 	})
 }
+
+// Complete cancels no timers: Start, the only way in service, cancelled the reminders and the
+// visit's timers, and none is live again by the completion.
+func TestNoTimerLiveInServiceOrAfter(t *testing.T) {
+	t.Parallel()
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		t.Parallel()
+		ctx := context.Background()
+		t0 := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+		svc, st, clk := answerWorld(t, dsn, t0)
+		at := t0.Add(48 * time.Hour)
+		o := &model.Order{CustomerID: "c", ServiceItemID: "cleaning", Address: "1 Main St", Area: "pudong",
+			AppointmentAt: at, Status: model.OrderPending}
+		testkit.On(t, st, clk.Now).Orders(o)
+		w := booking.Actor{ID: "w", Role: model.RoleWorker}
+		if _, err := svc.Accept(ctx, w, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		keys := []string{booking.ReminderKey(o.ID, "customer"), booking.ReminderKey(o.ID, "worker"),
+			booking.VisitKey(o.ID, "nudge"), booking.VisitKey(o.ID, "late")}
+		live := func(when string, want bool) {
+			t.Helper()
+			for _, k := range keys {
+				j, err := st.JobByKey(ctx, k)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if isLive := j.State == "scheduled" || j.State == "running"; isLive != want {
+					t.Errorf("%s: job %s is %s, want live=%v", when, k, j.State, want)
+				}
+			}
+		}
+		live("accepted", true)
+		clk.Set(at.Add(-10 * time.Minute))
+		if _, err := svc.CheckIn(ctx, w, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		vis, _, err := st.Visit(ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Start(ctx, w, o.ID, booking.StartInput{Code: vis.StartCode}); err != nil {
+			t.Fatal(err)
+		}
+		live("in service", false)
+		done, err := svc.Complete(ctx, w, o.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done.Status != model.OrderCompleted {
+			t.Fatalf("status %s, want completed", done.Status)
+		}
+		live("completed", false)
+	})
+}

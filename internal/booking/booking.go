@@ -494,9 +494,9 @@ func (s *Service) Complete(ctx context.Context, a Actor, id string, photos []Pho
 		if err != nil {
 			return err
 		}
-		if err := s.cancelReminders(ctx, tx, o.ID); err != nil {
-			return err
-		}
+		// No reminder or visit timer to cancel: only Start puts an order in service (the only
+		// state Complete leaves), and it cancelled them in its transaction; nothing schedules
+		// them again in service (accept, assign and time changes are refused there).
 		if err := s.closeOpenChangeIf(ctx, tx, o, st.OpenChange); err != nil {
 			return err
 		}
