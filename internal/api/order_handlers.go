@@ -185,6 +185,14 @@ func (a *API) writeOrder(w http.ResponseWriter, r *http.Request, o model.Order, 
 	return writeJSON(w, http.StatusOK, v)
 }
 
+// writeView answers a transition with the order's view its transaction built.
+func writeView(w http.ResponseWriter, v booking.OrderView, err error) error {
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
+}
+
 func (a *API) acceptOrder(w http.ResponseWriter, r *http.Request) error {
 	o, err := a.Booking.Accept(r.Context(), actor(r), r.PathValue("id"))
 	return a.writeOrder(w, r, o, err)

@@ -45,8 +45,8 @@ func (a *API) postOnTheWay(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) postCheckIn(w http.ResponseWriter, r *http.Request) error {
-	o, err := a.Booking.CheckIn(r.Context(), actor(r), r.PathValue("id"))
-	return a.writeOrder(w, r, o, err)
+	v, err := a.Booking.CheckInView(r.Context(), actor(r), r.PathValue("id"))
+	return writeView(w, v, err)
 }
 
 // startInput proves a start: the worker's start code, or an operator's override with a reason.
@@ -68,8 +68,8 @@ func (a *API) startOrder(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	o, err := a.Booking.Start(r.Context(), actor(r), r.PathValue("id"), booking.StartInput{Code: in.Code, OverrideReason: in.OverrideReason})
-	return a.writeOrder(w, r, o, err)
+	o, err := a.Booking.StartView(r.Context(), actor(r), r.PathValue("id"), booking.StartInput{Code: in.Code, OverrideReason: in.OverrideReason})
+	return writeView(w, o, err)
 }
 
 // completeInput is the proof of service: up to 9 photos, after (default) or before the work.
@@ -91,6 +91,6 @@ func (a *API) completeOrder(w http.ResponseWriter, r *http.Request) error {
 	for _, p := range in.Photos {
 		photos = append(photos, booking.PhotoInput{FileID: p.FileID, Phase: p.Phase})
 	}
-	o, err := a.Booking.Complete(r.Context(), actor(r), r.PathValue("id"), photos)
-	return a.writeOrder(w, r, o, err)
+	o, err := a.Booking.CompleteView(r.Context(), actor(r), r.PathValue("id"), photos)
+	return writeView(w, o, err)
 }

@@ -115,3 +115,67 @@ func TestNoTimerLiveInServiceOrAfter(t *testing.T) {
 		live("completed", false)
 	})
 }
+
+// A check-in's, a start's and a completion's answers are built in their transactions (viewIn)
+// and are the order's view as View reads it after the commit, byte for byte: without and with an
+// open time change request (shown at check-in, withdrawn by the start).
+func TestActionAnswersAreTheViewAfterCommit(t *testing.T) {
+	t.Parallel()
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		for _, withChange := range []bool{false, true} {
+			ctx := context.Background()
+			t0 := time.Date(2026, 11, 24, 8, 0, 0, 123456789, time.UTC) // nanoseconds: stored to the microsecond
+			svc, st, clk := answerWorld(t, dsn, t0)
+			at := t0.Add(48 * time.Hour).Truncate(time.Second)
+			o := &model.Order{CustomerID: "c", ServiceItemID: "cleaning", Address: "1 Main St", Area: "pudong",
+				AppointmentAt: at, Status: model.OrderPending}
+			testkit.On(t, st, clk.Now).Orders(o)
+			w := booking.Actor{ID: "w", Role: model.RoleWorker}
+			if _, err := svc.Accept(ctx, w, o.ID); err != nil {
+				t.Fatal(err)
+			}
+			if withChange {
+				if _, err := svc.RequestTimeChange(ctx, booking.Actor{ID: "c", Role: model.RoleCustomer}, o.ID, at.Add(2*time.Hour), "later"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var what string
+			same := func(v booking.OrderView, err error) booking.OrderView {
+				t.Helper()
+				if err != nil {
+					t.Fatalf("%s: %v", what, err)
+				}
+				after, err := svc.View(ctx, &st.Queries, v.Order)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, _ := json.Marshal(v)
+				want, _ := json.Marshal(after)
+				if !bytes.Equal(got, want) {
+					t.Fatalf("change %v: %s answer\n%s\nview after commit\n%s", withChange, what, got, want)
+				}
+				return v
+			}
+			clk.Set(at.Add(-10*time.Minute - 333*time.Nanosecond))
+			what = "check-in"
+			v := same(svc.CheckInView(ctx, w, o.ID))
+			if v.Visit == nil || v.Visit.State != "arrived" || v.Worker == nil || (v.PendingChange != nil) != withChange {
+				t.Fatalf("check-in answer %+v: want the visit arrived, the worker, change %v", v, withChange)
+			}
+			vis, _, err := st.Visit(ctx, o.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			clk.Add(time.Minute)
+			what = "start"
+			if v = same(svc.StartView(ctx, w, o.ID, booking.StartInput{Code: vis.StartCode})); v.Visit.State != "started" || v.PendingChange != nil {
+				t.Fatalf("start answer %+v: want the visit started, no open change", v)
+			}
+			clk.Add(time.Hour)
+			what = "complete"
+			if v = same(svc.CompleteView(ctx, w, o.ID, nil)); v.Status != model.OrderCompleted || v.Photos == nil {
+				t.Fatalf("complete answer %+v: want completed, photos []", v)
+			}
+		}
+	})
+}

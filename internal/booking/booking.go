@@ -450,7 +450,18 @@ func (s *Service) workerChanged(ctx context.Context, tx *store.Tx, o model.Order
 // Complete: the assigned worker (or the platform) confirms all agreed work is done (N3); the
 // customer is told and invited to review. The completion may carry up to MaxPhotos
 // proof-of-service photos (Y4), uploads of the order's worker; the customer's notice shows them.
-func (s *Service) Complete(ctx context.Context, a Actor, id string, photos []PhotoInput) (_ model.Order, err error) {
+func (s *Service) Complete(ctx context.Context, a Actor, id string, photos []PhotoInput) (model.Order, error) {
+	return s.complete(ctx, a, id, photos, nil)
+}
+
+// CompleteView is Complete answering with the order's view, built in its transaction (viewIn).
+func (s *Service) CompleteView(ctx context.Context, a Actor, id string, photos []PhotoInput) (OrderView, error) {
+	var v OrderView
+	_, err := s.complete(ctx, a, id, photos, &v)
+	return v, err
+}
+
+func (s *Service) complete(ctx context.Context, a Actor, id string, photos []PhotoInput, view *OrderView) (_ model.Order, err error) {
 	defer model.WrapOp(&err, "booking: complete", id)
 	if err := checkPhotos(photos); err != nil {
 		return model.Order{}, err
@@ -500,11 +511,22 @@ func (s *Service) Complete(ctx context.Context, a Actor, id string, photos []Pho
 		if err := s.closeOpenChangeIf(ctx, tx, o, st.OpenChange); err != nil {
 			return err
 		}
-		return s.tell(ctx, tx, notify.Event{Kind: notify.KindServiceCompleted, Key: happening(o), OrderID: o.ID,
+		if err := s.tell(ctx, tx, notify.Event{Kind: notify.KindServiceCompleted, Key: happening(o), OrderID: o.ID,
 			Recipients: []notify.Recipient{customer(o)}, Vars: withVars(f.vars, map[string]any{"photos": len(shown)}),
 			Data: map[string]any{"worker": workerCard(f.worker),
 				"actions":     []map[string]any{{"type": "review", "order_id": o.ID}},
-				"review_form": reviewForm(o.ID), "photos": shown}})
+				"review_form": reviewForm(o.ID), "photos": shown}}); err != nil {
+			return err
+		}
+		if view == nil {
+			return nil
+		}
+		x := st.Extras // the visit as it was: a completion does not touch it
+		if st.OpenChange {
+			x.Change = nil // closeOpenChangeIf withdrew it
+		}
+		*view, err = s.viewIn(ctx, &tx.Queries, o, f, x)
+		return err
 	})
 	return o, err
 }

@@ -90,27 +90,35 @@ func workerChangeOf(e model.OrderEvent) WorkerChangeRequest {
 // View builds the API view of an order.
 func (s *Service) View(ctx context.Context, q *store.Queries, o model.Order) (_ OrderView, err error) {
 	defer model.WrapOp(&err, "booking: view", "")
-	it, err := q.ServiceItem(ctx, o.ServiceItemID)
-	if err != nil {
+	var f facts
+	if f.item, err = q.ServiceItem(ctx, o.ServiceItemID); err != nil {
 		return OrderView{Order: o}, err
 	}
-	c, err := q.Person(ctx, o.CustomerID)
-	if err != nil {
-		return OrderView{Order: o}, err
-	}
-	v := newView(o, it, c)
 	if o.WorkerID != "" {
-		w, err := s.workerWithRating(ctx, q, o.WorkerID)
-		if err != nil {
-			return v, err
+		if f.worker, err = s.workerWithRating(ctx, q, o.WorkerID); err != nil {
+			return OrderView{Order: o}, err
 		}
-		card := w.Card()
-		v.Worker = &card
 	}
 	// The open change request, the latest cancellation and the visit: one statement.
 	x, err := q.OrderExtrasOf(ctx, o.ID)
 	if err != nil {
-		return v, err
+		return OrderView{Order: o}, err
+	}
+	return s.viewIn(ctx, q, o, f, x)
+}
+
+// viewIn is o's view given its service item and worker (f: factsOf's) and its extras as they
+// stand: an action builds its answer in its transaction from what it read and wrote, with what
+// View would read after the commit (TestActionAnswersAreTheViewAfterCommit).
+func (s *Service) viewIn(ctx context.Context, q *store.Queries, o model.Order, f facts, x store.OrderExtras) (OrderView, error) {
+	c, err := q.Person(ctx, o.CustomerID)
+	if err != nil {
+		return OrderView{Order: o}, err
+	}
+	v := newView(o, f.item, c)
+	if o.WorkerID != "" {
+		card := f.worker.Card()
+		v.Worker = &card
 	}
 	v.PendingChange, v.Cancellation = x.Change, x.Cancellation
 	if v.Visit, v.Photos, err = s.visitViewOf(ctx, q, o, x.Visit); err != nil {

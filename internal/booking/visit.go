@@ -273,7 +273,18 @@ func newStartCode() (string, error) {
 
 // CheckIn: the order's worker is at the door, within the start window. The customer is told
 // "arrived" with the start code, which the worker then types in to start.
-func (s *Service) CheckIn(ctx context.Context, a Actor, id string) (_ model.Order, err error) {
+func (s *Service) CheckIn(ctx context.Context, a Actor, id string) (model.Order, error) {
+	return s.checkIn(ctx, a, id, nil)
+}
+
+// CheckInView is CheckIn answering with the order's view, built in its transaction (viewIn).
+func (s *Service) CheckInView(ctx context.Context, a Actor, id string) (OrderView, error) {
+	var v OrderView
+	_, err := s.checkIn(ctx, a, id, &v)
+	return v, err
+}
+
+func (s *Service) checkIn(ctx context.Context, a Actor, id string, view *OrderView) (_ model.Order, err error) {
 	defer model.WrapOp(&err, "booking: check in", id)
 	var o model.Order
 	err = s.write(ctx, "check_in", func(tx *store.Tx) error {
@@ -314,10 +325,19 @@ func (s *Service) CheckIn(ctx context.Context, a Actor, id string) (_ model.Orde
 		if err != nil {
 			return err
 		}
-		return s.tell(ctx, tx, notify.Event{Kind: notify.KindVisitArrived, Key: happening(o) + ":" + o.WorkerID + ":arrived",
+		if err := s.tell(ctx, tx, notify.Event{Kind: notify.KindVisitArrived, Key: happening(o) + ":" + o.WorkerID + ":arrived",
 			OrderID: o.ID, Recipients: []notify.Recipient{customer(o)}, ServiceStartsAt: o.AppointmentAt,
 			Vars: withVars(f.vars, map[string]any{"start_code": v.StartCode}),
-			Data: map[string]any{"start_code": v.StartCode, "worker": workerCard(f.worker)}})
+			Data: map[string]any{"start_code": v.StartCode, "worker": workerCard(f.worker)}}); err != nil {
+			return err
+		}
+		if view == nil {
+			return nil
+		}
+		x := st.Extras
+		x.Visit = storedVisit(v)
+		*view, err = s.viewIn(ctx, &tx.Queries, o, f, x)
+		return err
 	})
 	return o, err
 }
@@ -333,7 +353,18 @@ type StartInput struct {
 // must have checked in and type the start code the customer was shown; wrong codes are counted
 // and logged, and after the policy's attempts only an operator can start it. Operators (and the
 // platform) start without the code by an override with a reason, recorded in the trail.
-func (s *Service) Start(ctx context.Context, a Actor, id string, in StartInput) (_ model.Order, err error) {
+func (s *Service) Start(ctx context.Context, a Actor, id string, in StartInput) (model.Order, error) {
+	return s.start(ctx, a, id, in, nil)
+}
+
+// StartView is Start answering with the order's view, built in its transaction (viewIn).
+func (s *Service) StartView(ctx context.Context, a Actor, id string, in StartInput) (OrderView, error) {
+	var v OrderView
+	_, err := s.start(ctx, a, id, in, &v)
+	return v, err
+}
+
+func (s *Service) start(ctx context.Context, a Actor, id string, in StartInput, view *OrderView) (_ model.Order, err error) {
 	defer model.WrapOp(&err, "booking: start", id)
 	var o model.Order
 	var refused error // a wrong code: its count commits, then the caller is told
@@ -416,13 +447,37 @@ func (s *Service) Start(ctx context.Context, a Actor, id string, in StartInput) 
 		if err != nil {
 			return err
 		}
-		return s.tell(ctx, tx, notify.Event{Kind: notify.KindServiceStarted, Key: happening(o), OrderID: o.ID,
-			Recipients: []notify.Recipient{customer(o)}, Vars: withVars(f.vars, map[string]any{"override": !worker})})
+		if err := s.tell(ctx, tx, notify.Event{Kind: notify.KindServiceStarted, Key: happening(o), OrderID: o.ID,
+			Recipients: []notify.Recipient{customer(o)}, Vars: withVars(f.vars, map[string]any{"override": !worker})}); err != nil {
+			return err
+		}
+		if view == nil {
+			return nil
+		}
+		x := st.Extras
+		x.Visit = storedVisit(v)
+		if st.OpenChange {
+			x.Change = nil // closeOpenChangeIf withdrew it
+		}
+		*view, err = s.viewIn(ctx, &tx.Queries, o, f, x)
+		return err
 	})
 	if err == nil && refused != nil {
 		return model.Order{}, refused
 	}
 	return o, err
+}
+
+// storedVisit is v as PutVisit stored it and a read returns it: its times in UTC, to the microsecond.
+func storedVisit(v model.Visit) *model.Visit {
+	for _, t := range []**time.Time{&v.OnTheWayAt, &v.ETA, &v.ToldETA, &v.ToldAt, &v.NudgedAt, &v.LateFor, &v.ArrivedAt, &v.StartedAt} {
+		if *t != nil {
+			u := (*t).UTC().Truncate(time.Microsecond)
+			*t = &u
+		}
+	}
+	v.UpdatedAt = v.UpdatedAt.UTC().Truncate(time.Microsecond)
+	return &v
 }
 
 // PhotoInput is one proof-of-service photo given at completion.

@@ -349,61 +349,65 @@ func (q *Queries) OrderEverAssigned(ctx context.Context, id string) (model.Order
 	return o, ever, nil
 }
 
-// OrderActionState is an order with what its visit actions and its completion decide on besides it.
+// OrderActionState is an order with what its visit actions and its completion decide on besides it,
+// and what its view shows besides it (an action answers with the view: Extras as read here).
 type OrderActionState struct {
 	Order      model.Order
 	Visit      model.Visit // its visit row; zero when it has none
 	VisitFound bool
-	OpenChange bool // it has a pending or escalated time change request
+	OpenChange bool        // it has a pending or escalated time change request (Extras.Change)
+	Extras     OrderExtras // as OrderExtrasOf reads them; Extras.Visit points to Visit when found
 }
 
-// OrderActionStateOf returns one order with its visit row and whether it has an open time change
-// request, in one statement.
+// OrderActionStateOf returns one order with its OrderExtras (its open time change request, its
+// latest cancellation, its visit row) in one statement.
 func (q *Queries) OrderActionStateOf(ctx context.Context, id string) (OrderActionState, error) {
 	if q.dialect == SQLite {
 		return q.orderActionStateSQLite(ctx, id)
 	}
 	var st OrderActionState
-	var vo sql.NullString
-	var vw, code, overBy, overReason sql.NullString
-	var failures sql.NullInt64
-	var onWay, eta, toldETA, toldAt, nudged, lateFor, arrived, started, updated sql.NullTime
-	err := scanJoined(q.q.QueryRowContext(ctx, orderStateSQL[q.dialect], id), nil,
+	var hasChange, hasCancellation, hasVisit bool
+	var c model.ChangeRequest
+	var cn model.Cancellation
+	var v model.Visit
+	err := scanJoined(q.q.QueryRowContext(ctx, orderStateSQL, id), []any{&hasChange, &hasCancellation, &hasVisit},
 		func(row rowScanner) (err error) { st.Order, err = scanOrder(row); return err },
-		func(row rowScanner) error {
-			return row.Scan(&vo, &vw, &onWay, &eta, &toldETA, &toldAt, &nudged, &lateFor, &arrived, &code, &failures, &started,
-				&overBy, &overReason, &updated, &st.OpenChange)
-		})
+		func(row rowScanner) (err error) { c, err = scanChange(row); return err },
+		func(row rowScanner) (err error) { cn, err = scanCancellation(row); return err },
+		func(row rowScanner) (err error) { v, err = scanVisit(row); return err })
 	if errors.Is(err, sql.ErrNoRows) {
 		return OrderActionState{}, notFound("order", id)
 	}
 	if err != nil {
 		return OrderActionState{}, fmt.Errorf("store: order %s: %w", id, err)
 	}
-	if !vo.Valid {
-		return st, nil
+	if hasChange {
+		st.Extras.Change, st.OpenChange = &c, true
 	}
-	v := model.Visit{OrderID: vo.String, WorkerID: vw.String, StartCode: code.String, CodeFailures: int(failures.Int64),
-		OverrideBy: overBy.String, OverrideReason: overReason.String, UpdatedAt: updated.Time.UTC()}
-	v.OnTheWayAt, v.ETA, v.ToldETA, v.ToldAt = ptrTime(onWay), ptrTime(eta), ptrTime(toldETA), ptrTime(toldAt)
-	v.NudgedAt, v.LateFor, v.ArrivedAt, v.StartedAt = ptrTime(nudged), ptrTime(lateFor), ptrTime(arrived), ptrTime(started)
-	st.Visit, st.VisitFound = v, true
+	if hasCancellation {
+		st.Extras.Cancellation = &cn
+	}
+	if hasVisit {
+		st.Visit, st.VisitFound = v, true
+		st.Extras.Visit = &v
+	}
 	return st, nil
 }
 
-// orderStateSQL is OrderActionStateOf's statement on PostgreSQL.
-var orderStateSQL = dialectSQL(func(d Dialect) string {
-	return `SELECT ` + joinedCols(d, "o.", orderCols) + `, ` + joinedCols(d, "v.", visitCols) + `,
-	EXISTS (SELECT 1 FROM change_requests WHERE order_id = o.id AND state IN ('pending','escalated'))
-	FROM orders o LEFT JOIN order_visits v ON v.order_id = o.id WHERE o.id = $1`
-})
+// orderStateSQL is OrderActionStateOf's statement on PostgreSQL: orderExtrasSQL's joins on the order's row.
+var orderStateSQL = `SELECT cr.id IS NOT NULL, cn.id IS NOT NULL, v.order_id IS NOT NULL, ` +
+	prefixed("o.", orderCols) + `, ` + prefixed("cr.", changeCols) + `, ` + prefixed("cn.", cancellationCols) + `, ` + prefixed("v.", visitCols) + `
+	FROM orders o
+	LEFT JOIN change_requests cr ON cr.order_id = o.id AND cr.state IN ('pending','escalated')
+	LEFT JOIN cancellations cn ON cn.id = (SELECT id FROM cancellations WHERE order_id = o.id ORDER BY created_at DESC, id DESC LIMIT 1)
+	LEFT JOIN order_visits v ON v.order_id = o.id
+	WHERE o.id = $1`
 
 // orderActionStateSQLite reads the same in one statement on SQLite as orderExtrasSQLite does: the
-// order's row (tag 1: its columns, NULLs, the open-change flag last) and its visit's, if any (tag 2), 16
-// columns where the join has 29.
+// order's row (tag 0) and orderExtrasSQLite's rows (tags 1, 2 and 3), each padded to the widest.
 func (q *Queries) orderActionStateSQLite(ctx context.Context, id string) (OrderActionState, error) {
 	var st OrderActionState
-	var vals [1 + orderStateWidth]any
+	var vals [1 + orderExtrasWidth]any
 	var dests [len(vals)]any
 	for i := range vals {
 		dests[i] = &vals[i]
@@ -414,25 +418,15 @@ func (q *Queries) orderActionStateSQLite(ctx context.Context, id string) (OrderA
 			return err
 		}
 		row := valuesRow(vals[1:])
-		switch tag, _ := vals[0].(int64); tag {
-		case 1:
+		if tag, _ := vals[0].(int64); tag == 0 {
 			o, err := scanOrder(row)
 			if err != nil {
 				return err
 			}
-			n := orNull{&st.OpenChange}
-			if err := n.Scan(vals[orderStateWidth]); err != nil {
-				return err
-			}
 			st.Order, found = o, true
-		case 2:
-			v, err := scanVisit(row)
-			if err != nil {
-				return err
-			}
-			st.Visit, st.VisitFound = v, true
+			return nil
 		}
-		return nil
+		return st.Extras.scanTagged(vals[0], row)
 	}, orderStateSQLiteSQL, id)
 	if err != nil {
 		return OrderActionState{}, err
@@ -440,18 +434,17 @@ func (q *Queries) orderActionStateSQLite(ctx context.Context, id string) (OrderA
 	if !found {
 		return OrderActionState{}, notFound("order", id)
 	}
+	st.OpenChange = st.Extras.Change != nil
+	if st.Extras.Visit != nil {
+		st.Visit, st.VisitFound = *st.Extras.Visit, true
+	}
 	return st, nil
 }
 
-// orderStateWidth is the wider of an order's row with its open-change flag (last) and a visit's.
-const orderStateWidth = 15
-
-var orderStateSQLiteSQL = `SELECT 1, ` + padded(joinedCols(SQLite, "o.", orderCols), orderStateWidth-1) + `,
-	EXISTS (SELECT 1 FROM change_requests WHERE order_id = o.id AND state IN ('pending','escalated'))
+var orderStateSQLiteSQL = `SELECT 0, ` + padded(joinedCols(SQLite, "o.", orderCols), orderExtrasWidth) + `
 	FROM orders o WHERE o.id = $1
 	UNION ALL
-	SELECT 2, ` + padded(joinedCols(SQLite, "v.", visitCols), orderStateWidth) + `
-	FROM order_visits v WHERE v.order_id = $1`
+	` + orderExtrasSQLiteSQL
 
 // scanAlso scans a row into a scanner's destinations followed by more.
 type scanAlso struct {
@@ -526,30 +519,35 @@ func (q *Queries) orderExtrasSQLite(ctx context.Context, orderID string) (OrderE
 		if err := r.Scan(dests[:]...); err != nil {
 			return err
 		}
-		row := valuesRow(vals[1:])
-		switch tag, _ := vals[0].(int64); tag {
-		case 1:
-			c, err := scanChange(row)
-			if err != nil || x.Change != nil {
-				return err
-			}
-			x.Change = &c
-		case 2:
-			cn, err := scanCancellation(row)
-			if err != nil || x.Cancellation != nil {
-				return err
-			}
-			x.Cancellation = &cn
-		case 3:
-			v, err := scanVisit(row)
-			if err != nil || x.Visit != nil {
-				return err
-			}
-			x.Visit = &v
-		}
-		return nil
+		return x.scanTagged(vals[0], valuesRow(vals[1:]))
 	}, orderExtrasSQLiteSQL, orderID)
 	return x, err
+}
+
+// scanTagged keeps one row of orderExtrasSQLiteSQL: tagged 1 (the change request), 2 (the
+// cancellation) or 3 (the visit); the first of each.
+func (x *OrderExtras) scanTagged(tag any, row valuesRow) error {
+	switch tag, _ := tag.(int64); tag {
+	case 1:
+		c, err := scanChange(row)
+		if err != nil || x.Change != nil {
+			return err
+		}
+		x.Change = &c
+	case 2:
+		cn, err := scanCancellation(row)
+		if err != nil || x.Cancellation != nil {
+			return err
+		}
+		x.Cancellation = &cn
+	case 3:
+		v, err := scanVisit(row)
+		if err != nil || x.Visit != nil {
+			return err
+		}
+		x.Visit = &v
+	}
+	return nil
 }
 
 // orderExtrasWidth is the widest of the three parts (a cancellation's columns).

@@ -243,6 +243,10 @@ func ordersReadTogether(t *testing.T, s *store.Store) {
 	if st, err = s.OrderActionStateOf(ctx, o.ID); err != nil || !st.OpenChange {
 		t.Errorf("OrderActionStateOf with a pending change = %+v %v", st, err)
 	}
+	// Its extras are OrderExtrasOf's (an action's answer is built from them).
+	if x, err := s.OrderExtrasOf(ctx, o.ID); err != nil || !reflect.DeepEqual(x, st.Extras) || x.Change == nil || x.Change.ID != c.ID || x.Visit == nil {
+		t.Errorf("OrderActionStateOf extras = %+v, OrderExtrasOf = %+v %v", st.Extras, x, err)
+	}
 	decided := at(5 * time.Minute)
 	c.State, c.DecidedAt, c.DecidedBy = model.ChangeWithdrawn, &decided, "system"
 	write(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.UpdateChangeRequest(ctx, &c) })
