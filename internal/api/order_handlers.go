@@ -194,8 +194,8 @@ func writeView(w http.ResponseWriter, v booking.OrderView, err error) error {
 }
 
 func (a *API) acceptOrder(w http.ResponseWriter, r *http.Request) error {
-	o, err := a.Booking.Accept(r.Context(), actor(r), r.PathValue("id"))
-	return a.writeOrder(w, r, o, err)
+	v, err := a.Booking.AcceptView(r.Context(), actor(r), r.PathValue("id"))
+	return writeView(w, v, err)
 }
 
 type assignInput struct {

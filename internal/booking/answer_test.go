@@ -116,7 +116,7 @@ func TestNoTimerLiveInServiceOrAfter(t *testing.T) {
 	})
 }
 
-// A check-in's, a start's and a completion's answers are built in their transactions (viewIn)
+// An accept's, a check-in's, a start's and a completion's answers are built in their transactions (viewIn)
 // and are the order's view as View reads it after the commit, byte for byte: without and with an
 // open time change request (shown at check-in, withdrawn by the start).
 func TestActionAnswersAreTheViewAfterCommit(t *testing.T) {
@@ -131,15 +131,7 @@ func TestActionAnswersAreTheViewAfterCommit(t *testing.T) {
 				AppointmentAt: at, Status: model.OrderPending}
 			testkit.On(t, st, clk.Now).Orders(o)
 			w := booking.Actor{ID: "w", Role: model.RoleWorker}
-			if _, err := svc.Accept(ctx, w, o.ID); err != nil {
-				t.Fatal(err)
-			}
-			if withChange {
-				if _, err := svc.RequestTimeChange(ctx, booking.Actor{ID: "c", Role: model.RoleCustomer}, o.ID, at.Add(2*time.Hour), "later"); err != nil {
-					t.Fatal(err)
-				}
-			}
-			var what string
+			what := "accept"
 			same := func(v booking.OrderView, err error) booking.OrderView {
 				t.Helper()
 				if err != nil {
@@ -155,6 +147,14 @@ func TestActionAnswersAreTheViewAfterCommit(t *testing.T) {
 					t.Fatalf("change %v: %s answer\n%s\nview after commit\n%s", withChange, what, got, want)
 				}
 				return v
+			}
+			if v := same(svc.AcceptView(ctx, w, o.ID)); v.Worker == nil || v.Worker.ID != "w" || v.Status != model.OrderAccepted {
+				t.Fatalf("accept answer %+v: want accepted by w", v)
+			}
+			if withChange {
+				if _, err := svc.RequestTimeChange(ctx, booking.Actor{ID: "c", Role: model.RoleCustomer}, o.ID, at.Add(2*time.Hour), "later"); err != nil {
+					t.Fatal(err)
+				}
 			}
 			clk.Set(at.Add(-10*time.Minute - 333*time.Nanosecond))
 			what = "check-in"

@@ -311,15 +311,27 @@ func (s *Service) tell(ctx context.Context, tx *store.Tx, ev notify.Event) error
 
 // Accept: a worker takes an open order (N1). Of two workers accepting at once exactly one wins;
 // the other gets a conflict.
-func (s *Service) Accept(ctx context.Context, a Actor, id string) (_ model.Order, err error) {
+func (s *Service) Accept(ctx context.Context, a Actor, id string) (model.Order, error) {
+	return s.accept(ctx, a, id, nil)
+}
+
+// AcceptView is Accept answering with the order's view, built in its transaction (viewIn).
+func (s *Service) AcceptView(ctx context.Context, a Actor, id string) (OrderView, error) {
+	var v OrderView
+	_, err := s.accept(ctx, a, id, &v)
+	return v, err
+}
+
+func (s *Service) accept(ctx context.Context, a Actor, id string, view *OrderView) (_ model.Order, err error) {
 	defer model.WrapOp(&err, "booking: accept", id)
 	if a.Role != model.RoleWorker {
 		return model.Order{}, model.Errorf(model.CodeForbidden, "only workers accept orders; operators assign them")
 	}
 	var o model.Order
 	err = s.write(ctx, "accept", func(tx *store.Tx) error {
-		o0, again, err := tx.OrderEverAssigned(ctx, id)
-		if o = o0; err != nil {
+		// With the extras its answer shows: an accept changes none of them.
+		st, again, err := tx.OrderActionStateEver(ctx, id)
+		if o = st.Order; err != nil {
 			return err
 		}
 		if o.WorkerID != "" && o.WorkerID != a.ID {
@@ -359,7 +371,11 @@ func (s *Service) Accept(ctx context.Context, a Actor, id string) (_ model.Order
 				"item": f.item.Name, "address": o.Address}}); err != nil {
 			return err
 		}
-		return s.scheduleReminders(ctx, tx, o)
+		if err := s.scheduleReminders(ctx, tx, o); err != nil || view == nil {
+			return err
+		}
+		*view, err = s.viewIn(ctx, &tx.Queries, o, f, st.Extras)
+		return err
 	})
 	return o, err
 }

@@ -362,15 +362,34 @@ type OrderActionState struct {
 // OrderActionStateOf returns one order with its OrderExtras (its open time change request, its
 // latest cancellation, its visit row) in one statement.
 func (q *Queries) OrderActionStateOf(ctx context.Context, id string) (OrderActionState, error) {
+	return q.orderActionState(ctx, id, nil)
+}
+
+// OrderActionStateEver is OrderActionStateOf with OrderEverAssigned's flag (whether the order ever
+// had a worker), in one statement: an accept's.
+func (q *Queries) OrderActionStateEver(ctx context.Context, id string) (OrderActionState, bool, error) {
+	var ever bool
+	st, err := q.orderActionState(ctx, id, &ever)
+	return st, ever, err
+}
+
+// everAssigned is OrderEverAssigned's flag as a column (no comma: padded counts the columns by them).
+const everAssigned = `EXISTS (SELECT 1 FROM order_events WHERE order_id = o.id AND (type = 'accepted' OR type = 'assigned'))`
+
+func (q *Queries) orderActionState(ctx context.Context, id string, ever *bool) (OrderActionState, error) {
 	if q.dialect == SQLite {
-		return q.orderActionStateSQLite(ctx, id)
+		return q.orderActionStateSQLite(ctx, id, ever)
 	}
 	var st OrderActionState
 	var hasChange, hasCancellation, hasVisit bool
 	var c model.ChangeRequest
 	var cn model.Cancellation
 	var v model.Visit
-	err := scanJoined(q.q.QueryRowContext(ctx, orderStateSQL, id), []any{&hasChange, &hasCancellation, &hasVisit},
+	query, lead := orderStateSQL, []any{&hasChange, &hasCancellation, &hasVisit}
+	if ever != nil {
+		query, lead = orderStateEverSQL, append(lead, ever)
+	}
+	err := scanJoined(q.q.QueryRowContext(ctx, query, id), lead,
 		func(row rowScanner) (err error) { st.Order, err = scanOrder(row); return err },
 		func(row rowScanner) (err error) { c, err = scanChange(row); return err },
 		func(row rowScanner) (err error) { cn, err = scanCancellation(row); return err },
@@ -394,18 +413,24 @@ func (q *Queries) OrderActionStateOf(ctx context.Context, id string) (OrderActio
 	return st, nil
 }
 
-// orderStateSQL is OrderActionStateOf's statement on PostgreSQL: orderExtrasSQL's joins on the order's row.
-var orderStateSQL = `SELECT cr.id IS NOT NULL, cn.id IS NOT NULL, v.order_id IS NOT NULL, ` +
-	prefixed("o.", orderCols) + `, ` + prefixed("cr.", changeCols) + `, ` + prefixed("cn.", cancellationCols) + `, ` + prefixed("v.", visitCols) + `
+// orderStateSQL is OrderActionStateOf's statement on PostgreSQL: orderExtrasSQL's joins on the
+// order's row; orderStateEverSQL with everAssigned after the three flags.
+var orderStateSQL, orderStateEverSQL = orderStatePG(""), orderStatePG(everAssigned + ", ")
+
+func orderStatePG(more string) string {
+	return `SELECT cr.id IS NOT NULL, cn.id IS NOT NULL, v.order_id IS NOT NULL, ` + more +
+		prefixed("o.", orderCols) + `, ` + prefixed("cr.", changeCols) + `, ` + prefixed("cn.", cancellationCols) + `, ` + prefixed("v.", visitCols) + `
 	FROM orders o
 	LEFT JOIN change_requests cr ON cr.order_id = o.id AND cr.state IN ('pending','escalated')
 	LEFT JOIN cancellations cn ON cn.id = (SELECT id FROM cancellations WHERE order_id = o.id ORDER BY created_at DESC, id DESC LIMIT 1)
 	LEFT JOIN order_visits v ON v.order_id = o.id
 	WHERE o.id = $1`
+}
 
 // orderActionStateSQLite reads the same in one statement on SQLite as orderExtrasSQLite does: the
-// order's row (tag 0) and orderExtrasSQLite's rows (tags 1, 2 and 3), each padded to the widest.
-func (q *Queries) orderActionStateSQLite(ctx context.Context, id string) (OrderActionState, error) {
+// order's row (tag 0; with ever, everAssigned after its columns) and orderExtrasSQLite's rows
+// (tags 1, 2 and 3), each padded to the widest.
+func (q *Queries) orderActionStateSQLite(ctx context.Context, id string, ever *bool) (OrderActionState, error) {
 	var st OrderActionState
 	var vals [1 + orderExtrasWidth]any
 	var dests [len(vals)]any
@@ -413,6 +438,10 @@ func (q *Queries) orderActionStateSQLite(ctx context.Context, id string) (OrderA
 		dests[i] = &vals[i]
 	}
 	found := false
+	query := orderStateSQLiteSQL
+	if ever != nil {
+		query = orderStateEverSQLiteSQL
+	}
 	err := queryEach(ctx, q.q, "order "+id, func(r rowScanner) error {
 		if err := r.Scan(dests[:]...); err != nil {
 			return err
@@ -424,10 +453,14 @@ func (q *Queries) orderActionStateSQLite(ctx context.Context, id string) (OrderA
 				return err
 			}
 			st.Order, found = o, true
+			if ever != nil {
+				n := orNull{ever}
+				return n.Scan(vals[1+orderColCount])
+			}
 			return nil
 		}
 		return st.Extras.scanTagged(vals[0], row)
-	}, orderStateSQLiteSQL, id)
+	}, query, id)
 	if err != nil {
 		return OrderActionState{}, err
 	}
@@ -441,10 +474,17 @@ func (q *Queries) orderActionStateSQLite(ctx context.Context, id string) (OrderA
 	return st, nil
 }
 
-var orderStateSQLiteSQL = `SELECT 0, ` + padded(joinedCols(SQLite, "o.", orderCols), orderExtrasWidth) + `
+var orderStateSQLiteSQL, orderStateEverSQLiteSQL = orderStateSQLite(""), orderStateSQLite(", " + everAssigned)
+
+func orderStateSQLite(more string) string {
+	return `SELECT 0, ` + padded(joinedCols(SQLite, "o.", orderCols)+more, orderExtrasWidth) + `
 	FROM orders o WHERE o.id = $1
 	UNION ALL
 	` + orderExtrasSQLiteSQL
+}
+
+// orderColCount is how many columns orderCols has.
+var orderColCount = strings.Count(orderCols, ",") + 1
 
 // scanAlso scans a row into a scanner's destinations followed by more.
 type scanAlso struct {

@@ -195,6 +195,10 @@ func ordersReadTogether(t *testing.T, s *store.Store) {
 		if err != nil || got.ID != o.ID || got.Version != 1 || got.CustomerID != "c1" {
 			t.Fatalf("OrderEverAssigned = %+v, %v", got, err)
 		}
+		st, ever2, err := s.OrderActionStateEver(ctx, o.ID)
+		if err != nil || st.Order != got || ever2 != ever {
+			t.Fatalf("OrderActionStateEver = %+v %v %v, OrderEverAssigned %+v %v", st.Order, ever2, err, got, ever)
+		}
 		return ever
 	}
 	if ever() {
@@ -213,6 +217,8 @@ func ordersReadTogether(t *testing.T, s *store.Store) {
 		t.Error("an assigned order never had a worker")
 	}
 	_, _, err := s.OrderEverAssigned(ctx, "nope")
+	wantCode(t, err, model.CodeNotFound)
+	_, _, err = s.OrderActionStateEver(ctx, "nope")
 	wantCode(t, err, model.CodeNotFound)
 
 	st, err := s.OrderActionStateOf(ctx, o.ID)
