@@ -638,6 +638,7 @@ type recorder struct {
 	from    time.Time
 	frames  [5][]time.Duration
 	resps   [5][]time.Duration
+	lags    []time.Duration // per notifying step: the frame − the action's answer (negative: the frame came first)
 	actions int
 	told    int
 	stmts   uint64 // SQL statements the server ran in the measured part (0: not known)
@@ -654,6 +655,7 @@ func (r *recorder) add(s sample) {
 	if s.notified {
 		r.told++
 		r.frames[s.step] = append(r.frames[s.step], s.frame)
+		r.lags = append(r.lags, s.frame-s.resp)
 	}
 	r.mu.Unlock()
 }
@@ -759,6 +761,9 @@ func (b *bench) report(r *recorder, el time.Duration, cpu time.Duration) {
 	}
 	fmt.Printf("  %-9s response p50 %s  p99 %s  p99.9 %s\n", "book", pct(r.resps[0], 50), pct(r.resps[0], 99), pct(r.resps[0], 99.9))
 	fmt.Printf("  all notifying steps → frame p50 %s  p99 %s  p99.9 %s\n", pct(all, 50), pct(all, 99), pct(all, 99.9))
+	// With -cross this is the hop from node B's answer (sent after its commit) to node A's frame.
+	fmt.Printf("  the frame − the action's answer (negative: the frame came first) p50 %s  p99 %s  p99.9 %s\n",
+		pct(r.lags, 50), pct(r.lags, 99), pct(r.lags, 99.9))
 	if b.o.pid > 0 && r.actions > 0 {
 		fmt.Printf("  server CPU (utime+stime of pid %d from /proc): %.3f ms per action, %.3f ms per notifying action, %.0f%% of one core; server RSS %s\n",
 			b.o.pid, ms(cpu)/float64(r.actions), ms(cpu)/float64(max(r.told, 1)), 100*cpu.Seconds()/secs, rssOf(b.o.pid))
