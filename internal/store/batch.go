@@ -103,6 +103,28 @@ type NewEventRecord struct {
 	SameCountsOf *bool
 }
 
+// prepareEventRecords fills out[i] with recs[i]'s entry as it will be stored (its payload marshalled
+// once, unless it already is), and counts the entries per person, in the order people first appear.
+func prepareEventRecords(recs []NewEventRecord, out []model.Event, now time.Time) (map[string]int64, []string, error) {
+	count := map[string]int64{}
+	var people []string
+	for i, r := range recs {
+		raw, ok := r.Data.(json.RawMessage) // marshalled once by a caller logging it for many
+		if !ok {
+			var err error
+			if raw, err = model.MarshalJSON(r.Data); err != nil {
+				return nil, nil, fmt.Errorf("store: event payload: %w", err)
+			}
+		}
+		out[i] = model.Event{Type: r.Type, Data: raw, CreatedAt: now, SameCounts: r.SameCounts}
+		if count[r.PersonID] == 0 {
+			people = append(people, r.PersonID)
+		}
+		count[r.PersonID]++
+	}
+	return count, people, nil
+}
+
 // AppendEventRecords appends recs to their people's event logs, in order per person, and returns
 // the entries as stored (out[i] is recs[i]'s).
 func (q *Queries) AppendEventRecords(ctx context.Context, recs []NewEventRecord, now time.Time) ([]model.Event, error) {
@@ -112,21 +134,9 @@ func (q *Queries) AppendEventRecords(ctx context.Context, recs []NewEventRecord,
 	}
 	now = utc(now)
 	// How many entries each person gets: their seq moves by that much in one upsert.
-	count := map[string]int64{}
-	var people []string
-	for i, r := range recs {
-		raw, ok := r.Data.(json.RawMessage) // marshalled once by a caller logging it for many
-		if !ok {
-			var err error
-			if raw, err = model.MarshalJSON(r.Data); err != nil {
-				return nil, fmt.Errorf("store: event payload: %w", err)
-			}
-		}
-		out[i] = model.Event{Type: r.Type, Data: raw, CreatedAt: now, SameCounts: r.SameCounts}
-		if count[r.PersonID] == 0 {
-			people = append(people, r.PersonID)
-		}
-		count[r.PersonID]++
+	count, people, err := prepareEventRecords(recs, out, now)
+	if err != nil {
+		return nil, err
 	}
 	if q.dialect == Postgres && len(recs) <= batchRows {
 		return out, q.appendEventRecordsPG(ctx, recs, out, people, count, now)
@@ -265,21 +275,9 @@ func (q *Queries) AppendEventRecordsLater(ctx context.Context, recs []NewEventRe
 	}
 	now = utc(now)
 	out := make([]model.Event, len(recs))
-	count := map[string]int64{}
-	var people []string
-	for i, r := range recs {
-		raw, ok := r.Data.(json.RawMessage)
-		if !ok {
-			var err error
-			if raw, err = model.MarshalJSON(r.Data); err != nil {
-				return nil, fmt.Errorf("store: event payload: %w", err)
-			}
-		}
-		out[i] = model.Event{Type: r.Type, Data: raw, CreatedAt: now, SameCounts: r.SameCounts}
-		if count[r.PersonID] == 0 {
-			people = append(people, r.PersonID)
-		}
-		count[r.PersonID]++
+	count, people, err := prepareEventRecords(recs, out, now)
+	if err != nil {
+		return nil, err
 	}
 	recs = slices.Clone(recs)
 	// Two appends in one statement would both move a person's seq: one waiting runs first.

@@ -713,37 +713,8 @@ func (q *Queries) CampaignReadersOf(ctx context.Context, personIDs []string, def
 				defaults = []byte(a)
 				return nil
 			}
-			r := out[id]
-			if r == nil {
-				return nil
-			}
-			f := &r.Facts
-			switch tag {
-			case "p":
-				r.Found, f.Role, f.Area, r.Locale, r.TimeZone = true, model.Role(a), b, c, d
-			case "f":
-				r.Prefs = []byte(a)
-			case "m":
-				if f.Lists == nil {
-					f.Lists = map[string]bool{}
-				}
-				f.Lists[a] = true
-			case "r":
-				var cr CampaignRead
-				var err error
-				if cr.ReadAt, err = parseStoredTime(b); err != nil {
-					return err
-				}
-				if c != "" {
-					t, err := parseStoredTime(c)
-					if err != nil {
-						return err
-					}
-					cr.OpenedAt = &t
-				}
-				r.Reads[a] = cr
-			case "o":
-				addOrderFact(f, a, b, c, d)
+			if r := out[id]; r != nil {
+				return r.add(tag, a, b, c, d)
 			}
 			return nil
 		}, query, args...)
@@ -775,43 +746,50 @@ func campaignReaderSQL(d Dialect, personID string, withOrders bool) (string, fun
 		query += `
 		UNION ALL SELECT 'o', service_item_id, area, address, status FROM orders WHERE customer_id = $1`
 	}
-	f := &r.Facts
-	f.PersonID = personID
+	r.Facts.PersonID = personID
 	each := func(row rowScanner) error {
 		var tag, a, b, c, d string
 		if err := row.Scan(&tag, &a, &b, &c, &d); err != nil {
 			return err
 		}
-		switch tag {
-		case "p":
-			r.Found, f.Role, f.Area, r.Locale, r.TimeZone = true, model.Role(a), b, c, d
-		case "f":
-			r.Prefs = []byte(a)
-		case "d":
-			r.Defaults = []byte(a)
-		case "m":
-			if f.Lists == nil {
-				f.Lists = map[string]bool{}
-			}
-			f.Lists[a] = true
-		case "r":
-			var cr CampaignRead
-			var err error
-			if cr.ReadAt, err = parseStoredTime(b); err != nil {
-				return err
-			}
-			if c != "" {
-				t, err := parseStoredTime(c)
-				if err != nil {
-					return err
-				}
-				cr.OpenedAt = &t
-			}
-			r.Reads[a] = cr
-		case "o":
-			addOrderFact(f, a, b, c, d)
-		}
-		return nil
+		return r.add(tag, a, b, c, d)
 	}
 	return query, each, r
+}
+
+// add takes one tagged row of the reader's statement (campaignReaderSQL, CampaignReadersOf):
+// p the person, f their preferences, d the defaults setting, m a list membership, r a campaign
+// read, o an order.
+func (r *CampaignReader) add(tag, a, b, c, d string) error {
+	f := &r.Facts
+	switch tag {
+	case "p":
+		r.Found, f.Role, f.Area, r.Locale, r.TimeZone = true, model.Role(a), b, c, d
+	case "f":
+		r.Prefs = []byte(a)
+	case "d":
+		r.Defaults = []byte(a)
+	case "m":
+		if f.Lists == nil {
+			f.Lists = map[string]bool{}
+		}
+		f.Lists[a] = true
+	case "r":
+		var cr CampaignRead
+		var err error
+		if cr.ReadAt, err = parseStoredTime(b); err != nil {
+			return err
+		}
+		if c != "" {
+			t, err := parseStoredTime(c)
+			if err != nil {
+				return err
+			}
+			cr.OpenedAt = &t
+		}
+		r.Reads[a] = cr
+	case "o":
+		addOrderFact(f, a, b, c, d)
+	}
+	return nil
 }

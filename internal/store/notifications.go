@@ -168,6 +168,19 @@ func (q *Queries) PutPreferences(ctx context.Context, personID string, v any, no
 	return nil
 }
 
+// normalizeThreadNotification gives n its stored form (empty data as {}, the time in UTC to the
+// microsecond) and returns its order id as an argument (NULL when it has none).
+func normalizeThreadNotification(n *model.Notification) any {
+	if len(n.Data) == 0 {
+		n.Data = json.RawMessage("{}")
+	}
+	n.CreatedAt = utc(n.CreatedAt)
+	if n.OrderID == "" {
+		return nil
+	}
+	return n.OrderID
+}
+
 // UpsertThreadNotification stores n as the one running message-center entry of its recipient and
 // event key (a conversation, S4): an existing row takes n's id, title, body, data, alert,
 // importance and time, and is unread again, so it moves to the top of both sorts. A new id on
@@ -177,14 +190,7 @@ func (q *Queries) PutPreferences(ctx context.Context, personID string, v any, no
 // unread counts are what they were (a second message in a conversation nobody opened yet): that
 // case is one UPDATE; a new, read or recategorised row takes a second statement.
 func (q *Queries) UpsertThreadNotification(ctx context.Context, n *model.Notification) (sameCounts bool, err error) {
-	if len(n.Data) == 0 {
-		n.Data = json.RawMessage("{}")
-	}
-	n.CreatedAt = utc(n.CreatedAt)
-	var orderID any
-	if n.OrderID != "" {
-		orderID = n.OrderID
-	}
+	orderID := normalizeThreadNotification(n)
 	res, err := q.q.ExecContext(ctx, `UPDATE notifications SET id = $3, kind = $4, importance = $5, title = $6, body = $7,
 		data = $8, alert = $9, created_at = $10, alt_locale = $11, alt_title = $12, alt_body = $13
 		WHERE recipient_id = $1 AND event_key = $2 AND read_at IS NULL AND category = $14`,
@@ -219,14 +225,7 @@ func (q *Queries) UpsertThreadNotificationLater(ctx context.Context, n *model.No
 		*sameCounts = same
 		return err
 	}
-	if len(n.Data) == 0 {
-		n.Data = json.RawMessage("{}")
-	}
-	n.CreatedAt = utc(n.CreatedAt)
-	var orderID any
-	if n.OrderID != "" {
-		orderID = n.OrderID
-	}
+	orderID := normalizeThreadNotification(n)
 	v := *n
 	return q.deferWrite(ctx, deferredWrite{key: "notification " + n.RecipientID + " " + n.EventKey,
 		build: func(a *argList, name string) (string, string) {
