@@ -142,8 +142,7 @@ func (q *Queries) AppendEventRecords(ctx context.Context, recs []NewEventRecord,
 		return out, q.appendEventRecordsPG(ctx, recs, out, people, count, now)
 	}
 	next := make(map[string]int64, len(people)) // the first seq each person's new entries take
-	for start := 0; start < len(people); start += batchRows {
-		part := people[start:min(start+batchRows, len(people))]
+	for part := range slices.Chunk(people, batchRows) {
 		var sb strings.Builder
 		args := make([]any, 0, 2*len(part))
 		sb.WriteString(`INSERT INTO person_seq (person_id, seq) VALUES `)
@@ -328,8 +327,7 @@ func (q *Queries) ScheduleJobs(ctx context.Context, js []model.Job, now time.Tim
 		}
 		list = append(list, j)
 	}
-	for start := 0; start < len(list); start += batchRows {
-		part := list[start:min(start+batchRows, len(list))]
+	for part := range slices.Chunk(list, batchRows) {
 		var sb strings.Builder
 		args := make([]any, 0, 8*len(part))
 		sb.WriteString(`INSERT INTO jobs (` + jobCols + `) VALUES `)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,13 +62,13 @@ func (q *Queries) OrdersByIDsForUpdate(ctx context.Context, ids []string) (map[s
 // service) to cancelled, bumping each one's version, and returns them as stored now.
 func (q *Queries) CancelActiveOrders(ctx context.Context, ids []string, now time.Time) ([]model.Order, error) {
 	var out []model.Order
-	for start := 0; start < len(ids); start += batchRows {
+	for part := range slices.Chunk(ids, batchRows) {
 		var sb strings.Builder
 		sb.WriteString(`UPDATE orders SET status = 'cancelled', version = version + 1, updated_at = `)
 		args := []any{utc(now)}
 		q.param(&sb, 1)
 		sb.WriteString(` WHERE status IN ('pending','accepted','in_service') AND id IN `)
-		args = q.in(&sb, args, ids[start:min(start+batchRows, len(ids))])
+		args = q.in(&sb, args, part)
 		sb.WriteString(` RETURNING ` + orderCols)
 		err := queryEach(ctx, q.q, "cancel orders", func(r rowScanner) error {
 			o, err := scanOrder(r)
@@ -85,7 +86,7 @@ func (q *Queries) CancelActiveOrders(ctx context.Context, ids []string, now time
 // operator, as decided by decidedBy for reason at now, and returns how many there were.
 func (q *Queries) DeclinePendingCancellations(ctx context.Context, orderIDs []string, decidedBy, reason string, now time.Time) (int64, error) {
 	var n int64
-	for start := 0; start < len(orderIDs); start += batchRows {
+	for part := range slices.Chunk(orderIDs, batchRows) {
 		var sb strings.Builder
 		sb.WriteString(`UPDATE cancellations SET status = 'declined', decided_by = `)
 		args := []any{decidedBy, reason, utc(now)}
@@ -95,7 +96,7 @@ func (q *Queries) DeclinePendingCancellations(ctx context.Context, orderIDs []st
 		sb.WriteString(`, decided_at = `)
 		q.param(&sb, 3)
 		sb.WriteString(` WHERE status = 'pending_approval' AND order_id IN `)
-		args = q.in(&sb, args, orderIDs[start:min(start+batchRows, len(orderIDs))])
+		args = q.in(&sb, args, part)
 		res, err := q.q.ExecContext(ctx, sb.String(), args...)
 		if err != nil {
 			return n, fmt.Errorf("store: decline pending cancellations: %w", err)
@@ -108,8 +109,7 @@ func (q *Queries) DeclinePendingCancellations(ctx context.Context, orderIDs []st
 
 // InsertCancellations stores cs (each gets an id if it has none).
 func (q *Queries) InsertCancellations(ctx context.Context, cs []*model.Cancellation) error {
-	for start := 0; start < len(cs); start += batchRows {
-		part := cs[start:min(start+batchRows, len(cs))]
+	for part := range slices.Chunk(cs, batchRows) {
 		var sb strings.Builder
 		args := make([]any, 0, 16*len(part))
 		sb.WriteString(`INSERT INTO cancellations (` + cancellationCols + `) VALUES `)
@@ -136,7 +136,7 @@ func (q *Queries) InsertCancellations(ctx context.Context, cs []*model.Cancellat
 // orderIDs, as decided by decidedBy at now, and returns their ids.
 func (q *Queries) WithdrawOpenChanges(ctx context.Context, orderIDs []string, decidedBy string, now time.Time) ([]string, error) {
 	var out []string
-	for start := 0; start < len(orderIDs); start += batchRows {
+	for part := range slices.Chunk(orderIDs, batchRows) {
 		var sb strings.Builder
 		sb.WriteString(`UPDATE change_requests SET state = 'withdrawn', decided_by = `)
 		args := []any{decidedBy, utc(now)}
@@ -144,7 +144,7 @@ func (q *Queries) WithdrawOpenChanges(ctx context.Context, orderIDs []string, de
 		sb.WriteString(`, decided_at = `)
 		q.param(&sb, 2)
 		sb.WriteString(` WHERE state IN ('pending','escalated') AND order_id IN `)
-		args = q.in(&sb, args, orderIDs[start:min(start+batchRows, len(orderIDs))])
+		args = q.in(&sb, args, part)
 		sb.WriteString(` RETURNING id`)
 		ids, err := q.ids(ctx, "withdraw open changes", sb.String(), args...)
 		if err != nil {
@@ -157,8 +157,7 @@ func (q *Queries) WithdrawOpenChanges(ctx context.Context, orderIDs []string, de
 
 // AppendOrderEvents adds es to their orders' timelines (each gets an id if it has none).
 func (q *Queries) AppendOrderEvents(ctx context.Context, es []*model.OrderEvent) error {
-	for start := 0; start < len(es); start += batchRows {
-		part := es[start:min(start+batchRows, len(es))]
+	for part := range slices.Chunk(es, batchRows) {
 		var sb strings.Builder
 		args := make([]any, 0, 7*len(part))
 		sb.WriteString(`INSERT INTO order_events (id, order_id, type, actor_id, actor_role, details, created_at) VALUES `)
