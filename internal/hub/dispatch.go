@@ -121,9 +121,10 @@ func (h *Hub) giveCounts(p publication) {
 	}
 }
 
-// unreadMany reads the unread counts of ids with one call (nil on failure).
+// unreadMany reads the unread counts of ids with one call (nil on failure); only publications
+// made with Options.UnreadMany set reach it.
 func (h *Hub) unreadMany(ids []string) map[string]any {
-	if len(ids) == 0 || h.opt.UnreadMany == nil || h.opt.Unread == nil {
+	if len(ids) == 0 {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(h.ctx, h.opt.Poll)

@@ -131,7 +131,7 @@ type Hub struct {
 	waiting map[string]struct{}
 	woken   chan struct{}
 
-	// Publishes whose streams' unread counts are read together before their events are offered
+	// Publishes whose streams' unread counts are read together once their events are offered
 	// (see Publish), in commit order, by the publisher goroutine.
 	pmu    sync.Mutex
 	pqueue []publication
