@@ -40,6 +40,7 @@ import (
 	"github.com/homebell/homebell/internal/app"
 	"github.com/homebell/homebell/internal/auth"
 	"github.com/homebell/homebell/internal/config"
+	"github.com/homebell/homebell/internal/gcfloor"
 	"github.com/homebell/homebell/internal/model"
 	"github.com/homebell/homebell/internal/store"
 	"github.com/homebell/homebell/internal/support"
@@ -99,7 +100,15 @@ func run() error {
 		defer os.RemoveAll(dir)
 		cfg.DB = filepath.Join(dir, "support.db")
 	}
-	a, err := app.New(ctx, cfg, app.Options{Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	if v := os.Getenv("HOMEBELL_GC_FLOOR_MIB"); v != "" { // as serve reads it
+		var err error
+		if cfg.GCFloorMiB, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return fmt.Errorf("HOMEBELL_GC_FLOOR_MIB: %w", err)
+		}
+	}
+	defer gcfloor.Start(uint64(cfg.GCFloorMiB)<<20, os.Getenv, log).Stop() // as serve does
+	a, err := app.New(ctx, cfg, app.Options{Log: log})
 	if err != nil {
 		return err
 	}
@@ -376,12 +385,14 @@ func (b *bench) load(ctx context.Context) error {
 		atokens[i] = token(agentID(i), model.RoleAgent)
 	}
 	var cpu0 time.Duration
+	var gc0 uint32
 	// The profile is stopped when the load has ended, before the report: stopping it from a timer
 	// raced the process's exit and left the file empty.
 	var profMu sync.Mutex
 	var stopProfile func()
 	time.AfterFunc(b.o.warmup, func() {
 		cpu0 = cpuSelf()
+		gc0 = numGC()
 		measuring.Store(true)
 		if b.o.cpuProfile != "" {
 			if f, err := os.Create(b.o.cpuProfile); err == nil && pprof.StartCPUProfile(f) == nil {
@@ -490,10 +501,12 @@ func (b *bench) load(ctx context.Context) error {
 	endProfile()
 	el := time.Since(measuredFrom)
 	cpu := cpuSelf() - cpu0
+	gcs := numGC() - gc0
 	fmt.Printf("load average after: %s\n", loadavg())
 	fmt.Printf("messages sent %d (%.0f/s), frames missed %d, errors %d, console reads %d\n", s.sent, float64(s.sent)/el.Seconds(), s.missed, s.errors, s.reads)
 	fmt.Printf("process CPU (server and clients) %.1f%% of one core, %.2f ms per message (console reads included)\n",
 		100*cpu.Seconds()/el.Seconds(), float64(cpu)/1e6/float64(max(1, s.sent)))
+	fmt.Printf("garbage collections %d (%.1f per 1,000 messages; heap floor GOGC now %d)\n", gcs, 1000*float64(gcs)/float64(max(1, s.sent)), gcfloor.GOGC())
 	fmt.Printf("POST message (API)                       p50 %s  p90 %s  p99 %s  max %s\n", pct(s.send, 50), pct(s.send, 90), pct(s.send, 99), pct(s.send, 100))
 	fmt.Printf("message → agent console, from send       p50 %s  p90 %s  p99 %s  max %s\n", pct(s.toFrame, 50), pct(s.toFrame, 90), pct(s.toFrame, 99), pct(s.toFrame, 100))
 	fmt.Printf("message → agent console, after the answer p50 %s  p90 %s  p99 %s\n", pct(s.afterResp, 50), pct(s.afterResp, 90), pct(s.afterResp, 99))
@@ -513,6 +526,13 @@ func pct(d []time.Duration, p float64) string {
 	slices.Sort(d)
 	i := int(float64(len(d)-1) * p / 100)
 	return fmt.Sprintf("%.2fms", float64(d[i])/1e6)
+}
+
+// numGC is how many garbage collections the process has finished.
+func numGC() uint32 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.NumGC
 }
 
 // cpuSelf is this process's user+system CPU time (/proc/self/stat, 10 ms ticks).
