@@ -55,6 +55,11 @@ func TestI3BrowserSupportLive(t *testing.T) {
 	// The console: the conversation arrives by itself in my conversations, with an unread count.
 	agent.waitText("#desk-mine", "林晓")
 	agent.waitJS(`document.querySelector('#desk-mine .desk-unread')?.dataset.count === '1'`, "one unread message")
+	// A second message before the agent opens it: the row counts it live (from the message's frame).
+	customer.fill("#sc-text", "订单尾号 0620")
+	customer.click("#sc-send")
+	customer.waitText("#sc-messages", "订单尾号 0620")
+	agent.waitJS(`document.querySelector('#desk-mine .desk-unread')?.dataset.count === '2'`, "two unread messages")
 	agent.click("#desk-mine .desk-open")
 	agent.waitText("#desk-title", "林晓")
 	agent.waitText("#sc-messages", "付款一直失败，截图在这里")

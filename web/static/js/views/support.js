@@ -2,7 +2,8 @@
 // the queue with waiting times, my conversations with unread counts, the conversation (images,
 // canned replies, internal notes) with claim, transfer, release, pending and resolve, and the
 // customer's order panel beside it (their orders, status and X4 timeline, read-only). Everything
-// follows the stream: support.updated re-reads the lists, conversation.* frames feed the pane.
+// follows the stream: support.updated re-reads the lists, support.queue the queue, a message changes
+// its own row, conversation.* frames feed the pane.
 
 import { h, avatar } from '../dom.js';
 import { busy, emptyItem, itemName, statusChip, apptOf } from './kit.js';
@@ -73,21 +74,69 @@ export async function render(ctx) {
     return li;
   };
 
-  let listing = null;
-  async function loadLists() {
-    const [q, mine] = await Promise.all([api.get('/v1/support/queue'), api.get('/v1/support/conversations')]);
-    if (!ctx.current()) return;
-    queueList.replaceChildren(...(q.items || []).map((v) => row(v, true)));
+  // The lists as last read; a message changes its row here, not by reading the lists again.
+  const shown = { queue: [], mine: [] };
+  const paintQueue = () => {
+    queueList.replaceChildren(...shown.queue.map((v) => row(v, true)));
     if (!queueList.children.length) queueList.append(emptyItem(t('desk.queueEmpty')));
-    queueCount.textContent = String((q.items || []).length);
-    queueCount.hidden = !(q.items || []).length;
-    mineList.replaceChildren(...(mine.items || []).map((v) => row(v, false)));
+    queueCount.textContent = String(shown.queue.length);
+    queueCount.hidden = !shown.queue.length;
+  };
+  const paintMine = () => {
+    mineList.replaceChildren(...shown.mine.map((v) => row(v, false)));
     if (!mineList.children.length) mineList.append(emptyItem(t('desk.mineEmpty')));
+  };
+  async function loadQueue() {
+    const q = await api.get('/v1/support/queue');
+    if (!ctx.current()) return;
+    shown.queue = q.items || [];
+    paintQueue();
   }
-  // Many frames may come at once; the lists are read again at most every 300 ms.
-  const relist = () => {
+  async function loadMine() {
+    const mine = await api.get('/v1/support/conversations');
+    if (!ctx.current()) return;
+    shown.mine = mine.items || [];
+    paintMine();
+  }
+  const loadLists = () => Promise.all([loadQueue(), loadMine()]);
+  // Many frames may come at once; the lists are read again at most every 300 ms, and only the ones
+  // a frame changed. A queue signal reaches every open console at once: each waits a random extra
+  // moment (up to 500 ms) so fifty consoles do not all read the queue in the same instant.
+  let listing = null;
+  const want = { queue: false, mine: false };
+  const relist = (which = 'both', spread = 0) => {
+    if (which !== 'mine') want.queue = true;
+    if (which !== 'queue') want.mine = true;
     if (listing) return;
-    listing = setTimeout(async () => { listing = null; try { await loadLists(); } catch { /* next frame */ } }, 300);
+    listing = setTimeout(async () => {
+      listing = null;
+      const q = want.queue;
+      const m = want.mine;
+      want.queue = false;
+      want.mine = false;
+      try { await Promise.all([q ? loadQueue() : null, m ? loadMine() : null]); } catch { /* next frame */ }
+    }, 300 + Math.floor(Math.random() * spread));
+  };
+  // A new message in a listed conversation: its row shows the text and time, my list puts it first
+  // and counts it unread unless it is open here or mine. A conversation in neither list is news:
+  // the lists are read again.
+  const messaged = (d) => {
+    const m = d.message || {};
+    const id = d.conversation_id;
+    const v = shown.mine.find((x) => x.conversation_id === id) || shown.queue.find((x) => x.conversation_id === id);
+    if (!v) { relist(); return; }
+    v.last_text = m.text || '';
+    v.last_message_at = m.created_at;
+    v.last_sender_id = m.sender_id;
+    if (shown.queue.includes(v)) { paintQueue(); return; }
+    if (m.sender_id !== me.id && id !== st.selected) v.unread = (v.unread || 0) + 1;
+    shown.mine = [v, ...shown.mine.filter((x) => x !== v)];
+    paintMine();
+  };
+  // The open conversation was read here: its row's count is gone.
+  const readHere = () => {
+    const v = shown.mine.find((x) => x.conversation_id === st.selected);
+    if (v && v.unread) { v.unread = 0; paintMine(); }
   };
   const tick = setInterval(() => {
     for (const s of queueList.querySelectorAll('.desk-waited')) s.textContent = waited(ctx, s.dataset.since);
@@ -102,7 +151,7 @@ export async function render(ctx) {
     const thread = await api.get(`/v1/support/conversations/${enc(id)}`);
     if (!ctx.current() || st.selected !== id) return;
     st.thread = thread;
-    st.pane = chatPane(ctx, id, { canned: true, onRead: relist, onSent: relist });
+    st.pane = chatPane(ctx, id, { canned: true, onRead: readHere });
     convBox.replaceChildren(head(thread), st.pane.el, notesOf(thread));
     await st.pane.load();
     paintOrders(thread);
@@ -245,11 +294,11 @@ export async function render(ctx) {
       await st.pane?.refresh();
     } catch { /* stays */ }
   });
-  ctx.on('support.queue', () => relist());
+  ctx.on('support.queue', () => relist('queue', 500));
   ctx.on('conversation.message', (ev) => {
     if (ev.data?.kind !== 'support') return;
     if (ev.data.conversation_id === st.selected) st.pane?.message(ev);
-    relist();
+    messaged(ev.data);
   });
   ctx.on('conversation.typing', (ev) => { if (ev.data?.conversation_id === st.selected) st.pane?.typing(ev); });
   ctx.on('conversation.read', (ev) => { if (ev.data?.conversation_id === st.selected) st.pane?.read(ev); });
