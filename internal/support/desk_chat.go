@@ -447,10 +447,11 @@ const EventSupportQueue = "support.queue"
 
 const queueSignalEvery = 200 * time.Millisecond
 
-// queueChanged schedules one queue signal (after commit). The signal goes to each online agent in
-// a transaction of its own: appending to fifty logs in the transaction of the change would take
-// fifty log locks there, in an order other transactions cannot share.
+// queueChanged ends the node's copy of the queue page and schedules one queue signal (after
+// commit). The signal is a transaction of its own, after the change's: appending to fifty logs in
+// the transaction of the change would take fifty log locks there, on top of the change's own.
 func (s *Service) queueChanged() {
+	s.queue.changed()
 	s.qmu.Lock()
 	defer s.qmu.Unlock()
 	if s.qpending {
@@ -474,17 +475,34 @@ func (s *Service) signalQueue() {
 	if err != nil {
 		return
 	}
-	events := map[string][]model.Event{}
-	for _, id := range ids {
-		_ = s.Store.InTx(ctx, func(tx *store.Tx) error {
-			ev, err := tx.AppendEventRecord(ctx, id, EventSupportQueue, map[string]any{"queue_length": n}, tx.Now())
-			if err == nil {
-				events[id] = []model.Event{ev}
-			}
-			return err
-		})
+	if len(ids) == 0 {
+		return
 	}
-	if s.Publish != nil && len(events) > 0 {
+	// All the online agents' entries in one transaction (two statements), their logs locked in id
+	// order as every append to several people's logs is; one commit where there was one per agent.
+	slices.Sort(ids)
+	raw, err := model.MarshalJSON(map[string]any{"queue_length": n})
+	if err != nil {
+		return
+	}
+	recs := make([]store.NewEventRecord, len(ids))
+	for i, id := range ids {
+		recs[i] = store.NewEventRecord{PersonID: id, Type: EventSupportQueue, Data: json.RawMessage(raw)}
+	}
+	events := map[string][]model.Event{}
+	if err := s.write(ctx, "queue signal", func(tx *store.Tx) error {
+		evs, err := tx.AppendEventRecords(ctx, recs, tx.Now())
+		if err != nil {
+			return err
+		}
+		for i, ev := range evs {
+			events[recs[i].PersonID] = []model.Event{ev}
+		}
+		return nil
+	}); err != nil {
+		return // the store is closing, or busy: the next change signals again
+	}
+	if s.Publish != nil {
 		s.Publish(events)
 	}
 }

@@ -3,6 +3,7 @@ package support
 import (
 	"context"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/homebell/homebell/internal/booking"
@@ -219,11 +220,83 @@ func (s *Service) Queue(ctx context.Context, a Actor) (_ []ThreadView, err error
 	if !s.isDesk(a) {
 		return nil, model.Errorf(model.CodeForbidden, "the queue is for agents and operators")
 	}
-	rs, err := s.Store.SupportList(ctx, a.ID, store.SupportThreadFilter{Queued: true, Limit: 200}, "")
+	rs, err := s.queue.rows(ctx, func(ctx context.Context) ([]store.SupportListRow, error) {
+		// Read for nobody: a queued conversation has no holder, and a desk reader is never one of its
+		// members (a requeue removes the one who held it), so the unread counts are 0 for every reader.
+		return s.Store.SupportList(ctx, "", store.SupportThreadFilter{Queued: true, Limit: 200}, "")
+	})
 	if err != nil {
 		return nil, err
 	}
 	return s.rows(a, rs), nil
+}
+
+// queueFresh is how long a queue page read on this node serves every desk reader. A change this
+// node commits ends it at once (queueChanged); one committed on another node shows within it. The
+// consoles read the queue again only after a queue signal, which leaves 200 ms after the change
+// and waits 300 ms or more in the console, so none of them reads a page older than the change
+// that signalled it.
+const queueFresh = 250 * time.Millisecond
+
+// queuePage is the node's copy of the queue's page. Fifty open consoles told at once that the queue
+// changed read it together: one of them reads the database and the others wait for its rows.
+type queuePage struct {
+	mu      sync.Mutex
+	gen     uint64 // changes committed on this node (changed)
+	read    []store.SupportListRow
+	readGen uint64
+	readAt  time.Time
+	loading chan struct{} // closed when the read under way ends
+}
+
+// changed ends the current page: a change to the queue has committed on this node.
+func (p *queuePage) changed() {
+	p.mu.Lock()
+	p.gen++
+	p.mu.Unlock()
+}
+
+// rows returns the page, reading it with load when the copy is stale or older than the node's
+// last change. The rows are shared: callers must not change them.
+func (p *queuePage) rows(ctx context.Context, load func(context.Context) ([]store.SupportListRow, error)) ([]store.SupportListRow, error) {
+	for {
+		p.mu.Lock()
+		if p.read != nil && p.readGen == p.gen && time.Since(p.readAt) < queueFresh {
+			rs := p.read
+			p.mu.Unlock()
+			return rs, nil
+		}
+		if wait := p.loading; wait != nil {
+			p.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		done := make(chan struct{})
+		p.loading = done
+		gen, at := p.gen, time.Now()
+		p.mu.Unlock()
+		rs, err := load(ctx)
+		p.mu.Lock()
+		p.loading = nil
+		if err == nil {
+			// Stamped with the generation it began in: a change that committed meanwhile makes it
+			// stale at once. A reader who came for this read and finds it stale reads again.
+			p.read, p.readGen, p.readAt = rs, gen, at
+			if p.read == nil {
+				p.read = []store.SupportListRow{}
+			}
+		}
+		p.mu.Unlock()
+		close(done)
+		if err != nil {
+			return nil, err
+		}
+		return rs, nil
+	}
 }
 
 // AgentState is an agent as the desk sees them: presence, away, capacity and load.

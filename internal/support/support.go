@@ -41,7 +41,8 @@ type Service struct {
 	Publish func(events map[string][]model.Event)
 
 	qmu      sync.Mutex
-	qpending bool // a queue signal is scheduled
+	qpending bool      // a queue signal is scheduled
+	queue    queuePage // the queue's page as last read on this node
 }
 
 // write runs fn in one transaction. On PostgreSQL a transaction chosen as a deadlock's victim
