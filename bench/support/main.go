@@ -60,6 +60,8 @@ type options struct {
 	cpuProfile       string
 	rate             float64
 	perCall          int
+	live             bool
+	churn            float64
 }
 
 func main() {
@@ -82,6 +84,8 @@ func run() error {
 	flag.IntVar(&o.openers, "openers", 4, "goroutines opening the conversations")
 	flag.DurationVar(&o.frameWait, "frame-wait", 5*time.Second, "how long a sender waits for the agent's frame")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "CPU profile of the measured load phase (server and clients: one process); FILE.percall is the profile of the -per-call phase")
+	flag.BoolVar(&o.live, "live", true, "during the load, each agent's console reads its lists again after the frames that make the web console do so (web/static/js/views/support.js: at most once per 300 ms), as 50 open consoles would")
+	flag.Float64Var(&o.churn, "churn", 2, "new support conversations per second during the load, each opened over HTTP by a customer of its own (the agents are full, so each waits in the queue and the consoles are told the queue changed)")
 	flag.IntVar(&o.perCall, "per-call", 100, "after the load, this many calls of each kind one at a time: SQL statements, process CPU and latency per call (0 = none)")
 	flag.Parse()
 	// Capacity is 1-50 per agent (operators' limit): what the agents cannot hold waits in the queue.
@@ -161,6 +165,13 @@ type bench struct {
 	hmu     sync.Mutex
 	held    []int // customers whose conversation an agent holds
 	frames  atomic.Int64
+
+	// The live consoles (-live): on while the load runs; each relist's time (the slower of its two
+	// reads, as the console waits for both) while measuring.
+	liveOn, liveMeasure atomic.Bool
+	lmu                 sync.Mutex
+	relists             []time.Duration
+	relistErrs          int
 }
 
 func agentID(i int) string    { return "bs-a-" + strconv.Itoa(i) }
@@ -174,6 +185,11 @@ func token(id string, role model.Role) string {
 	return t
 }
 
+// newcomers is how many customers the churn may need: customers b.o.convs and on.
+func (b *bench) newcomers() int {
+	return int(b.o.churn*(b.o.warmup+b.o.duration).Seconds()) + 1
+}
+
 // seed stores the people directly (the API path for people is not what is measured), open hours
 // round the clock, and each agent's capacity.
 func (b *bench) seed(ctx context.Context) error {
@@ -182,7 +198,7 @@ func (b *bench) seed(ctx context.Context) error {
 	for i := range b.o.agents {
 		people = append(people, model.Person{ID: agentID(i), Role: model.RoleAgent, Name: "客服" + strconv.Itoa(i), Locale: model.LocaleZH, TimeZone: model.DefaultTimeZone})
 	}
-	for i := range b.o.convs {
+	for i := range b.o.convs + b.newcomers() {
 		people = append(people, model.Person{ID: customerID(i), Role: model.RoleCustomer, Name: "客户" + strconv.Itoa(i), Locale: model.LocaleZH, TimeZone: model.DefaultTimeZone})
 	}
 	for start := 0; start < len(people); start += 500 {
@@ -236,19 +252,25 @@ func (b *bench) openStreams(ctx context.Context) error {
 			var ev struct {
 				Type string `json:"type"`
 				Data struct {
+					Kind    string `json:"kind"`
 					Message struct {
 						ClientID string `json:"client_id"`
 					} `json:"message"`
 				} `json:"data"`
 			}
+			con := &console{b: b, token: token(agentID(i), model.RoleAgent)}
 			for {
 				_, raw, err := c.Read(context.Background())
 				at := time.Now()
 				if err != nil {
 					return
 				}
-				ev.Type, ev.Data.Message.ClientID = "", ""
-				if json.Unmarshal(raw, &ev) != nil || ev.Type != model.EventMessage {
+				ev.Type, ev.Data.Kind, ev.Data.Message.ClientID = "", "", ""
+				if json.Unmarshal(raw, &ev) != nil {
+					continue
+				}
+				con.frame(ev.Type, ev.Data.Kind)
+				if ev.Type != model.EventMessage {
 					continue
 				}
 				b.frames.Add(1)
@@ -278,6 +300,83 @@ func (b *bench) openStreams(ctx context.Context) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// console is one agent's web console as the bench plays it: the frames after which
+// web/static/js/views/support.js reads its lists again, which lists, and its coalescing. A message
+// in a conversation the lists show changes that row in the page and reads nothing (the bench's
+// messages all go to conversations their agent holds).
+type console struct {
+	b                 *bench
+	token             string
+	mu                sync.Mutex
+	pending           bool
+	wantQueue, wantMe bool
+}
+
+// relistAfter is the console's coalescing window (support.js's relist); a queue signal adds up
+// to queueSpread more, at random.
+const (
+	relistAfter = 300 * time.Millisecond
+	queueSpread = 500 * time.Millisecond
+)
+
+// frame plays the console's handlers for one frame.
+func (c *console) frame(typ, kind string) {
+	if !c.b.o.live || !c.b.liveOn.Load() {
+		return
+	}
+	queue, mine, spread := false, false, time.Duration(0)
+	switch typ {
+	case "support.queue":
+		queue, spread = true, time.Duration(rand.Int64N(int64(queueSpread)))
+	case "support.updated", "conversation.closed":
+		queue, mine = true, true
+	default:
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.wantQueue = c.wantQueue || queue
+	c.wantMe = c.wantMe || mine
+	if c.pending {
+		return
+	}
+	c.pending = true
+	time.AfterFunc(relistAfter+spread, c.relist)
+}
+
+// relist reads what the frames asked for, both lists at once as loadLists does.
+func (c *console) relist() {
+	c.mu.Lock()
+	queue, mine := c.wantQueue, c.wantMe
+	c.pending, c.wantQueue, c.wantMe = false, false, false
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	t0 := time.Now()
+	errs := make(chan error, 2)
+	read := func(on bool, path string) {
+		if !on {
+			errs <- nil
+			return
+		}
+		errs <- c.b.do(ctx, http.MethodGet, path, c.token, nil)
+	}
+	go read(queue, "/v1/support/queue")
+	read(mine, "/v1/support/conversations")
+	err, err2 := <-errs, <-errs
+	el := time.Since(t0)
+	if !c.b.liveMeasure.Load() {
+		return
+	}
+	c.b.lmu.Lock()
+	defer c.b.lmu.Unlock()
+	if err != nil || err2 != nil {
+		c.b.relistErrs++
+		return
+	}
+	c.b.relists = append(c.b.relists, el)
 }
 
 func (b *bench) closeStreams() {
@@ -364,6 +463,7 @@ func (b *bench) do(ctx context.Context, method, path, cred string, body any) err
 type samples struct {
 	mu                          sync.Mutex
 	send, toFrame, afterResp    []time.Duration
+	opened                      []time.Duration // the churn's POST /v1/support/conversations
 	console, queue              []time.Duration
 	missed, errors, sent, reads int
 }
@@ -394,6 +494,7 @@ func (b *bench) load(ctx context.Context) error {
 		cpu0 = cpuSelf()
 		gc0 = numGC()
 		measuring.Store(true)
+		b.liveMeasure.Store(true)
 		if b.o.cpuProfile != "" {
 			if f, err := os.Create(b.o.cpuProfile); err == nil && pprof.StartCPUProfile(f) == nil {
 				profMu.Lock()
@@ -411,7 +512,39 @@ func (b *bench) load(ctx context.Context) error {
 		profMu.Unlock()
 	}
 	defer endProfile()
+	b.liveOn.Store(true)
+	defer func() { b.liveOn.Store(false); b.liveMeasure.Store(false) }()
 	var wg sync.WaitGroup
+	if b.o.churn > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			every := time.Duration(float64(time.Second) / b.o.churn)
+			tick := time.NewTicker(every)
+			defer tick.Stop()
+			for n := 0; n < b.newcomers(); n++ {
+				select {
+				case <-tick.C:
+				case <-lctx.Done():
+					return
+				}
+				i := b.o.convs + n
+				t0 := time.Now()
+				err := b.do(lctx, http.MethodPost, "/v1/support/conversations", token(customerID(i), model.RoleCustomer),
+					map[string]any{"client_id": "churn-" + strconv.Itoa(i), "text": "师傅还没到，能帮我问一下吗"})
+				el := time.Since(t0)
+				if measuring.Load() && lctx.Err() == nil {
+					s.mu.Lock()
+					if err != nil {
+						s.errors++
+					} else {
+						s.opened = append(s.opened, el)
+					}
+					s.mu.Unlock()
+				}
+			}
+		}()
+	}
 	var measuredFrom time.Time
 	var once sync.Once
 	start := time.Now()
@@ -498,6 +631,7 @@ func (b *bench) load(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	b.liveMeasure.Store(false)
 	endProfile()
 	el := time.Since(measuredFrom)
 	cpu := cpuSelf() - cpu0
@@ -512,6 +646,15 @@ func (b *bench) load(ctx context.Context) error {
 	fmt.Printf("message → agent console, after the answer p50 %s  p90 %s  p99 %s\n", pct(s.afterResp, 50), pct(s.afterResp, 90), pct(s.afterResp, 99))
 	fmt.Printf("GET my conversations (%d held each)     p50 %s  p90 %s  p99 %s\n", b.o.capacityPerAgent, pct(s.console, 50), pct(s.console, 90), pct(s.console, 99))
 	fmt.Printf("GET queue                                p50 %s  p90 %s  p99 %s\n", pct(s.queue, 50), pct(s.queue, 90), pct(s.queue, 99))
+	if b.o.churn > 0 {
+		fmt.Printf("POST new conversation (churn, %d)        p50 %s  p90 %s  p99 %s\n", len(s.opened), pct(s.opened, 50), pct(s.opened, 90), pct(s.opened, 99))
+	}
+	if b.o.live {
+		b.lmu.Lock()
+		fmt.Printf("live consoles' relists %d (%.0f/s), errors %d: the lists a frame asked for p50 %s  p90 %s  p99 %s\n", len(b.relists),
+			float64(len(b.relists))/el.Seconds(), b.relistErrs, pct(b.relists, 50), pct(b.relists, 90), pct(b.relists, 99))
+		b.lmu.Unlock()
+	}
 	if s.sent == 0 {
 		return errors.New("nothing was measured")
 	}
