@@ -2,8 +2,10 @@
 // WebSocket streams, thousands of open support conversations spread over them, and customers'
 // messages flowing. It reports the API latency of sending a message, the time from sending it to
 // the holding agent's console (their stream's conversation.message frame), and the agent console's
-// reads (my conversations, the queue). Server and clients run in this one process over loopback
-// HTTP, so the figures include the clients' own CPU on the same cores.
+// reads (my conversations, the queue). While it runs, every agent's console reads its lists when the
+// web console would (-live: after queue signals and desk updates, not after a message in a listed
+// conversation), and new conversations keep joining the queue (-churn). Server and clients run in
+// this one process over loopback HTTP, so the figures include the clients' own CPU on the same cores.
 //
 //	go run ./bench/support -agents 50 -conversations 5000 -clients 16 -duration 20s
 //	go run ./bench/support -agents 50 -conversations 5000 -clients 16 -rate 100 -duration 20s   # open loop
