@@ -79,7 +79,7 @@ func (a *App) runRetention(ctx context.Context, _ model.Job) error {
 	if err != nil {
 		return jobs.Retry(now.Add(time.Hour), err)
 	}
-	a.Log.Info("retention purge", "notifications", report.Notifications, "events", report.Events,
+	a.Log.Info("retention purge", "notifications", report.Notifications, "events", report.Events, "messages", report.Messages,
 		"jobs", report.Jobs, "idempotency_keys", report.IdempotencyKeys, "action_tokens", report.ActionTokens)
 	if err := a.Store.InTx(ctx, func(tx *store.Tx) error {
 		return a.Jobs.Schedule(ctx, tx, JobRetention, retentionKey, nextPurgeAt(now), struct{}{}, 1)
@@ -93,13 +93,16 @@ func (a *App) runRetention(ctx context.Context, _ model.Job) error {
 type PurgeReport struct {
 	Notifications   int64
 	Events          int64
+	Messages        int64
 	Jobs            int64
 	IdempotencyKeys int64
 	ActionTokens    int64
 }
 
 // PurgeExpired deletes what retention no longer keeps (S5) — the message center's part (old
-// notifications and event-log entries) through notify — and the housekeeping: jobs finished over
+// notifications and event-log entries) through notify, and conversations' messages older than the
+// interaction retention (the one setting for chats, their notices and support conversations) —
+// and the housekeeping: jobs finished over
 // a week ago, Idempotency-Key records over a day old and action tokens (Y2) expired over a day
 // ago. Every part works in batches, each its own transaction.
 func (a *App) PurgeExpired(ctx context.Context, now time.Time) (PurgeReport, error) {
@@ -109,11 +112,19 @@ func (a *App) PurgeExpired(ctx context.Context, now time.Time) (PurgeReport, err
 	if err != nil {
 		return rep, fmt.Errorf("app: purge: %w", err)
 	}
+	rt, err := a.Store.RetentionDays(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("app: purge: %w", err)
+	}
+	chatsKept := time.Duration(rt.InteractionDays) * 24 * time.Hour
 	steps := []struct {
 		what  string
 		total *int64
 		fn    func(tx *store.Tx) (int64, error)
 	}{
+		{"messages", &rep.Messages, func(tx *store.Tx) (int64, error) {
+			return tx.PurgeMessages(ctx, now.Add(-chatsKept), purgeBatch)
+		}},
 		{"jobs", &rep.Jobs, func(tx *store.Tx) (int64, error) {
 			return tx.PurgeFinishedJobs(ctx, now.Add(-finishedJobsKept), purgeBatch)
 		}},

@@ -569,9 +569,9 @@ func eventsByPerson(recs []store.NewEventRecord, evs []model.Event) map[string][
 //
 // The unread count is m.Seq − to.LastReadSeq without counting: seqs have no gaps, and every
 // message after a member's read position is someone else's, since sending moves the sender's
-// position to their message (AppendMessage) and positions never move back. (It would count
-// messages deleted by a retention purge after the position too; none is wired today, and a
-// reader that far behind sees the conversation's true count when they open it.)
+// position to their message (AppendMessage) and positions never move back. (It counts messages
+// past the retention after the position too — hidden from reads, then deleted by the daily purge —
+// and a reader that far behind sees the conversation's true count when they open it.)
 //
 // The recipient's realtime entry goes to log, for the caller to write with the message's.
 func (s *Service) tell(ctx context.Context, tx *store.Tx, c model.Conversation, to model.Member, sender model.Person, m model.Message,

@@ -620,14 +620,17 @@ func (q *Queries) MessagesShowFile(ctx context.Context, fileID string) (bool, er
 	return true, nil
 }
 
-// PurgeMessages deletes up to limit messages created before before (S5 retention).
+// PurgeMessages deletes up to limit messages created before before, oldest first, with their
+// images' links (S5 retention: the daily purge runs it in batches). Both statements pick the same
+// rows: the oldest, in one order (messages_created), within the one transaction.
 func (q *Queries) PurgeMessages(ctx context.Context, before time.Time, limit int) (int64, error) {
-	if _, err := q.q.ExecContext(ctx, `DELETE FROM message_files WHERE (conversation_id, seq) IN (SELECT conversation_id, seq
-		FROM messages WHERE created_at < $1 LIMIT $2)`, utc(before), limit); err != nil {
+	const oldest = `SELECT conversation_id, seq FROM messages WHERE created_at < $1
+		ORDER BY created_at, conversation_id, seq LIMIT $2`
+	if _, err := q.q.ExecContext(ctx, `DELETE FROM message_files WHERE (conversation_id, seq) IN (`+oldest+`)`,
+		utc(before), limit); err != nil {
 		return 0, fmt.Errorf("store: purge message files: %w", err)
 	}
-	res, err := q.q.ExecContext(ctx, `DELETE FROM messages WHERE (conversation_id, seq) IN (SELECT conversation_id, seq
-		FROM messages WHERE created_at < $1 LIMIT $2)`, utc(before), limit)
+	res, err := q.q.ExecContext(ctx, `DELETE FROM messages WHERE (conversation_id, seq) IN (`+oldest+`)`, utc(before), limit)
 	if err != nil {
 		return 0, fmt.Errorf("store: purge messages: %w", err)
 	}
