@@ -233,9 +233,9 @@ func (s *Service) Queue(ctx context.Context, a Actor) (_ []ThreadView, err error
 
 // queueFresh is how long a queue page read on this node serves every desk reader. A change this
 // node commits ends it at once (queueChanged); one committed on another node shows within it. The
-// consoles read the queue again only after a queue signal, which leaves 200 ms after the change
-// and waits 300 ms or more in the console, so none of them reads a page older than the change
-// that signalled it.
+// consoles read the queue again only after a queue signal, which leaves after the change has
+// committed, and they wait 300 ms or more after the signal: a page read before the change has
+// expired by then, so no console is shown a page older than the change that signalled it.
 const queueFresh = 250 * time.Millisecond
 
 // queuePage is the node's copy of the queue's page. Fifty open consoles told at once that the queue
