@@ -39,6 +39,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/google/uuid"
 
+	"github.com/homebell/homebell/bench/internal/benchenv"
 	"github.com/homebell/homebell/internal/app"
 	"github.com/homebell/homebell/internal/auth"
 	"github.com/homebell/homebell/internal/config"
@@ -107,13 +108,11 @@ func run() error {
 		cfg.DB = filepath.Join(dir, "support.db")
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	if v := os.Getenv("HOMEBELL_GC_FLOOR_MIB"); v != "" { // as serve reads it
-		var err error
-		if cfg.GCFloorMiB, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return fmt.Errorf("HOMEBELL_GC_FLOOR_MIB: %w", err)
-		}
+	floor, err := benchenv.GCFloor(&cfg, log)
+	if err != nil {
+		return err
 	}
-	defer gcfloor.Start(uint64(cfg.GCFloorMiB)<<20, os.Getenv, log).Stop() // as serve does
+	defer floor.Stop()
 	a, err := app.New(ctx, cfg, app.Options{Log: log})
 	if err != nil {
 		return err
