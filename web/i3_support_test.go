@@ -3,6 +3,7 @@ package web_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -13,7 +14,8 @@ import (
 // TestI3BrowserSupportLive: a customer contacts support from the menu with a screenshot; the
 // agent's console (on a desktop) shows the conversation arrive, with the image, the customer's
 // orders beside it and the canned replies; the agent's reply reaches the customer's open page
-// live; the agent resolves; the customer rates it and the agent sees the rating — nobody reloads.
+// live; the agent resolves; the customer rates it and the agent sees the rating; away, the agent
+// sees a new conversation join the queue and claims it — nobody reloads.
 func TestI3BrowserSupportLive(t *testing.T) {
 	s := newStage(t, apptest.Options{Demo: true})
 	// Open round the clock, so the test reads the same at any hour.
@@ -99,6 +101,23 @@ func TestI3BrowserSupportLive(t *testing.T) {
 	if got := customer.text("#main"); strings.Contains(got, "内部备注") {
 		t.Errorf("the customer sees the agents' notes: %q", got)
 	}
+
+	// Away, the agent is offered nothing: a new conversation waits in the queue, and the console's
+	// queue shows it live (support.queue); claiming it moves it to my conversations.
+	agent.click("#desk-away")
+	agent.waitJS(`document.querySelector('#desk-state')?.dataset.available === 'false'`, "the agent away")
+	// The rating's support.updated made the console read its lists within 300 ms: let that read
+	// end, so only the queue signal can show what comes next.
+	time.Sleep(800 * time.Millisecond)
+	emma := s.srv.Token("c-emma", model.RoleCustomer)
+	if r := s.srv.Do("POST", "/v1/support/conversations", emma, map[string]any{"client_id": "emma-1", "subject": "Refund", "text": "Where is my refund?"}); r.Status != 201 {
+		t.Fatalf("emma opens: %s", r)
+	}
+	agent.waitText("#desk-queue", "Emma Clark")
+	agent.waitJS(`document.querySelector('#desk-queue-count')?.textContent === '1'`, "one waiting")
+	agent.click("#desk-queue .desk-claim")
+	agent.waitText("#desk-mine", "Emma Clark")
+	agent.waitText("#desk-queue", "没有排队的会话")
 	customer.sameDocument()
 	agent.sameDocument()
 	customer.clean()
