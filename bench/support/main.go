@@ -253,7 +253,6 @@ func (b *bench) openStreams(ctx context.Context) error {
 			var ev struct {
 				Type string `json:"type"`
 				Data struct {
-					Kind    string `json:"kind"`
 					Message struct {
 						ClientID string `json:"client_id"`
 					} `json:"message"`
@@ -266,11 +265,11 @@ func (b *bench) openStreams(ctx context.Context) error {
 				if err != nil {
 					return
 				}
-				ev.Type, ev.Data.Kind, ev.Data.Message.ClientID = "", "", ""
+				ev.Type, ev.Data.Message.ClientID = "", ""
 				if json.Unmarshal(raw, &ev) != nil {
 					continue
 				}
-				con.frame(ev.Type, ev.Data.Kind)
+				con.frame(ev.Type)
 				if ev.Type != model.EventMessage {
 					continue
 				}
@@ -323,7 +322,7 @@ const (
 )
 
 // frame plays the console's handlers for one frame.
-func (c *console) frame(typ, kind string) {
+func (c *console) frame(typ string) {
 	if !c.b.o.live || !c.b.liveOn.Load() {
 		return
 	}
