@@ -279,24 +279,30 @@ func (p *queuePage) rows(ctx context.Context, load func(context.Context) ([]stor
 		p.loading = done
 		gen, at := p.gen, time.Now()
 		p.mu.Unlock()
-		rs, err := load(ctx)
+		return p.load(ctx, load, done, gen, at)
+	}
+}
+
+// load runs one read for rows and keeps its result. The waiters are let go however it ends, a
+// panic included.
+func (p *queuePage) load(ctx context.Context, load func(context.Context) ([]store.SupportListRow, error),
+	done chan struct{}, gen uint64, at time.Time) (rs []store.SupportListRow, err error) {
+	defer func() {
 		p.mu.Lock()
 		p.loading = nil
-		if err == nil {
+		if err == nil && rs != nil {
 			// Stamped with the generation it began in: a change that committed meanwhile makes it
 			// stale at once. A reader who came for this read and finds it stale reads again.
 			p.read, p.readGen, p.readAt = rs, gen, at
-			if p.read == nil {
-				p.read = []store.SupportListRow{}
-			}
 		}
 		p.mu.Unlock()
 		close(done)
-		if err != nil {
-			return nil, err
-		}
-		return rs, nil
+	}()
+	rs, err = load(ctx)
+	if err == nil && rs == nil {
+		rs = []store.SupportListRow{}
 	}
+	return rs, err
 }
 
 // AgentState is an agent as the desk sees them: presence, away, capacity and load.
