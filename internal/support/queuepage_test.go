@@ -81,4 +81,21 @@ func TestQueuePageSharesOneReadAndEndsAtAChange(t *testing.T) {
 	if _, _ = p.rows(ctx, load); loads.Load() != n+1 {
 		t.Fatalf("a page older than %s served without a read", queueFresh)
 	}
+
+	// A read that panics (the request's recovery answers 500) leaves no one waiting behind it.
+	p.changed()
+	func() {
+		defer func() { _ = recover() }()
+		_, _ = p.rows(ctx, func(context.Context) ([]store.SupportListRow, error) { panic("boom") })
+	}()
+	got2 := make(chan error, 1)
+	go func() { _, err := p.rows(ctx, load); got2 <- err }()
+	select {
+	case err := <-got2:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("a reader after a panicked read still waits")
+	}
 }
